@@ -1,0 +1,185 @@
+package analyze
+
+import (
+	"fmt"
+	"math"
+)
+
+// SchemaVersion is the version of the JSON report. Raise it for any
+// incompatible change, not for added fields.
+const SchemaVersion = 1
+
+// Report is the machine contract of `stagescope inspect -o json`. Its types
+// are wire types: they change only with SchemaVersion.
+type Report struct {
+	SchemaVersion int             `json:"schemaVersion"`
+	Tool          ToolInfo        `json:"tool"`
+	Image         ImageInfo       `json:"image"`
+	Summary       Summary         `json:"summary"`
+	Layers        []LayerReport   `json:"layers"`
+	Wasted        []WastedEntry   `json:"wasted"`
+	Duplicates    []DuplicateJSON `json:"duplicates"`
+}
+
+// ToolInfo names the program that wrote the report.
+type ToolInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// ImageInfo identifies the image.
+type ImageInfo struct {
+	Reference string     `json:"reference"`
+	Source    string     `json:"source"`
+	Digest    string     `json:"digest,omitempty"`
+	Platform  string     `json:"platform"`
+	Config    ConfigInfo `json:"config"`
+}
+
+// ConfigInfo is the safe part of the image config (never env values).
+type ConfigInfo struct {
+	User         string   `json:"user,omitempty"`
+	Entrypoint   []string `json:"entrypoint,omitempty"`
+	Cmd          []string `json:"cmd,omitempty"`
+	WorkingDir   string   `json:"workingDir,omitempty"`
+	ExposedPorts []string `json:"exposedPorts,omitempty"`
+	Created      string   `json:"created,omitempty"`
+}
+
+// Summary holds the whole-image numbers. Sizes are bytes.
+type Summary struct {
+	TotalBytes      int64 `json:"totalBytes"`
+	Files           int64 `json:"files"`
+	LayerBytes      int64 `json:"layerBytes"`
+	CompressedBytes int64 `json:"compressedBytes"`
+	// WastedBytes is reclaimable waste: every overwritten or deleted copy
+	// counted once.
+	WastedBytes    int64   `json:"wastedBytes"`
+	WastedPercent  float64 `json:"wastedPercent"`
+	DuplicateBytes int64   `json:"duplicateBytes"`
+	// The three dive-compatible numbers, computed as dive 0.13 does.
+	Efficiency        float64 `json:"efficiency"`
+	DiveWastedBytes   int64   `json:"diveWastedBytes"`
+	UserWastedPercent float64 `json:"userWastedPercent"`
+}
+
+// Change counts files and bytes of one kind of change.
+type ChangeJSON struct {
+	Files int64 `json:"files"`
+	Bytes int64 `json:"bytes"`
+}
+
+// LayerReport describes one layer.
+type LayerReport struct {
+	Index          int        `json:"index"`
+	Digest         string     `json:"digest"`
+	DiffID         string     `json:"diffId"`
+	MediaType      string     `json:"mediaType,omitempty"`
+	CreatedBy      string     `json:"createdBy"`
+	CompressedSize int64      `json:"compressedSize"`
+	Size           int64      `json:"size"`
+	Files          int64      `json:"files"`
+	Added          ChangeJSON `json:"added"`
+	Modified       ChangeJSON `json:"modified"`
+	Removed        ChangeJSON `json:"removed"`
+}
+
+// WastedEntry is one hidden copy of a file.
+type WastedEntry struct {
+	Path     string `json:"path"`
+	Bytes    int64  `json:"bytes"`
+	Layer    int    `json:"layer"`
+	HiddenBy int    `json:"hiddenBy"`
+	Reason   string `json:"reason"` // "overwritten" or "deleted"
+}
+
+// DuplicateJSON is one content stored at several visible paths.
+type DuplicateJSON struct {
+	Digest string   `json:"digest"` // xxhash64 of the content, hex
+	Bytes  int64    `json:"bytes"`  // size of one copy
+	Paths  []string `json:"paths"`
+}
+
+// ReportOptions say what the report cannot learn from the analysis.
+type ReportOptions struct {
+	ToolVersion string
+	Reference   string
+	Source      string
+}
+
+// NewReport builds the wire report of an analysis.
+func NewReport(a *Analysis, o ReportOptions) *Report {
+	img := a.Image
+	m := a.Metrics
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Tool:          ToolInfo{Name: "stagescope", Version: o.ToolVersion},
+		Image: ImageInfo{
+			Reference: o.Reference,
+			Source:    o.Source,
+			Digest:    img.Digest,
+			Platform:  img.Platform,
+			Config: ConfigInfo{
+				User:         img.Config.User,
+				Entrypoint:   img.Config.Entrypoint,
+				Cmd:          img.Config.Cmd,
+				WorkingDir:   img.Config.WorkingDir,
+				ExposedPorts: img.Config.ExposedPorts,
+				Created:      img.Config.Created,
+			},
+		},
+		Layers:     make([]LayerReport, len(img.Layers)),
+		Wasted:     make([]WastedEntry, 0, len(m.Wasted)),
+		Duplicates: make([]DuplicateJSON, 0, len(m.Duplicates)),
+	}
+	s := &r.Summary
+	s.TotalBytes = m.TotalBytes
+	s.Files = m.Files
+	s.LayerBytes = m.LayerBytes
+	s.WastedBytes = m.WastedBytes
+	s.DuplicateBytes = m.DuplicateBytes
+	s.WastedPercent = percent(m.WastedBytes, m.LayerBytes)
+	s.Efficiency = round(a.Dive.Efficiency, 6)
+	s.DiveWastedBytes = a.Dive.WastedBytes
+	s.UserWastedPercent = round(a.Dive.UserWastedPercent, 6)
+	for i, l := range img.Layers {
+		st := m.Layers[i]
+		s.CompressedBytes += l.CompressedSize
+		r.Layers[i] = LayerReport{
+			Index:          i,
+			Digest:         l.Digest,
+			DiffID:         l.DiffID,
+			MediaType:      l.MediaType,
+			CreatedBy:      l.CreatedBy,
+			CompressedSize: l.CompressedSize,
+			Size:           l.Size,
+			Files:          st.Added.Files + st.Modified.Files,
+			Added:          ChangeJSON(st.Added),
+			Modified:       ChangeJSON(st.Modified),
+			Removed:        ChangeJSON(st.Removed),
+		}
+	}
+	for _, w := range m.Wasted {
+		reason := "overwritten"
+		if w.Deleted {
+			reason = "deleted"
+		}
+		r.Wasted = append(r.Wasted, WastedEntry{Path: w.Path, Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason})
+	}
+	for _, d := range m.Duplicates {
+		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: d.Paths})
+	}
+	return r
+}
+
+func percent(part, whole int64) float64 {
+	if whole <= 0 {
+		return 0
+	}
+	return round(100*float64(part)/float64(whole), 4)
+}
+
+func round(f float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(f*p) / p
+}

@@ -1,0 +1,292 @@
+// Package analyze merges an image's layers into one tree with the history of
+// every path, computes waste and efficiency, runs the leftover rules and
+// builds the report. It is pure: no I/O, no formatting, no terminal.
+package analyze
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/stagescope/stagescope/layers"
+)
+
+// Version is one layer's record of a path.
+type Version struct {
+	Layer    int32
+	HiddenBy int32 // layer that overwrote or deleted this version; -1 while visible
+	Size     int64
+	Digest   uint64
+	Mode     uint32
+	Type     layers.Type
+	Deleted  bool   // a whiteout: the path was deleted in Layer
+	Opaque   bool   // the directory was made opaque in Layer
+	Implicit bool   // a directory only implied by its children's paths
+	Link     string // symlink or hard link target
+}
+
+// cuts tells whether this version hides what lower layers put below the path.
+func (v *Version) cuts() bool {
+	return v.Deleted || v.Opaque || v.Type != layers.TypeDir
+}
+
+// Node is one path of the merged filesystem.
+type Node struct {
+	Name     string
+	Parent   *Node
+	Versions []Version // oldest first, at most one per layer
+	children []*Node   // sorted by name once the tree is finished
+	index    map[string]*Node
+}
+
+// Children returns the node's children, sorted by name.
+func (n *Node) Children() []*Node { return n.children }
+
+// Path returns the node's slash-separated path without a leading "/".
+func (n *Node) Path() string {
+	if n.Parent == nil {
+		return ""
+	}
+	if n.Parent.Parent == nil {
+		return n.Name
+	}
+	return n.Parent.Path() + "/" + n.Name
+}
+
+// Last returns the newest version, or nil for the root.
+func (n *Node) Last() *Version {
+	if len(n.Versions) == 0 {
+		return nil
+	}
+	return &n.Versions[len(n.Versions)-1]
+}
+
+// Visible tells whether the path exists in the final filesystem.
+func (n *Node) Visible() bool {
+	if n.Parent == nil {
+		return true
+	}
+	v := n.Last()
+	return v != nil && !v.Deleted && v.HiddenBy < 0
+}
+
+// IsDir tells whether the node's newest version is a directory.
+func (n *Node) IsDir() bool {
+	v := n.Last()
+	return v == nil || (v.Type == layers.TypeDir && !v.Deleted)
+}
+
+// VersionAt returns the version of the path visible after layer l has been
+// applied, or nil when the path does not exist then.
+func (n *Node) VersionAt(l int) *Version {
+	for i := len(n.Versions) - 1; i >= 0; i-- {
+		v := &n.Versions[i]
+		if int(v.Layer) > l {
+			continue
+		}
+		if v.Deleted || (v.HiddenBy >= 0 && int(v.HiddenBy) <= l) {
+			return nil
+		}
+		return v
+	}
+	return nil
+}
+
+// Tree is the merged filesystem of an image.
+type Tree struct {
+	Root   *Node
+	Layers int
+	nodes  int
+}
+
+// Nodes returns how many paths the tree holds (the root excluded).
+func (t *Tree) Nodes() int { return t.nodes }
+
+// Walk visits every node below the root depth first, parents before
+// children, in name order. fn returns false to skip a node's children.
+func (t *Tree) Walk(fn func(*Node) bool) {
+	var walk func(n *Node)
+	walk = func(n *Node) {
+		for _, c := range n.children {
+			if fn(c) {
+				walk(c)
+			}
+		}
+	}
+	walk(t.Root)
+}
+
+// Lookup finds the node of a cleaned path, or nil.
+func (t *Tree) Lookup(p string) *Node {
+	n := t.Root
+	if p == "" {
+		return n
+	}
+	for _, part := range strings.Split(p, "/") {
+		i, ok := slices.BinarySearchFunc(n.children, part, func(c *Node, name string) int {
+			return strings.Compare(c.Name, name)
+		})
+		if !ok {
+			return nil
+		}
+		n = n.children[i]
+	}
+	return n
+}
+
+// Builder merges layers, oldest first, into a Tree. Each whiteout costs O(1)
+// while merging; what it hides is resolved once, in Finish.
+type Builder struct {
+	tree  *Tree
+	layer int32
+	dive  *diveState
+}
+
+// NewBuilder starts an empty tree.
+func NewBuilder() *Builder {
+	return &Builder{tree: &Tree{Root: &Node{index: map[string]*Node{}}}, layer: -1, dive: newDiveState()}
+}
+
+// Add merges the next layer's entries. Layers must come in index order.
+func (b *Builder) Add(entries []layers.Entry) {
+	b.layer++
+	b.tree.Layers++
+	b.dive.addLayer(b.tree.Root, int(b.layer), entries)
+	for i := range entries {
+		b.addEntry(&entries[i])
+	}
+}
+
+func (b *Builder) child(parent *Node, name string) *Node {
+	if c, ok := parent.index[name]; ok {
+		return c
+	}
+	c := &Node{Name: strings.Clone(name), Parent: parent}
+	if parent.index == nil {
+		parent.index = map[string]*Node{}
+	}
+	parent.index[c.Name] = c
+	parent.children = append(parent.children, c)
+	b.tree.nodes++
+	return c
+}
+
+// node returns the node for p, creating missing ancestors as implicit
+// directories of the current layer.
+func (b *Builder) node(p string) *Node {
+	n := b.tree.Root
+	for p != "" {
+		part := p
+		rest := ""
+		if i := strings.IndexByte(p, '/'); i >= 0 {
+			part, rest = p[:i], p[i+1:]
+		}
+		n = b.child(n, part)
+		if rest != "" {
+			b.implicitDir(n)
+		}
+		p = rest
+	}
+	return n
+}
+
+// implicitDir records that the current layer needs n to be a directory.
+func (b *Builder) implicitDir(n *Node) {
+	if v := n.Last(); v != nil {
+		if v.Layer == b.layer || (!v.Deleted && v.Type == layers.TypeDir) {
+			return
+		}
+	}
+	n.Versions = append(n.Versions, Version{Layer: b.layer, HiddenBy: -1, Type: layers.TypeDir, Implicit: true})
+}
+
+func (b *Builder) addEntry(e *layers.Entry) {
+	if e.Path == "" {
+		return // the root itself, or a whiteout of it: nothing to record
+	}
+	n := b.node(e.Path)
+	v := Version{
+		Layer:    b.layer,
+		HiddenBy: -1,
+		Size:     e.Size,
+		Digest:   e.Digest,
+		Mode:     e.Mode,
+		Type:     e.Type,
+		Link:     e.Link,
+	}
+	switch e.Whiteout {
+	case layers.FileWhiteout:
+		v.Deleted = true
+		v.Type = layers.TypeOther
+		if last := n.Last(); last != nil {
+			v.Type = last.Type
+		}
+	case layers.OpaqueWhiteout:
+		if last := n.Last(); last != nil && last.Layer == b.layer && last.Type == layers.TypeDir {
+			last.Opaque = true
+			return
+		}
+		v.Type = layers.TypeDir
+		v.Opaque = true
+		v.Implicit = true
+	}
+	if last := n.Last(); last != nil && last.Layer == b.layer {
+		// A second entry for the path in one layer: the later one wins,
+		// but an opaque mark already set for the directory stays.
+		if e.Whiteout == layers.NoWhiteout && last.Opaque && v.Type == layers.TypeDir {
+			v.Opaque = true
+		}
+		*last = v
+		return
+	}
+	n.Versions = append(n.Versions, v)
+}
+
+// Finish resolves what every whiteout, opaque marker and overwrite hid, sorts
+// children, and returns the tree. The builder must not be used afterwards.
+func (b *Builder) Finish() *Tree {
+	var walk func(n *Node, cuts []int32)
+	walk = func(n *Node, cuts []int32) {
+		n.index = nil
+		slices.SortFunc(n.children, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
+		for i := range n.Versions {
+			v := &n.Versions[i]
+			hidden := int32(-1)
+			if i+1 < len(n.Versions) {
+				hidden = n.Versions[i+1].Layer
+			}
+			for _, c := range cuts {
+				if c > v.Layer {
+					if hidden < 0 || c < hidden {
+						hidden = c
+					}
+					break
+				}
+			}
+			v.HiddenBy = hidden
+		}
+		var own []int32
+		for i := range n.Versions {
+			if n.Versions[i].cuts() {
+				own = append(own, n.Versions[i].Layer)
+			}
+		}
+		childCuts := cuts
+		if len(own) > 0 {
+			childCuts = mergeSorted(cuts, own)
+		}
+		for _, c := range n.children {
+			walk(c, childCuts)
+		}
+	}
+	walk(b.tree.Root, nil)
+	b.dive.finish()
+	return b.tree
+}
+
+func mergeSorted(a, b []int32) []int32 {
+	out := make([]int32, 0, len(a)+len(b))
+	out = append(out, a...)
+	out = append(out, b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,154 @@
+package analyze
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/stagescope/stagescope/layers"
+)
+
+// Change counts files and bytes.
+type Change struct {
+	Files int64
+	Bytes int64
+}
+
+// LayerStats is what one layer did to the filesystem. Directories are not
+// counted as files.
+type LayerStats struct {
+	Added    Change
+	Modified Change
+	Removed  Change // files of lower layers this layer deleted or hid
+}
+
+// Waste is one version of a file that a later layer overwrote or deleted:
+// its bytes still ship in the image but are never seen.
+type Waste struct {
+	Path     string
+	Bytes    int64
+	Layer    int // layer that wrote the bytes
+	HiddenBy int // layer that overwrote or deleted them
+	Deleted  bool
+}
+
+// Duplicate is a content that sits at several visible paths.
+type Duplicate struct {
+	Digest uint64
+	Size   int64
+	Paths  []string
+}
+
+// Metrics are the whole-image numbers that fall out of the merged tree.
+type Metrics struct {
+	Files       int64 // visible non-directory entries
+	TotalBytes  int64 // bytes of visible files
+	LayerBytes  int64 // sum of layer tar sizes (uncompressed)
+	WastedBytes int64 // reclaimable: every hidden copy counted once
+	// DuplicateBytes is what visible files with identical content cost
+	// beyond their first copy.
+	DuplicateBytes int64
+	Layers         []LayerStats
+	Wasted         []Waste // bytes descending, then path
+	Duplicates     []Duplicate
+}
+
+// Measure computes the metrics of a finished tree in one walk.
+func Measure(t *Tree) *Metrics {
+	m := &Metrics{Layers: make([]LayerStats, t.Layers)}
+	type key struct {
+		d uint64
+		s int64
+	}
+	count := map[key]int32{}
+	t.Walk(func(n *Node) bool {
+		var p string
+		path := func() string {
+			if p == "" {
+				p = n.Path()
+			}
+			return p
+		}
+		for i := range n.Versions {
+			v := &n.Versions[i]
+			if v.Type == layers.TypeDir || v.Implicit {
+				continue
+			}
+			if v.Deleted {
+				continue
+			}
+			ls := &m.Layers[v.Layer]
+			var prev *Version
+			if i > 0 {
+				prev = &n.Versions[i-1]
+			}
+			if prev != nil && !prev.Deleted && !prev.Implicit && prev.Type != layers.TypeDir && prev.HiddenBy == v.Layer {
+				ls.Modified.Files++
+				ls.Modified.Bytes += v.Size
+			} else {
+				ls.Added.Files++
+				ls.Added.Bytes += v.Size
+			}
+			if v.HiddenBy >= 0 {
+				next := i + 1 < len(n.Versions) && n.Versions[i+1].Layer == v.HiddenBy && !n.Versions[i+1].Deleted
+				if !next {
+					rs := &m.Layers[v.HiddenBy]
+					rs.Removed.Files++
+					rs.Removed.Bytes += v.Size
+				}
+				if v.Size > 0 {
+					m.WastedBytes += v.Size
+					m.Wasted = append(m.Wasted, Waste{
+						Path: path(), Bytes: v.Size, Layer: int(v.Layer), HiddenBy: int(v.HiddenBy), Deleted: !next,
+					})
+				}
+				continue
+			}
+			m.Files++
+			m.TotalBytes += v.Size
+			if v.Type == layers.TypeRegular && v.Size > 0 && v.Digest != 0 {
+				count[key{v.Digest, v.Size}]++
+			}
+		}
+		return true
+	})
+	// A second walk collects paths only for contents seen more than once,
+	// so that the paths of unique files are never held.
+	for k, c := range count {
+		if c < 2 {
+			delete(count, k)
+		}
+	}
+	if len(count) > 0 {
+		dups := map[key][]string{}
+		t.Walk(func(n *Node) bool {
+			if v := n.Last(); v != nil && n.Visible() && v.Type == layers.TypeRegular && v.Digest != 0 {
+				k := key{v.Digest, v.Size}
+				if _, ok := count[k]; ok {
+					dups[k] = append(dups[k], n.Path())
+				}
+			}
+			return true
+		})
+		for k, paths := range dups {
+			slices.Sort(paths)
+			m.Duplicates = append(m.Duplicates, Duplicate{Digest: k.d, Size: k.s, Paths: paths})
+			m.DuplicateBytes += int64(len(paths)-1) * k.s
+		}
+	}
+	slices.SortFunc(m.Wasted, func(a, b Waste) int {
+		if c := cmp.Compare(b.Bytes, a.Bytes); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Layer, b.Layer)
+	})
+	slices.SortFunc(m.Duplicates, func(a, b Duplicate) int {
+		if c := cmp.Compare(int64(len(b.Paths)-1)*b.Size, int64(len(a.Paths)-1)*a.Size); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Paths[0], b.Paths[0])
+	})
+	return m
+}

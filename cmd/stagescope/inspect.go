@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+)
+
+// inspectOptions are the flags of `stagescope inspect`.
+type inspectOptions struct {
+	Ref        string
+	Output     string
+	Platform   string
+	Insecure   bool
+	NoDaemon   bool
+	Parallel   int
+	MaxEntries int
+	Timeout    time.Duration
+}
+
+var outputFormats = []string{"auto", "tui", "text", "json"}
+
+func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *streams) error) *cobra.Command {
+	o := &inspectOptions{}
+	cmd := &cobra.Command{
+		Use:   "inspect REF",
+		Short: "Analyze an image: layers, waste and build-time leftovers",
+		Long: `Analyze an image: every layer's files, wasted bytes and build-time leftovers.
+
+REF is any of:
+  a registry reference         nginx:1.27, 127.0.0.1:5000/app:1, ghcr.io/x/y@sha256:…
+  a docker save tarball        ./app.tar            (or docker-archive:PATH)
+  an OCI image layout          ./layout-dir         (or oci:PATH)
+  an OCI archive               ./app.oci.tar        (or oci-archive:PATH)
+  an image in a local engine   app:latest           (or docker-daemon:REF)
+
+Without a transport prefix an existing path is opened as a file, otherwise the
+local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.`,
+		Example: `  # open the interactive browser on a local image
+  stagescope inspect myapp:latest
+
+  # a CI summary, or the JSON report
+  stagescope inspect -o text myapp.tar
+  stagescope inspect -o json --insecure 127.0.0.1:5000/myapp:1 > report.json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Ref = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), o, s)
+			}
+			return runInspect(cmd.Context(), o, s)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text or json (auto: tui on a terminal, else text)")
+	f.StringVar(&o.Platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default: the host's)")
+	f.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (e.g. one on loopback)")
+	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
+	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
+	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
+	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (o *inspectOptions) validate(s *streams) error {
+	switch o.Output {
+	case "auto":
+		if s.OutTTY {
+			o.Output = "tui"
+		} else {
+			o.Output = "text"
+		}
+	case "tui", "text", "json":
+	default:
+		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json)", o.Output)
+	}
+	if o.Parallel < 0 {
+		return fmt.Errorf("--parallel must not be negative, got %d", o.Parallel)
+	}
+	if o.MaxEntries < 1 {
+		return fmt.Errorf("--max-entries must be at least 1, got %d", o.MaxEntries)
+	}
+	if o.Timeout < 0 {
+		return fmt.Errorf("--timeout must not be negative, got %s", o.Timeout)
+	}
+	return nil
+}
+
+func (o *inspectOptions) loadOptions() []layers.LoadOption {
+	var lo []layers.LoadOption
+	if o.Platform != "" {
+		lo = append(lo, layers.WithPlatform(o.Platform))
+	}
+	if o.Insecure {
+		lo = append(lo, layers.WithInsecure())
+	}
+	if o.NoDaemon {
+		lo = append(lo, layers.WithoutDaemon())
+	}
+	return lo
+}
+
+func (o *inspectOptions) readOptions(s *streams) []layers.Option {
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries)}
+	if o.Parallel > 0 {
+		ro = append(ro, layers.WithParallelism(o.Parallel))
+	}
+	if s.ErrTTY && o.Output != "tui" {
+		ro = append(ro, layers.WithProgress(progressPrinter(s.ErrOut)))
+	}
+	return ro
+}
+
+// analyzeRef loads, reads and analyzes one image.
+func analyzeRef(ctx context.Context, o *inspectOptions, s *streams) (*analyze.Analysis, *layers.Source, error) {
+	src, err := layers.Load(ctx, o.Ref, o.loadOptions()...)
+	if err != nil {
+		return nil, nil, err
+	}
+	img, err := layers.Read(ctx, src.Image, o.readOptions(s)...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
+	}
+	return analyze.Run(img), src, nil
+}
+
+func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
+	if err := o.validate(s); err != nil {
+		return err
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))
+		defer cancel()
+	}
+	a, src, err := analyzeRef(ctx, o, s)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
+			return cause
+		}
+		return err
+	}
+	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
+	switch o.Output {
+	case "json":
+		return writeJSON(s.Out, rep)
+	case "tui":
+		return fmt.Errorf("the interactive browser is not built yet; use -o text or -o json")
+	default:
+		return writeText(s.Out, rep, s.Width)
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// progressPrinter draws a one-line progress indicator on a terminal.
+func progressPrinter(w io.Writer) func(layers.Progress) {
+	return func(p layers.Progress) {
+		fmt.Fprintf(w, "\r\033[Kreading layers %d/%d, %s", p.LayersDone, p.LayersTotal, humanize.IBytes(uint64(p.BytesRead)))
+		if p.LayersDone == p.LayersTotal {
+			fmt.Fprint(w, "\r\033[K")
+		}
+	}
+}

@@ -1,0 +1,56 @@
+// Command stagescope opens a container image layer by layer and shows what it
+// really carries: every layer's files, wasted bytes, and the build-time
+// leftovers a multi-stage build would have dropped.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd(defaultStreams()).ExecuteContext(ctx)
+	stop()
+	os.Exit(exitCode(err))
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitGate  = 1 // a CI threshold failed
+	exitError = 2 // anything went wrong
+)
+
+// gateError reports failed thresholds; the report was still written.
+type gateError struct{ failed int }
+
+func (e *gateError) Error() string { return fmt.Sprintf("%d threshold(s) failed", e.failed) }
+
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var g *gateError
+	if errors.As(err, &g) {
+		fmt.Fprintf(os.Stderr, "stagescope: %s\n", g)
+		return exitGate
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "stagescope: interrupted")
+		return exitError
+	}
+	fmt.Fprintf(os.Stderr, "stagescope: %s\n", oneLine(err.Error()))
+	return exitError
+}
+
+// oneLine folds a multi-line error (registries like to send those) onto one.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}

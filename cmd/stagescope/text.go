@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/stagescope/stagescope/analyze"
+)
+
+// maxWastedRows bounds the wasted-files table of the text report.
+const maxWastedRows = 20
+
+func bytesStr(n int64) string {
+	if n < 0 {
+		return "-" + humanize.Bytes(uint64(-n))
+	}
+	return humanize.Bytes(uint64(n))
+}
+
+// cut shortens s to at most n runes, marking the cut with "…".
+func cut(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if n < 1 {
+		n = 1
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func writeText(out io.Writer, r *analyze.Report, width int) error {
+	w := bufio.NewWriter(out)
+	sm := r.Summary
+	fmt.Fprintf(w, "Image       %s (%s)\n", r.Image.Reference, r.Image.Source)
+	if r.Image.Digest != "" {
+		fmt.Fprintf(w, "Digest      %s\n", r.Image.Digest)
+	}
+	fmt.Fprintf(w, "Platform    %s\n", r.Image.Platform)
+	fmt.Fprintf(w, "Size        %s in %s files; layers %s (%s compressed)\n",
+		bytesStr(sm.TotalBytes), humanize.Comma(sm.Files), bytesStr(sm.LayerBytes), bytesStr(sm.CompressedBytes))
+	fmt.Fprintf(w, "Wasted      %s reclaimable (%.1f%% of the layers)\n", bytesStr(sm.WastedBytes), sm.WastedPercent)
+	if sm.DuplicateBytes > 0 {
+		fmt.Fprintf(w, "Duplicates  %s in files stored more than once\n", bytesStr(sm.DuplicateBytes))
+	}
+	fmt.Fprintf(w, "dive        efficiency %.4f, wasted %s, user wasted %.2f%%\n",
+		sm.Efficiency, bytesStr(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
+
+	fmt.Fprintf(w, "\nLayers\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "#\tsize\tfiles\tadded\tmodified\tremoved\t  %s\n", "created by")
+	const fixed = 50 // width of the number columns
+	for _, l := range r.Layers {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, bytesStr(l.Size), l.Files,
+			l.Added.Files, l.Modified.Files, l.Removed.Files, cut(createdBy(l.CreatedBy), width-fixed))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	if len(r.Wasted) > 0 {
+		fmt.Fprintf(w, "\nLargest wasted files (%d in all)\n", len(r.Wasted))
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "size\tlayer\thidden by\treason\tpath\n")
+		for i, e := range r.Wasted {
+			if i == maxWastedRows {
+				break
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", bytesStr(e.Bytes), e.Layer, e.HiddenBy, e.Reason, cut("/"+e.Path, width-40))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// createdBy drops the shell prefix builders put in front of every instruction.
+func createdBy(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "/bin/sh -c ")
+	s = strings.TrimPrefix(s, "#(nop) ")
+	if s == "" {
+		return "-"
+	}
+	return strings.TrimSpace(s)
+}

@@ -1,0 +1,335 @@
+package layers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// Kind names an image source.
+type Kind string
+
+// The image sources.
+const (
+	KindRegistry      Kind = "registry"
+	KindDockerArchive Kind = "docker-archive"
+	KindOCILayout     Kind = "oci"
+	KindOCIArchive    Kind = "oci-archive"
+	KindDaemon        Kind = "docker-daemon"
+)
+
+// Source is an image found by Load, ready for Read.
+type Source struct {
+	Image     v1.Image
+	Reference string // what the user asked for, as resolved
+	Kind      Kind
+}
+
+// LoadOption configures Load.
+type LoadOption func(*loadOptions) error
+
+type loadOptions struct {
+	platform  *v1.Platform
+	insecure  bool
+	keychain  authn.Keychain
+	remote    []remote.Option
+	useDaemon bool
+}
+
+func makeLoadOptions(opts ...LoadOption) (*loadOptions, error) {
+	o := &loadOptions{keychain: authn.DefaultKeychain, useDaemon: true}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// WithPlatform picks the image for os/arch[/variant] from a multi-platform
+// index. The default is the host's platform.
+func WithPlatform(p string) LoadOption {
+	return func(o *loadOptions) error {
+		if p == "" {
+			return nil
+		}
+		pl, err := v1.ParsePlatform(p)
+		if err != nil {
+			return fmt.Errorf("invalid platform %q: %w", p, err)
+		}
+		if pl.OS == "" || pl.Architecture == "" {
+			return fmt.Errorf("invalid platform %q: want os/arch[/variant]", p)
+		}
+		o.platform = pl
+		return nil
+	}
+}
+
+// WithInsecure allows plain-HTTP and unverified-TLS registries.
+func WithInsecure() LoadOption {
+	return func(o *loadOptions) error {
+		o.insecure = true
+		return nil
+	}
+}
+
+// WithRemoteOptions adds go-containerregistry remote options (transport,
+// retries, user agent) for registry sources.
+func WithRemoteOptions(ro ...remote.Option) LoadOption {
+	return func(o *loadOptions) error {
+		o.remote = append(o.remote, ro...)
+		return nil
+	}
+}
+
+// WithoutDaemon never consults a local engine for references without a
+// transport prefix.
+func WithoutDaemon() LoadOption {
+	return func(o *loadOptions) error {
+		o.useDaemon = false
+		return nil
+	}
+}
+
+func (o *loadOptions) wantPlatform() v1.Platform {
+	if o.platform != nil {
+		return *o.platform
+	}
+	return v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
+}
+
+var transports = map[string]Kind{
+	"docker://":      KindRegistry,
+	"docker-archive:": KindDockerArchive,
+	"oci:":            KindOCILayout,
+	"oci-archive:":    KindOCIArchive,
+	"docker-daemon:":  KindDaemon,
+}
+
+// unsupported transports that skopeo users may type.
+var foreignTransports = []string{"containers-storage:", "dir:", "ostree:", "sif:", "tarball:"}
+
+// Load finds the image ref names. ref may carry a transport prefix
+// (docker://, docker-archive:, oci:, oci-archive:, docker-daemon:); without
+// one, an existing path is opened as a file or directory (its format sniffed
+// from its contents), else the local engine is asked when it is reachable,
+// else the registry.
+func Load(ctx context.Context, ref string, opts ...LoadOption) (*Source, error) {
+	o, err := makeLoadOptions(opts...)
+	if err != nil {
+		return nil, err
+	}
+	if ref == "" {
+		return nil, errors.New("empty image reference")
+	}
+	for prefix, kind := range transports {
+		if strings.HasPrefix(ref, prefix) {
+			return loadKind(ctx, kind, strings.TrimPrefix(ref, prefix), o)
+		}
+	}
+	for _, prefix := range foreignTransports {
+		if strings.HasPrefix(ref, prefix) {
+			return nil, fmt.Errorf("unsupported transport %q in %q (use docker://, docker-archive:, oci:, oci-archive: or docker-daemon:)", strings.TrimSuffix(prefix, ":"), ref)
+		}
+	}
+	if i := strings.Index(ref, "://"); i > 0 {
+		return nil, fmt.Errorf("unknown transport %q in %q (use docker://, docker-archive:, oci:, oci-archive: or docker-daemon:)", ref[:i], ref)
+	}
+	if _, err := os.Stat(ref); err == nil {
+		kind, err := sniffPath(ref)
+		if err != nil {
+			return nil, err
+		}
+		return loadKind(ctx, kind, ref, o)
+	}
+	if looksLikePath(ref) {
+		return nil, fmt.Errorf("opening %s: no such file or directory", ref)
+	}
+	if _, err := name.ParseReference(ref); err != nil {
+		return nil, fmt.Errorf("invalid image reference %q: %w", ref, err)
+	}
+	if o.useDaemon {
+		if src, err := loadDaemon(ctx, ref, o, true); err == nil {
+			return src, nil
+		} else if !errors.Is(err, errNotInDaemon) {
+			return nil, err
+		}
+	}
+	return loadRemote(ctx, ref, o)
+}
+
+// looksLikePath tells file-like arguments from image references, so that a
+// mistyped file name is not sent to a registry.
+func looksLikePath(ref string) bool {
+	if strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "./") || strings.HasPrefix(ref, "../") || strings.HasPrefix(ref, "~") {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(ref)) {
+	case ".tar", ".tgz", ".gz":
+		return true
+	}
+	return false
+}
+
+func loadKind(ctx context.Context, kind Kind, ref string, o *loadOptions) (*Source, error) {
+	switch kind {
+	case KindRegistry:
+		return loadRemote(ctx, ref, o)
+	case KindDockerArchive:
+		return loadDockerArchive(ref)
+	case KindOCILayout:
+		return loadLayout(ref, o)
+	case KindOCIArchive:
+		return loadOCIArchive(ref, o)
+	case KindDaemon:
+		return loadDaemon(ctx, ref, o, false)
+	}
+	return nil, fmt.Errorf("unknown source kind %q", kind)
+}
+
+func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error) {
+	var nopts []name.Option
+	if o.insecure {
+		nopts = append(nopts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, nopts...)
+	if err != nil {
+		return nil, fmt.Errorf("invalid image reference %q: %w", ref, err)
+	}
+	ropts := append([]remote.Option{
+		remote.WithContext(ctx),
+		remote.WithAuthFromKeychain(o.keychain),
+		remote.WithPlatform(o.wantPlatform()),
+	}, o.remote...)
+	desc, err := remote.Get(r, ropts...)
+	if err != nil {
+		return nil, fmt.Errorf("fetching %s: %w", r.Name(), err)
+	}
+	var img v1.Image
+	if desc.MediaType.IsIndex() {
+		idx, err := desc.ImageIndex()
+		if err != nil {
+			return nil, fmt.Errorf("reading index of %s: %w", r.Name(), err)
+		}
+		img, err = pickPlatform(idx, o, r.Name())
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		img, err = desc.Image()
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", r.Name(), err)
+		}
+	}
+	return &Source{Image: compressedImage{img}, Reference: r.Name(), Kind: KindRegistry}, nil
+}
+
+// pickPlatform selects the wanted platform's image from an index, with an
+// error that lists the platforms there are.
+func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, error) {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading index of %s: %w", what, err)
+	}
+	want := o.wantPlatform()
+	var avail []string
+	for _, m := range im.Manifests {
+		if m.Platform == nil {
+			continue
+		}
+		avail = append(avail, m.Platform.String())
+		if m.Platform.Satisfies(want) {
+			img, err := idx.Image(m.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("reading %s for %s: %w", what, m.Platform, err)
+			}
+			return img, nil
+		}
+	}
+	// Single-image indexes (OCI layouts, docker ≥ 25 saves) often carry no
+	// platform: take their only image.
+	if len(im.Manifests) == 1 && im.Manifests[0].Platform == nil && o.platform == nil {
+		d := im.Manifests[0]
+		if d.MediaType.IsIndex() {
+			child, err := idx.ImageIndex(d.Digest)
+			if err != nil {
+				return nil, fmt.Errorf("reading nested index of %s: %w", what, err)
+			}
+			return pickPlatform(child, o, what)
+		}
+		img, err := idx.Image(d.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", what, err)
+		}
+		return img, nil
+	}
+	if len(avail) == 0 {
+		return nil, fmt.Errorf("%s: index has no image for %s", what, want.String())
+	}
+	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), strings.Join(avail, ", "))
+}
+
+func loadDockerArchive(path string) (*Source, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+	}
+	img, err := tarball.ImageFromPath(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading docker archive %s: %w", path, err)
+	}
+	return &Source{Image: img, Reference: path, Kind: KindDockerArchive}, nil
+}
+
+func loadLayout(path string, o *loadOptions) (*Source, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+	}
+	idx, err := layout.ImageIndexFromPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading OCI layout %s: %w", path, err)
+	}
+	img, err := pickPlatform(idx, o, path)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{Image: compressedImage{img}, Reference: path, Kind: KindOCILayout}, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// compressedImage marks an image whose layer blobs are stored compressed, so
+// that Read fetches the blob and decompresses it itself.
+type compressedImage struct{ v1.Image }
+
+func (c compressedImage) Layers() ([]v1.Layer, error) {
+	ls, err := c.Image.Layers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]v1.Layer, len(ls))
+	for i, l := range ls {
+		out[i] = compressedLayer{l}
+	}
+	return out, nil
+}
+
+type compressedLayer struct{ v1.Layer }
+
+func (compressedLayer) StoredCompressed() bool { return true }

@@ -1,0 +1,115 @@
+package layers
+
+import (
+	"errors"
+	"runtime"
+)
+
+// Option configures Read.
+type Option func(*options) error
+
+// Progress reports how far Read has come. It is delivered from the reading
+// goroutines, one call at a time.
+type Progress struct {
+	LayersDone  int
+	LayersTotal int
+	BytesRead   int64 // uncompressed tar bytes read so far, all layers
+	BytesTotal  int64 // sum of the layers' compressed sizes when known, else 0
+}
+
+type options struct {
+	parallelism  int
+	hash         bool
+	capture      func(path string, size int64) bool
+	captureLimit int64
+	progress     func(Progress)
+	layerDone    func(Layer)
+	maxEntries   int
+}
+
+// DefaultCaptureLimit is the largest file whose contents Read keeps by default.
+const DefaultCaptureLimit = 4 << 20
+
+// DefaultMaxEntries bounds the entries of one layer, so that a hostile image
+// cannot exhaust memory.
+const DefaultMaxEntries = 5_000_000
+
+func makeOptions(opts ...Option) (*options, error) {
+	o := &options{
+		parallelism:  runtime.GOMAXPROCS(0),
+		hash:         true,
+		captureLimit: DefaultCaptureLimit,
+		maxEntries:   DefaultMaxEntries,
+	}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	if o.parallelism < 1 {
+		return nil, errors.New("parallelism must be at least 1")
+	}
+	return o, nil
+}
+
+// WithParallelism sets how many layers are read at once (default GOMAXPROCS).
+func WithParallelism(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return errors.New("parallelism must be at least 1")
+		}
+		o.parallelism = n
+		return nil
+	}
+}
+
+// WithoutDigests turns off content hashing: entries get a zero Digest and
+// identical-content detection is lost, but reading gets cheaper.
+func WithoutDigests() Option {
+	return func(o *options) error {
+		o.hash = false
+		return nil
+	}
+}
+
+// WithCapture keeps the contents of regular files for which match returns
+// true and whose size is at most limit bytes. Everything else is streamed
+// past and dropped.
+func WithCapture(match func(path string, size int64) bool, limit int64) Option {
+	return func(o *options) error {
+		if limit < 0 {
+			return errors.New("capture limit must not be negative")
+		}
+		o.capture = match
+		o.captureLimit = limit
+		return nil
+	}
+}
+
+// WithProgress calls fn as layers stream.
+func WithProgress(fn func(Progress)) Option {
+	return func(o *options) error {
+		o.progress = fn
+		return nil
+	}
+}
+
+// WithLayerDone calls fn once for each layer as soon as it has been read
+// (in completion order, not index order).
+func WithLayerDone(fn func(Layer)) Option {
+	return func(o *options) error {
+		o.layerDone = fn
+		return nil
+	}
+}
+
+// WithMaxEntries bounds the number of entries a single layer may have.
+func WithMaxEntries(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return errors.New("max entries must be at least 1")
+		}
+		o.maxEntries = n
+		return nil
+	}
+}

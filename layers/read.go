@@ -1,0 +1,357 @@
+package layers
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cespare/xxhash/v2"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	"golang.org/x/sync/errgroup"
+)
+
+// Image is what Read learned about an image: its identity, config summary and
+// every layer's entries.
+type Image struct {
+	Digest   string // manifest digest, "" when the source has none
+	Platform string // os/arch[/variant] from the config
+	Config   Config
+	Layers   []Layer
+}
+
+// Config is the part of the image config that is safe to show: never the
+// environment, which may hold secrets.
+type Config struct {
+	User         string
+	Entrypoint   []string
+	Cmd          []string
+	WorkingDir   string
+	ExposedPorts []string
+	Created      string
+}
+
+// Layer is one layer of an image and its entries in tar order.
+type Layer struct {
+	Index          int
+	Digest         string // compressed blob digest
+	DiffID         string // digest of the uncompressed tar
+	MediaType      string
+	CreatedBy      string // history of the instruction that made it ("" if unknown)
+	CompressedSize int64
+	Size           int64 // bytes of the uncompressed tar stream
+	Entries        []Entry
+	Files          []File // captured contents (see WithCapture)
+}
+
+// File is a small file whose contents were captured while streaming.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// Read streams every layer of img once, in parallel, and returns their
+// entries. Nothing is written to disk and no file contents are kept except
+// those selected by WithCapture.
+func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
+	o, err := makeOptions(opts...)
+	if err != nil {
+		return nil, err
+	}
+	out := &Image{}
+	if d, err := img.Digest(); err == nil {
+		out.Digest = d.String()
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	if cfg == nil {
+		return nil, errors.New("reading image config: image has no config")
+	}
+	out.Platform = platformString(cfg.OS, cfg.Architecture, cfg.Variant)
+	out.Config = summarizeConfig(cfg)
+
+	ls, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("listing layers: %w", err)
+	}
+	createdBy := layerHistory(cfg.History, len(ls))
+	out.Layers = make([]Layer, len(ls))
+	var total int64
+	for i, l := range ls {
+		meta, err := layerMeta(i, l)
+		if err != nil {
+			return nil, err
+		}
+		meta.CreatedBy = createdBy[i]
+		out.Layers[i] = meta
+		total += meta.CompressedSize
+	}
+
+	var (
+		bytesRead  atomic.Int64
+		layersDone atomic.Int64
+		progMu     sync.Mutex
+	)
+	report := func() {
+		if o.progress == nil {
+			return
+		}
+		progMu.Lock()
+		defer progMu.Unlock()
+		o.progress(Progress{
+			LayersDone:  int(layersDone.Load()),
+			LayersTotal: len(ls),
+			BytesRead:   bytesRead.Load(),
+			BytesTotal:  total,
+		})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.parallelism)
+	for i, l := range ls {
+		g.Go(func() error {
+			lay := &out.Layers[i]
+			if err := readLayer(gctx, l, lay, o, &bytesRead, report); err != nil {
+				return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
+			}
+			layersDone.Add(1)
+			report()
+			if o.layerDone != nil {
+				progMu.Lock()
+				o.layerDone(*lay)
+				progMu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+func shortDigest(d string) string {
+	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
+		return d[:i+13] + "…"
+	}
+	return d
+}
+
+func platformString(os, arch, variant string) string {
+	p := os + "/" + arch
+	if variant != "" {
+		p += "/" + variant
+	}
+	return p
+}
+
+func summarizeConfig(cfg *v1.ConfigFile) Config {
+	c := Config{
+		User:       cfg.Config.User,
+		Entrypoint: cfg.Config.Entrypoint,
+		Cmd:        cfg.Config.Cmd,
+		WorkingDir: cfg.Config.WorkingDir,
+	}
+	if !cfg.Created.IsZero() {
+		c.Created = cfg.Created.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	for p := range cfg.Config.ExposedPorts {
+		c.ExposedPorts = append(c.ExposedPorts, p)
+	}
+	slices.Sort(c.ExposedPorts)
+	return c
+}
+
+// layerHistory maps the non-empty history entries onto layers, in order.
+// Missing entries leave "".
+func layerHistory(h []v1.History, n int) []string {
+	out := make([]string, n)
+	i := 0
+	for _, e := range h {
+		if e.EmptyLayer {
+			continue
+		}
+		if i >= n {
+			break
+		}
+		out[i] = strings.TrimSpace(e.CreatedBy)
+		i++
+	}
+	return out
+}
+
+func layerMeta(i int, l v1.Layer) (Layer, error) {
+	m := Layer{Index: i}
+	d, err := l.Digest()
+	if err != nil {
+		return m, fmt.Errorf("layer %d: digest: %w", i, err)
+	}
+	m.Digest = d.String()
+	diffID, err := l.DiffID()
+	if err != nil {
+		return m, fmt.Errorf("layer %d (%s): diff ID: %w", i, shortDigest(m.Digest), err)
+	}
+	m.DiffID = diffID.String()
+	if sz, err := l.Size(); err == nil {
+		m.CompressedSize = sz
+	}
+	if mt, err := l.MediaType(); err == nil {
+		m.MediaType = string(mt)
+	}
+	return m, nil
+}
+
+// blobLayer is implemented by layers that know whether their stored blob is
+// compressed. Layers from registries and OCI layouts store compressed blobs;
+// asking them for Compressed() and decompressing here is faster than their
+// own Uncompressed().
+type storedCompressed interface {
+	StoredCompressed() bool
+}
+
+func openLayer(l v1.Layer) (io.ReadCloser, error) {
+	if sc, ok := l.(storedCompressed); ok && sc.StoredCompressed() {
+		rc, err := l.Compressed()
+		if err != nil {
+			return nil, err
+		}
+		return decompress(rc)
+	}
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return nil, err
+	}
+	return rc, nil
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error { return r.close() }
+
+// decompress sniffs the stream's magic bytes and decodes gzip or zstd; any
+// other stream is returned as is.
+func decompress(rc io.ReadCloser) (io.ReadCloser, error) {
+	br := bufio.NewReaderSize(rc, 1<<16)
+	magic, err := br.Peek(4)
+	if err != nil && !errors.Is(err, io.EOF) {
+		_ = rc.Close()
+		return nil, err
+	}
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			_ = rc.Close()
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		return readCloser{zr, func() error { _ = zr.Close(); return rc.Close() }}, nil
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			_ = rc.Close()
+			return nil, fmt.Errorf("zstd: %w", err)
+		}
+		return readCloser{zr, func() error { zr.Close(); return rc.Close() }}, nil
+	}
+	return readCloser{br, rc.Close}, nil
+}
+
+type countingReader struct {
+	r     io.Reader
+	n     int64
+	total *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.total.Add(int64(n))
+	return n, err
+}
+
+func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *atomic.Int64, report func()) error {
+	rc, err := openLayer(l)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	cr := &countingReader{r: rc, total: total}
+	tr := tar.NewReader(cr)
+	h := xxhash.New()
+	buf := make([]byte, 256<<10)
+	lastReport := int64(0)
+	for n := 0; ; n++ {
+		if n&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("tar header after %d entries: %w", len(lay.Entries), err)
+		}
+		if len(lay.Entries) >= o.maxEntries {
+			return fmt.Errorf("more than %d entries (raise --max-entries to read it)", o.maxEntries)
+		}
+		e := entryFromHeader(hdr)
+		if e.Type == TypeRegular && e.Whiteout == NoWhiteout && hdr.Size > 0 {
+			var data []byte
+			capture := o.capture != nil && hdr.Size <= o.captureLimit && o.capture(e.Path, hdr.Size)
+			var w io.Writer = io.Discard
+			var hb *bytes.Buffer
+			if capture {
+				hb = bytes.NewBuffer(make([]byte, 0, hdr.Size))
+				w = hb
+			}
+			if o.hash {
+				h.Reset()
+				if capture {
+					w = io.MultiWriter(h, hb)
+				} else {
+					w = h
+				}
+			}
+			if _, err := io.CopyBuffer(w, tr, buf); err != nil {
+				return fmt.Errorf("reading %s: %w", e.Path, err)
+			}
+			if o.hash {
+				e.Digest = h.Sum64()
+			}
+			if capture {
+				data = hb.Bytes()
+				lay.Files = append(lay.Files, File{Path: e.Path, Data: data})
+			}
+		}
+		lay.Entries = append(lay.Entries, e)
+		if cr.n-lastReport > 8<<20 {
+			lastReport = cr.n
+			report()
+		}
+	}
+	// Drain trailing padding so that the whole blob is read and its digest
+	// (where the source verifies one) is checked.
+	if _, err := io.CopyBuffer(io.Discard, cr, buf); err != nil {
+		return err
+	}
+	lay.Size = cr.n
+	return nil
+}
