@@ -15,5 +15,5 @@ type diveState struct{}
 
 func newDiveState() *diveState                                     { return &diveState{} }
 func (d *diveState) addLayer(root *Node, l int, es []layers.Entry) {}
-func (d *diveState) finish()                                        {}
+func (d *diveState) finish()                                       {}
 func (d *diveState) metrics(img *layers.Image) DiveMetrics         { return DiveMetrics{Efficiency: 1} }

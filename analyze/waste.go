@@ -89,7 +89,7 @@ func Measure(t *Tree) *Metrics {
 				ls.Added.Bytes += v.Size
 			}
 			if v.HiddenBy >= 0 {
-				next := i + 1 < len(n.Versions) && n.Versions[i+1].Layer == v.HiddenBy && !n.Versions[i+1].Deleted
+				next := i+1 < len(n.Versions) && n.Versions[i+1].Layer == v.HiddenBy && !n.Versions[i+1].Deleted
 				if !next {
 					rs := &m.Layers[v.HiddenBy]
 					rs.Removed.Files++

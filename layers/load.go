@@ -110,7 +110,7 @@ func (o *loadOptions) wantPlatform() v1.Platform {
 }
 
 var transports = map[string]Kind{
-	"docker://":      KindRegistry,
+	"docker://":       KindRegistry,
 	"docker-archive:": KindDockerArchive,
 	"oci:":            KindOCILayout,
 	"oci-archive:":    KindOCIArchive,
