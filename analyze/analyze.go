@@ -8,6 +8,8 @@ type Analysis struct {
 	Tree    *Tree
 	Metrics *Metrics
 	Dive    DiveMetrics
+	// Findings are the leftovers found, largest first.
+	Findings []Finding
 }
 
 // Run merges the image's layers and measures the result.
