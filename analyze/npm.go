@@ -1,0 +1,291 @@
+package analyze
+
+import (
+	"encoding/json"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/stagescope/stagescope/layers"
+)
+
+// Where NodePackages learned whether a package is a dev dependency.
+const (
+	// SourceHiddenLockfile is node_modules/.package-lock.json, npm's record
+	// of what is really installed.
+	SourceHiddenLockfile = "hidden-lockfile"
+	// SourcePackageLock is the app's package-lock.json or
+	// npm-shrinkwrap.json (lockfile v1, v2 or v3).
+	SourcePackageLock = "package-lock"
+	// SourcePackageJSON is the dependency graph of the package.json files,
+	// resolved as Node resolves require().
+	SourcePackageJSON = "package.json"
+	// SourceUnknown: the tree has no root package.json and no lockfile
+	// lists the package; it is reported as not dev.
+	SourceUnknown = "unknown"
+)
+
+// NodePackage is one package installed in a node_modules tree.
+type NodePackage struct {
+	Root    string // directory holding the tree's top node_modules, e.g. "app"
+	Path    string // package directory, e.g. "app/node_modules/@types/node"
+	Name    string // "@types/node"
+	Version string
+	Dev     bool // installed only for development (npm ci --omit=dev drops it)
+	Source  string
+}
+
+// nodeManifest is the part of a package.json that NodePackages reads.
+type nodeManifest struct {
+	Name                 string            `json:"name"`
+	Version              string            `json:"version"`
+	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+	PeerDependencies     map[string]string `json:"peerDependencies"`
+}
+
+// runtimeDeps are the names a package needs when it runs: npm installs
+// dependencies, optional and (since npm 7) peer dependencies, never a
+// dependency's devDependencies.
+func (m *nodeManifest) runtimeDeps() []string {
+	var out []string
+	for _, deps := range []map[string]string{m.Dependencies, m.OptionalDependencies, m.PeerDependencies} {
+		for n := range deps {
+			out = append(out, n)
+		}
+	}
+	return sortedUnique(out)
+}
+
+// lockfile is a package-lock.json, npm-shrinkwrap.json or hidden lockfile.
+type lockfile struct {
+	LockfileVersion int                      `json:"lockfileVersion"`
+	Packages        map[string]lockPackage   `json:"packages"`
+	Dependencies    map[string]lockPackageV1 `json:"dependencies"`
+}
+
+// lockPackage is an entry of the v2/v3 "packages" map, keyed by the path
+// relative to the project ("node_modules/a/node_modules/b").
+type lockPackage struct {
+	Version string `json:"version"`
+	Dev     bool   `json:"dev"`
+	// DevOptional packages are needed by a dev dependency and by an
+	// optional one: --omit=dev keeps them.
+	DevOptional bool `json:"devOptional"`
+	Optional    bool `json:"optional"`
+	Link        bool `json:"link"`
+}
+
+// lockPackageV1 is an entry of the v1 "dependencies" tree.
+type lockPackageV1 struct {
+	Version      string                   `json:"version"`
+	Dev          bool                     `json:"dev"`
+	Optional     bool                     `json:"optional"`
+	Dependencies map[string]lockPackageV1 `json:"dependencies"`
+}
+
+// devByPath returns, for each package path relative to the project
+// ("node_modules/x"), whether the lockfile marks it dev-only; nil when the
+// lockfile cannot be read.
+func parseLockfile(b []byte) map[string]bool {
+	if b == nil {
+		return nil
+	}
+	var lf lockfile
+	if err := json.Unmarshal(b, &lf); err != nil {
+		return nil
+	}
+	out := map[string]bool{}
+	if len(lf.Packages) > 0 {
+		for p, e := range lf.Packages {
+			if p == "" || e.Link {
+				continue
+			}
+			out[layers.CleanPath(p)] = e.Dev
+		}
+		return out
+	}
+	var walk func(prefix string, deps map[string]lockPackageV1)
+	walk = func(prefix string, deps map[string]lockPackageV1) {
+		for name, e := range deps {
+			p := path.Join(prefix, "node_modules", name)
+			out[p] = e.Dev
+			walk(p, e.Dependencies)
+		}
+	}
+	walk("", lf.Dependencies)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// splitNodeModules splits the directory of a package.json inside a
+// node_modules tree into the tree's root and the package name. It accepts
+// only real package directories: root/node_modules/<name> or
+// root/node_modules/@scope/<name>, repeated through nested node_modules,
+// where root itself is not inside a node_modules tree. Package.json files
+// deeper inside a package (test fixtures, sub-exports) are rejected.
+func splitNodeModules(dir string) (root, name string, ok bool) {
+	parts := strings.Split(dir, "/")
+	first := slices.Index(parts, "node_modules")
+	if first < 0 {
+		return "", "", false
+	}
+	root = strings.Join(parts[:first], "/")
+	i := first
+	for i < len(parts) {
+		if parts[i] != "node_modules" || i+1 >= len(parts) {
+			return "", "", false
+		}
+		i++
+		n := parts[i]
+		if strings.HasPrefix(n, "@") {
+			if i+1 >= len(parts) {
+				return "", "", false
+			}
+			i++
+			n += "/" + parts[i]
+		}
+		if n == "" || strings.HasPrefix(n, ".") {
+			return "", "", false
+		}
+		name = n
+		i++
+	}
+	return root, name, true
+}
+
+// insideNodeModules tells whether a path lies in a node_modules directory.
+func insideNodeModules(p string) bool {
+	return p == "node_modules" || strings.HasPrefix(p, "node_modules/") || strings.Contains(p, "/node_modules/") || strings.HasSuffix(p, "/node_modules")
+}
+
+// NodePackages finds every node_modules tree among the captured files
+// (keyed by cleaned path; see CaptureContents) and tells for each installed
+// package, known by its package.json, whether it is a dev dependency. It
+// trusts, per package, the tree's hidden lockfile first, then the
+// project's package-lock.json (or npm-shrinkwrap.json), then the
+// package.json graph: dev when reachable from the root's devDependencies
+// and not from its dependencies, optionalDependencies or
+// peerDependencies, resolving each name as Node does (the package's own
+// node_modules first, then walking up). Results are sorted by path.
+func NodePackages(files map[string][]byte) []NodePackage {
+	type installed struct {
+		root, dir, name string
+		m               *nodeManifest
+	}
+	pkgs := map[string]*installed{} // by package directory
+	roots := map[string]bool{}
+	for p, data := range files {
+		p = layers.CleanPath(p)
+		dir, base := path.Split(p)
+		if base != "package.json" {
+			continue
+		}
+		dir = strings.TrimSuffix(dir, "/")
+		root, name, ok := splitNodeModules(dir)
+		if !ok {
+			continue
+		}
+		m := &nodeManifest{}
+		if err := json.Unmarshal(data, m); err != nil {
+			m = &nodeManifest{} // unreadable manifest: an installed package without known dependencies
+		}
+		pkgs[dir] = &installed{root: root, dir: dir, name: name, m: m}
+		roots[root] = true
+	}
+	if len(pkgs) == 0 {
+		return nil
+	}
+	get := func(p string) []byte {
+		if b, ok := files[p]; ok {
+			return b
+		}
+		return files["/"+p]
+	}
+
+	// resolve finds the package that require(name) loads from dir.
+	resolve := func(dir, name string) *installed {
+		d := dir
+		for {
+			if path.Base(d) != "node_modules" {
+				if p, ok := pkgs[path.Join(d, "node_modules", name)]; ok {
+					return p
+				}
+			}
+			if d == "" || d == "." || d == "/" {
+				return nil
+			}
+			d = path.Dir(d)
+			if d == "." || d == "/" {
+				d = ""
+			}
+		}
+	}
+	reach := func(root string, names []string) map[string]bool {
+		seen := map[string]bool{}
+		var queue []*installed
+		push := func(from, name string) {
+			if p := resolve(from, name); p != nil && !seen[p.dir] {
+				seen[p.dir] = true
+				queue = append(queue, p)
+			}
+		}
+		for _, n := range names {
+			push(root, n)
+		}
+		for len(queue) > 0 {
+			p := queue[0]
+			queue = queue[1:]
+			for _, n := range p.m.runtimeDeps() {
+				push(p.dir, n)
+			}
+		}
+		return seen
+	}
+
+	var out []NodePackage
+	for root := range roots {
+		hidden := parseLockfile(get(path.Join(root, "node_modules/.package-lock.json")))
+		lock := parseLockfile(get(path.Join(root, "package-lock.json")))
+		if lock == nil {
+			lock = parseLockfile(get(path.Join(root, "npm-shrinkwrap.json")))
+		}
+		var prod, dev map[string]bool
+		haveManifest := false
+		if b := get(path.Join(root, "package.json")); b != nil {
+			var rm nodeManifest
+			if json.Unmarshal(b, &rm) == nil {
+				haveManifest = true
+				prod = reach(root, rm.runtimeDeps())
+				devNames := make([]string, 0, len(rm.DevDependencies))
+				for n := range rm.DevDependencies {
+					devNames = append(devNames, n)
+				}
+				slices.Sort(devNames)
+				dev = reach(root, devNames)
+			}
+		}
+		for _, p := range pkgs {
+			if p.root != root {
+				continue
+			}
+			rel := strings.TrimPrefix(strings.TrimPrefix(p.dir, root), "/")
+			np := NodePackage{Root: root, Path: p.dir, Name: p.name, Version: p.m.Version}
+			if d, ok := hidden[rel]; ok {
+				np.Dev, np.Source = d, SourceHiddenLockfile
+			} else if d, ok := lock[rel]; ok {
+				np.Dev, np.Source = d, SourcePackageLock
+			} else if haveManifest {
+				np.Dev, np.Source = dev[p.dir] && !prod[p.dir], SourcePackageJSON
+			} else {
+				np.Source = SourceUnknown
+			}
+			out = append(out, np)
+		}
+	}
+	slices.SortFunc(out, func(a, b NodePackage) int { return strings.Compare(a.Path, b.Path) })
+	return out
+}
