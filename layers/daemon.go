@@ -16,10 +16,3 @@ func loadDaemon(ctx context.Context, ref string, o *loadOptions, probing bool) (
 	return nil, fmt.Errorf("docker-daemon:%s: engine source not available yet", ref)
 }
 
-func loadOCIArchive(path string, o *loadOptions) (*Source, error) {
-	return nil, fmt.Errorf("oci-archive:%s: not available yet", path)
-}
-
-func sniffPath(path string) (Kind, error) {
-	return KindDockerArchive, nil
-}

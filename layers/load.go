@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,7 +13,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
@@ -34,6 +34,33 @@ type Source struct {
 	Image     v1.Image
 	Reference string // what the user asked for, as resolved
 	Kind      Kind
+
+	// stream, when set, opens a docker save stream of the image that
+	// Source.Read consumes in one pass (engines, compressed archives).
+	stream func(context.Context) (io.ReadCloser, error)
+	// layers is how many layers the stream will hold, for progress (0 if
+	// unknown).
+	layers int
+}
+
+// Read reads every layer of the source once. It is Read(ctx, s.Image, opts…)
+// except for sources that are best read as one stream (a local engine's
+// image, a compressed docker save archive), which ReadArchive consumes in a
+// single pass.
+func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
+	if s.stream == nil {
+		return Read(ctx, s.Image, opts...)
+	}
+	o, err := makeOptions(opts...)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := s.stream(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return readArchive(ctx, rc, s.Reference, o, s.layers)
 }
 
 // LoadOption configures Load.
@@ -147,9 +174,15 @@ func Load(ctx context.Context, ref string, opts ...LoadOption) (*Source, error) 
 		return nil, fmt.Errorf("unknown transport %q in %q (use docker://, docker-archive:, oci:, oci-archive: or docker-daemon:)", ref[:i], ref)
 	}
 	if _, err := os.Stat(ref); err == nil {
-		kind, err := sniffPath(ref)
+		kind, idx, err := sniff(ref)
 		if err != nil {
 			return nil, err
+		}
+		switch kind {
+		case KindDockerArchive:
+			return loadDockerArchive(ref, idx)
+		case KindOCIArchive:
+			return loadOCIArchive(ref, idx, o)
 		}
 		return loadKind(ctx, kind, ref, o)
 	}
@@ -187,11 +220,11 @@ func loadKind(ctx context.Context, kind Kind, ref string, o *loadOptions) (*Sour
 	case KindRegistry:
 		return loadRemote(ctx, ref, o)
 	case KindDockerArchive:
-		return loadDockerArchive(ref)
+		return loadDockerArchive(ref, nil)
 	case KindOCILayout:
 		return loadLayout(ref, o)
 	case KindOCIArchive:
-		return loadOCIArchive(ref, o)
+		return loadOCIArchive(ref, nil, o)
 	case KindDaemon:
 		return loadDaemon(ctx, ref, o, false)
 	}
@@ -280,30 +313,117 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), strings.Join(avail, ", "))
 }
 
-func loadDockerArchive(path string) (*Source, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+// loadDockerArchive opens a docker save archive. An uncompressed archive is
+// read in place through its tar index (idx, when the caller already built
+// it); a gzip- or zstd-compressed one is read as a stream by Source.Read.
+func loadDockerArchive(path string, idx *tarIndex) (*Source, error) {
+	if idx == nil {
+		head, err := readHead(path, nil)
+		if err != nil {
+			return nil, err
+		}
+		if c := compressionOf(head); c != plainTar {
+			return compressedDockerArchive(path, c)
+		}
+		if idx, err = indexTar(path); err != nil {
+			return nil, err
+		}
 	}
-	img, err := tarball.ImageFromPath(path, nil)
+	if !idx.has("manifest.json") {
+		if idx.has("index.json") {
+			return nil, fmt.Errorf("%s is not a docker save archive: no manifest.json (it is an OCI archive: use oci-archive:%s)", path, path)
+		}
+		return nil, fmt.Errorf("%s is not a docker save archive: no manifest.json", path)
+	}
+	img, err := newDockerArchive(idx)
 	if err != nil {
-		return nil, fmt.Errorf("reading docker archive %s: %w", path, err)
+		return nil, err
 	}
-	return &Source{Image: img, Reference: path, Kind: KindDockerArchive}, nil
+	return &Source{Image: compressedImage{img}, Reference: path, Kind: KindDockerArchive}, nil
 }
 
+// compressedDockerArchive is `docker save | gzip`: it cannot be read in place,
+// so Source.Read streams it once. Image decompresses the file for each layer
+// it is asked for: correct, but slow.
+func compressedDockerArchive(path string, c compression) (*Source, error) {
+	dec := decompressorFor(c)
+	opener := func() (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+		}
+		r, err := dec(f)
+		if err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return sectionCloser{r, f.Close}, nil
+	}
+	img, err := tarball.Image(opener, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s archive %s: %w", c, path, err)
+	}
+	return &Source{
+		Image:     img,
+		Reference: path,
+		Kind:      KindDockerArchive,
+		stream: func(context.Context) (io.ReadCloser, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+			}
+			return f, nil
+		},
+	}, nil
+}
+
+// loadLayout opens an OCI image layout directory.
 func loadLayout(path string, o *loadOptions) (*Source, error) {
-	if _, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
 	}
-	idx, err := layout.ImageIndexFromPath(path)
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%s is not an OCI image layout: not a directory (for a tar of one use oci-archive:%s)", path, path)
+	}
+	idx, err := readOCIIndex(dirStore(path))
 	if err != nil {
-		return nil, fmt.Errorf("reading OCI layout %s: %w", path, err)
+		return nil, err
 	}
 	img, err := pickPlatform(idx, o, path)
 	if err != nil {
 		return nil, err
 	}
 	return &Source{Image: compressedImage{img}, Reference: path, Kind: KindOCILayout}, nil
+}
+
+// loadOCIArchive opens a tar of an OCI image layout in place, serving each
+// blob from its offset in the tar (idx, when the caller already built it).
+func loadOCIArchive(path string, idx *tarIndex, o *loadOptions) (*Source, error) {
+	if idx == nil {
+		head, err := readHead(path, nil)
+		if err != nil {
+			return nil, err
+		}
+		if c := compressionOf(head); c != plainTar {
+			return nil, fmt.Errorf("%s: %s-compressed OCI archives cannot be read in place; decompress it first", path, c)
+		}
+		if !isTarHeader(head) {
+			return nil, fmt.Errorf("%s is not an OCI archive: not a tar archive", path)
+		}
+		if idx, err = indexTar(path); err != nil {
+			return nil, err
+		}
+	}
+	x, err := readOCIIndex(idx)
+	if err != nil {
+		return nil, err
+	}
+	img, err := pickPlatform(x, o, path)
+	if err != nil {
+		return nil, err
+	}
+	return &Source{Image: compressedImage{img}, Reference: path, Kind: KindOCIArchive}, nil
 }
 
 func unwrapPathError(err error) error {

@@ -126,7 +126,7 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams) (*analyze.An
 	if err != nil {
 		return nil, nil, err
 	}
-	img, err := layers.Read(ctx, src.Image, o.readOptions(s)...)
+	img, err := src.Read(ctx, o.readOptions(s)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}

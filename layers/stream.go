@@ -1,0 +1,292 @@
+package layers
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// ReadArchive reads a `docker save` stream (what an engine's image save API
+// returns, or `docker save | gzip`) in a single pass, with nothing written to
+// disk: each layer member is read as it streams by, and the layers are matched
+// to manifest.json, which comes last, at the end. Classic and docker ≥ 25
+// saves, plain or gzip/zstd layers, and a gzip- or zstd-compressed stream are
+// all accepted. Layer digests are checked against the member names or the
+// config's diff IDs.
+func ReadArchive(ctx context.Context, r io.Reader, opts ...Option) (*Image, error) {
+	o, err := makeOptions(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return readArchive(ctx, r, "docker save stream", o, 0)
+}
+
+// streamedLayer is one layer member, read.
+type streamedLayer struct {
+	lay    Layer
+	digest v1.Hash
+	size   int64
+	comp   compression
+	err    error
+}
+
+// oneShotLayer hands an already open stream to readLayer. It knows nothing
+// about the layer but its bytes: digests are computed by the caller.
+type oneShotLayer struct {
+	r io.Reader
+}
+
+var errOneShot = errors.New("layer digest is known only after the stream is read")
+
+func (l oneShotLayer) Digest() (v1.Hash, error)            { return v1.Hash{}, errOneShot }
+func (l oneShotLayer) DiffID() (v1.Hash, error)            { return v1.Hash{}, errOneShot }
+func (l oneShotLayer) Size() (int64, error)                { return -1, errOneShot }
+func (l oneShotLayer) MediaType() (types.MediaType, error) { return "", errOneShot }
+func (l oneShotLayer) Compressed() (io.ReadCloser, error)  { return io.NopCloser(l.r), nil }
+func (l oneShotLayer) StoredCompressed() bool              { return true }
+
+func (l oneShotLayer) Uncompressed() (io.ReadCloser, error) {
+	return decompress(io.NopCloser(l.r))
+}
+
+// isLayerMember tells the members of a docker save archive that hold layers:
+// <id>/layer.tar (classic), blobs/<alg>/<hex> (docker ≥ 25), <hex>.tar[.gz]
+// (go-containerregistry, podman).
+func isLayerMember(name string) bool {
+	if strings.HasPrefix(name, "blobs/") {
+		return true
+	}
+	for _, suf := range []string{".tar", ".tar.gz", ".tgz", ".tar.zst"} {
+		if strings.HasSuffix(name, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+func looksLikeJSON(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// memStore holds the metadata members of a streamed archive; has also
+// reports the layer members that were read, so that manifests naming them
+// can be checked.
+type memStore struct {
+	name  string
+	meta  map[string][]byte
+	read  map[string]*streamedLayer
+	links map[string]string
+}
+
+func (m *memStore) resolve(name string) string {
+	name = cleanMember(name)
+	for range 16 {
+		t, ok := m.links[name]
+		if !ok {
+			break
+		}
+		name = t
+	}
+	return name
+}
+
+func (m *memStore) has(name string) bool {
+	name = m.resolve(name)
+	_, ok := m.meta[name]
+	_, ok2 := m.read[name]
+	return ok || ok2
+}
+
+func (m *memStore) open(name string) (io.ReadCloser, int64, error) {
+	b, ok := m.meta[m.resolve(name)]
+	if !ok {
+		return nil, 0, fmt.Errorf("%s: no metadata member %s", m.name, name)
+	}
+	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
+}
+
+func (m *memStore) where() string { return m.name }
+
+func readArchive(ctx context.Context, r io.Reader, where string, o *options, wantLayers int) (*Image, error) {
+	rc, err := decompress(io.NopCloser(r))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	defer rc.Close()
+	st := &memStore{name: where, meta: map[string][]byte{}, read: map[string]*streamedLayer{}, links: map[string]string{}}
+
+	var (
+		bytesRead atomic.Int64
+		done      int
+		progMu    sync.Mutex
+	)
+	report := func() {
+		if o.progress == nil {
+			return
+		}
+		progMu.Lock()
+		defer progMu.Unlock()
+		o.progress(Progress{LayersDone: done, LayersTotal: max(wantLayers, done), BytesRead: bytesRead.Load()})
+	}
+
+	tr := tar.NewReader(rc)
+	br := bufio.NewReaderSize(nil, 64<<10)
+	for members := 0; ; members++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if members == 0 {
+				return nil, fmt.Errorf("%s is not a container image: not a tar archive (%w)", where, err)
+			}
+			return nil, fmt.Errorf("%s: reading tar header after %d members: %w", where, members, err)
+		}
+		if members >= maxMembers {
+			return nil, fmt.Errorf("%s: more than %d tar members, not an image archive", where, maxMembers)
+		}
+		name := cleanMember(h.Name)
+		switch h.Typeflag {
+		case tar.TypeSymlink:
+			if strings.HasPrefix(h.Linkname, "/") {
+				st.links[name] = cleanMember(h.Linkname)
+			} else {
+				st.links[name] = cleanMember(name + "/../" + h.Linkname)
+			}
+			continue
+		case tar.TypeLink:
+			st.links[name] = cleanMember(h.Linkname)
+			continue
+		case tar.TypeReg:
+		default:
+			continue
+		}
+		br.Reset(tr)
+		head, err := br.Peek(512)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: reading member %s: %w", where, name, err)
+		}
+		switch {
+		case looksLikeJSON(head) && h.Size <= maxMetadata:
+			b, err := io.ReadAll(br)
+			if err != nil {
+				return nil, fmt.Errorf("%s: reading member %s: %w", where, name, err)
+			}
+			st.meta[name] = b
+		case isLayerMember(name):
+			sl := &streamedLayer{size: h.Size, comp: compressionOf(head)}
+			hw := sha256.New()
+			sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, &bytesRead, report)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if sl.err == nil {
+				sl.digest = v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", hw.Sum(nil))}
+			}
+			st.read[name] = sl
+			done++
+			report()
+		}
+	}
+	return st.image(o)
+}
+
+// image matches the layers read to manifest.json.
+func (st *memStore) image(o *options) (*Image, error) {
+	raw, ok := st.meta["manifest.json"]
+	if !ok {
+		if _, isOCI := st.meta["index.json"]; isOCI {
+			return nil, fmt.Errorf("%s is an OCI archive without manifest.json: only docker save archives can be read as a stream (decompress it and open the .tar)", st.name)
+		}
+		return nil, fmt.Errorf("%s is not a container image: no manifest.json", st.name)
+	}
+	e, err := parseDockerManifest(raw, st.name)
+	if err != nil {
+		return nil, err
+	}
+	rawCfg, ok := st.meta[st.resolve(e.Config)]
+	if !ok {
+		return nil, fmt.Errorf("%s: config %s named by manifest.json is missing", st.name, e.Config)
+	}
+	cfgDigest, cfg, err := dockerConfig(rawCfg, e, st.name)
+	if err != nil {
+		return nil, err
+	}
+	out := &Image{
+		Platform: platformString(cfg.OS, cfg.Architecture, cfg.Variant),
+		Config:   summarizeConfig(cfg),
+		Layers:   make([]Layer, len(e.Layers)),
+	}
+	createdBy := layerHistory(cfg.History, len(e.Layers))
+	m := v1.Manifest{
+		SchemaVersion: 2,
+		MediaType:     types.DockerManifestSchema2,
+		Config:        v1.Descriptor{MediaType: types.DockerConfigJSON, Size: int64(len(rawCfg)), Digest: cfgDigest},
+	}
+	for i, name := range e.Layers {
+		diffID := cfg.RootFS.DiffIDs[i]
+		sl, ok := st.read[st.resolve(name)]
+		if !ok {
+			return nil, fmt.Errorf("%s: layer %d (%s) named by manifest.json is missing", st.name, i, name)
+		}
+		if sl.err != nil {
+			return nil, fmt.Errorf("%s: reading layer %d (%s): %w", st.name, i, name, sl.err)
+		}
+		want, named := digestFromBlobName(name)
+		if !named && sl.comp == plainTar {
+			want, named = diffID, true
+		}
+		if named && want != sl.digest {
+			return nil, fmt.Errorf("%s: layer %d (%s): digest mismatch: content is %s, want %s", st.name, i, name, sl.digest, want)
+		}
+		lay := sl.lay
+		lay.Index = i
+		lay.Digest = sl.digest.String()
+		lay.DiffID = diffID.String()
+		lay.MediaType = string(sl.comp.dockerMediaType())
+		lay.CompressedSize = sl.size
+		lay.CreatedBy = createdBy[i]
+		out.Layers[i] = lay
+		m.Layers = append(m.Layers, v1.Descriptor{MediaType: sl.comp.dockerMediaType(), Size: sl.size, Digest: sl.digest})
+	}
+	if _, ok := st.meta["index.json"]; ok {
+		if img := adoptIndexManifest(st, cfgDigest); img != nil {
+			sum := sha256.Sum256(img.raw)
+			out.Digest = fmt.Sprintf("sha256:%x", sum)
+			for i := range out.Layers {
+				if i < len(img.m.Layers) {
+					out.Layers[i].MediaType = string(img.m.Layers[i].MediaType)
+				}
+			}
+		}
+	}
+	if out.Digest == "" {
+		rawManifest, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		out.Digest = fmt.Sprintf("sha256:%x", sha256.Sum256(rawManifest))
+	}
+	if o.layerDone != nil {
+		for _, l := range out.Layers {
+			o.layerDone(l)
+		}
+	}
+	return out, nil
+}
