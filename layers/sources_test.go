@@ -1,0 +1,255 @@
+package layers_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stagescope/stagescope/layers"
+	lt "github.com/stagescope/stagescope/layers/layerstest"
+)
+
+// sourceImage is a small image with the entry kinds sources must carry
+// through unchanged: files, directories, links, whiteouts, empty history.
+func sourceImage(t *testing.T) v1.Image {
+	t.Helper()
+	return lt.Image(t,
+		lt.Step{CreatedBy: "ADD rootfs /", Files: []lt.File{
+			lt.Dir("etc/"), {Name: "etc/os-release", Body: "ID=test\n"},
+			lt.Dir("usr/bin/"), {Name: "usr/bin/tool", Body: strings.Repeat("x", 10_000), Mode: 0o755},
+			lt.Symlink("usr/bin/alias", "tool"), lt.Hardlink("usr/bin/same", "usr/bin/tool"),
+		}},
+		lt.Step{CreatedBy: "ENV A=b", Empty: true},
+		lt.Step{CreatedBy: "RUN build", Files: []lt.File{lt.Dir("src/"), {Name: "src/main.c", Body: "int main(){}\n"}, {Name: "etc/os-release", Body: "ID=changed\n"}}},
+		lt.Step{CreatedBy: "RUN rm -rf /src", Files: []lt.File{lt.Whiteout("src"), lt.Opaque("etc")}},
+	)
+}
+
+// sameContent compares what Read found, leaving out how the blobs are
+// stored (digest, media type, stored size), which differs between formats.
+var sameContent = cmpopts.IgnoreFields(layers.Layer{}, "Digest", "MediaType", "CompressedSize")
+
+func TestLoadArchiveFormats(t *testing.T) {
+	ctx := context.Background()
+	img := sourceImage(t)
+	want, err := layers.Read(ctx, img, layers.WithCapture(func(p string, _ int64) bool { return p == "etc/os-release" }, 1<<10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		path     func(t *testing.T) string
+		prefix   string
+		wantKind layers.Kind
+	}{
+		{"docker save classic", func(t *testing.T) string {
+			return lt.WriteFile(t, "app.tar", lt.DockerSave(t, img, "app:1", lt.SaveClassic, false))
+		}, "docker-archive:", layers.KindDockerArchive},
+		{"docker save classic gzip layers", func(t *testing.T) string {
+			return lt.WriteFile(t, "app.tar", lt.DockerSave(t, img, "app:1", lt.SaveClassic, true))
+		}, "docker-archive:", layers.KindDockerArchive},
+		{"docker save >= 25", func(t *testing.T) string {
+			return lt.WriteFile(t, "app.tar", lt.DockerSave(t, img, "app:1", lt.SaveOCI, false))
+		}, "docker-archive:", layers.KindDockerArchive},
+		{"docker save >= 25 gzip layers", func(t *testing.T) string {
+			return lt.WriteFile(t, "app.tar", lt.DockerSave(t, img, "app:1", lt.SaveOCI, true))
+		}, "docker-archive:", layers.KindDockerArchive},
+		{"docker save | gzip", func(t *testing.T) string {
+			return lt.WriteFile(t, "app.tar.gz", lt.Gzip(t, lt.DockerSave(t, img, "app:1", lt.SaveClassic, false)))
+		}, "docker-archive:", layers.KindDockerArchive},
+		{"docker save >= 25 | gzip", func(t *testing.T) string {
+			return lt.WriteFile(t, "app.tgz", lt.Gzip(t, lt.DockerSave(t, img, "app:1", lt.SaveOCI, true)))
+		}, "docker-archive:", layers.KindDockerArchive},
+		{"OCI layout", func(t *testing.T) string { return lt.OCILayout(t, img) }, "oci:", layers.KindOCILayout},
+		{"OCI archive", func(t *testing.T) string {
+			return lt.WriteFile(t, "app.oci", lt.TarDir(t, lt.OCILayout(t, img)))
+		}, "oci-archive:", layers.KindOCIArchive},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := tt.path(t)
+			for _, ref := range []string{p, tt.prefix + p} {
+				src, err := layers.Load(ctx, ref, layers.WithoutDaemon())
+				if err != nil {
+					t.Fatalf("Load(%s): %v", ref, err)
+				}
+				if src.Kind != tt.wantKind {
+					t.Errorf("Load(%s).Kind = %s, want %s", ref, src.Kind, tt.wantKind)
+				}
+				got, err := src.Read(ctx, layers.WithCapture(func(p string, _ int64) bool { return p == "etc/os-release" }, 1<<10))
+				if err != nil {
+					t.Fatalf("Read(%s): %v", ref, err)
+				}
+				if diff := cmp.Diff(want, got, sameContent, cmpopts.IgnoreFields(layers.Image{}, "Digest")); diff != "" {
+					t.Errorf("Read(%s) mismatch (-want +got):\n%s", ref, diff)
+				}
+				if got.Digest == "" {
+					t.Errorf("Read(%s).Digest is empty", ref)
+				}
+			}
+		})
+	}
+}
+
+// The OCI formats keep the image's own manifest: digests match the source.
+func TestLoadOCIKeepsDigests(t *testing.T) {
+	ctx := context.Background()
+	img := sourceImage(t)
+	want, err := layers.Read(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := lt.OCILayout(t, img)
+	for _, ref := range []string{dir, lt.WriteFile(t, "app.oci.tar", lt.TarDir(t, dir))} {
+		src, err := layers.Load(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := src.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Read(%s) mismatch (-want +got):\n%s", ref, diff)
+		}
+	}
+}
+
+// A docker save archive read in place and the same archive read as a stream
+// (how an engine's image is read) give identical results, digests included.
+func TestReadArchiveMatchesInPlace(t *testing.T) {
+	ctx := context.Background()
+	img := sourceImage(t)
+	for _, style := range []lt.SaveStyle{lt.SaveClassic, lt.SaveOCI} {
+		for _, gz := range []bool{false, true} {
+			b := lt.DockerSave(t, img, "app:1", style, gz)
+			src, err := layers.Load(ctx, lt.WriteFile(t, "app.tar", b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := src.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var done []int
+			got, err := layers.ReadArchive(ctx, bytes.NewReader(b), layers.WithLayerDone(func(l layers.Layer) { done = append(done, l.Index) }))
+			if err != nil {
+				t.Fatalf("style %d gzip %v: %v", style, gz, err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("style %d gzip %v: ReadArchive mismatch (-in place +stream):\n%s", style, gz, diff)
+			}
+			if diff := cmp.Diff([]int{0, 1, 2}, done); diff != "" {
+				t.Errorf("layers reported done (-want +got):\n%s", diff)
+			}
+		}
+	}
+}
+
+// Every blob is checked against its digest: a flipped byte in a layer is an
+// error naming the blob, whichever way the archive is read.
+func TestArchiveDigestMismatch(t *testing.T) {
+	ctx := context.Background()
+	img := sourceImage(t)
+	for _, tt := range []struct {
+		name  string
+		style lt.SaveStyle
+	}{{"classic", lt.SaveClassic}, {"docker >= 25", lt.SaveOCI}} {
+		t.Run(tt.name, func(t *testing.T) {
+			b := lt.DockerSave(t, img, "app:1", tt.style, false)
+			i := bytes.Index(b, []byte("ID=changed"))
+			if i < 0 {
+				t.Fatal("layer content not found in archive")
+			}
+			b[i] = 'X'
+			p := lt.WriteFile(t, "app.tar", b)
+			src, err := layers.Load(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = src.Read(ctx)
+			if err == nil || !strings.Contains(err.Error(), "digest mismatch") {
+				t.Errorf("in place: got error %v, want a digest mismatch", err)
+			}
+			_, err = layers.ReadArchive(ctx, bytes.NewReader(b))
+			if err == nil || !strings.Contains(err.Error(), "digest mismatch") || !strings.Contains(err.Error(), "layer 1") {
+				t.Errorf("stream: got error %v, want a digest mismatch of layer 1", err)
+			}
+		})
+	}
+}
+
+// The shared real images: their docker save archive and their OCI layout
+// (buildah's exports of the same image) read to the same entries.
+func TestSharedImageFormatsAgree(t *testing.T) {
+	ctx := context.Background()
+	archive := lt.SharedImage(t, "capp-multi")
+	dir := lt.SharedLayout(t, "capp-multi")
+	var got []*layers.Image
+	for _, ref := range []string{archive, dir} {
+		src, err := layers.Load(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := src.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, img)
+	}
+	if diff := cmp.Diff(got[0], got[1], sameContent, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(layers.Image{}, "Digest")); diff != "" {
+		t.Errorf("docker archive and OCI layout differ (-archive +layout):\n%s", diff)
+	}
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	streamed, err := layers.ReadArchive(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(got[0], streamed); diff != "" {
+		t.Errorf("archive in place and streamed differ (-in place +stream):\n%s", diff)
+	}
+}
+
+func TestSniffedNotAnImage(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var tarNoImage bytes.Buffer
+	tw := tar.NewWriter(&tarNoImage)
+	lt.AddFile(t, tw, "hello.txt", []byte("hi"))
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		path string
+		want string
+	}{
+		{"empty file", lt.WriteFile(t, "empty.tar", nil), "is not a container image: empty file"},
+		{"random bytes", lt.WriteFile(t, "junk.bin", bytes.Repeat([]byte("junk"), 300)), "is not a container image: not a tar archive or OCI layout directory"},
+		{"tar without image", lt.WriteFile(t, "files.tar", tarNoImage.Bytes()), "is not a container image: a tar archive with neither manifest.json (docker save) nor index.json (OCI layout)"},
+		{"gzip of text", lt.WriteFile(t, "notes.gz", lt.Gzip(t, bytes.Repeat([]byte("text "), 200))), "is not a container image: gzip data that is not a tar archive"},
+		{"directory", dir, "is not a container image: a directory without index.json (not an OCI image layout)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := layers.Load(ctx, tt.path)
+			if err == nil {
+				t.Fatalf("Load(%s) succeeded, want an error", tt.path)
+			}
+			if got, want := err.Error(), tt.path+" "+tt.want; got != want {
+				t.Errorf("Load error = %q, want %q", got, want)
+			}
+		})
+	}
+}
