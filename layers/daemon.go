@@ -15,4 +15,3 @@ func loadDaemon(ctx context.Context, ref string, o *loadOptions, probing bool) (
 	}
 	return nil, fmt.Errorf("docker-daemon:%s: engine source not available yet", ref)
 }
-
