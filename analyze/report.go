@@ -63,7 +63,7 @@ type Summary struct {
 	UserWastedPercent float64 `json:"userWastedPercent"`
 }
 
-// Change counts files and bytes of one kind of change.
+// ChangeJSON counts files and bytes of one kind of change.
 type ChangeJSON struct {
 	Files int64 `json:"files"`
 	Bytes int64 `json:"bytes"`

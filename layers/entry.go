@@ -94,7 +94,7 @@ func entryFromHeader(h *tar.Header) Entry {
 		GID:  uint32(h.Gid),
 	}
 	switch h.Typeflag {
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeCont:
+	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeCont:
 		e.Type = TypeRegular
 	case tar.TypeDir:
 		e.Type = TypeDir

@@ -316,7 +316,7 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *a
 		if e.Type == TypeRegular && e.Whiteout == NoWhiteout && hdr.Size > 0 {
 			var data []byte
 			capture := o.capture != nil && hdr.Size <= o.captureLimit && o.capture(e.Path, hdr.Size)
-			var w io.Writer = io.Discard
+			w := io.Discard
 			var hb *bytes.Buffer
 			if capture {
 				hb = bytes.NewBuffer(make([]byte, 0, hdr.Size))
