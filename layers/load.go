@@ -343,8 +343,8 @@ func loadDockerArchive(path string, idx *tarIndex) (*Source, error) {
 }
 
 // compressedDockerArchive is `docker save | gzip`: it cannot be read in place,
-// so Source.Read streams it once. Image decompresses the file for each layer
-// it is asked for: correct, but slow.
+// so Source.Read streams it once. Image decompresses the file again for each
+// layer it is asked for: correct, but slow.
 func compressedDockerArchive(path string, c compression) (*Source, error) {
 	dec := decompressorFor(c)
 	opener := func() (io.ReadCloser, error) {
@@ -359,12 +359,8 @@ func compressedDockerArchive(path string, c compression) (*Source, error) {
 		}
 		return sectionCloser{r, f.Close}, nil
 	}
-	img, err := tarball.Image(opener, nil)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s archive %s: %w", c, path, err)
-	}
 	return &Source{
-		Image:     img,
+		Image:     &lazyImage{open: func() (v1.Image, error) { return tarball.Image(opener, nil) }},
 		Reference: path,
 		Kind:      KindDockerArchive,
 		stream: func(context.Context) (io.ReadCloser, error) {

@@ -93,6 +93,15 @@ func TestLoadArchiveFormats(t *testing.T) {
 				if got.Digest == "" {
 					t.Errorf("Read(%s).Digest is empty", ref)
 				}
+				// Source.Image is a full v1.Image for callers that want
+				// one, stream sources included.
+				viaImage, err := layers.Read(ctx, src.Image, layers.WithCapture(func(p string, _ int64) bool { return p == "etc/os-release" }, 1<<10))
+				if err != nil {
+					t.Fatalf("Read(%s.Image): %v", ref, err)
+				}
+				if diff := cmp.Diff(want, viaImage, sameContent, cmpopts.IgnoreFields(layers.Image{}, "Digest")); diff != "" {
+					t.Errorf("Read(%s.Image) mismatch (-want +got):\n%s", ref, diff)
+				}
 			}
 		})
 	}

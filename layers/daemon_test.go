@@ -1,0 +1,164 @@
+package layers_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/stagescope/stagescope/layers"
+	lt "github.com/stagescope/stagescope/layers/layerstest"
+)
+
+// engineHost is the DOCKER_HOST of a real Docker or Podman engine the test
+// may load images into (scripts/engine-e2e.sh starts one); the tests skip
+// without it.
+func engineHost(t *testing.T) string {
+	t.Helper()
+	h := os.Getenv("STAGESCOPE_TEST_DOCKER_HOST")
+	if h == "" {
+		t.Skip("STAGESCOPE_TEST_DOCKER_HOST not set: run scripts/engine-e2e.sh")
+	}
+	t.Setenv("DOCKER_HOST", h)
+	return h
+}
+
+// engineLoad feeds a docker save archive to the engine's image load API, as
+// `docker load` does.
+func engineLoad(t *testing.T, host string, archive io.Reader) {
+	t.Helper()
+	u, err := url.Parse(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Scheme != "unix" {
+		t.Fatalf("engine host %s: the test speaks unix:// only", host)
+	}
+	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", u.Path)
+	}}}
+	resp, err := c.Post("http://engine/images/load?quiet=1", "application/x-tar", archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || bytes.Contains(body, []byte(`"error"`)) {
+		t.Fatalf("image load: %s: %s", resp.Status, body)
+	}
+}
+
+func TestEngineSource(t *testing.T) {
+	host := engineHost(t)
+	ctx := context.Background()
+	img := sourceImage(t)
+	want, err := layers.Read(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engineLoad(t, host, bytes.NewReader(lt.DockerSave(t, img, "stagescope-e2e/app:1", lt.SaveClassic, false)))
+
+	for _, tt := range []struct{ ref, wantRef string }{
+		{"docker-daemon:stagescope-e2e/app:1", "stagescope-e2e/app:1"},
+		{"stagescope-e2e/app:1", "stagescope-e2e/app:1"}, // no prefix: the engine is asked first
+	} {
+		t.Run(tt.ref, func(t *testing.T) {
+			src, err := layers.Load(ctx, tt.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if src.Kind != layers.KindDaemon || src.Reference != tt.wantRef {
+				t.Errorf("Load(%s) = kind %s, reference %s; want %s, %s", tt.ref, src.Kind, src.Reference, layers.KindDaemon, tt.wantRef)
+			}
+			var last layers.Progress
+			got, err := src.Read(ctx, layers.WithProgress(func(p layers.Progress) { last = p }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, sameContent, cmpopts.IgnoreFields(layers.Image{}, "Digest")); diff != "" {
+				t.Errorf("Read mismatch (-built +engine):\n%s", diff)
+			}
+			if last.LayersDone != 3 || last.LayersTotal != 3 {
+				t.Errorf("last progress %+v, want 3 of 3 layers", last)
+			}
+		})
+	}
+
+	t.Run("missing image", func(t *testing.T) {
+		_, err := layers.Load(ctx, "docker-daemon:stagescope-e2e/missing:1")
+		if err == nil || err.Error() != "docker-daemon:stagescope-e2e/missing:1: no such image in the engine at "+host {
+			t.Errorf("got error %v, want no such image", err)
+		}
+	})
+	t.Run("missing image falls through to the registry", func(t *testing.T) {
+		start := time.Now()
+		_, err := layers.Load(ctx, "127.0.0.1:1/stagescope-e2e/missing:1", layers.WithInsecure())
+		if err == nil || !strings.HasPrefix(err.Error(), "fetching 127.0.0.1:1/stagescope-e2e/missing:1: ") {
+			t.Errorf("got error %v, want the registry's", err)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("fall-through took %s", d)
+		}
+	})
+}
+
+// A real image built by buildah, loaded into the engine and read back from
+// the engine's own save format, reads the same as its archive on disk.
+func TestEngineSharedImage(t *testing.T) {
+	host := engineHost(t)
+	ctx := context.Background()
+	archive := lt.SharedImage(t, "capp-multi")
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	engineLoad(t, host, f)
+	src, err := layers.Load(ctx, archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := src.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	esrc, err := layers.Load(ctx, "docker-daemon:localhost/stagescope/capp:multi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := esrc.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, sameContent, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(layers.Image{}, "Digest")); diff != "" {
+		t.Errorf("engine and archive differ (-archive +engine):\n%s", diff)
+	}
+}
+
+// With no engine at DOCKER_HOST, a reference goes to the registry at once
+// and the error is the registry's, with no word about the engine.
+func TestNoEngineFallsThrough(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix://"+t.TempDir()+"/no.sock")
+	start := time.Now()
+	_, err := layers.Load(context.Background(), "127.0.0.1:1/app:1", layers.WithInsecure())
+	if err == nil || !strings.HasPrefix(err.Error(), "fetching 127.0.0.1:1/app:1: ") || strings.Contains(err.Error(), "engine") {
+		t.Errorf("got error %v, want the registry's only", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("fall-through took %s", d)
+	}
+	_, err = layers.Load(context.Background(), "docker-daemon:app:1")
+	if err == nil || !strings.Contains(err.Error(), "docker-daemon:app:1: engine at unix://") || !strings.Contains(err.Error(), "no such file or directory") {
+		t.Errorf("got error %v, want one naming the missing engine socket", err)
+	}
+}
