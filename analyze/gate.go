@@ -261,3 +261,45 @@ func imageBytes(a *Analysis) int64 {
 	}
 	return n
 }
+
+// GateJSON is the `gate` object of the JSON report.
+type GateJSON struct {
+	Pass   bool        `json:"pass"`
+	Failed int         `json:"failed"`
+	Checks []CheckJSON `json:"checks"`
+	Ignore IgnoreJSON  `json:"ignore"`
+}
+
+// CheckJSON is one evaluated threshold.
+type CheckJSON struct {
+	Name     string  `json:"name"`
+	Subject  string  `json:"subject,omitempty"`
+	Unit     Unit    `json:"unit"`
+	Measured float64 `json:"measured"`
+	Limit    float64 `json:"limit"`
+	Pass     bool    `json:"pass"`
+}
+
+// IgnoreJSON is the ignore list the gate applied.
+type IgnoreJSON struct {
+	Rules []string `json:"rules"`
+	Paths []string `json:"paths"`
+}
+
+// NewGateJSON builds the wire form of a gate evaluated with ignore.
+func NewGateJSON(g Gate, ignore Ignore) *GateJSON {
+	out := &GateJSON{
+		Pass:   g.Pass,
+		Failed: g.Failed(),
+		Checks: make([]CheckJSON, len(g.Checks)),
+		Ignore: IgnoreJSON{Rules: append([]string{}, ignore.Rules...), Paths: append([]string{}, ignore.Paths...)},
+	}
+	for i, c := range g.Checks {
+		m, l := c.Measured, c.Limit
+		if c.Unit == UnitRatio {
+			m, l = round(m, 6), round(l, 6)
+		}
+		out.Checks[i] = CheckJSON{Name: c.Name, Subject: c.Subject, Unit: c.Unit, Measured: m, Limit: l, Pass: c.Pass}
+	}
+	return out
+}

@@ -19,6 +19,8 @@ type Report struct {
 	Layers        []LayerReport   `json:"layers"`
 	Wasted        []WastedEntry   `json:"wasted"`
 	Duplicates    []DuplicateJSON `json:"duplicates"`
+	// Gate is present when CI thresholds were given.
+	Gate *GateJSON `json:"gate,omitempty"`
 }
 
 // ToolInfo names the program that wrote the report.

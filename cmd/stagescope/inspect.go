@@ -24,9 +24,10 @@ type inspectOptions struct {
 	Parallel   int
 	MaxEntries int
 	Timeout    time.Duration
+	Gate       gateOptions
 }
 
-var outputFormats = []string{"auto", "tui", "text", "json"}
+var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
 
 func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *streams) error) *cobra.Command {
 	o := &inspectOptions{}
@@ -49,7 +50,13 @@ local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.`,
 
   # a CI summary, or the JSON report
   stagescope inspect -o text myapp.tar
-  stagescope inspect -o json --insecure 127.0.0.1:5000/myapp:1 > report.json`,
+  stagescope inspect -o json --insecure 127.0.0.1:5000/myapp:1 > report.json
+
+  # fail a CI job (exit 1) when thresholds are crossed; see also .stagescope.yaml
+  stagescope inspect -o text --lowest-efficiency 0.95 --highest-category-bytes toolchain=0 app.tar
+
+  # SARIF for code scanning
+  stagescope inspect -o sarif app.tar > stagescope.sarif`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref = args[0]
@@ -60,13 +67,14 @@ local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text or json (auto: tui on a terminal, else text)")
+	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
 	f.StringVar(&o.Platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default: the host's)")
 	f.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (e.g. one on loopback)")
 	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
 	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	o.Gate.addFlags(f)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -79,9 +87,9 @@ func (o *inspectOptions) validate(s *streams) error {
 		} else {
 			o.Output = "text"
 		}
-	case "tui", "text", "json":
+	case "tui", "text", "json", "sarif":
 	default:
-		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json)", o.Output)
+		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif)", o.Output)
 	}
 	if o.Parallel < 0 {
 		return fmt.Errorf("--parallel must not be negative, got %d", o.Parallel)
@@ -137,6 +145,10 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if err := o.validate(s); err != nil {
 		return err
 	}
+	th, err := o.Gate.thresholds()
+	if err != nil {
+		return err
+	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))
@@ -149,15 +161,36 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		}
 		return err
 	}
+	a.Findings = th.Ignore.Filter(a.Findings)
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
-	switch o.Output {
+	if !th.Empty() {
+		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
+	}
+	if err := writeReport(s, o.Output, a, rep); err != nil {
+		return err
+	}
+	if rep.Gate != nil && !rep.Gate.Pass {
+		return &gateError{failed: rep.Gate.Failed}
+	}
+	return nil
+}
+
+func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report) error {
+	switch format {
 	case "json":
 		return writeJSON(s.Out, rep)
+	case "sarif":
+		return writeJSON(s.Out, newSARIF(a, rep))
 	case "tui":
 		return fmt.Errorf("the interactive browser is not built yet; use -o text or -o json")
-	default:
-		return writeText(s.Out, rep, s.Width)
 	}
+	if err := writeText(s.Out, rep, s.Width); err != nil {
+		return err
+	}
+	if rep.Gate != nil {
+		return writeGateText(s.Out, rep.Gate)
+	}
+	return nil
 }
 
 func writeJSON(w io.Writer, v any) error {

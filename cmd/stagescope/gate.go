@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+
+	"github.com/stagescope/stagescope/analyze"
+)
+
+// gateOptions are the CI threshold flags. Each overrides the config file's
+// value; "disabled" turns a file's threshold off. Lists add to the file's.
+type gateOptions struct {
+	Config                   string
+	WorkDir                  string // where config files are looked for; "" is the working directory
+	LowestEfficiency         string
+	HighestWastedBytes       string
+	HighestUserWastedPercent string
+	HighestImageBytes        string
+	HighestLeftoverBytes     string
+	HighestCategoryBytes     []string // CATEGORY=SIZE
+	ForbiddenRules           []string
+	IgnoreRules              []string
+	IgnorePaths              []string
+}
+
+func (g *gateOptions) addFlags(f *pflag.FlagSet) {
+	f.StringVar(&g.Config, "config", "", "gate config file (default: .stagescope.yaml, else dive's .dive-ci, in the working directory)")
+	f.StringVar(&g.LowestEfficiency, "lowest-efficiency", "", "fail when dive's efficiency is below this ratio (0-1)")
+	f.StringVar(&g.HighestWastedBytes, "highest-wasted-bytes", "", "fail when dive's wasted bytes exceed this size (e.g. 20MB)")
+	f.StringVar(&g.HighestUserWastedPercent, "highest-user-wasted-percent", "", "fail when dive's user-wasted ratio (0-1) exceeds this")
+	f.StringVar(&g.HighestImageBytes, "highest-image-bytes", "", "fail when the image (its layers, uncompressed) exceeds this size")
+	f.StringVar(&g.HighestLeftoverBytes, "highest-leftover-bytes", "", "fail when all leftovers together exceed this size")
+	f.StringArrayVar(&g.HighestCategoryBytes, "highest-category-bytes", nil, "fail when a category's leftovers exceed a size, CATEGORY=SIZE (e.g. toolchain=0); repeatable")
+	f.StringArrayVar(&g.ForbiddenRules, "forbid-rule", nil, "fail when this rule ID finds anything; repeatable")
+	f.StringArrayVar(&g.IgnoreRules, "ignore-rule", nil, "drop the findings of this rule ID; repeatable")
+	f.StringArrayVar(&g.IgnorePaths, "ignore-path", nil, "drop findings under this path glob (e.g. usr/share/doc, **/*.map); repeatable")
+}
+
+// thresholds reads the config file, then applies the flags over it.
+func (g *gateOptions) thresholds() (analyze.Thresholds, error) {
+	return g.thresholdsWith(knownRule())
+}
+
+// thresholdsWith is thresholds with the rule IDs known told.
+func (g *gateOptions) thresholdsWith(known func(string) bool) (analyze.Thresholds, error) {
+	file, err := findConfig(g.Config, g.WorkDir)
+	if err != nil {
+		return analyze.Thresholds{}, err
+	}
+	th, err := loadConfig(file, known)
+	if err != nil {
+		return th, err
+	}
+	ratio := func(flag, v string, dst **float64) error {
+		if v == "" {
+			return nil
+		}
+		r, err := parseRatio(v)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", flag, err)
+		}
+		*dst = r
+		return nil
+	}
+	size := func(flag, v string, dst **int64) error {
+		if v == "" {
+			return nil
+		}
+		s, err := parseSize(v)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", flag, err)
+		}
+		*dst = s
+		return nil
+	}
+	for _, err := range []error{
+		ratio("lowest-efficiency", g.LowestEfficiency, &th.LowestEfficiency),
+		size("highest-wasted-bytes", g.HighestWastedBytes, &th.HighestWastedBytes),
+		ratio("highest-user-wasted-percent", g.HighestUserWastedPercent, &th.HighestUserWastedPercent),
+		size("highest-image-bytes", g.HighestImageBytes, &th.HighestImageBytes),
+		size("highest-leftover-bytes", g.HighestLeftoverBytes, &th.HighestLeftoverBytes),
+	} {
+		if err != nil {
+			return th, err
+		}
+	}
+	for _, kv := range g.HighestCategoryBytes {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return th, fmt.Errorf("--highest-category-bytes %q: want CATEGORY=SIZE, e.g. toolchain=0", kv)
+		}
+		c := analyze.Category(strings.TrimSpace(k))
+		if !analyze.ValidCategory(c) {
+			return th, fmt.Errorf("--highest-category-bytes %q: unknown category %q (want one of %s)", kv, k, categoryList())
+		}
+		s, err := parseSize(v)
+		if err != nil {
+			return th, fmt.Errorf("--highest-category-bytes %q: %w", kv, err)
+		}
+		if th.HighestCategoryBytes == nil {
+			th.HighestCategoryBytes = map[analyze.Category]int64{}
+		}
+		if s == nil {
+			delete(th.HighestCategoryBytes, c)
+		} else {
+			th.HighestCategoryBytes[c] = *s
+		}
+	}
+	for _, l := range []struct {
+		flag string
+		ids  []string
+		dst  *[]string
+	}{
+		{"forbid-rule", g.ForbiddenRules, &th.ForbiddenRules},
+		{"ignore-rule", g.IgnoreRules, &th.Ignore.Rules},
+	} {
+		for _, id := range l.ids {
+			if err := checkRuleID(id, known); err != nil {
+				return th, fmt.Errorf("--%s: %w", l.flag, err)
+			}
+			*l.dst = append(*l.dst, id)
+		}
+	}
+	for _, p := range g.IgnorePaths {
+		if err := analyze.ValidateGlob(p); err != nil {
+			return th, fmt.Errorf("--ignore-path: %w", err)
+		}
+		th.Ignore.Paths = append(th.Ignore.Paths, p)
+	}
+	return th, nil
+}
+
+// writeGateText writes the pass/fail table of every check.
+func writeGateText(out io.Writer, g *analyze.GateJSON) error {
+	w := bufio.NewWriter(out)
+	verdict := "PASS"
+	if !g.Pass {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "\nGate %s: %d of %d checks failed\n", verdict, g.Failed, len(g.Checks))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "result\tcheck\tmeasured\tlimit\n")
+	for _, c := range g.Checks {
+		res := "PASS"
+		if !c.Pass {
+			res = "FAIL"
+		}
+		name := c.Name
+		if c.Subject != "" {
+			name += " " + c.Subject
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, name, gateValue(c.Unit, c.Measured, c.Name), gateValue(c.Unit, c.Limit, c.Name))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+func gateValue(u analyze.Unit, v float64, name string) string {
+	switch u {
+	case analyze.UnitBytes:
+		return fmt.Sprintf("%s (%d)", bytesStr(int64(v)), int64(v))
+	case analyze.UnitFindings:
+		return fmt.Sprintf("%d findings", int64(v))
+	}
+	if name == analyze.CheckHighestUserWastedPercent {
+		return fmt.Sprintf("%.4f (%.2f%%)", v, 100*v)
+	}
+	return fmt.Sprintf("%.4f", v)
+}
+
+// knownRule returns the check for rule IDs named in thresholds and ignore
+// lists; nil accepts any ID.
+func knownRule() func(string) bool { return nil }

@@ -1,0 +1,328 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/dustin/go-humanize"
+
+	"github.com/stagescope/stagescope/analyze"
+)
+
+// SARIF 2.1.0 wire types: only the parts stagescope writes.
+
+const (
+	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json"
+	sarifVersion = "2.1.0"
+	// sarifRoot is the uriBaseId of paths inside the image's filesystem.
+	sarifRoot = "IMAGEROOT"
+)
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool               sarifTool                        `json:"tool"`
+	OriginalURIBaseIDs map[string]sarifArtifactLocation `json:"originalUriBaseIds"`
+	Results            []sarifResult                    `json:"results"`
+	Properties         map[string]any                   `json:"properties,omitempty"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifHelp struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifRule struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name,omitempty"`
+	ShortDescription     sarifText      `json:"shortDescription"`
+	FullDescription      sarifText      `json:"fullDescription"`
+	Help                 sarifHelp      `json:"help"`
+	DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
+	Properties           map[string]any `json:"properties,omitempty"`
+}
+
+type sarifConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          map[string]any    `json:"properties,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysicalLocation  `json:"physicalLocation"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
+}
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           sarifRegion           `json:"region"`
+}
+
+type sarifArtifactLocation struct {
+	URI         string     `json:"uri,omitempty"`
+	URIBaseID   string     `json:"uriBaseId,omitempty"`
+	Description *sarifText `json:"description,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn"`
+	EndLine     int `json:"endLine"`
+	EndColumn   int `json:"endColumn"`
+}
+
+type sarifLogicalLocation struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
+	Kind               string `json:"kind"`
+}
+
+// sarifLevel maps a finding's severity onto SARIF's levels.
+func sarifLevel(s analyze.Severity) string {
+	switch s {
+	case analyze.SevCritical, analyze.SevHigh:
+		return "error"
+	case analyze.SevMedium:
+		return "warning"
+	}
+	return "note"
+}
+
+// securitySeverity is GitHub's score for security rules (secrets).
+func securitySeverity(s analyze.Severity) string {
+	switch s {
+	case analyze.SevCritical:
+		return "9.5"
+	case analyze.SevHigh:
+		return "8.0"
+	case analyze.SevMedium:
+		return "5.5"
+	case analyze.SevLow:
+		return "3.0"
+	}
+	return ""
+}
+
+var severityRank = map[analyze.Severity]int{
+	analyze.SevInfo: 0, analyze.SevLow: 1, analyze.SevMedium: 2, analyze.SevHigh: 3, analyze.SevCritical: 4,
+}
+
+// newSARIF converts the findings of an analysis into a SARIF log with one
+// rule per rule ID and one result per finding.
+func newSARIF(a *analyze.Analysis, rep *analyze.Report) *sarifLog {
+	// One rule per ID, from the first finding that names it; its default
+	// level is the highest severity any of its findings has.
+	byID := map[string]*sarifRule{}
+	worst := map[string]analyze.Severity{}
+	for i := range a.Findings {
+		f := &a.Findings[i]
+		if r, ok := byID[f.RuleID]; ok {
+			if severityRank[f.Severity] > severityRank[worst[f.RuleID]] {
+				worst[f.RuleID] = f.Severity
+				r.DefaultConfiguration.Level = sarifLevel(f.Severity)
+			}
+			continue
+		}
+		worst[f.RuleID] = f.Severity
+		byID[f.RuleID] = newSARIFRule(f)
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	rules := make([]sarifRule, len(ids))
+	index := map[string]int{}
+	for i, id := range ids {
+		rules[i] = *byID[id]
+		if _, ok := rules[i].Properties["security-severity"]; ok {
+			if sev := securitySeverity(worst[id]); sev != "" {
+				rules[i].Properties["security-severity"] = sev
+			} else {
+				delete(rules[i].Properties, "security-severity")
+			}
+		}
+		index[id] = i
+	}
+
+	results := make([]sarifResult, 0, len(a.Findings))
+	for i := range a.Findings {
+		f := &a.Findings[i]
+		results = append(results, newSARIFResult(f, index[f.RuleID], rep))
+	}
+	props := map[string]any{
+		"imageReference": rep.Image.Reference,
+		"imageSource":    rep.Image.Source,
+		"platform":       rep.Image.Platform,
+	}
+	if rep.Image.Digest != "" {
+		props["imageDigest"] = rep.Image.Digest
+	}
+	return &sarifLog{
+		Schema:  sarifSchema,
+		Version: sarifVersion,
+		Runs: []sarifRun{{
+			Tool: sarifTool{Driver: sarifDriver{
+				Name:    "stagescope",
+				Version: rep.Tool.Version,
+				Rules:   rules,
+			}},
+			OriginalURIBaseIDs: map[string]sarifArtifactLocation{
+				sarifRoot: {Description: &sarifText{Text: "The root of the filesystem of image " + rep.Image.Reference}},
+			},
+			Results:    results,
+			Properties: props,
+		}},
+	}
+}
+
+func newSARIFRule(f *analyze.Finding) *sarifRule {
+	why := strings.TrimSpace(f.Why)
+	if why == "" {
+		why = fmt.Sprintf("A %s leftover that a runtime image does not need.", f.Category)
+	}
+	fix := strings.TrimSpace(f.Fix)
+	if fix == "" {
+		fix = "Leave it in a build stage of a multi-stage build."
+	}
+	r := &sarifRule{
+		ID:                   f.RuleID,
+		Name:                 f.RuleID,
+		ShortDescription:     sarifText{Text: firstSentence(why)},
+		FullDescription:      sarifText{Text: why},
+		Help:                 sarifHelp{Text: why + "\n\nFix: " + fix, Markdown: "**Why:** " + why + "\n\n**Fix:** " + fix},
+		DefaultConfiguration: sarifConfig{Level: sarifLevel(f.Severity)},
+		Properties: map[string]any{
+			"tags":     []string{"container-image", "leftover", string(f.Category)},
+			"category": string(f.Category),
+		},
+	}
+	if f.Category == analyze.CatSecret {
+		r.Properties["tags"] = []string{"container-image", "leftover", string(f.Category), "security"}
+		r.Properties["security-severity"] = securitySeverity(f.Severity)
+	}
+	return r
+}
+
+func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sarifResult {
+	var layer analyze.LayerReport
+	if f.Layer >= 0 && f.Layer < len(rep.Layers) {
+		layer = rep.Layers[f.Layer]
+	}
+	p := "/" + strings.TrimPrefix(f.Path, "/")
+	var msg strings.Builder
+	fmt.Fprintf(&msg, "%s leftover %s: %s", f.Category, p, bytesStr(f.Bytes))
+	if f.Files > 1 {
+		fmt.Fprintf(&msg, " in %s files", humanize.Comma(f.Files))
+	}
+	fmt.Fprintf(&msg, ", added in layer %d", f.Layer)
+	if cb := createdBy(f.CreatedBy); cb != "-" {
+		fmt.Fprintf(&msg, " by `%s`", cut(cb, 200))
+	}
+	if f.HiddenBy >= 0 {
+		fmt.Fprintf(&msg, "; deleted in layer %d, but its bytes still ship in layer %d", f.HiddenBy, f.Layer)
+	}
+	if f.Package != "" {
+		fmt.Fprintf(&msg, "; owned by package %s", f.Package)
+	}
+	msg.WriteString(".")
+
+	props := map[string]any{
+		"category":    string(f.Category),
+		"severity":    string(f.Severity),
+		"bytes":       f.Bytes,
+		"files":       f.Files,
+		"layer":       f.Layer,
+		"layerDigest": layer.Digest,
+		"layerDiffId": layer.DiffID,
+		"createdBy":   f.CreatedBy,
+	}
+	if f.HiddenBy >= 0 {
+		props["hiddenBy"] = f.HiddenBy
+	}
+	if f.Package != "" {
+		props["package"] = f.Package
+	}
+	if f.Fingerprint != "" {
+		props["fingerprint"] = f.Fingerprint
+	}
+	var logical []sarifLogicalLocation
+	if layer.Digest != "" {
+		logical = []sarifLogicalLocation{{
+			Name:               layer.Digest,
+			FullyQualifiedName: layer.Digest + p,
+			Kind:               "layer",
+		}}
+	}
+	return sarifResult{
+		RuleID:    f.RuleID,
+		RuleIndex: ruleIndex,
+		Level:     sarifLevel(f.Severity),
+		Message:   sarifText{Text: msg.String()},
+		Locations: []sarifLocation{{
+			PhysicalLocation: sarifPhysicalLocation{
+				ArtifactLocation: sarifArtifactLocation{URI: pathURI(f.Path), URIBaseID: sarifRoot},
+				Region:           sarifRegion{StartLine: 1, StartColumn: 1, EndLine: 1, EndColumn: 1},
+			},
+			LogicalLocations: logical,
+		}},
+		PartialFingerprints: map[string]string{
+			"primaryLocationLineHash": fmt.Sprintf("%016x:1", xxhash.Sum64String(f.RuleID+"\x00"+f.Path)),
+		},
+		Properties: props,
+	}
+}
+
+// pathURI turns an image path into a relative URI reference.
+func pathURI(p string) string {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	u := strings.Join(segs, "/")
+	if u == "" {
+		return "."
+	}
+	if i := strings.IndexByte(segs[0], ':'); i >= 0 {
+		u = "./" + u // a colon in the first segment would read as a scheme
+	}
+	return u
+}
+
+// firstSentence returns s up to its first full stop.
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i >= 0 {
+		return s[:i+1]
+	}
+	return s
+}

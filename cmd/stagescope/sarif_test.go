@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/layers/layerstest"
+)
+
+var sarifSchemaOnce = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	p := filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json")
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	const url = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(url)
+})
+
+// validateSARIF checks a SARIF log against the official 2.1.0 schema.
+func validateSARIF(t *testing.T, data []byte) map[string]any {
+	t.Helper()
+	sch, err := sarifSchemaOnce()
+	if err != nil {
+		t.Fatalf("loading the SARIF schema: %v", err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("SARIF output is not JSON: %v", err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Fatalf("SARIF output does not follow the 2.1.0 schema: %v", err)
+	}
+	return v.(map[string]any)
+}
+
+// TestSARIFSchemaRejects proves the validation can fail.
+func TestSARIFSchemaRejects(t *testing.T) {
+	sch, err := sarifSchemaOnce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{
+		`{"version":"2.1.0"}`,
+		`{"version":"2.0.0","runs":[]}`,
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"m"},"level":"fatal"}]}]}`,
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"m"},"locations":[{"physicalLocation":{"region":{"startLine":0}}}]}]}]}`,
+	} {
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sch.Validate(v) == nil {
+			t.Errorf("schema accepted %s", bad)
+		}
+	}
+}
+
+func TestSARIF(t *testing.T) {
+	img := layerstest.Image(t,
+		layerstest.Step{CreatedBy: "/bin/sh -c #(nop) ADD file:rootfs in /", Files: []layerstest.File{{Name: "etc/os-release", Body: "ID=debian\n"}}},
+		layerstest.Step{CreatedBy: "/bin/sh -c apt-get install -y gcc", Files: []layerstest.File{
+			{Name: "usr/bin/gcc-12", Body: strings.Repeat("g", 4000)},
+			{Name: "var/cache/apt/archives/gcc_12.deb", Body: strings.Repeat("d", 900)},
+			{Name: "app/my file:1.txt", Body: "x"},
+		}},
+		layerstest.Step{CreatedBy: "COPY . /app # buildkit", Files: []layerstest.File{{Name: "app/.env", Body: "TOKEN=stagescope-dummy"}}},
+		layerstest.Step{CreatedBy: "/bin/sh -c rm /app/.env", Files: []layerstest.File{layerstest.Whiteout("app/.env")}},
+	)
+	li, err := layers.Read(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := analyze.Run(li)
+	// Findings as the leftover rules report them.
+	a.Findings = []analyze.Finding{
+		{RuleID: "gcc", Category: analyze.CatToolchain, Severity: analyze.SevMedium, Path: "usr/bin/gcc-12", Files: 1, Bytes: 4000, Layer: 1,
+			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Package: "gcc-12", Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
+		{RuleID: "dotenv", Category: analyze.CatSecret, Severity: analyze.SevHigh, Path: "app/.env", Files: 1, Bytes: 22, Layer: 2,
+			CreatedBy: li.Layers[2].CreatedBy, HiddenBy: 3, Why: "A .env file holds credentials.", Fix: "Pass secrets at run time.", Fingerprint: "ab12cd"},
+		{RuleID: "apt-archives", Category: analyze.CatPackageCache, Severity: analyze.SevLow, Path: "var/cache/apt/archives", Files: 1, Bytes: 900, Layer: 1,
+			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Why: "Downloaded .deb files stay after install.", Fix: "Run apt-get clean in the same RUN."},
+		{RuleID: "gcc", Category: analyze.CatToolchain, Severity: analyze.SevHigh, Path: "app/my file:1.txt", Files: 1, Bytes: 1, Layer: 1,
+			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
+	}
+	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1.2.3", Reference: "app.tar", Source: "docker-archive"})
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, newSARIF(a, rep)); err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, buf.Bytes())
+
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.Runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(log.Runs))
+	}
+	run := log.Runs[0]
+	type rule struct{ ID, Level, Short, Help string }
+	var gotRules []rule
+	for _, r := range run.Tool.Driver.Rules {
+		gotRules = append(gotRules, rule{r.ID, r.DefaultConfiguration.Level, r.ShortDescription.Text, r.Help.Text})
+	}
+	wantRules := []rule{
+		{"apt-archives", "note", "Downloaded .deb files stay after install.", "Downloaded .deb files stay after install.\n\nFix: Run apt-get clean in the same RUN."},
+		{"dotenv", "error", "A .env file holds credentials.", "A .env file holds credentials.\n\nFix: Pass secrets at run time."},
+		{"gcc", "error", "A C compiler is needed to build, not to run.", "A C compiler is needed to build, not to run. It adds attack surface.\n\nFix: Compile in a build stage."},
+	}
+	if diff := cmp.Diff(wantRules, gotRules); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+	if got := run.Tool.Driver.Rules[1].Properties["security-severity"]; got != "8.0" {
+		t.Errorf("secret rule security-severity = %v, want 8.0", got)
+	}
+
+	type result struct {
+		Rule      string
+		Index     int
+		Level     string
+		URI       string
+		LayerName string
+	}
+	var got []result
+	for _, r := range run.Results {
+		loc := r.Locations[0]
+		got = append(got, result{r.RuleID, r.RuleIndex, r.Level, loc.PhysicalLocation.ArtifactLocation.URI, loc.LogicalLocations[0].Name})
+	}
+	want := []result{
+		{"gcc", 2, "warning", "usr/bin/gcc-12", li.Layers[1].Digest},
+		{"dotenv", 1, "error", "app/.env", li.Layers[2].Digest},
+		{"apt-archives", 0, "note", "var/cache/apt/archives", li.Layers[1].Digest},
+		{"gcc", 2, "error", "app/my%20file:1.txt", li.Layers[1].Digest},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	for i, sub := range []string{
+		"toolchain leftover /usr/bin/gcc-12: 4.0 kB, added in layer 1 by `apt-get install -y gcc`; owned by package gcc-12.",
+		"secret leftover /app/.env: 22 B, added in layer 2 by `COPY . /app # buildkit`; deleted in layer 3, but its bytes still ship in layer 2.",
+	} {
+		if got := run.Results[i].Message.Text; got != sub {
+			t.Errorf("result %d message\n got %s\nwant %s", i, got, sub)
+		}
+	}
+	if run.Results[0].PartialFingerprints["primaryLocationLineHash"] == run.Results[3].PartialFingerprints["primaryLocationLineHash"] {
+		t.Error("two findings of one rule at different paths share a fingerprint")
+	}
+}
+
+// TestInspectSARIF runs `inspect -o sarif` end to end and validates what it
+// writes, for an in-process image and for the shared real images.
+func TestInspectSARIF(t *testing.T) {
+	img, _ := gateImage(t)
+	t.Chdir(t.TempDir())
+	out, _, code, err := run(t, "inspect", "-o", "sarif", img)
+	if code != exitOK {
+		t.Fatalf("exit status %d (%v)", code, err)
+	}
+	validateSARIF(t, []byte(out))
+
+	for _, name := range []string{"webapp-naive"} {
+		t.Run(name, func(t *testing.T) {
+			if testing.Short() {
+				t.Skip("reads a 1.3 GB image")
+			}
+			p := layerstest.SharedImage(t, name)
+			out, _, code, err := run(t, "inspect", "-o", "sarif", p)
+			if code != exitOK {
+				t.Fatalf("exit status %d (%v)", code, err)
+			}
+			log := validateSARIF(t, []byte(out))
+			runs := log["runs"].([]any)
+			results := runs[0].(map[string]any)["results"].([]any)
+			t.Logf("%s: %d results", name, len(results))
+		})
+	}
+}
