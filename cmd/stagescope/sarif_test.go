@@ -183,8 +183,8 @@ func TestInspectSARIF(t *testing.T) {
 
 	for _, name := range []string{"webapp-naive"} {
 		t.Run(name, func(t *testing.T) {
-			if testing.Short() {
-				t.Skip("reads a 1.3 GB image")
+			if testing.Short() || raceEnabled {
+				t.Skip("reads a 1.3 GB image: not with -short or -race")
 			}
 			p := layerstest.SharedImage(t, name)
 			out, _, code, err := run(t, "inspect", "-o", "sarif", p)
