@@ -247,7 +247,7 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 	}, o.remote...)
 	desc, err := remote.Get(r, ropts...)
 	if err != nil {
-		return nil, fmt.Errorf("fetching %s: %w", r.Name(), err)
+		return nil, describeRegistryError(r, err)
 	}
 	var img v1.Image
 	if desc.MediaType.IsIndex() {

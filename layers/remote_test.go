@@ -1,0 +1,254 @@
+package layers_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/stagescope/stagescope/layers"
+)
+
+// startRegistry serves go-containerregistry's registry on loopback, behind
+// wrap when set, and returns its host:port.
+func startRegistry(t *testing.T, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	var h http.Handler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return strings.TrimPrefix(s.URL, "http://")
+}
+
+func push(t *testing.T, ref string, img v1.Image, opts ...remote.Option) {
+	t.Helper()
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img, opts...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// withPlatform returns img with its config's platform set.
+func withPlatform(t *testing.T, img v1.Image, arch, variant string) v1.Image {
+	t.Helper()
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.DeepCopy()
+	cfg.Architecture, cfg.Variant = arch, variant
+	img, err = mutate.ConfigFile(img, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// noDocker keeps the tests off any engine and credentials of the machine.
+func noDocker(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix://"+t.TempDir()+"/no-engine.sock")
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+}
+
+func TestRegistrySource(t *testing.T) {
+	noDocker(t)
+	ctx := context.Background()
+	host := startRegistry(t, nil)
+	img := sourceImage(t)
+	push(t, host+"/app:1", img)
+	want, err := layers.Read(ctx, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{host + "/app:1", "docker://" + host + "/app:1", host + "/app@" + d.String()} {
+		src, err := layers.Load(ctx, ref, layers.WithInsecure())
+		if err != nil {
+			t.Fatalf("Load(%s): %v", ref, err)
+		}
+		if src.Kind != layers.KindRegistry {
+			t.Errorf("Load(%s).Kind = %s, want registry", ref, src.Kind)
+		}
+		got, err := src.Read(ctx)
+		if err != nil {
+			t.Fatalf("Read(%s): %v", ref, err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Read(%s) mismatch (-want +got):\n%s", ref, diff)
+		}
+	}
+}
+
+func TestRegistryPlatforms(t *testing.T) {
+	noDocker(t)
+	ctx := context.Background()
+	host := startRegistry(t, nil)
+	base := sourceImage(t)
+	amd64 := withPlatform(t, base, "amd64", "")
+	arm64 := withPlatform(t, base, "arm64", "v8")
+	idx := mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: amd64, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+		mutate.IndexAddendum{Add: arm64, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},
+	)
+	r, err := name.ParseReference(host+"/multi:1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(r, idx); err != nil {
+		t.Fatal(err)
+	}
+	digestOf := func(img v1.Image) string {
+		d, err := img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.String()
+	}
+	tests := []struct {
+		platform   string
+		wantDigest string
+		wantErr    string
+	}{
+		{"linux/arm64", digestOf(arm64), ""},
+		{"linux/arm64/v8", digestOf(arm64), ""},
+		{"linux/amd64", digestOf(amd64), ""},
+		{"linux/s390x", "", host + "/multi:1: no image for platform linux/s390x (available: linux/amd64, linux/arm64/v8); pick one with --platform"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.platform, func(t *testing.T) {
+			src, err := layers.Load(ctx, host+"/multi:1", layers.WithInsecure(), layers.WithPlatform(tt.platform))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("got error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := src.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Digest != tt.wantDigest {
+				t.Errorf("picked %s, want %s", got.Digest, tt.wantDigest)
+			}
+		})
+	}
+}
+
+// basicAuth demands user:pass on every registry request, as a registry
+// with `docker login` does.
+func basicAuth(user, pass string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, p, ok := r.BasicAuth()
+			if !ok || u != user || p != pass {
+				w.Header().Set("WWW-Authenticate", `Basic realm="stagescope-test"`)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				fmt.Fprint(w, `{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestRegistryAuth(t *testing.T) {
+	noDocker(t)
+	ctx := context.Background()
+	host := startRegistry(t, basicAuth("alice", "s3cret"))
+	img := sourceImage(t)
+	push(t, host+"/private:1", img, remote.WithAuth(&authn.Basic{Username: "alice", Password: "s3cret"}))
+
+	_, err := layers.Load(ctx, host+"/private:1", layers.WithInsecure())
+	wantErr := "fetching " + host + "/private:1: registry " + host + " refused access (401 Unauthorized); log in with `docker login " + host + "` or check the credentials: UNAUTHORIZED authentication required"
+	if err == nil || err.Error() != wantErr {
+		t.Fatalf("without credentials: got error %v, want %q", err, wantErr)
+	}
+
+	// The credentials `docker login` writes, found through the default
+	// keychain.
+	cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, base64.StdEncoding.EncodeToString([]byte("alice:s3cret")))
+	if err := os.WriteFile(filepath.Join(os.Getenv("DOCKER_CONFIG"), "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src, err := layers.Load(ctx, host+"/private:1", layers.WithInsecure())
+	if err != nil {
+		t.Fatalf("with credentials: %v", err)
+	}
+	got, err := src.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Layers) != 3 {
+		t.Errorf("read %d layers, want 3", len(got.Layers))
+	}
+}
+
+// failing answers status to every manifest request.
+func failing(status int) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.Contains(r.URL.Path, "/manifests/") {
+				http.Error(w, "<html>\n<body>upstream down</body>\n</html>", status)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestRegistryRefusals(t *testing.T) {
+	noDocker(t)
+	ctx := context.Background()
+	host := startRegistry(t, nil)
+	push(t, host+"/app:1", sourceImage(t))
+	down := startRegistry(t, failing(http.StatusServiceUnavailable))
+	noRetry := layers.WithRemoteOptions(remote.WithRetryBackoff(remote.Backoff{Steps: 1}))
+	tests := []struct {
+		name, ref, want string
+	}{
+		{"missing tag", host + "/app:2", "fetching " + host + "/app:2: not found in registry " + host + " (404 Not Found): MANIFEST_UNKNOWN Unknown manifest"},
+		{"missing repository", host + "/nope:1", "fetching " + host + "/nope:1: not found in registry " + host + " (404 Not Found): NAME_UNKNOWN Unknown name"},
+		{"missing digest", host + "/app@sha256:" + strings.Repeat("0", 64), "fetching " + host + "/app@sha256:" + strings.Repeat("0", 64) + ": not found in registry " + host + " (404 Not Found): MANIFEST_UNKNOWN Unknown manifest"},
+		{"server error", down + "/app:1", "fetching " + down + "/app:1: registry " + down + " answered 503 Service Unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := layers.Load(ctx, tt.ref, layers.WithInsecure(), noRetry)
+			if err == nil {
+				t.Fatal("Load succeeded, want an error")
+			}
+			if got := err.Error(); got != tt.want {
+				t.Errorf("error = %q\nwant    %q", got, tt.want)
+			}
+		})
+	}
+}
