@@ -23,5 +23,5 @@ func Run(img *layers.Image) *Analysis {
 	for i := range img.Layers {
 		m.LayerBytes += img.Layers[i].Size
 	}
-	return &Analysis{Image: img, Tree: t, Metrics: m, Dive: b.dive.metrics(img)}
+	return &Analysis{Image: img, Tree: t, Metrics: m, Dive: b.dive.metrics()}
 }

@@ -1,19 +1,335 @@
 package analyze
 
-import "github.com/stagescope/stagescope/layers"
+import (
+	"slices"
+	"strings"
+
+	"github.com/stagescope/stagescope/layers"
+)
 
 // DiveMetrics are efficiency and waste exactly as dive 0.13 computes them,
-// so that dive's CI thresholds carry over.
+// so that dive's CI thresholds (lowestEfficiency, highestWastedBytes,
+// highestUserWastedPercent) carry over.
+//
+// dive builds one tree per layer and visits the leaves of each (files,
+// symlinks, empty directories, whiteout markers). Every visit of a path adds
+// a size to the path's cumulative size and may lower its minimum size: a
+// leaf's own tar size, or for a whiteout the size of what it deletes, which is
+// the whole subtree below a directory (as the layers below stack up) and 0
+// for anything else. Opaque markers are ignored. Then
+//
+//	Efficiency        = Σ minimum sizes / Σ cumulative sizes (1 when nothing was seen)
+//	WastedBytes       = Σ cumulative sizes of the paths visited at least twice
+//	UserWastedPercent = WastedBytes / Σ sizes of layers 1..n-1
+//
+// where a layer's size is the sum of its tar headers' sizes. Two quirks of
+// dive are reproduced because they change its numbers: a directory whose
+// latest layer did not list it explicitly (only its children) counts as a
+// file, so deleting it costs 0; and a whiteout of a path that does not exist
+// below it ends dive's walk of that layer, leaving the path a minimum size
+// of -1 and the layer's remaining leaves unvisited.
 type DiveMetrics struct {
-	Efficiency        float64
-	WastedBytes       int64
+	Efficiency  float64
+	WastedBytes int64
+	// UserWastedPercent is a fraction (0.25 means 25%), like dive's
+	// highestUserWastedPercent threshold. It is 0 for a single-layer image,
+	// where dive divides by zero.
 	UserWastedPercent float64
 }
 
-// diveState accumulates dive-compatible efficiency while layers merge.
-type diveState struct{}
+// diveNode is dive's view of one path, kept in the Node of the merged tree.
+//
+// The first part mirrors dive's stacked tree of the layers seen so far
+// without building it: every change is numbered, and a path is present when
+// it was created after the last removal of itself and of each of its
+// ancestors. live caches the size dive's whiteout sizer adds up, so deleting
+// a directory costs its depth, not its subtree.
+//
+// The second part is dive's per-path efficiency record.
+type diveNode struct {
+	born, gone uint32 // numbers of the change that (re)created and that removed the path
+	dir        bool   // the stacked entry is a directory (tar type, not implied)
+	size       int64  // tar size of the stacked entry
+	live       int64  // size plus the sizes of all present descendants
 
-func newDiveState() *diveState                                     { return &diveState{} }
-func (d *diveState) addLayer(root *Node, l int, es []layers.Entry) {}
-func (d *diveState) finish()                                       {}
-func (d *diveState) metrics(img *layers.Image) DiveMetrics         { return DiveMetrics{Efficiency: 1} }
+	seen bool   // dive has a record for the path
+	refs uint32 // leaves counted for the path
+	cum  int64  // cumulative size
+	min  int64  // smallest size counted; -1 before the first
+}
+
+// diveState accumulates dive's numbers while layers merge.
+type diveState struct {
+	seq       uint32
+	minSum    int64 // Σ minimum sizes
+	cumSum    int64 // Σ cumulative sizes
+	wasted    int64 // Σ cumulative sizes of paths counted twice or more
+	userBytes int64 // Σ sizes of layers 1..n-1
+	chain     []*Node
+}
+
+func newDiveState() *diveState { return &diveState{} }
+
+// diveItem is one node of dive's tree of a single layer.
+type diveItem struct {
+	path     string // slash path as in the tar, whiteout names kept (".wh.x")
+	lit      *Node  // merged-tree node of path; nil for a whiteout marker
+	node     *Node  // the path dive accounts the item to: lit, or what a whiteout deletes
+	size     int64
+	dir      bool
+	whiteout bool
+	leaf     bool
+}
+
+const (
+	whiteoutPrefix = ".wh."
+	// dive never adds names with this prefix (opaque markers and other
+	// aufs metadata) to its trees.
+	metaPrefix = ".wh..wh.."
+)
+
+// addLayer accounts layer l, whose entries have already been merged below
+// root (so that every path of the layer has its Node).
+func (d *diveState) addLayer(root *Node, l int, es []layers.Entry) {
+	items, layerBytes := layerItems(root, es)
+	if l > 0 {
+		d.userBytes += layerBytes
+	}
+	slices.SortFunc(items, func(a, b diveItem) int { return diveOrder(a.path, b.path) })
+	if l == 0 {
+		// dive sizes the base layer's whiteouts against the base layer
+		// itself (its stack of layers 0..-1 is a copy of layer 0).
+		for i := range items {
+			if !items[i].whiteout {
+				d.apply(&items[i])
+			}
+		}
+	}
+	d.count(items)
+	for i := range items {
+		d.apply(&items[i])
+	}
+}
+
+// layerItems builds dive's tree of one layer from its entries: every entry
+// and every directory implied by a path, the last entry of a path winning.
+// It returns the items and the layer's size as dive measures it.
+func layerItems(root *Node, es []layers.Entry) ([]diveItem, int64) {
+	var size int64
+	index := make(map[string]int, len(es))
+	var items []diveItem
+	for i := range es {
+		e := &es[i]
+		size += e.Size
+		if e.Path == "" {
+			continue
+		}
+		p := e.Path
+		switch e.Whiteout {
+		case layers.FileWhiteout:
+			dir, base := splitPath(p)
+			p = joinPath(dir, whiteoutPrefix+base)
+		case layers.OpaqueWhiteout:
+			p += "/" + metaPrefix + ".opq"
+		}
+		parent, lit := -1, root
+		for end := 0; end < len(p); {
+			next := strings.IndexByte(p[end:], '/')
+			last := next < 0
+			if last {
+				next = len(p)
+			} else {
+				next += end
+			}
+			name := p[end:next]
+			if strings.HasPrefix(name, metaPrefix) {
+				break
+			}
+			prefix := p[:next]
+			j, ok := index[prefix]
+			if !ok {
+				it := diveItem{path: prefix, leaf: true}
+				it.lit = childNode(lit, name)
+				it.node = it.lit
+				if strings.HasPrefix(name, whiteoutPrefix) {
+					it.whiteout = true
+					it.node = childNode(lit, strings.TrimPrefix(name, whiteoutPrefix))
+				}
+				j = len(items)
+				index[prefix] = j
+				items = append(items, it)
+				if parent >= 0 {
+					items[parent].leaf = false
+				}
+			}
+			if last {
+				items[j].size = e.Size
+				items[j].dir = e.Type == layers.TypeDir && e.Whiteout == layers.NoWhiteout
+				break
+			}
+			parent, lit = j, items[j].lit
+			end = next + 1
+		}
+	}
+	return items, size
+}
+
+func childNode(n *Node, name string) *Node {
+	if n == nil || n.index == nil {
+		return nil
+	}
+	return n.index[name]
+}
+
+func splitPath(p string) (dir, base string) {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i], p[i+1:]
+	}
+	return "", p
+}
+
+func joinPath(dir, base string) string {
+	if dir == "" {
+		return base
+	}
+	return dir + "/" + base
+}
+
+// diveOrder orders paths the way dive walks a tree: depth first, children
+// by name, a directory after its children.
+func diveOrder(a, b string) int {
+	for {
+		ac, ar, amore := strings.Cut(a, "/")
+		bc, br, bmore := strings.Cut(b, "/")
+		if c := strings.Compare(ac, bc); c != 0 {
+			return c
+		}
+		switch {
+		case !amore && !bmore:
+			return 0
+		case !amore:
+			return 1 // a is an ancestor of b
+		case !bmore:
+			return -1
+		}
+		a, b = ar, br
+	}
+}
+
+// count visits the layer's leaves in dive's order and records their sizes.
+func (d *diveState) count(items []diveItem) {
+	for i := range items {
+		it := &items[i]
+		if !it.leaf {
+			continue
+		}
+		if !it.whiteout {
+			d.record(it.node, it.size)
+			continue
+		}
+		if it.node == nil || !d.present(it.node) {
+			// dive fails to find the deleted path below and stops
+			// walking this layer, after opening the path's record.
+			if it.node != nil {
+				d.open(&it.node.dive)
+			}
+			return
+		}
+		var size int64
+		if it.node.dive.dir {
+			size = it.node.dive.live
+		}
+		d.record(it.node, size)
+	}
+}
+
+func (d *diveState) open(dn *diveNode) {
+	if !dn.seen {
+		dn.seen = true
+		dn.min = -1
+		d.minSum--
+	}
+}
+
+func (d *diveState) record(n *Node, size int64) {
+	dn := &n.dive
+	d.open(dn)
+	dn.cum += size
+	d.cumSum += size
+	if dn.min < 0 || size < dn.min {
+		d.minSum += size - dn.min
+		dn.min = size
+	}
+	dn.refs++
+	switch {
+	case dn.refs == 2:
+		d.wasted += dn.cum
+	case dn.refs > 2:
+		d.wasted += size
+	}
+}
+
+// present tells whether n is in dive's stacked tree.
+func (d *diveState) present(n *Node) bool {
+	born := n.dive.born
+	for ; n.Parent != nil; n = n.Parent {
+		if n.dive.gone >= born {
+			return false
+		}
+	}
+	return born > 0
+}
+
+// apply stacks one item onto dive's tree: a whiteout removes what it names
+// with its subtree, anything else (re)places the path's entry, creating
+// missing parents as plain nodes.
+func (d *diveState) apply(it *diveItem) {
+	d.seq++
+	if it.whiteout {
+		n := it.node
+		if n == nil || !d.present(n) {
+			return
+		}
+		for p := n.Parent; p != nil; p = p.Parent {
+			p.dive.live -= n.dive.live
+		}
+		n.dive.gone = d.seq
+		return
+	}
+	n := it.lit
+	if n == nil {
+		return
+	}
+	d.chain = d.chain[:0]
+	for p := n; p.Parent != nil; p = p.Parent {
+		d.chain = append(d.chain, p)
+	}
+	var gone uint32
+	for i := len(d.chain) - 1; i >= 0; i-- {
+		dn := &d.chain[i].dive
+		gone = max(gone, dn.gone)
+		if dn.born <= gone {
+			// absent: every descendant is absent too, so the stale
+			// sizes below are never read again before being reset.
+			dn.born = d.seq
+			dn.dir, dn.size, dn.live = false, 0, 0
+		}
+	}
+	delta := it.size - n.dive.size
+	n.dive.size, n.dive.dir = it.size, it.dir
+	for p := n; p != nil; p = p.Parent {
+		p.dive.live += delta
+	}
+}
+
+// metrics returns dive's three numbers for everything added so far.
+func (d *diveState) metrics() DiveMetrics {
+	m := DiveMetrics{Efficiency: 1, WastedBytes: d.wasted}
+	if d.cumSum != 0 {
+		m.Efficiency = float64(d.minSum) / float64(d.cumSum)
+	}
+	if d.userBytes != 0 {
+		m.UserWastedPercent = float64(d.wasted) / float64(d.userBytes)
+	}
+	return m
+}

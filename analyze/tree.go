@@ -36,6 +36,7 @@ type Node struct {
 	Versions []Version // oldest first, at most one per layer
 	children []*Node   // sorted by name once the tree is finished
 	index    map[string]*Node
+	dive     diveNode
 }
 
 // Children returns the node's children, sorted by name.
@@ -150,10 +151,10 @@ func NewBuilder() *Builder {
 func (b *Builder) Add(entries []layers.Entry) {
 	b.layer++
 	b.tree.Layers++
-	b.dive.addLayer(b.tree.Root, int(b.layer), entries)
 	for i := range entries {
 		b.addEntry(&entries[i])
 	}
+	b.dive.addLayer(b.tree.Root, int(b.layer), entries)
 }
 
 func (b *Builder) child(parent *Node, name string) *Node {
@@ -279,7 +280,6 @@ func (b *Builder) Finish() *Tree {
 		}
 	}
 	walk(b.tree.Root, nil)
-	b.dive.finish()
 	return b.tree
 }
 
