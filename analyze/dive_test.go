@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,7 +78,53 @@ func TestDiveMetricsMatchDive(t *testing.T) {
 			if w.UserWastedPercent != nil {
 				wantUser = *w.UserWastedPercent
 			}
-			checkDive(t, a.Dive, analyze.DiveMetrics{Efficiency: w.Efficiency, WastedBytes: w.WastedBytes, UserWastedPercent: wantUser})
+			want := analyze.DiveMetrics{Efficiency: w.Efficiency, WastedBytes: w.WastedBytes, UserWastedPercent: wantUser}
+			checkDive(t, a.Dive, want)
+			// The report carries them unrounded.
+			sm := analyze.NewReport(a, analyze.ReportOptions{}).Summary
+			checkDive(t, analyze.DiveMetrics{Efficiency: sm.Efficiency, WastedBytes: sm.DiveWastedBytes, UserWastedPercent: sm.UserWastedPercent}, want)
+		})
+	}
+}
+
+// TestDiveMetricsSharedImages checks the dive-compatible numbers against
+// those dive printed for some of the shared real images, when they are built.
+func TestDiveMetricsSharedImages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads about 1.4 GB of shared images")
+	}
+	rows := layerstest.ReadTSV(t, filepath.Join("..", "testdata", "dive", "shared-images.tsv"))
+	for _, row := range rows {
+		if len(row) != 5 {
+			t.Fatalf("shared-images.tsv: want 5 columns, got %q", row)
+		}
+		t.Run(row[0], func(t *testing.T) {
+			path := layerstest.SharedImage(t, row[0])
+			var want analyze.DiveMetrics
+			var err error
+			want.Efficiency, err = strconv.ParseFloat(row[2], 64)
+			if err == nil {
+				want.WastedBytes, err = strconv.ParseInt(row[3], 10, 64)
+			}
+			if err == nil {
+				want.UserWastedPercent, err = strconv.ParseFloat(row[4], 64)
+			}
+			if err != nil {
+				t.Fatalf("shared-images.tsv: %q: %v", row, err)
+			}
+			ctx := context.Background()
+			src, err := layers.Load(ctx, "docker-archive:"+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := layers.Read(ctx, src.Image, layers.WithoutDigests())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.Digest != row[1] {
+				t.Skipf("%s was rebuilt (digest %s, dive's numbers are for %s)", row[0], img.Digest, row[1])
+			}
+			checkDive(t, analyze.Run(img).Dive, want)
 		})
 	}
 }

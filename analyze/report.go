@@ -59,9 +59,19 @@ type Summary struct {
 	WastedBytes    int64   `json:"wastedBytes"`
 	WastedPercent  float64 `json:"wastedPercent"`
 	DuplicateBytes int64   `json:"duplicateBytes"`
-	// The three dive-compatible numbers, computed as dive 0.13 does.
-	Efficiency        float64 `json:"efficiency"`
-	DiveWastedBytes   int64   `json:"diveWastedBytes"`
+	// The three dive-compatible numbers, computed as dive 0.13 does and
+	// not rounded, so that dive's CI thresholds apply unchanged.
+	// Efficiency is a fraction from 0 to 1 (dive's efficiencyScore and
+	// lowestEfficiency).
+	Efficiency float64 `json:"efficiency"`
+	// DiveWastedBytes is dive's inefficientBytes (highestWastedBytes): the
+	// bytes of every path written or deleted in more than one layer, all
+	// copies counted, the kept one too.
+	DiveWastedBytes int64 `json:"diveWastedBytes"`
+	// UserWastedPercent is, despite its name (dive's), a fraction:
+	// DiveWastedBytes over the bytes of all layers but the first; 0.25
+	// means 25% and it may exceed 1 (dive's highestUserWastedPercent). It is
+	// 0 for a single-layer image, where dive divides by zero.
 	UserWastedPercent float64 `json:"userWastedPercent"`
 }
 
@@ -141,9 +151,9 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 	s.WastedBytes = m.WastedBytes
 	s.DuplicateBytes = m.DuplicateBytes
 	s.WastedPercent = percent(m.WastedBytes, m.LayerBytes)
-	s.Efficiency = round(a.Dive.Efficiency, 6)
+	s.Efficiency = a.Dive.Efficiency
 	s.DiveWastedBytes = a.Dive.WastedBytes
-	s.UserWastedPercent = round(a.Dive.UserWastedPercent, 6)
+	s.UserWastedPercent = a.Dive.UserWastedPercent
 	for i, l := range img.Layers {
 		st := m.Layers[i]
 		s.CompressedBytes += l.CompressedSize

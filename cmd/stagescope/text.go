@@ -49,8 +49,9 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	if sm.DuplicateBytes > 0 {
 		fmt.Fprintf(w, "Duplicates  %s in files stored more than once\n", bytesStr(sm.DuplicateBytes))
 	}
-	fmt.Fprintf(w, "dive        efficiency %.4f, wasted %s, user wasted %.2f%%\n",
-		sm.Efficiency, bytesStr(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
+	// dive's fractions, shown as percentages the way dive prints them.
+	fmt.Fprintf(w, "dive        efficiency %.2f%%, wasted %s, user wasted %.2f%%\n",
+		100*sm.Efficiency, bytesStr(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
 
 	fmt.Fprintf(w, "\nLayers\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
