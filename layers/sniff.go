@@ -14,18 +14,13 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// sniffPath tells which kind of image the file or directory at p holds, from
+// sniff tells which kind of image the file or directory at p holds, from
 // its contents: a directory with index.json is an OCI layout; a tar with
 // manifest.json is a docker save archive (classic or docker ≥ 25, whose
 // archives are also OCI layouts); a tar with only index.json is an OCI
 // archive; a gzip- or zstd-compressed tar is taken for a compressed docker
-// save archive, read as a stream.
-func sniffPath(p string) (Kind, error) {
-	kind, _, err := sniff(p)
-	return kind, err
-}
-
-// sniff is sniffPath that also returns the tar index it built, if any.
+// save archive, read as a stream. It also returns the tar index it built,
+// if any.
 func sniff(p string) (Kind, *tarIndex, error) {
 	fi, err := os.Stat(p)
 	if err != nil {

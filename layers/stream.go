@@ -91,10 +91,10 @@ type memStore struct {
 	links map[string]string
 }
 
-func (m *memStore) resolve(name string) string {
+func (st *memStore) resolve(name string) string {
 	name = cleanMember(name)
 	for range 16 {
-		t, ok := m.links[name]
+		t, ok := st.links[name]
 		if !ok {
 			break
 		}
@@ -103,22 +103,22 @@ func (m *memStore) resolve(name string) string {
 	return name
 }
 
-func (m *memStore) has(name string) bool {
-	name = m.resolve(name)
-	_, ok := m.meta[name]
-	_, ok2 := m.read[name]
+func (st *memStore) has(name string) bool {
+	name = st.resolve(name)
+	_, ok := st.meta[name]
+	_, ok2 := st.read[name]
 	return ok || ok2
 }
 
-func (m *memStore) open(name string) (io.ReadCloser, int64, error) {
-	b, ok := m.meta[m.resolve(name)]
+func (st *memStore) open(name string) (io.ReadCloser, int64, error) {
+	b, ok := st.meta[st.resolve(name)]
 	if !ok {
-		return nil, 0, fmt.Errorf("%s: no metadata member %s", m.name, name)
+		return nil, 0, fmt.Errorf("%s: no metadata member %s", st.name, name)
 	}
 	return io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
 }
 
-func (m *memStore) where() string { return m.name }
+func (st *memStore) where() string { return st.name }
 
 func readArchive(ctx context.Context, r io.Reader, where string, o *options, wantLayers int) (*Image, error) {
 	rc, err := decompress(io.NopCloser(r))
