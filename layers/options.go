@@ -25,6 +25,7 @@ type options struct {
 	progress     func(Progress)
 	layerDone    func(Layer)
 	maxEntries   int
+	known        map[string]*Layer // by diff ID, see WithKnownLayers
 }
 
 // DefaultCaptureLimit is the largest file whose contents Read keeps by default.
@@ -110,6 +111,31 @@ func WithMaxEntries(n int) Option {
 			return errors.New("max entries must be at least 1")
 		}
 		o.maxEntries = n
+		return nil
+	}
+}
+
+// WithKnownLayers makes Read take every layer whose diff ID matches a layer
+// of imgs (read earlier with the same options) from there instead of reading
+// it again: images that share layers cost one read of each distinct layer.
+// The entries are shared, not copied; treat them as read-only.
+func WithKnownLayers(imgs ...*Image) Option {
+	return func(o *options) error {
+		for _, img := range imgs {
+			if img == nil {
+				continue
+			}
+			for i := range img.Layers {
+				l := &img.Layers[i]
+				if l.DiffID == "" {
+					continue
+				}
+				if o.known == nil {
+					o.known = map[string]*Layer{}
+				}
+				o.known[l.DiffID] = l
+			}
+		}
 		return nil
 	}
 }

@@ -119,6 +119,18 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.parallelism)
 	for i, l := range ls {
+		if k, ok := o.known[out.Layers[i].DiffID]; ok {
+			lay := &out.Layers[i]
+			lay.Size, lay.Entries, lay.Files = k.Size, k.Entries, k.Files
+			layersDone.Add(1)
+			report()
+			if o.layerDone != nil {
+				progMu.Lock()
+				o.layerDone(*lay)
+				progMu.Unlock()
+			}
+			continue
+		}
 		g.Go(func() error {
 			lay := &out.Layers[i]
 			if err := readLayer(gctx, l, lay, o, &bytesRead, report); err != nil {
