@@ -134,11 +134,17 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams) (*analyze.An
 	if err != nil {
 		return nil, nil, err
 	}
-	img, err := src.Read(ctx, o.readOptions(s)...)
+	a, err := analyzeSource(ctx, src, o, s)
+	return a, src, err
+}
+
+// analyzeSource reads and analyzes a loaded image; extra adds read options.
+func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, error) {
+	img, err := src.Read(ctx, append(o.readOptions(s), extra...)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
+		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return analyze.Run(img), src, nil
+	return analyze.Run(img), nil
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {

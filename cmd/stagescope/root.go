@@ -49,6 +49,7 @@ multi-stage build would have left behind.`,
 	root.SetOut(s.Out)
 	root.SetErr(s.ErrOut)
 	root.AddCommand(newInspectCmd(s, nil))
+	root.AddCommand(newDiffCmd(s, nil))
 	root.AddCommand(newVersionCmd(s))
 	return root
 }

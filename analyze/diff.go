@@ -1,0 +1,317 @@
+package analyze
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/stagescope/stagescope/layers"
+)
+
+// Side is one image's numbers in a comparison.
+type Side struct {
+	Layers          int
+	LayerBytes      int64 // the layers, uncompressed: the image size
+	CompressedBytes int64
+	Files           int64 // visible non-directory entries
+	TotalBytes      int64 // bytes of visible files
+	WastedBytes     int64 // hidden copies still shipped
+	LeftoverBytes   int64 // all findings
+	Categories      map[Category]int64
+}
+
+// PathDiff is one path that only one image has, or that both have with
+// different contents. Bytes are 0 on the side that lacks the file.
+type PathDiff struct {
+	Path   string
+	ABytes int64
+	BBytes int64
+}
+
+// Comparison is what differs between two images A and B.
+type Comparison struct {
+	A, B Side
+	// OnlyA and OnlyB are visible files one image has and the other has
+	// not; Changed are files both have with different content, type, link
+	// or mode. Each is sorted by bytes (the larger side for Changed)
+	// descending, then path.
+	OnlyA, OnlyB, Changed []PathDiff
+	// SharedLayers counts the layers of B whose diff ID is also a layer of
+	// A, and SharedBytes their size.
+	SharedLayers int
+	SharedBytes  int64
+}
+
+func sideOf(a *Analysis) Side {
+	s := Side{Categories: map[Category]int64{}}
+	if a.Image != nil {
+		s.Layers = len(a.Image.Layers)
+		for i := range a.Image.Layers {
+			s.CompressedBytes += a.Image.Layers[i].CompressedSize
+		}
+	}
+	s.LayerBytes = imageBytes(a)
+	if m := a.Metrics; m != nil {
+		s.Files, s.TotalBytes, s.WastedBytes = m.Files, m.TotalBytes, m.WastedBytes
+	}
+	for i := range a.Findings {
+		f := &a.Findings[i]
+		s.LeftoverBytes += f.Bytes
+		s.Categories[f.Category] += f.Bytes
+	}
+	return s
+}
+
+// Compare compares the final filesystems and the numbers of two images.
+func Compare(a, b *Analysis) *Comparison {
+	c := &Comparison{A: sideOf(a), B: sideOf(b)}
+	if a.Image != nil && b.Image != nil {
+		inA := map[string]bool{}
+		for i := range a.Image.Layers {
+			inA[a.Image.Layers[i].DiffID] = true
+		}
+		for i := range b.Image.Layers {
+			if l := &b.Image.Layers[i]; l.DiffID != "" && inA[l.DiffID] {
+				c.SharedLayers++
+				c.SharedBytes += l.Size
+			}
+		}
+	}
+	var ra, rb *Node
+	if a.Tree != nil {
+		ra = a.Tree.Root
+	}
+	if b.Tree != nil {
+		rb = b.Tree.Root
+	}
+	compareDirs(ra, rb, "", c)
+	for _, l := range [][]PathDiff{c.OnlyA, c.OnlyB, c.Changed} {
+		slices.SortFunc(l, func(x, y PathDiff) int {
+			return cmp.Or(cmp.Compare(max(y.ABytes, y.BBytes), max(x.ABytes, x.BBytes)), strings.Compare(x.Path, y.Path))
+		})
+	}
+	return c
+}
+
+// visibleFile returns the version of a node that is a visible file, or nil.
+func visibleFile(n *Node) *Version {
+	if n == nil || !n.Visible() || n.IsDir() {
+		return nil
+	}
+	return n.Last()
+}
+
+// visibleDir returns n when it is a visible directory, else nil.
+func visibleDir(n *Node) *Node {
+	if n == nil || !n.Visible() || !n.IsDir() {
+		return nil
+	}
+	return n
+}
+
+// compareDirs walks two directories' children together, in name order.
+// Either directory may be nil (absent on that side).
+func compareDirs(da, db *Node, prefix string, c *Comparison) {
+	var ca, cb []*Node
+	if da != nil {
+		ca = da.children
+	}
+	if db != nil {
+		cb = db.children
+	}
+	i, j := 0, 0
+	for i < len(ca) || j < len(cb) {
+		var na, nb *Node
+		switch {
+		case j >= len(cb) || (i < len(ca) && ca[i].Name < cb[j].Name):
+			na = ca[i]
+			i++
+		case i >= len(ca) || cb[j].Name < ca[i].Name:
+			nb = cb[j]
+			j++
+		default:
+			na, nb = ca[i], cb[j]
+			i++
+			j++
+		}
+		name := nb
+		if na != nil {
+			name = na
+		}
+		p := prefix + name.Name
+		fa, fb := visibleFile(na), visibleFile(nb)
+		switch {
+		case fa != nil && fb != nil:
+			if fileDiffers(fa, fb) {
+				c.Changed = append(c.Changed, PathDiff{Path: p, ABytes: fa.Size, BBytes: fb.Size})
+			}
+		case fa != nil:
+			c.OnlyA = append(c.OnlyA, PathDiff{Path: p, ABytes: fa.Size})
+		case fb != nil:
+			c.OnlyB = append(c.OnlyB, PathDiff{Path: p, BBytes: fb.Size})
+		}
+		if sa, sb := visibleDir(na), visibleDir(nb); sa != nil || sb != nil {
+			compareDirs(sa, sb, p+"/", c)
+		}
+	}
+}
+
+// fileDiffers tells whether two visible files differ in what they hold.
+func fileDiffers(a, b *Version) bool {
+	if a.Type != b.Type || a.Size != b.Size || a.Link != b.Link || a.Mode != b.Mode {
+		return true
+	}
+	if a.Type == layers.TypeRegular && a.Digest != 0 && b.Digest != 0 {
+		return a.Digest != b.Digest
+	}
+	return false
+}
+
+// DiffReport is the machine contract of `stagescope diff -o json`. Sizes
+// are bytes; "saved" is A minus B, negative when B grew.
+type DiffReport struct {
+	SchemaVersion int            `json:"schemaVersion"`
+	Tool          ToolInfo       `json:"tool"`
+	A             DiffSide       `json:"a"`
+	B             DiffSide       `json:"b"`
+	Saved         DiffSaved      `json:"saved"`
+	SharedLayers  DiffShared     `json:"sharedLayers"`
+	Categories    []CategoryDiff `json:"categories"`
+	OnlyInA       PathList       `json:"onlyInA"`
+	OnlyInB       PathList       `json:"onlyInB"`
+	Changed       PathList       `json:"changed"`
+}
+
+// DiffSide is one image of a comparison.
+type DiffSide struct {
+	Image           ImageInfo `json:"image"`
+	Layers          int       `json:"layers"`
+	LayerBytes      int64     `json:"layerBytes"`
+	CompressedBytes int64     `json:"compressedBytes"`
+	Files           int64     `json:"files"`
+	TotalBytes      int64     `json:"totalBytes"`
+	WastedBytes     int64     `json:"wastedBytes"`
+	LeftoverBytes   int64     `json:"leftoverBytes"`
+}
+
+// DiffSaved is what B saves over A (A minus B).
+type DiffSaved struct {
+	LayerBytes      int64 `json:"layerBytes"`
+	CompressedBytes int64 `json:"compressedBytes"`
+	Files           int64 `json:"files"`
+	TotalBytes      int64 `json:"totalBytes"`
+	WastedBytes     int64 `json:"wastedBytes"`
+	LeftoverBytes   int64 `json:"leftoverBytes"`
+}
+
+// DiffShared counts the layers both images have (same diff ID).
+type DiffShared struct {
+	Layers int   `json:"layers"`
+	Bytes  int64 `json:"bytes"`
+}
+
+// CategoryDiff is one leftover category in both images.
+type CategoryDiff struct {
+	Category Category `json:"category"`
+	A        int64    `json:"a"`
+	B        int64    `json:"b"`
+	Saved    int64    `json:"saved"`
+}
+
+// PathList is a set of differing paths: totals over all of them, and the
+// largest ones.
+type PathList struct {
+	Files     int64          `json:"files"`
+	ABytes    int64          `json:"aBytes"`
+	BBytes    int64          `json:"bBytes"`
+	Paths     []PathDiffJSON `json:"paths"`
+	Truncated bool           `json:"truncated"`
+}
+
+// PathDiffJSON is one differing path.
+type PathDiffJSON struct {
+	Path   string `json:"path"`
+	ABytes int64  `json:"aBytes"`
+	BBytes int64  `json:"bBytes"`
+}
+
+// DiffReportOptions say what the comparison cannot know.
+type DiffReportOptions struct {
+	ToolVersion string
+	A, B        ReportOptions
+	// MaxPaths bounds each path list; 0 keeps them all.
+	MaxPaths int
+}
+
+// NewDiffReport builds the wire report of a comparison.
+func NewDiffReport(a, b *Analysis, c *Comparison, o DiffReportOptions) *DiffReport {
+	side := func(an *Analysis, s Side, ro ReportOptions) DiffSide {
+		return DiffSide{
+			Image:           imageInfo(an.Image, ro),
+			Layers:          s.Layers,
+			LayerBytes:      s.LayerBytes,
+			CompressedBytes: s.CompressedBytes,
+			Files:           s.Files,
+			TotalBytes:      s.TotalBytes,
+			WastedBytes:     s.WastedBytes,
+			LeftoverBytes:   s.LeftoverBytes,
+		}
+	}
+	r := &DiffReport{
+		SchemaVersion: SchemaVersion,
+		Tool:          ToolInfo{Name: "stagescope", Version: o.ToolVersion},
+		A:             side(a, c.A, o.A),
+		B:             side(b, c.B, o.B),
+		Saved: DiffSaved{
+			LayerBytes:      c.A.LayerBytes - c.B.LayerBytes,
+			CompressedBytes: c.A.CompressedBytes - c.B.CompressedBytes,
+			Files:           c.A.Files - c.B.Files,
+			TotalBytes:      c.A.TotalBytes - c.B.TotalBytes,
+			WastedBytes:     c.A.WastedBytes - c.B.WastedBytes,
+			LeftoverBytes:   c.A.LeftoverBytes - c.B.LeftoverBytes,
+		},
+		SharedLayers: DiffShared{Layers: c.SharedLayers, Bytes: c.SharedBytes},
+		Categories:   make([]CategoryDiff, 0, len(Categories)),
+		OnlyInA:      pathList(c.OnlyA, o.MaxPaths),
+		OnlyInB:      pathList(c.OnlyB, o.MaxPaths),
+		Changed:      pathList(c.Changed, o.MaxPaths),
+	}
+	for _, cat := range Categories {
+		x, y := c.A.Categories[cat], c.B.Categories[cat]
+		r.Categories = append(r.Categories, CategoryDiff{Category: cat, A: x, B: y, Saved: x - y})
+	}
+	return r
+}
+
+func pathList(ds []PathDiff, limit int) PathList {
+	l := PathList{Files: int64(len(ds)), Paths: []PathDiffJSON{}}
+	for i, d := range ds {
+		l.ABytes += d.ABytes
+		l.BBytes += d.BBytes
+		if limit > 0 && i >= limit {
+			l.Truncated = true
+			continue
+		}
+		l.Paths = append(l.Paths, PathDiffJSON(d))
+	}
+	return l
+}
+
+// imageInfo describes an image for the wire.
+func imageInfo(img *layers.Image, o ReportOptions) ImageInfo {
+	info := ImageInfo{Reference: o.Reference, Source: o.Source}
+	if img == nil {
+		return info
+	}
+	info.Digest = img.Digest
+	info.Platform = img.Platform
+	info.Config = ConfigInfo{
+		User:         img.Config.User,
+		Entrypoint:   img.Config.Entrypoint,
+		Cmd:          img.Config.Cmd,
+		WorkingDir:   img.Config.WorkingDir,
+		ExposedPorts: img.Config.ExposedPorts,
+		Created:      img.Config.Created,
+	}
+	return info
+}

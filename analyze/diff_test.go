@@ -1,0 +1,165 @@
+package analyze_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+	lt "github.com/stagescope/stagescope/layers/layerstest"
+)
+
+func body(n int, c string) string { return strings.Repeat(c, n) }
+
+// naiveMulti builds a single-stage image (A) and its multi-stage rewrite
+// (B) on one shared base layer.
+func naiveMulti(t *testing.T) (a, b v1.Image) {
+	t.Helper()
+	base := lt.Step{CreatedBy: "ADD rootfs /", Files: []lt.File{
+		lt.Dir("etc"), {Name: "etc/os-release", Body: body(100, "o")},
+		lt.Dir("usr/lib"), {Name: "usr/lib/libc.so", Body: body(3000, "l")},
+		lt.Dir("bin"), {Name: "bin/dash", Body: body(500, "d")}, lt.Symlink("bin/sh", "dash"),
+	}}
+	a = lt.Image(t, base,
+		lt.Step{CreatedBy: "RUN apt-get install -y gcc", Files: []lt.File{
+			{Name: "usr/bin/gcc-12", Body: body(4000, "g")},
+			{Name: "usr/lib/gcc/x86_64-linux-gnu/12/cc1", Body: body(6000, "c")},
+			{Name: "var/cache/apt/archives/gcc_12.deb", Body: body(2000, "p")},
+			{Name: "opt/tool", Body: body(10, "t")},
+		}},
+		lt.Step{CreatedBy: "COPY . /app", Files: []lt.File{
+			{Name: "app/main.c", Body: body(300, "s")},
+			{Name: "app/.git/HEAD", Body: body(20, "h")},
+		}},
+		lt.Step{CreatedBy: "RUN cc -o /app/main /app/main.c", Files: []lt.File{{Name: "app/main", Body: body(1500, "m")}}},
+		lt.Step{CreatedBy: "RUN rm -rf /var/cache/apt/archives/*", Files: []lt.File{lt.Whiteout("var/cache/apt/archives/gcc_12.deb")}},
+	)
+	b = lt.Image(t, base,
+		lt.Step{CreatedBy: "COPY --from=build /app/main /app/main", Files: []lt.File{
+			{Name: "app/main", Body: body(1400, "n")},
+			{Name: "app/config.json", Body: body(50, "j")},
+			lt.Dir("opt/tool"), {Name: "opt/tool/bin", Body: body(7, "b")},
+		}},
+	)
+	return a, b
+}
+
+func analyzeImage(t *testing.T, img v1.Image, opts ...layers.Option) *analyze.Analysis {
+	t.Helper()
+	li, err := layers.Read(context.Background(), img, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return analyze.Run(li)
+}
+
+func TestCompareNaiveMulti(t *testing.T) {
+	imgA, imgB := naiveMulti(t)
+	a := analyzeImage(t, imgA)
+	b := analyzeImage(t, imgB, layers.WithKnownLayers(a.Image))
+	a.Findings = []analyze.Finding{
+		{RuleID: "gcc", Category: analyze.CatToolchain, Path: "usr/bin/gcc-12", Bytes: 4000, Layer: 1, HiddenBy: -1},
+		{RuleID: "gcc-libexec", Category: analyze.CatToolchain, Path: "usr/lib/gcc", Bytes: 6000, Layer: 1, HiddenBy: -1},
+		{RuleID: "git-dir", Category: analyze.CatVCS, Path: "app/.git", Bytes: 20, Layer: 2, HiddenBy: -1},
+	}
+	b.Findings = []analyze.Finding{
+		{RuleID: "docs", Category: analyze.CatDocs, Path: "app/config.json", Bytes: 50, Layer: 1, HiddenBy: -1},
+	}
+	c := analyze.Compare(a, b)
+
+	wantOnlyA := []analyze.PathDiff{
+		{Path: "usr/lib/gcc/x86_64-linux-gnu/12/cc1", ABytes: 6000},
+		{Path: "usr/bin/gcc-12", ABytes: 4000},
+		{Path: "app/main.c", ABytes: 300},
+		{Path: "app/.git/HEAD", ABytes: 20},
+		{Path: "opt/tool", ABytes: 10}, // a file in A, a directory in B
+	}
+	wantOnlyB := []analyze.PathDiff{
+		{Path: "app/config.json", BBytes: 50},
+		{Path: "opt/tool/bin", BBytes: 7},
+	}
+	wantChanged := []analyze.PathDiff{{Path: "app/main", ABytes: 1500, BBytes: 1400}}
+	if diff := cmp.Diff(wantOnlyA, c.OnlyA); diff != "" {
+		t.Errorf("only in A (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantOnlyB, c.OnlyB); diff != "" {
+		t.Errorf("only in B (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantChanged, c.Changed); diff != "" {
+		t.Errorf("changed (-want +got):\n%s", diff)
+	}
+
+	baseSize := a.Image.Layers[0].Size
+	if c.SharedLayers != 1 || c.SharedBytes != baseSize {
+		t.Errorf("shared = %d layers, %d bytes; want 1, %d", c.SharedLayers, c.SharedBytes, baseSize)
+	}
+	// Visible files: the base has 4 (3 files and a symlink) of 3600 bytes.
+	wantA := analyze.Side{Layers: 5, Files: 4 + 6, TotalBytes: 3600 + 4000 + 6000 + 10 + 300 + 20 + 1500, WastedBytes: 2000, LeftoverBytes: 10_020,
+		Categories: map[analyze.Category]int64{analyze.CatToolchain: 10_000, analyze.CatVCS: 20}}
+	wantB := analyze.Side{Layers: 2, Files: 4 + 3, TotalBytes: 3600 + 1400 + 50 + 7, LeftoverBytes: 50,
+		Categories: map[analyze.Category]int64{analyze.CatDocs: 50}}
+	for _, s := range []struct {
+		name      string
+		got, want analyze.Side
+		img       *layers.Image
+	}{{"A", c.A, wantA, a.Image}, {"B", c.B, wantB, b.Image}} {
+		for _, l := range s.img.Layers {
+			s.want.LayerBytes += l.Size
+			s.want.CompressedBytes += l.CompressedSize
+		}
+		if diff := cmp.Diff(s.want, s.got); diff != "" {
+			t.Errorf("side %s (-want +got):\n%s", s.name, diff)
+		}
+	}
+
+	rep := analyze.NewDiffReport(a, b, c, analyze.DiffReportOptions{ToolVersion: "t", MaxPaths: 2,
+		A: analyze.ReportOptions{Reference: "naive.tar"}, B: analyze.ReportOptions{Reference: "multi.tar"}})
+	wantCats := map[analyze.Category]int64{analyze.CatToolchain: 10_000, analyze.CatVCS: 20, analyze.CatDocs: -50}
+	for _, cd := range rep.Categories {
+		if cd.Saved != wantCats[cd.Category] || cd.Saved != cd.A-cd.B {
+			t.Errorf("category %s: a %d b %d saved %d, want saved %d", cd.Category, cd.A, cd.B, cd.Saved, wantCats[cd.Category])
+		}
+	}
+	if len(rep.Categories) != len(analyze.Categories) {
+		t.Errorf("%d categories in the report, want all %d", len(rep.Categories), len(analyze.Categories))
+	}
+	wantList := analyze.PathList{Files: 5, ABytes: 10_330, Truncated: true, Paths: []analyze.PathDiffJSON{
+		{Path: "usr/lib/gcc/x86_64-linux-gnu/12/cc1", ABytes: 6000}, {Path: "usr/bin/gcc-12", ABytes: 4000}}}
+	if diff := cmp.Diff(wantList, rep.OnlyInA); diff != "" {
+		t.Errorf("onlyInA (-want +got):\n%s", diff)
+	}
+	if got, want := rep.Saved.TotalBytes, wantA.TotalBytes-wantB.TotalBytes; got != want {
+		t.Errorf("saved total bytes = %d, want %d", got, want)
+	}
+}
+
+func TestCompareSameImage(t *testing.T) {
+	imgA, _ := naiveMulti(t)
+	a := analyzeImage(t, imgA)
+	b := analyzeImage(t, imgA, layers.WithKnownLayers(a.Image))
+	c := analyze.Compare(a, b)
+	if len(c.OnlyA)+len(c.OnlyB)+len(c.Changed) != 0 {
+		t.Errorf("an image compared with itself differs: %+v %+v %+v", c.OnlyA, c.OnlyB, c.Changed)
+	}
+	if c.SharedLayers != len(a.Image.Layers) || c.SharedBytes != c.A.LayerBytes {
+		t.Errorf("shared %d layers, %d bytes; want all %d, %d", c.SharedLayers, c.SharedBytes, len(a.Image.Layers), c.A.LayerBytes)
+	}
+}
+
+func TestCompareModeAndLink(t *testing.T) {
+	a := analyzeImage(t, lt.Layers(t, []lt.File{
+		{Name: "bin/run", Body: "#!/bin/sh\n", Mode: 0o755}, lt.Symlink("bin/sh", "dash"), {Name: "same", Body: "x"},
+	}))
+	b := analyzeImage(t, lt.Layers(t, []lt.File{
+		{Name: "bin/run", Body: "#!/bin/sh\n", Mode: 0o644}, lt.Symlink("bin/sh", "bash"), {Name: "same", Body: "x"},
+	}))
+	c := analyze.Compare(a, b)
+	want := []analyze.PathDiff{{Path: "bin/run", ABytes: 10, BBytes: 10}, {Path: "bin/sh"}}
+	if diff := cmp.Diff(want, c.Changed); diff != "" {
+		t.Errorf("changed (-want +got):\n%s", diff)
+	}
+}

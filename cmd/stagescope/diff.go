@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/cobra"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+)
+
+// diffOptions are the flags of `stagescope diff`.
+type diffOptions struct {
+	RefA, RefB string
+	Output     string
+	Platform   string
+	Insecure   bool
+	NoDaemon   bool
+	Parallel   int
+	MaxEntries int
+	Timeout    time.Duration
+	MaxPaths   int
+}
+
+func newDiffCmd(s *streams, runF func(context.Context, *diffOptions, *streams) error) *cobra.Command {
+	o := &diffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff A B",
+		Short: "Compare two images: sizes, leftovers and files",
+		Long: `Compare two images, A and B: their sizes, leftover bytes by category, the files
+only A has, only B has, or both have with different contents, and the bytes B
+saves over A. Typically A is the single-stage build and B its multi-stage
+rewrite: the comparison shows what the rewrite paid.
+
+A and B are any two REFs, of any sources (see "stagescope inspect --help").
+Layers the two images share (same diff ID) are read once.`,
+		Example: `  # what did the multi-stage rewrite save?
+  stagescope diff app:naive app:multi
+
+  # as JSON, every differing path listed
+  stagescope diff -o json --max-paths 0 naive.tar oci:./multi-layout > diff.json`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.RefA, o.RefB = args[0], args[1]
+			if runF != nil {
+				return runF(cmd.Context(), o, s)
+			}
+			return runDiff(cmd.Context(), o, s)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
+	f.StringVar(&o.Platform, "platform", "", "platform to pick from multi-platform images, os/arch[/variant] (default: the host's)")
+	f.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (e.g. one on loopback)")
+	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
+	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
+	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
+	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	f.IntVar(&o.MaxPaths, "max-paths", 20, "largest paths listed per kind of change; 0 lists all")
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (o *diffOptions) validate() error {
+	switch o.Output {
+	case "text", "json":
+	default:
+		return fmt.Errorf("unknown output format %q (want text or json)", o.Output)
+	}
+	if o.MaxPaths < 0 {
+		return fmt.Errorf("--max-paths must not be negative, got %d", o.MaxPaths)
+	}
+	// The shared source flags are checked as inspect checks them.
+	return o.side(o.RefA).validate(&streams{})
+}
+
+// side returns the inspect options that read one of the two images.
+func (o *diffOptions) side(ref string) *inspectOptions {
+	return &inspectOptions{
+		Ref: ref, Output: "text", Platform: o.Platform, Insecure: o.Insecure, NoDaemon: o.NoDaemon,
+		Parallel: o.Parallel, MaxEntries: o.MaxEntries, Timeout: o.Timeout,
+	}
+}
+
+func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
+	if err := o.validate(); err != nil {
+		return err
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))
+		defer cancel()
+	}
+	a, b, srcA, srcB, err := analyzePair(ctx, o, s)
+	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
+			return cause
+		}
+		return err
+	}
+	c := analyze.Compare(a, b)
+	rep := analyze.NewDiffReport(a, b, c, analyze.DiffReportOptions{
+		ToolVersion: version,
+		A:           analyze.ReportOptions{Reference: srcA.Reference, Source: string(srcA.Kind)},
+		B:           analyze.ReportOptions{Reference: srcB.Reference, Source: string(srcB.Kind)},
+		MaxPaths:    o.MaxPaths,
+	})
+	if o.Output == "json" {
+		return writeJSON(s.Out, rep)
+	}
+	return writeDiffText(s.Out, rep, s.Width)
+}
+
+// analyzePair loads both images first, so that a bad second reference fails
+// before any layer is read, then reads A, then B without the layers it
+// shares with A.
+func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze.Analysis, srcA, srcB *layers.Source, err error) {
+	oa, ob := o.side(o.RefA), o.side(o.RefB)
+	if srcA, err = layers.Load(ctx, o.RefA, oa.loadOptions()...); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if srcB, err = layers.Load(ctx, o.RefB, ob.loadOptions()...); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if a, err = analyzeSource(ctx, srcA, oa, s); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if b, err = analyzeSource(ctx, srcB, ob, s, layers.WithKnownLayers(a.Image)); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return a, b, srcA, srcB, nil
+}
+
+// savedStr shows what B saves over A, with the share of A it is.
+func savedStr(saved, of int64) string {
+	s := bytesStr(saved)
+	if of > 0 && saved != 0 {
+		s += fmt.Sprintf(" (%.1f%%)", 100*float64(saved)/float64(of))
+	}
+	return s
+}
+
+func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
+	w := bufio.NewWriter(out)
+	fmt.Fprintf(w, "A  %s (%s), %d layers\n", r.A.Image.Reference, r.A.Image.Source, r.A.Layers)
+	fmt.Fprintf(w, "B  %s (%s), %d layers\n", r.B.Image.Reference, r.B.Image.Source, r.B.Layers)
+	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, bytesStr(r.SharedLayers.Bytes))
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "\tA\tB\tB saves\t\n")
+	row := func(name string, a, b, saved int64) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", name, bytesStr(a), bytesStr(b), savedStr(saved, a))
+	}
+	row("image size", r.A.LayerBytes, r.B.LayerBytes, r.Saved.LayerBytes)
+	row("compressed", r.A.CompressedBytes, r.B.CompressedBytes, r.Saved.CompressedBytes)
+	row("visible files", r.A.TotalBytes, r.B.TotalBytes, r.Saved.TotalBytes)
+	row("wasted", r.A.WastedBytes, r.B.WastedBytes, r.Saved.WastedBytes)
+	row("leftovers", r.A.LeftoverBytes, r.B.LeftoverBytes, r.Saved.LeftoverBytes)
+	fmt.Fprintf(tw, "file count\t%s\t%s\t%s\t\n", humanize.Comma(r.A.Files), humanize.Comma(r.B.Files), humanize.Comma(r.Saved.Files))
+	for _, c := range r.Categories {
+		if c.A == 0 && c.B == 0 {
+			continue
+		}
+		row("  "+string(c.Category), c.A, c.B, c.Saved)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	list := func(title string, l analyze.PathList, bytesOf func(analyze.PathDiffJSON) string, total string) error {
+		fmt.Fprintf(w, "\n%s: %s files, %s", title, humanize.Comma(l.Files), total)
+		if l.Truncated {
+			fmt.Fprintf(w, " (largest %d shown)", len(l.Paths))
+		}
+		fmt.Fprintln(w)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, p := range l.Paths {
+			fmt.Fprintf(tw, "  %s\t%s\n", bytesOf(p), cut("/"+p.Path, width-24))
+		}
+		return tw.Flush()
+	}
+	if err := list("Only in A", r.OnlyInA, func(p analyze.PathDiffJSON) string { return bytesStr(p.ABytes) }, bytesStr(r.OnlyInA.ABytes)); err != nil {
+		return err
+	}
+	if err := list("Only in B", r.OnlyInB, func(p analyze.PathDiffJSON) string { return bytesStr(p.BBytes) }, bytesStr(r.OnlyInB.BBytes)); err != nil {
+		return err
+	}
+	if err := list("Changed", r.Changed, func(p analyze.PathDiffJSON) string {
+		return bytesStr(p.ABytes) + " -> " + bytesStr(p.BBytes)
+	}, bytesStr(r.Changed.ABytes)+" in A, "+bytesStr(r.Changed.BBytes)+" in B"); err != nil {
+		return err
+	}
+	return w.Flush()
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers/layerstest"
+)
+
+// diffPair writes a naive single-stage image and its multi-stage rewrite,
+// sharing their base layer, as two docker archives. sizes are the layer tar
+// sizes of each, measured on the tars themselves.
+func diffPair(t *testing.T) (naive, multi string, naiveSize, multiSize, baseSize int64) {
+	base := []layerstest.File{layerstest.Dir("etc"), {Name: "etc/os-release", Body: strings.Repeat("o", 200)}}
+	build := []layerstest.File{{Name: "usr/bin/gcc-12", Body: strings.Repeat("g", 9000)}, {Name: "app/main.c", Body: strings.Repeat("c", 400)}}
+	binNaive := []layerstest.File{{Name: "app/main", Body: strings.Repeat("m", 3000)}}
+	binMulti := []layerstest.File{{Name: "app/main", Body: strings.Repeat("M", 2900)}, {Name: "app/LICENSE", Body: "MIT"}}
+	size := func(fs ...[]layerstest.File) int64 {
+		var n int64
+		for _, f := range fs {
+			n += int64(len(layerstest.Tar(t, f...)))
+		}
+		return n
+	}
+	naive = writeArchive(t, layerstest.Layers(t, base, build, binNaive))
+	multi = writeArchive(t, layerstest.Layers(t, base, binMulti))
+	return naive, multi, size(base, build, binNaive), size(base, binMulti), size(base)
+}
+
+func TestDiffJSON(t *testing.T) {
+	naive, multi, naiveSize, multiSize, baseSize := diffPair(t)
+	out, _, code, err := run(t, "diff", "-o", "json", naive, multi)
+	if code != exitOK {
+		t.Fatalf("exit status %d: %v", code, err)
+	}
+	var r analyze.DiffReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.A.Image.Reference != naive || r.B.Image.Reference != multi {
+		t.Errorf("references %q, %q; want %q, %q", r.A.Image.Reference, r.B.Image.Reference, naive, multi)
+	}
+	if r.A.LayerBytes != naiveSize || r.B.LayerBytes != multiSize || r.Saved.LayerBytes != naiveSize-multiSize {
+		t.Errorf("sizes A %d B %d saved %d; want %d, %d, %d", r.A.LayerBytes, r.B.LayerBytes, r.Saved.LayerBytes, naiveSize, multiSize, naiveSize-multiSize)
+	}
+	if r.SharedLayers != (analyze.DiffShared{Layers: 1, Bytes: baseSize}) {
+		t.Errorf("shared layers %+v, want 1 of %d bytes", r.SharedLayers, baseSize)
+	}
+	want := struct{ A, B, C analyze.PathList }{
+		analyze.PathList{Files: 2, ABytes: 9400, Paths: []analyze.PathDiffJSON{{Path: "usr/bin/gcc-12", ABytes: 9000}, {Path: "app/main.c", ABytes: 400}}},
+		analyze.PathList{Files: 1, BBytes: 3, Paths: []analyze.PathDiffJSON{{Path: "app/LICENSE", BBytes: 3}}},
+		analyze.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []analyze.PathDiffJSON{{Path: "app/main", ABytes: 3000, BBytes: 2900}}},
+	}
+	if diff := cmp.Diff(want, struct{ A, B, C analyze.PathList }{r.OnlyInA, r.OnlyInB, r.Changed}); diff != "" {
+		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+	if got, want := r.Saved.TotalBytes, int64(200+9000+400+3000)-int64(200+2900+3); got != want {
+		t.Errorf("saved visible bytes %d, want %d", got, want)
+	}
+	if len(r.Categories) != len(analyze.Categories) {
+		t.Errorf("%d categories, want %d", len(r.Categories), len(analyze.Categories))
+	}
+}
+
+func TestDiffText(t *testing.T) {
+	naive, multi, naiveSize, multiSize, _ := diffPair(t)
+	out, _, code, err := run(t, "diff", "--max-paths", "1", naive, multi)
+	if code != exitOK {
+		t.Fatalf("exit status %d: %v", code, err)
+	}
+	for _, line := range []string{
+		"Shared layers: 1 (",
+		"image size  " + bytesStr(naiveSize),
+		"Only in A: 2 files, 9.4 kB (largest 1 shown)",
+		"  9.0 kB  /usr/bin/gcc-12",
+		"Only in B: 1 files, 3 B",
+		"Changed: 1 files, 3.0 kB in A, 2.9 kB in B",
+		"  3.0 kB -> 2.9 kB  /app/main",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("text output lacks %q:\n%s", line, out)
+		}
+	}
+	saved := savedStr(naiveSize-multiSize, naiveSize)
+	if !strings.Contains(out, saved) {
+		t.Errorf("text output lacks the saved image size %q:\n%s", saved, out)
+	}
+}
+
+func TestDiffErrors(t *testing.T) {
+	naive, _, _, _, _ := diffPair(t)
+	missing := filepath.Join(t.TempDir(), "nope.tar")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"diff", naive}, "accepts 2 arg(s), received 1"},
+		{[]string{"diff", "-o", "sarif", naive, naive}, `unknown output format "sarif" (want text or json)`},
+		{[]string{"diff", "--max-paths", "-1", naive, naive}, "--max-paths must not be negative, got -1"},
+		{[]string{"diff", naive, missing}, "opening " + missing + ": no such file or directory"},
+	}
+	for _, tt := range tests {
+		out, _, code, err := run(t, tt.args...)
+		if code != exitError || err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: exit status %d, error %v; want 2 and %q", tt.args, code, err, tt.want)
+		}
+		if out != "" {
+			t.Errorf("%v wrote to stdout:\n%s", tt.args, out)
+		}
+	}
+}
+
+// TestDiffSharedImages compares the naive and multi-stage builds of the
+// shared real images; their sizes come from images.tsv, written by the
+// build kit, not by stagescope.
+func TestDiffSharedImages(t *testing.T) {
+	dir := layerstest.SharedImagesDir(t)
+	if testing.Short() || raceEnabled {
+		t.Skip("reads gigabytes of images: not with -short or -race")
+	}
+	sizes := map[string]int64{}
+	for _, row := range layerstest.ReadTSV(t, filepath.Join(dir, "images.tsv")) {
+		if n, err := strconv.ParseInt(row[4], 10, 64); err == nil {
+			sizes[row[0]] = n
+		}
+	}
+	for _, app := range []string{"webapp", "capp"} {
+		t.Run(app, func(t *testing.T) {
+			naive := layerstest.SharedImage(t, app+"-naive")
+			multi := layerstest.SharedLayout(t, app+"-multi") // two different sources
+			out, _, code, err := run(t, "diff", "-o", "json", "--max-paths", "5", naive, multi)
+			if code != exitOK {
+				t.Fatalf("exit status %d: %v", code, err)
+			}
+			var r analyze.DiffReport
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			if r.A.LayerBytes != sizes[app+"-naive"] || r.B.LayerBytes != sizes[app+"-multi"] {
+				t.Errorf("sizes %d, %d; images.tsv says %d, %d", r.A.LayerBytes, r.B.LayerBytes, sizes[app+"-naive"], sizes[app+"-multi"])
+			}
+			if r.Saved.LayerBytes <= 0 || r.OnlyInA.Files == 0 {
+				t.Errorf("the multi-stage build saves %d bytes and drops %d files; want both > 0", r.Saved.LayerBytes, r.OnlyInA.Files)
+			}
+			t.Logf("%s: saved %d bytes, shared %d layers; only in A %d files, only in B %d, changed %d",
+				app, r.Saved.LayerBytes, r.SharedLayers.Layers, r.OnlyInA.Files, r.OnlyInB.Files, r.Changed.Files)
+		})
+	}
+}
