@@ -285,7 +285,7 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 		if m.Platform.Satisfies(want) {
 			img, err := idx.Image(m.Digest)
 			if err != nil {
-				return nil, fmt.Errorf("reading %s for %s: %w", what, m.Platform, err)
+				return nil, located(err, "reading %s for %s", what, m.Platform)
 			}
 			return img, nil
 		}
@@ -297,13 +297,13 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 		if d.MediaType.IsIndex() {
 			child, err := idx.ImageIndex(d.Digest)
 			if err != nil {
-				return nil, fmt.Errorf("reading nested index of %s: %w", what, err)
+				return nil, located(err, "reading nested index of %s", what)
 			}
 			return pickPlatform(child, o, what)
 		}
 		img, err := idx.Image(d.Digest)
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", what, err)
+			return nil, located(err, "reading %s", what)
 		}
 		return img, nil
 	}
@@ -318,12 +318,18 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 // it); a gzip- or zstd-compressed one is read as a stream by Source.Read.
 func loadDockerArchive(path string, idx *tarIndex) (*Source, error) {
 	if idx == nil {
+		if err := wantFile(path, "a docker save archive", "oci:"); err != nil {
+			return nil, err
+		}
 		head, err := readHead(path, nil)
 		if err != nil {
 			return nil, err
 		}
 		if c := compressionOf(head); c != plainTar {
 			return compressedDockerArchive(path, c)
+		}
+		if !isTarHeader(head) {
+			return nil, fmt.Errorf("%s is not a docker save archive: not a tar archive", path)
 		}
 		if idx, err = indexTar(path); err != nil {
 			return nil, err
@@ -373,6 +379,22 @@ func compressedDockerArchive(path string, c compression) (*Source, error) {
 	}, nil
 }
 
+// wantFile checks that path is a regular file, naming what was expected and
+// the prefix to use for a directory.
+func wantFile(path, what, dirPrefix string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+	}
+	if fi.IsDir() {
+		return fmt.Errorf("%s is not %s: a directory (for an OCI image layout use %s%s)", path, what, dirPrefix, path)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not %s: not a regular file", path, what)
+	}
+	return nil
+}
+
 // loadLayout opens an OCI image layout directory.
 func loadLayout(path string, o *loadOptions) (*Source, error) {
 	fi, err := os.Stat(path)
@@ -397,6 +419,9 @@ func loadLayout(path string, o *loadOptions) (*Source, error) {
 // blob from its offset in the tar (idx, when the caller already built it).
 func loadOCIArchive(path string, idx *tarIndex, o *loadOptions) (*Source, error) {
 	if idx == nil {
+		if err := wantFile(path, "an OCI archive", "oci:"); err != nil {
+			return nil, err
+		}
 		head, err := readHead(path, nil)
 		if err != nil {
 			return nil, err
@@ -411,6 +436,12 @@ func loadOCIArchive(path string, idx *tarIndex, o *loadOptions) (*Source, error)
 			return nil, err
 		}
 	}
+	if !idx.has("index.json") {
+		if idx.has("manifest.json") {
+			return nil, fmt.Errorf("%s is not an OCI archive: no index.json (it is a docker save archive: use docker-archive:%s)", path, path)
+		}
+		return nil, fmt.Errorf("%s is not an OCI archive: no index.json", path)
+	}
 	x, err := readOCIIndex(idx)
 	if err != nil {
 		return nil, err
@@ -420,6 +451,15 @@ func loadOCIArchive(path string, idx *tarIndex, o *loadOptions) (*Source, error)
 		return nil, err
 	}
 	return &Source{Image: compressedImage{img}, Reference: path, Kind: KindOCIArchive}, nil
+}
+
+// located adds context to err unless err already names where it happened:
+// the local sources' errors start with the path they are about.
+func located(err error, format string, args ...any) error {
+	if what, ok := args[0].(string); ok && strings.HasPrefix(err.Error(), what) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
 }
 
 func unwrapPathError(err error) error {
