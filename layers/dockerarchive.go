@@ -143,7 +143,10 @@ func newDockerArchive(s blobStore) (v1.Image, error) {
 		return nil, err
 	}
 	if s.has("index.json") && s.has("oci-layout") {
-		if img := adoptIndexManifest(s, cfgDigest); img != nil {
+		// Some docker 25 saves (dive's test-oci-docker-image.tar is one)
+		// list the layers out of order in the OCI manifest; docker load
+		// follows manifest.json, and so do we.
+		if img := adoptIndexManifest(s, cfgDigest); img != nil && sameLayerBlobs(img.m.Layers, e.Layers) {
 			return partial.CompressedToImage(img)
 		}
 	}
@@ -207,6 +210,20 @@ func describeSaveLayer(s blobStore, name string, diffID v1.Hash) (v1.Descriptor,
 		d.Digest = v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", hw.Sum(nil))}
 	}
 	return d, nil
+}
+
+// sameLayerBlobs tells whether the layers of an OCI manifest are the layer
+// members manifest.json names, in the same order.
+func sameLayerBlobs(ds []v1.Descriptor, names []string) bool {
+	if len(ds) != len(names) {
+		return false
+	}
+	for i, name := range names {
+		if h, ok := digestFromBlobName(name); !ok || h != ds[i].Digest {
+			return false
+		}
+	}
+	return true
 }
 
 // adoptIndexManifest finds, in the OCI index that docker ≥ 25 saves beside

@@ -266,7 +266,7 @@ func (st *memStore) image(o *options) (*Image, error) {
 		m.Layers = append(m.Layers, v1.Descriptor{MediaType: sl.comp.dockerMediaType(), Size: sl.size, Digest: sl.digest})
 	}
 	if _, ok := st.meta["index.json"]; ok {
-		if img := adoptIndexManifest(st, cfgDigest); img != nil {
+		if img := adoptIndexManifest(st, cfgDigest); img != nil && sameLayerBlobs(img.m.Layers, e.Layers) {
 			sum := sha256.Sum256(img.raw)
 			out.Digest = fmt.Sprintf("sha256:%x", sum)
 			for i := range out.Layers {
