@@ -1,11 +1,8 @@
 package analyze_test
 
 import (
-	"archive/tar"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -41,7 +38,7 @@ func analyzeRef(t *testing.T, ref string, opts ...layers.LoadOption) *analyze.An
 	if err != nil {
 		t.Fatalf("Load(%s): %v", ref, err)
 	}
-	img, err := layers.Read(ctx, src.Image)
+	img, err := src.Read(ctx)
 	if err != nil {
 		t.Fatalf("Read(%s): %v", ref, err)
 	}
@@ -65,11 +62,6 @@ func TestDiveMetricsMatchDive(t *testing.T) {
 	for _, w := range want.Images {
 		t.Run(w.File, func(t *testing.T) {
 			ref := w.Format + ":" + filepath.Join("..", "testdata", "dive", w.File)
-			if w.Format == "oci-archive" {
-				// Read the archive as the layout it holds, so that these
-				// numbers do not wait on the oci-archive source.
-				ref = "oci:" + untar(t, filepath.Join("..", "testdata", "dive", w.File))
-			}
 			a := analyzeRef(t, ref, layers.WithPlatform(w.Platform))
 			if got := len(a.Image.Layers); got != w.Layers {
 				t.Fatalf("layers: got %d, want %d", got, w.Layers)
@@ -130,44 +122,6 @@ func TestDiveMetricsSharedImages(t *testing.T) {
 			}
 			checkDive(t, analyze.Run(img).Dive, want)
 		})
-	}
-}
-
-// untar extracts the regular files and directories of a tar archive into a
-// temporary directory and returns it.
-func untar(t *testing.T, path string) string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dir := t.TempDir()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return dir
-		}
-		if err != nil {
-			t.Fatalf("reading %s: %v", path, err)
-		}
-		name := filepath.Join(dir, filepath.FromSlash(layers.CleanPath(h.Name)))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(name, 0o755)
-		case tar.TypeReg:
-			if err = os.MkdirAll(filepath.Dir(name), 0o755); err == nil {
-				var out *os.File
-				if out, err = os.Create(name); err == nil {
-					_, err = io.Copy(out, tr)
-					err = errors.Join(err, out.Close())
-				}
-			}
-		}
-		if err != nil {
-			t.Fatalf("extracting %s from %s: %v", h.Name, path, err)
-		}
 	}
 }
 
