@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# engine-e2e.sh — run the engine-source tests against a real Docker engine.
+# engine-e2e.sh — run the engine-source tests against real engines.
 #
 # Starts a private dockerd (Debian's docker.io: vfs storage, no bridge, no
 # iptables, its own socket, data and exec dirs under a temp dir), runs the
-# layers tests that need an engine (TestEngine*), then stops that dockerd
-# only and removes its dirs. Needs root. Extra arguments go to `go test`.
+# layers tests that need an engine (TestEngine*) against it, and stops that
+# dockerd only. When podman is installed, does the same with a private
+# `podman system service` (Podman's Docker-compatible API). Needs root.
+# Extra arguments go to `go test`.
 #
-#   sudo scripts/engine-e2e.sh            # apt-get install -y docker.io first
+#   sudo apt-get install -y docker.io curl    # podman optional
 #   sudo scripts/engine-e2e.sh -v
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,36 +20,61 @@ if ! command -v dockerd >/dev/null; then
 fi
 
 D=$(mktemp -d /var/tmp/stagescope-engine.XXXXXX)
-SOCK="$D/docker.sock"
-dockerd --storage-driver vfs --iptables=false --ip-masq=false --bridge=none \
-	--data-root "$D/data" --exec-root "$D/exec" --pidfile "$D/dockerd.pid" \
-	-H "unix://$SOCK" >"$D/dockerd.log" 2>&1 &
-PID=$!
-
+PID=""
+stop_engine() {
+	if [[ -n $PID ]]; then
+		kill "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+		PID=""
+	fi
+}
 cleanup() {
-	kill "$PID" 2>/dev/null || true
-	wait "$PID" 2>/dev/null || true
-	umount "$D/exec/netns/default" 2>/dev/null || true
+	stop_engine
+	umount "$D/docker/exec/netns/default" 2>/dev/null || true
 	rm -rf "$D"
 }
 trap cleanup EXIT
 
-for _ in $(seq 120); do
-	if curl -sf --unix-socket "$SOCK" http://engine/_ping >/dev/null 2>&1; then
-		break
-	fi
-	if ! kill -0 "$PID" 2>/dev/null; then
-		echo "engine-e2e: dockerd exited:" >&2
-		tail -20 "$D/dockerd.log" >&2
-		exit 1
-	fi
-	sleep 0.5
-done
-if ! curl -sf --unix-socket "$SOCK" http://engine/_ping >/dev/null; then
-	echo "engine-e2e: dockerd did not answer on $SOCK within 60s:" >&2
-	tail -20 "$D/dockerd.log" >&2
-	exit 1
-fi
-echo "engine-e2e: dockerd $(curl -s --unix-socket "$SOCK" http://engine/version | sed -n 's/.*"Version":"\([^"]*\)".*/\1/p' | head -1) on unix://$SOCK"
+# wait_for SOCK LOG: until the engine answers /_ping (60 s at most).
+wait_for() {
+	local sock=$1 log=$2
+	for _ in $(seq 120); do
+		if curl -sf --unix-socket "$sock" http://engine/_ping >/dev/null 2>&1; then
+			echo "engine-e2e: $(curl -s --unix-socket "$sock" http://engine/version |
+				sed -n 's/.*"Version":"\([^"]*\)".*/\1/p' | head -1) on unix://$sock"
+			return
+		fi
+		if ! kill -0 "$PID" 2>/dev/null; then
+			echo "engine-e2e: the engine exited:" >&2
+			tail -20 "$log" >&2
+			return 1
+		fi
+		sleep 0.5
+	done
+	echo "engine-e2e: no answer on $sock within 60s:" >&2
+	tail -20 "$log" >&2
+	return 1
+}
 
-STAGESCOPE_TEST_DOCKER_HOST="unix://$SOCK" go test -count=1 -run '^TestEngine' "$@" ./layers
+run_tests() {
+	STAGESCOPE_TEST_DOCKER_HOST="unix://$1" go test -count=1 -run '^TestEngine' "${@:2}" ./layers
+}
+
+mkdir -p "$D/docker"
+dockerd --storage-driver vfs --iptables=false --ip-masq=false --bridge=none \
+	--data-root "$D/docker/data" --exec-root "$D/docker/exec" --pidfile "$D/docker/dockerd.pid" \
+	-H "unix://$D/docker/docker.sock" >"$D/docker/dockerd.log" 2>&1 &
+PID=$!
+wait_for "$D/docker/docker.sock" "$D/docker/dockerd.log"
+run_tests "$D/docker/docker.sock" "$@"
+stop_engine
+
+if command -v podman >/dev/null; then
+	mkdir -p "$D/podman"
+	podman --root "$D/podman/root" --runroot "$D/podman/run" --storage-driver vfs \
+		system service --time=0 "unix://$D/podman/podman.sock" >"$D/podman/podman.log" 2>&1 &
+	PID=$!
+	wait_for "$D/podman/podman.sock" "$D/podman/podman.log"
+	run_tests "$D/podman/podman.sock" "$@"
+	stop_engine
+fi
