@@ -295,11 +295,9 @@ func NewGateJSON(g Gate, ignore Ignore) *GateJSON {
 		Ignore: IgnoreJSON{Rules: append([]string{}, ignore.Rules...), Paths: append([]string{}, ignore.Paths...)},
 	}
 	for i, c := range g.Checks {
-		m, l := c.Measured, c.Limit
-		if c.Unit == UnitRatio {
-			m, l = round(m, 6), round(l, 6)
-		}
-		out.Checks[i] = CheckJSON{Name: c.Name, Subject: c.Subject, Unit: c.Unit, Measured: m, Limit: l, Pass: c.Pass}
+		// Unrounded, like the report's summary: a ratio that passes by a
+		// hair must not read as equal to its limit.
+		out.Checks[i] = CheckJSON{Name: c.Name, Subject: c.Subject, Unit: c.Unit, Measured: c.Measured, Limit: c.Limit, Pass: c.Pass}
 	}
 	return out
 }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze"
+)
+
+// diveImage is dive's own test image (see testdata/dive/README.md), made
+// absolute before any test changes directory.
+var diveImage, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "dive", "test-docker-image.tar"))
+
+// runDiveCI runs inspect on dive's test image with a .dive-ci holding the
+// three rules, and returns the exit status and the gate.
+func runDiveCI(t *testing.T, efficiency, wasted, userWasted string) (int, *analyze.GateJSON, error) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Chdir(dir)
+	ci := "rules:\n  lowestEfficiency: " + efficiency + "\n  highestWastedBytes: " + wasted + "\n  highestUserWastedPercent: " + userWasted + "\n"
+	if err := os.WriteFile(".dive-ci", []byte(ci), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code, err := run(t, "inspect", "-o", "json", diveImage)
+	if code == exitError {
+		return code, nil, err
+	}
+	var rep analyze.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	return code, rep.Gate, err
+}
+
+// TestDiveCIRules reproduces the cases of dive's own CI rule test (its
+// runtime/ci evaluator test) on the same image, through a .dive-ci file.
+func TestDiveCIRules(t *testing.T) {
+	tests := []struct {
+		name                 string
+		eff, wasted, percent string
+		wantCode             int
+		wantPass             map[string]bool // by rule; absent: not checked
+	}{
+		{"allFail", "0.99", "1B", "0.01", exitGate, map[string]bool{
+			analyze.CheckLowestEfficiency: false, analyze.CheckHighestWastedBytes: false, analyze.CheckHighestUserWastedPercent: false}},
+		{"allPass", "0.9", "50kB", "0.5", exitOK, map[string]bool{
+			analyze.CheckLowestEfficiency: true, analyze.CheckHighestWastedBytes: true, analyze.CheckHighestUserWastedPercent: true}},
+		{"allDisabled", "disabled", "disabled", "disabled", exitOK, nil},
+		{"misconfiguredHigh", "1.1", "1BB", "10", exitError, nil},
+		{"misconfiguredLow", "-9", "-1BB", "-0.1", exitError, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, gate, err := runDiveCI(t, tt.eff, tt.wasted, tt.percent)
+			if code != tt.wantCode {
+				t.Fatalf("exit status %d (%v), want %d", code, err, tt.wantCode)
+			}
+			if code == exitError {
+				if !strings.HasPrefix(err.Error(), ".dive-ci:2: lowestEfficiency: ") {
+					t.Errorf("error %q does not name the file, line and rule", err)
+				}
+				return
+			}
+			got := map[string]bool{}
+			if gate != nil {
+				for _, c := range gate.Checks {
+					got[c.Name] = c.Pass
+				}
+			}
+			if tt.wantPass == nil {
+				tt.wantPass = map[string]bool{}
+			}
+			if diff := cmp.Diff(tt.wantPass, got); diff != "" {
+				t.Errorf("rule results (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDiveCIEachMisconfiguredRule checks that every one of dive's
+// misconfigured values is rejected on its own, naming its line.
+func TestDiveCIEachMisconfiguredRule(t *testing.T) {
+	for _, tt := range []struct {
+		eff, wasted, percent string
+		want                 string
+	}{
+		{"0.5", "1BB", "0.5", `.dive-ci:3: highestWastedBytes: "1BB" is not a size`},
+		{"0.5", "-1BB", "0.5", ".dive-ci:3: highestWastedBytes: size -1BB is negative"},
+		{"0.5", "1MB", "10", ".dive-ci:4: highestUserWastedPercent: 10 is outside 0..1"},
+		{"0.5", "1MB", "-0.1", ".dive-ci:4: highestUserWastedPercent: -0.1 is outside 0..1"},
+	} {
+		code, _, err := runDiveCI(t, tt.eff, tt.wasted, tt.percent)
+		if code != exitError || err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s/%s/%s: exit status %d, error %v; want 2, %q…", tt.eff, tt.wasted, tt.percent, code, err, tt.want)
+		}
+	}
+}
+
+// TestDiveCIBoundaries sets each limit to exactly the value measured on
+// dive's image (equal passes, as in dive) and just past it (fails).
+func TestDiveCIBoundaries(t *testing.T) {
+	_, gate, err := runDiveCI(t, "0", "1TB", "1")
+	if err != nil || gate == nil || len(gate.Checks) != 3 {
+		t.Fatalf("measuring: gate %+v, error %v", gate, err)
+	}
+	eff, wasted, user := gate.Checks[0].Measured, int64(gate.Checks[1].Measured), gate.Checks[2].Measured
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, tt := range []struct {
+		name                 string
+		eff, wasted, percent string
+		wantFailed           int
+	}{
+		{"all equal", f(eff), strconv.FormatInt(wasted, 10), f(user), 0},
+		{"efficiency a hair higher", f(eff + 1e-9), strconv.FormatInt(wasted, 10), f(user), 1},
+		{"one byte fewer", f(eff), strconv.FormatInt(wasted-1, 10), f(user), 1},
+		{"user wasted a hair lower", f(eff), strconv.FormatInt(wasted, 10), f(user - 1e-9), 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, gate, err := runDiveCI(t, tt.eff, tt.wasted, tt.percent)
+			if code == exitError {
+				t.Fatal(err)
+			}
+			if gate.Failed != tt.wantFailed || (code == exitGate) != (tt.wantFailed > 0) {
+				t.Errorf("failed %d (exit %d), want %d: %+v", gate.Failed, code, tt.wantFailed, gate.Checks)
+			}
+		})
+	}
+}
