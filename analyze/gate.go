@@ -297,7 +297,7 @@ func NewGateJSON(g Gate, ignore Ignore) *GateJSON {
 	for i, c := range g.Checks {
 		// Unrounded, like the report's summary: a ratio that passes by a
 		// hair must not read as equal to its limit.
-		out.Checks[i] = CheckJSON{Name: c.Name, Subject: c.Subject, Unit: c.Unit, Measured: c.Measured, Limit: c.Limit, Pass: c.Pass}
+		out.Checks[i] = CheckJSON(c)
 	}
 	return out
 }
