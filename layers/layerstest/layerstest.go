@@ -26,6 +26,8 @@ type File struct {
 	Type byte // tar.TypeReg (default), tar.TypeDir, tar.TypeSymlink, tar.TypeLink, …
 	Link string
 	Mode int64 // default 0644 for files, 0755 for directories
+	UID  int
+	GID  int
 }
 
 // Dir is a directory entry.
@@ -54,7 +56,7 @@ func Tar(t testing.TB, files ...File) []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, f := range files {
-		h := &tar.Header{Name: f.Name, Typeflag: f.Type, Linkname: f.Link, Mode: f.Mode, ModTime: time.Unix(0, 0)}
+		h := &tar.Header{Name: f.Name, Typeflag: f.Type, Linkname: f.Link, Mode: f.Mode, Uid: f.UID, Gid: f.GID, ModTime: time.Unix(0, 0)}
 		if h.Typeflag == 0 {
 			h.Typeflag = tar.TypeReg
 		}
