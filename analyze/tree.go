@@ -97,6 +97,7 @@ type Tree struct {
 	Root   *Node
 	Layers int
 	nodes  int
+	links  []*Node // paths that are a hard link in some layer
 }
 
 // Nodes returns how many paths the tree holds (the root excluded).
@@ -175,6 +176,9 @@ func (b *Builder) child(parent *Node, name string) *Node {
 // directories of the current layer.
 func (b *Builder) node(p string) *Node {
 	n := b.tree.Root
+	// cut is the newest layer in which an ancestor hid what lower layers had
+	// put below it (deleted, made opaque, or replaced by a non-directory).
+	cut := int32(-1)
 	for p != "" {
 		part := p
 		rest := ""
@@ -183,17 +187,30 @@ func (b *Builder) node(p string) *Node {
 		}
 		n = b.child(n, part)
 		if rest != "" {
-			b.implicitDir(n)
+			b.implicitDir(n, cut)
+			cut = max(cut, newestCut(n))
 		}
 		p = rest
 	}
 	return n
 }
 
-// implicitDir records that the current layer needs n to be a directory.
-func (b *Builder) implicitDir(n *Node) {
+// newestCut returns the newest layer in which a version of n hid the lower
+// layers' children of n, or -1.
+func newestCut(n *Node) int32 {
+	for i := len(n.Versions) - 1; i >= 0; i-- {
+		if n.Versions[i].cuts() {
+			return n.Versions[i].Layer
+		}
+	}
+	return -1
+}
+
+// implicitDir records that the current layer needs n to be a directory. A
+// directory of a lower layer serves, unless an ancestor hid it since (cut).
+func (b *Builder) implicitDir(n *Node, cut int32) {
 	if v := n.Last(); v != nil {
-		if v.Layer == b.layer || (!v.Deleted && v.Type == layers.TypeDir) {
+		if v.Layer == b.layer || (!v.Deleted && v.Type == layers.TypeDir && v.Layer >= cut) {
 			return
 		}
 	}
@@ -214,6 +231,9 @@ func (b *Builder) addEntry(e *layers.Entry) {
 		Type:     e.Type,
 		Link:     e.Link,
 	}
+	if e.Type == layers.TypeHardlink && e.Whiteout == layers.NoWhiteout {
+		b.tree.links = append(b.tree.links, n)
+	}
 	switch e.Whiteout {
 	case layers.FileWhiteout:
 		v.Deleted = true
@@ -231,9 +251,17 @@ func (b *Builder) addEntry(e *layers.Entry) {
 		v.Implicit = true
 	}
 	if last := n.Last(); last != nil && last.Layer == b.layer {
-		// A second entry for the path in one layer: the later one wins,
-		// but an opaque mark already set for the directory stays.
-		if e.Whiteout == layers.NoWhiteout && last.Opaque && v.Type == layers.TypeDir {
+		// A second entry for the path in one layer. Whiteouts apply to
+		// lower layers only, so what this layer itself puts at the path
+		// stays, in whichever order the entries come; a directory that
+		// was deleted below and made again here hides the lower children.
+		switch {
+		case e.Whiteout == layers.FileWhiteout && !last.Deleted:
+			if last.Type == layers.TypeDir {
+				last.Opaque = true
+			}
+			return
+		case e.Whiteout == layers.NoWhiteout && (last.Opaque || last.Deleted) && v.Type == layers.TypeDir:
 			v.Opaque = true
 		}
 		*last = v

@@ -41,7 +41,7 @@ type Duplicate struct {
 // Metrics are the whole-image numbers that fall out of the merged tree.
 type Metrics struct {
 	Files       int64 // visible non-directory entries
-	TotalBytes  int64 // bytes of visible files
+	TotalBytes  int64 // bytes of visible files, hard-linked contents once
 	LayerBytes  int64 // sum of layer tar sizes (uncompressed)
 	WastedBytes int64 // reclaimable: every hidden copy counted once
 	// DuplicateBytes is what visible files with identical content cost
@@ -60,6 +60,18 @@ func Measure(t *Tree) *Metrics {
 		s int64
 	}
 	count := map[key]int32{}
+	// A hard link shares its target's bytes: while a link is visible, the
+	// bytes its target's name had in the same layer still ship in use.
+	type name struct {
+		layer int32
+		path  string
+	}
+	linked := map[name]bool{}
+	for _, n := range t.links {
+		if v := n.Last(); n.Visible() && v.Type == layers.TypeHardlink {
+			linked[name{v.Layer, v.Link}] = true
+		}
+	}
 	t.Walk(func(n *Node) bool {
 		var p string
 		path := func() string {
@@ -89,11 +101,18 @@ func Measure(t *Tree) *Metrics {
 				ls.Added.Bytes += v.Size
 			}
 			if v.HiddenBy >= 0 {
-				next := i+1 < len(n.Versions) && n.Versions[i+1].Layer == v.HiddenBy && !n.Versions[i+1].Deleted
+				// Overwritten when the next version replaced it with a
+				// non-directory in the hiding layer; otherwise removed.
+				next := i+1 < len(n.Versions) && n.Versions[i+1].Layer == v.HiddenBy &&
+					!n.Versions[i+1].Deleted && n.Versions[i+1].Type != layers.TypeDir
 				if !next {
 					rs := &m.Layers[v.HiddenBy]
 					rs.Removed.Files++
 					rs.Removed.Bytes += v.Size
+				}
+				if v.Size > 0 && len(linked) > 0 && linked[name{v.Layer, path()}] {
+					m.TotalBytes += v.Size
+					continue
 				}
 				if v.Size > 0 {
 					m.WastedBytes += v.Size
