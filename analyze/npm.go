@@ -20,6 +20,11 @@ const (
 	// SourcePackageJSON is the dependency graph of the package.json files,
 	// resolved as Node resolves require().
 	SourcePackageJSON = "package.json"
+	// SourceOSPackage: the tree belongs to a dpkg or apk package (Debian
+	// ships node modules in /usr/share/nodejs with bundled components);
+	// npm did not install it and --omit=dev cannot drop any of it, so it
+	// is reported as not dev.
+	SourceOSPackage = "os-package"
 	// SourceUnknown: the tree has no root package.json and no lockfile
 	// lists the package; it is reported as not dev.
 	SourceUnknown = "unknown"
@@ -33,6 +38,9 @@ type NodePackage struct {
 	Version string
 	Dev     bool // installed only for development (npm ci --omit=dev drops it)
 	Source  string
+	// OSPackage names the dpkg or apk package that owns the tree's root
+	// package.json, when Source is SourceOSPackage.
+	OSPackage string
 }
 
 // nodeManifest is the part of a package.json that NodePackages reads.
@@ -162,6 +170,27 @@ func insideNodeModules(p string) bool {
 	return p == "node_modules" || strings.HasPrefix(p, "node_modules/") || strings.Contains(p, "/node_modules/") || strings.HasSuffix(p, "/node_modules")
 }
 
+// osOwners maps the roots whose package.json an installed OS package owns
+// to that package's name.
+func osOwners(files map[string][]byte, roots map[string]bool) map[string]string {
+	out := map[string]string{}
+	if files[dpkgStatusPath] == nil && files[apkInstalledDB] == nil {
+		return out
+	}
+	want := map[string]string{} // root package.json -> root
+	for r := range roots {
+		want[path.Join(r, "package.json")] = r
+	}
+	for _, p := range InstalledPackages(files) {
+		for _, f := range p.Files {
+			if r, ok := want[f]; ok {
+				out[r] = p.Name
+			}
+		}
+	}
+	return out
+}
+
 // NodePackages finds every node_modules tree among the captured files
 // (keyed by cleaned path; see CaptureContents) and tells for each installed
 // package, known by its package.json, whether it is a dev dependency. It
@@ -170,7 +199,9 @@ func insideNodeModules(p string) bool {
 // package.json graph: dev when reachable from the root's devDependencies
 // and not from its dependencies, optionalDependencies or
 // peerDependencies, resolving each name as Node does (the package's own
-// node_modules first, then walking up). Results are sorted by path.
+// node_modules first, then walking up). Trees whose root package.json a
+// dpkg or apk package owns (per the captured package databases) are OS
+// packages, never dev. Results are sorted by path.
 func NodePackages(files map[string][]byte) []NodePackage {
 	type installed struct {
 		root, dir, name string
@@ -246,8 +277,17 @@ func NodePackages(files map[string][]byte) []NodePackage {
 		return seen
 	}
 
+	owners := osOwners(files, roots)
 	var out []NodePackage
 	for root := range roots {
+		if owner, ok := owners[root]; ok {
+			for _, p := range pkgs {
+				if p.root == root {
+					out = append(out, NodePackage{Root: root, Path: p.dir, Name: p.name, Version: p.m.Version, Source: SourceOSPackage, OSPackage: owner})
+				}
+			}
+			continue
+		}
 		hidden := parseLockfile(get(path.Join(root, "node_modules/.package-lock.json")))
 		lock := parseLockfile(get(path.Join(root, "package-lock.json")))
 		if lock == nil {

@@ -236,6 +236,24 @@ func TestNodePackages(t *testing.T) {
 				{Root: "app", Path: "app/node_modules/jest", Name: "jest", Version: "29.7.0", Dev: true, Source: SourcePackageJSON},
 			},
 		},
+		{
+			// Debian's node-cliui bundles its devDependency gts; npm did
+			// not install that tree, so nothing in it is a dev leftover.
+			name: "tree owned by a dpkg package",
+			files: map[string][]byte{
+				"var/lib/dpkg/status": []byte("Package: node-cliui\nStatus: install ok installed\nArchitecture: all\nVersion: 7.0.4+repack+~cs3.1.0-4\n"),
+				"var/lib/dpkg/info/node-cliui.list": []byte("/.\n/usr/share/nodejs/cliui\n/usr/share/nodejs/cliui/package.json\n" +
+					"/usr/share/nodejs/cliui/node_modules/gts/package.json\n"),
+				"usr/share/nodejs/cliui/package.json":                  []byte(`{"name": "cliui", "devDependencies": {"gts": "^3"}}`),
+				"usr/share/nodejs/cliui/node_modules/gts/package.json": manifest("gts", "3.1.0"),
+				"app/package.json":                                     []byte(`{"devDependencies": {"gts": "^3"}}`),
+				"app/node_modules/gts/package.json":                    manifest("gts", "3.1.0"),
+			},
+			want: []NodePackage{
+				{Root: "app", Path: "app/node_modules/gts", Name: "gts", Version: "3.1.0", Dev: true, Source: SourcePackageJSON},
+				{Root: "usr/share/nodejs/cliui", Path: "usr/share/nodejs/cliui/node_modules/gts", Name: "gts", Version: "3.1.0", Source: SourceOSPackage, OSPackage: "node-cliui"},
+			},
+		},
 		{name: "no node_modules", files: map[string][]byte{"app/package.json": []byte(appManifest)}, want: nil},
 	}
 	for _, tt := range tests {

@@ -398,3 +398,143 @@ func BuildOnly(p Package) (why string, ok bool) {
 	}
 	return "", false
 }
+
+// InstalledPackages reads whichever package databases are among the
+// captured files (keyed by cleaned path; see CaptureContents and
+// VisibleFiles): dpkg's status, info lists and status.d, and apk's
+// installed database.
+func InstalledPackages(files map[string][]byte) []Package {
+	out := ParseDpkg(files[dpkgStatusPath], files)
+	return append(out, ParseApk(files[apkInstalledDB])...)
+}
+
+// OwnedFiles returns the nodes of the regular files a package owns that are
+// visible in the final filesystem, each once, in the order of p.Files.
+// Directories of the listed paths are resolved through the tree's
+// symlinks, so that "bin/bash" of a dpkg list finds "usr/bin/bash" behind a
+// merged /usr's "bin -> usr/bin".
+func OwnedFiles(t *Tree, p Package) []*Node {
+	var out []*Node
+	seen := map[*Node]bool{}
+	for _, f := range p.Files {
+		n := resolveDirs(t, f)
+		if n == nil || seen[n] || !n.Visible() || n.Last().Type != layers.TypeRegular {
+			continue
+		}
+		seen[n] = true
+		out = append(out, n)
+	}
+	return out
+}
+
+// maxSymlinks bounds the symlinks followed while resolving one path, as
+// the kernel's ELOOP limit does.
+const maxSymlinks = 40
+
+// resolveDirs finds the node of a cleaned path, following visible symlinks
+// in its directories (not in its last element). It returns nil when the
+// path does not exist or a symlink loops.
+func resolveDirs(t *Tree, p string) *Node {
+	if n := t.Lookup(p); n != nil && n.Visible() {
+		return n // the common case: no symlink on the way
+	}
+	parts := strings.Split(p, "/")
+	n := t.Root
+	hops := 0
+	for i := 0; i < len(parts); i++ {
+		part := parts[i]
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			if n.Parent != nil {
+				n = n.Parent
+			}
+			continue
+		}
+		c := childNamed(n, part)
+		if c == nil || !c.Visible() {
+			return nil
+		}
+		if i < len(parts)-1 {
+			if v := c.Last(); v.Type == layers.TypeSymlink {
+				hops++
+				if hops > maxSymlinks {
+					return nil
+				}
+				target := v.Link
+				if !strings.HasPrefix(target, "/") {
+					target = path.Join(n.Path(), target)
+				}
+				rest := append(strings.Split(layers.CleanPath(target), "/"), parts[i+1:]...)
+				parts, i, n = rest, -1, t.Root
+				continue
+			}
+		}
+		n = c
+	}
+	if n == t.Root {
+		return nil
+	}
+	return n
+}
+
+func childNamed(n *Node, name string) *Node {
+	i, ok := slices.BinarySearchFunc(n.children, name, func(c *Node, name string) int {
+		return strings.Compare(c.Name, name)
+	})
+	if !ok {
+		return nil
+	}
+	return n.children[i]
+}
+
+// NeededBy tells, for each installed build-only package (see BuildOnly),
+// which installed packages that are not build-only depend on it, directly
+// or through other build-only packages: removing it would remove them too
+// (Debian's npm, for one, depends on node-gyp and libnode-dev). Packages no
+// runtime package needs are absent from the map.
+func NeededBy(pkgs []Package) map[string][]string {
+	installed := map[string]bool{}
+	for _, p := range pkgs {
+		installed[p.Name] = true
+	}
+	// reverse dependencies: name -> packages depending on it
+	rdeps := map[string][]string{}
+	build := map[string]bool{}
+	for _, p := range pkgs {
+		if _, ok := BuildOnly(p); ok {
+			build[p.Name] = true
+		}
+		for _, d := range p.Depends {
+			if installed[d] && d != p.Name {
+				rdeps[d] = append(rdeps[d], p.Name)
+			}
+		}
+	}
+	out := map[string][]string{}
+	for name := range build {
+		seen := map[string]bool{name: true}
+		queue := []string{name}
+		var holders []string
+		for len(queue) > 0 {
+			cur := queue[0]
+			queue = queue[1:]
+			for _, r := range rdeps[cur] {
+				if seen[r] {
+					continue
+				}
+				seen[r] = true
+				if build[r] {
+					queue = append(queue, r)
+				} else {
+					holders = append(holders, r)
+				}
+			}
+		}
+		if len(holders) > 0 {
+			out[name] = sortedUnique(holders)
+		}
+	}
+	return out
+}
