@@ -452,7 +452,7 @@ func resolveDirs(t *Tree, p string) *Node {
 			}
 			continue
 		}
-		c := childNamed(n, part)
+		c := childByName(n, part)
 		if c == nil || !c.Visible() {
 			return nil
 		}
@@ -479,7 +479,7 @@ func resolveDirs(t *Tree, p string) *Node {
 	return n
 }
 
-func childNamed(n *Node, name string) *Node {
+func childByName(n *Node, name string) *Node {
 	i, ok := slices.BinarySearchFunc(n.children, name, func(c *Node, name string) int {
 		return strings.Compare(c.Name, name)
 	})
