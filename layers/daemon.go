@@ -2,6 +2,7 @@ package layers
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -48,10 +49,18 @@ func defaultSockets() []string {
 	return append(s, "/run/podman/podman.sock")
 }
 
-// engineFromEnv finds the engine DOCKER_HOST names or, without it, the first
-// default socket that exists. It returns errNoEngine when there is none.
+// engineFromEnv finds the engine DOCKER_HOST names or, without it, the one
+// of the current Docker context (DOCKER_CONTEXT, else the config's
+// currentContext), else the first default socket that exists. It returns
+// errNoEngine when there is none.
 func engineFromEnv() (*engine, error) {
 	host := os.Getenv("DOCKER_HOST")
+	if host == "" {
+		var err error
+		if host, err = contextHost(); err != nil {
+			return nil, err
+		}
+	}
 	if host == "" {
 		for _, s := range defaultSockets() {
 			if fi, err := os.Stat(s); err == nil && fi.Mode()&os.ModeSocket != 0 {
@@ -67,6 +76,58 @@ func engineFromEnv() (*engine, error) {
 }
 
 var errNoEngine = errors.New("no local engine socket found (set DOCKER_HOST)")
+
+// dockerConfigDir is where the docker CLI keeps config.json and contexts.
+func dockerConfigDir() string {
+	if d := os.Getenv("DOCKER_CONFIG"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".docker")
+}
+
+// contextHost is the engine endpoint of the current docker context, as
+// `docker context use` records it; "" for the default context.
+func contextHost() (string, error) {
+	dir := dockerConfigDir()
+	if dir == "" {
+		return "", nil
+	}
+	name := os.Getenv("DOCKER_CONTEXT")
+	if name == "" {
+		b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+		if err != nil {
+			return "", nil
+		}
+		var cfg struct{ CurrentContext string }
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			return "", fmt.Errorf("%s: %w", filepath.Join(dir, "config.json"), err)
+		}
+		name = cfg.CurrentContext
+	}
+	if name == "" || name == "default" {
+		return "", nil
+	}
+	meta := filepath.Join(dir, "contexts", "meta", fmt.Sprintf("%x", sha256.Sum256([]byte(name))), "meta.json")
+	b, err := os.ReadFile(meta)
+	if err != nil {
+		return "", fmt.Errorf("docker context %q: %w", name, unwrapPathError(err))
+	}
+	var m struct {
+		Endpoints map[string]struct{ Host string }
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", fmt.Errorf("docker context %q: %s: %w", name, meta, err)
+	}
+	host := m.Endpoints["docker"].Host
+	if host == "" {
+		return "", fmt.Errorf("docker context %q has no docker endpoint", name)
+	}
+	return host, nil
+}
 
 func newEngine(host string) (*engine, error) {
 	u, err := url.Parse(host)

@@ -3,11 +3,14 @@ package layers_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +97,16 @@ func TestEngineSource(t *testing.T) {
 		})
 	}
 
+	t.Run("docker context", func(t *testing.T) {
+		writeDockerContext(t, "e2e", host, true)
+		src, err := layers.Load(ctx, "docker-daemon:stagescope-e2e/app:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := src.Read(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("missing image", func(t *testing.T) {
 		_, err := layers.Load(ctx, "docker-daemon:stagescope-e2e/missing:1")
 		if err == nil || err.Error() != "docker-daemon:stagescope-e2e/missing:1: no such image in the engine at "+host {
@@ -161,4 +174,59 @@ func TestNoEngineFallsThrough(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "docker-daemon:app:1: engine at unix://") || !strings.Contains(err.Error(), "no such file or directory") {
 		t.Errorf("got error %v, want one naming the missing engine socket", err)
 	}
+}
+
+// writeDockerContext records a docker context named name with endpoint host
+// in a new DOCKER_CONFIG directory, as `docker context create` does, and
+// makes it current unless current is false.
+func writeDockerContext(t *testing.T, name, host string, current bool) {
+	t.Helper()
+	dir := t.TempDir()
+	meta := filepath.Join(dir, "contexts", "meta", fmt.Sprintf("%x", sha256.Sum256([]byte(name))))
+	if err := os.MkdirAll(meta, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	m := fmt.Sprintf(`{"Name":%q,"Metadata":{},"Endpoints":{"docker":{"Host":%q,"SkipTLSVerify":false}}}`, name, host)
+	if err := os.WriteFile(filepath.Join(meta, "meta.json"), []byte(m), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if current {
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(fmt.Sprintf(`{"currentContext":%q}`, name)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("DOCKER_CONFIG", dir)
+	t.Setenv("DOCKER_HOST", "")
+}
+
+// Without DOCKER_HOST, the engine is the current docker context's.
+func TestEngineFromDockerContext(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "ctx.sock")
+	for _, tt := range []struct {
+		name       string
+		current    bool
+		envContext string
+	}{
+		{"config currentContext", true, ""},
+		{"DOCKER_CONTEXT", false, "remote"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			writeDockerContext(t, "remote", "unix://"+sock, tt.current)
+			t.Setenv("DOCKER_CONTEXT", tt.envContext)
+			_, err := layers.Load(context.Background(), "docker-daemon:app:1")
+			want := "docker-daemon:app:1: engine at unix://" + sock + ": dial unix " + sock + ": connect: no such file or directory"
+			if err == nil || err.Error() != want {
+				t.Errorf("got error %v, want %q", err, want)
+			}
+		})
+	}
+	t.Run("unknown context", func(t *testing.T) {
+		writeDockerContext(t, "remote", "unix://"+sock, false)
+		t.Setenv("DOCKER_CONTEXT", "gone")
+		_, err := layers.Load(context.Background(), "docker-daemon:app:1")
+		want := `docker-daemon:app:1: docker context "gone": no such file or directory`
+		if err == nil || err.Error() != want {
+			t.Errorf("got error %v, want %q", err, want)
+		}
+	})
 }
