@@ -160,6 +160,9 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))
 		defer cancel()
 	}
+	if o.Output == "tui" {
+		return runTUI(ctx, o, s, th.Ignore)
+	}
 	a, src, err := analyzeRef(ctx, o, s)
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
@@ -187,8 +190,6 @@ func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Re
 		return writeJSON(s.Out, rep)
 	case "sarif":
 		return writeJSON(s.Out, newSARIF(a, rep))
-	case "tui":
-		return fmt.Errorf("the interactive browser is not built yet; use -o text or -o json")
 	}
 	if err := writeText(s.Out, rep, s.Width); err != nil {
 		return err

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/ui"
+)
+
+// runTUI opens the interactive browser at once and reads the image behind
+// it, layer by layer. Findings the user ignores stay out of it.
+func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.Ignore) error {
+	var opts []ui.Option
+	if os.Getenv("NO_COLOR") != "" {
+		opts = append(opts, ui.WithoutColor())
+	}
+	return ui.Run(ctx, o.Ref, func(ctx context.Context, ev *ui.Events) (*analyze.Analysis, error) {
+		src, err := layers.Load(ctx, o.Ref, o.loadOptions()...)
+		if err != nil {
+			return nil, err
+		}
+		a, err := analyzeSource(ctx, src, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
+		if err != nil {
+			return nil, err
+		}
+		a.Findings = ignore.Filter(a.Findings)
+		return a, nil
+	}, opts...)
+}

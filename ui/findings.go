@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/stagescope/stagescope/analyze"
+)
+
+// findingGroup is one category of the findings pane.
+type findingGroup struct {
+	cat    analyze.Category
+	bytes  int64
+	items  []*analyze.Finding
+	closed bool
+}
+
+// findingRow is a line of the findings pane: a group header (item < 0) or
+// one finding.
+type findingRow struct {
+	group, item int
+}
+
+// findingsModel is the view state of the findings pane: leftovers and waste
+// grouped by category, biggest first.
+type findingsModel struct {
+	groups []*findingGroup
+	rows   []findingRow
+}
+
+func newFindingsModel(a *analyze.Analysis) findingsModel {
+	var m findingsModel
+	byCat := map[analyze.Category]*findingGroup{}
+	add := func(f *analyze.Finding) {
+		g := byCat[f.Category]
+		if g == nil {
+			g = &findingGroup{cat: f.Category}
+			byCat[f.Category] = g
+			m.groups = append(m.groups, g)
+		}
+		g.items = append(g.items, f)
+		g.bytes += f.Bytes
+	}
+	haveWaste := false
+	for i := range a.Findings {
+		f := &a.Findings[i]
+		haveWaste = haveWaste || f.Category == analyze.CatWasted
+		add(f)
+	}
+	if !haveWaste && a.Metrics != nil {
+		for _, w := range a.Metrics.Wasted {
+			why := fmt.Sprintf("overwritten by layer %d: the old copy still ships in layer %d", w.HiddenBy, w.Layer)
+			if w.Deleted {
+				why = fmt.Sprintf("deleted in layer %d: the bytes still ship in layer %d", w.HiddenBy, w.Layer)
+			}
+			createdBy := ""
+			if w.Layer < len(a.Image.Layers) {
+				createdBy = a.Image.Layers[w.Layer].CreatedBy
+			}
+			add(&analyze.Finding{
+				RuleID: "wasted", Category: analyze.CatWasted, Severity: analyze.SevInfo,
+				Path: w.Path, Files: 1, Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy,
+				CreatedBy: createdBy, Why: why,
+				Fix: "create, use and delete the file in one RUN instruction, or build it in another stage",
+			})
+		}
+	}
+	slices.SortStableFunc(m.groups, func(a, b *findingGroup) int {
+		if c := cmp.Compare(b.bytes, a.bytes); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.cat, b.cat)
+	})
+	for _, g := range m.groups {
+		slices.SortStableFunc(g.items, func(a, b *analyze.Finding) int {
+			if c := cmp.Compare(b.Bytes, a.Bytes); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.Path, b.Path)
+		})
+	}
+	m.layout()
+	return m
+}
+
+// layout lists the rows of open groups.
+func (m *findingsModel) layout() {
+	m.rows = m.rows[:0]
+	for gi, g := range m.groups {
+		m.rows = append(m.rows, findingRow{gi, -1})
+		if g.closed {
+			continue
+		}
+		for ii := range g.items {
+			m.rows = append(m.rows, findingRow{gi, ii})
+		}
+	}
+}
+
+// finding returns the finding of row i, or nil for a header.
+func (m *findingsModel) finding(i int) *analyze.Finding {
+	if i < 0 || i >= len(m.rows) || m.rows[i].item < 0 {
+		return nil
+	}
+	r := m.rows[i]
+	return m.groups[r.group].items[r.item]
+}
+
+// total is the bytes of all findings but waste.
+func (m *findingsModel) leftoverTotals() (files int, bytes, visible int64) {
+	for _, g := range m.groups {
+		if g.cat == analyze.CatWasted {
+			continue
+		}
+		for _, f := range g.items {
+			files++
+			bytes += f.Bytes
+			if f.HiddenBy < 0 {
+				visible += f.Bytes
+			}
+		}
+	}
+	return files, bytes, visible
+}
+
+func (b *Browser) drawFindingRow(screen tcell.Screen, i, x, y, w int, hl func(tcell.Style) tcell.Style) {
+	r := b.finds.rows[i]
+	g := b.finds.groups[r.group]
+	if r.item < 0 {
+		arrow := "▾ "
+		if g.closed {
+			arrow = "▸ "
+		}
+		n := len(g.items)
+		right := fmt.Sprintf("%d  %s", n, padLeft(bytesStr(g.bytes), 8))
+		rw := width(right)
+		used := drawText(screen, x, y, w-rw-1, arrow+string(g.cat), hl(b.th.header))
+		if used+rw+1 <= w {
+			drawText(screen, x+w-rw, y, rw, right, hl(b.th.header))
+		}
+		return
+	}
+	f := g.items[r.item]
+	where := fmt.Sprintf("L%d", f.Layer)
+	if f.HiddenBy >= 0 {
+		where += fmt.Sprintf("→%d", f.HiddenBy)
+	}
+	p := "/" + f.Path
+	if f.Files > 1 {
+		p += fmt.Sprintf(" (%d files)", f.Files)
+	}
+	drawSegs(screen, x, y, w, []seg{
+		{"  " + padLeft(bytesStr(f.Bytes), 8) + " ", hl(b.th.base)},
+		{padRight(where, 6) + " ", hl(b.th.dim)},
+		{p, hl(b.th.base)},
+	})
+}

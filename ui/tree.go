@@ -1,0 +1,442 @@
+package ui
+
+import (
+	"cmp"
+	"path"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+)
+
+// treeModel is the view state of the file tree: which layer it shows, how
+// it sorts and filters, which directories are open. It derives rows from
+// the analyze.Tree lazily: a directory's children are looked at, sorted and
+// turned into rows only when it is open, and directory totals are computed
+// once per change of layer, mode or filter.
+type treeModel struct {
+	tree      *analyze.Tree
+	layer     int  // the selected layer
+	layerOnly bool // show only what the layer changed, not the aggregate 0..layer
+	byName    bool // sort by name instead of size
+	pattern   string
+	hideSame  bool // hide unchanged paths
+	leftOnly  bool // only paths a leftover finding covers
+	wasteOnly bool // only paths that carry wasted bytes
+	// leftover marks the nodes a finding names, with the finding's index.
+	leftover map[*analyze.Node]int
+	open     map[*analyze.Node]bool // explicit open/closed state
+	allOpen  bool                   // the default for directories not in open
+
+	// Derived state, dropped by invalidate.
+	match func(p, base string) bool
+	infos map[*analyze.Node]nodeInfo // directories only
+	kids  map[*analyze.Node][]kid
+	rows  []treeRow
+	stale bool // rows must be rebuilt
+}
+
+// nodeInfo is what the view shows of a node under the current settings.
+type nodeInfo struct {
+	size  int64 // a file's size; a directory's total of the files shown below it
+	sum   int64 // what the node adds to its directory's total
+	layer int32 // the layer of the version shown
+	st    status
+	shown bool
+	dir   bool
+	v     *analyze.Version // the version shown (for a removed path, the one removed)
+}
+
+type kid struct {
+	n    *analyze.Node
+	info nodeInfo
+}
+
+// treeRow is one line of the tree pane.
+type treeRow struct {
+	n     *analyze.Node
+	depth int
+	info  nodeInfo
+	open  bool
+}
+
+func newTreeModel(t *analyze.Tree, findings []analyze.Finding) *treeModel {
+	m := &treeModel{tree: t, layer: t.Layers - 1, open: map[*analyze.Node]bool{}, leftover: map[*analyze.Node]int{}}
+	for i, f := range findings {
+		if f.Category == analyze.CatWasted {
+			continue
+		}
+		if n := t.Lookup(f.Path); n != nil {
+			if _, ok := m.leftover[n]; !ok {
+				m.leftover[n] = i
+			}
+		}
+	}
+	m.invalidate()
+	return m
+}
+
+// invalidate drops everything derived from the settings.
+func (m *treeModel) invalidate() {
+	m.infos = map[*analyze.Node]nodeInfo{}
+	m.kids = map[*analyze.Node][]kid{}
+	m.match = newMatcher(m.pattern)
+	m.stale = true
+}
+
+// span is the layer range the marks compare: the state after layer from
+// against the state after layer to. In aggregate mode the range starts at
+// the base layer, as dive does; a from of -1 is the empty filesystem.
+func (m *treeModel) span() (from, to int) {
+	to = m.layer
+	switch {
+	case m.layerOnly:
+		from = to - 1
+	case to > 0:
+		from = 0
+	default:
+		from = -1
+	}
+	return from, to
+}
+
+// narrowed tells whether some filter hides paths.
+func (m *treeModel) narrowed() bool {
+	return m.pattern != "" || m.hideSame || m.leftOnly || m.wasteOnly || m.layerOnly
+}
+
+// filtering tells whether directories open by themselves to show matches.
+func (m *treeModel) filtering() bool {
+	return m.pattern != "" || m.leftOnly || m.wasteOnly
+}
+
+func (m *treeModel) isOpen(n *analyze.Node) bool {
+	if o, ok := m.open[n]; ok {
+		return o
+	}
+	return m.allOpen || m.filtering()
+}
+
+// versionStatus compares a node's versions after from and after to.
+func versionStatus(n *analyze.Node, from, to int) (status, *analyze.Version) {
+	cur := n.VersionAt(to)
+	var prev *analyze.Version
+	if from >= 0 {
+		prev = n.VersionAt(from)
+	}
+	switch {
+	case cur != nil && prev == nil:
+		return stAdded, cur
+	case cur != nil && prev != cur:
+		return stModified, cur
+	case cur != nil:
+		return stUnchanged, cur
+	case prev != nil:
+		return stRemoved, prev
+	}
+	// Written and removed again inside the range: it still ships.
+	for i := len(n.Versions) - 1; i >= 0; i-- {
+		v := &n.Versions[i]
+		if int(v.Layer) > from && int(v.Layer) <= to && !v.Deleted && v.HiddenBy >= 0 && int(v.HiddenBy) <= to {
+			return stRemoved, v
+		}
+	}
+	return stAbsent, nil
+}
+
+// wastedUpTo is what n's hidden versions cost, counting hides up to layer to.
+func wastedUpTo(n *analyze.Node, to int) int64 {
+	var w int64
+	for i := range n.Versions {
+		v := &n.Versions[i]
+		if v.Deleted || v.Type == layers.TypeDir || v.HiddenBy < 0 || int(v.HiddenBy) > to || int(v.Layer) > to {
+			continue
+		}
+		w += v.Size
+	}
+	return w
+}
+
+func isDirVersion(v *analyze.Version) bool {
+	return v != nil && v.Type == layers.TypeDir && !v.Deleted
+}
+
+// passes applies the filters to a node whose status and weight are known.
+func (m *treeModel) passes(st status, wasted int64, covered bool, p string) bool {
+	if st == stAbsent {
+		return false
+	}
+	if (m.layerOnly || m.hideSame) && st == stUnchanged {
+		return false
+	}
+	if m.wasteOnly && wasted == 0 {
+		return false
+	}
+	if m.leftOnly && !covered {
+		return false
+	}
+	if m.match != nil && !m.match(p, path.Base(p)) {
+		return false
+	}
+	return true
+}
+
+// info returns what the view shows of n, whose path (with a leading "/") is
+// p and which a leftover finding covers when covered is set.
+func (m *treeModel) info(n *analyze.Node, p []byte, covered bool) nodeInfo {
+	if ni, ok := m.infos[n]; ok {
+		return ni
+	}
+	from, to := m.span()
+	st, v := versionStatus(n, from, to)
+	root := n.Parent == nil
+	if root {
+		st = stUnchanged
+	}
+	covered = covered || m.isLeftover(n)
+	ni := nodeInfo{st: st, v: v}
+	if v != nil {
+		ni.layer = v.Layer
+	}
+	if !root && !isDirVersion(v) {
+		var wasted int64
+		if st != stAbsent {
+			wasted = wastedUpTo(n, to)
+		}
+		ni.shown = m.passes(st, wasted, covered, string(p))
+		switch {
+		case !ni.shown:
+		case m.wasteOnly:
+			ni.size, ni.sum = wasted, wasted
+		case st == stRemoved:
+			ni.size = v.Size
+		default:
+			ni.size, ni.sum = v.Size, v.Size
+		}
+		return ni
+	}
+	ni.dir = true
+	if st == stModified {
+		st = stUnchanged // a directory entry written again changes nothing by itself
+	}
+	anyShown := false
+	changed := false
+	for _, c := range n.Children() {
+		ci := m.info(c, append(append(p, '/'), c.Name...), covered)
+		if !ci.shown {
+			continue
+		}
+		anyShown = true
+		ni.sum += ci.sum
+		if ci.st != stUnchanged {
+			changed = true
+		}
+	}
+	if st == stUnchanged && changed {
+		st = stModified
+	}
+	ni.st = st
+	ni.size = ni.sum
+	if st != stAbsent {
+		ni.shown = anyShown || (m.narrowed() && m.passes(st, 0, covered, string(p))) || (!m.narrowed())
+	}
+	m.infos[n] = ni
+	return ni
+}
+
+func (m *treeModel) isLeftover(n *analyze.Node) bool {
+	_, ok := m.leftover[n]
+	return ok
+}
+
+// covered tells whether a finding names n or one of its ancestors.
+func (m *treeModel) covered(n *analyze.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if m.isLeftover(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// slashPath is n's path with a leading "/", and "" for the root.
+func slashPath(n *analyze.Node) []byte {
+	if n.Parent == nil {
+		return nil
+	}
+	return []byte("/" + n.Path())
+}
+
+// children returns the shown children of an open directory, sorted.
+func (m *treeModel) children(n *analyze.Node) []kid {
+	if ks, ok := m.kids[n]; ok {
+		return ks
+	}
+	p := slashPath(n)
+	cov := m.covered(n)
+	var ks []kid
+	for _, c := range n.Children() {
+		cp := append(append(slices.Clip(p), '/'), c.Name...)
+		if ci := m.info(c, cp, cov); ci.shown {
+			ks = append(ks, kid{c, ci})
+		}
+	}
+	if !m.byName {
+		slices.SortStableFunc(ks, func(a, b kid) int { return cmp.Compare(b.info.size, a.info.size) })
+	}
+	m.kids[n] = ks
+	return ks
+}
+
+// Rows returns the lines of the tree, rebuilding them when stale.
+func (m *treeModel) Rows() []treeRow {
+	if !m.stale {
+		return m.rows
+	}
+	m.rows = m.rows[:0]
+	var add func(n *analyze.Node, depth int)
+	add = func(n *analyze.Node, depth int) {
+		for _, k := range m.children(n) {
+			open := k.info.dir && m.isOpen(k.n)
+			m.rows = append(m.rows, treeRow{n: k.n, depth: depth, info: k.info, open: open})
+			if open {
+				add(k.n, depth+1)
+			}
+		}
+	}
+	add(m.tree.Root, 0)
+	m.stale = false
+	return m.rows
+}
+
+// rootInfo returns the totals of the whole view.
+func (m *treeModel) rootInfo() nodeInfo {
+	return m.info(m.tree.Root, nil, false)
+}
+
+// index returns the row of n, or -1.
+func (m *treeModel) index(n *analyze.Node) int {
+	for i, r := range m.Rows() {
+		if r.n == n {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *treeModel) setOpen(n *analyze.Node, open bool) {
+	if n == nil || !m.isDir(n) {
+		return
+	}
+	m.open[n] = open
+	m.stale = true
+}
+
+func (m *treeModel) isDir(n *analyze.Node) bool {
+	if ni, ok := m.infos[n]; ok {
+		return ni.dir
+	}
+	return false
+}
+
+// setAllOpen opens or closes every directory.
+func (m *treeModel) setAllOpen(open bool) {
+	m.allOpen = open
+	clear(m.open)
+	m.stale = true
+}
+
+// reveal opens n's ancestors and makes sure n is shown, dropping filters
+// that hide it. It tells whether n has a row.
+func (m *treeModel) reveal(n *analyze.Node) bool {
+	for p := n.Parent; p != nil && p.Parent != nil; p = p.Parent {
+		m.open[p] = true
+	}
+	m.stale = true
+	if m.index(n) >= 0 {
+		return true
+	}
+	m.pattern, m.hideSame, m.leftOnly, m.wasteOnly = "", false, false, false
+	m.invalidate()
+	return m.index(n) >= 0
+}
+
+func (m *treeModel) setLayer(l int, layerOnly bool) {
+	if l == m.layer && layerOnly == m.layerOnly {
+		return
+	}
+	m.layer, m.layerOnly = l, layerOnly
+	m.invalidate()
+}
+
+func (m *treeModel) setPattern(p string) {
+	if p == m.pattern {
+		return
+	}
+	m.pattern = p
+	m.invalidate()
+}
+
+func (m *treeModel) toggle(flag *bool) {
+	*flag = !*flag
+	m.invalidate()
+}
+
+func (m *treeModel) toggleSort() {
+	m.byName = !m.byName
+	clear(m.kids)
+	m.stale = true
+}
+
+// newMatcher returns the test of a filter pattern: a glob when it holds
+// glob characters (matched against the base name, or against the whole
+// path when it holds a "/"), else a substring of the path, ignoring case
+// unless the pattern has capitals.
+func newMatcher(pat string) func(p, base string) bool {
+	if pat == "" {
+		return nil
+	}
+	if strings.ContainsAny(pat, "*?[") {
+		if _, err := path.Match(pat, ""); err == nil {
+			if strings.Contains(pat, "/") {
+				if !strings.HasPrefix(pat, "/") {
+					pat = "/" + pat
+				}
+				return func(p, _ string) bool { ok, _ := path.Match(pat, p); return ok }
+			}
+			return func(_, base string) bool { ok, _ := path.Match(pat, base); return ok }
+		}
+	}
+	if strings.IndexFunc(pat, unicode.IsUpper) >= 0 {
+		return func(p, _ string) bool { return strings.Contains(p, pat) }
+	}
+	return func(p, _ string) bool { return containsFold(p, pat) }
+}
+
+// containsFold reports whether s contains the lower-case sub, ignoring case.
+func containsFold(s, sub string) bool {
+	for i := 0; i < len(sub); i++ {
+		if sub[i] >= 0x80 {
+			return strings.Contains(strings.ToLower(s), sub)
+		}
+	}
+	n := len(sub)
+	for i := 0; i+n <= len(s); i++ {
+		j := 0
+		for ; j < n; j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == n {
+			return true
+		}
+	}
+	return false
+}

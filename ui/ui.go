@@ -1,0 +1,384 @@
+// Package ui is stagescope's interactive layer browser, built with tview.
+// It opens before the image is read and fills in as layers stream. All view
+// state lives here; the analyze model knows nothing of screens.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+)
+
+// Option configures the browser.
+type Option func(*options) error
+
+type options struct {
+	screen tcell.Screen
+	color  bool
+}
+
+func makeOptions(opts ...Option) (*options, error) {
+	o := &options{color: true}
+	for _, opt := range opts {
+		if err := opt(o); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+// WithScreen draws on s instead of the terminal (tests use a
+// tcell.SimulationScreen). Run initializes and finalizes it.
+func WithScreen(s tcell.Screen) Option {
+	return func(o *options) error {
+		if s == nil {
+			return errors.New("nil screen")
+		}
+		o.screen = s
+		return nil
+	}
+}
+
+// WithoutColor draws with attributes only (bold, reverse, underline), for
+// NO_COLOR and terminals without colour.
+func WithoutColor() Option {
+	return func(o *options) error {
+		o.color = false
+		return nil
+	}
+}
+
+// Loader reads and analyzes the image, telling ev what it learns on the way.
+// It runs in its own goroutine; ctx ends when the user quits.
+type Loader func(ctx context.Context, ev *Events) (*analyze.Analysis, error)
+
+// Events receives a Loader's progress. Its methods may be called from any
+// goroutine and never block on the screen.
+type Events struct{ b *Browser }
+
+// Progress reports bytes and layers read (layers.WithProgress).
+func (e *Events) Progress(p layers.Progress) {
+	b := e.b
+	b.mu.Lock()
+	b.pending = p
+	queued := b.progressQueued
+	b.progressQueued = true
+	b.mu.Unlock()
+	if !queued {
+		b.post(func() {
+			b.mu.Lock()
+			p := b.pending
+			b.progressQueued = false
+			b.mu.Unlock()
+			b.setProgress(p)
+		})
+	}
+}
+
+// LayerDone reports a layer read to the end (layers.WithLayerDone). Only its
+// metadata is kept.
+func (e *Events) LayerDone(l layers.Layer) {
+	n := len(l.Entries)
+	l.Entries, l.Files = nil, nil
+	e.b.post(func() { e.b.addLayer(l, n) })
+}
+
+// pane names a pane of the browser.
+type pane int
+
+const (
+	paneLayers pane = iota
+	paneTree
+	paneFindings
+	paneDetails
+	paneHelp
+	anyPane pane = -1
+)
+
+// phase is how far loading has come.
+type phase int
+
+const (
+	phaseReading phase = iota
+	phaseReady
+	phaseFailed
+)
+
+// layerInfo is what the layers pane knows of a layer.
+type layerInfo struct {
+	done    bool
+	meta    layers.Layer // without entries
+	entries int
+}
+
+// Browser is the interactive layer browser.
+type Browser struct {
+	o    *options
+	th   theme
+	ref  string
+	app  *tview.Application
+	keys []binding
+
+	// widgets
+	pages      *tview.Pages
+	titleBar   *tview.Box
+	layersList *listView
+	treeList   *listView
+	findList   *listView
+	details    *textPane
+	summary    *textPane
+	help       *textPane
+	bottom     *tview.Flex
+	helpBar    *tview.Box
+	filterIn   *tview.InputField
+	lists      map[pane]*listView
+	focus      pane
+	lastFocus  pane // the pane before help opened
+	context    pane // which selection the details pane describes
+	filterOpen bool
+
+	// model
+	phase    phase
+	progress layers.Progress
+	layers   []layerInfo
+	done     int
+	picked   bool // the user chose a layer while loading
+	a        *analyze.Analysis
+	tree     *treeModel
+	finds    findingsModel
+	loadErr  error
+
+	// across goroutines
+	mu             sync.Mutex
+	closed         bool
+	queue          []func()
+	draining       bool
+	inflight       sync.WaitGroup
+	pending        layers.Progress
+	progressQueued bool
+	cancel         context.CancelFunc
+	exitErr        error
+	panicked       any
+}
+
+func newBrowser(ref string, opts ...Option) (*Browser, error) {
+	o, err := makeOptions(opts...)
+	if err != nil {
+		return nil, err
+	}
+	b := &Browser{o: o, th: newTheme(o.color), ref: ref, app: tview.NewApplication(), cancel: func() {}}
+	b.keys = bindings()
+	b.build()
+	return b, nil
+}
+
+// Run opens the browser on the terminal (or the WithScreen screen) at once,
+// runs load in the background, and returns when the user quits. A load that
+// fails before any layer arrived closes the browser and returns the error;
+// a later failure is shown and returned once the user quits.
+func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
+	b, err := newBrowser(ref, opts...)
+	if err != nil {
+		return err
+	}
+	if b.o.screen != nil {
+		b.app.SetScreen(b.o.screen)
+	}
+	b.app.EnableMouse(true)
+	inner, cancel := context.WithCancel(ctx)
+	b.cancel = cancel
+	defer cancel()
+
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		a, err := b.runLoader(inner, load)
+		switch {
+		case b.panicked != nil:
+			b.post(b.quit)
+		case err != nil && inner.Err() != nil:
+			// The user quit, or the caller gave up: nothing to show.
+		case err != nil:
+			b.post(func() { b.fail(err) })
+		default:
+			b.post(func() { b.setAnalysis(a) })
+		}
+	}()
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		<-inner.Done()
+		if ctx.Err() != nil {
+			b.mu.Lock()
+			if b.exitErr == nil {
+				b.exitErr = context.Cause(ctx)
+			}
+			b.mu.Unlock()
+		}
+		b.quit()
+	}()
+
+	runErr := b.app.Run()
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	cancel()
+	<-loaded
+	<-watched
+	if b.panicked != nil {
+		panic(b.panicked)
+	}
+	if runErr != nil {
+		return fmt.Errorf("terminal: %w", runErr)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.exitErr
+}
+
+// runLoader runs load, turning a panic into a crash report that Run raises
+// once the terminal is restored.
+func (b *Browser) runLoader(ctx context.Context, load Loader) (a *analyze.Analysis, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.panicked = fmt.Sprintf("%v\n\nloader stack:\n%s", p, debug.Stack())
+			err = errors.New("loader panicked")
+		}
+	}()
+	return load(ctx, &Events{b: b})
+}
+
+// post runs f on the UI goroutine and redraws. Updates keep their order.
+// After quit nothing more is queued, so no goroutine waits on a stopped
+// application.
+func (b *Browser) post(f func()) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	b.queue = append(b.queue, f)
+	if b.draining {
+		return
+	}
+	b.draining = true
+	b.inflight.Add(1)
+	go func() {
+		defer b.inflight.Done()
+		b.app.QueueUpdateDraw(b.drain)
+	}()
+}
+
+func (b *Browser) drain() {
+	b.mu.Lock()
+	q := b.queue
+	b.queue, b.draining = nil, false
+	b.mu.Unlock()
+	for _, f := range q {
+		f()
+	}
+}
+
+// quit stops loading and closes the browser once queued updates have run.
+func (b *Browser) quit() {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return
+	}
+	b.closed = true
+	b.mu.Unlock()
+	b.cancel()
+	go func() {
+		b.inflight.Wait()
+		b.app.Stop()
+	}()
+}
+
+// setProgress shows how far reading has come.
+func (b *Browser) setProgress(p layers.Progress) {
+	b.progress = p
+	if len(b.layers) < p.LayersTotal {
+		b.layers = append(b.layers, make([]layerInfo, p.LayersTotal-len(b.layers))...)
+	}
+}
+
+// addLayer records a layer read to the end.
+func (b *Browser) addLayer(l layers.Layer, entries int) {
+	if l.Index >= len(b.layers) {
+		b.layers = append(b.layers, make([]layerInfo, l.Index+1-len(b.layers))...)
+	}
+	if !b.layers[l.Index].done {
+		b.done++
+	}
+	b.layers[l.Index] = layerInfo{done: true, meta: l, entries: entries}
+	if b.context == paneLayers {
+		b.updateDetails()
+	}
+}
+
+// setAnalysis takes the finished analysis: the tree and findings appear.
+func (b *Browser) setAnalysis(a *analyze.Analysis) {
+	b.a = a
+	b.phase = phaseReady
+	b.layers = make([]layerInfo, len(a.Image.Layers))
+	for i, l := range a.Image.Layers {
+		n := len(l.Entries)
+		l.Entries, l.Files = nil, nil
+		b.layers[i] = layerInfo{done: true, meta: l, entries: n}
+	}
+	b.done = len(b.layers)
+	b.tree = newTreeModel(a.Tree, a.Findings)
+	b.finds = newFindingsModel(a)
+	if len(b.layers) > 0 {
+		l := len(b.layers) - 1
+		if b.picked {
+			l = min(b.layersList.sel, l)
+		}
+		b.layersList.sel = l
+		b.tree.setLayer(l, false)
+	}
+	b.treeList.sel, b.treeList.top = 0, 0
+	b.updateSummary()
+	b.updateDetails()
+}
+
+// fail shows a loading error. Before any layer arrived there is nothing to
+// browse: the browser closes and Run returns the error.
+func (b *Browser) fail(err error) {
+	b.mu.Lock()
+	b.exitErr = err
+	b.mu.Unlock()
+	b.phase = phaseFailed
+	b.loadErr = err
+	if b.done == 0 {
+		b.quit()
+	}
+}
+
+// status is the one-line state shown in the title bar.
+func (b *Browser) status() (string, tcell.Style) {
+	switch b.phase {
+	case phaseFailed:
+		return "error: " + oneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
+	case phaseReady:
+		m := b.a.Metrics
+		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers), commas(m.Files), bytesStr(m.TotalBytes)), b.th.base
+	}
+	p := b.progress
+	if p.LayersTotal > 0 && p.LayersDone == p.LayersTotal {
+		return fmt.Sprintf("merging %d layers…", p.LayersTotal), b.th.base
+	}
+	if p.LayersTotal == 0 {
+		return "opening image…", b.th.base
+	}
+	return fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, bytesStr(p.BytesRead)), b.th.base
+}
