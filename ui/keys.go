@@ -12,7 +12,7 @@ type key struct {
 	r rune
 }
 
-func ch(r rune) key          { return key{tcell.KeyRune, r} }
+func ch(r rune) key           { return key{tcell.KeyRune, r} }
 func special(k tcell.Key) key { return key{k: k} }
 
 func (k key) String() string {
@@ -82,7 +82,7 @@ func bindings() []binding {
 		{keys: []key{special(tcell.KeyRight), ch('l')}, where: paneTree, help: "open the directory", do: func(b *Browser) { b.openDir(true) }},
 		{keys: []key{special(tcell.KeyLeft), ch('h')}, where: paneTree, help: "close the directory, or go to its parent", do: func(b *Browser) { b.openDir(false) }},
 		{keys: []key{ch('e')}, where: paneTree, bar: "open all", help: "open every directory", do: func(b *Browser) { b.openAll(true) }},
-		{keys: []key{ch('c')}, where: paneTree, bar: "close all", help: "close every directory", do: func(b *Browser) { b.openAll(false) }},
+		{keys: []key{ch('c')}, where: paneTree, help: "close every directory", do: func(b *Browser) { b.openAll(false) }},
 		{keys: []key{ch('s')}, where: paneTree, bar: "sort", help: "sort by size (biggest first) or by name", do: (*Browser).toggleSort},
 		{keys: []key{ch('u')}, where: paneTree, bar: "unchanged", help: "hide or show unchanged files", do: func(b *Browser) { b.toggleFlag(&b.tree.hideSame) }},
 		{keys: []key{ch('w')}, where: paneTree, bar: "wasted", help: "show only files with wasted bytes", do: func(b *Browser) { b.toggleFlag(&b.tree.wasteOnly) }},

@@ -23,6 +23,8 @@ type listView struct {
 	// is activated (Enter, double click).
 	onMove  func(i int)
 	onEnter func(i int)
+	// title, when set, makes the title at each draw.
+	title func() string
 
 	sel, top int
 	height   int // rows visible at the last draw
@@ -51,6 +53,9 @@ func (l *listView) n() int {
 
 // Draw draws the frame and the visible rows.
 func (l *listView) Draw(screen tcell.Screen) {
+	if l.title != nil {
+		l.SetTitle(" " + l.title() + " ")
+	}
 	l.DrawForSubclass(screen, l)
 	x, y, w, h := l.GetInnerRect()
 	if w <= 0 || h <= 0 {

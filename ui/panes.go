@@ -29,6 +29,7 @@ func (b *Browser) build() {
 	b.layersList.empty = func() string { return "opening the image…" }
 	b.layersList.onMove = b.layerMoved
 	b.layersList.onEnter = func(int) { b.setFocus(paneTree) }
+	b.layersList.title = b.layersTitle
 
 	b.treeList = newListView(th, "Files", true)
 	b.treeList.count = func() int {
@@ -42,6 +43,7 @@ func (b *Browser) build() {
 	b.treeList.empty = b.treeEmpty
 	b.treeList.onMove = func(int) { b.updateDetails() }
 	b.treeList.onEnter = func(int) { b.toggleDir() }
+	b.treeList.title = b.treeTitle
 
 	b.findList = newListView(th, "Findings", true)
 	b.findList.count = func() int { return len(b.finds.rows) }
@@ -54,6 +56,7 @@ func (b *Browser) build() {
 	}
 	b.findList.onMove = func(int) { b.updateDetails() }
 	b.findList.onEnter = func(int) { b.jumpToFinding() }
+	b.findList.title = b.findingsTitle
 
 	b.details = newTextPane(th, "Details")
 	b.summary = newTextPane(th, "Image")
@@ -92,7 +95,7 @@ func (b *Browser) build() {
 	b.filterIn.SetDoneFunc(b.filterDone)
 
 	left := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(b.summary, 6, 0, false).
+		AddItem(b.summary, 7, 0, false).
 		AddItem(b.layersList, 0, 3, true).
 		AddItem(b.findList, 0, 2, false)
 	right := tview.NewFlex().SetDirection(tview.FlexRow).
@@ -119,10 +122,6 @@ func (b *Browser) build() {
 	b.pages.SetBackgroundColor(tcell.ColorDefault)
 	b.app.SetRoot(b.pages, true)
 	b.app.SetInputCapture(b.handleKey)
-	b.app.SetBeforeDrawFunc(func(tcell.Screen) bool {
-		b.refreshTitles()
-		return false
-	})
 	b.setFocus(paneLayers)
 	b.updateSummary()
 }
@@ -175,8 +174,8 @@ func (b *Browser) closeHelp() {
 	b.setFocus(b.lastFocus)
 }
 
-// refreshTitles puts the view state into the pane titles.
-func (b *Browser) refreshTitles() {
+// treeTitle puts the tree's view state into its title.
+func (b *Browser) treeTitle() string {
 	t := "Files"
 	if m := b.tree; m != nil {
 		if m.layerOnly {
@@ -201,10 +200,12 @@ func (b *Browser) refreshTitles() {
 		if m.leftOnly {
 			t += " · leftovers only"
 		}
-		ri := m.rootInfo()
-		t += " · " + bytesStr(ri.size)
+		t += " · " + bytesStr(m.rootInfo().size)
 	}
-	b.treeList.SetTitle(" " + t + " ")
+	return t
+}
+
+func (b *Browser) findingsTitle() string {
 	f := "Findings"
 	if b.phase == phaseReady {
 		var n int
@@ -215,12 +216,15 @@ func (b *Browser) refreshTitles() {
 		}
 		f += fmt.Sprintf(" · %d · %s", n, bytesStr(by))
 	}
-	b.findList.SetTitle(" " + f + " ")
+	return f
+}
+
+func (b *Browser) layersTitle() string {
 	l := "Layers"
 	if n := len(b.layers); n > 0 && b.done < n {
 		l += fmt.Sprintf(" · %d of %d read", b.done, n)
 	}
-	b.layersList.SetTitle(" " + l + " ")
+	return l
 }
 
 func (b *Browser) drawTitleBar(screen tcell.Screen, x, y, w int) {
@@ -308,6 +312,9 @@ func (b *Browser) treeEmpty() string {
 		return "no files in this layer"
 	case b.phase == phaseFailed:
 		return "the image could not be read"
+	}
+	if len(b.layers) == 0 {
+		return "the merged tree appears once every layer is read"
 	}
 	return fmt.Sprintf("the merged tree appears once every layer is read (%d of %d)", b.done, len(b.layers))
 }
@@ -526,10 +533,10 @@ func (b *Browser) updateSummary() {
 	}
 	n, lb, visible := b.finds.leftoverTotals()
 	b.summary.set([]line{
-		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files · layers %s (%s compressed)", bytesStr(m.TotalBytes), commas(m.Files), bytesStr(m.LayerBytes), bytesStr(compressed))},
-		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of the layers) · efficiency %.1f%%", bytesStr(m.WastedBytes), wasteP, 100*b.a.Dive.Efficiency)},
-		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings, %s of it visible", bytesStr(lb), n, bytesStr(visible))},
-		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without the visible leftovers", bytesStr(m.TotalBytes-visible))},
+		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s · %s files · layers %s (%s packed)", bytesStr(m.TotalBytes), commas(m.Files), bytesStr(m.LayerBytes), bytesStr(compressed))},
+		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%%) · efficiency %.1f%%", bytesStr(m.WastedBytes), wasteP, 100*b.a.Dive.Efficiency)},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings (%s visible)", bytesStr(lb), n, bytesStr(visible))},
+		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without visible leftovers", bytesStr(m.TotalBytes-visible))},
 	})
 }
 
@@ -597,6 +604,7 @@ func (b *Browser) coveringFinding(n *analyze.Node) *analyze.Finding {
 
 func (b *Browser) nodeDetails(n *analyze.Node, ni nodeInfo, f *analyze.Finding) []line {
 	th := &b.th
+	fromFinding := f != nil
 	var out []line
 	add := func(label, text string, st tcell.Style) {
 		out = append(out, line{label: b.label(label), labelStyle: th.header, text: text, style: st})
@@ -665,7 +673,9 @@ func (b *Browser) nodeDetails(n *analyze.Node, ni nodeInfo, f *analyze.Finding) 
 		if f.Package != "" {
 			add("Package", f.Package, th.base)
 		}
-		add("Rule", fmt.Sprintf("%s (%s, %s)", f.RuleID, f.Category, f.Severity), th.base)
+		if n == nil || !fromFinding {
+			add("Rule", fmt.Sprintf("%s (%s, %s)", f.RuleID, f.Category, f.Severity), th.base)
+		}
 		add("Why", f.Why, th.base)
 		add("Fix", f.Fix, th.base)
 	}

@@ -327,18 +327,11 @@ func (m *treeModel) index(n *analyze.Node) int {
 }
 
 func (m *treeModel) setOpen(n *analyze.Node, open bool) {
-	if n == nil || !m.isDir(n) {
+	if n == nil {
 		return
 	}
 	m.open[n] = open
 	m.stale = true
-}
-
-func (m *treeModel) isDir(n *analyze.Node) bool {
-	if ni, ok := m.infos[n]; ok {
-		return ni.dir
-	}
-	return false
 }
 
 // setAllOpen opens or closes every directory.

@@ -1,0 +1,197 @@
+package ui
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// rowStrings renders the model's rows as "indent mark name size Llayer",
+// with " !" for a path a finding names.
+func rowStrings(m *treeModel) []string {
+	out := []string{}
+	for _, r := range m.Rows() {
+		name := r.n.Name
+		if r.info.dir {
+			name += "/"
+		}
+		flag := ""
+		if m.isLeftover(r.n) {
+			flag = " !"
+		}
+		out = append(out, fmt.Sprintf("%*s%s %s %d L%d%s", 2*r.depth, "", r.info.st.mark(), name, r.info.size, r.info.layer, flag))
+	}
+	return out
+}
+
+func TestTreeModelRows(t *testing.T) {
+	a := fixture(t)
+	tests := []struct {
+		name string
+		set  func(m *treeModel)
+		want []string
+	}{
+		{
+			name: "last layer against the base, closed, biggest first",
+			set:  func(m *treeModel) {},
+			want: []string{"~ usr/ 42700 L0", "+ app/ 1100 L2", "~ etc/ 12 L0", "  bin 0 L0", "  tmp/ 0 L0", "+ var/ 0 L1"},
+		},
+		{
+			name: "last layer against the base, all open: deleted paths still show, their bytes are not counted",
+			set:  func(m *treeModel) { m.setAllOpen(true) },
+			want: []string{
+				"~ usr/ 42700 L0", "  ~ bin/ 31200 L0", "    + gcc 30000 L1 !", "      sh 1200 L0", "    + cc 0 L1",
+				"    lib/ 9000 L0", "      libc.so.6 9000 L0", "  + include/ 2500 L1 !", "    + stdio.h 2500 L1",
+				"+ app/ 1100 L2", "  + main.js 700 L2", "  + node_modules/ 400 L2", "    + left-pad/ 400 L2", "      + index.js 400 L2", "  - .env 10 L2 !",
+				"~ etc/ 12 L0", "  ~ os-release 12 L3", "  bin 0 L0", "  tmp/ 0 L0",
+				"+ var/ 0 L1", "  + cache/ 0 L1", "    - apt/ 0 L1", "      - archives/ 0 L1", "        - gcc_12_amd64.deb 50000 L1",
+			},
+		},
+		{
+			name: "layer 0 in aggregate: everything is added",
+			set:  func(m *treeModel) { m.setLayer(0, false); m.setAllOpen(true) },
+			want: []string{"+ usr/ 10200 L0", "  + lib/ 9000 L0", "    + libc.so.6 9000 L0", "  + bin/ 1200 L0", "    + sh 1200 L0", "+ etc/ 10 L0", "  + os-release 10 L0", "+ bin 0 L0", "+ tmp/ 0 L0"},
+		},
+		{
+			name: "only what layer 1 changed",
+			set:  func(m *treeModel) { m.setLayer(1, true); m.setAllOpen(true) },
+			want: []string{
+				"+ var/ 50000 L1", "  + cache/ 50000 L1", "    + apt/ 50000 L1", "      + archives/ 50000 L1", "        + gcc_12_amd64.deb 50000 L1",
+				"~ usr/ 32500 L0", "  ~ bin/ 30000 L0", "    + gcc 30000 L1 !", "    + cc 0 L1", "  + include/ 2500 L1 !", "    + stdio.h 2500 L1",
+			},
+		},
+		{
+			name: "only what layer 3 changed",
+			set:  func(m *treeModel) { m.setLayer(3, true) },
+			want: []string{"~ etc/ 12 L0", "~ app/ 0 L2", "~ var/ 0 L1"},
+		},
+		{
+			name: "glob on the base name opens what matches",
+			set:  func(m *treeModel) { m.setPattern("*.h") },
+			want: []string{"~ usr/ 2500 L0", "  + include/ 2500 L1 !", "    + stdio.h 2500 L1"},
+		},
+		{
+			name: "glob on the path",
+			set:  func(m *treeModel) { m.setPattern("usr/*/s*") },
+			want: []string{"~ usr/ 3700 L0", "  + include/ 2500 L1 !", "    + stdio.h 2500 L1", "    bin/ 1200 L0", "      sh 1200 L0"},
+		},
+		{
+			name: "substring, any case, finds deleted files too",
+			set:  func(m *treeModel) { m.setPattern("gcc") },
+			want: []string{
+				"~ usr/ 30000 L0", "  ~ bin/ 30000 L0", "    + gcc 30000 L1 !",
+				"+ var/ 0 L1", "  + cache/ 0 L1", "    - apt/ 0 L1", "      - archives/ 0 L1", "        - gcc_12_amd64.deb 50000 L1",
+			},
+		},
+		{
+			name: "a capital makes the substring match case",
+			set:  func(m *treeModel) { m.setPattern("GCC") },
+			want: []string{},
+		},
+		{
+			name: "only wasted: sizes are the wasted bytes",
+			set:  func(m *treeModel) { m.toggle(&m.wasteOnly) },
+			want: []string{
+				"+ var/ 50000 L1", "  + cache/ 50000 L1", "    - apt/ 50000 L1", "      - archives/ 50000 L1", "        - gcc_12_amd64.deb 50000 L1",
+				"+ app/ 10 L2", "  - .env 10 L2 !", "~ etc/ 10 L0", "  ~ os-release 10 L3",
+			},
+		},
+		{
+			name: "only wasted as of layer 2: nothing is hidden yet",
+			set:  func(m *treeModel) { m.toggle(&m.wasteOnly); m.setLayer(2, false) },
+			want: []string{},
+		},
+		{
+			name: "only leftovers: what a finding names and what is below it",
+			set:  func(m *treeModel) { m.toggle(&m.leftOnly) },
+			want: []string{"~ usr/ 32500 L0", "  ~ bin/ 30000 L0", "    + gcc 30000 L1 !", "  + include/ 2500 L1 !", "    + stdio.h 2500 L1", "+ app/ 0 L2", "  - .env 10 L2 !"},
+		},
+		{
+			name: "hide unchanged",
+			set:  func(m *treeModel) { m.toggle(&m.hideSame) },
+			want: []string{"~ usr/ 32500 L0", "+ app/ 1100 L2", "~ etc/ 12 L0", "+ var/ 0 L1"},
+		},
+		{
+			name: "by name",
+			set:  func(m *treeModel) { m.toggleSort(); m.setOpen(m.tree.Lookup("usr"), true) },
+			want: []string{"+ app/ 1100 L2", "  bin 0 L0", "~ etc/ 12 L0", "  tmp/ 0 L0", "~ usr/ 42700 L0", "  ~ bin/ 31200 L0", "  + include/ 2500 L1 !", "    lib/ 9000 L0", "+ var/ 0 L1"},
+		},
+		{
+			name: "reveal opens the ancestors",
+			set:  func(m *treeModel) { m.reveal(m.tree.Lookup("app/node_modules/left-pad/index.js")) },
+			want: []string{
+				"~ usr/ 42700 L0", "+ app/ 1100 L2", "  + main.js 700 L2", "  + node_modules/ 400 L2", "    + left-pad/ 400 L2", "      + index.js 400 L2", "  - .env 10 L2 !",
+				"~ etc/ 12 L0", "  bin 0 L0", "  tmp/ 0 L0", "+ var/ 0 L1",
+			},
+		},
+		{
+			name: "reveal drops a filter that hides the path",
+			set: func(m *treeModel) {
+				m.setPattern("stdio")
+				m.reveal(m.tree.Lookup("etc/os-release"))
+			},
+			want: []string{"~ usr/ 42700 L0", "+ app/ 1100 L2", "~ etc/ 12 L0", "  ~ os-release 12 L3", "  bin 0 L0", "  tmp/ 0 L0", "+ var/ 0 L1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newTreeModel(a.Tree, a.Findings)
+			tt.set(m)
+			if diff := cmp.Diff(tt.want, rowStrings(m)); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestTreeModelCloseKeepsOthers(t *testing.T) {
+	a := fixture(t)
+	m := newTreeModel(a.Tree, a.Findings)
+	m.setAllOpen(true)
+	m.setOpen(m.tree.Lookup("usr"), false)
+	got := rowStrings(m)[:3]
+	want := []string{"~ usr/ 42700 L0", "+ app/ 1100 L2", "  + main.js 700 L2"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
+
+func TestMatcher(t *testing.T) {
+	tests := []struct {
+		pat, path string
+		want      bool
+	}{
+		{"lib", "/usr/LIB/x", true},
+		{"LIB", "/usr/lib/x", false},
+		{"LIB", "/usr/LIB/x", true},
+		{"/usr/lib", "/usr/lib/x", true},
+		{"/usr/lib", "/opt/usr/lib", true}, // a substring anywhere
+		{"/usr/lib", "/usr/libexec", true},
+		{"*.so", "/usr/lib/libc.so", true},
+		{"*.so", "/usr/lib/libc.so.6", false},
+		{"usr/*/libc*", "/usr/lib/libc.so.6", true},
+		{"/usr/*/libc*", "/usr/lib/x/libc.so.6", false},
+		{"[", "/a[b", true}, // a bad glob is a substring
+		{"ünï", "/ÜNÏ/x", true},
+	}
+	for _, tt := range tests {
+		m := newMatcher(tt.pat)
+		base := tt.path[len(tt.path)-len(lastElem(tt.path)):]
+		if got := m(tt.path, base); got != tt.want {
+			t.Errorf("match(%q, %q) = %v, want %v", tt.pat, tt.path, got, tt.want)
+		}
+	}
+	if newMatcher("") != nil {
+		t.Error("empty pattern: want no matcher")
+	}
+}
+
+func lastElem(p string) string {
+	for i := len(p) - 1; i >= 0; i-- {
+		if p[i] == '/' {
+			return p[i+1:]
+		}
+	}
+	return p
+}
