@@ -23,6 +23,9 @@ type Option func(*options) error
 type options struct {
 	screen tcell.Screen
 	color  bool
+	// afterDraw runs on the UI goroutine after each draw (tests read the
+	// simulation screen there, where nothing draws concurrently).
+	afterDraw func(tcell.Screen)
 }
 
 func makeOptions(opts ...Option) (*options, error) {
@@ -193,6 +196,9 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 		b.app.SetScreen(b.o.screen)
 	}
 	b.app.EnableMouse(true)
+	if b.o.afterDraw != nil {
+		b.app.SetAfterDrawFunc(b.o.afterDraw)
+	}
 	inner, cancel := context.WithCancel(ctx)
 	b.cancel = cancel
 	defer cancel()

@@ -1,0 +1,166 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/layers/layerstest"
+)
+
+// sim is a simulation screen whose text is copied after every draw, on
+// the UI goroutine.
+type sim struct {
+	tcell.SimulationScreen
+	mu   sync.Mutex
+	text string
+}
+
+func simScreen(t *testing.T) *sim {
+	s := &sim{SimulationScreen: tcell.NewSimulationScreen("UTF-8")}
+	s.SetSize(120, 36)
+	return s
+}
+
+// opts are the Run options that draw on s.
+func (s *sim) opts() []Option {
+	return []Option{WithScreen(s.SimulationScreen), func(o *options) error {
+		o.afterDraw = func(tcell.Screen) {
+			s.Show() // tview calls the hook before it shows the frame
+			text := contents(s.SimulationScreen)
+			s.mu.Lock()
+			s.text = text
+			s.mu.Unlock()
+		}
+		return nil
+	}}
+}
+
+// waitFor waits until the screen shows want.
+func waitFor(t *testing.T, s *sim, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		got := s.text
+		s.mu.Unlock()
+		if strings.Contains(got, want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("screen never showed %q; it shows:\n%s", want, got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestRunSmoke runs the whole browser on a simulation screen with a real
+// load, moves around, and quits with q.
+func TestRunSmoke(t *testing.T) {
+	img := layerstest.Image(t, fixtureSteps()...)
+	s := simScreen(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), "fixture.tar", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			li, err := layers.Read(ctx, img, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
+			if err != nil {
+				return nil, err
+			}
+			return analyze.Run(li), nil
+		}, s.opts()...)
+	}()
+	waitFor(t, s, "4 layers · 9 files")
+	s.InjectKey(tcell.KeyTab, 0, tcell.ModNone)
+	s.InjectKey(tcell.KeyRune, 'e', tcell.ModNone)
+	waitFor(t, s, "libc.so.6")
+	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run = %v, want nil after q", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after q")
+	}
+}
+
+// TestRunLoadErrors: a load that fails before any layer closes the browser
+// with the error; one that fails later keeps it open with the error shown
+// and returns it on quit.
+func TestRunLoadErrors(t *testing.T) {
+	boom := errors.New("reading layer 1 (sha256:ab12…): unexpected EOF")
+	t.Run("before any layer", func(t *testing.T) {
+		err := Run(context.Background(), "x", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			return nil, boom
+		}, simScreen(t).opts()...)
+		if !errors.Is(err, boom) {
+			t.Fatalf("Run = %v, want %v", err, boom)
+		}
+	})
+	t.Run("after a layer", func(t *testing.T) {
+		a := fixture(t)
+		s := simScreen(t)
+		done := make(chan error, 1)
+		go func() {
+			done <- Run(context.Background(), "x", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+				ev.Progress(layers.Progress{LayersTotal: 4})
+				ev.LayerDone(a.Image.Layers[0])
+				return nil, boom
+			}, s.opts()...)
+		}()
+		got := waitFor(t, s, "error: reading layer 1")
+		if !strings.Contains(got, "ADD file:0123456789abcdef") {
+			t.Errorf("the layer read before the error is not shown:\n%s", got)
+		}
+		s.InjectKey(tcell.KeyCtrlC, 0, tcell.ModNone)
+		if err := <-done; !errors.Is(err, boom) {
+			t.Fatalf("Run = %v, want %v", err, boom)
+		}
+	})
+}
+
+// TestRunCancel: when the caller gives up (timeout, SIGTERM) the browser
+// closes and Run returns the cause.
+func TestRunCancel(t *testing.T) {
+	cause := errors.New("timed out after 1ms (--timeout)")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	s := simScreen(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, "x", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}, s.opts()...)
+	}()
+	waitFor(t, s, "opening image")
+	cancel(cause)
+	if err := <-done; !errors.Is(err, cause) {
+		t.Fatalf("Run = %v, want %v", err, cause)
+	}
+}
+
+// TestRunLoaderPanic: a panic while loading restores the screen first, then
+// surfaces.
+func TestRunLoaderPanic(t *testing.T) {
+	s := simScreen(t)
+	defer func() {
+		p := recover()
+		if p == nil || !strings.Contains(p.(string), "kaboom") {
+			t.Fatalf("recovered %v, want the loader's panic", p)
+		}
+		if _, w, _ := s.GetContents(); w != 0 {
+			t.Error("the screen was not finalized before the panic surfaced")
+		}
+	}()
+	_ = Run(context.Background(), "x", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+		panic("kaboom")
+	}, s.opts()...)
+	t.Fatal("Run returned instead of panicking")
+}
