@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"cmp"
 	"path"
 	"slices"
@@ -31,7 +32,7 @@ type treeModel struct {
 	allOpen  bool                   // the default for directories not in open
 
 	// Derived state, dropped by invalidate.
-	match func(p, base string) bool
+	match func(p []byte) bool
 	infos map[*analyze.Node]nodeInfo // directories only
 	kids  map[*analyze.Node][]kid
 	rows  []treeRow
@@ -164,7 +165,7 @@ func isDirVersion(v *analyze.Version) bool {
 }
 
 // passes applies the filters to a node whose status and weight are known.
-func (m *treeModel) passes(st status, wasted int64, covered bool, p string) bool {
+func (m *treeModel) passes(st status, wasted int64, covered bool, p []byte) bool {
 	if st == stAbsent {
 		return false
 	}
@@ -177,7 +178,7 @@ func (m *treeModel) passes(st status, wasted int64, covered bool, p string) bool
 	if m.leftOnly && !covered {
 		return false
 	}
-	if m.match != nil && !m.match(p, path.Base(p)) {
+	if m.match != nil && !m.match(p) {
 		return false
 	}
 	return true
@@ -205,7 +206,7 @@ func (m *treeModel) info(n *analyze.Node, p []byte, covered bool) nodeInfo {
 		if st != stAbsent {
 			wasted = wastedUpTo(n, to)
 		}
-		ni.shown = m.passes(st, wasted, covered, string(p))
+		ni.shown = m.passes(st, wasted, covered, p)
 		switch {
 		case !ni.shown:
 		case m.wasteOnly:
@@ -240,7 +241,7 @@ func (m *treeModel) info(n *analyze.Node, p []byte, covered bool) nodeInfo {
 	ni.st = st
 	ni.size = ni.sum
 	if st != stAbsent {
-		ni.shown = anyShown || (m.narrowed() && m.passes(st, 0, covered, string(p))) || (!m.narrowed())
+		ni.shown = anyShown || (m.narrowed() && m.passes(st, 0, covered, p)) || (!m.narrowed())
 	}
 	m.infos[n] = ni
 	return ni
@@ -275,11 +276,13 @@ func (m *treeModel) children(n *analyze.Node) []kid {
 		return ks
 	}
 	p := slashPath(n)
+	buf := make([]byte, len(p), len(p)+256)
+	copy(buf, p)
 	cov := m.covered(n)
-	var ks []kid
+	ks := make([]kid, 0, len(n.Children()))
 	for _, c := range n.Children() {
-		cp := append(append(slices.Clip(p), '/'), c.Name...)
-		if ci := m.info(c, cp, cov); ci.shown {
+		buf = append(append(buf[:len(p)], '/'), c.Name...)
+		if ci := m.info(c, buf, cov); ci.shown {
 			ks = append(ks, kid{c, ci})
 		}
 	}
@@ -296,6 +299,9 @@ func (m *treeModel) Rows() []treeRow {
 		return m.rows
 	}
 	m.rows = m.rows[:0]
+	if m.allOpen && cap(m.rows) < m.tree.Nodes() {
+		m.rows = make([]treeRow, 0, m.tree.Nodes())
+	}
 	var add func(n *analyze.Node, depth int)
 	add = func(n *analyze.Node, depth int) {
 		for _, k := range m.children(n) {
@@ -383,11 +389,11 @@ func (m *treeModel) toggleSort() {
 	m.stale = true
 }
 
-// newMatcher returns the test of a filter pattern: a glob when it holds
-// glob characters (matched against the base name, or against the whole
-// path when it holds a "/"), else a substring of the path, ignoring case
-// unless the pattern has capitals.
-func newMatcher(pat string) func(p, base string) bool {
+// newMatcher returns the test of a filter pattern against a path with a
+// leading "/": a glob when it holds glob characters (matched against the
+// base name, or against the whole path when it holds a "/"), else a
+// substring of the path, ignoring case unless the pattern has capitals.
+func newMatcher(pat string) func(p []byte) bool {
 	if pat == "" {
 		return nil
 	}
@@ -397,22 +403,27 @@ func newMatcher(pat string) func(p, base string) bool {
 				if !strings.HasPrefix(pat, "/") {
 					pat = "/" + pat
 				}
-				return func(p, _ string) bool { ok, _ := path.Match(pat, p); return ok }
+				return func(p []byte) bool { ok, _ := path.Match(pat, string(p)); return ok }
 			}
-			return func(_, base string) bool { ok, _ := path.Match(pat, base); return ok }
+			return func(p []byte) bool {
+				base := p[bytes.LastIndexByte(p, '/')+1:]
+				ok, _ := path.Match(pat, string(base))
+				return ok
+			}
 		}
 	}
+	sub := []byte(pat)
 	if strings.IndexFunc(pat, unicode.IsUpper) >= 0 {
-		return func(p, _ string) bool { return strings.Contains(p, pat) }
+		return func(p []byte) bool { return bytes.Contains(p, sub) }
 	}
-	return func(p, _ string) bool { return containsFold(p, pat) }
+	return func(p []byte) bool { return containsFold(p, sub) }
 }
 
 // containsFold reports whether s contains the lower-case sub, ignoring case.
-func containsFold(s, sub string) bool {
-	for i := 0; i < len(sub); i++ {
-		if sub[i] >= 0x80 {
-			return strings.Contains(strings.ToLower(s), sub)
+func containsFold(s, sub []byte) bool {
+	for _, c := range sub {
+		if c >= 0x80 {
+			return bytes.Contains(bytes.ToLower(s), sub)
 		}
 	}
 	n := len(sub)

@@ -177,8 +177,7 @@ func TestMatcher(t *testing.T) {
 	}
 	for _, tt := range tests {
 		m := newMatcher(tt.pat)
-		base := tt.path[len(tt.path)-len(lastElem(tt.path)):]
-		if got := m(tt.path, base); got != tt.want {
+		if got := m([]byte(tt.path)); got != tt.want {
 			t.Errorf("match(%q, %q) = %v, want %v", tt.pat, tt.path, got, tt.want)
 		}
 	}
@@ -187,11 +186,3 @@ func TestMatcher(t *testing.T) {
 	}
 }
 
-func lastElem(p string) string {
-	for i := len(p) - 1; i >= 0; i-- {
-		if p[i] == '/' {
-			return p[i+1:]
-		}
-	}
-	return p
-}

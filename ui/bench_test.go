@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+)
+
+// bigTree merges three layers over 270 000 files: a base of 250 000 files
+// in 100×50 directories, a layer that rewrites 37 500 and adds 20 000, and
+// one that deletes a directory.
+func bigTree(b *testing.B) *analyze.Tree {
+	b.Helper()
+	var base, upd, del []layers.Entry
+	for d := 0; d < 100; d++ {
+		for e := 0; e < 50; e++ {
+			dir := fmt.Sprintf("usr/d%d/e%d", d, e)
+			for f := 0; f < 50; f++ {
+				p := fmt.Sprintf("%s/f%d", dir, f)
+				base = append(base, layers.Entry{Path: p, Size: int64(100 + f*d), Digest: uint64(d*1_000_000 + e*100 + f + 1)})
+				if d < 15 {
+					upd = append(upd, layers.Entry{Path: p, Size: int64(200 + f), Digest: uint64(7_000_000 + d*10_000 + e*100 + f)})
+				}
+			}
+		}
+	}
+	for i := 0; i < 20_000; i++ {
+		upd = append(upd, layers.Entry{Path: fmt.Sprintf("opt/app/m%d/n%d", i/100, i%100), Size: int64(i % 5000), Digest: uint64(9_000_000 + i)})
+	}
+	del = append(del, layers.Entry{Path: "usr/d99", Whiteout: layers.FileWhiteout})
+	bl := analyze.NewBuilder()
+	bl.Add(base)
+	bl.Add(upd)
+	bl.Add(del)
+	t := bl.Finish()
+	if n := t.Nodes(); n < 250_000 {
+		b.Fatalf("tree has %d nodes, want at least 250000", n)
+	}
+	return t
+}
+
+// BenchmarkTreeView measures building the tree view of 250 000 files: the
+// first paint (top level only, children built lazily), and the changes a
+// key makes.
+func BenchmarkTreeView(b *testing.B) {
+	t := bigTree(b)
+	b.Run("first-paint", func(b *testing.B) {
+		for b.Loop() {
+			m := newTreeModel(t, nil)
+			if len(m.Rows()) == 0 {
+				b.Fatal("no rows")
+			}
+		}
+	})
+	b.Run("open-one", func(b *testing.B) {
+		m := newTreeModel(t, nil)
+		m.Rows()
+		usr := t.Lookup("usr/d3")
+		for b.Loop() {
+			m.setOpen(usr, true)
+			m.Rows()
+			m.setOpen(usr, false)
+			m.Rows()
+		}
+	})
+	b.Run("switch-layer", func(b *testing.B) {
+		m := newTreeModel(t, nil)
+		i := 0
+		for b.Loop() {
+			m.setLayer(i%3, false)
+			m.Rows()
+			i++
+		}
+	})
+	b.Run("filter-keystroke", func(b *testing.B) {
+		m := newTreeModel(t, nil)
+		pats := []string{"f3", "f39", "e4/f39"}
+		i := 0
+		for b.Loop() {
+			m.setPattern(pats[i%len(pats)])
+			m.Rows()
+			i++
+		}
+	})
+	b.Run("open-all", func(b *testing.B) {
+		for b.Loop() {
+			m := newTreeModel(t, nil)
+			m.setAllOpen(true)
+			if n := len(m.Rows()); n < 250_000 {
+				b.Fatalf("%d rows open, want every node", n)
+			}
+		}
+	})
+}
