@@ -185,4 +185,3 @@ func TestMatcher(t *testing.T) {
 		t.Error("empty pattern: want no matcher")
 	}
 }
-
