@@ -3,7 +3,7 @@ package ui
 import "github.com/gdamore/tcell/v2"
 
 // theme holds every style the browser draws with. The monochrome theme uses
-// attributes only, so that nothing depends on colour: marks are letters,
+// attributes only, so that nothing depends on color: marks are letters,
 // the cursor is reverse video.
 type theme struct {
 	base     tcell.Style

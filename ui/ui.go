@@ -51,7 +51,7 @@ func WithScreen(s tcell.Screen) Option {
 }
 
 // WithoutColor draws with attributes only (bold, reverse, underline), for
-// NO_COLOR and terminals without colour.
+// NO_COLOR and terminals without color.
 func WithoutColor() Option {
 	return func(o *options) error {
 		o.color = false
