@@ -1,0 +1,295 @@
+package analyze_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/layers"
+	lt "github.com/stagescope/stagescope/layers/layerstest"
+)
+
+// reportOf loads, reads and reports an image as `stagescope inspect` does.
+func reportOf(t *testing.T, ref string) *analyze.Report {
+	t.Helper()
+	ctx := context.Background()
+	src, err := layers.Load(ctx, ref)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", ref, err)
+	}
+	img, err := layers.Read(ctx, src.Image)
+	if err != nil {
+		t.Fatalf("Read(%s): %v", ref, err)
+	}
+	return analyze.NewReport(analyze.Run(img), analyze.ReportOptions{ToolVersion: "test", Reference: src.Reference, Source: string(src.Kind)})
+}
+
+func TestReportOfTestdataImage(t *testing.T) {
+	r := reportOf(t, "../testdata/leftovers.tar")
+	analyzetest.ValidateReportValue(t, r)
+
+	// What testdata/leftovers-image/README.md says was planted.
+	type wasted struct {
+		Path            string
+		Layer, HiddenBy int
+		Reason          string
+	}
+	var got []wasted
+	for _, w := range r.Wasted {
+		got = append(got, wasted{w.Path, w.Layer, w.HiddenBy, w.Reason})
+	}
+	slices.SortFunc(got, func(a, b wasted) int { return strings.Compare(a.Path, b.Path) })
+	want := []wasted{
+		{"app/.env", 3, 5, "deleted"},
+		{"app/config.json", 3, 4, "overwritten"},
+		{"app/dist/main.js", 4, 6, "overwritten"},
+		{"app/dist/main.js.map", 4, 6, "deleted"},
+		{"root/.cache/build/ms.js", 4, 5, "deleted"},
+		{"var/lib/dpkg/status", 0, 2, "overwritten"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("wasted entries of testdata/leftovers.tar (-want +got):\n%s", diff)
+	}
+	if got, want := len(r.Layers), 7; got != want {
+		t.Errorf("%d layers, want %d", got, want)
+	}
+	if got, want := r.Image.Config.User, "1000:1000"; got != want {
+		t.Errorf("config user %q, want %q", got, want)
+	}
+}
+
+func TestReportOfSharedImages(t *testing.T) {
+	lt.SharedImagesDir(t)
+	for _, name := range []string{"goapp-multi", "capp-multi"} {
+		t.Run(name, func(t *testing.T) {
+			analyzetest.ValidateReportValue(t, reportOf(t, lt.SharedImage(t, name)))
+		})
+	}
+}
+
+// validReport is a small report that uses every field.
+func validReport(t *testing.T) map[string]any {
+	t.Helper()
+	a := run(t,
+		[]lt.File{f("a", 3), f("b", 5), f("c", 6), f("d", 6)},
+		[]lt.File{f("a", 4), lt.Whiteout("b")},
+	)
+	r := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1.0.0", Reference: "app.tar", Source: "docker-archive"})
+	r.Image.Config = analyze.ConfigInfo{
+		User: "app", Entrypoint: []string{"/app"}, Cmd: []string{"serve"}, WorkingDir: "/",
+		ExposedPorts: []string{"80/tcp"}, Created: "2024-01-02T03:04:05Z",
+	}
+	r.Gate = &analyze.GateJSON{
+		Pass: false, Failed: 1,
+		Checks: []analyze.CheckJSON{{Name: "highestCategoryBytes", Subject: "toolchain", Unit: "bytes", Measured: 10, Limit: 0}},
+		Ignore: analyze.IgnoreJSON{Rules: []string{}, Paths: []string{"usr/share/doc"}},
+	}
+	if len(r.Wasted) == 0 || len(r.Duplicates) == 0 {
+		t.Fatalf("test report has %d wasted entries and %d duplicates, want some of both", len(r.Wasted), len(r.Duplicates))
+	}
+	data := analyzetest.ValidateReportValue(t, r)
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestReportSchemaRejects proves that the schema catches what it must.
+func TestReportSchemaRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(r map[string]any)
+	}{
+		{"unknown top-level field", func(r map[string]any) { r["findings2"] = []any{} }},
+		{"unknown summary field", func(r map[string]any) { r["summary"].(map[string]any)["leftoverBytes"] = 1 }},
+		{"unknown layer field", func(r map[string]any) { r["layers"].([]any)[0].(map[string]any)["extra"] = true }},
+		{"environment in config", func(r map[string]any) {
+			r["image"].(map[string]any)["config"].(map[string]any)["env"] = []any{"TOKEN=x"}
+		}},
+		{"missing summary", func(r map[string]any) { delete(r, "summary") }},
+		{"missing layer digest", func(r map[string]any) { delete(r["layers"].([]any)[1].(map[string]any), "digest") }},
+		{"schema version 2", func(r map[string]any) { r["schemaVersion"] = 2 }},
+		{"size as a string", func(r map[string]any) { r["summary"].(map[string]any)["totalBytes"] = "12" }},
+		{"negative bytes", func(r map[string]any) { r["summary"].(map[string]any)["wastedBytes"] = -1 }},
+		{"fractional file count", func(r map[string]any) { r["summary"].(map[string]any)["files"] = 1.5 }},
+		{"efficiency above 1", func(r map[string]any) { r["summary"].(map[string]any)["efficiency"] = 1.5 }},
+		{"unknown waste reason", func(r map[string]any) { r["wasted"].([]any)[0].(map[string]any)["reason"] = "moved" }},
+		{"absolute waste path", func(r map[string]any) { r["wasted"].([]any)[0].(map[string]any)["path"] = "/a" }},
+		{"duplicate with one path", func(r map[string]any) {
+			d := r["duplicates"].([]any)[0].(map[string]any)
+			d["paths"] = d["paths"].([]any)[:1]
+		}},
+		{"layers is null", func(r map[string]any) { r["layers"] = nil }},
+		{"unknown source", func(r map[string]any) { r["image"].(map[string]any)["source"] = "ftp" }},
+		{"unknown gate unit", func(r map[string]any) {
+			r["gate"].(map[string]any)["checks"].([]any)[0].(map[string]any)["unit"] = "percent"
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := validReport(t)
+			tc.change(r)
+			data, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := analyzetest.Validate(data); err == nil {
+				t.Errorf("schema accepted the report with %s", tc.name)
+			}
+		})
+	}
+	if err := analyzetest.Validate([]byte(`{}{}`)); err == nil {
+		t.Errorf("schema accepted two documents")
+	}
+}
+
+// TestReportSchemaCoversWireTypes walks the Go wire types and the schema
+// side by side: every JSON field must be declared, every declared property
+// must exist, and the fields without omitempty must be required. A field
+// added to the report without its schema fails here, even when no test
+// output happens to carry it.
+func TestReportSchemaCoversWireTypes(t *testing.T) {
+	var sch map[string]any
+	if err := json.Unmarshal(analyze.ReportSchema(), &sch); err != nil {
+		t.Fatalf("report.schema.json: %v", err)
+	}
+	defs, _ := sch["$defs"].(map[string]any)
+	c := schemaChecker{t: t, defs: defs}
+	c.check("report", reflect.TypeFor[analyze.Report](), sch)
+}
+
+type schemaChecker struct {
+	t    *testing.T
+	defs map[string]any
+}
+
+func (c schemaChecker) resolve(where string, s map[string]any) map[string]any {
+	ref, ok := s["$ref"].(string)
+	if !ok {
+		return s
+	}
+	d, ok := c.defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
+	if !ok {
+		c.t.Errorf("%s: unresolved $ref %q", where, ref)
+		return map[string]any{}
+	}
+	return d
+}
+
+func (c schemaChecker) check(where string, typ reflect.Type, s map[string]any) {
+	c.t.Helper()
+	s = c.resolve(where, s)
+	if typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	switch typ.Kind() {
+	case reflect.Struct:
+		if s["type"] != "object" || s["additionalProperties"] != false {
+			c.t.Errorf("%s: schema is not a closed object (type %v, additionalProperties %v)", where, s["type"], s["additionalProperties"])
+		}
+		props, _ := s["properties"].(map[string]any)
+		var required []string
+		reqs, _ := s["required"].([]any)
+		for _, r := range reqs {
+			required = append(required, r.(string))
+		}
+		seen := map[string]bool{}
+		for i := range typ.NumField() {
+			fl := typ.Field(i)
+			if !fl.IsExported() {
+				continue
+			}
+			tag := fl.Tag.Get("json")
+			name, opts, _ := strings.Cut(tag, ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" || fl.Anonymous {
+				c.t.Errorf("%s.%s: wire fields need an explicit json name", where, fl.Name)
+				continue
+			}
+			seen[name] = true
+			ps, ok := props[name].(map[string]any)
+			if !ok {
+				c.t.Errorf("%s: field %q (%s.%s) is not in report.schema.json", where, name, typ.Name(), fl.Name)
+				continue
+			}
+			omit := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+			if req := slices.Contains(required, name); req == omit {
+				c.t.Errorf("%s: %q required=%v in the schema, but omitempty=%v in %s", where, name, req, omit, typ.Name())
+			}
+			c.check(where+"."+name, fl.Type, ps)
+		}
+		for name := range props {
+			if !seen[name] {
+				c.t.Errorf("%s: schema property %q has no field in %s", where, name, typ.Name())
+			}
+		}
+	case reflect.Slice:
+		if s["type"] != "array" {
+			c.t.Errorf("%s: %s is not an array in the schema", where, typ)
+			return
+		}
+		items, _ := s["items"].(map[string]any)
+		c.check(where+"[]", typ.Elem(), items)
+	case reflect.String:
+		c.scalar(where, typ, s, "string")
+	case reflect.Bool:
+		c.scalar(where, typ, s, "boolean")
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		c.scalar(where, typ, s, "integer")
+	case reflect.Float64:
+		c.scalar(where, typ, s, "number")
+	default:
+		c.t.Errorf("%s: unexpected wire type %s", where, typ)
+	}
+}
+
+// scalar checks that a schema admits values of one JSON type only.
+func (c schemaChecker) scalar(where string, typ reflect.Type, s map[string]any, want string) {
+	c.t.Helper()
+	var vals []any
+	if v, ok := s["const"]; ok {
+		vals = append(vals, v)
+	}
+	if e, ok := s["enum"].([]any); ok {
+		vals = append(vals, e...)
+	}
+	if len(vals) > 0 {
+		for _, v := range vals {
+			got := jsonType(v)
+			if got == "integer" && want == "number" {
+				got = "number"
+			}
+			if got != want {
+				c.t.Errorf("%s: %s field admits %v (%s) in the schema", where, typ, v, jsonType(v))
+			}
+		}
+		return
+	}
+	if s["type"] != want {
+		c.t.Errorf("%s: %s field has schema type %v, want %s", where, typ, s["type"], want)
+	}
+}
+
+func jsonType(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case float64:
+		if x == float64(int64(x)) {
+			return "integer"
+		}
+		return "number"
+	}
+	return "null"
+}
