@@ -170,6 +170,52 @@ func insideNodeModules(p string) bool {
 	return p == "node_modules" || strings.HasPrefix(p, "node_modules/") || strings.Contains(p, "/node_modules/") || strings.HasSuffix(p, "/node_modules")
 }
 
+// lockfiles reads the lockfiles of a project directory once each.
+type lockfiles struct {
+	get    func(string) []byte
+	parsed map[string]map[string]bool // by lockfile path; nil when absent or unreadable
+}
+
+func (l *lockfiles) read(p string) map[string]bool {
+	m, ok := l.parsed[p]
+	if !ok {
+		m = parseLockfile(l.get(p))
+		l.parsed[p] = m
+	}
+	return m
+}
+
+// lookup finds the lockfile entry of the package in dir, a package of the
+// tree rooted at root: the hidden lockfile, then package-lock.json, then
+// npm-shrinkwrap.json of root, then the same of each directory above it (a
+// workspace member's nested node_modules are listed in the lockfiles of
+// the workspace root, as "packages/a/node_modules/x").
+func (l *lockfiles) lookup(root, dir string) (dev bool, source string, ok bool) {
+	for a := root; ; a = parentDir(a) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(dir, a), "/")
+		if d, ok := l.read(path.Join(a, "node_modules/.package-lock.json"))[rel]; ok {
+			return d, SourceHiddenLockfile, true
+		}
+		for _, name := range []string{"package-lock.json", "npm-shrinkwrap.json"} {
+			if d, ok := l.read(path.Join(a, name))[rel]; ok {
+				return d, SourcePackageLock, true
+			}
+		}
+		if a == "" {
+			return false, "", false
+		}
+	}
+}
+
+// parentDir returns the parent of a cleaned path, "" for a top-level one.
+func parentDir(p string) string {
+	d := path.Dir(p)
+	if d == "." || d == "/" {
+		return ""
+	}
+	return d
+}
+
 // osOwners maps the roots whose package.json an installed OS package owns
 // to that package's name.
 func osOwners(files map[string][]byte, roots map[string]bool) map[string]string {
@@ -246,13 +292,10 @@ func NodePackages(files map[string][]byte) []NodePackage {
 					return p
 				}
 			}
-			if d == "" || d == "." || d == "/" {
+			if d == "" {
 				return nil
 			}
-			d = path.Dir(d)
-			if d == "." || d == "/" {
-				d = ""
-			}
+			d = parentDir(d)
 		}
 	}
 	reach := func(root string, names []string) map[string]bool {
@@ -278,6 +321,7 @@ func NodePackages(files map[string][]byte) []NodePackage {
 	}
 
 	owners := osOwners(files, roots)
+	locks := lockfiles{get: get, parsed: map[string]map[string]bool{}}
 	var out []NodePackage
 	for root := range roots {
 		if owner, ok := owners[root]; ok {
@@ -287,11 +331,6 @@ func NodePackages(files map[string][]byte) []NodePackage {
 				}
 			}
 			continue
-		}
-		hidden := parseLockfile(get(path.Join(root, "node_modules/.package-lock.json")))
-		lock := parseLockfile(get(path.Join(root, "package-lock.json")))
-		if lock == nil {
-			lock = parseLockfile(get(path.Join(root, "npm-shrinkwrap.json")))
 		}
 		var prod, dev map[string]bool
 		haveManifest := false
@@ -312,12 +351,9 @@ func NodePackages(files map[string][]byte) []NodePackage {
 			if p.root != root {
 				continue
 			}
-			rel := strings.TrimPrefix(strings.TrimPrefix(p.dir, root), "/")
 			np := NodePackage{Root: root, Path: p.dir, Name: p.name, Version: p.m.Version}
-			if d, ok := hidden[rel]; ok {
-				np.Dev, np.Source = d, SourceHiddenLockfile
-			} else if d, ok := lock[rel]; ok {
-				np.Dev, np.Source = d, SourcePackageLock
+			if d, src, ok := locks.lookup(root, p.dir); ok {
+				np.Dev, np.Source = d, src
 			} else if haveManifest {
 				np.Dev, np.Source = dev[p.dir] && !prod[p.dir], SourcePackageJSON
 			} else {

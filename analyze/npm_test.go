@@ -254,6 +254,32 @@ func TestNodePackages(t *testing.T) {
 				{Root: "usr/share/nodejs/cliui", Path: "usr/share/nodejs/cliui/node_modules/gts", Name: "gts", Version: "3.1.0", Source: SourceOSPackage, OSPackage: "node-cliui"},
 			},
 		},
+		{
+			// npm workspaces: a member's own node_modules are listed in the
+			// workspace root's lockfile; the member's link is skipped.
+			name: "workspace member",
+			files: map[string][]byte{
+				"app/package.json": []byte(`{"workspaces": ["packages/*"], "devDependencies": {"jest": "^29"}}`),
+				"app/package-lock.json": []byte(`{"lockfileVersion": 3, "packages": {
+  "": {"workspaces": ["packages/*"]},
+  "node_modules/api": {"resolved": "packages/api", "link": true},
+  "node_modules/jest": {"version": "29.7.0", "dev": true},
+  "packages/api": {"version": "1.0.0"},
+  "packages/api/node_modules/express": {"version": "4.21.2"},
+  "packages/api/node_modules/supertest": {"version": "7.0.0", "dev": true}}}`),
+				"app/node_modules/jest/package.json":                   manifest("jest", "29.7.0"),
+				"app/packages/api/package.json":                        []byte(`{"name": "api", "dependencies": {"express": "^4"}, "devDependencies": {"supertest": "^7"}}`),
+				"app/packages/api/node_modules/express/package.json":   manifest("express", "4.21.2"),
+				"app/packages/api/node_modules/supertest/package.json": manifest("supertest", "7.0.0"),
+				"app/packages/api/node_modules/chalk/package.json":     manifest("chalk", "5.3.0"),
+			},
+			want: []NodePackage{
+				{Root: "app", Path: "app/node_modules/jest", Name: "jest", Version: "29.7.0", Dev: true, Source: SourcePackageLock},
+				{Root: "app/packages/api", Path: "app/packages/api/node_modules/chalk", Name: "chalk", Version: "5.3.0", Source: SourcePackageJSON},
+				{Root: "app/packages/api", Path: "app/packages/api/node_modules/express", Name: "express", Version: "4.21.2", Source: SourcePackageLock},
+				{Root: "app/packages/api", Path: "app/packages/api/node_modules/supertest", Name: "supertest", Version: "7.0.0", Dev: true, Source: SourcePackageLock},
+			},
+		},
 		{name: "no node_modules", files: map[string][]byte{"app/package.json": []byte(appManifest)}, want: nil},
 	}
 	for _, tt := range tests {
