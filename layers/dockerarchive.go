@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -26,27 +29,60 @@ type dockerSaveEntry struct {
 	Layers   []string
 }
 
-func parseDockerManifest(raw []byte, where string) (dockerSaveEntry, error) {
+// parseDockerManifest picks the image sel names from manifest.json: one of
+// its RepoTags, or "@N" for the N-th image (from 0); "" when the archive
+// holds a single image.
+func parseDockerManifest(raw []byte, where, sel string) (dockerSaveEntry, error) {
 	var es []dockerSaveEntry
 	if err := json.Unmarshal(raw, &es); err != nil {
 		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s: %w", where, err)
 	}
-	switch len(es) {
-	case 0:
+	if len(es) == 0 {
 		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s lists no image", where)
-	case 1:
-	default:
-		var tags []string
-		for _, e := range es {
-			tags = append(tags, e.RepoTags...)
-		}
-		return dockerSaveEntry{}, fmt.Errorf("%s holds %d images (%s); save one image per archive", where, len(es), strings.Join(tags, ", "))
 	}
-	e := es[0]
+	var tags []string
+	for _, e := range es {
+		tags = append(tags, e.RepoTags...)
+	}
+	var e dockerSaveEntry
+	switch {
+	case sel == "" && len(es) == 1:
+		e = es[0]
+	case sel == "":
+		return dockerSaveEntry{}, fmt.Errorf("%s holds %d images (%s); pick one with docker-archive:%s:TAG or :@INDEX", where, len(es), strings.Join(tags, ", "), where)
+	case strings.HasPrefix(sel, "@"):
+		n, err := strconv.Atoi(sel[1:])
+		if err != nil || n < 0 || n >= len(es) {
+			return dockerSaveEntry{}, fmt.Errorf("%s: no image %s: it holds images @0 to @%d", where, sel, len(es)-1)
+		}
+		e = es[n]
+	default:
+		found := false
+		for _, c := range es {
+			if slices.ContainsFunc(c.RepoTags, func(tag string) bool { return sameTag(tag, sel) }) {
+				e, found = c, true
+				break
+			}
+		}
+		if !found {
+			return dockerSaveEntry{}, fmt.Errorf("%s: no image tagged %s (it holds %s)", where, sel, strings.Join(tags, ", "))
+		}
+	}
 	if e.Config == "" {
 		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s names no config", where)
 	}
 	return e, nil
+}
+
+// sameTag compares two tags the way docker resolves them ("app:1" is
+// "docker.io/library/app:1").
+func sameTag(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ta, err1 := name.NewTag(a)
+	tb, err2 := name.NewTag(b)
+	return err1 == nil && err2 == nil && ta.Name() == tb.Name()
 }
 
 // configDigestFromName is the digest a docker save member name promises for
@@ -121,13 +157,14 @@ func (c compression) dockerMediaType() types.MediaType {
 	return types.DockerUncompressedLayer
 }
 
-// newDockerArchive reads the docker save archive in s.
-func newDockerArchive(s blobStore) (v1.Image, error) {
+// newDockerArchive reads the image sel names (see parseDockerManifest) from
+// the docker save archive in s.
+func newDockerArchive(s blobStore, sel string) (v1.Image, error) {
 	raw, err := readSmall(s, "manifest.json")
 	if err != nil {
 		return nil, err
 	}
-	e, err := parseDockerManifest(raw, s.where())
+	e, err := parseDockerManifest(raw, s.where(), sel)
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,8 @@ type Source struct {
 	// layers is how many layers the stream will hold, for progress (0 if
 	// unknown).
 	layers int
+	// selector picks an image of a multi-image docker save stream.
+	selector string
 }
 
 // Read reads every layer of the source once. It is Read(ctx, s.Image, opts…)
@@ -60,7 +62,7 @@ func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	return readArchive(ctx, rc, s.Reference, o, s.layers)
+	return readArchive(ctx, rc, s.Reference, s.selector, o, s.layers)
 }
 
 // LoadOption configures Load.
@@ -180,7 +182,7 @@ func Load(ctx context.Context, ref string, opts ...LoadOption) (*Source, error) 
 		}
 		switch kind {
 		case KindDockerArchive:
-			return loadDockerArchive(ref, idx)
+			return loadDockerArchive(ref, "", idx)
 		case KindOCIArchive:
 			return loadOCIArchive(ref, idx, o)
 		}
@@ -220,7 +222,8 @@ func loadKind(ctx context.Context, kind Kind, ref string, o *loadOptions) (*Sour
 	case KindRegistry:
 		return loadRemote(ctx, ref, o)
 	case KindDockerArchive:
-		return loadDockerArchive(ref, nil)
+		path, sel := splitArchiveRef(ref)
+		return loadDockerArchive(path, sel, nil)
 	case KindOCILayout:
 		return loadLayout(ref, o)
 	case KindOCIArchive:
@@ -313,10 +316,34 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), strings.Join(avail, ", "))
 }
 
+// splitArchiveRef splits docker-archive's PATH[:TAG|:@INDEX]: the longest
+// prefix that exists is the path.
+func splitArchiveRef(ref string) (path, sel string) {
+	if _, err := os.Stat(ref); err == nil {
+		return ref, ""
+	}
+	for i := len(ref) - 1; i > 0; i-- {
+		if ref[i] != ':' {
+			continue
+		}
+		if fi, err := os.Stat(ref[:i]); err == nil && !fi.IsDir() {
+			return ref[:i], ref[i+1:]
+		}
+	}
+	return ref, ""
+}
+
+func archiveRef(path, sel string) string {
+	if sel == "" {
+		return path
+	}
+	return path + ":" + sel
+}
+
 // loadDockerArchive opens a docker save archive. An uncompressed archive is
 // read in place through its tar index (idx, when the caller already built
 // it); a gzip- or zstd-compressed one is read as a stream by Source.Read.
-func loadDockerArchive(path string, idx *tarIndex) (*Source, error) {
+func loadDockerArchive(path, sel string, idx *tarIndex) (*Source, error) {
 	if idx == nil {
 		if err := wantFile(path, "a docker save archive", "oci:"); err != nil {
 			return nil, err
@@ -326,7 +353,7 @@ func loadDockerArchive(path string, idx *tarIndex) (*Source, error) {
 			return nil, err
 		}
 		if c := compressionOf(head); c != plainTar {
-			return compressedDockerArchive(path, c)
+			return compressedDockerArchive(path, sel, c)
 		}
 		if !isTarHeader(head) {
 			return nil, fmt.Errorf("%s is not a docker save archive: not a tar archive", path)
@@ -341,17 +368,17 @@ func loadDockerArchive(path string, idx *tarIndex) (*Source, error) {
 		}
 		return nil, fmt.Errorf("%s is not a docker save archive: no manifest.json", path)
 	}
-	img, err := newDockerArchive(idx)
+	img, err := newDockerArchive(idx, sel)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{img}, Reference: path, Kind: KindDockerArchive}, nil
+	return &Source{Image: compressedImage{img}, Reference: archiveRef(path, sel), Kind: KindDockerArchive}, nil
 }
 
 // compressedDockerArchive is `docker save | gzip`: it cannot be read in place,
 // so Source.Read streams it once. Image decompresses the file again for each
 // layer it is asked for: correct, but slow.
-func compressedDockerArchive(path string, c compression) (*Source, error) {
+func compressedDockerArchive(path, sel string, c compression) (*Source, error) {
 	dec := decompressorFor(c)
 	opener := func() (io.ReadCloser, error) {
 		f, err := os.Open(path)
@@ -366,9 +393,20 @@ func compressedDockerArchive(path string, c compression) (*Source, error) {
 		return sectionCloser{r, f.Close}, nil
 	}
 	return &Source{
-		Image:     &lazyImage{open: func() (v1.Image, error) { return tarball.Image(opener, nil) }},
-		Reference: path,
+		Image: &lazyImage{open: func() (v1.Image, error) {
+			var tag *name.Tag
+			if sel != "" {
+				t, err := name.NewTag(sel)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %q is not a tag: %w", path, sel, err)
+				}
+				tag = &t
+			}
+			return tarball.Image(opener, tag)
+		}},
+		Reference: archiveRef(path, sel),
 		Kind:      KindDockerArchive,
+		selector:  sel,
 		stream: func(context.Context) (io.ReadCloser, error) {
 			f, err := os.Open(path)
 			if err != nil {

@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
@@ -260,5 +263,64 @@ func TestSniffedNotAnImage(t *testing.T) {
 				t.Errorf("Load error = %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// `docker save a b` writes one archive holding both images: a tag or an
+// index after the path picks one.
+func TestDockerArchiveSelection(t *testing.T) {
+	ctx := context.Background()
+	a := lt.Layers(t, []lt.File{{Name: "a", Body: "a"}})
+	b := lt.Layers(t, []lt.File{{Name: "b", Body: "b"}}, []lt.File{{Name: "c", Body: "c"}})
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "two.tar")
+	if err := tarball.MultiRefWriteToFile(plain, map[name.Reference]v1.Image{
+		name.MustParseReference("stagescope.test/a:1"): a,
+		name.MustParseReference("stagescope.test/b:2"): b,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := lt.WriteFile(t, "two.tar.gz", lt.Gzip(t, raw))
+	for _, p := range []string{plain, gz} {
+		for _, tt := range []struct {
+			sel        string
+			wantLayers int
+		}{
+			{"stagescope.test/a:1", 1},
+			{"stagescope.test/b:2", 2},
+		} {
+			src, err := layers.Load(ctx, "docker-archive:"+p+":"+tt.sel)
+			if err != nil {
+				t.Fatalf("%s:%s: %v", p, tt.sel, err)
+			}
+			got, err := src.Read(ctx)
+			if err != nil {
+				t.Fatalf("%s:%s: %v", p, tt.sel, err)
+			}
+			if len(got.Layers) != tt.wantLayers || src.Reference != p+":"+tt.sel {
+				t.Errorf("%s:%s: %d layers, reference %s; want %d, %s:%s", p, tt.sel, len(got.Layers), src.Reference, tt.wantLayers, p, tt.sel)
+			}
+		}
+	}
+	for _, tt := range []struct{ ref, want string }{
+		{plain, plain + " holds 2 images ("},
+		{"docker-archive:" + plain + ":stagescope.test/c:3", plain + ": no image tagged stagescope.test/c:3 (it holds "},
+		{"docker-archive:" + plain + ":@7", plain + ": no image @7: it holds images @0 to @1"},
+	} {
+		_, err := layers.Load(ctx, tt.ref)
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("Load(%s) error %v, want it to start with %q", tt.ref, err, tt.want)
+		}
+	}
+	src, err := layers.Load(ctx, "docker-archive:"+plain+":@0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Read(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

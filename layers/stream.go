@@ -30,8 +30,12 @@ func ReadArchive(ctx context.Context, r io.Reader, opts ...Option) (*Image, erro
 	if err != nil {
 		return nil, err
 	}
-	return readArchive(ctx, r, "docker save stream", o, 0)
+	return readArchive(ctx, r, "docker save stream", "", o, 0)
 }
+
+// maxStreamMetadata bounds the JSON members a stream may hold in memory in
+// all (configs, manifests, v1 layer JSON).
+const maxStreamMetadata = 4 * maxMetadata
 
 // streamedLayer is one layer member, read.
 type streamedLayer struct {
@@ -120,7 +124,9 @@ func (st *memStore) open(name string) (io.ReadCloser, int64, error) {
 
 func (st *memStore) where() string { return st.name }
 
-func readArchive(ctx context.Context, r io.Reader, where string, o *options, wantLayers int) (*Image, error) {
+// readArchive reads the image sel names (see parseDockerManifest) from a
+// docker save stream.
+func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options, wantLayers int) (*Image, error) {
 	rc, err := decompress(io.NopCloser(r))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
@@ -144,6 +150,7 @@ func readArchive(ctx context.Context, r io.Reader, where string, o *options, wan
 
 	tr := tar.NewReader(rc)
 	br := bufio.NewReaderSize(nil, 64<<10)
+	var metaBytes int64
 	for members := 0; ; members++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -184,6 +191,9 @@ func readArchive(ctx context.Context, r io.Reader, where string, o *options, wan
 		}
 		switch {
 		case looksLikeJSON(head) && h.Size <= maxMetadata:
+			if metaBytes += h.Size; metaBytes > maxStreamMetadata {
+				return nil, fmt.Errorf("%s: more than %d bytes of JSON members, not an image archive", where, maxStreamMetadata)
+			}
 			b, err := io.ReadAll(br)
 			if err != nil {
 				return nil, fmt.Errorf("%s: reading member %s: %w", where, name, err)
@@ -204,11 +214,11 @@ func readArchive(ctx context.Context, r io.Reader, where string, o *options, wan
 			report()
 		}
 	}
-	return st.image(o)
+	return st.image(sel, o)
 }
 
 // image matches the layers read to manifest.json.
-func (st *memStore) image(o *options) (*Image, error) {
+func (st *memStore) image(sel string, o *options) (*Image, error) {
 	raw, ok := st.meta["manifest.json"]
 	if !ok {
 		if _, isOCI := st.meta["index.json"]; isOCI {
@@ -216,7 +226,7 @@ func (st *memStore) image(o *options) (*Image, error) {
 		}
 		return nil, fmt.Errorf("%s is not a container image: no manifest.json", st.name)
 	}
-	e, err := parseDockerManifest(raw, st.name)
+	e, err := parseDockerManifest(raw, st.name, sel)
 	if err != nil {
 		return nil, err
 	}
