@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -51,6 +53,9 @@ func run(t *testing.T, args ...string) (string, string, int, error) {
 		code = exitGate
 	default:
 		code = exitError
+	}
+	if code != exitError && len(args) > 0 && args[0] == "inspect" && slices.Contains(args, "json") {
+		analyzetest.ValidateReport(t, out.Bytes()) // every JSON report the tests produce
 	}
 	return out.String(), errOut.String(), code, err
 }
