@@ -2,6 +2,8 @@ package analyze_test
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -9,6 +11,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -161,5 +164,57 @@ func TestCompareModeAndLink(t *testing.T) {
 	want := []analyze.PathDiff{{Path: "bin/run", ABytes: 10, BBytes: 10}, {Path: "bin/sh"}}
 	if diff := cmp.Diff(want, c.Changed); diff != "" {
 		t.Errorf("changed (-want +got):\n%s", diff)
+	}
+}
+
+// TestDiffSchemaCoversWireTypes walks DiffReport and diff.schema.json side
+// by side, as TestReportSchemaCoversWireTypes does for the report.
+func TestDiffSchemaCoversWireTypes(t *testing.T) {
+	var sch map[string]any
+	if err := json.Unmarshal(analyze.DiffSchema(), &sch); err != nil {
+		t.Fatalf("diff.schema.json: %v", err)
+	}
+	defs, _ := sch["$defs"].(map[string]any)
+	c := schemaChecker{t: t, defs: defs}
+	c.check("diff", reflect.TypeFor[analyze.DiffReport](), sch)
+}
+
+func TestDiffReportSchema(t *testing.T) {
+	imgA, imgB := naiveMulti(t)
+	a := analyzeImage(t, imgA)
+	b := analyzeImage(t, imgB, layers.WithKnownLayers(a.Image))
+	a.Findings = []analyze.Finding{{RuleID: "gcc", Category: analyze.CatToolchain, Path: "usr/bin/gcc-12", Bytes: 4000, Layer: 1, HiddenBy: -1}}
+	rep := analyze.NewDiffReport(a, b, analyze.Compare(a, b), analyze.DiffReportOptions{ToolVersion: "t", MaxPaths: 1,
+		A: analyze.ReportOptions{Reference: "naive.tar", Source: "docker-archive"}, B: analyze.ReportOptions{Reference: "multi", Source: "oci"}})
+	data, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	analyzetest.ValidateDiffReport(t, data)
+
+	// The schema can fail: break the report in a few ways.
+	for name, mutate := range map[string]func(m map[string]any){
+		"unknown field":    func(m map[string]any) { m["extra"] = 1 },
+		"missing onlyInB":  func(m map[string]any) { delete(m, "onlyInB") },
+		"negative size":    func(m map[string]any) { m["a"].(map[string]any)["layerBytes"] = -1 },
+		"unknown category": func(m map[string]any) { m["categories"].([]any)[0].(map[string]any)["category"] = "compilers" },
+		"absolute path": func(m map[string]any) {
+			m["onlyInA"].(map[string]any)["paths"].([]any)[0].(map[string]any)["path"] = "/usr"
+		},
+		"fractional saving":  func(m map[string]any) { m["saved"].(map[string]any)["files"] = 1.5 },
+		"wrong schema level": func(m map[string]any) { m["schemaVersion"] = 2 },
+	} {
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		mutate(m)
+		bad, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if analyzetest.ValidateDiff(bad) == nil {
+			t.Errorf("%s: the schema accepted the broken diff report", name)
+		}
 	}
 }

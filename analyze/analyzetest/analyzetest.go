@@ -87,3 +87,43 @@ func clip(b []byte) []byte {
 	}
 	return append(b[:limit:limit], "…"...)
 }
+
+var diffSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(analyze.DiffSchema()))
+	if err != nil {
+		return nil, fmt.Errorf("parsing diff.schema.json: %w", err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat()
+	if err := c.AddResource(analyze.DiffSchemaID, doc); err != nil {
+		return nil, fmt.Errorf("loading diff.schema.json: %w", err)
+	}
+	return c.Compile(analyze.DiffSchemaID)
+})
+
+// ValidateDiff returns an error, with every violation, unless data is one
+// JSON document that conforms to the diff report schema.
+func ValidateDiff(data []byte) error {
+	sch, err := diffSchema()
+	if err != nil {
+		return err
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("diff report is not one JSON document: %w", err)
+	}
+	if err := sch.Validate(v); err != nil {
+		return fmt.Errorf("diff report does not follow diff.schema.json: %w", err)
+	}
+	return nil
+}
+
+// ValidateDiffReport fails the test unless data, the output of
+// `stagescope diff -o json`, conforms to the diff report schema.
+func ValidateDiffReport(t testing.TB, data []byte) {
+	t.Helper()
+	if err := ValidateDiff(data); err != nil {
+		t.Errorf("%v\ndiff report:\n%s", err, clip(data))
+	}
+}

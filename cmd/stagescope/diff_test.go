@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -39,6 +40,7 @@ func TestDiffJSON(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit status %d: %v", code, err)
 	}
+	analyzetest.ValidateDiffReport(t, []byte(out))
 	var r analyze.DiffReport
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
@@ -138,6 +140,7 @@ func TestDiffSharedImages(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit status %d: %v", code, err)
 			}
+			analyzetest.ValidateDiffReport(t, []byte(out))
 			var r analyze.DiffReport
 			if err := json.Unmarshal([]byte(out), &r); err != nil {
 				t.Fatal(err)

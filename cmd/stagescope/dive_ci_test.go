@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/analyzetest"
 )
 
 // diveImage is dive's own test image (see testdata/dive/README.md), made
@@ -31,6 +32,7 @@ func runDiveCI(t *testing.T, efficiency, wasted, userWasted string) (int, *analy
 	if code == exitError {
 		return code, nil, err
 	}
+	analyzetest.ValidateReport(t, []byte(out))
 	var rep analyze.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("report: %v", err)

@@ -87,6 +87,7 @@ func TestInspectGateExitStatus(t *testing.T) {
 			if code != tt.wantCode {
 				t.Fatalf("exit status %d (%v), want %d", code, err, tt.wantCode)
 			}
+			analyzetest.ValidateReport(t, []byte(out))
 			var rep analyze.Report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatalf("the report is written even when the gate fails, but: %v", err)
