@@ -95,7 +95,7 @@ func (b *Browser) build() {
 	b.filterIn.SetDoneFunc(b.filterDone)
 
 	left := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(b.summary, 7, 0, false).
+		AddItem(b.summary, 8, 0, false).
 		AddItem(b.layersList, 0, 3, true).
 		AddItem(b.findList, 0, 2, false)
 	right := tview.NewFlex().SetDirection(tview.FlexRow).
@@ -517,7 +517,7 @@ func (b *Browser) jumpToFinding() {
 
 func (b *Browser) updateSummary() {
 	th := &b.th
-	lbl := func(s string) string { return padRight(s, 10) }
+	lbl := func(s string) string { return padRight(s, 11) }
 	if b.a == nil {
 		b.summary.set([]line{{label: lbl("Image"), text: b.ref, labelStyle: th.header}})
 		return
@@ -533,10 +533,12 @@ func (b *Browser) updateSummary() {
 	}
 	n, lb, visible := b.finds.leftoverTotals()
 	b.summary.set([]line{
-		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s · %s files · layers %s (%s packed)", bytesStr(m.TotalBytes), commas(m.Files), bytesStr(m.LayerBytes), bytesStr(compressed))},
-		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%%) · efficiency %.1f%%", bytesStr(m.WastedBytes), wasteP, 100*b.a.Dive.Efficiency)},
-		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings (%s visible)", bytesStr(lb), n, bytesStr(visible))},
-		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without visible leftovers", bytesStr(m.TotalBytes-visible))},
+		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", bytesStr(m.TotalBytes), commas(m.Files))},
+		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", bytesStr(m.LayerBytes), bytesStr(compressed))},
+		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", bytesStr(m.WastedBytes), wasteP)},
+		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*b.a.Dive.Efficiency)},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings", bytesStr(lb), n)},
+		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers", bytesStr(m.TotalBytes-visible))},
 	})
 }
 

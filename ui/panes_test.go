@@ -21,7 +21,7 @@ func TestPanes(t *testing.T) {
 		{name: "screen", pane: func(b *Browser) tview.Primitive { return b.pages }, w: 120, h: 36},
 		{name: "layers", pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 80, h: 8},
 		{name: "layers-narrow", pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 40, h: 8},
-		{name: "summary", pane: func(b *Browser) tview.Primitive { return b.summary }, w: 70, h: 6},
+		{name: "summary", pane: func(b *Browser) tview.Primitive { return b.summary }, w: 70, h: 8},
 		{name: "layer-details", keys: []any{'k', 'k'}, pane: func(b *Browser) tview.Primitive { return b.details }, w: 60, h: 12},
 		{name: "tree", keys: []any{tcell.KeyTab}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 10},
 		{name: "tree-open-all", keys: []any{tcell.KeyTab, 'e'}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 28},

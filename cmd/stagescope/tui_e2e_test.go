@@ -1,0 +1,135 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTUIInTmux drives the real binary in a real terminal (tmux) on the
+// shipped testdata image: it opens, moves to a layer, filters the tree,
+// jumps from a finding to its file, and quits with the terminal restored.
+func TestTUIInTmux(t *testing.T) {
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		t.Skip("tmux not installed")
+	}
+	if testing.Short() {
+		t.Skip("builds the binary and runs it in tmux")
+	}
+	img, err := filepath.Abs("../../testdata/leftovers.tar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "stagescope")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	// Our own tmux server on its own socket, killed when the test ends.
+	sock := filepath.Join(dir, "tmux.sock")
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(tmux, append([]string{"-S", sock}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	t.Cleanup(func() { _ = exec.Command(tmux, "-S", sock, "kill-server").Run() })
+
+	script := filepath.Join(dir, "run.sh")
+	body := `before=$(stty -g)
+"$1" inspect "$2"
+rc=$?
+[ "$(stty -g)" = "$before" ] && echo TTY-RESTORED
+echo "EXIT=$rc"
+sleep 600
+`
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"-e", "NO_COLOR=", "-e", "TERM=screen"}
+	run(append(append([]string{"new-session", "-d", "-x", "150", "-y", "46"}, env...), "sh", script, bin, img)...)
+
+	screen := func() string { return run("capture-pane", "-p") }
+	waitFor := func(what string, ok func(string) bool) string {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			s := screen()
+			if ok(s) {
+				return s
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the terminal never showed %s; it shows:\n%s", what, s)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	contains := func(sub string) func(string) bool {
+		return func(s string) bool { return strings.Contains(s, sub) }
+	}
+	keys := func(k ...string) { run(append([]string{"send-keys"}, k...)...) }
+
+	// It opens and fills in: seven layers, the newest selected.
+	waitFor(`"7 layers"`, contains("7 layers · 141 files"))
+	waitFor("the tree as of the last layer", contains("Files · layers 0–6"))
+
+	// Move to layer 2, which installs a package over dpkg's status file.
+	keys("k", "k", "k", "k")
+	waitFor("the tree as of layer 2", contains("Files · layers 0–2"))
+
+	// Filter the tree as one types.
+	keys("Tab", "/")
+	keys("-l", "dpkg/st")
+	s := waitFor("the filtered tree", contains(`filter "dpkg/st"`))
+	if !regexp.MustCompile(`~ +status\s`).MatchString(s) {
+		t.Errorf("filtered screen lacks dpkg's status file, modified:\n%s", s)
+	}
+	for _, want := range []string{"filter: dpkg/st", "▾ var", "▾ dpkg"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("filtered screen lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "▸ usr") {
+		t.Errorf("the filter left /usr in the tree:\n%s", s)
+	}
+	keys("Enter")
+
+	// Jump from the first finding to its file.
+	keys("Tab", "j")
+	s = waitFor("a finding's details", contains("Finding  "))
+	m := regexp.MustCompile(`Path     /(\S+)`).FindStringSubmatch(s)
+	l := regexp.MustCompile(`added by layer (\d+)`).FindStringSubmatch(s)
+	if m == nil || l == nil {
+		t.Fatalf("finding details without path or layer:\n%s", s)
+	}
+	keys("Enter")
+	s = waitFor("the finding's file in the tree", contains("Kind     "))
+	if !strings.Contains(s, "Path     /"+m[1]) {
+		t.Errorf("after the jump the details do not show /%s:\n%s", m[1], s)
+	}
+	if !strings.Contains(s, "Files · layers 0–"+l[1]) {
+		t.Errorf("after the jump the tree is not as of layer %s:\n%s", l[1], s)
+	}
+	base := m[1][strings.LastIndex(m[1], "/")+1:]
+	if !strings.Contains(s, " "+base) {
+		t.Errorf("after the jump the tree does not show %s:\n%s", base, s)
+	}
+
+	// q quits, the terminal is as it was and the exit status is 0.
+	keys("q")
+	s = waitFor("the exit status", contains("EXIT="))
+	if !strings.Contains(s, "EXIT=0") || !strings.Contains(s, "TTY-RESTORED") {
+		t.Errorf("after q: want EXIT=0 and the tty restored:\n%s", s)
+	}
+	if strings.Contains(s, "Layers") {
+		t.Errorf("the browser is still on the screen after q:\n%s", s)
+	}
+}
