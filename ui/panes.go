@@ -102,8 +102,8 @@ func (b *Browser) build() {
 		AddItem(b.treeList, 0, 3, false).
 		AddItem(b.details, 0, 2, false)
 	middle := tview.NewFlex().
-		AddItem(left, 0, 2, true).
-		AddItem(right, 0, 3, false)
+		AddItem(left, 0, 1, true).
+		AddItem(right, 0, 1, false)
 	b.bottom = tview.NewFlex().AddItem(b.helpBar, 0, 1, false)
 	main := tview.NewFlex().SetDirection(tview.FlexRow).
 		AddItem(b.titleBar, 1, 0, false).

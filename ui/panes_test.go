@@ -19,6 +19,7 @@ func TestPanes(t *testing.T) {
 		w, h int
 	}{
 		{name: "screen", pane: func(b *Browser) tview.Primitive { return b.pages }, w: 120, h: 36},
+		{name: "screen-small", keys: []any{tcell.KeyTab}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 80, h: 24},
 		{name: "layers", pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 80, h: 8},
 		{name: "layers-narrow", pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 40, h: 8},
 		{name: "summary", pane: func(b *Browser) tview.Primitive { return b.summary }, w: 70, h: 8},

@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"testing"
+
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+)
+
+// TestKeyTable checks the one table that drives dispatch, the help bar and
+// the help page: no key means two things in one pane, every binding acts
+// and says what it does.
+func TestKeyTable(t *testing.T) {
+	seen := map[pane]map[key]string{}
+	for _, bd := range bindings() {
+		if bd.do == nil || bd.help == "" || len(bd.keys) == 0 {
+			t.Errorf("binding %q: want keys, an action and help", bd.help)
+		}
+		if seen[bd.where] == nil {
+			seen[bd.where] = map[key]string{}
+		}
+		for _, k := range bd.keys {
+			if other, ok := seen[bd.where][k]; ok {
+				t.Errorf("%s in %s: bound to %q and %q", k, paneNames[bd.where], other, bd.help)
+			}
+			seen[bd.where][k] = bd.help
+		}
+	}
+}
+
+// TestKeysReachTheirPane: the pane's own binding wins over the global one
+// of the same key, and keys bound nowhere do nothing.
+func TestKeysReachTheirPane(t *testing.T) {
+	b := loadedBrowser(t)
+	tests := []struct {
+		focus pane
+		ev    *tcell.EventKey
+		want  string
+	}{
+		{paneTree, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), "open or close the directory"},
+		{paneFindings, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), "jump to the file in the tree (on a category: open or close it)"},
+		{paneHelp, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone), "close the help"},
+		{paneLayers, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone), "quit"},
+		{paneLayers, tcell.NewEventKey(tcell.KeyCtrlC, 0, tcell.ModNone), "quit"},
+		{paneDetails, tcell.NewEventKey(tcell.KeyRune, 'j', tcell.ModNone), "move down"},
+		{paneLayers, tcell.NewEventKey(tcell.KeyRune, 'e', tcell.ModNone), ""},
+	}
+	for _, tt := range tests {
+		got := ""
+		if bd := b.lookup(tt.focus, tt.ev); bd != nil {
+			got = bd.help
+		}
+		if got != tt.want {
+			t.Errorf("%s in %s: got %q, want %q", tt.ev.Name(), paneNames[tt.focus], got, tt.want)
+		}
+	}
+}
+
+// TestHelpBarFollowsFocus: the bar shows the focused pane's keys first.
+func TestHelpBarFollowsFocus(t *testing.T) {
+	b := loadedBrowser(t)
+	bar := func() string { return screenText(t, b.helpBar, 140, 1) }
+	if got, want := bar(), " Enter files  Tab pane  / filter  a layer/all  ? help  q quit\n"; got != want {
+		t.Errorf("layers bar = %q, want %q", got, want)
+	}
+	press(b, tcell.KeyTab)
+	if got, want := bar(), " Enter open/close  e open all  s sort  u unchanged  w wasted  o leftovers  Tab pane  / filter  a layer/all  ? help  q quit\n"; got != want {
+		t.Errorf("tree bar = %q, want %q", got, want)
+	}
+}
+
+// TestMouse: a click focuses a pane and selects the row under it; a double
+// click opens; the wheel scrolls.
+func TestMouse(t *testing.T) {
+	b := loadedBrowser(t)
+	screenText(t, b.pages, 120, 36) // lay the panes out
+	x, y, _, _ := b.treeList.GetInnerRect()
+	mouse := func(action tview.MouseAction, x, y int) {
+		b.pages.MouseHandler()(action, tcell.NewEventMouse(x, y, tcell.Button1, tcell.ModNone), func(p tview.Primitive) { b.app.SetFocus(p) })
+	}
+	// Row 0 is the header; rows are usr, app, etc, …
+	mouse(tview.MouseLeftDown, x+12, y+2)
+	mouse(tview.MouseLeftClick, x+12, y+2)
+	if b.focus != paneTree {
+		t.Fatalf("focus after a click on the tree = %v, want the tree", paneNames[b.focus])
+	}
+	if n, _ := b.selectedNode(); n == nil || n.Name != "app" {
+		t.Fatalf("selected after a click on the second row = %v, want app", n)
+	}
+	mouse(tview.MouseLeftDoubleClick, x+12, y+2)
+	if _, r := b.selectedNode(); r == nil || !r.open {
+		t.Fatal("a double click did not open app")
+	}
+	press(b, 'e', 'g') // every directory open: more rows than the pane holds
+	screenText(t, b.pages, 120, 36)
+	mouse(tview.MouseScrollDown, x+12, y+2)
+	if b.treeList.top != 3 || b.treeList.sel != 3 {
+		t.Errorf("after the wheel: top row %d, cursor %d; want 3 and 3 (the cursor stays in view)", b.treeList.top, b.treeList.sel)
+	}
+	mouse(tview.MouseScrollUp, x+12, y+2)
+	if b.treeList.top != 0 {
+		t.Errorf("after the wheel back: top row %d, want 0", b.treeList.top)
+	}
+	fx, fy, _, _ := b.findList.GetInnerRect()
+	mouse(tview.MouseLeftDown, fx+5, fy+1)
+	mouse(tview.MouseLeftClick, fx+5, fy+1)
+	if b.focus != paneFindings || b.findList.sel != 1 {
+		t.Errorf("after a click on the findings' second row: focus %s, row %d", paneNames[b.focus], b.findList.sel)
+	}
+}
+
+// TestWithoutColor: with NO_COLOR nothing is drawn in color, and the cursor
+// is reverse video.
+func TestWithoutColor(t *testing.T) {
+	b := loadedBrowser(t, WithoutColor())
+	press(b, tcell.KeyTab, 'e')
+	s := tcell.NewSimulationScreen("UTF-8")
+	if err := s.Init(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Fini()
+	s.SetSize(120, 36)
+	b.pages.SetRect(0, 0, 120, 36)
+	b.pages.Draw(s)
+	s.Show()
+	cells, w, _ := s.GetContents()
+	reversed := 0
+	for i, c := range cells {
+		fg, bg, attr := c.Style.Decompose()
+		if fg != tcell.ColorDefault || bg != tcell.ColorDefault {
+			t.Fatalf("cell (%d,%d) %q has colors %v on %v", i%w, i/w, c.Bytes, fg, bg)
+		}
+		if attr&tcell.AttrReverse != 0 {
+			reversed++
+		}
+	}
+	if reversed == 0 {
+		t.Error("no reverse-video cursor drawn")
+	}
+
+	// The same screen in color does use color, so the check above means
+	// something.
+	b = loadedBrowser(t)
+	press(b, tcell.KeyTab, 'e')
+	b.pages.SetRect(0, 0, 120, 36)
+	b.pages.Draw(s)
+	s.Show()
+	cells, _, _ = s.GetContents()
+	colored := 0
+	for _, c := range cells {
+		if fg, _, _ := c.Style.Decompose(); fg != tcell.ColorDefault {
+			colored++
+		}
+	}
+	if colored == 0 {
+		t.Error("the color theme drew no color")
+	}
+}
