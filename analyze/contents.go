@@ -21,7 +21,7 @@ const (
 
 // CaptureContents is the layers.WithCapture predicate of the analyzers: it
 // selects the package databases (dpkg status, info/*.list, status.d, apk
-// installed), os-release, and the npm files NodePackages reads
+// installed) with apt's extended_states and apk's world, os-release, and the npm files NodePackages reads
 // (package.json of projects and of installed packages, package-lock.json,
 // npm-shrinkwrap.json, node_modules/.package-lock.json) plus .npmrc files.
 // path is cleaned (no leading "/").
@@ -32,7 +32,7 @@ func CaptureContents(p string, size int64) bool {
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
 	switch p {
-	case dpkgStatusPath, apkInstalledDB:
+	case dpkgStatusPath, apkInstalledDB, aptExtendedStates, apkWorld:
 		return true
 	case osReleasePath, osReleaseUsrLib:
 		return size <= smallLimit

@@ -36,8 +36,17 @@ type Package struct {
 	Arch    string
 	// Depends names the packages this one depends on (Depends and
 	// Pre-Depends for dpkg, D: for apk), every alternative included,
-	// without versions or architecture qualifiers.
+	// without versions or architecture qualifiers. Names may be virtual:
+	// another package's Provides (apk's so:, cmd: and pc: names always are).
 	Depends []string
+	// Recommends names the packages recommended (dpkg only); apt keeps
+	// what an installed package recommends.
+	Recommends []string
+	// Provides names the virtual packages this one provides.
+	Provides []string
+	// Essential is set for dpkg's Essential: yes and Priority: required
+	// packages, which apt never removes on its own.
+	Essential bool
 	// Files are cleaned paths (no leading "/"), sorted, as the database
 	// lists them: directories included, and not resolved through symlinks
 	// (dpkg lists "bin/sh" where a merged /usr has "usr/bin/sh").
@@ -83,11 +92,14 @@ func ParseDpkg(status []byte, files map[string][]byte) []Package {
 		}
 		seen[key] = true
 		p := Package{
-			Manager: ManagerDpkg,
-			Name:    st.get("Package"),
-			Version: st.get("Version"),
-			Arch:    st.get("Architecture"),
-			Depends: dpkgDepends(st.get("Pre-Depends"), st.get("Depends")),
+			Manager:    ManagerDpkg,
+			Name:       st.get("Package"),
+			Version:    st.get("Version"),
+			Arch:       st.get("Architecture"),
+			Depends:    dpkgDepends(st.get("Pre-Depends"), st.get("Depends")),
+			Recommends: dpkgDepends(st.get("Recommends")),
+			Provides:   dpkgDepends(st.get("Provides")),
+			Essential:  st.get("Essential") == "yes" || st.get("Priority") == "required",
 		}
 		p.Files = append(files, conffiles(st.get("Conffiles"))...)
 		p.Files = sortedUnique(p.Files)
@@ -272,6 +284,7 @@ func ParseApk(db []byte) []Package {
 		if cur != nil && cur.Name != "" {
 			cur.Files = sortedUnique(cur.Files)
 			cur.Depends = sortedUnique(cur.Depends)
+			cur.Provides = sortedUnique(cur.Provides)
 			out = append(out, *cur)
 		}
 		cur, dir = nil, ""
@@ -302,6 +315,12 @@ func ParseApk(db []byte) []Package {
 					cur.Depends = append(cur.Depends, d)
 				}
 			}
+		case 'p':
+			for _, d := range strings.Fields(v) {
+				if d = apkDepName(d); d != "" {
+					cur.Provides = append(cur.Provides, d)
+				}
+			}
 		case 'F':
 			dir = layers.CleanPath(v)
 			if dir != "" {
@@ -318,13 +337,14 @@ func ParseApk(db []byte) []Package {
 	return out
 }
 
-// apkDepName strips a dependency's version constraint ("musl>=1.2") and
-// drops conflicts ("!foo") and virtual provides (so:, cmd:, pc:).
+// apkDepName strips a dependency's or provide's version ("musl>=1.2",
+// "so:libc.musl-x86_64.so.1=1") and repository tag ("gcc@edge"), and drops
+// conflicts ("!foo").
 func apkDepName(d string) string {
-	if strings.HasPrefix(d, "!") || strings.Contains(d, ":") {
+	if strings.HasPrefix(d, "!") {
 		return ""
 	}
-	if i := strings.IndexAny(d, "<>=~"); i >= 0 {
+	if i := strings.IndexAny(d, "<>=~@"); i >= 0 {
 		d = d[:i]
 	}
 	return d
@@ -534,6 +554,136 @@ func NeededBy(pkgs []Package) map[string][]string {
 		}
 		if len(holders) > 0 {
 			out[name] = sortedUnique(holders)
+		}
+	}
+	return out
+}
+
+// The package managers' records of what the user asked for.
+const (
+	aptExtendedStates = "var/lib/apt/extended_states"
+	apkWorld          = "etc/apk/world"
+)
+
+// AutoInstalled tells which installed packages were pulled in as
+// dependencies rather than asked for: apt's extended_states marks them
+// Auto-Installed: 1; apk's world file lists the packages asked for, every
+// other one is automatic. ok is false when the captured files hold
+// neither record, and then nothing is known to be automatic.
+func AutoInstalled(files map[string][]byte, pkgs []Package) (auto map[string]bool, ok bool) {
+	auto = map[string]bool{}
+	if b, found := files[aptExtendedStates]; found {
+		ok = true
+		for _, st := range parseStanzas(b) {
+			if st.get("Auto-Installed") == "1" && st.get("Package") != "" {
+				auto[st.get("Package")] = true
+			}
+		}
+	}
+	if b, found := files[apkWorld]; found {
+		ok = true
+		world := map[string]bool{}
+		for _, w := range strings.Fields(string(b)) {
+			if n := apkDepName(w); n != "" {
+				world[n] = true
+			}
+		}
+		for _, p := range pkgs {
+			if p.Manager == ManagerApk && !world[p.Name] {
+				auto[p.Name] = true
+			}
+		}
+	}
+	return auto, ok
+}
+
+// RemovableWith finds the packages that would go with the build-only ones:
+// what `apt-get purge <build-only> && apt-get autoremove` (or `apk del`)
+// would also remove. A package stays when it is not automatic (asked for,
+// or no record says otherwise), essential, or depended on or recommended,
+// directly or not, by a package that stays; build-only packages go. For
+// each package that goes along and is not build-only itself, the result
+// names the nearest build-only packages that pulled it in, directly or
+// through others that go along (libmpfr6 and perl come with gcc and dpkg-dev).
+// A library that the image's own programs link but that only came as the
+// dependency of a -dev package (libssl3 with libssl-dev) is in the result
+// too: apt would remove it, and the runtime stage must install it by name.
+func RemovableWith(pkgs []Package, auto map[string]bool) map[string][]string {
+	byName := map[string][]int{} // real and virtual names -> packages
+	build := make([]bool, len(pkgs))
+	for i, p := range pkgs {
+		byName[p.Name] = append(byName[p.Name], i)
+		for _, v := range p.Provides {
+			byName[v] = append(byName[v], i)
+		}
+		_, build[i] = BuildOnly(p)
+	}
+	needs := func(i int, fn func(j int)) {
+		for _, names := range [][]string{pkgs[i].Depends, pkgs[i].Recommends} {
+			for _, n := range names {
+				for _, j := range byName[n] {
+					if j != i {
+						fn(j)
+					}
+				}
+			}
+		}
+	}
+	keep := make([]bool, len(pkgs))
+	var queue []int
+	for i, p := range pkgs {
+		if !build[i] && (!auto[p.Name] || p.Essential) {
+			keep[i] = true
+			queue = append(queue, i)
+		}
+	}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		needs(i, func(j int) {
+			if !keep[j] {
+				keep[j] = true
+				queue = append(queue, j)
+			}
+		})
+	}
+	// who pulls whom in, among the packages that go
+	pulledBy := map[int][]int{}
+	for i := range pkgs {
+		if keep[i] {
+			continue
+		}
+		needs(i, func(j int) {
+			if !keep[j] {
+				pulledBy[j] = append(pulledBy[j], i)
+			}
+		})
+	}
+	out := map[string][]string{}
+	for i, p := range pkgs {
+		if keep[i] || build[i] {
+			continue
+		}
+		seen := map[int]bool{i: true}
+		queue := []int{i}
+		var by []string
+		for len(queue) > 0 {
+			k := queue[0]
+			queue = queue[1:]
+			for _, r := range pulledBy[k] {
+				if seen[r] {
+					continue
+				}
+				seen[r] = true
+				if build[r] {
+					by = append(by, pkgs[r].Name) // the nearest build-only package
+					continue
+				}
+				queue = append(queue, r)
+			}
+		}
+		if len(by) > 0 {
+			out[p.Name] = sortedUnique(by)
 		}
 	}
 	return out

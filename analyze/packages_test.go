@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -61,10 +62,23 @@ Architecture: all
 Multi-Arch: foreign
 Version: 20230311
 Depends: openssl (>= 1.1.1), debconf (>= 0.5) | debconf-2.0
+Provides: ca-certificates-bundle
 Conffiles:
  /etc/ca-certificates.conf newconffile
  /etc/ca-certificates.conf.dpkg-old 6f3e0fd8bbd9fa7c1dd8a0fd10ca7bd9 obsolete
 Description: Common CA certificates
+
+Package: dash
+Essential: yes
+Status: install ok installed
+Priority: required
+Section: shells
+Installed-Size: 195
+Architecture: amd64
+Multi-Arch: foreign
+Version: 0.5.12-2
+Pre-Depends: libc6 (>= 2.34), debianutils (>= 5.6-0.1)
+Description: POSIX-compliant shell
 
 Package: oldpkg
 Status: deinstall ok config-files
@@ -95,15 +109,21 @@ func TestParseDpkg(t *testing.T) {
 	want := []Package{
 		{
 			Manager: ManagerDpkg, Name: "ca-certificates", Version: "20230311", Arch: "all",
-			Depends: []string{"debconf", "debconf-2.0", "openssl"},
+			Depends:  []string{"debconf", "debconf-2.0", "openssl"},
+			Provides: []string{"ca-certificates-bundle"},
 			Files: []string{
 				"etc/ca-certificates.conf", "etc/ca-certificates.conf.dpkg-old",
 				"usr/sbin/update-ca-certificates", "usr/share/ca-certificates/mozilla/ACCVRAIZ1.crt",
 			},
 		},
 		{
+			Manager: ManagerDpkg, Name: "dash", Version: "0.5.12-2", Arch: "amd64",
+			Depends: []string{"debianutils", "libc6"}, Essential: true,
+		},
+		{
 			Manager: ManagerDpkg, Name: "libc6", Version: "2.36-9+deb12u14", Arch: "amd64",
-			Depends: []string{"libgcc-s1"},
+			Depends:    []string{"libgcc-s1"},
+			Recommends: []string{"libidn2-0"},
 			Files: []string{
 				"etc", "etc/ld.so.conf.d", "etc/ld.so.conf.d/x86_64-linux-gnu.conf",
 				"lib/x86_64-linux-gnu/libc.so.6", "usr/lib/x86_64-linux-gnu/gconv/gconv-modules",
@@ -206,6 +226,7 @@ S:23935539
 I:60481536
 T:The GNU Compiler Collection
 D:binutils>=2.41 libgcc>=13.2.1_git20231014-r0 !gcc-doc so:libc.musl-x86_64.so.1 so:libgmp.so.10 so:libisl.so.23
+p:cmd:gcc=13.2.1_git20231014-r0 cmd:x86_64-alpine-linux-musl-gcc=13.2.1_git20231014-r0
 F:usr
 F:usr/bin
 R:gcc
@@ -221,7 +242,8 @@ func TestParseApk(t *testing.T) {
 	want := []Package{
 		{
 			Manager: ManagerApk, Name: "gcc", Version: "13.2.1_git20231014-r0", Arch: "x86_64",
-			Depends: []string{"binutils", "libgcc"},
+			Depends:  []string{"binutils", "libgcc", "so:libc.musl-x86_64.so.1", "so:libgmp.so.10", "so:libisl.so.23"},
+			Provides: []string{"cmd:gcc", "cmd:x86_64-alpine-linux-musl-gcc"},
 			Files: []string{
 				"usr", "usr/bin", "usr/bin/gcc", "usr/bin/x86_64-alpine-linux-musl-gcc",
 				"usr/libexec/gcc/x86_64-alpine-linux-musl/13.2.1",
@@ -230,7 +252,8 @@ func TestParseApk(t *testing.T) {
 		},
 		{
 			Manager: ManagerApk, Name: "musl", Version: "1.2.4_git20230717-r4", Arch: "x86_64",
-			Files: []string{"lib", "lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"},
+			Provides: []string{"so:libc.musl-x86_64.so.1"},
+			Files:    []string{"lib", "lib/ld-musl-x86_64.so.1", "lib/libc.musl-x86_64.so.1"},
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -461,5 +484,105 @@ func TestNeededBy(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, NeededBy(pkgs)); diff != "" {
 		t.Errorf("NeededBy (-want +got):\n%s", diff)
+	}
+}
+
+func TestAutoInstalled(t *testing.T) {
+	apkPkgs := []Package{
+		{Manager: ManagerApk, Name: "alpine-baselayout"},
+		{Manager: ManagerApk, Name: "build-base"},
+		{Manager: ManagerApk, Name: "gcc"},
+		{Manager: ManagerApk, Name: "musl"},
+		{Manager: ManagerApk, Name: "nodejs"},
+	}
+	tests := []struct {
+		name   string
+		files  map[string][]byte
+		pkgs   []Package
+		want   map[string]bool
+		wantOK bool
+	}{
+		{name: "no record", want: map[string]bool{}},
+		{
+			name: "apt extended_states",
+			files: map[string][]byte{"var/lib/apt/extended_states": []byte(
+				"Package: libperl5.36\nArchitecture: amd64\nAuto-Installed: 1\n\n" +
+					"Package: build-essential\nArchitecture: amd64\nAuto-Installed: 0\n\n" +
+					"Package: libmpfr6\nArchitecture: amd64\nAuto-Installed: 1\n")},
+			want:   map[string]bool{"libperl5.36": true, "libmpfr6": true},
+			wantOK: true,
+		},
+		{
+			name:   "apk world",
+			files:  map[string][]byte{"etc/apk/world": []byte("alpine-baselayout\nbuild-base\nnodejs>=20\nmusl@edge\n")},
+			pkgs:   apkPkgs,
+			want:   map[string]bool{"gcc": true},
+			wantOK: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := AutoInstalled(tt.files, tt.pkgs)
+			if ok != tt.wantOK {
+				t.Errorf("AutoInstalled ok = %v, want %v", ok, tt.wantOK)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("AutoInstalled (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRemovableWith(t *testing.T) {
+	type pk struct {
+		name, depends, recommends, provides string
+		essential, auto                     bool
+	}
+	split := func(s string) []string {
+		if s == "" {
+			return nil
+		}
+		return strings.Split(s, " ")
+	}
+	table := []pk{
+		{name: "build-essential", depends: "gcc make dpkg-dev"},
+		{name: "gcc", depends: "gcc-12", auto: true},
+		{name: "gcc-12", depends: "cpp-12 libmpfr6 libgcc-s1", auto: true},
+		{name: "cpp-12", depends: "libmpfr6", auto: true},
+		{name: "make", auto: true},
+		{name: "dpkg-dev", depends: "perl", auto: true},
+		{name: "perl", depends: "perl-modules", auto: true},
+		{name: "perl-modules", depends: "perl", auto: true}, // a cycle among the ones that go
+		{name: "libmpfr6", depends: "libgmp10", auto: true},
+		{name: "libgmp10"},
+		{name: "libgcc-s1", auto: true, depends: "libc6", essential: true}, // Priority: required
+		{name: "curl", depends: "libcurl4", recommends: "ca-certificates"},
+		{name: "libcurl4", depends: "libssl3 libc6", auto: true},
+		{name: "libssl3", auto: true},
+		{name: "ca-certificates", auto: true},
+		{name: "libc6", auto: true},
+		{name: "dash", essential: true, auto: true},
+		{name: "base-files", depends: "awk"},
+		{name: "mawk", provides: "awk", auto: true},
+		{name: "orphan", auto: true},
+	}
+	var pkgs []Package
+	auto := map[string]bool{}
+	for _, p := range table {
+		pkgs = append(pkgs, Package{Manager: ManagerDpkg, Name: p.name, Depends: split(p.depends),
+			Recommends: split(p.recommends), Provides: split(p.provides), Essential: p.essential})
+		auto[p.name] = p.auto
+	}
+	want := map[string][]string{
+		"libmpfr6":     {"cpp-12", "gcc-12"},
+		"perl":         {"dpkg-dev"},
+		"perl-modules": {"dpkg-dev"},
+	}
+	if diff := cmp.Diff(want, RemovableWith(pkgs, auto)); diff != "" {
+		t.Errorf("RemovableWith (-want +got):\n%s", diff)
+	}
+	// With no record of what was asked for, nothing goes along.
+	if got := RemovableWith(pkgs, map[string]bool{}); len(got) != 0 {
+		t.Errorf("RemovableWith without auto marks = %v, want none", got)
 	}
 }
