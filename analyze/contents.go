@@ -21,10 +21,11 @@ const (
 
 // CaptureContents is the layers.WithCapture predicate of the analyzers: it
 // selects the package databases (dpkg status, info/*.list, status.d, apk
-// installed) with apt's extended_states and apk's world, os-release, and the npm files NodePackages reads
-// (package.json of projects and of installed packages, package-lock.json,
-// npm-shrinkwrap.json, node_modules/.package-lock.json) plus .npmrc files.
-// path is cleaned (no leading "/").
+// installed), apt's extended_states and apk's world, os-release, and the
+// npm files NodePackages reads (package.json of projects and of installed
+// packages, package-lock.json, npm-shrinkwrap.json,
+// node_modules/.package-lock.json) plus .npmrc files. p is cleaned (no
+// leading "/").
 func CaptureContents(p string, size int64) bool {
 	if size > CaptureLimit {
 		return false

@@ -165,3 +165,21 @@ func TestSharedWebappMultiPackages(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAnalyzers measures the package and npm analyzers over
+// webapp-naive's captured files (575 dpkg packages, ~500 node packages),
+// the reading excluded.
+func BenchmarkAnalyzers(b *testing.B) {
+	r := readShared(b, "webapp-naive")
+	for b.Loop() {
+		files := VisibleFiles(r.img, r.tree)
+		pkgs := InstalledPackages(files)
+		for _, p := range pkgs {
+			OwnedFiles(r.tree, p)
+		}
+		auto, _ := AutoInstalled(files, pkgs)
+		RemovableWith(pkgs, auto)
+		NeededBy(pkgs)
+		NodePackages(files)
+	}
+}

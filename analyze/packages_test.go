@@ -154,6 +154,20 @@ func TestParseDpkgEdgeCases(t *testing.T) {
 			want:   []Package{{Manager: ManagerDpkg, Name: "tzdata", Version: "2024a-0+deb12u1", Arch: "all"}},
 		},
 		{
+			// multiarch: one name, two architectures, a list each
+			name: "multiarch pair",
+			status: "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\nVersion: 2.36-9\n\n" +
+				"Package: libc6\nStatus: install ok installed\nArchitecture: i386\nMulti-Arch: same\nVersion: 2.36-9\n",
+			files: map[string][]byte{
+				"var/lib/dpkg/info/libc6:amd64.list": []byte("/.\n/lib/x86_64-linux-gnu/libc.so.6\n"),
+				"var/lib/dpkg/info/libc6:i386.list":  []byte("/.\n/lib/i386-linux-gnu/libc.so.6\n"),
+			},
+			want: []Package{
+				{Manager: ManagerDpkg, Name: "libc6", Version: "2.36-9", Arch: "amd64", Files: []string{"lib/x86_64-linux-gnu/libc.so.6"}},
+				{Manager: ManagerDpkg, Name: "libc6", Version: "2.36-9", Arch: "i386", Files: []string{"lib/i386-linux-gnu/libc.so.6"}},
+			},
+		},
+		{
 			name:   "CRLF and leading slash keys",
 			status: "Package: zlib1g\r\nStatus: install ok installed\r\nArchitecture: amd64\r\nVersion: 1:1.2.13.dfsg-1\r\n\r\n",
 			files:  map[string][]byte{"/var/lib/dpkg/info/zlib1g:amd64.list": []byte("/.\r\n/usr/lib/x86_64-linux-gnu/libz.so.1\r\n")},

@@ -27,7 +27,7 @@ var (
 // readShared reads one of the shared real images with the analyzers'
 // capture predicate, once per test binary, skipping when it has not been
 // built or with -short.
-func readShared(t *testing.T, name string) *sharedRead {
+func readShared(t testing.TB, name string) *sharedRead {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("reads a large real image")
