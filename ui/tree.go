@@ -63,10 +63,22 @@ type treeRow struct {
 	open  bool
 }
 
-func newTreeModel(t *analyze.Tree, findings []analyze.Finding) *treeModel {
+// newTreeModel starts the view of t as of its last layer. owned lists the
+// files of a package, for findings that group a package's files under
+// their common directory; everything else a finding covers is below its
+// path.
+func newTreeModel(t *analyze.Tree, findings []analyze.Finding, owned map[string][]*analyze.Node) *treeModel {
 	m := &treeModel{tree: t, layer: t.Layers - 1, open: map[*analyze.Node]bool{}, leftover: map[*analyze.Node]int{}}
 	for i, f := range findings {
 		if f.Category == analyze.CatWasted {
+			continue
+		}
+		if files, ok := owned[f.Package]; ok && f.Package != "" && f.Files > 1 {
+			for _, n := range files {
+				if _, ok := m.leftover[n]; !ok {
+					m.leftover[n] = i
+				}
+			}
 			continue
 		}
 		if n := t.Lookup(f.Path); n != nil {

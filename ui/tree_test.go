@@ -1,10 +1,16 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
 // rowStrings renders the model's rows as "indent mark name size Llayer",
@@ -136,7 +142,7 @@ func TestTreeModelRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newTreeModel(a.Tree, a.Findings)
+			m := newTreeModel(a.Tree, a.Findings, nil)
 			tt.set(m)
 			if diff := cmp.Diff(tt.want, rowStrings(m)); diff != "" {
 				t.Errorf("rows (-want +got):\n%s", diff)
@@ -147,7 +153,7 @@ func TestTreeModelRows(t *testing.T) {
 
 func TestTreeModelCloseKeepsOthers(t *testing.T) {
 	a := fixture(t)
-	m := newTreeModel(a.Tree, a.Findings)
+	m := newTreeModel(a.Tree, a.Findings, nil)
 	m.setAllOpen(true)
 	m.setOpen(m.tree.Lookup("usr"), false)
 	got := rowStrings(m)[:3]
@@ -183,5 +189,39 @@ func TestMatcher(t *testing.T) {
 	}
 	if newMatcher("") != nil {
 		t.Error("empty pattern: want no matcher")
+	}
+}
+
+// TestPackageFindingCoversOwnedFiles: a finding that groups a package's
+// files under their common directory covers those files, not everything
+// else in the directory.
+func TestPackageFindingCoversOwnedFiles(t *testing.T) {
+	img := layerstest.Image(t,
+		layerstest.Step{CreatedBy: "base", Files: []layerstest.File{
+			{Name: "usr/bin/sh", Body: "sh"},
+			{Name: "usr/share/doc/base/copyright", Body: "c"},
+		}},
+		layerstest.Step{CreatedBy: "apt-get install gcc-12", Files: []layerstest.File{
+			{Name: "usr/bin/gcc-12", Body: strings.Repeat("g", 300)},
+			{Name: "usr/lib/gcc/x86_64-linux-gnu/12/cc1", Body: strings.Repeat("c", 700)},
+			{Name: "var/lib/dpkg/status", Body: "Package: gcc-12\nStatus: install ok installed\nVersion: 12.2.0-14\nArchitecture: amd64\n\n"},
+			{Name: "var/lib/dpkg/info/gcc-12.list", Body: "/.\n/usr\n/usr/bin\n/usr/bin/gcc-12\n/usr/lib\n/usr/lib/gcc\n/usr/lib/gcc/x86_64-linux-gnu\n/usr/lib/gcc/x86_64-linux-gnu/12\n/usr/lib/gcc/x86_64-linux-gnu/12/cc1\n"},
+		}},
+	)
+	li, err := layers.Read(context.Background(), img, layers.WithCapture(analyze.CaptureContents, analyze.CaptureLimit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := analyze.Run(li)
+	a.Findings = []analyze.Finding{{RuleID: "toolchain.package", Category: analyze.CatToolchain, Path: "usr", Files: 2, Bytes: 1000, Layer: 1, HiddenBy: -1, Package: "gcc-12"}}
+	m := newTreeModel(a.Tree, a.Findings, packageFiles(a))
+	m.toggle(&m.leftOnly)
+	want := []string{
+		"~ usr/ 1000 L0",
+		"  + lib/ 700 L1", "    + gcc/ 700 L1", "      + x86_64-linux-gnu/ 700 L1", "        + 12/ 700 L1", "          + cc1 700 L1 !",
+		"  ~ bin/ 300 L0", "    + gcc-12 300 L1 !",
+	}
+	if diff := cmp.Diff(want, rowStrings(m)); diff != "" {
+		t.Errorf("leftover rows (-want +got):\n%s", diff)
 	}
 }

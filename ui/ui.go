@@ -342,7 +342,7 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 		b.layers[i] = layerInfo{done: true, meta: l, entries: n}
 	}
 	b.done = len(b.layers)
-	b.tree = newTreeModel(a.Tree, a.Findings)
+	b.tree = newTreeModel(a.Tree, a.Findings, packageFiles(a))
 	b.finds = newFindingsModel(a)
 	if len(b.layers) > 0 {
 		l := len(b.layers) - 1
@@ -355,6 +355,27 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.treeList.sel, b.treeList.top = 0, 0
 	b.updateSummary()
 	b.updateDetails()
+}
+
+// packageFiles maps the packages that findings name to the files they own,
+// from the package databases captured while reading.
+func packageFiles(a *analyze.Analysis) map[string][]*analyze.Node {
+	want := map[string]bool{}
+	for _, f := range a.Findings {
+		if f.Package != "" && f.Files > 1 {
+			want[f.Package] = true
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	out := map[string][]*analyze.Node{}
+	for _, p := range analyze.InstalledPackages(analyze.VisibleFiles(a.Image, a.Tree)) {
+		if want[p.Name] {
+			out[p.Name] = append(out[p.Name], analyze.OwnedFiles(a.Tree, p)...)
+		}
+	}
+	return out
 }
 
 // fail shows a loading error. Before any layer arrived there is nothing to
