@@ -14,14 +14,35 @@ type Analysis struct {
 
 // Run merges the image's layers and measures the result.
 func Run(img *layers.Image) *Analysis {
-	b := NewBuilder()
+	m := NewMerger()
 	for i := range img.Layers {
-		b.Add(img.Layers[i].Entries)
+		m.b.Add(img.Layers[i].Entries)
 	}
-	t := b.Finish()
-	m := Measure(t)
+	return m.Finish(img)
+}
+
+// Merger merges an image's layers while layers.Read streams them, so that
+// the entries of a layer are dropped as soon as it is merged: pass Option to
+// Read, then Finish with the image Read returned. The result is Run's.
+type Merger struct {
+	b *Builder
+}
+
+// NewMerger starts an empty merge.
+func NewMerger() *Merger { return &Merger{b: NewBuilder()} }
+
+// Option is the read option that feeds the merger, layer by layer in index
+// order (see layers.WithEntries).
+func (m *Merger) Option() layers.Option {
+	return layers.WithEntries(func(_ int, es []layers.Entry) { m.b.Add(es) })
+}
+
+// Finish measures the merged tree of img, which Read returned.
+func (m *Merger) Finish(img *layers.Image) *Analysis {
+	t := m.b.Finish()
+	ms := Measure(t)
 	for i := range img.Layers {
-		m.LayerBytes += img.Layers[i].Size
+		ms.LayerBytes += img.Layers[i].Size
 	}
-	return &Analysis{Image: img, Tree: t, Metrics: m, Dive: b.dive.metrics()}
+	return &Analysis{Image: img, Tree: t, Metrics: ms, Dive: m.b.dive.metrics()}
 }

@@ -24,6 +24,7 @@ type options struct {
 	captureLimit int64
 	progress     func(Progress)
 	layerDone    func(Layer)
+	entries      func(index int, entries []Entry)
 	maxEntries   int
 	known        map[string]*Layer // by diff ID, see WithKnownLayers
 }
@@ -100,6 +101,18 @@ func WithProgress(fn func(Progress)) Option {
 func WithLayerDone(fn func(Layer)) Option {
 	return func(o *options) error {
 		o.layerDone = fn
+		return nil
+	}
+}
+
+// WithEntries hands every layer's entries to fn in index order, each layer
+// as soon as it and every layer below it have been read; calls never
+// overlap. Read then drops them: the layers of the returned Image have no
+// Entries. A caller that merges layers in fn holds only the entries of the
+// layers still waiting for a lower one, not the whole image's.
+func WithEntries(fn func(index int, entries []Entry)) Option {
+	return func(o *options) error {
+		o.entries = fn
 		return nil
 	}
 }

@@ -116,6 +116,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 			BytesTotal:  total,
 		})
 	}
+	deliver := inOrder(out.Layers, o.entries)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.parallelism)
 	for i, l := range ls {
@@ -129,6 +130,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 				o.layerDone(*lay)
 				progMu.Unlock()
 			}
+			deliver(i)
 			continue
 		}
 		g.Go(func() error {
@@ -143,6 +145,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 				o.layerDone(*lay)
 				progMu.Unlock()
 			}
+			deliver(i)
 			return nil
 		})
 	}
@@ -153,6 +156,31 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// inOrder returns the function a reader calls when layer i has been read:
+// it hands fn the entries of every layer that is now read along with all the
+// layers below it, lowest first, and drops them. With a nil fn it does
+// nothing.
+func inOrder(ls []Layer, fn func(int, []Entry)) func(i int) {
+	if fn == nil {
+		return func(int) {}
+	}
+	var (
+		mu   sync.Mutex
+		read = make([]bool, len(ls))
+		next int
+	)
+	return func(i int) {
+		mu.Lock()
+		defer mu.Unlock()
+		read[i] = true
+		for next < len(ls) && read[next] {
+			fn(next, ls[next].Entries)
+			ls[next].Entries = nil
+			next++
+		}
+	}
 }
 
 func shortDigest(d string) string {

@@ -298,5 +298,9 @@ func (st *memStore) image(sel string, o *options) (*Image, error) {
 			o.layerDone(l)
 		}
 	}
+	deliver := inOrder(out.Layers, o.entries)
+	for i := range out.Layers {
+		deliver(i)
+	}
 	return out, nil
 }

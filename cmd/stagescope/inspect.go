@@ -134,8 +134,13 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams) (*analyze.An
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := analyzeSource(ctx, src, o, s)
-	return a, src, err
+	// Layers are merged as they are read, each dropped once merged.
+	m := analyze.NewMerger()
+	img, err := src.Read(ctx, append(o.readOptions(s), m.Option())...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
+	}
+	return m.Finish(img), src, nil
 }
 
 // analyzeSource reads and analyzes a loaded image; extra adds read options.
