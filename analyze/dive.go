@@ -175,10 +175,10 @@ func layerItems(root *Node, es []layers.Entry) ([]diveItem, int64) {
 }
 
 func childNode(n *Node, name string) *Node {
-	if n == nil || n.index == nil {
+	if n == nil {
 		return nil
 	}
-	return n.index[name]
+	return n.lookup(name)
 }
 
 func splitPath(p string) (dir, base string) {

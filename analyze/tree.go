@@ -138,14 +138,16 @@ func (t *Tree) Lookup(p string) *Node {
 // Builder merges layers, oldest first, into a Tree. Each whiteout costs O(1)
 // while merging; what it hides is resolved once, in Finish.
 type Builder struct {
-	tree  *Tree
-	layer int32
-	dive  *diveState
+	tree    *Tree
+	layer   int32
+	dive    *diveState
+	nodes   []Node        // the chunk new nodes come from
+	shifted map[*Node]int // children moved by inserts, per directory
 }
 
 // NewBuilder starts an empty tree.
 func NewBuilder() *Builder {
-	return &Builder{tree: &Tree{Root: &Node{index: map[string]*Node{}}}, layer: -1, dive: newDiveState()}
+	return &Builder{tree: &Tree{Root: &Node{}}, layer: -1, dive: newDiveState(), shifted: map[*Node]int{}}
 }
 
 // Add merges the next layer's entries. Layers must come in index order.
@@ -158,18 +160,87 @@ func (b *Builder) Add(entries []layers.Entry) {
 	b.dive.addLayer(b.tree.Root, int(b.layer), entries)
 }
 
+// lookup finds the child called name while the tree is being built.
+func (n *Node) lookup(name string) *Node {
+	if n.index != nil {
+		return n.index[name]
+	}
+	if i, ok := n.search(name); ok {
+		return n.children[i]
+	}
+	return nil
+}
+
+// search finds name among children kept sorted (the builder's default): the
+// position of the child, or where it belongs.
+func (n *Node) search(name string) (int, bool) {
+	cs := n.children
+	if k := len(cs); k > 0 {
+		// Tar streams list a directory's children in name order: try
+		// the end first.
+		switch strings.Compare(cs[k-1].Name, name) {
+		case 0:
+			return k - 1, true
+		case -1:
+			return k, false
+		}
+	}
+	return slices.BinarySearchFunc(cs, name, func(c *Node, name string) int { return strings.Compare(c.Name, name) })
+}
+
+// maxShift bounds the children a directory's inserts may move, per child,
+// before the builder gives it a map: tar order keeps inserts at the end, so
+// only odd layers (hostile ones included) ever get there.
+const maxShift = 64
+
+// child returns parent's child called name, creating it. Children stay
+// sorted, which costs nothing when they come in tar order and needs no map;
+// a directory whose children come so out of order that keeping them sorted
+// would cost more than maxShift moves per child gets a map instead and is
+// sorted once, in Finish.
 func (b *Builder) child(parent *Node, name string) *Node {
-	if c, ok := parent.index[name]; ok {
+	if parent.index != nil {
+		if c, ok := parent.index[name]; ok {
+			return c
+		}
+		c := b.newNode(parent, name)
+		parent.index[c.Name] = c
+		parent.children = append(parent.children, c)
 		return c
 	}
-	c := &Node{Name: strings.Clone(name), Parent: parent}
-	if parent.index == nil {
-		parent.index = map[string]*Node{}
+	i, ok := parent.search(name)
+	if ok {
+		return parent.children[i]
 	}
-	parent.index[c.Name] = c
-	parent.children = append(parent.children, c)
-	b.tree.nodes++
+	c := b.newNode(parent, name)
+	if moved := len(parent.children) - i; moved > 0 {
+		b.shifted[parent] += moved
+		if b.shifted[parent] > maxShift*len(parent.children)+1024 {
+			delete(b.shifted, parent)
+			parent.index = make(map[string]*Node, len(parent.children)+1)
+			for _, k := range parent.children {
+				parent.index[k.Name] = k
+			}
+			parent.index[c.Name] = c
+			parent.children = append(parent.children, c)
+			return c
+		}
+	}
+	parent.children = slices.Insert(parent.children, i, c)
 	return c
+}
+
+// nodeChunk is how many nodes the builder allocates at once: one allocation
+// instead of one per path, and no size-class rounding of each node.
+const nodeChunk = 1024
+
+func (b *Builder) newNode(parent *Node, name string) *Node {
+	if len(b.nodes) == cap(b.nodes) {
+		b.nodes = make([]Node, 0, nodeChunk)
+	}
+	b.nodes = append(b.nodes, Node{Name: strings.Clone(name), Parent: parent})
+	b.tree.nodes++
+	return &b.nodes[len(b.nodes)-1]
 }
 
 // node returns the node for p, creating missing ancestors as implicit
