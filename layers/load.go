@@ -245,6 +245,7 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 	}
 	ropts := append([]remote.Option{
 		remote.WithContext(ctx),
+		remote.WithTransport(newRetryAfterTransport(remote.DefaultTransport)),
 		remote.WithAuthFromKeychain(o.keychain),
 		remote.WithPlatform(o.wantPlatform()),
 	}, o.remote...)
@@ -268,7 +269,7 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 			return nil, fmt.Errorf("reading %s: %w", r.Name(), err)
 		}
 	}
-	return &Source{Image: compressedImage{img}, Reference: r.Name(), Kind: KindRegistry}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true, remote: true}, Reference: r.Name(), Kind: KindRegistry}, nil
 }
 
 // pickPlatform selects the wanted platform's image from an index, with an
@@ -303,6 +304,9 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 				return nil, located(err, "reading nested index of %s", what)
 			}
 			return pickPlatform(child, o, what)
+		}
+		if !d.MediaType.IsImage() {
+			return nil, fmt.Errorf("%s: manifest %s has unsupported media type %q", what, d.Digest, d.MediaType)
 		}
 		img, err := idx.Image(d.Digest)
 		if err != nil {
@@ -372,7 +376,7 @@ func loadDockerArchive(path, sel string, idx *tarIndex) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{img}, Reference: archiveRef(path, sel), Kind: KindDockerArchive}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindDockerArchive}, nil
 }
 
 // compressedDockerArchive is `docker save | gzip`: it cannot be read in place,
@@ -450,7 +454,7 @@ func loadLayout(path string, o *loadOptions) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{img}, Reference: path, Kind: KindOCILayout}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: path, Kind: KindOCILayout}, nil
 }
 
 // loadOCIArchive opens a tar of an OCI image layout in place, serving each
@@ -488,7 +492,7 @@ func loadOCIArchive(path string, idx *tarIndex, o *loadOptions) (*Source, error)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{img}, Reference: path, Kind: KindOCIArchive}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: path, Kind: KindOCIArchive}, nil
 }
 
 // located adds context to err unless err already names where it happened:
@@ -509,8 +513,13 @@ func unwrapPathError(err error) error {
 }
 
 // compressedImage marks an image whose layer blobs are stored compressed, so
-// that Read fetches the blob and decompresses it itself.
-type compressedImage struct{ v1.Image }
+// that Read fetches the blob and decompresses it itself. verified says the
+// source checks blob digests itself (the registry client does).
+type compressedImage struct {
+	v1.Image
+	verified bool // the layers' Compressed() checks blob digests itself
+	remote   bool // blobs come over the network
+}
 
 func (c compressedImage) Layers() ([]v1.Layer, error) {
 	ls, err := c.Image.Layers()
@@ -519,11 +528,20 @@ func (c compressedImage) Layers() ([]v1.Layer, error) {
 	}
 	out := make([]v1.Layer, len(ls))
 	for i, l := range ls {
-		out[i] = compressedLayer{l}
+		out[i] = compressedLayer{Layer: l, verified: c.verified, remote: c.remote}
 	}
 	return out, nil
 }
 
-type compressedLayer struct{ v1.Layer }
+type compressedLayer struct {
+	v1.Layer
+	verified bool
+	remote   bool
+}
 
 func (compressedLayer) StoredCompressed() bool { return true }
+
+func (c compressedLayer) BlobsVerified() bool { return c.verified }
+
+// Retryable: registry layers come over the network and may be fetched again.
+func (c compressedLayer) Retryable() bool { return c.remote }

@@ -27,6 +27,8 @@ type options struct {
 	entries      func(index int, entries []Entry)
 	maxEntries   int
 	known        map[string]*Layer // by diff ID, see WithKnownLayers
+	verify       bool
+	maxRatio     int64
 }
 
 // DefaultCaptureLimit is the largest file whose contents Read keeps by default.
@@ -36,12 +38,22 @@ const DefaultCaptureLimit = 4 << 20
 // cannot exhaust memory.
 const DefaultMaxEntries = 5_000_000
 
+// DefaultMaxRatio bounds how many times larger than its blob a layer may
+// decompress to, once it has passed bombFloor bytes. Real layers stay far
+// below it; a decompression bomb does not.
+const DefaultMaxRatio = 200
+
+// bombFloor is the uncompressed size below which the ratio is not checked.
+const bombFloor = 256 << 20
+
 func makeOptions(opts ...Option) (*options, error) {
 	o := &options{
 		parallelism:  runtime.GOMAXPROCS(0),
 		hash:         true,
 		captureLimit: DefaultCaptureLimit,
 		maxEntries:   DefaultMaxEntries,
+		verify:       true,
+		maxRatio:     DefaultMaxRatio,
 	}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
@@ -149,6 +161,28 @@ func WithKnownLayers(imgs ...*Image) Option {
 				o.known[l.DiffID] = l
 			}
 		}
+		return nil
+	}
+}
+
+// WithoutVerify skips checking layer bytes against their digests (the blob
+// digest for compressed blobs, the diff ID otherwise). Registry blobs are
+// always checked by the registry client.
+func WithoutVerify() Option {
+	return func(o *options) error {
+		o.verify = false
+		return nil
+	}
+}
+
+// WithMaxRatio bounds the decompression ratio of a layer (uncompressed
+// bytes over blob bytes) beyond the first 256 MiB; 0 turns the check off.
+func WithMaxRatio(r int64) Option {
+	return func(o *options) error {
+		if r < 0 {
+			return errors.New("max ratio must not be negative")
+		}
+		o.maxRatio = r
 		return nil
 	}
 }

@@ -5,13 +5,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/cespare/xxhash/v2"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -135,7 +141,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		}
 		g.Go(func() error {
 			lay := &out.Layers[i]
-			if err := readLayer(gctx, l, lay, o, &bytesRead, report); err != nil {
+			if err := readLayerRetrying(gctx, l, lay, o, &bytesRead, report); err != nil {
 				return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
 			}
 			layersDone.Add(1)
@@ -262,19 +268,147 @@ type storedCompressed interface {
 	StoredCompressed() bool
 }
 
-func openLayer(l v1.Layer) (io.ReadCloser, error) {
+// verifiedBlobs is implemented by layers whose Compressed() stream already
+// checks the blob digest (registry layers do).
+type verifiedBlobs interface {
+	BlobsVerified() bool
+}
+
+// openLayer opens the layer's uncompressed tar stream. With verify, the
+// stream fails at its end unless its bytes match the layer's blob digest
+// (compressed blobs) or diff ID.
+func openLayer(l v1.Layer, lay *Layer, verify bool) (stream io.ReadCloser, blob io.Reader, err error) {
 	if sc, ok := l.(storedCompressed); ok && sc.StoredCompressed() {
 		rc, err := l.Compressed()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return decompress(rc)
+		if vb, ok := l.(verifiedBlobs); verify && !(ok && vb.BlobsVerified()) {
+			rc, err = newVerifier(rc, lay.Digest, "blob digest")
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+		stream, err := decompress(rc)
+		return stream, rc, err
 	}
 	rc, err := l.Uncompressed()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return rc, nil
+	if verify {
+		rc, err = newVerifier(rc, lay.DiffID, "diff ID")
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return rc, rc, nil
+}
+
+// blameDigest explains a malformed stream: when the rest of the blob does
+// not match its digest, the digest mismatch is the real cause.
+func blameDigest(err error, blob io.Reader) error {
+	var le *limitError
+	if errors.As(err, &le) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var de *DigestError
+	if errors.As(err, &de) {
+		return err
+	}
+	_, derr := io.Copy(io.Discard, blob)
+	if errors.As(derr, &de) {
+		return derr
+	}
+	if derr != nil && strings.Contains(derr.Error(), "checksum") {
+		return fmt.Errorf("blob digest mismatch: %w", derr)
+	}
+	return err
+}
+
+// limitError is a configured bound that a layer went past.
+type limitError struct{ msg string }
+
+func (e *limitError) Error() string { return e.msg }
+
+// verifier hashes a stream and fails at EOF when the hash is not want.
+type verifier struct {
+	rc   io.ReadCloser
+	h    hash.Hash
+	want string
+	what string
+}
+
+func newVerifier(rc io.ReadCloser, want, what string) (io.ReadCloser, error) {
+	if want == "" {
+		return rc, nil // nothing names the bytes (a stream whose reader checks them itself)
+	}
+	if !strings.HasPrefix(want, "sha256:") {
+		_ = rc.Close()
+		return nil, fmt.Errorf("cannot verify %s %q: only sha256 digests are supported", what, want)
+	}
+	return &verifier{rc: rc, h: sha256.New(), want: want, what: what}, nil
+}
+
+func (v *verifier) Read(p []byte) (int, error) {
+	n, err := v.rc.Read(p)
+	v.h.Write(p[:n])
+	if errors.Is(err, io.EOF) {
+		if got := "sha256:" + hex.EncodeToString(v.h.Sum(nil)); got != v.want {
+			return n, &DigestError{What: v.what, Got: got, Want: v.want}
+		}
+	}
+	return n, err
+}
+
+func (v *verifier) Close() error { return v.rc.Close() }
+
+// DigestError says a layer's bytes do not match the digest that names them.
+type DigestError struct {
+	What      string // "diff ID" or "blob digest"
+	Got, Want string
+}
+
+func (e *DigestError) Error() string {
+	return fmt.Sprintf("%s mismatch: content hashes to %s, want %s (truncated, damaged or tampered layer)", e.What, shortDigest(e.Got), shortDigest(e.Want))
+}
+
+// retryableLayer is implemented by layers fetched over the network, whose
+// stream may break off and be fetched again.
+type retryableLayer interface {
+	Retryable() bool
+}
+
+// layerRetryBackoff is the wait before each new attempt at a layer whose
+// network stream broke off.
+var layerRetryBackoff = []time.Duration{500 * time.Millisecond, 2 * time.Second}
+
+// readLayerRetrying reads a layer, starting it again when a network stream
+// breaks off midway (registry layers only: for a local file a short read
+// means a truncated file).
+func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *atomic.Int64, report func()) error {
+	rl, ok := l.(retryableLayer)
+	for attempt := 0; ; attempt++ {
+		err := readLayer(ctx, l, lay, o, total, report)
+		if err == nil || !ok || !rl.Retryable() || attempt >= len(layerRetryBackoff) || ctx.Err() != nil || !transient(err) {
+			return err
+		}
+		lay.Entries, lay.Files = nil, nil
+		if err := sleep(ctx, layerRetryBackoff[attempt]); err != nil {
+			return err
+		}
+	}
+}
+
+// transient tells network hiccups from errors that a retry cannot fix.
+func transient(err error) bool {
+	var de *DigestError
+	if errors.As(err, &de) {
+		return false
+	}
+	var ne net.Error
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) || errors.As(err, &ne)
 }
 
 type readCloser struct {
@@ -312,30 +446,60 @@ func decompress(rc io.ReadCloser) (io.ReadCloser, error) {
 	return readCloser{br, rc.Close}, nil
 }
 
-type countingReader struct {
-	r     io.Reader
-	n     int64
-	total *atomic.Int64
+// checkRatio stops decompression bombs: streams that expand far beyond
+// their blob once past bombFloor bytes.
+func checkRatio(n, blob, maxRatio int64) error {
+	if maxRatio > 0 && blob > 0 && n > bombFloor && n/blob > maxRatio {
+		return &limitError{fmt.Sprintf("decompression bomb: %d-byte blob expanded past %d bytes (ratio over %d; --max-ratio raises the limit)", blob, n, maxRatio)}
+	}
+	return nil
 }
+
+type countingReader struct {
+	r        io.Reader
+	n        int64
+	total    *atomic.Int64
+	blob     int64 // size of the layer's blob, for the ratio check
+	maxRatio int64
+	report   func()
+	lastN    int64
+	lastT    time.Time
+}
+
+// progressEvery bounds how long progress may stand still while bytes flow.
+const progressEvery = 200 * time.Millisecond
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	c.total.Add(int64(n))
+	if err == nil && c.n > bombFloor {
+		err = checkRatio(c.n, c.blob, c.maxRatio)
+	}
+	if c.n-c.lastN > 8<<20 || (n > 0 && time.Since(c.lastT) > progressEvery) {
+		c.lastN, c.lastT = c.n, time.Now()
+		c.report()
+	}
 	return n, err
 }
 
 func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *atomic.Int64, report func()) error {
-	rc, err := openLayer(l)
+	rc, blob, err := openLayer(l, lay, o.verify)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	cr := &countingReader{r: rc, total: total}
+	if err := readEntries(ctx, rc, lay, o, total, report); err != nil {
+		return blameDigest(err, blob)
+	}
+	return nil
+}
+
+func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, total *atomic.Int64, report func()) error {
+	cr := &countingReader{r: rc, total: total, blob: lay.CompressedSize, maxRatio: o.maxRatio, report: report, lastT: time.Now()}
 	tr := tar.NewReader(cr)
 	h := xxhash.New()
 	buf := make([]byte, 256<<10)
-	lastReport := int64(0)
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -350,7 +514,7 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *a
 			return fmt.Errorf("tar header after %d entries: %w", len(lay.Entries), err)
 		}
 		if len(lay.Entries) >= o.maxEntries {
-			return fmt.Errorf("more than %d entries (raise --max-entries to read it)", o.maxEntries)
+			return &limitError{fmt.Sprintf("more than %d entries (raise --max-entries to read it)", o.maxEntries)}
 		}
 		e := entryFromHeader(hdr)
 		if e.Type == TypeRegular && e.Whiteout == NoWhiteout && hdr.Size > 0 {
@@ -382,10 +546,6 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *a
 			}
 		}
 		lay.Entries = append(lay.Entries, e)
-		if cr.n-lastReport > 8<<20 {
-			lastReport = cr.n
-			report()
-		}
 	}
 	// Drain trailing padding so that the whole blob is read and its digest
 	// (where the source verifies one) is checked.

@@ -23,6 +23,7 @@ type inspectOptions struct {
 	NoDaemon   bool
 	Parallel   int
 	MaxEntries int
+	MaxRatio   int64
 	Timeout    time.Duration
 	Gate       gateOptions
 }
@@ -73,6 +74,7 @@ local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.`,
 	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
 	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
+	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
 	o.Gate.addFlags(f)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
@@ -97,6 +99,9 @@ func (o *inspectOptions) validate(s *streams) error {
 	if o.MaxEntries < 1 {
 		return fmt.Errorf("--max-entries must be at least 1, got %d", o.MaxEntries)
 	}
+	if o.MaxRatio < 0 {
+		return fmt.Errorf("--max-ratio must not be negative, got %d", o.MaxRatio)
+	}
 	if o.Timeout < 0 {
 		return fmt.Errorf("--timeout must not be negative, got %s", o.Timeout)
 	}
@@ -118,7 +123,7 @@ func (o *inspectOptions) loadOptions() []layers.LoadOption {
 }
 
 func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries)}
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio)}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}

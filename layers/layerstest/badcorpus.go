@@ -1,0 +1,388 @@
+package layerstest
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// BadCase is one hostile or broken input of the corpus in testdata/bad.
+type BadCase struct {
+	Name string // file or directory name under the corpus dir
+	// Exit is the exit status stagescope must end with: 2 for an error, 0
+	// when the input is odd but valid.
+	Exit int
+	// Error is a regular expression the one-line error must match (Exit 2).
+	Error string
+	// Large cases are generated on demand, not committed.
+	Large bool
+	// Args are extra flags for inspect.
+	Args []string
+	make func() ([]byte, map[string][]byte)
+}
+
+// BadCases lists the corpus. Each case builds either a file (bytes) or a
+// directory (relative path -> bytes).
+func BadCases() []BadCase {
+	return []BadCase{
+		{Name: "empty.tar", Exit: 2, Error: `empty\.tar.*(not a container image|empty)`, make: file(nil)},
+		{Name: "random.bin", Exit: 2, Error: `random\.bin.*not a container image`, make: file(randomBytes(4096))},
+		{Name: "plain-tar.tar", Exit: 2, Error: `plain-tar\.tar.*not a container image`, make: file(tarOf(member{"hello.txt", []byte("hello\n")}))},
+		{Name: "manifest-bad-json.tar", Exit: 2, Error: `manifest\.json`, make: file(tarOf(member{"manifest.json", []byte("[{")}))},
+		{Name: "manifest-empty.tar", Exit: 2, Error: `manifest\.json.*(no image|0 images|single image|empty)`, make: file(tarOf(member{"manifest.json", []byte("[]")}))},
+		{Name: "manifest-missing-config.tar", Exit: 2, Error: `config`, make: file(dockerArchive(func(m map[string]any) { delete(m, "Config") }, nil))},
+		{Name: "manifest-wrong-types.tar", Exit: 2, Error: `manifest\.json`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = "layer.tar" }, nil))},
+		{Name: "manifest-config-escape.tar", Exit: 2, Error: `\.\./`, make: file(dockerArchive(func(m map[string]any) { m["Config"] = "../../etc/passwd" }, nil))},
+		{Name: "manifest-layer-escape.tar", Exit: 2, Error: `\.\./`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = []string{"../../etc/passwd"} }, nil))},
+		{Name: "manifest-layer-missing.tar", Exit: 2, Error: `missing\.tar`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = []string{"missing.tar"} }, nil))},
+		{Name: "config-bad-json.tar", Exit: 2, Error: `config`, make: file(dockerArchive(nil, func(c map[string]any) map[string]any { return nil }))},
+		{Name: "layer-count-mismatch.tar", Exit: 2, Error: `(layer|diff)`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = []string{"layer.tar", "layer.tar"} }, nil))},
+		{Name: "layer-truncated-header.tar", Exit: 2, Error: `layer 0.*(unexpected EOF|truncated)`, make: file(archiveWithDiffID(truncate(layerTar(), 1024+200), layerTar()))},
+		{Name: "layer-truncated-content.tar", Exit: 2, Error: `layer 0.*(unexpected EOF|truncated)`, make: file(archiveWithDiffID(truncate(layerTar(), 1536+40), layerTar()))},
+		{Name: "layer-size-lies.tar", Exit: 2, Error: `layer 0.*(unexpected EOF|truncated)`, make: file(archiveWithLayer(sizeLies()))},
+		{Name: "layer-not-tar.tar", Exit: 2, Error: `layer 0`, make: file(archiveWithLayer(randomBytes(3000)))},
+		{Name: "gzip-corrupt.tar", Exit: 2, Error: `layer 0.*(gzip|checksum|flate|corrupt)`, make: file(archiveWithDiffID(corrupt(gz(layerTar())), layerTar()))},
+		{Name: "gzip-truncated.tar", Exit: 2, Error: `layer 0.*(unexpected EOF|truncated)`, make: file(archiveWithDiffID(truncate(gz(layerTar()), 60), layerTar()))},
+		{Name: "zstd-layer.tar", Exit: 0, make: file(archiveWithLayer(zst(layerTar())))},
+		{Name: "diffid-mismatch.tar", Exit: 2, Error: `layer 0.*(digest|diff ID).*mismatch`, make: file(dockerArchive(nil, func(c map[string]any) map[string]any {
+			c["rootfs"] = map[string]any{"type": "layers", "diff_ids": []string{"sha256:" + strings.Repeat("ab", 32)}}
+			return c
+		}))},
+		{Name: "oci-missing-blob", Exit: 2, Error: `oci-missing-blob.*(blob|no such file)`, make: dir(ociLayout(ociMissingBlob))},
+		{Name: "oci-wrong-mediatype", Exit: 2, Error: `oci-wrong-mediatype.*(media ?type|unsupported)`, make: dir(ociLayout(ociWrongMediaType))},
+		{Name: "oci-no-platform", Exit: 2, Error: `no image for platform linux/amd64.*available: linux/arm64`, make: dir(ociLayout(ociOtherPlatform))},
+		{Name: "oci-blob-mismatch", Exit: 2, Error: `oci-blob-mismatch.*(digest|mismatch)`, make: dir(ociLayout(ociBlobMismatch))},
+		{Name: "oci-bad-index.json", Exit: 2, Error: `index\.json`, make: dir(map[string][]byte{"oci-layout": []byte(`{"imageLayoutVersion":"1.0.0"}`), "index.json": []byte("{")})},
+		{Name: "entries-absolute-paths.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"/etc/passwd", []byte("root:x:0:0\n")}, member{"/../../escape", []byte("x")})))},
+		{Name: "entries-dotdot.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"a/../../../../etc/shadow", []byte("x")}, member{"./b/./c/../d", []byte("y")})))},
+		{Name: "entries-invalid-utf8.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"bad-\xff\xfe-name", []byte("x")})))},
+		{Name: "entries-long-name.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{strings.Repeat("d/", 2000) + strings.Repeat("n", 5000), []byte("x")})))},
+		{Name: "entries-duplicate.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"etc/x", []byte("first")}, member{"etc/x", []byte("second!")})))},
+		{Name: "entries-hardlink-missing.tar", Exit: 0, make: file(archiveWithLayer(special(tar.Header{Name: "hl", Typeflag: tar.TypeLink, Linkname: "nowhere"}, tar.Header{Name: "early", Typeflag: tar.TypeLink, Linkname: "late"}, tar.Header{Name: "late", Typeflag: tar.TypeReg})))},
+		{Name: "entries-symlink-loop.tar", Exit: 0, make: file(archiveWithLayer(special(tar.Header{Name: "a", Typeflag: tar.TypeSymlink, Linkname: "b"}, tar.Header{Name: "b", Typeflag: tar.TypeSymlink, Linkname: "a"}, tar.Header{Name: "self", Typeflag: tar.TypeSymlink, Linkname: "self"})))},
+		{Name: "entries-devices.tar", Exit: 0, make: file(archiveWithLayer(special(tar.Header{Name: "dev/null", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3}, tar.Header{Name: "dev/sda", Typeflag: tar.TypeBlock, Devmajor: 8}, tar.Header{Name: "run/fifo", Typeflag: tar.TypeFifo})))},
+		{Name: "history-many.tar", Exit: 0, make: file(dockerArchive(nil, func(c map[string]any) map[string]any {
+			h := make([]map[string]any, 10000)
+			for i := range h {
+				h[i] = map[string]any{"created_by": fmt.Sprintf("ENV N=%d", i), "empty_layer": i != 0}
+			}
+			c["history"] = h
+			return c
+		}))},
+		{Name: "history-short.tar", Exit: 0, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = []string{"layer.tar", "layer.tar"} }, func(c map[string]any) map[string]any {
+			id := c["rootfs"].(map[string]any)["diff_ids"].([]string)[0]
+			c["rootfs"] = map[string]any{"type": "layers", "diff_ids": []string{id, id}}
+			c["history"] = []map[string]any{{"created_by": "only one"}}
+			return c
+		}))},
+		{Name: "layer-cut-at-entry.tar", Exit: 2, Error: `layer 0.*(diff ID|digest).*mismatch`, make: file(archiveWithDiffID(truncate(layerTar(), 1024), layerTar()))},
+		{Name: "gzip-bomb.tar", Exit: 2, Large: true, Error: `layer 0.*(decompression bomb|ratio|too large)`, make: file(archiveWithLayer(gzipBomb(4 << 30)))},
+		{Name: "million-entries.tar", Exit: 2, Large: true, Args: []string{"--max-entries", "500000"}, Error: `layer 0.*more than 500000 entries`, make: file(archiveWithLayer(manyEntries(1_000_000)))},
+		{Name: "million-entries-ok.tar", Exit: 0, Large: true, make: file(archiveWithLayer(manyEntries(1_000_000)))},
+	}
+}
+
+// WriteBadCorpus writes the corpus into dir; large cases only when large
+// is set. It returns the cases written.
+func WriteBadCorpus(dir string, large bool) ([]BadCase, error) {
+	var out []BadCase
+	for _, c := range BadCases() {
+		if c.Large != large {
+			continue
+		}
+		b, files := c.make()
+		p := filepath.Join(dir, c.Name)
+		if files != nil {
+			for name, data := range files {
+				fp := filepath.Join(p, filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
+					return nil, err
+				}
+				if err := os.WriteFile(fp, data, 0o644); err != nil {
+					return nil, err
+				}
+			}
+		} else if err := os.WriteFile(p, b, 0o644); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func file(b []byte) func() ([]byte, map[string][]byte) {
+	if b == nil {
+		b = []byte{}
+	}
+	return func() ([]byte, map[string][]byte) { return b, nil }
+}
+
+func dir(files map[string][]byte) func() ([]byte, map[string][]byte) {
+	return func() ([]byte, map[string][]byte) { return nil, files }
+}
+
+type member struct {
+	name string
+	data []byte
+}
+
+var epoch = time.Unix(0, 0)
+
+func tarOf(ms ...member) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, m := range ms {
+		must(tw.WriteHeader(&tar.Header{Name: m.name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(m.data)), ModTime: epoch, Format: tar.FormatPAX}))
+		_, err := tw.Write(m.data)
+		must(err)
+	}
+	must(tw.Close())
+	return buf.Bytes()
+}
+
+func special(hs ...tar.Header) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, h := range hs {
+		h.ModTime = epoch
+		h.Mode = 0o644
+		must(tw.WriteHeader(&h))
+	}
+	must(tw.Close())
+	return buf.Bytes()
+}
+
+func layerTar() []byte {
+	return tarOf(member{"etc/hostname", []byte("stagescope\n")}, member{"app/main", bytes.Repeat([]byte("0123456789abcdef"), 64)})
+}
+
+// sizeLies is a layer whose header promises more bytes than follow.
+func sizeLies() []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	must(tw.WriteHeader(&tar.Header{Name: "big", Typeflag: tar.TypeReg, Mode: 0o644, Size: 1 << 20, ModTime: epoch}))
+	_, _ = tw.Write([]byte("only a few bytes"))
+	// Not closing: the archive ends long before the promised size.
+	return buf.Bytes()
+}
+
+func manyEntries(n int) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for i := 0; i < n; i++ {
+		must(tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("d%03d/f%07d", i%1000, i), Typeflag: tar.TypeReg, Mode: 0o644, ModTime: epoch}))
+	}
+	must(tw.Close())
+	return buf.Bytes()
+}
+
+// gzipBomb is a small gzip stream that expands to n bytes: one file of
+// zeros in a tar.
+func gzipBomb(n int64) []byte {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	must(err)
+	tw := tar.NewWriter(zw)
+	must(tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Mode: 0o644, Size: n, ModTime: epoch}))
+	zero := make([]byte, 1<<20)
+	for w := int64(0); w < n; w += int64(len(zero)) {
+		_, err := tw.Write(zero[:min(int64(len(zero)), n-w)])
+		must(err)
+	}
+	must(tw.Close())
+	must(zw.Close())
+	return buf.Bytes()
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, err := zw.Write(b)
+	must(err)
+	must(zw.Close())
+	return buf.Bytes()
+}
+
+func zst(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, err := zstd.NewWriter(&buf)
+	must(err)
+	_, err = zw.Write(b)
+	must(err)
+	must(zw.Close())
+	return buf.Bytes()
+}
+
+func truncate(b []byte, n int) []byte { return append([]byte(nil), b[:n]...) }
+
+// corrupt flips bytes in the middle of a gzip stream's deflate data.
+func corrupt(b []byte) []byte {
+	c := append([]byte(nil), b...)
+	for i := 20; i < len(c)-10 && i < 60; i++ {
+		c[i] ^= 0x5a
+	}
+	return c
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	r := rand.New(rand.NewSource(42))
+	_, _ = r.Read(b)
+	return b
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(s[:])
+}
+
+func jsonBytes(v any) []byte {
+	b, err := json.Marshal(v)
+	must(err)
+	return b
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// uncompressed returns what a layer blob decompresses to, for its diff ID.
+func uncompressed(layer []byte) []byte {
+	switch {
+	case bytes.HasPrefix(layer, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(bytes.NewReader(layer))
+		if err != nil {
+			return layer
+		}
+		b, _ := io.ReadAll(zr)
+		return b
+	case bytes.HasPrefix(layer, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(bytes.NewReader(layer))
+		if err != nil {
+			return layer
+		}
+		defer zr.Close()
+		b, _ := io.ReadAll(zr)
+		return b
+	}
+	return layer
+}
+
+func archiveWithLayer(layer []byte) []byte {
+	return buildArchive(layer, nil, nil)
+}
+
+// archiveWithDiffID stores layer but records the diff ID of want, as when a
+// layer file was damaged after the image was saved.
+func archiveWithDiffID(layer, want []byte) []byte {
+	return buildArchive(layer, nil, func(c map[string]any) map[string]any {
+		c["rootfs"] = map[string]any{"type": "layers", "diff_ids": []string{sha(want)}}
+		return c
+	})
+}
+
+func dockerArchive(editManifest func(map[string]any), editConfig func(map[string]any) map[string]any) []byte {
+	return buildArchive(layerTar(), editManifest, editConfig)
+}
+
+// buildArchive writes a classic `docker save` archive with one layer, then
+// lets the case spoil its manifest or config.
+func buildArchive(layer []byte, editManifest func(map[string]any), editConfig func(map[string]any) map[string]any) []byte {
+	cfg := map[string]any{
+		"architecture": "amd64",
+		"os":           "linux",
+		"config":       map[string]any{},
+		"rootfs":       map[string]any{"type": "layers", "diff_ids": []string{sha(uncompressed(layer))}},
+		"history":      []map[string]any{{"created_by": "COPY . /"}},
+	}
+	var cfgBytes []byte
+	if editConfig != nil {
+		cfg = editConfig(cfg)
+	}
+	if cfg == nil {
+		cfgBytes = []byte(`{"architecture": "amd64", "os": `)
+	} else {
+		cfgBytes = jsonBytes(cfg)
+	}
+	m := map[string]any{"Config": "config.json", "RepoTags": []string{"bad/case:latest"}, "Layers": []string{"layer.tar"}}
+	if editManifest != nil {
+		editManifest(m)
+	}
+	return tarOf(
+		member{"layer.tar", layer},
+		member{"config.json", cfgBytes},
+		member{"manifest.json", jsonBytes([]any{m})},
+	)
+}
+
+type ociFault int
+
+const (
+	ociMissingBlob ociFault = iota
+	ociWrongMediaType
+	ociOtherPlatform
+	ociBlobMismatch
+)
+
+// ociLayout writes an OCI image layout with one gzip layer and one fault.
+func ociLayout(f ociFault) map[string][]byte {
+	files := map[string][]byte{"oci-layout": []byte(`{"imageLayoutVersion":"1.0.0"}`)}
+	blob := func(b []byte) string {
+		d := sha(b)
+		files["blobs/sha256/"+strings.TrimPrefix(d, "sha256:")] = b
+		return d
+	}
+	raw := layerTar()
+	layer := gz(raw)
+	layerDigest := blob(layer)
+	if f == ociBlobMismatch {
+		files["blobs/sha256/"+strings.TrimPrefix(layerDigest, "sha256:")] = gz(tarOf(member{"evil", []byte("not what the digest says")}))
+	}
+	if f == ociMissingBlob {
+		delete(files, "blobs/sha256/"+strings.TrimPrefix(layerDigest, "sha256:"))
+	}
+	arch := "amd64"
+	if f == ociOtherPlatform {
+		arch = "arm64"
+	}
+	cfg := jsonBytes(map[string]any{
+		"architecture": arch, "os": "linux", "config": map[string]any{},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{sha(raw)}},
+	})
+	cfgDigest := blob(cfg)
+	manifest := jsonBytes(map[string]any{
+		"schemaVersion": 2,
+		"mediaType":     "application/vnd.oci.image.manifest.v1+json",
+		"config":        map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfgDigest, "size": len(cfg)},
+		"layers":        []any{map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layerDigest, "size": len(layer)}},
+	})
+	mDigest := blob(manifest)
+	mt := "application/vnd.oci.image.manifest.v1+json"
+	if f == ociWrongMediaType {
+		mt = "application/vnd.example.not-an-image+json"
+	}
+	desc := map[string]any{"mediaType": mt, "digest": mDigest, "size": len(manifest)}
+	if f == ociOtherPlatform {
+		desc["platform"] = map[string]any{"os": "linux", "architecture": "arm64"}
+		// A second entry so that the single-image shortcut does not apply.
+		desc2 := map[string]any{"mediaType": mt, "digest": mDigest, "size": len(manifest), "platform": map[string]any{"os": "linux", "architecture": "s390x"}}
+		files["index.json"] = jsonBytes(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []any{desc, desc2}})
+		return files
+	}
+	files["index.json"] = jsonBytes(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": []any{desc}})
+	return files
+}

@@ -1,0 +1,393 @@
+package layers_test
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/stagescope/stagescope/layers"
+	lt "github.com/stagescope/stagescope/layers/layerstest"
+)
+
+// faultRegistry is a real registry (go-containerregistry's) behind a proxy
+// that injects faults into the requests a test chooses.
+type faultRegistry struct {
+	reg   http.Handler
+	fault func(w http.ResponseWriter, r *http.Request, n int) bool // true: handled
+	mu    sync.Mutex
+	count map[string]int // requests per kind: "manifest", "blob", "token", …
+}
+
+func (f *faultRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	kind := "other"
+	switch {
+	case strings.Contains(r.URL.Path, "/blobs/"):
+		kind = "blob"
+	case strings.Contains(r.URL.Path, "/manifests/"):
+		kind = "manifest"
+	case r.URL.Path == "/token":
+		kind = "token"
+	}
+	f.mu.Lock()
+	f.count[kind]++
+	n := f.count[kind]
+	f.mu.Unlock()
+	if f.fault != nil && f.fault(w, r, n) {
+		return
+	}
+	f.reg.ServeHTTP(w, r)
+}
+
+func (f *faultRegistry) requests(kind string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.count[kind]
+}
+
+// randomLayerImage is an image whose single layer holds size random bytes,
+// so that compression cannot shrink it and streaming takes a while.
+func randomLayerImage(t *testing.T, size int) v1.Image {
+	b := make([]byte, size)
+	rand.New(rand.NewSource(7)).Read(b)
+	return lt.Image(t,
+		lt.Step{CreatedBy: "COPY blob /", Files: []lt.File{{Name: "blob", Body: string(b)}}},
+		lt.Step{CreatedBy: "COPY hello /", Files: []lt.File{{Name: "etc/hello", Body: "hello\n"}}},
+	)
+}
+
+// newFaultRegistry pushes img through a clean server and returns the
+// faulty proxy's reference to it.
+func newFaultRegistry(t *testing.T, img v1.Image, handlers ...http.Handler) (*faultRegistry, string) {
+	t.Helper()
+	var reg http.Handler = registry.New(registry.Logger(nilLogger()))
+	if len(handlers) > 0 {
+		reg = handlers[0]
+	}
+	clean := httptest.NewServer(reg)
+	t.Cleanup(clean.Close)
+	ref, err := name.ParseReference(strings.TrimPrefix(clean.URL, "http://")+"/app/faulty:1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	f := &faultRegistry{reg: reg, count: map[string]int{}}
+	proxy := httptest.NewServer(f)
+	t.Cleanup(proxy.Close)
+	return f, strings.TrimPrefix(proxy.URL, "http://") + "/app/faulty:1"
+}
+
+var fastRetries = layers.WithRemoteOptions(remote.WithRetryBackoff(remote.Backoff{Duration: 10 * time.Millisecond, Factor: 2, Steps: 3}))
+
+func loadAndRead(ctx context.Context, ref string, opts ...layers.Option) (*layers.Image, error) {
+	src, err := layers.Load(ctx, ref, layers.WithInsecure(), layers.WithoutDaemon(), fastRetries)
+	if err != nil {
+		return nil, err
+	}
+	return layers.Read(ctx, src.Image, opts...)
+}
+
+func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
+
+func TestRegistryFaults(t *testing.T) {
+	img := randomLayerImage(t, 1<<20)
+	reg := registry.New(registry.Logger(nilLogger()))
+	tests := []struct {
+		name    string
+		fault   func(w http.ResponseWriter, r *http.Request, n int) bool
+		wantErr string // "" means the read must succeed
+		check   func(t *testing.T, f *faultRegistry, elapsed time.Duration)
+	}{
+		{
+			name: "500 then 502 on the manifest, then served",
+			fault: func(w http.ResponseWriter, r *http.Request, n int) bool {
+				if strings.Contains(r.URL.Path, "/manifests/") && n <= 2 {
+					w.WriteHeader([]int{http.StatusInternalServerError, http.StatusBadGateway}[n-1])
+					return true
+				}
+				return false
+			},
+			check: func(t *testing.T, f *faultRegistry, _ time.Duration) {
+				if got := f.requests("manifest"); got < 3 {
+					t.Errorf("manifest requests = %d, want at least 3 (two retried failures)", got)
+				}
+			},
+		},
+		{
+			name: "503 on every blob",
+			fault: func(w http.ResponseWriter, r *http.Request, n int) bool {
+				if strings.Contains(r.URL.Path, "/blobs/") {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return true
+				}
+				return false
+			},
+			wantErr: "503",
+		},
+		{
+			name: "429 with Retry-After is honoured",
+			fault: func(w http.ResponseWriter, r *http.Request, n int) bool {
+				if strings.Contains(r.URL.Path, "/blobs/") && n == 1 {
+					w.Header().Set("Retry-After", "1")
+					w.WriteHeader(http.StatusTooManyRequests)
+					return true
+				}
+				return false
+			},
+			check: func(t *testing.T, f *faultRegistry, elapsed time.Duration) {
+				if elapsed < 900*time.Millisecond {
+					t.Errorf("finished after %s, want a wait of about the 1 s Retry-After", elapsed)
+				}
+			},
+		},
+		{
+			name: "connection dropped mid-blob is fetched again",
+			fault: func(w http.ResponseWriter, r *http.Request, n int) bool {
+				if isLayerBlob(t, img, r) && n <= 2 {
+					// Send the real headers and part of the blob, then cut the connection.
+					rec := httptest.NewRecorder()
+					reg.ServeHTTP(rec, r)
+					hj, ok := w.(http.Hijacker)
+					if !ok {
+						return false
+					}
+					conn, buf, err := hj.Hijack()
+					if err != nil {
+						return false
+					}
+					fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Type: application/octet-stream\r\n\r\n", rec.Body.Len())
+					buf.Write(rec.Body.Bytes()[:rec.Body.Len()/2])
+					buf.Flush()
+					conn.Close()
+					return true
+				}
+				return false
+			},
+			check: func(t *testing.T, f *faultRegistry, _ time.Duration) {
+				if got := f.requests("blob"); got < 3 {
+					t.Errorf("blob requests = %d, want the cut ones fetched again", got)
+				}
+			},
+		},
+		{
+			name: "401 without a token flow",
+			fault: func(w http.ResponseWriter, r *http.Request, n int) bool {
+				w.WriteHeader(http.StatusUnauthorized)
+				return true
+			},
+			wantErr: "401",
+		},
+		{
+			name: "blob with the wrong bytes",
+			fault: func(w http.ResponseWriter, r *http.Request, n int) bool {
+				if isLayerBlob(t, img, r) {
+					rec := httptest.NewRecorder()
+					reg.ServeHTTP(rec, r)
+					b := rec.Body.Bytes()
+					b[len(b)/2] ^= 0xff // same length, one byte changed
+					w.Header().Set("Content-Type", "application/octet-stream")
+					w.Write(b)
+					return true
+				}
+				return false
+			},
+			wantErr: "digest",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, ref := newFaultRegistry(t, img, reg)
+			f.fault = tc.fault
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			start := time.Now()
+			got, err := loadAndRead(ctx, ref)
+			elapsed := time.Since(start)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("read failed: %v", err)
+				}
+				if len(got.Layers) != 2 || len(got.Layers[0].Entries) != 1 || got.Layers[0].Entries[0].Size != 1<<20 {
+					t.Fatalf("read a wrong image: %+v", got.Layers)
+				}
+			} else {
+				if err == nil {
+					t.Fatalf("read succeeded, want an error containing %q", tc.wantErr)
+				}
+				msg := err.Error()
+				if !strings.Contains(msg, tc.wantErr) {
+					t.Errorf("error %q does not contain %q", msg, tc.wantErr)
+				}
+			}
+			if tc.check != nil {
+				tc.check(t, f, elapsed)
+			}
+		})
+	}
+}
+
+// isLayerBlob tells GETs of img's layer blobs from other requests.
+func isLayerBlob(t *testing.T, img v1.Image, r *http.Request) bool {
+	if r.Method != http.MethodGet || !strings.Contains(r.URL.Path, "/blobs/") {
+		return false
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		t.Error(err)
+		return false
+	}
+	for _, l := range ls {
+		d, err := l.Digest()
+		if err == nil && strings.HasSuffix(r.URL.Path, d.String()) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRegistryTokenFlow: the registry answers 401 with a Bearer challenge;
+// credentials from the Docker config buy a token at the realm.
+func TestRegistryTokenFlow(t *testing.T) {
+	img := randomLayerImage(t, 64<<10)
+	f, ref := newFaultRegistry(t, img)
+	host := strings.SplitN(ref, "/", 2)[0]
+	const token = "s3cr3t-token"
+	f.fault = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if r.URL.Path == "/token" {
+			user, pass, ok := r.BasicAuth()
+			if !ok || user != "alice" || pass != "wonderland" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return true
+			}
+			fmt.Fprintf(w, `{"token":%q}`, token)
+			return true
+		}
+		if r.Header.Get("Authorization") != "Bearer "+token {
+			w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="http://%s/token",service="test",scope="repository:app/faulty:pull"`, host))
+			w.WriteHeader(http.StatusUnauthorized)
+			return true
+		}
+		return false
+	}
+	cfgDir := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte("alice:wonderland"))
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, auth)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("DOCKER_CONFIG", cfgDir)
+	if _, err := loadAndRead(context.Background(), ref); err != nil {
+		t.Fatalf("read with credentials: %v", err)
+	}
+	if f.requests("token") == 0 {
+		t.Errorf("no token was requested")
+	}
+	// Wrong credentials: a clear authentication error.
+	auth = base64.StdEncoding.EncodeToString([]byte("alice:wrong"))
+	if err := os.WriteFile(filepath.Join(cfgDir, "config.json"), []byte(fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, auth)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := loadAndRead(context.Background(), ref)
+	if err == nil || !strings.Contains(err.Error(), "401") && !strings.Contains(strings.ToLower(err.Error()), "unauthorized") {
+		t.Errorf("read with wrong credentials: err = %v, want a 401/unauthorized error", err)
+	}
+}
+
+// slowBlobs serves blobs in small chunks with pauses.
+func slowBlobs(reg http.Handler, chunk int, pause time.Duration) func(w http.ResponseWriter, r *http.Request, n int) bool {
+	return func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if !strings.Contains(r.URL.Path, "/blobs/") || r.Method != http.MethodGet {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		reg.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		for len(body) > 0 {
+			m := min(chunk, len(body))
+			if _, err := w.Write(body[:m]); err != nil {
+				return true
+			}
+			w.(http.Flusher).Flush()
+			body = body[m:]
+			select {
+			case <-r.Context().Done():
+				return true
+			case <-time.After(pause):
+			}
+		}
+		return true
+	}
+}
+
+// TestRegistrySlow: progress keeps moving while a slow registry streams,
+// a timeout bounds the whole read, and cancelling (Ctrl-C) stops it at once.
+func TestRegistrySlow(t *testing.T) {
+	img := randomLayerImage(t, 1<<20)
+	f, ref := newFaultRegistry(t, img)
+	f.fault = slowBlobs(f.reg, 32<<10, 20*time.Millisecond)
+
+	var updates []int64
+	var mu sync.Mutex
+	got, err := loadAndRead(context.Background(), ref, layers.WithProgress(func(p layers.Progress) {
+		mu.Lock()
+		updates = append(updates, p.BytesRead)
+		mu.Unlock()
+	}))
+	if err != nil {
+		t.Fatalf("slow read: %v", err)
+	}
+	if len(got.Layers) != 2 {
+		t.Fatalf("got %d layers", len(got.Layers))
+	}
+	if len(updates) < 3 {
+		t.Errorf("progress reported %d times during a slow read, want it to keep moving", len(updates))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = loadAndRead(ctx, ref)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timed-out read: err = %v, want context.DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("timed-out read took %s", d)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	var once atomic.Bool
+	start = time.Now()
+	_, err = loadAndRead(ctx, ref, layers.WithProgress(func(p layers.Progress) {
+		if p.BytesRead > 0 && once.CompareAndSwap(false, true) {
+			cancel()
+		}
+	}))
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled read: err = %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("cancelled read took %s to stop", d)
+	}
+}
