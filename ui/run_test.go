@@ -139,7 +139,8 @@ func TestRunCancel(t *testing.T) {
 			return nil, ctx.Err()
 		}, s.opts()...)
 	}()
-	waitFor(t, s, "opening image")
+	// A slow source still shows life: the seconds count.
+	waitFor(t, s, "opening image… · 1s")
 	cancel(cause)
 	if err := <-done; !errors.Is(err, cause) {
 		t.Fatalf("Run = %v, want %v", err, cause)

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
@@ -170,6 +172,7 @@ type Browser struct {
 	cancel         context.CancelFunc
 	exitErr        error
 	panicked       any
+	started        time.Time // when loading began; zero in tests of single panes
 }
 
 func newBrowser(ref string, opts ...Option) (*Browser, error) {
@@ -203,9 +206,12 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	b.cancel = cancel
 	defer cancel()
 
+	b.started = time.Now()
+	var finished atomic.Bool
 	loaded := make(chan struct{})
 	go func() {
 		defer close(loaded)
+		defer finished.Store(true)
 		a, err := b.runLoader(inner, load)
 		switch {
 		case b.panicked != nil:
@@ -232,6 +238,23 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 		b.quit()
 	}()
 
+	// While loading, the title line counts the seconds, so that a slow
+	// source (a registry, a big archive being hashed) visibly progresses.
+	ticked := make(chan struct{})
+	go func() {
+		defer close(ticked)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for !finished.Load() {
+			select {
+			case <-inner.Done():
+				return
+			case <-tick.C:
+				b.post(func() {})
+			}
+		}
+	}()
+
 	runErr := b.app.Run()
 	b.mu.Lock()
 	b.closed = true
@@ -239,6 +262,7 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	cancel()
 	<-loaded
 	<-watched
+	<-ticked
 	if b.panicked != nil {
 		panic(b.panicked)
 	}
@@ -401,11 +425,19 @@ func (b *Browser) status() (string, tcell.Style) {
 		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers), commas(m.Files), bytesStr(m.TotalBytes)), b.th.base
 	}
 	p := b.progress
-	if p.LayersTotal > 0 && p.LayersDone == p.LayersTotal {
-		return fmt.Sprintf("merging %d layers…", p.LayersTotal), b.th.base
+	var st string
+	switch {
+	case p.LayersTotal > 0 && p.LayersDone == p.LayersTotal:
+		st = fmt.Sprintf("merging %d layers…", p.LayersTotal)
+	case p.LayersTotal == 0:
+		st = "opening image…"
+	default:
+		st = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, bytesStr(p.BytesRead))
 	}
-	if p.LayersTotal == 0 {
-		return "opening image…", b.th.base
+	if !b.started.IsZero() {
+		if el := time.Since(b.started).Truncate(time.Second); el >= time.Second {
+			st += " · " + el.String()
+		}
 	}
-	return fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, bytesStr(p.BytesRead)), b.th.base
+	return st, b.th.base
 }
