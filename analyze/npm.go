@@ -45,12 +45,12 @@ type NodePackage struct {
 
 // nodeManifest is the part of a package.json that NodePackages reads.
 type nodeManifest struct {
-	Name                 string            `json:"name"`
-	Version              string            `json:"version"`
-	Dependencies         map[string]string `json:"dependencies"`
-	DevDependencies      map[string]string `json:"devDependencies"`
-	OptionalDependencies map[string]string `json:"optionalDependencies"`
-	PeerDependencies     map[string]string `json:"peerDependencies"`
+	Name                 string         `json:"name"`
+	Version              string         `json:"version"`
+	Dependencies         map[string]any `json:"dependencies"`
+	DevDependencies      map[string]any `json:"devDependencies"`
+	OptionalDependencies map[string]any `json:"optionalDependencies"`
+	PeerDependencies     map[string]any `json:"peerDependencies"`
 }
 
 // runtimeDeps are the names a package needs when it runs: npm installs
@@ -58,7 +58,7 @@ type nodeManifest struct {
 // dependency's devDependencies.
 func (m *nodeManifest) runtimeDeps() []string {
 	var out []string
-	for _, deps := range []map[string]string{m.Dependencies, m.OptionalDependencies, m.PeerDependencies} {
+	for _, deps := range []map[string]any{m.Dependencies, m.OptionalDependencies, m.PeerDependencies} {
 		for n := range deps {
 			out = append(out, n)
 		}
@@ -93,7 +93,7 @@ type lockPackageV1 struct {
 	Dependencies map[string]lockPackageV1 `json:"dependencies"`
 }
 
-// devByPath returns, for each package path relative to the project
+// parseLockfile returns, for each package path relative to the project
 // ("node_modules/x"), whether the lockfile marks it dev-only; nil when the
 // lockfile cannot be read.
 func parseLockfile(b []byte) map[string]bool {
