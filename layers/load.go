@@ -184,7 +184,7 @@ func Load(ctx context.Context, ref string, opts ...LoadOption) (*Source, error) 
 		case KindDockerArchive:
 			return loadDockerArchive(ref, "", idx)
 		case KindOCIArchive:
-			return loadOCIArchive(ref, idx, o)
+			return loadOCIArchive(ref, "", idx, o)
 		}
 		return loadKind(ctx, kind, ref, o)
 	}
@@ -225,9 +225,11 @@ func loadKind(ctx context.Context, kind Kind, ref string, o *loadOptions) (*Sour
 		path, sel := splitArchiveRef(ref)
 		return loadDockerArchive(path, sel, nil)
 	case KindOCILayout:
-		return loadLayout(ref, o)
+		path, sel := splitArchiveRef(ref)
+		return loadLayout(path, sel, o)
 	case KindOCIArchive:
-		return loadOCIArchive(ref, nil, o)
+		path, sel := splitArchiveRef(ref)
+		return loadOCIArchive(path, sel, nil, o)
 	case KindDaemon:
 		return loadDaemon(ctx, ref, o, false)
 	}
@@ -320,8 +322,8 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), strings.Join(avail, ", "))
 }
 
-// splitArchiveRef splits docker-archive's PATH[:TAG|:@INDEX]: the longest
-// prefix that exists is the path.
+// splitArchiveRef splits PATH[:SELECTOR] (docker-archive:PATH:TAG,
+// oci:PATH:NAME, …): the longest prefix that exists is the path.
 func splitArchiveRef(ref string) (path, sel string) {
 	if _, err := os.Stat(ref); err == nil {
 		return ref, ""
@@ -330,7 +332,7 @@ func splitArchiveRef(ref string) (path, sel string) {
 		if ref[i] != ':' {
 			continue
 		}
-		if fi, err := os.Stat(ref[:i]); err == nil && !fi.IsDir() {
+		if _, err := os.Stat(ref[:i]); err == nil {
 			return ref[:i], ref[i+1:]
 		}
 	}
@@ -438,7 +440,7 @@ func wantFile(path, what, dirPrefix string) error {
 }
 
 // loadLayout opens an OCI image layout directory.
-func loadLayout(path string, o *loadOptions) (*Source, error) {
+func loadLayout(path, sel string, o *loadOptions) (*Source, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
@@ -450,16 +452,57 @@ func loadLayout(path string, o *loadOptions) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := pickPlatform(idx, o, path)
+	img, err := pickFromLayout(idx, path, sel, "oci:", o)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: path, Kind: KindOCILayout}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCILayout}, nil
+}
+
+// refNameAnnotation names an image of an OCI layout's index.
+const refNameAnnotation = "org.opencontainers.image.ref.name"
+
+// pickFromLayout picks the image of an OCI layout's index that sel names
+// (its org.opencontainers.image.ref.name), or, without sel, the image for
+// the wanted platform. prefix is the transport, for the hint in errors.
+func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (v1.Image, error) {
+	var names []string
+	withPlatform := 0
+	for _, d := range x.im.Manifests {
+		if n := d.Annotations[refNameAnnotation]; n != "" {
+			names = append(names, n)
+		}
+		if d.Platform != nil {
+			withPlatform++
+		}
+	}
+	if sel == "" {
+		if len(x.im.Manifests) > 1 && withPlatform == 0 {
+			return nil, fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(x.im.Manifests), strings.Join(names, ", "), prefix, path)
+		}
+		return pickPlatform(x, o, path)
+	}
+	what := path + ":" + sel
+	for _, d := range x.im.Manifests {
+		n := d.Annotations[refNameAnnotation]
+		if n == "" || (n != sel && !sameTag(n, sel)) {
+			continue
+		}
+		if d.MediaType.IsIndex() {
+			child, err := x.ImageIndex(d.Digest)
+			if err != nil {
+				return nil, err
+			}
+			return pickPlatform(child, o, what)
+		}
+		return x.Image(d.Digest)
+	}
+	return nil, fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, strings.Join(names, ", "))
 }
 
 // loadOCIArchive opens a tar of an OCI image layout in place, serving each
 // blob from its offset in the tar (idx, when the caller already built it).
-func loadOCIArchive(path string, idx *tarIndex, o *loadOptions) (*Source, error) {
+func loadOCIArchive(path, sel string, idx *tarIndex, o *loadOptions) (*Source, error) {
 	if idx == nil {
 		if err := wantFile(path, "an OCI archive", "oci:"); err != nil {
 			return nil, err
@@ -488,11 +531,11 @@ func loadOCIArchive(path string, idx *tarIndex, o *loadOptions) (*Source, error)
 	if err != nil {
 		return nil, err
 	}
-	img, err := pickPlatform(x, o, path)
+	img, err := pickFromLayout(x, path, sel, "oci-archive:", o)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: path, Kind: KindOCIArchive}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCIArchive}, nil
 }
 
 // located adds context to err unless err already names where it happened:

@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/stagescope/stagescope/layers"
@@ -322,5 +324,58 @@ func TestDockerArchiveSelection(t *testing.T) {
 	}
 	if _, err := src.Read(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An OCI layout may hold several named images (skopeo copy … oci:DIR:NAME):
+// NAME after the path picks one.
+func TestOCILayoutSelection(t *testing.T) {
+	ctx := context.Background()
+	a := lt.Layers(t, []lt.File{{Name: "a", Body: "a"}})
+	b := lt.Layers(t, []lt.File{{Name: "b", Body: "b"}}, []lt.File{{Name: "c", Body: "c"}})
+	dir := filepath.Join(t.TempDir(), "layout")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		ref string
+		img v1.Image
+	}{{"a:1", a}, {"stagescope.test/b:2", b}} {
+		if err := p.AppendImage(x.img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": x.ref})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	archive := lt.WriteFile(t, "two.oci.tar", lt.TarDir(t, dir))
+	for _, tt := range []struct {
+		ref        string
+		wantLayers int
+	}{
+		{"oci:" + dir + ":a:1", 1},
+		{"oci:" + dir + ":stagescope.test/b:2", 2},
+		{"oci-archive:" + archive + ":a:1", 1},
+		{"oci-archive:" + archive + ":stagescope.test/b:2", 2},
+	} {
+		src, err := layers.Load(ctx, tt.ref)
+		if err != nil {
+			t.Fatalf("Load(%s): %v", tt.ref, err)
+		}
+		got, err := src.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Layers) != tt.wantLayers {
+			t.Errorf("Load(%s): %d layers, want %d", tt.ref, len(got.Layers), tt.wantLayers)
+		}
+	}
+	for _, tt := range []struct{ ref, want string }{
+		{dir, dir + " holds 2 images (a:1, stagescope.test/b:2); pick one with oci:" + dir + ":NAME"},
+		{archive, archive + " holds 2 images (a:1, stagescope.test/b:2); pick one with oci-archive:" + archive + ":NAME"},
+		{"oci:" + dir + ":c:3", dir + ": no image named c:3 (it holds a:1, stagescope.test/b:2)"},
+	} {
+		_, err := layers.Load(ctx, tt.ref)
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("Load(%s) error %v, want %q", tt.ref, err, tt.want)
+		}
 	}
 }
