@@ -3,7 +3,9 @@ package layers_test
 import (
 	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -378,4 +380,51 @@ func TestOCILayoutSelection(t *testing.T) {
 			t.Errorf("Load(%s) error %v, want %q", tt.ref, err, tt.want)
 		}
 	}
+}
+
+// A gzip layer that expands far past its size is stopped in a stream too.
+func TestReadArchiveStopsBombs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decompresses 256 MB")
+	}
+	var gz bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(zw)
+	const size = 300 << 20
+	if err := tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Mode: 0o644, Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.CopyN(tw, zeroReader{}, size); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The diff ID is never reached: the read stops first.
+	cfg := `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:` + strings.Repeat("0", 64) + `"]}}`
+	var archive bytes.Buffer
+	aw := tar.NewWriter(&archive)
+	lt.AddFile(t, aw, "bomb.tar.gz", gz.Bytes())
+	lt.AddFile(t, aw, "config.json", []byte(cfg))
+	lt.AddFile(t, aw, "manifest.json", []byte(`[{"Config":"config.json","RepoTags":["bomb:1"],"Layers":["bomb.tar.gz"]}]`))
+	if err := aw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = layers.ReadArchive(context.Background(), &archive)
+	if err == nil || !strings.Contains(err.Error(), "decompression bomb") || !strings.Contains(err.Error(), "layer 0") {
+		t.Errorf("got error %v, want a decompression bomb in layer 0", err)
+	}
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

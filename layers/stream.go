@@ -201,6 +201,7 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 			st.meta[name] = b
 		case isLayerMember(name):
 			sl := &streamedLayer{size: h.Size, comp: compressionOf(head)}
+			sl.lay.CompressedSize = h.Size // bounds the expansion ratio
 			hw := sha256.New()
 			sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, &bytesRead, report)
 			if ctx.Err() != nil {
