@@ -10,15 +10,21 @@ type Analysis struct {
 	Dive    DiveMetrics
 	// Findings are the leftovers found, largest first.
 	Findings []Finding
+	// Leftovers sums the findings.
+	Leftovers Leftovers
+	// Suggestion is the multi-stage fix for the whole image, nil when
+	// there is nothing to fix or no ecosystem was recognised.
+	Suggestion *Suggestion
 }
 
-// Run merges the image's layers and measures the result.
-func Run(img *layers.Image) *Analysis {
+// Run merges the image's layers, measures the result and finds the
+// leftovers. The analyzers read the contents Read captured with Capture.
+func Run(img *layers.Image, opts ...Option) *Analysis {
 	m := NewMerger()
 	for i := range img.Layers {
 		m.b.Add(img.Layers[i].Entries)
 	}
-	return m.Finish(img)
+	return m.Finish(img, opts...)
 }
 
 // Merger merges an image's layers while layers.Read streams them, so that
@@ -37,12 +43,19 @@ func (m *Merger) Option() layers.Option {
 	return layers.WithEntries(func(_ int, es []layers.Entry) { m.b.Add(es) })
 }
 
-// Finish measures the merged tree of img, which Read returned.
-func (m *Merger) Finish(img *layers.Image) *Analysis {
+// Finish measures the merged tree of img, which Read returned, and finds
+// the leftovers.
+func (m *Merger) Finish(img *layers.Image, opts ...Option) *Analysis {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	t := m.b.Finish()
 	ms := Measure(t)
 	for i := range img.Layers {
 		ms.LayerBytes += img.Layers[i].Size
 	}
-	return &Analysis{Image: img, Tree: t, Metrics: ms, Dive: m.b.dive.metrics()}
+	a := &Analysis{Image: img, Tree: t, Metrics: ms, Dive: m.b.dive.metrics()}
+	findLeftovers(a, &o)
+	return a
 }

@@ -21,6 +21,12 @@ type Report struct {
 	Duplicates    []DuplicateJSON `json:"duplicates"`
 	// Gate is present when CI thresholds were given.
 	Gate *GateJSON `json:"gate,omitempty"`
+	// Findings are the build-time leftovers, bytes descending.
+	Findings  []FindingJSON `json:"findings"`
+	Leftovers LeftoversJSON `json:"leftovers"`
+	// Suggestion is the multi-stage fix for the whole image, when an
+	// ecosystem was recognised.
+	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
 }
 
 // ToolInfo names the program that wrote the report.
@@ -177,6 +183,11 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 			reason = "deleted"
 		}
 		r.Wasted = append(r.Wasted, WastedEntry{Path: w.Path, Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason})
+	}
+	r.Findings = FindingsJSON(a.Findings)
+	r.Leftovers = leftoversJSON(a)
+	if sg := a.Suggestion; sg != nil {
+		r.Suggestion = &SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes}
 	}
 	for _, d := range m.Duplicates {
 		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: d.Paths})

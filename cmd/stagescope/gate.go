@@ -177,4 +177,9 @@ func gateValue(u analyze.Unit, v float64, name string) string {
 
 // knownRule returns the check for rule IDs named in thresholds and ignore
 // lists; nil accepts any ID.
-func knownRule() func(string) bool { return nil }
+func knownRule() func(string) bool {
+	return func(id string) bool {
+		_, ok := analyze.RuleByID(id)
+		return ok
+	}
+}

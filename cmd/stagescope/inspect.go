@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/dustin/go-humanize"
@@ -26,6 +27,9 @@ type inspectOptions struct {
 	MaxRatio   int64
 	Timeout    time.Duration
 	Gate       gateOptions
+	// Ignore silences leftover rules (by ID) and paths (by glob).
+	Ignore []string
+	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
@@ -77,6 +81,7 @@ local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.`,
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
 	o.Gate.addFlags(f)
+	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -123,7 +128,7 @@ func (o *inspectOptions) loadOptions() []layers.LoadOption {
 }
 
 func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio)}
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}
@@ -154,7 +159,7 @@ func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return analyze.Run(img), nil
+	return analyze.Run(img, analyze.WithIgnore(o.ignore)), nil
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
@@ -165,11 +170,15 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if err != nil {
 		return err
 	}
+	if err := addIgnores(&th.Ignore, o.Ignore); err != nil {
+		return err
+	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))
 		defer cancel()
 	}
+	o.ignore = th.Ignore
 	if o.Output == "tui" {
 		return runTUI(ctx, o, s, th.Ignore)
 	}
@@ -225,4 +234,24 @@ func progressPrinter(w io.Writer) func(layers.Progress) {
 			fmt.Fprint(w, "\r\033[K")
 		}
 	}
+}
+
+// addIgnores adds --ignore values to ig: a known rule ID silences the rule,
+// anything with a "/" or a glob character is a path glob.
+func addIgnores(ig *analyze.Ignore, specs []string) error {
+	for _, v := range specs {
+		v = strings.TrimSpace(v)
+		if _, ok := analyze.RuleByID(v); ok {
+			ig.Rules = append(ig.Rules, v)
+			continue
+		}
+		if !strings.ContainsAny(v, "/*?[") {
+			return fmt.Errorf("--ignore %q: no leftover rule has this ID (a path glob needs a \"/\" or a glob character)", v)
+		}
+		if err := analyze.ValidateGlob(v); err != nil {
+			return fmt.Errorf("--ignore: %w", err)
+		}
+		ig.Paths = append(ig.Paths, v)
+	}
+	return nil
 }

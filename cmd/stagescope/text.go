@@ -52,6 +52,10 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	// dive's fractions, shown as percentages the way dive prints them.
 	fmt.Fprintf(w, "dive        efficiency %.2f%%, wasted %s, user wasted %.2f%%\n",
 		100*sm.Efficiency, bytesStr(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
+	if lo := r.Leftovers; lo.Bytes > 0 {
+		fmt.Fprintf(w, "Leftovers   %s in %s files (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
+			bytesStr(lo.Bytes), humanize.Comma(lo.Files), lo.Percent, bytesStr(lo.RuntimeBytes))
+	}
 
 	fmt.Fprintf(w, "\nLayers\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -78,6 +82,9 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 		if err := tw.Flush(); err != nil {
 			return err
 		}
+	}
+	if err := writeLeftoversText(w, r, width); err != nil {
+		return err
 	}
 	return w.Flush()
 }

@@ -1,0 +1,666 @@
+package analyze
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/stagescope/stagescope/layers"
+)
+
+// Rule IDs of the findings that do not come from the path rule table.
+const (
+	RulePackage       = "toolchain.package"
+	RuleDevDependency = "dev-dependency.npm"
+	RuleDeleted       = "wasted.deleted"
+	RuleOverwritten   = "wasted.overwritten"
+)
+
+// knowledgeRules describe the findings of the analyzers, so that every rule
+// ID a finding can carry is listed (and can be silenced).
+var knowledgeRules = []Rule{
+	{ID: RulePackage, Category: CatToolchain, Severity: SevMedium,
+		Why: "an OS package needed only to build software",
+		Fix: "install it only in the builder stage (apt-get install/apk add there), and keep the runtime stage to the runtime libraries"},
+	{ID: RuleDevDependency, Category: CatDevDependency, Severity: SevMedium,
+		Why: "a package installed only for development (devDependencies)",
+		Fix: "install with `npm ci --omit=dev` in the runtime stage, or run `npm prune --omit=dev` after the build"},
+	{ID: RuleDeleted, Category: CatWasted, Severity: SevMedium,
+		Why: "files deleted by a later layer still ship in the layer that wrote them",
+		Fix: fixSameRun},
+	{ID: RuleOverwritten, Category: CatWasted, Severity: SevLow,
+		Why: "files overwritten by a later layer still ship in the layer that wrote them",
+		Fix: "change the file in the RUN that creates it, or start from a base that already has the version you need"},
+}
+
+// RuleByID returns the rule of an ID, from the table or the analyzers.
+func RuleByID(id string) (Rule, bool) {
+	for _, set := range [][]Rule{rules, secretRules, knowledgeRules} {
+		for _, r := range set {
+			if r.ID == id {
+				return r, true
+			}
+		}
+	}
+	return Rule{}, false
+}
+
+// AllRules lists every rule ID a finding can carry, with its description,
+// in table order.
+func AllRules() []Rule {
+	out := slices.Clone(rules)
+	out = append(out, secretRules...)
+	return append(out, knowledgeRules...)
+}
+
+// silencer applies an Ignore to files while the pass walks the tree.
+type silencer struct {
+	rules map[string]bool
+	paths [][]string
+}
+
+func newSilencer(ig Ignore) *silencer {
+	s := &silencer{rules: map[string]bool{}}
+	for _, r := range ig.Rules {
+		s.rules[r] = true
+	}
+	for _, p := range ig.Paths {
+		if ValidateGlob(p) == nil {
+			s.paths = append(s.paths, strings.Split(strings.Trim(p, "/"), "/"))
+		}
+	}
+	return s
+}
+
+// path tells whether a path or one of its parent directories matches an
+// ignored glob.
+func (s *silencer) path(segs []string) bool {
+	for _, p := range s.paths {
+		if matchSegs(p, segs) {
+			return true
+		}
+	}
+	return false
+}
+
+// Option configures Run.
+type Option func(*options)
+
+type options struct {
+	ignore Ignore
+}
+
+// WithIgnore silences rules and paths: the pass skips the files of ignored
+// paths and never runs ignored rules, so that the totals leave them out too.
+func WithIgnore(ig Ignore) Option {
+	return func(o *options) { o.ignore = ig }
+}
+
+// CategoryTotal is what one category of leftovers weighs, each file counted
+// once.
+type CategoryTotal struct {
+	Category Category
+	Findings int
+	Files    int64
+	Bytes    int64
+}
+
+// Leftovers sums the findings: per category, for the union (a file in
+// several findings counted once) and per layer.
+type Leftovers struct {
+	Categories []CategoryTotal // bytes descending
+	Files      int64           // union
+	Bytes      int64           // union, hidden copies included
+	// ShippedBytes is every byte of file contents the layers carry, visible
+	// or hidden; Bytes is a share of it.
+	ShippedBytes int64
+	// LayerBytes is the union per layer that wrote the bytes.
+	LayerBytes []int64
+	// RuntimeBytes estimates the image's files without leftovers and waste.
+	RuntimeBytes int64
+}
+
+// groupKey identifies one finding while the pass collects it.
+type groupKey struct {
+	rule   string
+	path   string // the rule's group: a directory, a file's parent, a package
+	layer  int32
+	hidden int32
+}
+
+type group struct {
+	f     Finding
+	first string // the one path while the group holds a single file
+	dir   bool   // the group is a directory taken whole
+	rank  int    // table position, to order findings of equal size
+}
+
+// scan is the leftover pass over a merged tree.
+type scan struct {
+	img     *layers.Image
+	tree    *Tree
+	rules   []compiledRule
+	secrets []compiledRule
+	ignore  *silencer
+	content map[layerPath][]byte
+
+	pkgOf map[*Node]int32 // visible files owned by a build-only package
+	pkgs  []buildPkg
+	// versions of every installed OS package, by name
+	versions map[string]string
+	// projects lists the directories holding each project file name.
+	projects map[string][]string
+	node     map[string]NodePackage // node_modules package dirs, dev or not
+
+	segs    []string
+	groups  map[groupKey]*group
+	totals  Leftovers
+	visible int64 // union bytes of visible files
+	cats    map[Category]*CategoryTotal
+	// claimed marks which findings claim the file version being visited.
+	claimed []*group
+}
+
+type layerPath struct {
+	layer int32
+	path  string
+}
+
+type buildPkg struct {
+	p   Package
+	why string
+}
+
+// taken is a directory rule that took a subtree.
+type taken struct {
+	rule  *compiledRule
+	path  string
+	id    string // rule ID, or RuleDevDependency
+	pkg   *NodePackage
+	owner bool // a node_modules package dir: path rules stay off below it
+}
+
+// findLeftovers runs the rules and the analyzers over the analysis.
+func findLeftovers(a *Analysis, o *options) {
+	s := &scan{
+		img:     a.Image,
+		tree:    a.Tree,
+		rules:   compileRules(rules),
+		secrets: compileRules(secretRules),
+		ignore:  newSilencer(o.ignore),
+		content: map[layerPath][]byte{},
+		groups:  map[groupKey]*group{},
+		cats:    map[Category]*CategoryTotal{},
+		pkgOf:   map[*Node]int32{},
+		node:    map[string]NodePackage{},
+
+		versions: map[string]string{},
+		projects: map[string][]string{},
+	}
+	for i := range a.Image.Layers {
+		for _, f := range a.Image.Layers[i].Files {
+			s.content[layerPath{int32(i), f.Path}] = f.Data
+		}
+	}
+	s.totals.LayerBytes = make([]int64, len(a.Image.Layers))
+	visible := VisibleFiles(a.Image, a.Tree)
+	s.packages(visible)
+	for _, np := range NodePackages(visible) {
+		if distroNode(np.Root) {
+			continue
+		}
+		s.node[np.Path] = np
+	}
+	s.walk(a.Tree.Root, nil)
+	a.Findings = s.findings()
+	for _, f := range a.Findings {
+		ct := s.cat(f.Category)
+		ct.Findings++
+	}
+	for _, ct := range s.cats {
+		if ct.Findings == 0 {
+			continue // only empty files, whose findings were dropped
+		}
+		s.totals.Categories = append(s.totals.Categories, *ct)
+	}
+	slices.SortFunc(s.totals.Categories, func(x, y CategoryTotal) int {
+		if c := cmp.Compare(y.Bytes, x.Bytes); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.Category, y.Category)
+	})
+	s.totals.ShippedBytes = a.Metrics.TotalBytes + a.Metrics.WastedBytes
+	s.totals.RuntimeBytes = a.Metrics.TotalBytes - s.visible
+	a.Leftovers = s.totals
+	a.Suggestion = s.suggest(a)
+}
+
+func (s *scan) cat(c Category) *CategoryTotal {
+	ct, ok := s.cats[c]
+	if !ok {
+		ct = &CategoryTotal{Category: c}
+		s.cats[c] = ct
+	}
+	return ct
+}
+
+// packages finds the build-only OS packages and the visible files they own.
+func (s *scan) packages(visible map[string][]byte) {
+	var all []Package
+	if st, ok := visible[dpkgStatusPath]; ok {
+		all = append(all, ParseDpkg(st, visible)...)
+	}
+	if db, ok := visible[apkInstalledDB]; ok {
+		all = append(all, ParseApk(db)...)
+	}
+	for _, p := range all {
+		s.versions[p.Name] = p.Version
+		why, ok := BuildOnly(p)
+		if !ok || s.ignored(RulePackage) {
+			continue
+		}
+		idx := int32(len(s.pkgs))
+		s.pkgs = append(s.pkgs, buildPkg{p: p, why: why})
+		for _, f := range p.Files {
+			n := s.resolve(layers.CleanPath(f))
+			if n == nil || !n.Visible() || n.IsDir() {
+				continue
+			}
+			if _, dup := s.pkgOf[n]; !dup {
+				s.pkgOf[n] = idx
+			}
+		}
+	}
+}
+
+// resolve looks a path up in the final tree, following symlinked parent
+// directories (a merged /usr makes "bin/sh" live at "usr/bin/sh").
+func (s *scan) resolve(p string) *Node {
+	parts := strings.Split(p, "/")
+	n := s.tree.Root
+	for hops := 0; len(parts) > 0; {
+		c := childNamed(n, parts[0])
+		if c == nil || !c.Visible() {
+			return nil
+		}
+		parts = parts[1:]
+		if v := c.Last(); v.Type == layers.TypeSymlink && len(parts) > 0 {
+			if hops++; hops > 8 {
+				return nil
+			}
+			target := v.Link
+			if !strings.HasPrefix(target, "/") {
+				target = path.Join(n.Path(), target)
+			}
+			rest := strings.Join(parts, "/")
+			parts = strings.Split(layers.CleanPath(target+"/"+rest), "/")
+			n = s.tree.Root
+			continue
+		}
+		n = c
+	}
+	return n
+}
+
+func (s *scan) ignored(id string) bool {
+	return s.ignore.rules[id]
+}
+
+// walk visits n's children depth first. t is the directory rule that took
+// an ancestor, if any.
+func (s *scan) walk(n *Node, t *taken) {
+	for _, c := range n.Children() {
+		s.segs = append(s.segs, c.Name)
+		ct := t
+		if len(c.children) > 0 || c.IsDir() {
+			if c.IsDir() && c.Visible() {
+				ct = s.takeDir(c, t)
+			}
+			s.walk(c, ct)
+		}
+		if !c.IsDir() || !c.Visible() {
+			s.file(c, t)
+		}
+		s.segs = s.segs[:len(s.segs)-1]
+	}
+}
+
+// takeDir decides which rule, if any, takes the directory c whole.
+func (s *scan) takeDir(c *Node, t *taken) *taken {
+	l := len(s.segs)
+	if l >= 2 && (s.segs[l-2] == "node_modules" || (l >= 3 && s.segs[l-3] == "node_modules" && strings.HasPrefix(s.segs[l-2], "@"))) {
+		p := strings.Join(s.segs, "/")
+		if np, ok := s.node[p]; ok {
+			if np.Dev && !s.ignored(RuleDevDependency) {
+				return &taken{path: p, id: RuleDevDependency, pkg: &np, owner: true}
+			}
+			return &taken{path: p, owner: true}
+		}
+	}
+	if t != nil {
+		return t
+	}
+	for i := range s.rules {
+		r := &s.rules[i]
+		if s.ignored(r.ID) || !r.Match(s.segs, true) {
+			continue
+		}
+		if r.Beside != "" && childNamed(c.Parent, r.Beside) == nil {
+			continue
+		}
+		return &taken{rule: r, path: strings.Join(s.segs, "/"), id: r.ID}
+	}
+	return nil
+}
+
+// file claims the versions of the non-directory node c.
+func (s *scan) file(c *Node, t *taken) {
+	var p string
+	pathOf := func() string {
+		if p == "" {
+			p = strings.Join(s.segs, "/")
+		}
+		return p
+	}
+	for i := range c.Versions {
+		v := &c.Versions[i]
+		if v.Deleted || v.Type == layers.TypeDir || v.Implicit {
+			continue
+		}
+		s.claimed = s.claimed[:0]
+		if s.ignore.path(s.segs) {
+			continue
+		}
+		if v.HiddenBy < 0 {
+			s.noteProject(c.Name)
+			s.visibleFile(c, v, t, pathOf)
+		} else if v.Size > 0 {
+			id := RuleDeleted
+			if i+1 < len(c.Versions) && c.Versions[i+1].Layer == v.HiddenBy && !c.Versions[i+1].Deleted {
+				id = RuleOverwritten
+			}
+			if !s.ignored(id) {
+				s.claimWasted(id, v, pathOf())
+			}
+		}
+		if v.Type == layers.TypeRegular {
+			for j := range s.secrets {
+				r := &s.secrets[j]
+				if s.ignored(r.ID) || !r.Match(s.segs, false) || !s.contentOK(r, v, pathOf) {
+					continue
+				}
+				g := s.group(groupKey{rule: r.ID, path: pathOf(), layer: v.Layer, hidden: v.HiddenBy}, r.Rule, len(rules)+j)
+				g.f.Fingerprint = fingerprint(v.Digest)
+				s.claim(g, v, pathOf(), false)
+				break
+			}
+		}
+		s.count(v)
+	}
+}
+
+// visibleFile applies the path rules, the package and the node_modules
+// knowledge to a visible file version.
+func (s *scan) visibleFile(c *Node, v *Version, t *taken, pathOf func() string) {
+	if idx, ok := s.pkgOf[c]; ok {
+		bp := &s.pkgs[idx]
+		g := s.group(groupKey{rule: RulePackage, path: "pkg:" + bp.p.Manager + ":" + bp.p.Name, layer: v.Layer, hidden: -1}, &knowledgeRules[0], len(rules)+len(secretRules))
+		if g.f.Package == "" {
+			g.f.Package = bp.p.Name
+			g.f.Why = fmt.Sprintf("%s package %s %s: %s", bp.p.Manager, bp.p.Name, bp.p.Version, bp.why)
+		}
+		s.claimCommon(g, v, pathOf())
+	}
+	if t != nil && t.id == RuleDevDependency {
+		g := s.group(groupKey{rule: RuleDevDependency, path: t.path, layer: v.Layer, hidden: -1}, &knowledgeRules[1], -1)
+		if g.f.Package == "" {
+			g.f.Package = t.pkg.Name + "@" + t.pkg.Version
+			g.f.Why = fmt.Sprintf("%s is only a development dependency of %s (from %s)", t.pkg.Name, t.pkg.Root+"/node_modules", t.pkg.Source)
+			g.dir = true
+		}
+		s.claim(g, v, pathOf(), true)
+		return
+	}
+	if t != nil && t.rule != nil && !t.rule.excluded(s.segs) {
+		g := s.group(groupKey{rule: t.id, path: t.path, layer: v.Layer, hidden: -1}, t.rule.Rule, s.rank(t.rule))
+		g.dir = true
+		s.claim(g, v, pathOf(), true)
+		return
+	}
+	if t != nil && t.owner {
+		return // an installed npm package: its files are the package's
+	}
+	for i := range s.rules {
+		r := &s.rules[i]
+		if s.ignored(r.ID) || !r.Match(s.segs, false) || !s.contentOK(r, v, pathOf) {
+			continue
+		}
+		dir := path.Dir(pathOf())
+		if dir == "." {
+			dir = ""
+		}
+		g := s.group(groupKey{rule: r.ID, path: dir, layer: v.Layer, hidden: -1}, r.Rule, i)
+		s.claim(g, v, pathOf(), false)
+		return
+	}
+}
+
+func (s *scan) rank(r *compiledRule) int {
+	for i := range s.rules {
+		if &s.rules[i] == r {
+			return i
+		}
+	}
+	return len(s.rules)
+}
+
+// contentOK checks a rule's content condition against the captured file.
+func (s *scan) contentOK(r *compiledRule, v *Version, pathOf func() string) bool {
+	if len(r.Content) == 0 {
+		return true
+	}
+	data, ok := s.content[layerPath{v.Layer, pathOf()}]
+	if !ok {
+		return !r.NeedContent
+	}
+	for _, c := range r.Content {
+		if bytes.Contains(data, []byte(c)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *scan) group(k groupKey, r *Rule, rank int) *group {
+	if g, ok := s.groups[k]; ok {
+		return g
+	}
+	g := &group{rank: rank, f: Finding{
+		RuleID:    r.ID,
+		Category:  r.Category,
+		Severity:  r.Severity,
+		Path:      k.path,
+		Layer:     int(k.layer),
+		HiddenBy:  int(k.hidden),
+		CreatedBy: s.createdBy(k.layer),
+		Why:       r.Why,
+		Fix:       r.Fix,
+	}}
+	s.groups[k] = g
+	return g
+}
+
+func (s *scan) createdBy(l int32) string {
+	if l >= 0 && int(l) < len(s.img.Layers) {
+		return s.img.Layers[l].CreatedBy
+	}
+	return ""
+}
+
+// claim adds a file version to a finding grouped under a fixed path (a
+// directory taken whole) or under the file's directory.
+func (s *scan) claim(g *group, v *Version, p string, dir bool) {
+	if g.f.Files == 0 && !dir {
+		g.first = p
+	}
+	g.f.Files++
+	g.f.Bytes += v.Size
+	s.claimed = append(s.claimed, g)
+}
+
+// claimCommon adds a file to a finding whose path is the common directory
+// of its files (packages, wasted bytes).
+func (s *scan) claimCommon(g *group, v *Version, p string) {
+	switch {
+	case g.f.Files == 0:
+		g.first = p
+		g.f.Path = p
+	default:
+		g.f.Path = commonDir(g.f.Path, p)
+	}
+	g.f.Files++
+	g.f.Bytes += v.Size
+	s.claimed = append(s.claimed, g)
+}
+
+func (s *scan) claimWasted(id string, v *Version, p string) {
+	r, _ := RuleByID(id)
+	k := groupKey{rule: id, path: "", layer: v.Layer, hidden: v.HiddenBy}
+	g, ok := s.groups[k]
+	if !ok {
+		g = s.group(k, &r, len(rules)+len(secretRules)+2)
+		hb := s.createdBy(v.HiddenBy)
+		g.f.Why = fmt.Sprintf("%s (hidden by layer %d: %s)", r.Why, v.HiddenBy, hb)
+	}
+	s.claimCommon(g, v, p)
+}
+
+// commonDir returns the deepest directory holding both paths ("" is the
+// root).
+func commonDir(a, b string) string {
+	if a == b {
+		return a
+	}
+	for {
+		if strings.HasPrefix(b, a+"/") || a == "" {
+			return a
+		}
+		i := strings.LastIndexByte(a, '/')
+		if i < 0 {
+			return ""
+		}
+		a = a[:i]
+	}
+}
+
+// count adds the version being visited to the totals once, whatever number
+// of findings claimed it.
+func (s *scan) count(v *Version) {
+	if len(s.claimed) == 0 {
+		return
+	}
+	s.totals.Files++
+	s.totals.Bytes += v.Size
+	s.totals.LayerBytes[v.Layer] += v.Size
+	if v.HiddenBy < 0 {
+		s.visible += v.Size
+	}
+	seen := make([]Category, 0, 2)
+	for _, g := range s.claimed {
+		if slices.Contains(seen, g.f.Category) {
+			continue
+		}
+		seen = append(seen, g.f.Category)
+		ct := s.cat(g.f.Category)
+		ct.Files++
+		ct.Bytes += v.Size
+	}
+	s.claimed = s.claimed[:0]
+}
+
+// findings returns the collected findings, largest first; empty ones (only
+// zero-byte files) are dropped.
+func (s *scan) findings() []Finding {
+	gs := make([]*group, 0, len(s.groups))
+	for _, g := range s.groups {
+		if g.f.Bytes == 0 {
+			continue
+		}
+		if !g.dir && g.f.Files == 1 && g.first != "" {
+			g.f.Path = g.first
+		}
+		gs = append(gs, g)
+	}
+	slices.SortFunc(gs, func(x, y *group) int {
+		if c := cmp.Compare(y.f.Bytes, x.f.Bytes); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.f.Path, y.f.Path); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(x.f.RuleID, y.f.RuleID); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.f.Layer, y.f.Layer)
+	})
+	out := make([]Finding, len(gs))
+	for i, g := range gs {
+		out[i] = g.f
+	}
+	return out
+}
+
+// fingerprint is a short, stable name for a secret's contents that does not
+// reveal them: the first 12 hex digits of the xxhash64 the reader computed.
+func fingerprint(d uint64) string {
+	if d == 0 {
+		return ""
+	}
+	return fmt.Sprintf("xxh64:%012x", d>>16)
+}
+
+// childNamed returns n's child called name, or nil.
+func childNamed(n *Node, name string) *Node {
+	i, ok := slices.BinarySearchFunc(n.children, name, func(c *Node, name string) int {
+		return strings.Compare(c.Name, name)
+	})
+	if !ok {
+		return nil
+	}
+	return n.children[i]
+}
+
+// secretLimit caps the key files whose contents Read captures to tell
+// private keys from certificates.
+const secretLimit = 64 << 10
+
+// CaptureSecrets selects the small files whose contents tell a private key
+// from a certificate (*.pem, *.key). Their contents are only searched for a
+// private-key marker, never reported.
+func CaptureSecrets(p string, size int64) bool {
+	if size > secretLimit {
+		return false
+	}
+	return strings.HasSuffix(p, ".pem") || strings.HasSuffix(p, ".key")
+}
+
+// Capture is the layers.WithCapture predicate of Run: every file an
+// analyzer reads. Pass CaptureLimit as the size cap.
+func Capture(p string, size int64) bool {
+	return CaptureContents(p, size) || CaptureSecrets(p, size)
+}
+
+// distroNode tells whether a node_modules tree belongs to the distribution
+// or a global install (Debian's /usr/share/nodejs, npm -g): they have no
+// app lockfile, and dev or not means nothing there.
+func distroNode(root string) bool {
+	for _, p := range []string{"usr/share/", "usr/lib/", "usr/local/lib/"} {
+		if strings.HasPrefix(root+"/", p) {
+			return true
+		}
+	}
+	return false
+}

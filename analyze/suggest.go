@@ -1,0 +1,415 @@
+package analyze
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// The ecosystems Suggest recognises.
+const (
+	EcoNode   = "node"
+	EcoGo     = "go"
+	EcoRust   = "rust"
+	EcoC      = "c"
+	EcoPython = "python"
+)
+
+// Suggestion is a fix for the whole image: a multi-stage Dockerfile
+// skeleton in the builder → runner pattern.
+type Suggestion struct {
+	Ecosystem string
+	// Dockerfile is the skeleton, ready to adapt.
+	Dockerfile string
+	// Keep are the runner's COPY --from=builder lines.
+	Keep []string
+	// Notes are the clean-ups per package manager seen, and what the
+	// skeleton assumed.
+	Notes []string
+	// SavedBytes estimates what the runner leaves out: leftovers and waste.
+	SavedBytes int64
+}
+
+// projectFiles are the file names that say which ecosystem built an app.
+var projectFiles = map[string]bool{
+	"package.json": true, "go.mod": true, "Cargo.toml": true, "Makefile": true, "CMakeLists.txt": true,
+	"requirements.txt": true, "pyproject.toml": true, "setup.py": true, "Pipfile": true,
+}
+
+// noteProject records where project files sit, outside distribution trees
+// and installed packages.
+func (s *scan) noteProject(name string) {
+	if !projectFiles[name] || slices.Contains(s.segs, "node_modules") || slices.Contains(s.segs, "mod") {
+		return
+	}
+	p := strings.Join(s.segs, "/")
+	for _, d := range distro {
+		if globSegs(compile(d).segs, s.segs) {
+			return
+		}
+	}
+	s.projects[name] = append(s.projects[name], path.Dir(p))
+}
+
+// suggest picks the ecosystem and writes the skeleton. It returns nil when
+// the image has nothing a multi-stage build would drop, or no ecosystem is
+// recognised.
+func (s *scan) suggest(a *Analysis) *Suggestion {
+	if len(a.Findings) == 0 {
+		return nil
+	}
+	has := func(rule string) bool {
+		return slices.ContainsFunc(a.Findings, func(f Finding) bool { return f.RuleID == rule })
+	}
+	cfg := a.Image.Config
+	workdir := strings.TrimPrefix(cfg.WorkingDir, "/")
+	dir := func(name string) string {
+		ds := s.projects[name]
+		if len(ds) == 0 {
+			return ""
+		}
+		if slices.Contains(ds, workdir) {
+			return workdir
+		}
+		slices.Sort(ds)
+		return ds[0]
+	}
+	sg := &Suggestion{SavedBytes: a.Leftovers.Bytes}
+	var b strings.Builder
+	switch {
+	case dir("package.json") != "" && s.hasNode():
+		sg.Ecosystem = EcoNode
+		s.nodeSkeleton(&b, sg, dir("package.json"))
+	case dir("go.mod") != "" || has("toolchain.go") || has("build-cache.go-build"):
+		sg.Ecosystem = EcoGo
+		s.goSkeleton(&b, sg, dir("go.mod"))
+	case dir("Cargo.toml") != "" || has("toolchain.rust"):
+		sg.Ecosystem = EcoRust
+		s.rustSkeleton(&b, sg, dir("Cargo.toml"))
+	case dir("requirements.txt") != "" || dir("pyproject.toml") != "" || dir("setup.py") != "" || dir("Pipfile") != "":
+		sg.Ecosystem = EcoPython
+		s.pythonSkeleton(&b, sg, cmp2(dir("requirements.txt"), dir("pyproject.toml"), dir("setup.py"), dir("Pipfile")))
+	case has("toolchain.gcc") || has("toolchain.cc") || dir("Makefile") != "" || dir("CMakeLists.txt") != "":
+		sg.Ecosystem = EcoC
+		s.cSkeleton(&b, sg, cmp2(dir("Makefile"), dir("CMakeLists.txt"), workdir))
+	default:
+		return nil
+	}
+	sg.Dockerfile = b.String()
+	s.cleanupNotes(a, sg)
+	return sg
+}
+
+func cmp2(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (s *scan) hasNode() bool {
+	for _, p := range []string{"usr/bin/node", "usr/local/bin/node", "usr/bin/nodejs"} {
+		if n := s.resolve(p); n != nil {
+			return true
+		}
+	}
+	return len(s.node) > 0
+}
+
+// pkgVersion returns the major[.minor] version of an installed OS package.
+func (s *scan) pkgVersion(name string, parts int) string {
+	v, ok := s.versions[name]
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(v, ":"); i >= 0 {
+		v = v[i+1:]
+	}
+	if i := strings.IndexAny(v, "+-~"); i >= 0 {
+		v = v[:i]
+	}
+	f := strings.SplitN(v, ".", parts+1)
+	if len(f) > parts {
+		f = f[:parts]
+	}
+	return strings.Join(f, ".")
+}
+
+func abs(p string) string { return "/" + strings.TrimPrefix(p, "/") }
+
+func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+	tag := "lts"
+	if v := s.pkgVersion("nodejs", 1); v != "" {
+		tag = v
+	}
+	app := abs(root)
+	lock := "package-lock.json"
+	if childNamed2(s.tree, root, "package-lock.json") == nil && childNamed2(s.tree, root, "npm-shrinkwrap.json") != nil {
+		lock = "npm-shrinkwrap.json"
+	}
+	fmt.Fprintf(b, "FROM node:%s AS builder\nWORKDIR %s\nCOPY package.json %s ./\nRUN npm ci\nCOPY . .\nRUN npm run build --if-present\n\n", tag, app, lock)
+	fmt.Fprintf(b, "FROM node:%s-slim AS runner\nWORKDIR %s\nENV NODE_ENV=production\n", tag, app)
+	fmt.Fprintf(b, "COPY --from=builder %s/package.json %s/%s ./\nRUN npm ci --omit=dev && npm cache clean --force\n", app, app, lock)
+	for _, name := range []string{"dist", "build", "out", "lib", ".next", "public", "static", "views", "server.js", "index.js", "app.js"} {
+		n := childNamed2(s.tree, root, name)
+		if n == nil || !n.Visible() {
+			continue
+		}
+		line := fmt.Sprintf("COPY --from=builder %s/%s ./%s", app, name, name)
+		if name == ".next" {
+			sg.Notes = append(sg.Notes, "for Next.js, `output: \"standalone\"` lets the runner copy only .next/standalone and .next/static; never copy .next/cache")
+		}
+		sg.Keep = append(sg.Keep, line)
+		b.WriteString(line + "\n")
+	}
+	s.writeCmd(b)
+	sg.Notes = append(sg.Notes, "`npm ci --omit=dev` installs only dependencies, optionalDependencies and peerDependencies: every devDependency stays in the builder")
+}
+
+func (s *scan) goSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+	tag := "1"
+	if v := s.goVersion(); v != "" {
+		tag = v
+	}
+	bin := s.binary()
+	name := path.Base(bin)
+	if bin == "" {
+		name = "app"
+		bin = "usr/local/bin/app"
+	}
+	src := abs(cmp2(root, "src"))
+	fmt.Fprintf(b, "FROM golang:%s AS builder\nWORKDIR %s\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\n", tag, src)
+	fmt.Fprintf(b, "RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\\n    CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /out/%s .\n\n", name)
+	line := fmt.Sprintf("COPY --from=builder /out/%s %s", name, abs(bin))
+	fmt.Fprintf(b, "FROM gcr.io/distroless/static-debian12 AS runner\n%s\nENTRYPOINT [\"%s\"]\n", line, abs(bin))
+	sg.Keep = append(sg.Keep, line)
+	sg.Notes = append(sg.Notes, "a CGO_ENABLED=0 binary needs no libc: distroless/static or even scratch runs it (add ca-certificates if it calls HTTPS)")
+}
+
+func (s *scan) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+	tag := "1"
+	if v := s.pkgVersion("rustc", 2); v != "" {
+		tag = v
+	}
+	bin := s.binary()
+	name := path.Base(bin)
+	if bin == "" {
+		name = "app"
+		bin = "usr/local/bin/app"
+	}
+	src := abs(cmp2(root, "usr/src/app"))
+	fmt.Fprintf(b, "FROM rust:%s AS builder\nWORKDIR %s\nCOPY . .\n", tag, src)
+	fmt.Fprintf(b, "RUN --mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=%s/target \\\n    cargo build --release && cp target/release/%s /out-%s\n\n", src, name, name)
+	line := fmt.Sprintf("COPY --from=builder /out-%s %s", name, abs(bin))
+	fmt.Fprintf(b, "FROM debian:bookworm-slim AS runner\n%s\n", line)
+	sg.Keep = append(sg.Keep, line)
+	for _, d := range []string{"static", "public", "assets", "templates"} {
+		if n := childNamed2(s.tree, root, d); n != nil && n.Visible() && n.IsDir() {
+			l := fmt.Sprintf("COPY --from=builder %s/%s %s/%s", src, d, src, d)
+			sg.Keep = append(sg.Keep, l)
+			b.WriteString(l + "\n")
+		}
+	}
+	fmt.Fprintf(b, "CMD [\"%s\"]\n", abs(bin))
+}
+
+func (s *scan) cSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+	bin := s.binary()
+	if bin == "" {
+		bin = "usr/local/bin/app"
+	}
+	src := abs(cmp2(root, "src"))
+	fmt.Fprintf(b, "FROM debian:bookworm AS builder\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential%s \\\n && rm -rf /var/lib/apt/lists/*\nWORKDIR %s\nCOPY . .\nRUN make\n\n", s.devPackages(), src)
+	line := fmt.Sprintf("COPY --from=builder %s/%s %s", src, path.Base(bin), abs(bin))
+	fmt.Fprintf(b, "FROM debian:bookworm-slim AS runner\n")
+	if libs := s.runtimeLibs(); libs != "" {
+		fmt.Fprintf(b, "RUN apt-get update && apt-get install -y --no-install-recommends%s \\\n && rm -rf /var/lib/apt/lists/*\n", libs)
+		sg.Notes = append(sg.Notes, "the runner installs the runtime libraries of the -dev packages the build used; check the names with `apt-cache show`")
+	}
+	fmt.Fprintf(b, "%s\n", line)
+	s.writeCmd(b)
+	sg.Keep = append(sg.Keep, line)
+}
+
+func (s *scan) pythonSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+	app := abs(cmp2(root, "app"))
+	fmt.Fprintf(b, "FROM python:3-slim AS builder\nWORKDIR %s\nCOPY requirements.txt ./\nRUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt\n\n", app)
+	fmt.Fprintf(b, "FROM python:3-slim AS runner\nWORKDIR %s\nCOPY --from=builder /wheels /wheels\nRUN pip install --no-cache-dir /wheels/* && rm -rf /wheels\nCOPY . .\n", app)
+	s.writeCmd(b)
+	sg.Keep = append(sg.Keep, "COPY --from=builder /wheels /wheels")
+	sg.Notes = append(sg.Notes, "compilers and -dev packages for wheels with C extensions belong in the builder only")
+}
+
+// writeCmd repeats the image's own CMD/ENTRYPOINT in the runner.
+func (s *scan) writeCmd(b *strings.Builder) {
+	cfg := s.img.Config
+	q := func(args []string) string {
+		out := make([]string, len(args))
+		for i, a := range args {
+			out[i] = fmt.Sprintf("%q", a)
+		}
+		return "[" + strings.Join(out, ", ") + "]"
+	}
+	if len(cfg.Entrypoint) > 0 {
+		fmt.Fprintf(b, "ENTRYPOINT %s\n", q(cfg.Entrypoint))
+	}
+	if len(cfg.Cmd) > 0 {
+		fmt.Fprintf(b, "CMD %s\n", q(cfg.Cmd))
+	}
+}
+
+// binary finds the app's program: a word of ENTRYPOINT/CMD that resolves,
+// through the PATH or the working directory, to a file outside the
+// distribution's own directories (dpkg never installs into /usr/local).
+func (s *scan) binary() string {
+	cfg := s.img.Config
+	var words []string
+	for _, a := range append(slices.Clone(cfg.Entrypoint), cfg.Cmd...) {
+		words = append(words, strings.FieldsFunc(a, func(r rune) bool { return strings.ContainsRune(" \t|;&()<>", r) })...)
+	}
+	wd := strings.TrimPrefix(cfg.WorkingDir, "/")
+	for _, w := range words {
+		if strings.HasPrefix(w, "-") || strings.HasPrefix(w, "/dev/") {
+			continue
+		}
+		var cands []string
+		if strings.Contains(w, "/") {
+			if strings.HasPrefix(w, "/") {
+				cands = []string{strings.TrimPrefix(w, "/")}
+			} else {
+				cands = []string{path.Join(wd, w)}
+			}
+		} else {
+			cands = []string{"usr/local/bin/" + w, "usr/local/sbin/" + w, path.Join(wd, w)}
+		}
+		for _, c := range cands {
+			if n := s.resolve(c); n != nil && !n.IsDir() {
+				return c
+			}
+		}
+	}
+	return ""
+}
+
+func (s *scan) goVersion() string {
+	for name := range s.versions {
+		if strings.HasPrefix(name, "golang-1.") && strings.HasSuffix(name, "-go") {
+			return strings.TrimSuffix(strings.TrimPrefix(name, "golang-"), "-go")
+		}
+	}
+	return ""
+}
+
+// libDev tells the -dev packages of libraries an app links against from the
+// ones any C toolchain brings.
+func libDev(name string) bool {
+	if !strings.HasSuffix(name, "-dev") || genericDev[name] || strings.HasPrefix(name, "libstdc++") || strings.HasPrefix(name, "libgcc") {
+		return false
+	}
+	return strings.HasPrefix(name, "lib") || strings.HasPrefix(name, "zlib")
+}
+
+// genericDev are -dev packages that come with any C toolchain.
+var genericDev = map[string]bool{"libc6-dev": true, "linux-libc-dev": true, "libcrypt-dev": true, "libnsl-dev": true, "libtirpc-dev": true, "libstdc++-12-dev": true, "libgcc-12-dev": true, "libc-dev-bin": true}
+
+// devPackages lists the build-only -dev packages besides the toolchain's
+// own, as " name1 name2".
+func (s *scan) devPackages() string {
+	var out []string
+	for _, bp := range s.pkgs {
+		if libDev(bp.p.Name) {
+			out = append(out, bp.p.Name)
+		}
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return ""
+	}
+	return " " + strings.Join(slices.Compact(out), " ")
+}
+
+// runtimeLibs names the runtime package of each -dev package, by the Debian
+// convention that libfoo-dev's Depends holds the versioned libfooN.
+func (s *scan) runtimeLibs() string {
+	var out []string
+	for _, bp := range s.pkgs {
+		if !libDev(bp.p.Name) {
+			continue
+		}
+		stem := strings.TrimSuffix(bp.p.Name, "-dev")
+		for _, d := range bp.p.Depends {
+			if d != bp.p.Name && strings.HasPrefix(d, stem) && !strings.HasSuffix(d, "-dev") {
+				out = append(out, d)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return ""
+	}
+	return " " + strings.Join(slices.Compact(out), " ")
+}
+
+// cleanupNotes adds the cache clean-up of every package manager whose
+// leftovers were found.
+func (s *scan) cleanupNotes(a *Analysis, sg *Suggestion) {
+	seen := map[string]bool{}
+	for _, f := range a.Findings {
+		if seen[f.RuleID] {
+			continue
+		}
+		seen[f.RuleID] = true
+		switch f.RuleID {
+		case "package-cache.apt-lists", "package-cache.apt-archives":
+			if !seen["apt"] {
+				seen["apt"] = true
+				sg.Notes = append(sg.Notes, "apt: `apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*` in one RUN (apt-get clean drops /var/cache/apt/archives)")
+			}
+		case "package-cache.apk":
+			sg.Notes = append(sg.Notes, "apk: `apk add --no-cache …`")
+		case "package-cache.npm":
+			sg.Notes = append(sg.Notes, "npm: `npm ci … && npm cache clean --force` in one RUN, or `RUN --mount=type=cache,target=/root/.npm npm ci`")
+		case "package-cache.yarn":
+			sg.Notes = append(sg.Notes, "yarn: `yarn install --frozen-lockfile && yarn cache clean` in one RUN")
+		case "package-cache.pnpm":
+			sg.Notes = append(sg.Notes, "pnpm: `RUN --mount=type=cache,target=/root/.local/share/pnpm/store pnpm install --frozen-lockfile`")
+		case "package-cache.pip":
+			sg.Notes = append(sg.Notes, "pip: `pip install --no-cache-dir …`")
+		case "build-cache.go-build", "build-cache.go-mod":
+			if !seen["go"] {
+				seen["go"] = true
+				sg.Notes = append(sg.Notes, "go: cache mounts for /go/pkg/mod and /root/.cache/go-build keep both caches out of every layer")
+			}
+		case "package-cache.cargo-registry", "build-cache.rust-target":
+			if !seen["cargo"] {
+				seen["cargo"] = true
+				sg.Notes = append(sg.Notes, "cargo: cache mounts for the registry and target/ keep them out of every layer")
+			}
+		case "package-cache.composer", "package-cache.bundler", "package-cache.maven", "package-cache.gradle":
+			r, _ := RuleByID(f.RuleID)
+			sg.Notes = append(sg.Notes, strings.TrimPrefix(f.RuleID, "package-cache.")+": "+r.Fix)
+		case "secret.dotenv", "secret.ssh-key", "secret.private-key", "secret.npmrc-token", "secret.credentials":
+			if !seen["secret"] {
+				seen["secret"] = true
+				sg.Notes = append(sg.Notes, "secrets: a multi-stage build does not clean a layer already pushed; rotate the credentials found, keep them out with .dockerignore and pass build secrets with RUN --mount=type=secret")
+			}
+		}
+	}
+}
+
+// childNamed2 returns the child name of the directory dir ("" is the
+// root), or nil.
+func childNamed2(t *Tree, dir, name string) *Node {
+	n := t.Root
+	if dir != "" {
+		n = t.Lookup(dir)
+	}
+	if n == nil {
+		return nil
+	}
+	return childNamed(n, name)
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dustin/go-humanize"
+
+	"github.com/stagescope/stagescope/analyze"
+)
+
+// maxFindingRows bounds the leftovers table of the text report; secrets are
+// always listed in full.
+const maxFindingRows = 25
+
+// writeLeftoversText writes the leftover sections: totals per category and
+// per layer, the largest findings, every secret, and the suggested fix.
+func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
+	lo := r.Leftovers
+	if len(r.Findings) == 0 {
+		fmt.Fprintf(w, "\nLeftovers   none found\n")
+		return nil
+	}
+	fmt.Fprintf(w, "\nLeftovers by category (each file counted once)\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "size\tshare\tfiles\tfindings\t  category\n")
+	for _, c := range lo.Categories {
+		fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  %s\n", bytesStr(c.Bytes), c.Percent, humanize.Comma(c.Files), c.Findings, c.Category)
+	}
+	fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  all (union)\n", bytesStr(lo.Bytes), lo.Percent, humanize.Comma(lo.Files), len(r.Findings))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "\nLeftovers by layer\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "#\tleftovers\t  created by\n")
+	for _, l := range lo.Layers {
+		cb := ""
+		if l.Layer < len(r.Layers) {
+			cb = createdBy(r.Layers[l.Layer].CreatedBy)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, bytesStr(l.Bytes), cut(cb, width-25))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(w, "\nLargest leftovers (%d findings)\n", len(r.Findings))
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "size\tfiles\tlayer\tcategory\trule\tpath\n")
+	for i, f := range r.Findings {
+		if i == maxFindingRows {
+			break
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", bytesStr(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, cut(findingPath(f), width-70))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	var secrets []analyze.FindingJSON
+	for _, f := range r.Findings {
+		if f.Category == analyze.CatSecret {
+			secrets = append(secrets, f)
+		}
+	}
+	if len(secrets) > 0 {
+		fmt.Fprintf(w, "\nSecrets (contents never shown; a deleted one still ships in its layer)\n")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "rule\tlayer\tsize\tfingerprint\tpath\n")
+		for _, f := range secrets {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), bytesStr(f.Bytes), f.Fingerprint, "/"+f.Path)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+
+	// The Dockerfile lines to change: every layer with leftovers, largest
+	// first, with the rules that fired there; then each rule's fix once.
+	fmt.Fprintf(w, "\nWhat to change, by instruction\n")
+	type layerRules struct {
+		bytes int64
+		rules []string
+	}
+	per := map[int]*layerRules{}
+	var order []int
+	fixes := map[string]string{}
+	var fixOrder []string
+	for _, f := range r.Findings {
+		lr, ok := per[f.Layer]
+		if !ok {
+			lr = &layerRules{}
+			per[f.Layer] = lr
+			order = append(order, f.Layer)
+		}
+		lr.bytes += f.Bytes
+		if !slices.Contains(lr.rules, f.RuleID) {
+			lr.rules = append(lr.rules, f.RuleID)
+		}
+		if _, ok := fixes[f.RuleID]; !ok {
+			fixes[f.RuleID] = f.Fix
+			fixOrder = append(fixOrder, f.RuleID)
+		}
+	}
+	for _, l := range order {
+		cb := ""
+		if l < len(r.Layers) {
+			cb = createdBy(r.Layers[l].CreatedBy)
+		}
+		fmt.Fprintf(w, "- layer %d `%s`: %s\n", l, cut(cb, width-12), strings.Join(per[l].rules, ", "))
+	}
+	fmt.Fprintf(w, "\nFixes\n")
+	for _, id := range fixOrder {
+		fmt.Fprintf(w, "- %s: %s\n", id, fixes[id])
+	}
+
+	if sg := r.Suggestion; sg != nil {
+		fmt.Fprintf(w, "\nSuggested multi-stage Dockerfile (%s; drops about %s)\n", sg.Ecosystem, bytesStr(sg.SavedBytes))
+		for _, line := range strings.Split(strings.TrimRight(sg.Dockerfile, "\n"), "\n") {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+		for _, n := range sg.Notes {
+			fmt.Fprintf(w, "  * %s\n", n)
+		}
+	}
+	return nil
+}
+
+// layerCell shows the layer of a finding, and the layer that hid it.
+func layerCell(f analyze.FindingJSON) string {
+	if f.HiddenBy != nil {
+		return fmt.Sprintf("%d (hidden by %d)", f.Layer, *f.HiddenBy)
+	}
+	return fmt.Sprint(f.Layer)
+}
+
+func findingPath(f analyze.FindingJSON) string {
+	p := "/" + f.Path
+	if f.Package != "" {
+		p += " [" + f.Package + "]"
+	}
+	return p
+}
