@@ -121,13 +121,13 @@ var ruleCases = map[string]ruleCase{
 			lt.File{Name: "app/node_modules/express/package.json", Body: `{"name":"express","version":"4.21.2"}`}),
 	},
 	"wasted.deleted": {
-		match:   []lt.Step{{CreatedBy: "RUN curl -o /tmp/x.tgz", Files: files("tmp/x.tgz")}, {CreatedBy: "RUN rm /tmp/x.tgz", Files: []lt.File{lt.Whiteout("tmp/x.tgz")}}},
-		path:    "tmp/x.tgz", hidden: 1,
+		match: []lt.Step{{CreatedBy: "RUN curl -o /tmp/x.tgz", Files: files("tmp/x.tgz")}, {CreatedBy: "RUN rm /tmp/x.tgz", Files: []lt.File{lt.Whiteout("tmp/x.tgz")}}},
+		path:  "tmp/x.tgz", hidden: 1,
 		nomatch: []lt.Step{{CreatedBy: "RUN curl -o /tmp/x.tgz && rm /tmp/x.tgz", Files: files("srv/data")}},
 	},
 	"wasted.overwritten": {
-		match:   []lt.Step{{CreatedBy: "COPY config /etc/app.conf", Files: files("etc/app.conf")}, {CreatedBy: "RUN sed -i s/a/b/ /etc/app.conf", Files: files("etc/app.conf")}},
-		path:    "etc/app.conf", hidden: 1,
+		match: []lt.Step{{CreatedBy: "COPY config /etc/app.conf", Files: files("etc/app.conf")}, {CreatedBy: "RUN sed -i s/a/b/ /etc/app.conf", Files: files("etc/app.conf")}},
+		path:  "etc/app.conf", hidden: 1,
 		nomatch: []lt.Step{{CreatedBy: "COPY config /etc/app.conf", Files: files("etc/app.conf")}, {CreatedBy: "COPY other /etc/other.conf", Files: files("etc/other.conf")}},
 	},
 }
