@@ -622,17 +622,6 @@ func fingerprint(d uint64) string {
 	return fmt.Sprintf("xxh64:%012x", d>>16)
 }
 
-// childNamed returns n's child called name, or nil.
-func childNamed(n *Node, name string) *Node {
-	i, ok := slices.BinarySearchFunc(n.children, name, func(c *Node, name string) int {
-		return strings.Compare(c.Name, name)
-	})
-	if !ok {
-		return nil
-	}
-	return n.children[i]
-}
-
 // secretLimit caps the key files whose contents Read captures to tell
 // private keys from certificates.
 const secretLimit = 64 << 10
