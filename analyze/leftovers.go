@@ -653,3 +653,14 @@ func distroNode(root string) bool {
 	}
 	return false
 }
+
+// childNamed returns n's child called name, or nil.
+func childNamed(n *Node, name string) *Node {
+	i, ok := slices.BinarySearchFunc(n.children, name, func(c *Node, name string) int {
+		return strings.Compare(c.Name, name)
+	})
+	if !ok {
+		return nil
+	}
+	return n.children[i]
+}
