@@ -150,7 +150,7 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams) (*analyze.An
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return m.Finish(img), src, nil
+	return m.Finish(img, analyze.WithIgnore(o.ignore)), src, nil
 }
 
 // analyzeSource reads and analyzes a loaded image; extra adds read options.
