@@ -134,7 +134,7 @@ func newEngine(host string) (*engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DOCKER_HOST %q: %w", host, err)
 	}
-	tr := &http.Transport{ResponseHeaderTimeout: 0, DisableCompression: true}
+	tr := &http.Transport{DisableCompression: true}
 	e := &engine{host: host, client: &http.Client{Transport: tr}}
 	switch u.Scheme {
 	case "unix":

@@ -43,13 +43,16 @@ func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *stre
 
 REF is any of:
   a registry reference         nginx:1.27, 127.0.0.1:5000/app:1, ghcr.io/x/y@sha256:…
-  a docker save tarball        ./app.tar            (or docker-archive:PATH)
-  an OCI image layout          ./layout-dir         (or oci:PATH)
-  an OCI archive               ./app.oci.tar        (or oci-archive:PATH)
+  a docker save tarball        ./app.tar            (or docker-archive:PATH[:TAG])
+  an OCI image layout          ./layout-dir         (or oci:PATH[:NAME])
+  an OCI archive               ./app.oci.tar        (or oci-archive:PATH[:NAME])
   an image in a local engine   app:latest           (or docker-daemon:REF)
 
 Without a transport prefix an existing path is opened as a file, otherwise the
-local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.`,
+local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.
+A tarball or layout holding several images needs the prefix and the TAG or
+NAME of one (docker-archive:all.tar:app:1, docker-archive:all.tar:@0).
+docker save | gzip output is read as is.`,
 		Example: `  # open the interactive browser on a local image
   stagescope inspect myapp:latest
 
