@@ -166,14 +166,29 @@ func SharedImagesDir(t testing.TB) string {
 }
 
 // SharedImage returns the path of a shared image's docker archive, e.g.
-// SharedImage(t, "webapp-naive"), skipping when it is absent.
+// SharedImage(t, "webapp-naive"), skipping when it is absent, or when it is
+// larger than RaceMaxBytes in a -race build.
 func SharedImage(t testing.TB, name string) string {
 	t.Helper()
 	p := filepath.Join(SharedImagesDir(t), "docker-archive", name+".tar")
-	if _, err := os.Stat(p); err != nil {
+	fi, err := os.Stat(p)
+	if err != nil {
 		t.Skipf("shared image %s not built", name)
 	}
+	skipHugeUnderRace(t, name, fi.Size())
 	return p
+}
+
+// RaceMaxBytes is the largest shared image the tests read when built with
+// -race: the race detector makes reading a gigabyte image take minutes,
+// which the CI time limit cannot afford. Plain `go test` reads them all.
+const RaceMaxBytes = 100 << 20
+
+func skipHugeUnderRace(t testing.TB, name string, size int64) {
+	t.Helper()
+	if raceEnabled && size > RaceMaxBytes {
+		t.Skipf("shared image %s is %d MiB: skipped under -race (more than %d MiB)", name, size>>20, RaceMaxBytes>>20)
+	}
 }
 
 // SharedLayout returns the path of a shared image's OCI layout.
@@ -182,6 +197,18 @@ func SharedLayout(t testing.TB, name string) string {
 	p := filepath.Join(SharedImagesDir(t), "oci", name)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("shared image %s not built", name)
+	}
+	if raceEnabled {
+		var size int64
+		_ = filepath.WalkDir(p, func(_ string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if fi, err := d.Info(); err == nil {
+					size += fi.Size()
+				}
+			}
+			return nil
+		})
+		skipHugeUnderRace(t, name, size)
 	}
 	return p
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package layerstest
+
+const raceEnabled = false
