@@ -109,7 +109,8 @@ func (m *findingsModel) finding(i int) *analyze.Finding {
 	return m.groups[r.group].items[r.item]
 }
 
-// total is the bytes of all findings but waste.
+// leftoverTotals counts the findings other than waste, their bytes, and
+// the bytes of those still visible in the final filesystem.
 func (m *findingsModel) leftoverTotals() (files int, bytes, visible int64) {
 	for _, g := range m.groups {
 		if g.cat == analyze.CatWasted {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gdamore/tcell/v2"
@@ -106,6 +107,24 @@ func TestMouse(t *testing.T) {
 	mouse(tview.MouseLeftClick, fx+5, fy+1)
 	if b.focus != paneFindings || b.findList.sel != 1 {
 		t.Errorf("after a click on the findings' second row: focus %s, row %d", paneNames[b.focus], b.findList.sel)
+	}
+}
+
+// TestClickBehindHelp: a click on a pane beside the help page closes the
+// help, so that keys go where the focus is.
+func TestClickBehindHelp(t *testing.T) {
+	b := loadedBrowser(t)
+	press(b, '?')
+	screenText(t, b.pages, 120, 36)
+	// The findings' bottom left corner is outside the centered help box.
+	x, y, _, h := b.findList.GetInnerRect()
+	ev := tcell.NewEventMouse(x+1, y+h-1, tcell.Button1, tcell.ModNone)
+	b.pages.MouseHandler()(tview.MouseLeftDown, ev, func(p tview.Primitive) { b.app.SetFocus(p) })
+	if b.focus != paneFindings || b.helpOpen {
+		t.Fatalf("after a click on the findings behind the help: focus %s, help open %v", paneNames[b.focus], b.helpOpen)
+	}
+	if got := screenText(t, b.pages, 120, 36); strings.Contains(got, "═ Keys ═") {
+		t.Errorf("the help page is still drawn:\n%s", got)
 	}
 }
 

@@ -134,6 +134,11 @@ func (b *Browser) setFocus(p pane) {
 
 // focusedBy follows focus changes, by key or by mouse.
 func (b *Browser) focusedBy(p pane) {
+	if b.helpOpen && p != paneHelp {
+		// A click on a pane behind the help page closes it.
+		b.helpOpen = false
+		b.pages.HidePage("help")
+	}
 	b.focus = p
 	if p != paneDetails && p != paneHelp && p != b.context {
 		b.context = p
@@ -164,12 +169,14 @@ func (b *Browser) afterKey() {
 
 func (b *Browser) openHelp() {
 	b.lastFocus = b.focus
+	b.helpOpen = true
 	b.pages.ShowPage("help")
 	b.help.top = 0
 	b.setFocus(paneHelp)
 }
 
 func (b *Browser) closeHelp() {
+	b.helpOpen = false
 	b.pages.HidePage("help")
 	b.setFocus(b.lastFocus)
 }

@@ -149,6 +149,7 @@ type Browser struct {
 	lastFocus  pane // the pane before help opened
 	context    pane // which selection the details pane describes
 	filterOpen bool
+	helpOpen   bool
 
 	// model
 	phase    phase
