@@ -198,6 +198,14 @@ func joinPath(dir, base string) string {
 // diveOrder orders paths the way dive walks a tree: depth first, children
 // by name, a directory after its children.
 func diveOrder(a, b string) int {
+	// The components before the first differing byte are equal: start
+	// with the one that holds it.
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	j := strings.LastIndexByte(a[:i], '/') + 1
+	a, b = a[j:], b[j:]
 	for {
 		ac, ar, amore := strings.Cut(a, "/")
 		bc, br, bmore := strings.Cut(b, "/")
