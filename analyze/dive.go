@@ -39,23 +39,24 @@ type DiveMetrics struct {
 
 // diveNode is dive's view of one path, kept in the Node of the merged tree.
 //
-// The first part mirrors dive's stacked tree of the layers seen so far
-// without building it: every change is numbered, and a path is present when
-// it was created after the last removal of itself and of each of its
-// ancestors. live caches the size dive's whiteout sizer adds up, so deleting
-// a directory costs its depth, not its subtree.
+// born, gone, dir, size and live mirror dive's stacked tree of the layers
+// seen so far without building it: every change is numbered, and a path is
+// present when it was created after the last removal of itself and of each
+// of its ancestors. live caches the size dive's whiteout sizer adds up, so
+// deleting a directory costs its depth, not its subtree.
 //
-// The second part is dive's per-path efficiency record.
+// seen, refs, cum and min are dive's per-path efficiency record.
+//
+// The fields are ordered for size (48 bytes, not 56): every node has one.
 type diveNode struct {
 	born, gone uint32 // numbers of the change that (re)created and that removed the path
 	dir        bool   // the stacked entry is a directory (tar type, not implied)
+	seen       bool   // dive has a record for the path
+	refs       uint32 // leaves counted for the path
 	size       int64  // tar size of the stacked entry
 	live       int64  // size plus the sizes of all present descendants
-
-	seen bool   // dive has a record for the path
-	refs uint32 // leaves counted for the path
-	cum  int64  // cumulative size
-	min  int64  // smallest size counted; -1 before the first
+	cum        int64  // cumulative size
+	min        int64  // smallest size counted; -1 before the first
 }
 
 // diveState accumulates dive's numbers while layers merge.
