@@ -9,11 +9,22 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 )
 
+// gcPercent is the garbage collector's target unless GOGC says otherwise.
+// Nearly all of stagescope's heap is the merged tree, which lives until the
+// end, so the default (let the heap grow to twice what is live) doubles the
+// peak for nothing: on bench's large image 50 cuts peak RSS by a quarter for
+// about 6 % more CPU.
+const gcPercent = 50
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd(defaultStreams()).ExecuteContext(ctx)
 	stop()
