@@ -268,7 +268,7 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 		panic(b.panicked)
 	}
 	if runErr != nil {
-		return fmt.Errorf("terminal: %w", runErr)
+		return fmt.Errorf("opening the terminal for the browser (without one, use -o text or -o json): %w", runErr)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

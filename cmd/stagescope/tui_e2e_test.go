@@ -1,11 +1,16 @@
+//go:build unix
+
 package main
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -19,17 +24,17 @@ func TestTUIInTmux(t *testing.T) {
 		t.Skip("tmux not installed")
 	}
 	if testing.Short() {
-		t.Skip("builds the binary and runs it in tmux")
+		t.Skip("runs the program in tmux")
 	}
-	img, err := filepath.Abs("../../testdata/leftovers.tar")
+	img, err := filepath.Abs(testImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.Executable() // the test binary runs main (see TestMain)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "stagescope")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 
 	// Our own tmux server on its own socket, killed when the test ends.
 	sock := filepath.Join(dir, "tmux.sock")
@@ -54,7 +59,8 @@ sleep 600
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"-e", "NO_COLOR=", "-e", "TERM=screen"}
+	env := []string{"-e", "NO_COLOR=", "-e", "TERM=screen", "-e", asMainEnv + "=1",
+		"-e", "DOCKER_HOST=unix://" + filepath.Join(dir, "no-engine.sock")}
 	run(append(append([]string{"new-session", "-d", "-x", "150", "-y", "46"}, env...), "sh", script, bin, img)...)
 
 	screen := func() string { return run("capture-pane", "-p") }
@@ -132,4 +138,27 @@ sleep 600
 	if strings.Contains(s, "Layers") {
 		t.Errorf("the browser is still on the screen after q:\n%s", s)
 	}
+}
+
+// TestTUIWithoutTerminal: -o tui with no terminal to open is a one-line
+// error, exit status 2.
+func TestTUIWithoutTerminal(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "inspect", "-o", "tui", testImage)
+	cmd.Env = append(os.Environ(), asMainEnv+"=1", "DOCKER_HOST=unix://"+filepath.Join(t.TempDir(), "no-engine.sock"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no controlling terminal
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	r := result{stdout: out.String(), stderr: errOut.String()}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		r.code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	wantOneLineError(t, r, "opening the terminal for the browser", "-o text")
 }
