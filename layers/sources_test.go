@@ -428,3 +428,51 @@ func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// --platform picks from a multi-platform OCI layout or archive as from a
+// registry index.
+func TestOCILayoutPlatforms(t *testing.T) {
+	ctx := context.Background()
+	base := sourceImage(t)
+	amd64 := withPlatform(t, base, "amd64", "")
+	arm64 := withPlatform(t, base, "arm64", "v8")
+	dir := filepath.Join(t.TempDir(), "layout")
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		img v1.Image
+		pl  v1.Platform
+	}{{amd64, v1.Platform{OS: "linux", Architecture: "amd64"}}, {arm64, v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}} {
+		if err := p.AppendImage(x.img, layout.WithPlatform(x.pl)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	archive := lt.WriteFile(t, "multi.oci.tar", lt.TarDir(t, dir))
+	for _, ref := range []string{dir, archive} {
+		for _, tt := range []struct{ platform, want, wantErr string }{
+			{"linux/arm64", "linux/arm64/v8", ""},
+			{"linux/amd64", "linux/amd64", ""},
+			{"linux/riscv64", "", ref + ": no image for platform linux/riscv64 (available: linux/amd64, linux/arm64/v8); pick one with --platform"},
+		} {
+			src, err := layers.Load(ctx, ref, layers.WithPlatform(tt.platform))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Errorf("Load(%s, %s) error %v, want %q", ref, tt.platform, err, tt.wantErr)
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := src.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Platform != tt.want {
+				t.Errorf("Load(%s, %s) read platform %s, want %s", ref, tt.platform, got.Platform, tt.want)
+			}
+		}
+	}
+}
