@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -105,6 +106,27 @@ func TestEngineSource(t *testing.T) {
 		}
 		if _, err := src.Read(ctx); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("platform", func(t *testing.T) {
+		if _, err := layers.Load(ctx, "docker-daemon:stagescope-e2e/app:1", layers.WithPlatform("linux/amd64")); err != nil {
+			t.Errorf("the image's own platform: %v", err)
+		}
+		_, err := layers.Load(ctx, "docker-daemon:stagescope-e2e/app:1", layers.WithPlatform("linux/arm64"))
+		want := "docker-daemon:stagescope-e2e/app:1: the engine's image is linux/amd64, not linux/arm64"
+		if err == nil || err.Error() != want {
+			t.Errorf("got error %v, want %q", err, want)
+		}
+	})
+	t.Run("canceled", func(t *testing.T) {
+		src, err := layers.Load(ctx, "docker-daemon:stagescope-e2e/app:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := src.Read(cctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("Read with a canceled context: %v, want context.Canceled", err)
 		}
 	})
 	t.Run("missing image", func(t *testing.T) {
