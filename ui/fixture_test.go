@@ -125,6 +125,9 @@ func contents(s tcell.SimulationScreen) string {
 				continue
 			}
 			row.Write(c.Bytes)
+			if width(string(c.Bytes)) == 2 {
+				x++ // a wide rune covers the next cell
+			}
 		}
 		sb.WriteString(strings.TrimRight(row.String(), " "))
 		sb.WriteByte('\n')

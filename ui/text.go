@@ -39,10 +39,7 @@ func drawText(screen tcell.Screen, x, y, w int, s string, st tcell.Style) int {
 		if rs[0] == '\t' || rs[0] == '\n' || rs[0] == '\r' {
 			rs, width = []rune{' '}, 1
 		}
-		screen.SetContent(x+used, y, rs[0], rs[1:], st)
-		for i := 1; i < width; i++ {
-			screen.SetContent(x+used+i, y, 0, nil, st)
-		}
+		screen.SetContent(x+used, y, rs[0], rs[1:], st) // a wide rune covers the next cell itself
 		used += width
 	}
 	if full > w {
