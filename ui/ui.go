@@ -200,9 +200,6 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 		b.app.SetScreen(b.o.screen)
 	}
 	b.app.EnableMouse(true)
-	if b.o.afterDraw != nil {
-		b.app.SetAfterDrawFunc(b.o.afterDraw)
-	}
 	inner, cancel := context.WithCancel(ctx)
 	b.cancel = cancel
 	defer cancel()
@@ -210,7 +207,7 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	b.started = time.Now()
 	var finished atomic.Bool
 	loaded := make(chan struct{})
-	go func() {
+	loader := func() {
 		defer close(loaded)
 		defer finished.Store(true)
 		a, err := b.runLoader(inner, load)
@@ -224,7 +221,17 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 		default:
 			b.post(func() { b.setAnalysis(a) })
 		}
-	}()
+	}
+	// Loading starts once the first frame is on the screen: the browser is
+	// there before the image is read, and a terminal that cannot be opened
+	// fails at once, without reading anything.
+	var launch sync.Once
+	b.app.SetAfterDrawFunc(func(s tcell.Screen) {
+		if b.o.afterDraw != nil {
+			b.o.afterDraw(s)
+		}
+		launch.Do(func() { go loader() })
+	})
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
@@ -261,6 +268,7 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	b.closed = true
 	b.mu.Unlock()
 	cancel()
+	launch.Do(func() { close(loaded) }) // never launched: nothing to wait for
 	<-loaded
 	<-watched
 	<-ticked

@@ -143,11 +143,19 @@ sleep 600
 // TestTUIWithoutTerminal: -o tui with no terminal to open is a one-line
 // error, exit status 2.
 func TestTUIWithoutTerminal(t *testing.T) {
+	r := runWithoutTerminal(t, "inspect", "-o", "tui", testImage)
+	wantOneLineError(t, r, "opening the terminal for the browser", "-o text")
+}
+
+// runWithoutTerminal runs the program in a new session: no controlling
+// terminal, so /dev/tty cannot be opened.
+func runWithoutTerminal(t *testing.T, args ...string) result {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "inspect", "-o", "tui", testImage)
+	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), asMainEnv+"=1", "DOCKER_HOST=unix://"+filepath.Join(t.TempDir(), "no-engine.sock"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no controlling terminal
 	var out, errOut bytes.Buffer
@@ -160,5 +168,5 @@ func TestTUIWithoutTerminal(t *testing.T) {
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	wantOneLineError(t, r, "opening the terminal for the browser", "-o text")
+	return r
 }
