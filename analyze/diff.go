@@ -16,7 +16,7 @@ type Side struct {
 	Files           int64 // visible non-directory entries
 	TotalBytes      int64 // bytes of visible files
 	WastedBytes     int64 // hidden copies still shipped
-	LeftoverBytes   int64 // all findings
+	LeftoverBytes   int64 // all findings, each file counted once
 	Categories      map[Category]int64
 }
 
@@ -54,11 +54,7 @@ func sideOf(a *Analysis) Side {
 	if m := a.Metrics; m != nil {
 		s.Files, s.TotalBytes, s.WastedBytes = m.Files, m.TotalBytes, m.WastedBytes
 	}
-	for i := range a.Findings {
-		f := &a.Findings[i]
-		s.LeftoverBytes += f.Bytes
-		s.Categories[f.Category] += f.Bytes
-	}
+	s.LeftoverBytes, s.Categories = leftoverTotals(a, Ignore{})
 	return s
 }
 

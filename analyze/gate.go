@@ -191,7 +191,8 @@ func (g *Gate) Failed() int {
 }
 
 // Evaluate checks an analysis against thresholds. Findings that t.Ignore
-// matches count for nothing.
+// matches count for nothing; the leftover totals are those of the analysis
+// (see leftoverTotals), so run it with the same Ignore (WithIgnore).
 func Evaluate(a *Analysis, t Thresholds) Gate {
 	g := Gate{Pass: true}
 	add := func(name, subject string, unit Unit, measured, limit float64, pass bool) {
@@ -214,18 +215,13 @@ func Evaluate(a *Analysis, t Thresholds) Gate {
 		add(CheckHighestImageBytes, "", UnitBytes, float64(size), float64(*t.HighestImageBytes), size <= *t.HighestImageBytes)
 	}
 
-	var total int64
-	perCat := map[Category]int64{}
 	perRule := map[string]int64{}
 	for i := range a.Findings {
-		f := &a.Findings[i]
-		if t.Ignore.Match(f) {
-			continue
+		if f := &a.Findings[i]; !t.Ignore.Match(f) {
+			perRule[f.RuleID]++
 		}
-		total += f.Bytes
-		perCat[f.Category] += f.Bytes
-		perRule[f.RuleID]++
 	}
+	total, perCat := leftoverTotals(a, t.Ignore)
 	if t.HighestLeftoverBytes != nil {
 		add(CheckHighestLeftoverBytes, "", UnitBytes, float64(total), float64(*t.HighestLeftoverBytes), total <= *t.HighestLeftoverBytes)
 	}
@@ -246,6 +242,30 @@ func Evaluate(a *Analysis, t Thresholds) Gate {
 		add(CheckForbiddenRules, id, UnitFindings, float64(perRule[id]), 0, perRule[id] == 0)
 	}
 	return g
+}
+
+// leftoverTotals returns the leftover bytes of an analysis, in all and per
+// category. They are the totals of the leftover pass, each file counted
+// once however many findings name it, which leave out what the Ignore given
+// to Run matched; the gate is meant to be given the same Ignore. An analysis
+// without totals (findings made by hand) is summed from its findings
+// instead, leaving out those ig matches.
+func leftoverTotals(a *Analysis, ig Ignore) (int64, map[Category]int64) {
+	perCat := map[Category]int64{}
+	if a.Leftovers.ShippedBytes > 0 || len(a.Leftovers.Categories) > 0 {
+		for _, c := range a.Leftovers.Categories {
+			perCat[c.Category] += c.Bytes
+		}
+		return a.Leftovers.Bytes, perCat
+	}
+	var total int64
+	for i := range a.Findings {
+		if f := &a.Findings[i]; !ig.Match(f) {
+			total += f.Bytes
+			perCat[f.Category] += f.Bytes
+		}
+	}
+	return total, perCat
 }
 
 // imageBytes is the image size: its layers, uncompressed.

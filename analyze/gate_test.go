@@ -184,3 +184,22 @@ func TestIgnoreFilter(t *testing.T) {
 		t.Errorf("kept rules (-want +got):\n%s", diff)
 	}
 }
+
+// TestEvaluateLeftoverTotals: when the leftover pass left totals (each file
+// counted once), the gate uses them rather than the sum of the findings.
+func TestEvaluateLeftoverTotals(t *testing.T) {
+	a := gateAnalysis()
+	a.Leftovers = Leftovers{
+		Bytes: 900, ShippedBytes: 50_000,
+		Categories: []CategoryTotal{{Category: CatToolchain, Findings: 1, Files: 1, Bytes: 700}, {Category: CatPackageCache, Findings: 2, Files: 2, Bytes: 200}},
+	}
+	g := Evaluate(a, Thresholds{HighestLeftoverBytes: ptr(int64(900)), HighestCategoryBytes: map[Category]int64{CatPackageCache: 199, CatVCS: 0}})
+	want := []Check{
+		{Name: CheckHighestLeftoverBytes, Unit: UnitBytes, Measured: 900, Limit: 900, Pass: true},
+		{Name: CheckHighestCategoryBytes, Subject: "package-cache", Unit: UnitBytes, Measured: 200, Limit: 199, Pass: false},
+		{Name: CheckHighestCategoryBytes, Subject: "vcs", Unit: UnitBytes, Measured: 0, Limit: 0, Pass: true},
+	}
+	if diff := cmp.Diff(want, g.Checks); diff != "" {
+		t.Errorf("checks (-want +got):\n%s", diff)
+	}
+}

@@ -152,6 +152,14 @@ func TestDiffSharedImages(t *testing.T) {
 			if r.A.LayerBytes != sizes[app+"-naive"] || r.B.LayerBytes != sizes[app+"-multi"] {
 				t.Errorf("sizes %d, %d; images.tsv says %d, %d", r.A.LayerBytes, r.B.LayerBytes, sizes[app+"-naive"], sizes[app+"-multi"])
 			}
+			saved := map[analyze.Category]int64{}
+			for _, c := range r.Categories {
+				saved[c.Category] = c.Saved
+			}
+			// Both naive builds keep their compilers and apt caches (leftovers.tsv).
+			if saved[analyze.CatToolchain] <= 0 || saved[analyze.CatPackageCache] <= 0 {
+				t.Errorf("toolchain saved %d, package-cache saved %d; want both > 0", saved[analyze.CatToolchain], saved[analyze.CatPackageCache])
+			}
 			if r.Saved.LayerBytes <= 0 || r.OnlyInA.Files == 0 {
 				t.Errorf("the multi-stage build saves %d bytes and drops %d files; want both > 0", r.Saved.LayerBytes, r.OnlyInA.Files)
 			}

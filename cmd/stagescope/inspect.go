@@ -211,7 +211,7 @@ func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Re
 	case "json":
 		return writeJSON(s.Out, rep)
 	case "sarif":
-		return writeJSON(s.Out, newSARIF(a, rep))
+		return writeJSON(s.Out, newSARIF(a, rep, analyze.AllRules()))
 	}
 	if err := writeText(s.Out, rep, s.Width); err != nil {
 		return err

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/dustin/go-humanize"
@@ -137,42 +139,41 @@ var severityRank = map[analyze.Severity]int{
 	analyze.SevInfo: 0, analyze.SevLow: 1, analyze.SevMedium: 2, analyze.SevHigh: 3, analyze.SevCritical: 4,
 }
 
-// newSARIF converts the findings of an analysis into a SARIF log with one
-// rule per rule ID and one result per finding.
-func newSARIF(a *analyze.Analysis, rep *analyze.Report) *sarifLog {
-	// One rule per ID, from the first finding that names it; its default
-	// level is the highest severity any of its findings has.
-	byID := map[string]*sarifRule{}
-	worst := map[string]analyze.Severity{}
-	for i := range a.Findings {
-		f := &a.Findings[i]
-		if r, ok := byID[f.RuleID]; ok {
-			if severityRank[f.Severity] > severityRank[worst[f.RuleID]] {
-				worst[f.RuleID] = f.Severity
-				r.DefaultConfiguration.Level = sarifLevel(f.Severity)
-			}
+// newSARIF converts the findings of an analysis into a SARIF log: one rule
+// per rule ID of table (the leftover rules, in table order, whether they
+// found anything or not), then one per other rule ID a finding carries, and
+// one result per finding.
+func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule) *sarifLog {
+	var rules []sarifRule
+	index := map[string]int{}
+	for _, r := range table {
+		if _, dup := index[r.ID]; dup {
 			continue
 		}
-		worst[f.RuleID] = f.Severity
-		byID[f.RuleID] = newSARIFRule(f)
+		index[r.ID] = len(rules)
+		rules = append(rules, newSARIFRule(r))
 	}
-	ids := make([]string, 0, len(byID))
-	for id := range byID {
+	// Rule IDs the table lacks: described by their findings, at the
+	// highest severity any of them has.
+	extra := map[string]analyze.Rule{}
+	for i := range a.Findings {
+		f := &a.Findings[i]
+		if _, ok := index[f.RuleID]; ok {
+			continue
+		}
+		r, ok := extra[f.RuleID]
+		if !ok || severityRank[f.Severity] > severityRank[r.Severity] {
+			extra[f.RuleID] = analyze.Rule{ID: f.RuleID, Category: f.Category, Severity: f.Severity, Why: f.Why, Fix: f.Fix}
+		}
+	}
+	ids := make([]string, 0, len(extra))
+	for id := range extra {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	rules := make([]sarifRule, len(ids))
-	index := map[string]int{}
-	for i, id := range ids {
-		rules[i] = *byID[id]
-		if _, ok := rules[i].Properties["security-severity"]; ok {
-			if sev := securitySeverity(worst[id]); sev != "" {
-				rules[i].Properties["security-severity"] = sev
-			} else {
-				delete(rules[i].Properties, "security-severity")
-			}
-		}
-		index[id] = i
+	for _, id := range ids {
+		index[id] = len(rules)
+		rules = append(rules, newSARIFRule(extra[id]))
 	}
 
 	results := make([]sarifResult, 0, len(a.Findings))
@@ -206,32 +207,48 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report) *sarifLog {
 	}
 }
 
-func newSARIFRule(f *analyze.Finding) *sarifRule {
-	why := strings.TrimSpace(f.Why)
+func newSARIFRule(r analyze.Rule) sarifRule {
+	why := sentence(r.Why)
 	if why == "" {
-		why = fmt.Sprintf("A %s leftover that a runtime image does not need.", f.Category)
+		why = fmt.Sprintf("A %s leftover that a runtime image does not need.", r.Category)
 	}
-	fix := strings.TrimSpace(f.Fix)
+	fix := sentence(r.Fix)
 	if fix == "" {
 		fix = "Leave it in a build stage of a multi-stage build."
 	}
-	r := &sarifRule{
-		ID:                   f.RuleID,
-		Name:                 f.RuleID,
+	sr := sarifRule{
+		ID:                   r.ID,
+		Name:                 r.ID,
 		ShortDescription:     sarifText{Text: firstSentence(why)},
 		FullDescription:      sarifText{Text: why},
 		Help:                 sarifHelp{Text: why + "\n\nFix: " + fix, Markdown: "**Why:** " + why + "\n\n**Fix:** " + fix},
-		DefaultConfiguration: sarifConfig{Level: sarifLevel(f.Severity)},
+		DefaultConfiguration: sarifConfig{Level: sarifLevel(r.Severity)},
 		Properties: map[string]any{
-			"tags":     []string{"container-image", "leftover", string(f.Category)},
-			"category": string(f.Category),
+			"tags":     []string{"container-image", "leftover", string(r.Category)},
+			"category": string(r.Category),
 		},
 	}
-	if f.Category == analyze.CatSecret {
-		r.Properties["tags"] = []string{"container-image", "leftover", string(f.Category), "security"}
-		r.Properties["security-severity"] = securitySeverity(f.Severity)
+	if r.Category == analyze.CatSecret {
+		sr.Properties["tags"] = []string{"container-image", "leftover", string(r.Category), "security"}
+		if sev := securitySeverity(r.Severity); sev != "" {
+			sr.Properties["security-severity"] = sev
+		}
 	}
-	return r
+	return sr
+}
+
+// sentence capitalizes s and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
 
 func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sarifResult {
@@ -319,10 +336,15 @@ func pathURI(p string) string {
 	return u
 }
 
-// firstSentence returns s up to its first full stop.
+// firstSentence returns s up to the first full stop that ends a sentence:
+// one followed by a space and a capital letter ("COPY . ." goes on).
 func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i >= 0 {
-		return s[:i+1]
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == '.' && s[i+1] == ' ' {
+			if r, _ := utf8.DecodeRuneInString(s[i+2:]); unicode.IsUpper(r) {
+				return s[:i+1]
+			}
+		}
 	}
 	return s
 }

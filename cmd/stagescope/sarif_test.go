@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,7 +107,12 @@ func TestSARIF(t *testing.T) {
 	}
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1.2.3", Reference: "app.tar", Source: "docker-archive"})
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, newSARIF(a, rep)); err != nil {
+	table := []analyze.Rule{
+		{ID: "gcc", Category: analyze.CatToolchain, Severity: analyze.SevMedium, Why: "a C compiler is needed to build, not to run. It adds attack surface", Fix: "compile in a build stage"},
+		{ID: "apt-archives", Category: analyze.CatPackageCache, Severity: analyze.SevLow, Why: "downloaded .deb files stay after install", Fix: "run apt-get clean in the same RUN"},
+		{ID: "man-pages", Category: analyze.CatDocs, Severity: analyze.SevInfo, Why: "manual pages nobody reads in a container", Fix: "exclude them with dpkg path-exclude"},
+	}
+	if err := writeJSON(&buf, newSARIF(a, rep, table)); err != nil {
 		t.Fatal(err)
 	}
 	validateSARIF(t, buf.Bytes())
@@ -125,14 +131,17 @@ func TestSARIF(t *testing.T) {
 		gotRules = append(gotRules, rule{r.ID, r.DefaultConfiguration.Level, r.ShortDescription.Text, r.Help.Text})
 	}
 	wantRules := []rule{
+		// the table, in its order, found or not
+		{"gcc", "warning", "A C compiler is needed to build, not to run.", "A C compiler is needed to build, not to run. It adds attack surface.\n\nFix: Compile in a build stage."},
 		{"apt-archives", "note", "Downloaded .deb files stay after install.", "Downloaded .deb files stay after install.\n\nFix: Run apt-get clean in the same RUN."},
+		{"man-pages", "note", "Manual pages nobody reads in a container.", "Manual pages nobody reads in a container.\n\nFix: Exclude them with dpkg path-exclude."},
+		// a rule the table lacks, described by its finding
 		{"dotenv", "error", "A .env file holds credentials.", "A .env file holds credentials.\n\nFix: Pass secrets at run time."},
-		{"gcc", "error", "A C compiler is needed to build, not to run.", "A C compiler is needed to build, not to run. It adds attack surface.\n\nFix: Compile in a build stage."},
 	}
 	if diff := cmp.Diff(wantRules, gotRules); diff != "" {
 		t.Errorf("rules (-want +got):\n%s", diff)
 	}
-	if got := run.Tool.Driver.Rules[1].Properties["security-severity"]; got != "8.0" {
+	if got := run.Tool.Driver.Rules[3].Properties["security-severity"]; got != "8.0" {
 		t.Errorf("secret rule security-severity = %v, want 8.0", got)
 	}
 
@@ -149,10 +158,10 @@ func TestSARIF(t *testing.T) {
 		got = append(got, result{r.RuleID, r.RuleIndex, r.Level, loc.PhysicalLocation.ArtifactLocation.URI, loc.LogicalLocations[0].Name})
 	}
 	want := []result{
-		{"gcc", 2, "warning", "usr/bin/gcc-12", li.Layers[1].Digest},
-		{"dotenv", 1, "error", "app/.env", li.Layers[2].Digest},
-		{"apt-archives", 0, "note", "var/cache/apt/archives", li.Layers[1].Digest},
-		{"gcc", 2, "error", "app/my%20file:1.txt", li.Layers[1].Digest},
+		{"gcc", 0, "warning", "usr/bin/gcc-12", li.Layers[1].Digest},
+		{"dotenv", 3, "error", "app/.env", li.Layers[2].Digest},
+		{"apt-archives", 1, "note", "var/cache/apt/archives", li.Layers[1].Digest},
+		{"gcc", 0, "error", "app/my%20file:1.txt", li.Layers[1].Digest},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
@@ -170,6 +179,10 @@ func TestSARIF(t *testing.T) {
 	}
 }
 
+// leftoversImage is testdata/leftovers.tar, made absolute before any test
+// changes directory.
+var leftoversImage, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "leftovers.tar"))
+
 // TestInspectSARIF runs `inspect -o sarif` end to end and validates what it
 // writes, for an in-process image and for the shared real images.
 func TestInspectSARIF(t *testing.T) {
@@ -180,6 +193,59 @@ func TestInspectSARIF(t *testing.T) {
 		t.Fatalf("exit status %d (%v)", code, err)
 	}
 	validateSARIF(t, []byte(out))
+
+	// testdata/leftovers.tar has planted leftovers: one result per finding
+	// of the JSON report, in its order, each naming a rule of the driver.
+	jsonOut, _, code, err := run(t, "inspect", "-o", "json", leftoversImage)
+	if code != exitOK {
+		t.Fatalf("-o json: exit status %d (%v)", code, err)
+	}
+	var rep struct {
+		Findings []struct {
+			RuleID, Path string
+			Layer        int
+		}
+		Layers []struct{ Digest string }
+	}
+	if err := json.Unmarshal([]byte(jsonOut), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) == 0 {
+		t.Fatal("testdata/leftovers.tar has no findings")
+	}
+	sarifOut, _, code, err := run(t, "inspect", "-o", "sarif", leftoversImage)
+	if code != exitOK {
+		t.Fatalf("-o sarif: exit status %d (%v)", code, err)
+	}
+	validateSARIF(t, []byte(sarifOut))
+	var log sarifLog
+	if err := json.Unmarshal([]byte(sarifOut), &log); err != nil {
+		t.Fatal(err)
+	}
+	drv := log.Runs[0].Tool.Driver
+	if len(drv.Rules) < len(analyze.AllRules()) {
+		t.Errorf("%d rules in the driver, want every one of the %d rules", len(drv.Rules), len(analyze.AllRules()))
+	}
+	type ref struct {
+		Rule, Path, Layer string
+	}
+	var want, got []ref
+	for _, f := range rep.Findings {
+		want = append(want, ref{f.RuleID, f.Path, rep.Layers[f.Layer].Digest})
+	}
+	for _, r := range log.Runs[0].Results {
+		if drv.Rules[r.RuleIndex].ID != r.RuleID {
+			t.Errorf("result %s points at rule %d, %s", r.RuleID, r.RuleIndex, drv.Rules[r.RuleIndex].ID)
+		}
+		u, err := url.PathUnescape(r.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ref{r.RuleID, strings.TrimPrefix(u, "./"), r.Locations[0].LogicalLocations[0].Name})
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SARIF results against the report's findings (-want +got):\n%s", diff)
+	}
 
 	for _, name := range []string{"webapp-naive"} {
 		t.Run(name, func(t *testing.T) {
@@ -194,7 +260,24 @@ func TestInspectSARIF(t *testing.T) {
 			log := validateSARIF(t, []byte(out))
 			runs := log["runs"].([]any)
 			results := runs[0].(map[string]any)["results"].([]any)
+			if len(results) == 0 {
+				t.Errorf("%s: no SARIF results for an image with planted leftovers", name)
+			}
 			t.Logf("%s: %d results", name, len(results))
 		})
+	}
+}
+
+func TestFirstSentence(t *testing.T) {
+	for in, want := range map[string]string{
+		"One. Two.":                         "One.",
+		"A repository copied with COPY . .": "A repository copied with COPY . .",
+		"Ends at e.g. the end. Next one":    "Ends at e.g. the end.",
+		"No stop":                           "No stop",
+		"":                                  "",
+	} {
+		if got := firstSentence(in); got != want {
+			t.Errorf("firstSentence(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
