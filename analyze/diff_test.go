@@ -97,7 +97,7 @@ func TestCompareNaiveMulti(t *testing.T) {
 	// Visible files: the base has 4 (3 files and a symlink) of 3600 bytes.
 	wantA := analyze.Side{Layers: 5, Files: 4 + 6, TotalBytes: 3600 + 4000 + 6000 + 10 + 300 + 20 + 1500, WastedBytes: 2000,
 		LeftoverBytes: 4000 + 6000 + 300 + 20 + 2000,
-		Categories: map[analyze.Category]int64{analyze.CatToolchain: 4000 + 6000, analyze.CatBuildCache: 300, analyze.CatVCS: 20, analyze.CatWasted: 2000}}
+		Categories:    map[analyze.Category]int64{analyze.CatToolchain: 4000 + 6000, analyze.CatBuildCache: 300, analyze.CatVCS: 20, analyze.CatWasted: 2000}}
 	wantB := analyze.Side{Layers: 2, Files: 4 + 3, TotalBytes: 3600 + 1400 + 50 + 7, Categories: map[analyze.Category]int64{}}
 	for _, s := range []struct {
 		name      string
