@@ -2,9 +2,11 @@ package layers
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -245,9 +247,18 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 	if err != nil {
 		return nil, fmt.Errorf("invalid image reference %q: %w", ref, err)
 	}
+	base := remote.DefaultTransport
+	if o.insecure {
+		// Plain HTTP (name.Insecure) and certificates that do not verify.
+		if t, ok := remote.DefaultTransport.(*http.Transport); ok {
+			t = t.Clone()
+			t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // --insecure asks for exactly this
+			base = t
+		}
+	}
 	ropts := append([]remote.Option{
 		remote.WithContext(ctx),
-		remote.WithTransport(newRetryAfterTransport(remote.DefaultTransport)),
+		remote.WithTransport(newRetryAfterTransport(base)),
 		remote.WithAuthFromKeychain(o.keychain),
 		remote.WithPlatform(o.wantPlatform()),
 	}, o.remote...)

@@ -252,3 +252,42 @@ func TestRegistryRefusals(t *testing.T) {
 		})
 	}
 }
+
+// --insecure also accepts a registry whose certificate does not verify
+// (self-signed, as on a lab machine); without it, the registry is refused.
+func TestRegistrySelfSignedTLS(t *testing.T) {
+	noDocker(t)
+	ctx := context.Background()
+	s := httptest.NewUnstartedServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	s.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshakes
+	s.StartTLS()
+	t.Cleanup(s.Close)
+	host := strings.TrimPrefix(s.URL, "https://")
+	r, err := name.ParseReference(host + "/app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := sourceImage(t)
+	if err := remote.Write(r, img, remote.WithTransport(s.Client().Transport)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = layers.Load(ctx, host+"/app:1", layers.WithRemoteOptions(remote.WithRetryBackoff(remote.Backoff{Steps: 1})))
+	if err == nil {
+		t.Error("without --insecure: the unverified registry was accepted")
+	}
+	src, err := layers.Load(ctx, host+"/app:1", layers.WithInsecure())
+	if err != nil {
+		t.Fatalf("with --insecure: %v", err)
+	}
+	got, err := src.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Digest != d.String() {
+		t.Errorf("read %s, want %s", got.Digest, d)
+	}
+}

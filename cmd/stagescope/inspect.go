@@ -77,7 +77,7 @@ docker save | gzip output is read as is.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
 	f.StringVar(&o.Platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default: the host's)")
-	f.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (e.g. one on loopback)")
+	f.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (e.g. one on loopback) and certificates that do not verify")
 	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
 	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
