@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/gdamore/tcell/v2"
@@ -82,5 +83,22 @@ func TestPanesWhileLoading(t *testing.T) {
 	}
 	if got, want := b.tree.layer, 2; got != want {
 		t.Errorf("tree layer = %d, want %d", got, want)
+	}
+}
+
+// TestTinyScreens: the browser draws on any size without a panic, and at
+// a usable size the panes reflow rather than vanish.
+func TestTinyScreens(t *testing.T) {
+	b := loadedBrowser(t)
+	press(b, tcell.KeyTab, 'e', '?')
+	for _, size := range [][2]int{{1, 1}, {2, 3}, {10, 5}, {30, 10}, {45, 15}} {
+		screenText(t, b.pages, size[0], size[1])
+	}
+	press(b, tcell.KeyEscape)
+	got := screenText(t, b.pages, 60, 20)
+	for _, want := range []string{"Layers", "Files", "Findings", "Details"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("at 60×20 the %s pane is gone:\n%s", want, got)
+		}
 	}
 }
