@@ -24,8 +24,6 @@ type gateOptions struct {
 	HighestLeftoverBytes     string
 	HighestCategoryBytes     []string // CATEGORY=SIZE
 	ForbiddenRules           []string
-	IgnoreRules              []string
-	IgnorePaths              []string
 }
 
 func (g *gateOptions) addFlags(f *pflag.FlagSet) {
@@ -37,8 +35,6 @@ func (g *gateOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&g.HighestLeftoverBytes, "highest-leftover-bytes", "", "fail when all leftovers together exceed this size")
 	f.StringArrayVar(&g.HighestCategoryBytes, "highest-category-bytes", nil, "fail when a category's leftovers exceed a size, CATEGORY=SIZE (e.g. toolchain=0); repeatable")
 	f.StringArrayVar(&g.ForbiddenRules, "forbid-rule", nil, "fail when this rule ID finds anything; repeatable")
-	f.StringArrayVar(&g.IgnoreRules, "ignore-rule", nil, "drop the findings of this rule ID; repeatable")
-	f.StringArrayVar(&g.IgnorePaths, "ignore-path", nil, "drop findings under this path glob (e.g. usr/share/doc, **/*.map); repeatable")
 }
 
 // thresholds reads the config file, then applies the flags over it.
@@ -111,26 +107,11 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (analyze.Threshold
 			th.HighestCategoryBytes[c] = *s
 		}
 	}
-	for _, l := range []struct {
-		flag string
-		ids  []string
-		dst  *[]string
-	}{
-		{"forbid-rule", g.ForbiddenRules, &th.ForbiddenRules},
-		{"ignore-rule", g.IgnoreRules, &th.Ignore.Rules},
-	} {
-		for _, id := range l.ids {
-			if err := checkRuleID(id, known); err != nil {
-				return th, fmt.Errorf("--%s: %w", l.flag, err)
-			}
-			*l.dst = append(*l.dst, id)
+	for _, id := range g.ForbiddenRules {
+		if err := checkRuleID(id, known); err != nil {
+			return th, fmt.Errorf("--forbid-rule: %w", err)
 		}
-	}
-	for _, p := range g.IgnorePaths {
-		if err := analyze.ValidateGlob(p); err != nil {
-			return th, fmt.Errorf("--ignore-path: %w", err)
-		}
-		th.Ignore.Paths = append(th.Ignore.Paths, p)
+		th.ForbiddenRules = append(th.ForbiddenRules, id)
 	}
 	return th, nil
 }
