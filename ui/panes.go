@@ -564,7 +564,7 @@ func (b *Browser) updateDetails() {
 	case paneFindings:
 		f := b.finds.finding(b.findList.sel)
 		if f == nil {
-			b.details.set(nil)
+			b.details.set(b.groupDetails())
 			return
 		}
 		b.details.set(b.nodeDetails(b.a.Tree.Lookup(f.Path), nodeInfo{}, f))
@@ -572,6 +572,27 @@ func (b *Browser) updateDetails() {
 }
 
 func (b *Browser) label(s string) string { return padRight(s, 9) }
+
+// groupDetails describes the category under the findings cursor.
+func (b *Browser) groupDetails() []line {
+	i := b.findList.sel
+	if i < 0 || i >= len(b.finds.rows) {
+		return nil
+	}
+	g := b.finds.groups[b.finds.rows[i].group]
+	var files int64
+	layers := map[int]bool{}
+	for _, f := range g.items {
+		files += max(f.Files, 1)
+		layers[f.Layer] = true
+	}
+	th := &b.th
+	return []line{
+		{label: b.label("Category"), labelStyle: th.header, text: string(g.cat)},
+		{label: b.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings, %d files, from %d layers", bytesStr(g.bytes), len(g.items), files, len(layers))},
+		{text: "Enter opens or closes the category; on a finding it shows the file in the tree.", style: th.dim},
+	}
+}
 
 func (b *Browser) layerDetails() []line {
 	i := b.layersList.sel
