@@ -152,17 +152,23 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	fmt.Fprintf(w, "B  %s (%s), %d layers\n", r.B.Image.Reference, r.B.Image.Source, r.B.Layers)
 	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, bytesStr(r.SharedLayers.Bytes))
 
+	// Names left-aligned (padded to one width), numbers right-aligned.
+	nameWidth := len("visible files")
+	for _, c := range r.Categories {
+		nameWidth = max(nameWidth, 2+len(c.Category))
+	}
+	pad := func(s string) string { return fmt.Sprintf("%-*s", nameWidth, s) }
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "\tA\tB\tB saves\t\n")
+	fmt.Fprintf(tw, "%s\tA\tB\tB saves\t\n", pad(""))
 	row := func(name string, a, b, saved int64) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", name, bytesStr(a), bytesStr(b), savedStr(saved, a))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(name), bytesStr(a), bytesStr(b), savedStr(saved, a))
 	}
 	row("image size", r.A.LayerBytes, r.B.LayerBytes, r.Saved.LayerBytes)
 	row("compressed", r.A.CompressedBytes, r.B.CompressedBytes, r.Saved.CompressedBytes)
 	row("visible files", r.A.TotalBytes, r.B.TotalBytes, r.Saved.TotalBytes)
 	row("wasted", r.A.WastedBytes, r.B.WastedBytes, r.Saved.WastedBytes)
 	row("leftovers", r.A.LeftoverBytes, r.B.LeftoverBytes, r.Saved.LeftoverBytes)
-	fmt.Fprintf(tw, "file count\t%s\t%s\t%s\t\n", humanize.Comma(r.A.Files), humanize.Comma(r.B.Files), humanize.Comma(r.Saved.Files))
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad("file count"), humanize.Comma(r.A.Files), humanize.Comma(r.B.Files), humanize.Comma(r.Saved.Files))
 	for _, c := range r.Categories {
 		if c.A == 0 && c.B == 0 {
 			continue
