@@ -137,6 +137,19 @@ func TestReadEntries(t *testing.T) {
 			{Path: "", Mode: 0o644, Whiteout: layers.OpaqueWhiteout},
 		},
 	}, {
+		// Beyond 100 bytes or outside ASCII, tar needs PAX or GNU headers.
+		name: "long and non-ASCII names",
+		files: []lt.File{
+			{Name: "./app/node_modules/" + strings.Repeat("@scope/deeply-nested-package/node_modules/", 4) + "index.js", Body: "1"},
+			lt.Symlink("usr/share/zoneinfo/"+strings.Repeat("x", 120), "../"+strings.Repeat("y", 120)),
+			{Name: "srv/données/日本語.txt", Body: "ja"},
+		},
+		want: []layers.Entry{
+			{Path: "app/node_modules/" + strings.Repeat("@scope/deeply-nested-package/node_modules/", 4) + "index.js", Size: 1, Digest: sum("1"), Mode: 0o644},
+			{Path: "usr/share/zoneinfo/" + strings.Repeat("x", 120), Link: "../" + strings.Repeat("y", 120), Mode: 0o644, Type: layers.TypeSymlink},
+			{Path: "srv/données/日本語.txt", Size: 2, Digest: sum("ja"), Mode: 0o644},
+		},
+	}, {
 		name: "sizes and digests",
 		files: []lt.File{
 			{Name: "empty", Body: ""},
