@@ -501,10 +501,11 @@ func (b *Browser) jumpToFinding() {
 		}
 		return
 	}
-	n := b.a.Tree.Lookup(f.Path)
-	if n == nil {
+	ns := findingNodes(b.a.Tree, f)
+	if len(ns) == 0 {
 		return
 	}
+	n := ns[0]
 	if f.Layer >= 0 && f.Layer < len(b.layers) && f.Layer != b.tree.layer {
 		b.layersList.sel = f.Layer
 		b.tree.setLayer(f.Layer, b.tree.layerOnly)
@@ -567,7 +568,11 @@ func (b *Browser) updateDetails() {
 			b.details.set(b.groupDetails())
 			return
 		}
-		b.details.set(b.nodeDetails(b.a.Tree.Lookup(f.Path), nodeInfo{}, f))
+		var n *analyze.Node // the versions shown are those of a single path
+		if ns := findingNodes(b.a.Tree, f); len(ns) == 1 {
+			n = ns[0]
+		}
+		b.details.set(b.nodeDetails(n, nodeInfo{}, f))
 	}
 }
 

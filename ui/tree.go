@@ -81,7 +81,7 @@ func newTreeModel(t *analyze.Tree, findings []analyze.Finding, owned map[string]
 			}
 			continue
 		}
-		if n := t.Lookup(f.Path); n != nil {
+		for _, n := range findingNodes(t, &f) {
 			if _, ok := m.leftover[n]; !ok {
 				m.leftover[n] = i
 			}
@@ -89,6 +89,31 @@ func newTreeModel(t *analyze.Tree, findings []analyze.Finding, owned map[string]
 	}
 	m.invalidate()
 	return m
+}
+
+// findingNodes are the nodes a finding's Path names: the path itself, or,
+// when the last element is a glob grouping files of one directory
+// ("usr/lib/x86_64-linux-gnu/*.a"), the directory's children it matches.
+// What is below a named node is covered too (see covered).
+func findingNodes(t *analyze.Tree, f *analyze.Finding) []*analyze.Node {
+	if !strings.ContainsAny(f.Path, "*?[") {
+		if n := t.Lookup(f.Path); n != nil {
+			return []*analyze.Node{n}
+		}
+		return nil
+	}
+	dir, glob := path.Split(f.Path)
+	d := t.Lookup(strings.TrimSuffix(dir, "/"))
+	if d == nil {
+		return nil
+	}
+	var out []*analyze.Node
+	for _, c := range d.Children() {
+		if ok, _ := path.Match(glob, c.Name); ok {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // invalidate drops everything derived from the settings.

@@ -225,3 +225,37 @@ func TestPackageFindingCoversOwnedFiles(t *testing.T) {
 		t.Errorf("leftover rows (-want +got):\n%s", diff)
 	}
 }
+
+func TestFindingNodes(t *testing.T) {
+	a := fixture(t)
+	tests := []struct {
+		path string
+		want []string
+	}{
+		{"usr/bin/gcc", []string{"usr/bin/gcc"}},
+		{"usr/include", []string{"usr/include"}},
+		{"usr/bin/*c*", []string{"usr/bin/cc", "usr/bin/gcc"}},
+		{"usr/lib/*.so.[0-9]", []string{"usr/lib/libc.so.6"}},
+		{"usr/bin/*.h", nil},
+		{"usr/nothing/*.h", nil},
+		{"usr/bin/nothing", nil},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, n := range findingNodes(a.Tree, &analyze.Finding{Path: tt.path}) {
+			got = append(got, n.Path())
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("findingNodes(%q) (-want +got):\n%s", tt.path, diff)
+		}
+	}
+
+	// A glob finding covers what it matches and nothing else of the
+	// directory.
+	m := newTreeModel(a.Tree, []analyze.Finding{{RuleID: "r", Category: analyze.CatToolchain, Path: "usr/bin/g*", Files: 1, HiddenBy: -1}}, nil)
+	m.toggle(&m.leftOnly)
+	want := []string{"~ usr/ 30000 L0", "  ~ bin/ 30000 L0", "    + gcc 30000 L1 !"}
+	if diff := cmp.Diff(want, rowStrings(m)); diff != "" {
+		t.Errorf("leftover rows of a glob finding (-want +got):\n%s", diff)
+	}
+}
