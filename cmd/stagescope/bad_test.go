@@ -80,7 +80,7 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 	}
 	before := treeDigest(t, dir)
 	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
+		t.Run(c.Name+strings.Join(c.Args, ""), func(t *testing.T) {
 			work := t.TempDir()
 			args := append([]string{"inspect", "-o", "json"}, c.Args...)
 			args = append(args, filepath.Join(dir, c.Name))

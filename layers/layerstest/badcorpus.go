@@ -30,6 +30,9 @@ type BadCase struct {
 	Large bool
 	// Args are extra flags for inspect.
 	Args []string
+	// Again runs the file of the case before it of the same name once more
+	// (with other flags), instead of writing it again.
+	Again bool
 	make func() ([]byte, map[string][]byte)
 }
 
@@ -92,7 +95,7 @@ func BadCases() []BadCase {
 			return buildArchive(gzipBomb(4<<30), "sha256:"+strings.Repeat("0", 64), nil, nil)
 		})},
 		{Name: "million-entries.tar", Exit: 2, Large: true, Args: []string{"--max-entries", "500000"}, Error: `layer 0.*more than 500000 entries`, make: lazy(func() []byte { return archiveWithLayer(manyEntries(1_000_000)) })},
-		{Name: "million-entries-ok.tar", Exit: 0, Large: true, make: lazy(func() []byte { return archiveWithLayer(manyEntries(1_000_000)) })},
+		{Name: "million-entries.tar", Exit: 0, Large: true, Again: true},
 	}
 }
 
@@ -102,6 +105,10 @@ func WriteBadCorpus(dir string, large bool) ([]BadCase, error) {
 	var out []BadCase
 	for _, c := range BadCases() {
 		if c.Large != large {
+			continue
+		}
+		if c.Again {
+			out = append(out, c)
 			continue
 		}
 		b, files := c.make()
