@@ -33,7 +33,7 @@ type BadCase struct {
 	// Again runs the file of the case before it of the same name once more
 	// (with other flags), instead of writing it again.
 	Again bool
-	make func() ([]byte, map[string][]byte)
+	make  func() ([]byte, map[string][]byte)
 }
 
 // BadCases lists the corpus. Each case builds either a file (bytes) or a
