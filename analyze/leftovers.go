@@ -170,8 +170,9 @@ type layerPath struct {
 }
 
 type buildPkg struct {
-	p   Package
-	why string
+	p    Package
+	why  string
+	held bool // runtime packages depend on it
 }
 
 // taken is a directory rule that took a subtree.
@@ -256,14 +257,21 @@ func (s *scan) packages(visible map[string][]byte) {
 	if db, ok := visible[apkInstalledDB]; ok {
 		all = append(all, ParseApk(db)...)
 	}
+	needed := NeededBy(all)
 	for _, p := range all {
 		s.versions[p.Name] = p.Version
 		why, ok := BuildOnly(p)
 		if !ok || s.ignored(RulePackage) {
 			continue
 		}
+		if hs := needed[p.Name]; len(hs) > 0 {
+			if len(hs) > 3 {
+				hs = append(hs[:3:3], "…")
+			}
+			why += "; runtime packages depend on it (" + strings.Join(hs, ", ") + "): a runtime stage without them drops it"
+		}
 		idx := int32(len(s.pkgs))
-		s.pkgs = append(s.pkgs, buildPkg{p: p, why: why})
+		s.pkgs = append(s.pkgs, buildPkg{p: p, why: why, held: len(needed[p.Name]) > 0})
 		for _, f := range p.Files {
 			n := s.resolve(layers.CleanPath(f))
 			if n == nil || !n.Visible() || n.IsDir() {
@@ -411,6 +419,9 @@ func (s *scan) visibleFile(c *Node, v *Version, t *taken, pathOf func() string) 
 		if g.f.Package == "" {
 			g.f.Package = bp.p.Name
 			g.f.Why = fmt.Sprintf("%s package %s %s: %s", bp.p.Manager, bp.p.Name, bp.p.Version, bp.why)
+			if bp.held {
+				g.f.Severity = SevLow // removing it alone is not possible
+			}
 		}
 		s.claimCommon(g, v, pathOf())
 	}
@@ -435,14 +446,23 @@ func (s *scan) visibleFile(c *Node, v *Version, t *taken, pathOf func() string) 
 	}
 	for i := range s.rules {
 		r := &s.rules[i]
-		if s.ignored(r.ID) || !r.Match(s.segs, false) || !s.contentOK(r, v, pathOf) {
+		if s.ignored(r.ID) {
 			continue
 		}
-		dir := path.Dir(pathOf())
-		if dir == "." {
-			dir = ""
+		last, ok := r.match(s.segs, false)
+		if !ok || !s.contentOK(r, v, pathOf) {
+			continue
 		}
-		g := s.group(groupKey{rule: r.ID, path: dir, layer: v.Layer, hidden: -1}, r.Rule, i)
+		// Files of one rule in one directory group under a glob of their
+		// names ("usr/lib/x86_64-linux-gnu/*.a"); a lone file keeps its path.
+		glob := last
+		if strings.Contains(last, "**") || !strings.ContainsAny(last, "*?[") {
+			glob = "*"
+		}
+		if dir := path.Dir(pathOf()); dir != "." {
+			glob = dir + "/" + glob
+		}
+		g := s.group(groupKey{rule: r.ID, path: glob, layer: v.Layer, hidden: -1}, r.Rule, i)
 		s.claim(g, v, pathOf(), false)
 		return
 	}
@@ -663,4 +683,20 @@ func childNamed(n *Node, name string) *Node {
 		return nil
 	}
 	return n.children[i]
+}
+
+// Names tells whether the finding's Path names the path p: p is the path,
+// lies below it, or matches it as the glob of a group of files. Findings of
+// whole OS packages name their files only through the package database, and
+// wasted groups through their layers: for them Path is the directory that
+// holds all the files, and Names answers for that directory.
+func (f *Finding) Names(p string) bool {
+	if f.Path == "" || f.Path == p || strings.HasPrefix(p, f.Path+"/") {
+		return true
+	}
+	if strings.ContainsAny(f.Path, "*?[") {
+		ok, _ := path.Match(f.Path, p)
+		return ok
+	}
+	return false
 }

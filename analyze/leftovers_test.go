@@ -88,7 +88,7 @@ var ruleCases = map[string]ruleCase{
 	"build-cache.tmp":              {match: one(files("tmp/build.tgz")...), path: "tmp", nomatch: one(files("srv/tmp/x")...)},
 	"build-cache.objects":          {match: one(files("src/main.o")...), path: "src/main.o", nomatch: one(files("usr/lib/x86_64-linux-gnu/crt1.o")...)},
 	"build-cache.source-maps":      {match: one(files("app/dist/app.js.map")...), path: "app/dist/app.js.map", nomatch: one(files("app/node_modules/x/index.js.map")...)},
-	"build-cache.sources":          {match: one(files("src/main.go", "src/util.go")...), path: "src", nomatch: one(files("app/types.d.ts", "usr/share/doc/x/example.c")...)},
+	"build-cache.sources":          {match: one(files("src/main.go", "src/util.go")...), path: "src/*.go", nomatch: one(files("app/types.d.ts", "usr/share/doc/x/example.c")...)},
 	"dev-headers.include":          {match: one(files("usr/include/zlib.h")...), path: "usr/include", nomatch: one(files("usr/lib/x86_64-linux-gnu/libz.so.1")...)},
 	"dev-headers.static-libs":      {match: one(files("usr/lib/x86_64-linux-gnu/libz.a")...), path: "usr/lib/x86_64-linux-gnu/libz.a", nomatch: one(files("usr/lib/x86_64-linux-gnu/libz.so.1")...)},
 	"dev-headers.pkg-config":       {match: one(files("usr/lib/x86_64-linux-gnu/pkgconfig/zlib.pc")...), path: "usr/lib/x86_64-linux-gnu/pkgconfig/zlib.pc", nomatch: one(files("usr/lib/x86_64-linux-gnu/libz.so.1")...)},
@@ -280,9 +280,9 @@ func TestIgnore(t *testing.T) {
 		ignore analyze.Ignore
 		want   []string
 	}{
-		{analyze.Ignore{}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "vcs.git app/.git", "build-cache.source-maps app/dist"}},
-		{analyze.Ignore{Rules: []string{"docs.man", "vcs.git"}}, []string{"docs.doc usr/share/doc", "build-cache.source-maps app/dist"}},
-		{analyze.Ignore{Paths: []string{"usr/share"}}, []string{"vcs.git app/.git", "build-cache.source-maps app/dist"}},
+		{analyze.Ignore{}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
+		{analyze.Ignore{Rules: []string{"docs.man", "vcs.git"}}, []string{"docs.doc usr/share/doc", "build-cache.source-maps app/dist/*.js.map"}},
+		{analyze.Ignore{Paths: []string{"usr/share"}}, []string{"vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
 		{analyze.Ignore{Paths: []string{"/app/dist/a.js.map", "**/.git"}}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "build-cache.source-maps app/dist/b.js.map"}},
 	}
 	for _, tt := range tests {
@@ -299,6 +299,27 @@ func TestIgnore(t *testing.T) {
 		}
 		if sum != a.Leftovers.Bytes {
 			t.Errorf("ignore %+v: categories sum to %d, union is %d (no file is in two categories here)", tt.ignore, sum, a.Leftovers.Bytes)
+		}
+	}
+}
+
+func TestFindingNames(t *testing.T) {
+	tests := []struct {
+		path, p string
+		want    bool
+	}{
+		{"app/.git", "app/.git/HEAD", true},
+		{"app/.git", "app/.gitignore", false},
+		{"app/dist/*.js.map", "app/dist/a.js.map", true},
+		{"app/dist/*.js.map", "app/dist/server.js", false},
+		{"app/dist/*.js.map", "app/dist/sub/a.js.map", false},
+		{"src/main.go", "src/main.go", true},
+		{"", "anything/at/all", true},
+	}
+	for _, tt := range tests {
+		f := analyze.Finding{Path: tt.path}
+		if got := f.Names(tt.p); got != tt.want {
+			t.Errorf("Finding{Path: %q}.Names(%q) = %v, want %v", tt.path, tt.p, got, tt.want)
 		}
 	}
 }

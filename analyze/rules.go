@@ -115,16 +115,26 @@ func compileRules(rules []Rule) []compiledRule {
 // matcher of the rule table; content and Beside conditions are checked by
 // the caller that knows the tree.
 func (c *compiledRule) Match(segs []string, dir bool) bool {
+	_, ok := c.match(segs, dir)
+	return ok
+}
+
+// match is Match that also returns the last component of the pattern that
+// matched, to name a group of files ("*.o").
+func (c *compiledRule) match(segs []string, dir bool) (string, bool) {
 	ps := c.files
 	if dir {
 		ps = c.dirs
 	}
 	for i := range ps {
 		if ps[i].match(segs) {
-			return !c.excluded(segs)
+			if c.excluded(segs) {
+				return "", false
+			}
+			return ps[i].last, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // excluded tells whether an Unless glob covers the path.

@@ -1,0 +1,56 @@
+package analyze
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/layers/layerstest"
+)
+
+// BenchmarkInspectLeftovers measures what the leftover analyzers add to
+// inspect on a large real image: "without" reads and merges as inspect
+// does (digests on, layers merged as they stream) and measures the tree;
+// "with" also captures the analyzers' small files and runs the rules, the
+// package and npm analyzers, the totals and the suggestion.
+//
+//	go test ./analyze -run '^$' -bench InspectLeftovers -benchtime 1x -count 3
+//
+// STAGESCOPE_BENCH_IMAGE-free: it uses rustapp-naive (2 GB) of the shared
+// images and skips when they are absent.
+func BenchmarkInspectLeftovers(b *testing.B) {
+	p := layerstest.SharedImage(b, "rustapp-naive")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		leftovers bool
+	}{{"without", false}, {"with", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				img, err := tarball.ImageFromPath(p, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				m := NewMerger()
+				opts := []layers.Option{m.Option()}
+				if tc.leftovers {
+					opts = append(opts, layers.WithCapture(Capture, CaptureLimit))
+				}
+				li, err := layers.Read(ctx, img, opts...)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if tc.leftovers {
+					a := m.Finish(li)
+					b.ReportMetric(float64(len(a.Findings)), "findings")
+				} else {
+					t := m.b.Finish()
+					_ = Measure(t)
+					_ = m.b.dive.metrics()
+				}
+			}
+		})
+	}
+}
