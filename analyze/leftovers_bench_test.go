@@ -54,3 +54,15 @@ func BenchmarkInspectLeftovers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkLeftoverPass is the leftover pass alone (rules, package and npm
+// analyzers, totals, suggestion) over the merged tree of rustapp-naive, to
+// set against the read that BenchmarkInspectLeftovers times.
+func BenchmarkLeftoverPass(b *testing.B) {
+	r := readShared(b, "rustapp-naive")
+	a := &Analysis{Image: r.img, Tree: r.tree, Metrics: Measure(r.tree)}
+	for b.Loop() {
+		findLeftovers(a, &options{})
+	}
+	b.ReportMetric(float64(len(a.Findings)), "findings")
+}
