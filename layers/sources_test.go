@@ -476,3 +476,47 @@ func TestOCILayoutPlatforms(t *testing.T) {
 		}
 	}
 }
+
+// dive's test-oci-docker-image is a real docker 25 save (OCI layout plus
+// manifest.json, its OCI manifest listing the layers out of order), shipped
+// gzip-compressed: read as a stream, and decompressed and read in place, it
+// gives the same image, digest included.
+func TestRealDocker25Save(t *testing.T) {
+	ctx := context.Background()
+	gzPath := filepath.Join("..", "testdata", "dive", "test-oci-docker-image.tar.gz")
+	streamSrc, err := layers.Load(ctx, gzPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	streamed, err := streamSrc.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(gzPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := layers.Load(ctx, lt.WriteFile(t, "docker25.tar", raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inPlace, err := src.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(inPlace, streamed); diff != "" {
+		t.Errorf("in place and streamed differ (-in place +stream):\n%s", diff)
+	}
+	if len(inPlace.Layers) < 2 {
+		t.Errorf("%d layers, want several", len(inPlace.Layers))
+	}
+}
