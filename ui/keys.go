@@ -76,6 +76,8 @@ func bindings() []binding {
 
 		// Layers.
 		{keys: []key{special(tcell.KeyEnter)}, where: paneLayers, bar: "files", help: "show the selected layer's files", do: func(b *Browser) { b.setFocus(paneTree) }},
+		{keys: []key{special(tcell.KeyRight), ch('l')}, where: paneLayers, bar: "scroll", help: "scroll the commands right (the whole command is in Details)", do: func(b *Browser) { b.scrollCommands(8) }},
+		{keys: []key{special(tcell.KeyLeft), ch('h')}, where: paneLayers, help: "scroll the commands left", do: func(b *Browser) { b.scrollCommands(-8) }},
 
 		// Tree.
 		{keys: []key{special(tcell.KeyEnter), ch(' ')}, where: paneTree, bar: "open/close", help: "open or close the directory", do: (*Browser).toggleDir},

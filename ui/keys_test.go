@@ -61,7 +61,7 @@ func TestKeysReachTheirPane(t *testing.T) {
 func TestHelpBarFollowsFocus(t *testing.T) {
 	b := loadedBrowser(t)
 	bar := func() string { return screenText(t, b.helpBar, 140, 1) }
-	if got, want := bar(), " Enter files  Tab pane  / filter  a layer/all  ? help  q quit\n"; got != want {
+	if got, want := bar(), " Enter files  → scroll  Tab pane  / filter  a layer/all  ? help  q quit\n"; got != want {
 		t.Errorf("layers bar = %q, want %q", got, want)
 	}
 	press(b, tcell.KeyTab)

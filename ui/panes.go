@@ -275,6 +275,9 @@ func (b *Browser) drawLayerRow(screen tcell.Screen, i, x, y, w int, hl func(tcel
 	cmd := ""
 	if li.done {
 		cmd = createdBy(li.meta.CreatedBy)
+		if r := []rune(cmd); b.cmdOffset > 0 {
+			cmd = "…" + string(r[min(b.cmdOffset, len(r)):])
+		}
 	}
 	drawSegs(screen, x, y, w, []seg{
 		{padLeft(fmt.Sprint(i), 3) + " ", hl(b.th.header)},
@@ -293,6 +296,16 @@ func (b *Browser) layerMoved(i int) {
 		return
 	}
 	b.keepSelection(func() { b.tree.setLayer(i, b.tree.layerOnly) })
+}
+
+// scrollCommands shifts the command column by d runes, up to the end of
+// the longest command.
+func (b *Browser) scrollCommands(d int) {
+	longest := 0
+	for _, li := range b.layers {
+		longest = max(longest, len([]rune(createdBy(li.meta.CreatedBy))))
+	}
+	b.cmdOffset = max(0, min(b.cmdOffset+d, longest-8))
 }
 
 func (b *Browser) stepLayer(d int) {

@@ -22,6 +22,7 @@ func TestPanes(t *testing.T) {
 		{name: "screen", pane: func(b *Browser) tview.Primitive { return b.pages }, w: 120, h: 36},
 		{name: "screen-small", keys: []any{tcell.KeyTab}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 80, h: 24},
 		{name: "layers", pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 80, h: 8},
+		{name: "layers-scrolled", keys: []any{'l', 'l', 'l', tcell.KeyLeft}, pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 80, h: 8},
 		{name: "layers-narrow", pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 40, h: 8},
 		{name: "summary", pane: func(b *Browser) tview.Primitive { return b.summary }, w: 70, h: 8},
 		{name: "layer-details", keys: []any{'k', 'k'}, pane: func(b *Browser) tview.Primitive { return b.details }, w: 60, h: 12},

@@ -150,6 +150,7 @@ type Browser struct {
 	context    pane // which selection the details pane describes
 	filterOpen bool
 	helpOpen   bool
+	cmdOffset  int // runes of the layers' commands scrolled off to the left
 
 	// model
 	phase    phase
