@@ -53,6 +53,7 @@ measure() {
 # best RUNS-LINES: min wall, min cpu, max rss
 best() { sort -n | awk 'NR==1{w=$1} {if(c==""||$2<c)c=$2; if($3>r)r=$3} END{printf "%s %s %s", w, c, r}'; }
 
+declare -A rss ent
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), runs $runs $parallel"
 printf "%-10s %8s %8s | %7s %7s %7s | %7s %7s %7s | %6s %6s %8s\n" \
 	image entries MB limit-s cpu-s rss-MB stags-s cpu-s rss-MB wall-x cpu-x B/entry
@@ -86,9 +87,18 @@ for im in "${images[@]}"; do
 	done
 	read -r lw lc lr <<<"$(best <"$bin/lim")"
 	read -r sw sc sr <<<"$(best <"$bin/ss")"
+	rss[$im]=$sr
+	ent[$im]=$entries
 	awk -v im="$im" -v e="$entries" -v b="$bytes" -v lw="$lw" -v lc="$lc" -v lr="$lr" -v sw="$sw" -v sc="$sc" -v sr="$sr" 'BEGIN{
 		printf "%-10s %8d %8.0f | %7.2f %7.2f %7.1f | %7.2f %7.2f %7.1f | %6.2f %6.2f %8.0f\n",
 			im, e, b/1e6, lw, lc, lr/1024, sw, sc, sr/1024, sw/lw, sc/(lc>0?lc:0.01), sr*1024/e }'
 done
 echo "# wall-x, cpu-x: stagescope / limit reader; B/entry: stagescope peak RSS / tar entries"
+# The cost of one more entry, without the constant: large against medium.
+for sfx in "" .oci; do
+	m=medium$sfx l=large$sfx
+	[ -n "${rss[$m]:-}" ] && [ -n "${rss[$l]:-}" ] || continue
+	awk -v a="${rss[$m]}" -v b="${rss[$l]}" -v ea="${ent[$m]}" -v eb="${ent[$l]}" -v p="$l" -v q="$m" \
+		'BEGIN{printf "# %s vs %s: %.0f bytes of peak RSS per added entry\n", p, q, (b-a)*1024/(eb-ea)}'
+done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
