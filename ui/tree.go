@@ -150,11 +150,16 @@ func (m *treeModel) filtering() bool {
 	return m.pattern != "" || m.leftOnly || m.wasteOnly
 }
 
+// autoOpenRows bounds how many rows a filter opens directories for by
+// itself, so that a pattern matching half of a huge image still answers
+// each keystroke quickly; the rest stay closed until opened.
+const autoOpenRows = 5000
+
 func (m *treeModel) isOpen(n *analyze.Node) bool {
 	if o, ok := m.open[n]; ok {
 		return o
 	}
-	return m.allOpen || m.filtering()
+	return m.allOpen || m.filtering() && len(m.rows) < autoOpenRows
 }
 
 // versionStatus compares a node's versions after from and after to.

@@ -259,3 +259,31 @@ func TestFindingNodes(t *testing.T) {
 		t.Errorf("leftover rows of a glob finding (-want +got):\n%s", diff)
 	}
 }
+
+// TestFilterOpensBoundedRows: a filter opens directories by itself only
+// until autoOpenRows rows are shown; the rest stay closed until opened.
+func TestFilterOpensBoundedRows(t *testing.T) {
+	var es []layers.Entry
+	for d := 0; d < 120; d++ {
+		for f := 0; f < 60; f++ {
+			es = append(es, layers.Entry{Path: fmt.Sprintf("d%03d/f%02d", d, f), Size: 1})
+		}
+	}
+	bl := analyze.NewBuilder()
+	bl.Add(es)
+	m := newTreeModel(bl.Finish(), nil, nil)
+	m.toggleSort() // by name: d000 first
+	m.setPattern("f")
+	rows := m.Rows()
+	if len(rows) < autoOpenRows || len(rows) > autoOpenRows+61+120 {
+		t.Fatalf("%d rows, want about %d", len(rows), autoOpenRows)
+	}
+	last := rows[len(rows)-1]
+	if last.n.Name != "d119" || last.open {
+		t.Fatalf("last row %s (open %v), want d119 closed", last.n.Name, last.open)
+	}
+	m.setOpen(last.n, true)
+	if got := len(m.Rows()); got != len(rows)+60 {
+		t.Errorf("after opening d119: %d rows, want %d", got, len(rows)+60)
+	}
+}
