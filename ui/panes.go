@@ -515,10 +515,13 @@ func (b *Browser) jumpToFinding() {
 		return
 	}
 	ns := findingNodes(b.a.Tree, f)
+	if files := b.owned[f.Package]; f.Package != "" && f.Files > 1 && len(files) > 0 {
+		ns = files // a package's group: its files, not their common directory
+	}
 	if len(ns) == 0 {
 		return
 	}
-	n := ns[0]
+	n := biggest(ns)
 	if f.Layer >= 0 && f.Layer < len(b.layers) && f.Layer != b.tree.layer {
 		b.layersList.sel = f.Layer
 		b.tree.setLayer(f.Layer, b.tree.layerOnly)
@@ -532,6 +535,23 @@ func (b *Browser) jumpToFinding() {
 		b.treeList.clamp()
 	}
 	b.setFocus(paneTree)
+}
+
+// biggest is the node whose newest version is largest, the first of ties.
+func biggest(ns []*analyze.Node) *analyze.Node {
+	size := func(n *analyze.Node) int64 {
+		if v := n.Last(); v != nil {
+			return v.Size
+		}
+		return 0
+	}
+	best := ns[0]
+	for _, n := range ns[1:] {
+		if size(n) > size(best) {
+			best = n
+		}
+	}
+	return best
 }
 
 // Summary and details.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gdamore/tcell/v2"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
@@ -196,6 +197,40 @@ func TestMatcher(t *testing.T) {
 // files under their common directory covers those files, not everything
 // else in the directory.
 func TestPackageFindingCoversOwnedFiles(t *testing.T) {
+	a := packageAnalysis(t)
+	m := newTreeModel(a.Tree, a.Findings, packageFiles(a))
+	m.toggle(&m.leftOnly)
+	want := []string{
+		"~ usr/ 1000 L0",
+		"  + lib/ 700 L1", "    + gcc/ 700 L1", "      + x86_64-linux-gnu/ 700 L1", "        + 12/ 700 L1", "          + cc1 700 L1 !",
+		"  ~ bin/ 300 L0", "    + gcc-12 300 L1 !",
+	}
+	if diff := cmp.Diff(want, rowStrings(m)); diff != "" {
+		t.Errorf("leftover rows (-want +got):\n%s", diff)
+	}
+}
+
+// TestJumpToPackageFinding: Enter on a package's finding shows the
+// package's biggest file, not the directory its files share.
+func TestJumpToPackageFinding(t *testing.T) {
+	b, err := newBrowser("pkg.tar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.setAnalysis(packageAnalysis(t))
+	press(b, tcell.KeyBacktab, tcell.KeyBacktab, 'j', tcell.KeyEnter)
+	n, _ := b.selectedNode()
+	if b.focus != paneTree || n == nil || n.Path() != "usr/lib/gcc/x86_64-linux-gnu/12/cc1" {
+		t.Fatalf("after the jump: focus %s, node %v; want the tree on cc1", paneNames[b.focus], n)
+	}
+	if b.layersList.sel != 1 || b.tree.layer != 1 {
+		t.Errorf("after the jump: layer %d (tree %d), want 1", b.layersList.sel, b.tree.layer)
+	}
+}
+
+// packageAnalysis is a real image with a dpkg database that says gcc-12
+// owns two files, and a finding that groups them under /usr.
+func packageAnalysis(t *testing.T) *analyze.Analysis {
 	img := layerstest.Image(t,
 		layerstest.Step{CreatedBy: "base", Files: []layerstest.File{
 			{Name: "usr/bin/sh", Body: "sh"},
@@ -214,16 +249,7 @@ func TestPackageFindingCoversOwnedFiles(t *testing.T) {
 	}
 	a := analyze.Run(li)
 	a.Findings = []analyze.Finding{{RuleID: "toolchain.package", Category: analyze.CatToolchain, Path: "usr", Files: 2, Bytes: 1000, Layer: 1, HiddenBy: -1, Package: "gcc-12"}}
-	m := newTreeModel(a.Tree, a.Findings, packageFiles(a))
-	m.toggle(&m.leftOnly)
-	want := []string{
-		"~ usr/ 1000 L0",
-		"  + lib/ 700 L1", "    + gcc/ 700 L1", "      + x86_64-linux-gnu/ 700 L1", "        + 12/ 700 L1", "          + cc1 700 L1 !",
-		"  ~ bin/ 300 L0", "    + gcc-12 300 L1 !",
-	}
-	if diff := cmp.Diff(want, rowStrings(m)); diff != "" {
-		t.Errorf("leftover rows (-want +got):\n%s", diff)
-	}
+	return a
 }
 
 func TestFindingNodes(t *testing.T) {

@@ -160,6 +160,7 @@ type Browser struct {
 	picked   bool // the user chose a layer while loading
 	a        *analyze.Analysis
 	tree     *treeModel
+	owned    map[string][]*analyze.Node // files of the packages findings name
 	finds    findingsModel
 	loadErr  error
 
@@ -376,7 +377,8 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 		b.layers[i] = layerInfo{done: true, meta: l, entries: n}
 	}
 	b.done = len(b.layers)
-	b.tree = newTreeModel(a.Tree, a.Findings, packageFiles(a))
+	b.owned = packageFiles(a)
+	b.tree = newTreeModel(a.Tree, a.Findings, b.owned)
 	b.finds = newFindingsModel(a)
 	if len(b.layers) > 0 {
 		l := len(b.layers) - 1
