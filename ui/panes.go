@@ -602,7 +602,7 @@ func (b *Browser) updateDetails() {
 			return
 		}
 		var n *analyze.Node // the versions shown are those of a single path
-		if ns := findingNodes(b.a.Tree, f); len(ns) == 1 {
+		if ns := findingNodes(b.a.Tree, f); len(ns) == 1 && (f.Package == "" || f.Files <= 1) {
 			n = ns[0]
 		}
 		b.details.set(b.nodeDetails(n, nodeInfo{}, f))

@@ -97,7 +97,9 @@ func newTreeModel(t *analyze.Tree, findings []analyze.Finding, owned map[string]
 // What is below a named node is covered too (see covered).
 func findingNodes(t *analyze.Tree, f *analyze.Finding) []*analyze.Node {
 	if !strings.ContainsAny(f.Path, "*?[") {
-		if n := t.Lookup(f.Path); n != nil {
+		// The root names nothing in particular: a group of files spread
+		// over the whole image (a package's) is known only by its files.
+		if n := t.Lookup(f.Path); n != nil && n != t.Root {
 			return []*analyze.Node{n}
 		}
 		return nil

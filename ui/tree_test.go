@@ -265,6 +265,7 @@ func TestFindingNodes(t *testing.T) {
 		{"usr/bin/*.h", nil},
 		{"usr/nothing/*.h", nil},
 		{"usr/bin/nothing", nil},
+		{"", nil}, // a group spread over the whole image names no node
 	}
 	for _, tt := range tests {
 		var got []string
