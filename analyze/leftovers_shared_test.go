@@ -32,6 +32,15 @@ var tsvCategories = map[string][]Category{
 	"secret":       {CatSecret},
 }
 
+// wantSuggestion is what the whole-image fix must say for each naive app:
+// its ecosystem, a COPY --from=builder line of the runner, and one more line.
+var wantSuggestion = map[string]struct{ ecosystem, keep, line string }{
+	"goapp-naive":   {EcoGo, "COPY --from=builder /out/goapp /usr/local/bin/goapp", "CGO_ENABLED=0 go build"},
+	"capp-naive":    {EcoC, "COPY --from=builder /src/gzstat /usr/local/bin/gzstat", "apt-get install -y --no-install-recommends zlib1g "},
+	"webapp-naive":  {EcoNode, "COPY --from=builder /app/dist ./dist", "RUN npm ci --omit=dev && npm cache clean --force"},
+	"rustapp-naive": {EcoRust, "COPY --from=builder /out-rustapp /usr/local/bin/rustapp", "cargo build --release"},
+}
+
 // plantedRow is one row of leftovers-report.tsv: leftovers.tsv with the
 // layers and bytes verify.py found in this build of the images.
 type plantedRow struct {
@@ -253,6 +262,15 @@ func TestSharedLeftoverAccuracy(t *testing.T) {
 				imgFlagged += f.Bytes
 				if confirmed[i] {
 					imgConfirmed += f.Bytes
+				}
+			}
+			if want, ok := wantSuggestion[name]; ok {
+				sg := a.Suggestion
+				switch {
+				case sg == nil:
+					t.Errorf("%s: no suggestion, want a %s skeleton", name, want.ecosystem)
+				case sg.Ecosystem != want.ecosystem || !slices.Contains(sg.Keep, want.keep) || !strings.Contains(sg.Dockerfile, want.line):
+					t.Errorf("%s: suggestion %s keeping %q:\n%s\nwant ecosystem %s, keep %q and the line %q", name, sg.Ecosystem, sg.Keep, sg.Dockerfile, want.ecosystem, want.keep, want.line)
 				}
 			}
 			if strings.HasSuffix(name, "-naive") {

@@ -152,7 +152,9 @@ func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	}
 	fmt.Fprintf(b, "FROM node:%s AS builder\nWORKDIR %s\nCOPY package.json %s ./\nRUN npm ci\nCOPY . .\nRUN npm run build --if-present\n\n", tag, app, lock)
 	fmt.Fprintf(b, "FROM node:%s-slim AS runner\nWORKDIR %s\nENV NODE_ENV=production\n", tag, app)
-	fmt.Fprintf(b, "COPY --from=builder %s/package.json %s/%s ./\nRUN npm ci --omit=dev && npm cache clean --force\n", app, app, lock)
+	manifests := fmt.Sprintf("COPY --from=builder %s/package.json %s/%s ./", app, app, lock)
+	sg.Keep = append(sg.Keep, manifests)
+	fmt.Fprintf(b, "%s\nRUN npm ci --omit=dev && npm cache clean --force\n", manifests)
 	for _, name := range []string{"dist", "build", "out", "lib", ".next", "public", "static", "views", "server.js", "index.js", "app.js"} {
 		n := childNamed2(s.tree, root, name)
 		if n == nil || !n.Visible() {

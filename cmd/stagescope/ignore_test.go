@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze"
+)
+
+func TestIgnoreFlagErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"inspect", "--ignore", "docs", testImage}, []string{`--ignore "docs": no leftover rule has this ID`}},
+		{[]string{"inspect", "--ignore", "usr/[share", testImage}, []string{`--ignore: bad path glob "usr/[share"`}},
+		{[]string{"inspect", "--ignore", "/", testImage}, []string{"--ignore: empty path glob"}},
+	} {
+		t.Run(tc.args[2], func(t *testing.T) {
+			wantOneLineError(t, stagescope(t, tc.args...), tc.want...)
+		})
+	}
+}
+
+// --ignore drops findings of a rule or under a path, and the totals follow.
+func TestIgnoreFlag(t *testing.T) {
+	report := func(t *testing.T, args ...string) analyze.Report {
+		t.Helper()
+		r := stagescope(t, append([]string{"inspect", "-o", "json"}, append(args, testImage)...)...)
+		if r.code != exitOK {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		var rep analyze.Report
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	all := report(t)
+	byRule := func(rep analyze.Report) map[string]int64 {
+		m := map[string]int64{}
+		for _, f := range rep.Findings {
+			m[f.RuleID] += f.Bytes
+		}
+		return m
+	}
+	base := byRule(all)
+	for _, id := range []string{"docs.doc", "vcs.git", "secret.dotenv"} {
+		if base[id] == 0 {
+			t.Fatalf("testdata image has no %s finding to silence: %v", id, base)
+		}
+	}
+	got := report(t, "--ignore", "docs.doc", "--ignore", "/app/.git", "--ignore", "**/.env")
+	want := map[string]int64{}
+	for id, b := range base {
+		if id != "docs.doc" && id != "vcs.git" && id != "secret.dotenv" {
+			want[id] = b
+		}
+	}
+	// the deleted .env also leaves the wasted group of its layers
+	var envWaste int64
+	for _, f := range all.Findings {
+		if f.RuleID == analyze.RuleDeleted && f.Path == "app/.env" {
+			envWaste = f.Bytes
+		}
+	}
+	want[analyze.RuleDeleted] -= envWaste
+	if want[analyze.RuleDeleted] == 0 {
+		delete(want, analyze.RuleDeleted)
+	}
+	if diff := cmp.Diff(want, byRule(got)); diff != "" {
+		t.Errorf("bytes per rule after --ignore (-want +got):\n%s", diff)
+	}
+	if got.Leftovers.Bytes >= all.Leftovers.Bytes {
+		t.Errorf("leftover total %d after --ignore, want less than %d", got.Leftovers.Bytes, all.Leftovers.Bytes)
+	}
+	if slices.ContainsFunc(got.Leftovers.Categories, func(c analyze.CategoryTotalJSON) bool { return c.Category == analyze.CatVCS || c.Category == analyze.CatSecret }) {
+		t.Errorf("categories after --ignore still list vcs or secret: %+v", got.Leftovers.Categories)
+	}
+}
