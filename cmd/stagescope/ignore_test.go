@@ -77,7 +77,9 @@ func TestIgnoreFlag(t *testing.T) {
 	if got.Leftovers.Bytes >= all.Leftovers.Bytes {
 		t.Errorf("leftover total %d after --ignore, want less than %d", got.Leftovers.Bytes, all.Leftovers.Bytes)
 	}
-	if slices.ContainsFunc(got.Leftovers.Categories, func(c analyze.CategoryTotalJSON) bool { return c.Category == analyze.CatVCS || c.Category == analyze.CatSecret }) {
+	if slices.ContainsFunc(got.Leftovers.Categories, func(c analyze.CategoryTotalJSON) bool {
+		return c.Category == analyze.CatVCS || c.Category == analyze.CatSecret
+	}) {
 		t.Errorf("categories after --ignore still list vcs or secret: %+v", got.Leftovers.Categories)
 	}
 }
