@@ -329,9 +329,10 @@ func (s *scan) walk(n *Node, t *taken) {
 			}
 			s.walk(c, ct)
 		}
-		if !c.IsDir() || !c.Visible() {
-			s.file(c, t)
-		}
+		// Every node: a path that is a directory now may have been a file
+		// in a lower layer, whose bytes still ship (file skips directory
+		// versions).
+		s.file(c, t)
 		s.segs = s.segs[:len(s.segs)-1]
 	}
 }

@@ -2,6 +2,7 @@ package analyze_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -321,5 +322,40 @@ func TestFindingNames(t *testing.T) {
 		if got := f.Names(tt.p); got != tt.want {
 			t.Errorf("Finding{Path: %q}.Names(%q) = %v, want %v", tt.path, tt.p, got, tt.want)
 		}
+	}
+}
+
+// TestFileReplacedByDirectory: a file whose path a later layer turns into a
+// directory still ships in its layer. A secret there is a finding, and its
+// bytes are wasted like any other hidden copy.
+func TestFileReplacedByDirectory(t *testing.T) {
+	steps := []lt.Step{
+		{CreatedBy: "COPY . /", Files: []lt.File{
+			{Name: "app/.env", Body: "TOKEN=stagescope-dummy"},
+			{Name: "root/.ssh/id_rsa", Body: privateKey},
+		}},
+		{CreatedBy: "RUN mkdir", Files: []lt.File{lt.Dir("app/.env/"), lt.Dir("root/.ssh/id_rsa/"), {Name: "app/.env/keep", Body: "x"}}},
+	}
+	a := analyzeSteps(t, steps)
+	var secrets []string
+	var wasted int64
+	for _, f := range a.Findings {
+		switch f.Category {
+		case analyze.CatSecret:
+			secrets = append(secrets, fmt.Sprintf("%s %s layer %d hidden by %d", f.RuleID, f.Path, f.Layer, f.HiddenBy))
+		case analyze.CatWasted:
+			wasted += f.Bytes
+		}
+	}
+	slices.Sort(secrets)
+	want := []string{
+		"secret.dotenv app/.env layer 0 hidden by 1",
+		"secret.ssh-key root/.ssh/id_rsa layer 0 hidden by 1",
+	}
+	if diff := cmp.Diff(want, secrets); diff != "" {
+		t.Errorf("secret findings (-want +got):\n%s", diff)
+	}
+	if wasted != a.Metrics.WastedBytes {
+		t.Errorf("wasted findings hold %d bytes, want the metrics' %d", wasted, a.Metrics.WastedBytes)
 	}
 }
