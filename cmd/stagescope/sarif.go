@@ -267,7 +267,11 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sari
 		fmt.Fprintf(&msg, " by `%s`", cut(cb, 200))
 	}
 	if f.HiddenBy >= 0 {
-		fmt.Fprintf(&msg, "; deleted in layer %d, but its bytes still ship in layer %d", f.HiddenBy, f.Layer)
+		how := "deleted"
+		if f.RuleID == analyze.RuleOverwritten {
+			how = "overwritten"
+		}
+		fmt.Fprintf(&msg, "; %s in layer %d, but its bytes still ship in layer %d", how, f.HiddenBy, f.Layer)
 	}
 	if f.Package != "" {
 		fmt.Fprintf(&msg, "; owned by package %s", f.Package)

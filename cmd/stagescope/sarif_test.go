@@ -281,3 +281,44 @@ func TestFirstSentence(t *testing.T) {
 		}
 	}
 }
+
+// TestSARIFHiddenMessage: a result says how later layers hid the bytes:
+// deleted by a whiteout, or overwritten by a new version.
+func TestSARIFHiddenMessage(t *testing.T) {
+	img := layerstest.Image(t,
+		layerstest.Step{CreatedBy: "RUN apt-get update", Files: []layerstest.File{
+			{Name: "var/cache/apt/pkgcache.bin", Body: strings.Repeat("p", 300)},
+			{Name: "tmp/src.tgz", Body: strings.Repeat("t", 200)},
+		}},
+		layerstest.Step{CreatedBy: "RUN apt-get install -y curl && rm /tmp/src.tgz", Files: []layerstest.File{
+			{Name: "var/cache/apt/pkgcache.bin", Body: strings.Repeat("q", 310)},
+			layerstest.Whiteout("tmp/src.tgz"),
+		}},
+	)
+	li, err := layers.Read(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := analyze.Run(li)
+	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, newSARIF(a, rep, analyze.Rules())); err != nil {
+		t.Fatal(err)
+	}
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range log.Runs[0].Results {
+		got[r.RuleID] = r.Message.Text
+	}
+	for id, want := range map[string]string{
+		analyze.RuleOverwritten: "; overwritten in layer 1, but its bytes still ship in layer 0",
+		analyze.RuleDeleted:     "; deleted in layer 1, but its bytes still ship in layer 0",
+	} {
+		if !strings.Contains(got[id], want) {
+			t.Errorf("%s message %q, want it to contain %q", id, got[id], want)
+		}
+	}
+}
