@@ -136,7 +136,7 @@ func (b *Browser) drawFindingRow(screen tcell.Screen, i, x, y, w int, hl func(tc
 			arrow = "▸ "
 		}
 		n := len(g.items)
-		right := fmt.Sprintf("%d  %s", n, padLeft(bytesStr(g.bytes), 8))
+		right := fmt.Sprintf("%d  %s", n, padLeft(Bytes(g.bytes), 8))
 		rw := width(right)
 		used := drawText(screen, x, y, w-rw-1, arrow+string(g.cat), hl(b.th.header))
 		if used+rw+1 <= w {
@@ -154,7 +154,7 @@ func (b *Browser) drawFindingRow(screen tcell.Screen, i, x, y, w int, hl func(tc
 		p += fmt.Sprintf(" (%d files)", f.Files)
 	}
 	drawSegs(screen, x, y, w, []seg{
-		{"  " + padLeft(bytesStr(f.Bytes), 8) + " ", hl(b.th.base)},
+		{"  " + padLeft(Bytes(f.Bytes), 8) + " ", hl(b.th.base)},
 		{padRight(where, 6) + " ", hl(b.th.dim)},
 		{p, hl(b.th.base)},
 	})

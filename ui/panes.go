@@ -207,7 +207,7 @@ func (b *Browser) treeTitle() string {
 		if m.leftOnly {
 			t += " · leftovers only"
 		}
-		t += " · " + bytesStr(m.rootInfo().size)
+		t += " · " + Bytes(m.rootInfo().size)
 	}
 	return t
 }
@@ -221,7 +221,7 @@ func (b *Browser) findingsTitle() string {
 			n += len(g.items)
 			by += g.bytes
 		}
-		f += fmt.Sprintf(" · %d · %s", n, bytesStr(by))
+		f += fmt.Sprintf(" · %d · %s", n, Bytes(by))
 	}
 	return f
 }
@@ -266,7 +266,7 @@ func (b *Browser) drawLayerRow(screen tcell.Screen, i, x, y, w int, hl func(tcel
 	li := b.layers[i]
 	size, add, mod, rem := "…", "", "", ""
 	if li.done {
-		size = bytesStr(li.meta.Size)
+		size = Bytes(li.meta.Size)
 	}
 	if b.a != nil && i < len(b.a.Metrics.Layers) {
 		s := b.a.Metrics.Layers[i]
@@ -274,7 +274,7 @@ func (b *Browser) drawLayerRow(screen tcell.Screen, i, x, y, w int, hl func(tcel
 	}
 	cmd := ""
 	if li.done {
-		cmd = createdBy(li.meta.CreatedBy)
+		cmd = analyze.Instruction(li.meta.CreatedBy)
 		if r := []rune(cmd); b.cmdOffset > 0 {
 			cmd = "…" + string(r[min(b.cmdOffset, len(r)):])
 		}
@@ -303,7 +303,7 @@ func (b *Browser) layerMoved(i int) {
 func (b *Browser) scrollCommands(d int) {
 	longest := 0
 	for _, li := range b.layers {
-		longest = max(longest, len([]rune(createdBy(li.meta.CreatedBy))))
+		longest = max(longest, len([]rune(analyze.Instruction(li.meta.CreatedBy))))
 	}
 	b.cmdOffset = max(0, min(b.cmdOffset+d, longest-8))
 }
@@ -368,7 +368,7 @@ func (b *Browser) drawTreeRow(screen tcell.Screen, i, x, y, w int, hl func(tcell
 		nameStyle = b.th.dir
 	}
 	segs := []seg{
-		{padLeft(bytesStr(ni.size), 8) + " ", hl(b.th.base)},
+		{padLeft(Bytes(ni.size), 8) + " ", hl(b.th.base)},
 		{padLeft(fmt.Sprint(ni.layer), 2) + " ", hl(b.th.dim)},
 		{ni.st.mark(), hl(b.th.forStatus(ni.st))},
 		{flag + " ", hl(b.th.errStyle)},
@@ -574,12 +574,12 @@ func (b *Browser) updateSummary() {
 	}
 	n, lb, visible := b.finds.leftoverTotals()
 	b.summary.set([]line{
-		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", bytesStr(m.TotalBytes), commas(m.Files))},
-		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", bytesStr(m.LayerBytes), bytesStr(compressed))},
-		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", bytesStr(m.WastedBytes), wasteP)},
+		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", Bytes(m.TotalBytes), commas(m.Files))},
+		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", Bytes(m.LayerBytes), Bytes(compressed))},
+		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", Bytes(m.WastedBytes), wasteP)},
 		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*b.a.Dive.Efficiency)},
-		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings", bytesStr(lb), n)},
-		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers", bytesStr(m.TotalBytes-visible))},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings", Bytes(lb), n)},
+		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers", Bytes(m.TotalBytes-visible))},
 	})
 }
 
@@ -627,7 +627,7 @@ func (b *Browser) groupDetails() []line {
 	th := &b.th
 	return []line{
 		{label: b.label("Category"), labelStyle: th.header, text: string(g.cat)},
-		{label: b.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings, %d files, from %d layers", bytesStr(g.bytes), len(g.items), files, len(layers))},
+		{label: b.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings, %d files, from %d layers", Bytes(g.bytes), len(g.items), files, len(layers))},
 		{text: "Enter opens or closes the category; on a finding it shows the file in the tree.", style: th.dim},
 	}
 }
@@ -642,15 +642,15 @@ func (b *Browser) layerDetails() []line {
 	l := li.meta
 	out := []line{
 		{label: b.label("Layer"), labelStyle: th.header, text: fmt.Sprintf("%d of %d", i, len(b.layers))},
-		{label: b.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s entries", bytesStr(l.Size), bytesStr(l.CompressedSize), commas(int64(li.entries)))},
+		{label: b.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s entries", Bytes(l.Size), Bytes(l.CompressedSize), commas(int64(li.entries)))},
 	}
 	if b.a != nil && i < len(b.a.Metrics.Layers) {
 		s := b.a.Metrics.Layers[i]
 		out = append(out, line{label: b.label("Changes"), labelStyle: th.header, text: fmt.Sprintf("+%d files %s · ~%d files %s · -%d files %s",
-			s.Added.Files, bytesStr(s.Added.Bytes), s.Modified.Files, bytesStr(s.Modified.Bytes), s.Removed.Files, bytesStr(s.Removed.Bytes))})
+			s.Added.Files, Bytes(s.Added.Bytes), s.Modified.Files, Bytes(s.Modified.Bytes), s.Removed.Files, Bytes(s.Removed.Bytes))})
 	}
 	out = append(out,
-		line{label: b.label("Command"), labelStyle: th.header, text: createdBy(l.CreatedBy)},
+		line{label: b.label("Command"), labelStyle: th.header, text: analyze.Instruction(l.CreatedBy)},
 		line{label: b.label("Digest"), labelStyle: th.header, text: l.Digest, style: th.dim},
 		line{label: b.label("DiffID"), labelStyle: th.header, text: l.DiffID, style: th.dim},
 	)
@@ -684,7 +684,7 @@ func (b *Browser) nodeDetails(n *analyze.Node, ni nodeInfo, f *analyze.Finding) 
 			p += fmt.Sprintf(" (%d files)", f.Files)
 		}
 		add("Path", p, th.base)
-		where := fmt.Sprintf("%s, added by layer %d", bytesStr(f.Bytes), f.Layer)
+		where := fmt.Sprintf("%s, added by layer %d", Bytes(f.Bytes), f.Layer)
 		if f.HiddenBy >= 0 {
 			where += fmt.Sprintf(", removed by layer %d: still ships", f.HiddenBy)
 		}
@@ -703,7 +703,7 @@ func (b *Browser) nodeDetails(n *analyze.Node, ni nodeInfo, f *analyze.Finding) 
 		} else if from < 0 {
 			rng = fmt.Sprintf("layers 0–%d", to)
 		}
-		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, bytesStr(ni.size), desc, rng), th.forStatus(ni.st))
+		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, Bytes(ni.size), desc, rng), th.forStatus(ni.st))
 		if v := ni.v; v != nil && v.Link != "" {
 			add("Link", v.Link, th.base)
 		}
@@ -730,13 +730,13 @@ func (b *Browser) nodeDetails(n *analyze.Node, ni nodeInfo, f *analyze.Finding) 
 			}
 			out = append(out, line{
 				label: fmt.Sprintf("  L%-3d ", v.Layer), labelStyle: th.dim,
-				text: fmt.Sprintf("%s %s%s · %s", kind, bytesStr(v.Size), digest, state), style: st,
+				text: fmt.Sprintf("%s %s%s · %s", kind, Bytes(v.Size), digest, state), style: st,
 			})
 		}
 	}
 	if f != nil {
 		if f.CreatedBy != "" {
-			add("By", createdBy(f.CreatedBy), th.dim)
+			add("By", analyze.Instruction(f.CreatedBy), th.dim)
 		}
 		if f.Package != "" {
 			add("Package", f.Package, th.base)

@@ -87,8 +87,8 @@ func padRight(s string, n int) string {
 	return s
 }
 
-// bytesStr formats a size the way the text report does.
-func bytesStr(n int64) string {
+// Bytes formats a size the way stagescope's screens and reports do.
+func Bytes(n int64) string {
 	if n < 0 {
 		return "-" + humanize.Bytes(uint64(-n))
 	}
@@ -143,17 +143,4 @@ func splitWidth(s string, w int) (string, string) {
 		used += cw
 	}
 	return s, ""
-}
-
-// createdBy drops the shell prefix builders put in front of every
-// instruction.
-func createdBy(s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(s, "/bin/sh -c ")
-	s = strings.TrimPrefix(s, "#(nop) ")
-	s = strings.Join(strings.Fields(s), " ")
-	if s == "" {
-		return "-"
-	}
-	return s
 }

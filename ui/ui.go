@@ -434,7 +434,7 @@ func (b *Browser) status() (string, tcell.Style) {
 		return "error: " + oneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
 	case phaseReady:
 		m := b.a.Metrics
-		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers), commas(m.Files), bytesStr(m.TotalBytes)), b.th.base
+		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers), commas(m.Files), Bytes(m.TotalBytes)), b.th.base
 	}
 	p := b.progress
 	var st string
@@ -444,7 +444,7 @@ func (b *Browser) status() (string, tcell.Style) {
 	case p.LayersTotal == 0:
 		st = "opening image…"
 	default:
-		st = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, bytesStr(p.BytesRead))
+		st = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, Bytes(p.BytesRead))
 	}
 	if !b.started.IsZero() {
 		if el := time.Since(b.started).Truncate(time.Second); el >= time.Second {

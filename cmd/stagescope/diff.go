@@ -13,6 +13,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // diffOptions are the flags of `stagescope diff`.
@@ -139,7 +140,7 @@ func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze
 
 // savedStr shows what B saves over A, with the share of A it is.
 func savedStr(saved, of int64) string {
-	s := bytesStr(saved)
+	s := ui.Bytes(saved)
 	if of > 0 && saved != 0 {
 		s += fmt.Sprintf(" (%.1f%%)", 100*float64(saved)/float64(of))
 	}
@@ -150,7 +151,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "A  %s (%s), %d layers\n", r.A.Image.Reference, r.A.Image.Source, r.A.Layers)
 	fmt.Fprintf(w, "B  %s (%s), %d layers\n", r.B.Image.Reference, r.B.Image.Source, r.B.Layers)
-	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, bytesStr(r.SharedLayers.Bytes))
+	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, ui.Bytes(r.SharedLayers.Bytes))
 
 	// Names left-aligned (padded to one width), numbers right-aligned.
 	nameWidth := len("visible files")
@@ -161,7 +162,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\tA\tB\tB saves\t\n", pad(""))
 	row := func(name string, a, b, saved int64) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(name), bytesStr(a), bytesStr(b), savedStr(saved, a))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(name), ui.Bytes(a), ui.Bytes(b), savedStr(saved, a))
 	}
 	row("image size", r.A.LayerBytes, r.B.LayerBytes, r.Saved.LayerBytes)
 	row("compressed", r.A.CompressedBytes, r.B.CompressedBytes, r.Saved.CompressedBytes)
@@ -191,15 +192,15 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 		}
 		return tw.Flush()
 	}
-	if err := list("Only in A", r.OnlyInA, func(p analyze.PathDiffJSON) string { return bytesStr(p.ABytes) }, bytesStr(r.OnlyInA.ABytes)); err != nil {
+	if err := list("Only in A", r.OnlyInA, func(p analyze.PathDiffJSON) string { return ui.Bytes(p.ABytes) }, ui.Bytes(r.OnlyInA.ABytes)); err != nil {
 		return err
 	}
-	if err := list("Only in B", r.OnlyInB, func(p analyze.PathDiffJSON) string { return bytesStr(p.BBytes) }, bytesStr(r.OnlyInB.BBytes)); err != nil {
+	if err := list("Only in B", r.OnlyInB, func(p analyze.PathDiffJSON) string { return ui.Bytes(p.BBytes) }, ui.Bytes(r.OnlyInB.BBytes)); err != nil {
 		return err
 	}
 	if err := list("Changed", r.Changed, func(p analyze.PathDiffJSON) string {
-		return bytesStr(p.ABytes) + " -> " + bytesStr(p.BBytes)
-	}, bytesStr(r.Changed.ABytes)+" in A, "+bytesStr(r.Changed.BBytes)+" in B"); err != nil {
+		return ui.Bytes(p.ABytes) + " -> " + ui.Bytes(p.BBytes)
+	}, ui.Bytes(r.Changed.ABytes)+" in A, "+ui.Bytes(r.Changed.BBytes)+" in B"); err != nil {
 		return err
 	}
 	return w.Flush()

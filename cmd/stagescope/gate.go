@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // gateOptions are the CI threshold flags. Each overrides the config file's
@@ -146,7 +147,7 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 func gateValue(u analyze.Unit, v float64, name string) string {
 	switch u {
 	case analyze.UnitBytes:
-		return fmt.Sprintf("%s (%d)", bytesStr(int64(v)), int64(v))
+		return fmt.Sprintf("%s (%d)", ui.Bytes(int64(v)), int64(v))
 	case analyze.UnitFindings:
 		return fmt.Sprintf("%d findings", int64(v))
 	}

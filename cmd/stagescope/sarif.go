@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // SARIF 2.1.0 wire types: only the parts stagescope writes.
@@ -258,12 +259,12 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sari
 	}
 	p := "/" + strings.TrimPrefix(f.Path, "/")
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "%s leftover %s: %s", f.Category, p, bytesStr(f.Bytes))
+	fmt.Fprintf(&msg, "%s leftover %s: %s", f.Category, p, ui.Bytes(f.Bytes))
 	if f.Files > 1 {
 		fmt.Fprintf(&msg, " in %s files", humanize.Comma(f.Files))
 	}
 	fmt.Fprintf(&msg, ", added in layer %d", f.Layer)
-	if cb := createdBy(f.CreatedBy); cb != "-" {
+	if cb := analyze.Instruction(f.CreatedBy); cb != "-" {
 		fmt.Fprintf(&msg, " by `%s`", cut(cb, 200))
 	}
 	if f.HiddenBy >= 0 {

@@ -10,17 +10,11 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // maxWastedRows bounds the wasted-files table of the text report.
 const maxWastedRows = 20
-
-func bytesStr(n int64) string {
-	if n < 0 {
-		return "-" + humanize.Bytes(uint64(-n))
-	}
-	return humanize.Bytes(uint64(n))
-}
 
 // cut shortens s to at most n runes, marking the cut with "…".
 func cut(s string, n int) string {
@@ -44,17 +38,17 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	}
 	fmt.Fprintf(w, "Platform    %s\n", r.Image.Platform)
 	fmt.Fprintf(w, "Size        %s in %s files; layers %s (%s compressed)\n",
-		bytesStr(sm.TotalBytes), humanize.Comma(sm.Files), bytesStr(sm.LayerBytes), bytesStr(sm.CompressedBytes))
-	fmt.Fprintf(w, "Wasted      %s reclaimable (%.1f%% of the layers)\n", bytesStr(sm.WastedBytes), sm.WastedPercent)
+		ui.Bytes(sm.TotalBytes), humanize.Comma(sm.Files), ui.Bytes(sm.LayerBytes), ui.Bytes(sm.CompressedBytes))
+	fmt.Fprintf(w, "Wasted      %s reclaimable (%.1f%% of the layers)\n", ui.Bytes(sm.WastedBytes), sm.WastedPercent)
 	if sm.DuplicateBytes > 0 {
-		fmt.Fprintf(w, "Duplicates  %s in files stored more than once\n", bytesStr(sm.DuplicateBytes))
+		fmt.Fprintf(w, "Duplicates  %s in files stored more than once\n", ui.Bytes(sm.DuplicateBytes))
 	}
 	// dive's fractions, shown as percentages the way dive prints them.
 	fmt.Fprintf(w, "dive        efficiency %.2f%%, wasted %s, user wasted %.2f%%\n",
-		100*sm.Efficiency, bytesStr(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
+		100*sm.Efficiency, ui.Bytes(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
 	if lo := r.Leftovers; lo.Bytes > 0 {
 		fmt.Fprintf(w, "Leftovers   %s in %s files (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
-			bytesStr(lo.Bytes), humanize.Comma(lo.Files), lo.Percent, bytesStr(lo.RuntimeBytes))
+			ui.Bytes(lo.Bytes), humanize.Comma(lo.Files), lo.Percent, ui.Bytes(lo.RuntimeBytes))
 	}
 
 	fmt.Fprintf(w, "\nLayers\n")
@@ -62,8 +56,8 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	fmt.Fprintf(tw, "#\tsize\tfiles\tadded\tmodified\tremoved\t  %s\n", "created by")
 	const fixed = 50 // width of the number columns
 	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, bytesStr(l.Size), l.Files,
-			l.Added.Files, l.Modified.Files, l.Removed.Files, cut(createdBy(l.CreatedBy), width-fixed))
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, ui.Bytes(l.Size), l.Files,
+			l.Added.Files, l.Modified.Files, l.Removed.Files, cut(analyze.Instruction(l.CreatedBy), width-fixed))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -77,7 +71,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 			if i == maxWastedRows {
 				break
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", bytesStr(e.Bytes), e.Layer, e.HiddenBy, e.Reason, cut("/"+e.Path, width-40))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", ui.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, cut("/"+e.Path, width-40))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -87,15 +81,4 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 		return err
 	}
 	return w.Flush()
-}
-
-// createdBy drops the shell prefix builders put in front of every instruction.
-func createdBy(s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(s, "/bin/sh -c ")
-	s = strings.TrimPrefix(s, "#(nop) ")
-	if s == "" {
-		return "-"
-	}
-	return strings.TrimSpace(s)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // maxFindingRows bounds the leftovers table of the text report; secrets are
@@ -28,9 +29,9 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "size\tshare\tfiles\tfindings\t  category\n")
 	for _, c := range lo.Categories {
-		fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  %s\n", bytesStr(c.Bytes), c.Percent, humanize.Comma(c.Files), c.Findings, c.Category)
+		fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  %s\n", ui.Bytes(c.Bytes), c.Percent, humanize.Comma(c.Files), c.Findings, c.Category)
 	}
-	fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  all (union)\n", bytesStr(lo.Bytes), lo.Percent, humanize.Comma(lo.Files), len(r.Findings))
+	fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  all (union)\n", ui.Bytes(lo.Bytes), lo.Percent, humanize.Comma(lo.Files), len(r.Findings))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -41,9 +42,9 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 	for _, l := range lo.Layers {
 		cb := ""
 		if l.Layer < len(r.Layers) {
-			cb = createdBy(r.Layers[l.Layer].CreatedBy)
+			cb = analyze.Instruction(r.Layers[l.Layer].CreatedBy)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, bytesStr(l.Bytes), cut(cb, width-25))
+		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, ui.Bytes(l.Bytes), cut(cb, width-25))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -56,7 +57,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if i == maxFindingRows {
 			break
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", bytesStr(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, cut(findingPath(f), width-70))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ui.Bytes(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, cut(findingPath(f), width-70))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -73,7 +74,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "rule\tlayer\tsize\tfingerprint\tpath\n")
 		for _, f := range secrets {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), bytesStr(f.Bytes), f.Fingerprint, "/"+f.Path)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), ui.Bytes(f.Bytes), f.Fingerprint, "/"+f.Path)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -110,7 +111,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 	for _, l := range order {
 		cb := ""
 		if l < len(r.Layers) {
-			cb = createdBy(r.Layers[l].CreatedBy)
+			cb = analyze.Instruction(r.Layers[l].CreatedBy)
 		}
 		fmt.Fprintf(w, "- layer %d `%s`: %s\n", l, cut(cb, width-12), strings.Join(per[l].rules, ", "))
 	}
@@ -120,7 +121,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 	}
 
 	if sg := r.Suggestion; sg != nil {
-		fmt.Fprintf(w, "\nSuggested multi-stage Dockerfile (%s; drops about %s)\n", sg.Ecosystem, bytesStr(sg.SavedBytes))
+		fmt.Fprintf(w, "\nSuggested multi-stage Dockerfile (%s; drops about %s)\n", sg.Ecosystem, ui.Bytes(sg.SavedBytes))
 		for _, line := range strings.Split(strings.TrimRight(sg.Dockerfile, "\n"), "\n") {
 			fmt.Fprintf(w, "    %s\n", line)
 		}

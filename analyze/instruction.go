@@ -1,0 +1,17 @@
+package analyze
+
+import "strings"
+
+// Instruction is the Dockerfile instruction a history created_by records,
+// without the shell prefix builders put in front of it and with its white
+// space folded onto one line; "-" when there is none.
+func Instruction(createdBy string) string {
+	s := strings.TrimSpace(createdBy)
+	s = strings.TrimPrefix(s, "/bin/sh -c ")
+	s = strings.TrimPrefix(s, "#(nop) ")
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return "-"
+	}
+	return s
+}
