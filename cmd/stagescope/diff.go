@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
@@ -20,13 +19,8 @@ import (
 type diffOptions struct {
 	RefA, RefB string
 	Output     string
-	Platform   string
-	Insecure   bool
-	NoDaemon   bool
-	Parallel   int
-	MaxEntries int
-	Timeout    time.Duration
-	MaxPaths   int
+	sourceOptions
+	MaxPaths int
 }
 
 func newDiffCmd(s *streams, runF func(context.Context, *diffOptions, *streams) error) *cobra.Command {
@@ -57,12 +51,7 @@ Layers the two images share (same diff ID) are read once.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
-	f.StringVar(&o.Platform, "platform", "", "platform to pick from multi-platform images, os/arch[/variant] (default: the host's)")
-	f.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (e.g. one on loopback)")
-	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
-	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
-	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
-	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	o.sourceOptions.addFlags(f)
 	f.IntVar(&o.MaxPaths, "max-paths", 20, "largest paths listed per kind of change; 0 lists all")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -77,16 +66,12 @@ func (o *diffOptions) validate() error {
 	if o.MaxPaths < 0 {
 		return fmt.Errorf("--max-paths must not be negative, got %d", o.MaxPaths)
 	}
-	// The shared source flags are checked as inspect checks them.
-	return o.side(o.RefA).validate(&streams{})
+	return o.sourceOptions.validate()
 }
 
 // side returns the inspect options that read one of the two images.
 func (o *diffOptions) side(ref string) *inspectOptions {
-	return &inspectOptions{
-		Ref: ref, Output: "text", Platform: o.Platform, Insecure: o.Insecure, NoDaemon: o.NoDaemon,
-		Parallel: o.Parallel, MaxEntries: o.MaxEntries, Timeout: o.Timeout,
-	}
+	return &inspectOptions{Ref: ref, Output: "text", sourceOptions: o.sourceOptions}
 }
 
 func runDiff(ctx context.Context, o *diffOptions, s *streams) error {

@@ -10,15 +10,16 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/layers"
 )
 
 // inspectOptions are the flags of `stagescope inspect`.
-type inspectOptions struct {
-	Ref        string
-	Output     string
+// sourceOptions are the flags that say how images are found and read,
+// shared by every command that reads images.
+type sourceOptions struct {
 	Platform   string
 	Insecure   bool
 	NoDaemon   bool
@@ -26,7 +27,39 @@ type inspectOptions struct {
 	MaxEntries int
 	MaxRatio   int64
 	Timeout    time.Duration
-	Gate       gateOptions
+}
+
+func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
+	f.StringVar(&o.Platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default: the host's)")
+	f.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (e.g. one on loopback) and certificates that do not verify")
+	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
+	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
+	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
+	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
+	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+}
+
+func (o *sourceOptions) validate() error {
+	if o.Parallel < 0 {
+		return fmt.Errorf("--parallel must not be negative, got %d", o.Parallel)
+	}
+	if o.MaxEntries < 1 {
+		return fmt.Errorf("--max-entries must be at least 1, got %d", o.MaxEntries)
+	}
+	if o.MaxRatio < 0 {
+		return fmt.Errorf("--max-ratio must not be negative, got %d", o.MaxRatio)
+	}
+	if o.Timeout < 0 {
+		return fmt.Errorf("--timeout must not be negative, got %s", o.Timeout)
+	}
+	return nil
+}
+
+type inspectOptions struct {
+	Ref    string
+	Output string
+	sourceOptions
+	Gate gateOptions
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
 	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
@@ -76,13 +109,7 @@ docker save | gzip output is read as is.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
-	f.StringVar(&o.Platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default: the host's)")
-	f.BoolVar(&o.Insecure, "insecure", false, "allow plain-HTTP registries (e.g. one on loopback) and certificates that do not verify")
-	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
-	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
-	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
-	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
-	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	o.sourceOptions.addFlags(f)
 	o.Gate.addFlags(f)
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
@@ -101,22 +128,13 @@ func (o *inspectOptions) validate(s *streams) error {
 	default:
 		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif)", o.Output)
 	}
-	if o.Parallel < 0 {
-		return fmt.Errorf("--parallel must not be negative, got %d", o.Parallel)
-	}
-	if o.MaxEntries < 1 {
-		return fmt.Errorf("--max-entries must be at least 1, got %d", o.MaxEntries)
-	}
-	if o.MaxRatio < 0 {
-		return fmt.Errorf("--max-ratio must not be negative, got %d", o.MaxRatio)
-	}
-	if o.Timeout < 0 {
-		return fmt.Errorf("--timeout must not be negative, got %s", o.Timeout)
+	if err := o.sourceOptions.validate(); err != nil {
+		return err
 	}
 	return nil
 }
 
-func (o *inspectOptions) loadOptions() []layers.LoadOption {
+func (o *sourceOptions) loadOptions() []layers.LoadOption {
 	var lo []layers.LoadOption
 	if o.Platform != "" {
 		lo = append(lo, layers.WithPlatform(o.Platform))

@@ -103,7 +103,11 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"inspect", "--parallel", "-1", testImage}, []string{"--parallel must not be negative, got -1"}},
 		{[]string{"inspect", "--parallel", "two", testImage}, []string{`invalid argument "two" for "--parallel"`}},
 		{[]string{"inspect", "--max-entries", "0", testImage}, []string{"--max-entries must be at least 1, got 0"}},
+		{[]string{"inspect", "--max-ratio", "-1", testImage}, []string{"--max-ratio must not be negative, got -1"}},
 		{[]string{"inspect", "--timeout", "-1s", testImage}, []string{"--timeout must not be negative"}},
+		// diff shares inspect's source flags, checks and limits.
+		{[]string{"diff", "--max-ratio", "-1", testImage, testImage}, []string{"--max-ratio must not be negative, got -1"}},
+		{[]string{"diff", "--max-entries", "1", testImage, testImage}, []string{"more than 1 entries"}},
 		{[]string{"inspect", "--timeout", "soon", testImage}, []string{`invalid argument "soon" for "--timeout"`}},
 		{[]string{"inspect", "--platform", "linux", testImage}, []string{`invalid platform "linux"`}},
 		{[]string{"inspect", "--bogus", testImage}, []string{"unknown flag: --bogus"}},
