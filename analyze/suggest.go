@@ -176,12 +176,7 @@ func (s *scan) goSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	if v := s.goVersion(); v != "" {
 		tag = v
 	}
-	bin := s.binary()
-	name := path.Base(bin)
-	if bin == "" {
-		name = "app"
-		bin = "usr/local/bin/app"
-	}
+	bin, name := s.binaryOr("usr/local/bin/app")
 	src := abs(cmp2(root, "src"))
 	fmt.Fprintf(b, "FROM golang:%s AS builder\nWORKDIR %s\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\n", tag, src)
 	fmt.Fprintf(b, "RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\\n    CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /out/%s .\n\n", name)
@@ -196,12 +191,7 @@ func (s *scan) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	if v := s.pkgVersion("rustc", 2); v != "" {
 		tag = v
 	}
-	bin := s.binary()
-	name := path.Base(bin)
-	if bin == "" {
-		name = "app"
-		bin = "usr/local/bin/app"
-	}
+	bin, name := s.binaryOr("usr/local/bin/app")
 	src := abs(cmp2(root, "usr/src/app"))
 	fmt.Fprintf(b, "FROM rust:%s AS builder\nWORKDIR %s\nCOPY . .\n", tag, src)
 	fmt.Fprintf(b, "RUN --mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=%s/target \\\n    cargo build --release && cp target/release/%s /out-%s\n\n", src, name, name)
@@ -219,13 +209,10 @@ func (s *scan) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 }
 
 func (s *scan) cSkeleton(b *strings.Builder, sg *Suggestion, root string) {
-	bin := s.binary()
-	if bin == "" {
-		bin = "usr/local/bin/app"
-	}
+	bin, name := s.binaryOr("usr/local/bin/app")
 	src := abs(cmp2(root, "src"))
 	fmt.Fprintf(b, "FROM debian:bookworm AS builder\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential%s \\\n && rm -rf /var/lib/apt/lists/*\nWORKDIR %s\nCOPY . .\nRUN make\n\n", s.devPackages(), src)
-	line := fmt.Sprintf("COPY --from=builder %s/%s %s", src, path.Base(bin), abs(bin))
+	line := fmt.Sprintf("COPY --from=builder %s/%s %s", src, name, abs(bin))
 	fmt.Fprintf(b, "FROM debian:bookworm-slim AS runner\n")
 	if libs := s.runtimeLibs(); libs != "" {
 		fmt.Fprintf(b, "RUN apt-get update && apt-get install -y --no-install-recommends%s \\\n && rm -rf /var/lib/apt/lists/*\n", libs)
@@ -266,6 +253,16 @@ func (s *scan) writeCmd(b *strings.Builder) {
 // binary finds the app's program: a word of ENTRYPOINT/CMD that resolves,
 // through the PATH or the working directory, to a file outside the
 // distribution's own directories (dpkg never installs into /usr/local).
+// binaryOr is the image's program (see binary) and its file name, or def
+// when the config names none.
+func (s *scan) binaryOr(def string) (bin, name string) {
+	bin = s.binary()
+	if bin == "" {
+		bin = def
+	}
+	return bin, path.Base(bin)
+}
+
 func (s *scan) binary() string {
 	cfg := s.img.Config
 	var words []string
