@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/stagescope/stagescope/layers"
+	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
 
 // startRegistry serves go-containerregistry's registry on loopback, behind
@@ -47,22 +48,6 @@ func push(t *testing.T, ref string, img v1.Image, opts ...remote.Option) {
 	if err := remote.Write(r, img, opts...); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// withPlatform returns img with its config's platform set.
-func withPlatform(t *testing.T, img v1.Image, arch, variant string) v1.Image {
-	t.Helper()
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = cfg.DeepCopy()
-	cfg.Architecture, cfg.Variant = arch, variant
-	img, err = mutate.ConfigFile(img, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
 }
 
 // noDocker keeps the tests off any engine and credentials of the machine.
@@ -109,8 +94,8 @@ func TestRegistryPlatforms(t *testing.T) {
 	ctx := context.Background()
 	host := startRegistry(t, nil)
 	base := sourceImage(t)
-	amd64 := withPlatform(t, base, "amd64", "")
-	arm64 := withPlatform(t, base, "arm64", "v8")
+	amd64 := lt.WithPlatform(t, base, "amd64", "")
+	arm64 := lt.WithPlatform(t, base, "arm64", "v8")
 	idx := mutate.AppendManifests(empty.Index,
 		mutate.IndexAddendum{Add: amd64, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
 		mutate.IndexAddendum{Add: arm64, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}}},

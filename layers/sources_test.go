@@ -434,8 +434,8 @@ func (zeroReader) Read(p []byte) (int, error) {
 func TestOCILayoutPlatforms(t *testing.T) {
 	ctx := context.Background()
 	base := sourceImage(t)
-	amd64 := withPlatform(t, base, "amd64", "")
-	arm64 := withPlatform(t, base, "arm64", "v8")
+	amd64 := lt.WithPlatform(t, base, "amd64", "")
+	arm64 := lt.WithPlatform(t, base, "arm64", "v8")
 	dir := filepath.Join(t.TempDir(), "layout")
 	p, err := layout.Write(dir, empty.Index)
 	if err != nil {

@@ -34,7 +34,7 @@ func TestDockerRegistryE2E(t *testing.T) {
 		lt.Step{CreatedBy: "RUN make", Files: []lt.File{lt.Dir("src/"), {Name: "src/big.o", Body: strings.Repeat("o", 4096)}}},
 		lt.Step{CreatedBy: "RUN rm -rf /src", Files: []lt.File{lt.Whiteout("src")}},
 	)
-	arm := withArch(t, img, "arm64", "v8")
+	arm := lt.WithPlatform(t, img, "arm64", "v8")
 	repo := addr + "/stagescope-e2e/app"
 	write := func(ref string, f func(name.Reference) error) {
 		t.Helper()
@@ -113,19 +113,4 @@ func TestDockerRegistryE2E(t *testing.T) {
 			}
 		})
 	}
-}
-
-func withArch(t *testing.T, img v1.Image, arch, variant string) v1.Image {
-	t.Helper()
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = cfg.DeepCopy()
-	cfg.Architecture, cfg.Variant = arch, variant
-	img, err = mutate.ConfigFile(img, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
 }

@@ -235,3 +235,19 @@ func ReadTSV(t testing.TB, path string) [][]string {
 	}
 	return rows
 }
+
+// WithPlatform returns img with its config's architecture and variant set.
+func WithPlatform(t testing.TB, img v1.Image, arch, variant string) v1.Image {
+	t.Helper()
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = cfg.DeepCopy()
+	cfg.Architecture, cfg.Variant = arch, variant
+	img, err = mutate.ConfigFile(img, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
