@@ -51,7 +51,7 @@ Layers the two images share (same diff ID) are read once.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
-	o.sourceOptions.addFlags(f)
+	o.addFlags(f) // the shared source flags
 	f.IntVar(&o.MaxPaths, "max-paths", 20, "largest paths listed per kind of change; 0 lists all")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd

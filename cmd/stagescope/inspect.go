@@ -109,7 +109,7 @@ docker save | gzip output is read as is.`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
-	o.sourceOptions.addFlags(f)
+	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
