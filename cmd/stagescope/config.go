@@ -19,7 +19,8 @@ import (
 )
 
 // The config files looked for in the working directory, in order. dive's
-// .dive-ci is read as is: its three rules mean the same here.
+// .dive-ci is read as is: its three rules mean the same here, with dive's
+// defaults for the rules it leaves out.
 var configNames = []string{".stagescope.yaml", ".dive-ci"}
 
 // configError is a problem in a config file, at a line.
@@ -73,7 +74,29 @@ func loadConfig(file string, knownRule func(string) bool) (analyze.Thresholds, e
 	if err != nil {
 		return analyze.Thresholds{}, fmt.Errorf("reading config file %s: %w", file, unwrapPathError(err))
 	}
-	return parseConfig(file, data, knownRule)
+	th, err := parseConfig(file, data, knownRule)
+	if err == nil && filepath.Base(file) == ".dive-ci" {
+		diveDefaults(data, &th)
+	}
+	return th, err
+}
+
+// diveDefaults gives the rules a .dive-ci leaves out the defaults dive
+// checks them with, so that the file means what it means to dive. A rule
+// set to "disabled" is present, and stays off.
+func diveDefaults(data []byte, th *analyze.Thresholds) {
+	var doc struct {
+		Rules map[string]any `yaml:"rules"`
+	}
+	_ = yaml.Unmarshal(data, &doc) // parseConfig has accepted the file
+	if _, ok := doc.Rules["lowestEfficiency"]; !ok {
+		v := 0.9
+		th.LowestEfficiency = &v
+	}
+	if _, ok := doc.Rules["highestUserWastedPercent"]; !ok {
+		v := 0.1
+		th.HighestUserWastedPercent = &v
+	}
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)

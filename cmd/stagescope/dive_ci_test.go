@@ -134,3 +134,44 @@ func TestDiveCIBoundaries(t *testing.T) {
 		})
 	}
 }
+
+// TestDiveCIDefaults: a .dive-ci that leaves a rule out gets dive's default
+// for it (lowestEfficiency 0.9, highestUserWastedPercent 0.1), as dive
+// applies; "disabled" still turns a rule off.
+func TestDiveCIDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name, ci string
+		want     map[string]float64 // limit by check
+	}{
+		{"only wasted bytes", "rules:\n  highestWastedBytes: 1GB\n", map[string]float64{
+			analyze.CheckLowestEfficiency: 0.9, analyze.CheckHighestWastedBytes: 1e9, analyze.CheckHighestUserWastedPercent: 0.1}},
+		{"empty rules", "rules: {}\n", map[string]float64{
+			analyze.CheckLowestEfficiency: 0.9, analyze.CheckHighestUserWastedPercent: 0.1}},
+		{"disabled stays off", "rules:\n  lowestEfficiency: disabled\n", map[string]float64{
+			analyze.CheckHighestUserWastedPercent: 0.1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			if err := os.WriteFile(".dive-ci", []byte(tc.ci), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, _, code, err := run(t, "inspect", "-o", "json", diveImage)
+			if code == exitError {
+				t.Fatalf("inspect: %v", err)
+			}
+			var rep analyze.Report
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]float64{}
+			if rep.Gate != nil {
+				for _, c := range rep.Gate.Checks {
+					got[c.Name] = c.Limit
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("checked limits (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -147,7 +147,7 @@ func TestInspectConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	// dive's file, found in the working directory.
-	if err := os.WriteFile(".dive-ci", []byte("rules:\n  highestWastedBytes: 20MB\n  lowestEfficiency: disabled\n"), 0o644); err != nil {
+	if err := os.WriteFile(".dive-ci", []byte("rules:\n  highestWastedBytes: 20MB\n  lowestEfficiency: disabled\n  highestUserWastedPercent: disabled\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out, _, code, err := run(t, "inspect", "-o", "json", img)
