@@ -88,3 +88,19 @@ func BenchmarkMeasure(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*t.Nodes()), "ns/node")
 }
+
+// BenchmarkLeftoverRules runs the leftover pass (mostly matching every path
+// against the rule table) over a merged tree of 200 k entries.
+func BenchmarkLeftoverRules(b *testing.B) {
+	ls := benchLayers(200_000)
+	img := &layers.Image{Layers: make([]layers.Layer, len(ls))}
+	for i := range img.Layers {
+		img.Layers[i].Index = i
+	}
+	t := build(ls)
+	a := &Analysis{Image: img, Tree: t, Metrics: Measure(t)}
+	for b.Loop() {
+		findLeftovers(a, &options{})
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(entries(ls)), "ns/entry")
+}

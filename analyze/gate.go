@@ -109,7 +109,10 @@ func (ig *Ignore) Filter(fs []Finding) []Finding {
 // directories, matches pattern (see Ignore.Paths). Leading slashes of both
 // are ignored. A malformed pattern matches nothing.
 func MatchGlob(pattern, p string) bool {
-	pat := strings.Split(strings.Trim(pattern, "/"), "/")
+	if ValidateGlob(pattern) != nil {
+		return false
+	}
+	pat := compile(pattern).segs
 	var segs []string
 	if p = strings.Trim(p, "/"); p != "" {
 		segs = strings.Split(p, "/")
@@ -119,9 +122,9 @@ func MatchGlob(pattern, p string) bool {
 
 // matchSegs matches pattern elements against path elements; running out of
 // pattern with path left over is a match (the pattern named a parent).
-func matchSegs(pat, segs []string) bool {
+func matchSegs(pat []seg, segs []string) bool {
 	for len(pat) > 0 {
-		if pat[0] == "**" {
+		if pat[0].kind == segDeep {
 			rest := pat[1:]
 			for i := 0; i <= len(segs); i++ {
 				if matchSegs(rest, segs[i:]) {
@@ -133,8 +136,7 @@ func matchSegs(pat, segs []string) bool {
 		if len(segs) == 0 {
 			return false
 		}
-		ok, err := path.Match(pat[0], segs[0])
-		if err != nil || !ok {
+		if !pat[0].match(segs[0]) {
 			return false
 		}
 		pat, segs = pat[1:], segs[1:]

@@ -59,7 +59,7 @@ func AllRules() []Rule {
 // silencer applies an Ignore to files while the pass walks the tree.
 type silencer struct {
 	rules map[string]bool
-	paths [][]string
+	paths [][]seg
 }
 
 func newSilencer(ig Ignore) *silencer {
@@ -69,7 +69,7 @@ func newSilencer(ig Ignore) *silencer {
 	}
 	for _, p := range ig.Paths {
 		if ValidateGlob(p) == nil {
-			s.paths = append(s.paths, strings.Split(strings.Trim(p, "/"), "/"))
+			s.paths = append(s.paths, compile(p).segs)
 		}
 	}
 	return s

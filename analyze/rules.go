@@ -37,34 +37,98 @@ type Rule struct {
 
 // pattern is a glob split into components.
 type pattern struct {
-	segs []string
+	segs []seg
 	dir  bool
-	last string // the final component, for a cheap first test
+	deep bool   // a "**" component: the path may have any depth
+	last string // the final component as written, to name a group ("*.o")
 }
 
 func compile(p string) pattern {
 	dir := strings.HasSuffix(p, "/")
-	segs := strings.Split(strings.Trim(p, "/"), "/")
-	return pattern{segs: segs, dir: dir, last: segs[len(segs)-1]}
+	parts := strings.Split(strings.Trim(p, "/"), "/")
+	segs := make([]seg, len(parts))
+	deep := false
+	for i, s := range parts {
+		segs[i] = compileSeg(s)
+		deep = deep || segs[i].kind == segDeep
+	}
+	return pattern{segs: segs, dir: dir, deep: deep, last: parts[len(parts)-1]}
+}
+
+// segKind is how a glob component is tested.
+type segKind uint8
+
+const (
+	segGlob   segKind = iota // anything else: path.Match
+	segLit                   // no metacharacters: equality
+	segAny                   // "*"
+	segSuffix                // "*" then a literal
+	segPrefix                // a literal then "*"
+	segDeep                  // "**": any number of components
+)
+
+// seg is one compiled glob component. Nearly every rule glob is a literal,
+// "*", "*.ext" or "prefix*", which are tested without path.Match: matching
+// every path of an image against the rule table was 40 % of the CPU time of
+// a large image before.
+type seg struct {
+	kind segKind
+	s    string // the literal, suffix or prefix; the glob for segGlob
+}
+
+func compileSeg(g string) seg {
+	const meta = `*?[\`
+	switch {
+	case g == "**":
+		return seg{kind: segDeep}
+	case g == "*":
+		return seg{kind: segAny}
+	case !strings.ContainsAny(g, meta):
+		return seg{kind: segLit, s: g}
+	case g[0] == '*' && !strings.ContainsAny(g[1:], meta):
+		return seg{kind: segSuffix, s: g[1:]}
+	case g[len(g)-1] == '*' && !strings.ContainsAny(g[:len(g)-1], meta):
+		return seg{kind: segPrefix, s: g[:len(g)-1]}
+	}
+	return seg{kind: segGlob, s: g}
+}
+
+// match tells whether the path component name matches; path.Match's
+// semantics, a malformed glob matching nothing.
+func (g *seg) match(name string) bool {
+	switch g.kind {
+	case segLit:
+		return name == g.s
+	case segAny, segDeep:
+		return true
+	case segSuffix:
+		return strings.HasSuffix(name, g.s)
+	case segPrefix:
+		return strings.HasPrefix(name, g.s)
+	}
+	ok, _ := path.Match(g.s, name)
+	return ok
 }
 
 // match tells whether the path components segs match the pattern.
 func (p *pattern) match(segs []string) bool {
-	if len(segs) == 0 {
+	if len(segs) == 0 || (!p.deep && len(segs) != len(p.segs)) {
 		return false
 	}
-	if p.last != "**" {
-		if ok, _ := path.Match(p.last, segs[len(segs)-1]); !ok {
-			return false
-		}
+	// The first and final components rule most paths out at once.
+	if first := &p.segs[0]; first.kind == segLit && segs[0] != first.s {
+		return false
+	}
+	if !p.segs[len(p.segs)-1].match(segs[len(segs)-1]) {
+		return false
 	}
 	return globSegs(p.segs, segs)
 }
 
 // globSegs matches pattern components against all of a path's components.
-func globSegs(pat, segs []string) bool {
+func globSegs(pat []seg, segs []string) bool {
 	for len(pat) > 0 {
-		if pat[0] == "**" {
+		if pat[0].kind == segDeep {
 			for i := 0; i <= len(segs); i++ {
 				if globSegs(pat[1:], segs[i:]) {
 					return true
@@ -72,10 +136,7 @@ func globSegs(pat, segs []string) bool {
 			}
 			return false
 		}
-		if len(segs) == 0 {
-			return false
-		}
-		if ok, _ := path.Match(pat[0], segs[0]); !ok {
+		if len(segs) == 0 || !pat[0].match(segs[0]) {
 			return false
 		}
 		pat, segs = pat[1:], segs[1:]
@@ -155,6 +216,14 @@ func Rules() []Rule { return append([]Rule(nil), rules...) }
 // distro are the trees a distribution's packages own: source-like files in
 // them are not the app's.
 var distro = []string{"usr/share/**", "usr/lib/**", "usr/lib64/**", "usr/include/**", "usr/libexec/**", "etc/**", "lib/**", "opt/**", "usr/local/lib/**", "usr/local/share/**"}
+
+var distroPatterns = func() []pattern {
+	ps := make([]pattern, len(distro))
+	for i, d := range distro {
+		ps[i] = compile(d)
+	}
+	return ps
+}()
 
 const (
 	fixMulti     = "build in a builder stage and COPY --from=builder only the artifact into the runtime stage"

@@ -44,8 +44,8 @@ func (s *scan) noteProject(name string) {
 		return
 	}
 	p := strings.Join(s.segs, "/")
-	for _, d := range distro {
-		if globSegs(compile(d).segs, s.segs) {
+	for i := range distroPatterns {
+		if globSegs(distroPatterns[i].segs, s.segs) {
 			return
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 )
@@ -25,10 +26,32 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
+	if p := os.Getenv("STAGESCOPE_CPUPROFILE"); p != "" {
+		if stopProfile, err := startCPUProfile(p); err == nil {
+			defer stopProfile()
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd(defaultStreams()).ExecuteContext(ctx)
 	stop()
-	os.Exit(exitCode(err))
+	code := exitCode(err)
+	if code != exitOK {
+		os.Exit(code)
+	}
+}
+
+// startCPUProfile writes a pprof CPU profile to path until the returned
+// function runs (STAGESCOPE_CPUPROFILE, for bench/run.sh -P).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }, nil
 }
 
 // Exit statuses.
