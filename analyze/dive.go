@@ -197,32 +197,29 @@ func joinPath(dir, base string) string {
 }
 
 // diveOrder orders paths the way dive walks a tree: depth first, children
-// by name, a directory after its children.
+// by name, a directory after its children. That is a comparison of the
+// paths byte by byte where "/" sorts before every other byte and the end of
+// a path after "/" but before every other byte: at the first difference, a
+// component that ends ("/" or the end) sorts before a longer one, and an
+// ancestor (its end against the "/" of a descendant) after its descendants.
 func diveOrder(a, b string) int {
-	// The components before the first differing byte are equal: start
-	// with the one that holds it.
+	n := min(len(a), len(b))
 	i := 0
-	for i < len(a) && i < len(b) && a[i] == b[i] {
+	for i < n && a[i] == b[i] {
 		i++
 	}
-	j := strings.LastIndexByte(a[:i], '/') + 1
-	a, b = a[j:], b[j:]
-	for {
-		ac, ar, amore := strings.Cut(a, "/")
-		bc, br, bmore := strings.Cut(b, "/")
-		if c := strings.Compare(ac, bc); c != 0 {
-			return c
-		}
-		switch {
-		case !amore && !bmore:
-			return 0
-		case !amore:
-			return 1 // a is an ancestor of b
-		case !bmore:
-			return -1
-		}
-		a, b = ar, br
+	return diveRank(a, i) - diveRank(b, i)
+}
+
+// diveRank is the weight of s[i] in diveOrder.
+func diveRank(s string, i int) int {
+	switch {
+	case i == len(s):
+		return 1
+	case s[i] == '/':
+		return 0
 	}
+	return int(s[i]) + 2
 }
 
 // count visits the layer's leaves in dive's order and records their sizes.
