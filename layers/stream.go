@@ -299,9 +299,10 @@ func (st *memStore) image(sel string, o *options) (*Image, error) {
 			o.layerDone(l)
 		}
 	}
-	deliver := inOrder(out.Layers, o.entries)
+	deliver, merged := inOrder(out.Layers, o.entries)
 	for i := range out.Layers {
 		deliver(i)
 	}
+	merged()
 	return out, nil
 }
