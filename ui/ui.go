@@ -370,9 +370,13 @@ func (b *Browser) addLayer(l layers.Layer, entries int) {
 func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.a = a
 	b.phase = phaseReady
+	seen := b.layers
 	b.layers = make([]layerInfo, len(a.Image.Layers))
 	for i, l := range a.Image.Layers {
 		n := len(l.Entries)
+		if l.Entries == nil && i < len(seen) && seen[i].done {
+			n = seen[i].entries // merged while streaming: LayerDone counted them
+		}
 		l.Entries, l.Files = nil, nil
 		b.layers[i] = layerInfo{done: true, meta: l, entries: n}
 	}

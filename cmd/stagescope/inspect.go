@@ -159,15 +159,15 @@ func (o *inspectOptions) readOptions(s *streams) []layers.Option {
 	return ro
 }
 
-// analyzeRef loads, reads and analyzes one image.
-func analyzeRef(ctx context.Context, o *inspectOptions, s *streams) (*analyze.Analysis, *layers.Source, error) {
+// analyzeRef loads, reads and analyzes one image; extra adds read options.
+func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, *layers.Source, error) {
 	src, err := layers.Load(ctx, o.Ref, o.loadOptions()...)
 	if err != nil {
 		return nil, nil, err
 	}
 	// Layers are merged as they are read, each dropped once merged.
 	m := analyze.NewMerger()
-	img, err := src.Read(ctx, append(o.readOptions(s), m.Option())...)
+	img, err := src.Read(ctx, append(append(o.readOptions(s), m.Option()), extra...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}

@@ -17,11 +17,9 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.I
 		opts = append(opts, ui.WithoutColor())
 	}
 	return ui.Run(ctx, o.Ref, func(ctx context.Context, ev *ui.Events) (*analyze.Analysis, error) {
-		src, err := layers.Load(ctx, o.Ref, o.loadOptions()...)
-		if err != nil {
-			return nil, err
-		}
-		a, err := analyzeSource(ctx, src, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
+		// Layers merge as they stream in, as for -o json: the tree is
+		// ready when the last layer is read, not after a second pass.
+		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# TUI latency on a bench image, in a real terminal (tmux):
+#
+#   bench/tui.sh [-n PRESSES] [IMAGE]
+#
+# IMAGE is one of bench/gen's (default large, the docker archive). The script
+# starts `stagescope inspect` in a private tmux server and polls the screen
+# every few milliseconds. It prints:
+#   paint     time from the start of the program to its first frame
+#   ready     time until the tree and findings are on the screen
+#   while-reading  how long key presses (moving through the layers) take to
+#             show on the screen while the image is still being read
+#   open      opening the largest top-level directory once ready (l), and
+#   move      moving down the children of its largest directory (j)
+# as median and worst of PRESSES presses (default 20). Times include tmux's
+# own polling (~5 ms).
+set -euo pipefail
+
+n=20
+while getopts "n:" opt; do
+	case $opt in
+	n) n=$OPTARG ;;
+	*) sed -n 4,17p "$0"; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+im=${1:-large}
+command -v tmux >/dev/null || { echo "tui.sh: tmux is missing (apt-get install tmux)" >&2; exit 1; }
+dir=${STAGESCOPE_BENCH_DIR:-/var/tmp/stagescope-bench}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d)
+sock="$tmp/tmux.sock"
+cleanup() { tmux -S "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+(cd "$repo" && go build -o "$tmp/stagescope" ./cmd/stagescope && go build -o "$tmp/gen" ./bench/gen)
+name=${im%%.*}
+"$tmp/gen" -dir "$dir" "$name" >&2
+case $im in
+*.oci) ref="oci:$dir/$name.oci"; cat "$dir/$name.oci"/blobs/sha256/* >/dev/null ;;
+*) ref="$dir/$name.docker.tar"; cat "$ref" >/dev/null ;;
+esac
+
+now() { date +%s%N; }
+ms() { echo $((($2 - $1) / 1000000)); }
+screen() { tmux -S "$sock" capture-pane -p -e; } # -e: the selection is only an attribute
+# wait_for REGEX: polls until the screen matches; prints the time.
+wait_for() {
+	local deadline=$(($(now) + 120000000000))
+	until screen | grep -Eq "$1"; do
+		[ "$(now)" -lt "$deadline" ] || { echo "tui.sh: the screen never showed /$1/:" >&2; screen >&2; exit 1; }
+		sleep 0.002
+	done
+	now
+}
+# press KEY: sends it and prints how long until the screen changed (ms).
+press() {
+	local before t0 t
+	before=$(screen)
+	t0=$(now)
+	tmux -S "$sock" send-keys "$1"
+	while [ "$(screen)" = "$before" ]; do
+		t=$(now)
+		[ $((t - t0)) -lt 5000000000 ] || { echo "tui.sh: $1 changed nothing on the screen:" >&2; screen >&2; echo 5000; return; }
+	done
+	ms "$t0" "$(now)"
+}
+stats() { sort -n | awk '{a[NR]=$1} END{printf "median %d ms, worst %d ms (%d presses)", a[int((NR+1)/2)], a[NR], NR}'; }
+
+tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "sleep 0.3; exec $tmp/stagescope inspect $ref"
+sleep 0.25
+t0=$(($(now) + 50000000)) # the program starts 0.3 s after the session
+paint=$(wait_for 'Layers')
+# While reading: j/k in the layers pane; the screen also changes with
+# progress, so these are upper bounds on a key's latency.
+: >"$tmp/reading"
+for i in $(seq 6); do
+	if screen | grep -q 'reading layers'; then
+		press k >>"$tmp/reading"; press j >>"$tmp/reading"
+	fi
+done
+ready=$(wait_for ' layers · [0-9,]+ files')
+sleep 0.5
+tmux -S "$sock" send-keys G Tab g # the last layer; the tree, its first row (the largest directory)
+sleep 0.2
+: >"$tmp/open"
+for i in $(seq "$n"); do
+	press l >>"$tmp/open" # opens it…
+	press h >/dev/null    # …and closes it
+done
+press l >/dev/null # /usr open…
+press j >/dev/null
+press l >/dev/null # …and its largest directory (usr/lib: hundreds of rows)
+: >"$tmp/move"
+for i in $(seq "$n"); do press j >>"$tmp/move"; done
+echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), image $im"
+echo "paint          $(ms "$t0" "$paint") ms after start"
+echo "ready          $(ms "$t0" "$ready") ms after start"
+if [ -s "$tmp/reading" ]; then echo "while-reading  $(stats <"$tmp/reading")"; else echo "while-reading  (read before a key could be sent)"; fi
+echo "open           $(stats <"$tmp/open")"
+echo "move           $(stats <"$tmp/move")"
