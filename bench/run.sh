@@ -10,7 +10,10 @@
 # on first use into $STAGESCOPE_BENCH_DIR (default /var/tmp/stagescope-bench).
 # Each side runs RUNS times (default 3), interleaved, after one warm-up read
 # that puts the files in the page cache; the table shows the fastest wall
-# time, the least CPU time and the largest peak RSS of those runs.
+# time, the least CPU time and the largest peak RSS of those runs. The
+# sha-s column is the limit reader with -sha256 (it also hashes every layer
+# blob, the digest check stagescope always makes), and wall-xs stagescope's
+# wall time against it.
 set -euo pipefail
 
 runs=3
@@ -55,8 +58,8 @@ best() { sort -n | awk 'NR==1{w=$1} {if(c==""||$2<c)c=$2; if($3>r)r=$3} END{prin
 
 declare -A rss ent
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), runs $runs $parallel"
-printf "%-10s %8s %8s | %7s %7s %7s | %7s %7s %7s | %6s %6s %8s\n" \
-	image entries MB limit-s cpu-s rss-MB stags-s cpu-s rss-MB wall-x cpu-x B/entry
+printf "%-10s %8s %8s | %7s %7s %7s | %7s %7s %7s | %6s %6s %8s | %7s %7s\n" \
+	image entries MB limit-s cpu-s rss-MB stags-s cpu-s rss-MB wall-x cpu-x B/entry sha-s wall-xs
 for im in "${images[@]}"; do
 	name=${im%%.*}
 	case $im in
@@ -75,8 +78,9 @@ for im in "${images[@]}"; do
 	*) path="$dir/$name.docker.tar"; ref="$path" ;;
 	esac
 	cat "$path" "$path"/blobs/sha256/* >/dev/null 2>&1 || true # warm the page cache
-	: >"$bin/lim"; : >"$bin/ss"
+	: >"$bin/lim"; : >"$bin/sha"; : >"$bin/ss"
 	for _ in $(seq "$runs"); do
+		measure "$bin/limit" -sha256 "$path" >>"$bin/sha"
 		measure "$bin/limit" "$path" >>"$bin/lim"
 		read -r _ _ _ entries _ bytes _ <"$bin/stdout"
 		if [ "${im##*.}" = reg ]; then
@@ -86,14 +90,16 @@ for im in "${images[@]}"; do
 		fi
 	done
 	read -r lw lc lr <<<"$(best <"$bin/lim")"
+	read -r hw _ _ <<<"$(best <"$bin/sha")"
 	read -r sw sc sr <<<"$(best <"$bin/ss")"
 	rss[$im]=$sr
 	ent[$im]=$entries
-	awk -v im="$im" -v e="$entries" -v b="$bytes" -v lw="$lw" -v lc="$lc" -v lr="$lr" -v sw="$sw" -v sc="$sc" -v sr="$sr" 'BEGIN{
-		printf "%-10s %8d %8.0f | %7.2f %7.2f %7.1f | %7.2f %7.2f %7.1f | %6.2f %6.2f %8.0f\n",
-			im, e, b/1e6, lw, lc, lr/1024, sw, sc, sr/1024, sw/lw, sc/(lc>0?lc:0.01), sr*1024/e }'
+	awk -v im="$im" -v e="$entries" -v b="$bytes" -v lw="$lw" -v lc="$lc" -v lr="$lr" -v sw="$sw" -v sc="$sc" -v sr="$sr" -v hw="$hw" 'BEGIN{
+		printf "%-10s %8d %8.0f | %7.2f %7.2f %7.1f | %7.2f %7.2f %7.1f | %6.2f %6.2f %8.0f | %7.2f %7.2f\n",
+			im, e, b/1e6, lw, lc, lr/1024, sw, sc, sr/1024, sw/lw, sc/(lc>0?lc:0.01), sr*1024/e, hw, sw/hw }'
 done
-echo "# wall-x, cpu-x: stagescope / limit reader; B/entry: stagescope peak RSS / tar entries"
+echo "# wall-x, cpu-x: stagescope / limit reader; B/entry: stagescope peak RSS / tar entries;"
+echo "# sha-s: limit reader with -sha256; wall-xs: stagescope / that"
 # The cost of one more entry, without the constant: large against medium.
 for sfx in "" .oci; do
 	m=medium$sfx l=large$sfx

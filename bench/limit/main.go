@@ -4,17 +4,24 @@
 // after another, with the standard library's gzip. What it costs is the
 // physical limit for this work on this machine.
 //
-//	limit IMAGE.tar   # a docker save archive
-//	limit LAYOUT-DIR  # an OCI image layout
+// With -sha256 it also hashes every layer blob with SHA-256, as stagescope
+// does to check each layer against its digest: the limit of that work, done
+// one layer after another.
+//
+//	limit [-sha256] IMAGE.tar   # a docker save archive
+//	limit [-sha256] LAYOUT-DIR  # an OCI image layout
 package main
 
 import (
 	"archive/tar"
 	"bufio"
 	"compress/gzip"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,17 +30,25 @@ import (
 	"github.com/cespare/xxhash/v2"
 )
 
+// blobHash is set by -sha256: every layer blob goes through it.
+var blobHash hash.Hash
+
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: limit IMAGE.tar|LAYOUT-DIR")
+	withSHA := flag.Bool("sha256", false, "also hash every layer blob with SHA-256 (stagescope's digest check)")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: limit [-sha256] IMAGE.tar|LAYOUT-DIR")
 		os.Exit(2)
+	}
+	if *withSHA {
+		blobHash = sha256.New()
 	}
 	var s stats
 	var err error
-	if fi, e := os.Stat(os.Args[1]); e == nil && fi.IsDir() {
-		err = readLayout(os.Args[1], &s)
+	if fi, e := os.Stat(flag.Arg(0)); e == nil && fi.IsDir() {
+		err = readLayout(flag.Arg(0), &s)
 	} else {
-		err = readArchive(os.Args[1], &s)
+		err = readArchive(flag.Arg(0), &s)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "limit:", err)
@@ -48,7 +63,18 @@ type stats struct {
 }
 
 // readLayer reads one uncompressed layer tar.
+// readLayer reads an uncompressed layer blob: the tar stream is the blob.
 func readLayer(r io.Reader, s *stats) error {
+	if blobHash != nil {
+		blobHash.Reset()
+		r = io.TeeReader(r, blobHash)
+		defer func() { s.sum += uint64(blobHash.Sum(nil)[0]) }()
+	}
+	return readTar(r, s)
+}
+
+// readTar parses a layer's tar stream and hashes every regular file.
+func readTar(r io.Reader, s *stats) error {
 	tr := tar.NewReader(r)
 	h := xxhash.New()
 	buf := make([]byte, 256<<10)
@@ -166,12 +192,19 @@ func readBlob(p string, gz bool, s *stats) error {
 	defer f.Close()
 	var r io.Reader = f
 	if gz {
-		zr, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<16))
+		var blob io.Reader = f
+		if blobHash != nil { // the blob's digest is that of the compressed bytes
+			blobHash.Reset()
+			blob = io.TeeReader(f, blobHash)
+			defer func() { s.sum += uint64(blobHash.Sum(nil)[0]) }()
+		}
+		zr, err := gzip.NewReader(bufio.NewReaderSize(blob, 1<<16))
 		if err != nil {
 			return err
 		}
 		defer zr.Close()
 		r = zr
+		return readTar(r, s)
 	}
 	return readLayer(r, s)
 }
