@@ -108,17 +108,18 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 // shares with A.
 func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze.Analysis, srcA, srcB *layers.Source, err error) {
 	oa, ob := o.side(o.RefA), o.side(o.RefB)
+	// Errors say which side failed: the two references may look alike.
 	if srcA, err = layers.Load(ctx, o.RefA, oa.loadOptions()...); err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
 	}
 	if srcB, err = layers.Load(ctx, o.RefB, ob.loadOptions()...); err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
 	}
 	if a, err = analyzeSource(ctx, srcA, oa, s); err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
 	}
 	if b, err = analyzeSource(ctx, srcB, ob, s, layers.WithKnownLayers(a.Image)); err != nil {
-		return nil, nil, nil, nil, err
+		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
 	}
 	return a, b, srcA, srcB, nil
 }

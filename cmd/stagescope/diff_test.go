@@ -110,7 +110,8 @@ func TestDiffErrors(t *testing.T) {
 		{[]string{"diff", naive}, "accepts 2 arg(s), received 1"},
 		{[]string{"diff", "-o", "sarif", naive, naive}, `unknown output format "sarif" (want text or json)`},
 		{[]string{"diff", "--max-paths", "-1", naive, naive}, "--max-paths must not be negative, got -1"},
-		{[]string{"diff", naive, missing}, "opening " + missing + ": no such file or directory"},
+		{[]string{"diff", naive, missing}, "image B: opening " + missing + ": no such file or directory"},
+		{[]string{"diff", missing, naive}, "image A: opening " + missing + ": no such file or directory"},
 	}
 	for _, tt := range tests {
 		out, _, code, err := run(t, tt.args...)
