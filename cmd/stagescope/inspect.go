@@ -8,12 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // inspectOptions are the flags of `stagescope inspect`.
@@ -250,7 +250,7 @@ func writeJSON(w io.Writer, v any) error {
 // progressPrinter draws a one-line progress indicator on a terminal.
 func progressPrinter(w io.Writer) func(layers.Progress) {
 	return func(p layers.Progress) {
-		fmt.Fprintf(w, "\r\033[Kreading layers %d/%d, %s", p.LayersDone, p.LayersTotal, humanize.IBytes(uint64(p.BytesRead)))
+		fmt.Fprintf(w, "\r\033[Kreading layers %d/%d, %s", p.LayersDone, p.LayersTotal, ui.Bytes(p.BytesRead))
 		if p.LayersDone == p.LayersTotal {
 			fmt.Fprint(w, "\r\033[K")
 		}
