@@ -161,6 +161,35 @@ func Load(ctx context.Context, ref string, opts ...LoadOption) (*Source, error) 
 	if err != nil {
 		return nil, err
 	}
+	src, err := load(ctx, ref, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPlatform(src, o); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+// checkPlatform holds an image that is not an index's pick (an archive, a
+// layout's or a registry's single-platform image) to an explicit
+// --platform, as docker pull does: its config names its platform.
+func checkPlatform(src *Source, o *loadOptions) error {
+	if o.platform == nil || src.Image == nil || src.Kind == KindDaemon {
+		return nil // the daemon source checks the engine's image itself
+	}
+	cfg, err := src.Image.ConfigFile()
+	if err != nil || cfg == nil || cfg.OS == "" || cfg.Architecture == "" {
+		return nil // unreadable configs fail in Read, with the whole story
+	}
+	have := v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+	if !have.Satisfies(*o.platform) {
+		return fmt.Errorf("%s: the image is %s, not %s (--platform)", src.Reference, have.String(), o.platform.String())
+	}
+	return nil
+}
+
+func load(ctx context.Context, ref string, o *loadOptions) (*Source, error) {
 	if ref == "" {
 		return nil, errors.New("empty image reference")
 	}
@@ -308,8 +337,9 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 		}
 	}
 	// Single-image indexes (OCI layouts, docker ≥ 25 saves) often carry no
-	// platform: take their only image.
-	if len(im.Manifests) == 1 && im.Manifests[0].Platform == nil && o.platform == nil {
+	// platform: take their only image; Load checks an explicit --platform
+	// against its config.
+	if len(im.Manifests) == 1 && im.Manifests[0].Platform == nil {
 		d := im.Manifests[0]
 		if d.MediaType.IsIndex() {
 			child, err := idx.ImageIndex(d.Digest)

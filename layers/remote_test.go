@@ -276,3 +276,35 @@ func TestRegistrySelfSignedTLS(t *testing.T) {
 		t.Errorf("read %s, want %s", got.Digest, d)
 	}
 }
+
+// An explicit --platform holds single-platform images to it too, whatever
+// their source: a docker save archive, an OCI layout, a registry manifest.
+func TestSinglePlatformImageChecked(t *testing.T) {
+	noDocker(t)
+	ctx := context.Background()
+	arm64 := lt.WithPlatform(t, sourceImage(t), "arm64", "v8")
+	archive := lt.WriteFile(t, "arm.tar", lt.DockerSave(t, arm64, "arm:1", lt.SaveClassic, false))
+	layout := lt.OCILayout(t, arm64)
+	host := startRegistry(t, nil)
+	r, err := name.ParseReference(host+"/arm:1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, arm64); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{archive, "oci:" + layout, host + "/arm:1"} {
+		for _, ok := range []string{"linux/arm64", "linux/arm64/v8"} {
+			if _, err := layers.Load(ctx, ref, layers.WithInsecure(), layers.WithPlatform(ok)); err != nil {
+				t.Errorf("Load(%s, --platform %s): %v", ref, ok, err)
+			}
+		}
+		if _, err := layers.Load(ctx, ref, layers.WithInsecure()); err != nil {
+			t.Errorf("Load(%s) without --platform: %v", ref, err)
+		}
+		_, err := layers.Load(ctx, ref, layers.WithInsecure(), layers.WithPlatform("linux/amd64"))
+		if err == nil || !strings.HasSuffix(err.Error(), ": the image is linux/arm64/v8, not linux/amd64 (--platform)") {
+			t.Errorf("Load(%s, --platform linux/amd64): got %v, want the platform mismatch", ref, err)
+		}
+	}
+}
