@@ -144,7 +144,10 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		}
 		g.Go(func() error {
 			lay := &out.Layers[i]
-			if err := readLayerRetrying(gctx, l, lay, o, &bytesRead, report); err != nil {
+			// A layer too large to share the cores with the others
+			// gets a read-ahead goroutine (see readLayer).
+			ahead := lay.CompressedSize*int64(o.parallelism) > total
+			if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
 				return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
 			}
 			layersDone.Add(1)
@@ -408,10 +411,10 @@ var layerRetryBackoff = []time.Duration{500 * time.Millisecond, 2 * time.Second}
 // readLayerRetrying reads a layer, starting it again when a network stream
 // breaks off midway (registry layers only: for a local file a short read
 // means a truncated file).
-func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *atomic.Int64, report func()) error {
+func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func()) error {
 	rl, ok := l.(retryableLayer)
 	for attempt := 0; ; attempt++ {
-		err := readLayer(ctx, l, lay, o, total, report)
+		err := readLayer(ctx, l, lay, o, ahead, total, report)
 		if err == nil || !ok || !rl.Retryable() || attempt >= len(layerRetryBackoff) || ctx.Err() != nil || !transient(err) {
 			return err
 		}
@@ -505,22 +508,25 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, total *atomic.Int64, report func()) error {
+// readLayer reads one layer. With ahead, reading, verifying and
+// decompressing the stream run one goroutine ahead of the tar parser and
+// file hashing, so that the layer keeps two cores busy: an image whose bulk
+// is one layer no longer reads on one core. It costs a copy of every byte,
+// so layers that share the cores with others go without.
+func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func()) error {
 	rc, blob, err := openLayer(l, lay, o.verify)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	// Reading, verifying and decompressing the stream run one goroutine
-	// ahead of the tar parser and file hashing, so that one layer keeps
-	// two cores busy: the last large layer of an image no longer finishes
-	// on one core.
-	ra, err := readahead.NewReaderSize(rc, readAheadBuffers, readAheadSize)
-	if err != nil {
-		return err
+	var r io.ReadCloser = io.NopCloser(rc)
+	if ahead {
+		if r, err = readahead.NewReaderSize(rc, readAheadBuffers, readAheadSize); err != nil {
+			return err
+		}
 	}
-	err = readEntries(ctx, ra, lay, o, total, report)
-	_ = ra.Close() // stops the goroutine; rc stays open for blameDigest
+	err = readEntries(ctx, r, lay, o, total, report)
+	_ = r.Close() // stops the read-ahead; rc stays open for blameDigest
 	if err != nil {
 		return blameDigest(err, blob)
 	}

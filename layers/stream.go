@@ -203,7 +203,8 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 			sl := &streamedLayer{size: h.Size, comp: compressionOf(head)}
 			sl.lay.CompressedSize = h.Size // bounds the expansion ratio
 			hw := sha256.New()
-			sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, &bytesRead, report)
+			// One layer at a time: the read-ahead keeps a second core busy.
+			sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, true, &bytesRead, report)
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
