@@ -519,15 +519,19 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bo
 		return err
 	}
 	defer rc.Close()
-	var r io.ReadCloser = io.NopCloser(rc)
 	if ahead {
-		if r, err = readahead.NewReaderSize(rc, readAheadBuffers, readAheadSize); err != nil {
+		ra, err := readahead.NewReaderSize(rc, readAheadBuffers, readAheadSize)
+		if err != nil {
 			return err
 		}
+		err = readEntries(ctx, ra, lay, o, total, report)
+		_ = ra.Close() // stops the read-ahead; rc stays open for blameDigest
+		if err != nil {
+			return blameDigest(err, blob)
+		}
+		return nil
 	}
-	err = readEntries(ctx, r, lay, o, total, report)
-	_ = r.Close() // stops the read-ahead; rc stays open for blameDigest
-	if err != nil {
+	if err := readEntries(ctx, rc, lay, o, total, report); err != nil {
 		return blameDigest(err, blob)
 	}
 	return nil
