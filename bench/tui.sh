@@ -10,8 +10,10 @@
 #   ready     time until the tree and findings are on the screen
 #   while-reading  how long key presses (moving through the layers) take to
 #             show on the screen while the image is still being read
-#   open      opening the largest top-level directory once ready (l), and
-#   move      moving down the children of its largest directory (j)
+#   open      opening the largest top-level directory once ready (l),
+#   move      moving down the children of its largest directory (j),
+#   layer     switching the tree to the layer below and back ([ and ]), and
+#   filter    each key typed into the tree's filter ("libcrypto")
 # as median and worst of PRESSES presses (default 20). Times include tmux's
 # own polling (~5 ms).
 set -euo pipefail
@@ -20,7 +22,7 @@ n=20
 while getopts "n:" opt; do
 	case $opt in
 	n) n=$OPTARG ;;
-	*) sed -n 4,17p "$0"; exit 2 ;;
+	*) sed -n 4,20p "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -74,6 +76,7 @@ paint=$(wait_for 'Layers')
 # While reading: j/k in the layers pane; the screen also changes with
 # progress, so these are upper bounds on a key's latency.
 : >"$tmp/reading"
+wait_for 'reading layers|layers · ' >/dev/null
 for i in $(seq 6); do
 	if screen | grep -q 'reading layers'; then
 		press k >>"$tmp/reading"; press j >>"$tmp/reading"
@@ -93,9 +96,20 @@ press j >/dev/null
 press l >/dev/null # …and its largest directory (usr/lib: hundreds of rows)
 : >"$tmp/move"
 for i in $(seq "$n"); do press j >>"$tmp/move"; done
+: >"$tmp/layer"
+for i in $(seq "$n"); do
+	press '[' >>"$tmp/layer" # the tree as of the layer below…
+	press ']' >>"$tmp/layer" # …and back
+done
+: >"$tmp/filter"
+tmux -S "$sock" send-keys /
+sleep 0.2
+for c in l i b c r y p t o; do press "$c" >>"$tmp/filter"; done
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), image $im"
 echo "paint          $(ms "$t0" "$paint") ms after start"
 echo "ready          $(ms "$t0" "$ready") ms after start"
 if [ -s "$tmp/reading" ]; then echo "while-reading  $(stats <"$tmp/reading")"; else echo "while-reading  (read before a key could be sent)"; fi
 echo "open           $(stats <"$tmp/open")"
 echo "move           $(stats <"$tmp/move")"
+echo "layer          $(stats <"$tmp/layer")"
+echo "filter         $(stats <"$tmp/filter")"
