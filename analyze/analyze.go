@@ -51,7 +51,7 @@ func (m *Merger) Finish(img *layers.Image, opts ...Option) *Analysis {
 		opt(&o)
 	}
 	t := m.b.Finish()
-	a := &Analysis{Image: img, Tree: t, Dive: m.b.dive.metrics()}
+	a := &Analysis{Image: img, Tree: t, Dive: m.b.diveMetrics()}
 	// Measuring and the leftover scan only read the tree: they run side
 	// by side (0.1 s of 0.25 s on bench's large image).
 	measured := make(chan *Metrics, 1)

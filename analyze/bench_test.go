@@ -59,14 +59,22 @@ func entries(ls [][]layers.Entry) int {
 }
 
 // BenchmarkBuild merges layers (Builder.Add and Finish) and reports the
-// bytes the finished tree holds per entry.
+// bytes the builder holds per entry once every layer is added (merge-B, the
+// tree and what only the merge needs) and the bytes the finished tree holds
+// (tree-B).
 func BenchmarkBuild(b *testing.B) {
 	ls := benchLayers(200_000)
 	n := entries(ls)
-	var before, after runtime.MemStats
+	var before, merged, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	t := build(ls)
+	bl := NewBuilder()
+	for _, es := range ls {
+		bl.Add(es)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&merged)
+	t := bl.Finish()
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(t)
@@ -75,6 +83,7 @@ func BenchmarkBuild(b *testing.B) {
 		build(ls)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
+	b.ReportMetric(float64(merged.HeapAlloc-before.HeapAlloc)/float64(n), "merge-B/entry")
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "tree-B/entry")
 }
 

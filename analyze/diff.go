@@ -110,10 +110,10 @@ func visibleDir(n *Node) *Node {
 func compareDirs(da, db *Node, prefix string, c *Comparison) {
 	var ca, cb []*Node
 	if da != nil {
-		ca = da.children
+		ca = da.Children()
 	}
 	if db != nil {
-		cb = db.children
+		cb = db.Children()
 	}
 	i, j := 0, 0
 	for i < len(ca) || j < len(cb) {

@@ -37,7 +37,8 @@ type DiveMetrics struct {
 	UserWastedPercent float64
 }
 
-// diveNode is dive's view of one path, kept in the Node of the merged tree.
+// diveNode is dive's view of one path of the merged tree, kept beside the
+// tree while it is built (diveState.at) and dropped when it is finished.
 //
 // born, gone, dir, size and live mirror dive's stacked tree of the layers
 // seen so far without building it: every change is numbered, and a path is
@@ -67,9 +68,22 @@ type diveState struct {
 	wasted    int64 // Σ cumulative sizes of paths counted twice or more
 	userBytes int64 // Σ sizes of layers 1..n-1
 	chain     []*Node
+	nodes     [][]diveNode // by Node.id, in chunks of nodeChunk
 }
 
 func newDiveState() *diveState { return &diveState{} }
+
+// grow makes room for the record of node id, the next one.
+func (d *diveState) grow(id uint32) {
+	if int(id) == len(d.nodes)*nodeChunk {
+		d.nodes = append(d.nodes, make([]diveNode, nodeChunk))
+	}
+}
+
+// at returns the record of n.
+func (d *diveState) at(n *Node) *diveNode {
+	return &d.nodes[n.id/nodeChunk][n.id%nodeChunk]
+}
 
 // diveItem is one node of dive's tree of a single layer.
 type diveItem struct {
@@ -91,8 +105,8 @@ const (
 
 // addLayer accounts layer l, whose entries have already been merged below
 // root (so that every path of the layer has its Node).
-func (d *diveState) addLayer(root *Node, l int, es []layers.Entry) {
-	items, layerBytes := layerItems(root, es)
+func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry) {
+	items, layerBytes := layerItems(b, es)
 	if l > 0 {
 		d.userBytes += layerBytes
 	}
@@ -115,7 +129,7 @@ func (d *diveState) addLayer(root *Node, l int, es []layers.Entry) {
 // layerItems builds dive's tree of one layer from its entries: every entry
 // and every directory implied by a path, the last entry of a path winning.
 // It returns the items and the layer's size as dive measures it.
-func layerItems(root *Node, es []layers.Entry) ([]diveItem, int64) {
+func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 	var size int64
 	index := make(map[string]int, len(es))
 	var items []diveItem
@@ -133,7 +147,7 @@ func layerItems(root *Node, es []layers.Entry) ([]diveItem, int64) {
 		case layers.OpaqueWhiteout:
 			p += "/" + metaPrefix + ".opq"
 		}
-		parent, lit := -1, root
+		parent, lit := -1, b.tree.Root
 		for end := 0; end < len(p); {
 			next := strings.IndexByte(p[end:], '/')
 			last := next < 0
@@ -150,11 +164,11 @@ func layerItems(root *Node, es []layers.Entry) ([]diveItem, int64) {
 			j, ok := index[prefix]
 			if !ok {
 				it := diveItem{path: prefix, leaf: true}
-				it.lit = childNode(lit, name)
+				it.lit = b.childNode(lit, name)
 				it.node = it.lit
 				if strings.HasPrefix(name, whiteoutPrefix) {
 					it.whiteout = true
-					it.node = childNode(lit, strings.TrimPrefix(name, whiteoutPrefix))
+					it.node = b.childNode(lit, strings.TrimPrefix(name, whiteoutPrefix))
 				}
 				j = len(items)
 				index[prefix] = j
@@ -175,11 +189,11 @@ func layerItems(root *Node, es []layers.Entry) ([]diveItem, int64) {
 	return items, size
 }
 
-func childNode(n *Node, name string) *Node {
+func (b *Builder) childNode(n *Node, name string) *Node {
 	if n == nil {
 		return nil
 	}
-	return n.lookup(name)
+	return b.lookup(n, name)
 }
 
 func splitPath(p string) (dir, base string) {
@@ -237,13 +251,13 @@ func (d *diveState) count(items []diveItem) {
 			// dive fails to find the deleted path below and stops
 			// walking this layer, after opening the path's record.
 			if it.node != nil {
-				d.open(&it.node.dive)
+				d.open(d.at(it.node))
 			}
 			return
 		}
 		var size int64
-		if it.node.dive.dir {
-			size = it.node.dive.live
+		if dn := d.at(it.node); dn.dir {
+			size = dn.live
 		}
 		d.record(it.node, size)
 	}
@@ -258,7 +272,7 @@ func (d *diveState) open(dn *diveNode) {
 }
 
 func (d *diveState) record(n *Node, size int64) {
-	dn := &n.dive
+	dn := d.at(n)
 	d.open(dn)
 	dn.cum += size
 	d.cumSum += size
@@ -277,9 +291,9 @@ func (d *diveState) record(n *Node, size int64) {
 
 // present tells whether n is in dive's stacked tree.
 func (d *diveState) present(n *Node) bool {
-	born := n.dive.born
+	born := d.at(n).born
 	for ; n.Parent != nil; n = n.Parent {
-		if n.dive.gone >= born {
+		if d.at(n).gone >= born {
 			return false
 		}
 	}
@@ -296,10 +310,11 @@ func (d *diveState) apply(it *diveItem) {
 		if n == nil || !d.present(n) {
 			return
 		}
+		dn := d.at(n)
 		for p := n.Parent; p != nil; p = p.Parent {
-			p.dive.live -= n.dive.live
+			d.at(p).live -= dn.live
 		}
-		n.dive.gone = d.seq
+		dn.gone = d.seq
 		return
 	}
 	n := it.lit
@@ -312,7 +327,7 @@ func (d *diveState) apply(it *diveItem) {
 	}
 	var gone uint32
 	for i := len(d.chain) - 1; i >= 0; i-- {
-		dn := &d.chain[i].dive
+		dn := d.at(d.chain[i])
 		gone = max(gone, dn.gone)
 		if dn.born <= gone {
 			// absent: every descendant is absent too, so the stale
@@ -321,10 +336,11 @@ func (d *diveState) apply(it *diveItem) {
 			dn.dir, dn.size, dn.live = false, 0, 0
 		}
 	}
-	delta := it.size - n.dive.size
-	n.dive.size, n.dive.dir = it.size, it.dir
+	dn := d.at(n)
+	delta := it.size - dn.size
+	dn.size, dn.dir = it.size, it.dir
 	for p := n; p != nil; p = p.Parent {
-		p.dive.live += delta
+		d.at(p).live += delta
 	}
 }
 

@@ -50,11 +50,11 @@ func FuzzMerge(f *testing.F) {
 		tree := b.Finish()
 		m := analyze.Measure(tree)
 		tree.Walk(func(n *analyze.Node) bool {
-			for i, v := range n.Versions {
+			for i, v := range n.Versions() {
 				if v.HiddenBy >= 0 && v.HiddenBy <= v.Layer {
 					t.Fatalf("%s: version of layer %d hidden by layer %d", n.Path(), v.Layer, v.HiddenBy)
 				}
-				if v.HiddenBy < 0 && i != len(n.Versions)-1 {
+				if v.HiddenBy < 0 && i != len(n.Versions())-1 {
 					t.Fatalf("%s: an older version (layer %d) is still visible", n.Path(), v.Layer)
 				}
 				if v.Type != layers.TypeDir && !v.Deleted && !v.Implicit {

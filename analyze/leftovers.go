@@ -336,7 +336,7 @@ func (s *scan) walk(n *Node, t *taken) {
 	for _, c := range n.Children() {
 		s.segs = append(s.segs, c.Name)
 		ct := t
-		if len(c.children) > 0 || c.IsDir() {
+		if len(c.Children()) > 0 || c.IsDir() {
 			if c.IsDir() && c.Visible() {
 				ct = s.takeDir(c, t)
 			}
@@ -387,8 +387,9 @@ func (s *scan) file(c *Node, t *taken) {
 		}
 		return p
 	}
-	for i := range c.Versions {
-		v := &c.Versions[i]
+	vs := c.Versions()
+	for i := range vs {
+		v := &vs[i]
 		if v.Deleted || v.Type == layers.TypeDir || v.Implicit {
 			continue
 		}
@@ -401,7 +402,7 @@ func (s *scan) file(c *Node, t *taken) {
 			s.visibleFile(c, v, t, pathOf)
 		} else if v.Size > 0 {
 			id := RuleDeleted
-			if i+1 < len(c.Versions) && c.Versions[i+1].Layer == v.HiddenBy && !c.Versions[i+1].Deleted {
+			if i+1 < len(vs) && vs[i+1].Layer == v.HiddenBy && !vs[i+1].Deleted {
 				id = RuleOverwritten
 			}
 			if !s.ignored(id) {
@@ -690,13 +691,13 @@ func distroNode(root string) bool {
 
 // childNamed returns n's child called name, or nil.
 func childNamed(n *Node, name string) *Node {
-	i, ok := slices.BinarySearchFunc(n.children, name, func(c *Node, name string) int {
+	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *Node, name string) int {
 		return strings.Compare(c.Name, name)
 	})
 	if !ok {
 		return nil
 	}
-	return n.children[i]
+	return n.Children()[i]
 }
 
 // Names tells whether the finding's Path names the path p: p is the path,

@@ -48,7 +48,7 @@ func BenchmarkInspectLeftovers(b *testing.B) {
 				} else {
 					t := m.b.Finish()
 					_ = Measure(t)
-					_ = m.b.dive.metrics()
+					_ = m.b.diveMetrics()
 				}
 			}
 		})

@@ -94,13 +94,14 @@ func plantedFiles(a *Analysis, row plantedRow) []plantedFile {
 	a.Tree.Walk(func(n *Node) bool {
 		var p string
 		first := -1
-		for i := range n.Versions {
-			if v := &n.Versions[i]; first < 0 && !v.Deleted && !v.Implicit && v.Type != layers.TypeDir {
+		vs := n.Versions()
+		for i := range vs {
+			if v := &vs[i]; first < 0 && !v.Deleted && !v.Implicit && v.Type != layers.TypeDir {
 				first = int(v.Layer)
 			}
 		}
-		for i := range n.Versions {
-			v := &n.Versions[i]
+		for i := range vs {
+			v := &vs[i]
 			if v.Deleted || v.Type == layers.TypeDir || v.Implicit {
 				continue
 			}

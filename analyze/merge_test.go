@@ -24,7 +24,7 @@ type flatNode struct {
 func flatten(t *analyze.Tree) []flatNode {
 	var out []flatNode
 	t.Walk(func(n *analyze.Node) bool {
-		out = append(out, flatNode{n.Path(), n.Versions})
+		out = append(out, flatNode{n.Path(), n.Versions()})
 		return true
 	})
 	return out

@@ -500,13 +500,13 @@ func resolveDirs(t *Tree, p string) *Node {
 }
 
 func childByName(n *Node, name string) *Node {
-	i, ok := slices.BinarySearchFunc(n.children, name, func(c *Node, name string) int {
+	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *Node, name string) int {
 		return strings.Compare(c.Name, name)
 	})
 	if !ok {
 		return nil
 	}
-	return n.children[i]
+	return n.Children()[i]
 }
 
 // NeededBy tells, for each installed build-only package (see BuildOnly),

@@ -30,17 +30,70 @@ func (v *Version) cuts() bool {
 }
 
 // Node is one path of the merged filesystem.
+//
+// A tree holds one Node per path, so its fields are laid out for size: the
+// one version almost every path has is kept inline, and what only
+// directories and paths written more than once need sits behind more.
 type Node struct {
-	Name     string
-	Parent   *Node
-	Versions []Version // oldest first, at most one per layer
+	Name    string
+	Parent  *Node
+	first   [1]Version // the version, while the path has only one
+	more    *nodeMore
+	id      uint32 // the node's number, which indexes dive's records while merging
+	hasOne  bool   // first holds a version
+	indexed bool   // the builder keeps a map of the children (see Builder.child)
+}
+
+// nodeMore is the part of a Node that most files do not need.
+type nodeMore struct {
+	versions []Version // every version, oldest first, once there are two
 	children []*Node   // sorted by name once the tree is finished
-	index    map[string]*Node
-	dive     diveNode
+}
+
+// Versions returns the versions of the path, oldest first, at most one per
+// layer. The root has none.
+func (n *Node) Versions() []Version {
+	if n.more != nil && n.more.versions != nil {
+		return n.more.versions
+	}
+	if !n.hasOne {
+		return nil
+	}
+	return n.first[:]
+}
+
+// addVersion appends v to the node's versions.
+func (n *Node) addVersion(v Version) {
+	switch {
+	case !n.hasOne:
+		n.first[0] = v
+		n.hasOne = true
+	case n.more != nil && n.more.versions != nil:
+		n.more.versions = append(n.more.versions, v)
+	default:
+		if n.more == nil {
+			n.more = &nodeMore{}
+		}
+		n.more.versions = []Version{n.first[0], v}
+		n.first[0] = Version{}
+	}
 }
 
 // Children returns the node's children, sorted by name.
-func (n *Node) Children() []*Node { return n.children }
+func (n *Node) Children() []*Node {
+	if n.more == nil {
+		return nil
+	}
+	return n.more.children
+}
+
+// setChildren replaces the node's children.
+func (n *Node) setChildren(cs []*Node) {
+	if n.more == nil {
+		n.more = &nodeMore{}
+	}
+	n.more.children = cs
+}
 
 // Path returns the node's slash-separated path without a leading "/".
 func (n *Node) Path() string {
@@ -55,10 +108,11 @@ func (n *Node) Path() string {
 
 // Last returns the newest version, or nil for the root.
 func (n *Node) Last() *Version {
-	if len(n.Versions) == 0 {
+	vs := n.Versions()
+	if len(vs) == 0 {
 		return nil
 	}
-	return &n.Versions[len(n.Versions)-1]
+	return &vs[len(vs)-1]
 }
 
 // Visible tells whether the path exists in the final filesystem.
@@ -79,8 +133,9 @@ func (n *Node) IsDir() bool {
 // VersionAt returns the version of the path visible after layer l has been
 // applied, or nil when the path does not exist then.
 func (n *Node) VersionAt(l int) *Version {
-	for i := len(n.Versions) - 1; i >= 0; i-- {
-		v := &n.Versions[i]
+	vs := n.Versions()
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := &vs[i]
 		if int(v.Layer) > l {
 			continue
 		}
@@ -108,7 +163,7 @@ func (t *Tree) Nodes() int { return t.nodes }
 func (t *Tree) Walk(fn func(*Node) bool) {
 	var walk func(n *Node)
 	walk = func(n *Node) {
-		for _, c := range n.children {
+		for _, c := range n.Children() {
 			if fn(c) {
 				walk(c)
 			}
@@ -124,13 +179,14 @@ func (t *Tree) Lookup(p string) *Node {
 		return n
 	}
 	for _, part := range strings.Split(p, "/") {
-		i, ok := slices.BinarySearchFunc(n.children, part, func(c *Node, name string) int {
+		cs := n.Children()
+		i, ok := slices.BinarySearchFunc(cs, part, func(c *Node, name string) int {
 			return strings.Compare(c.Name, name)
 		})
 		if !ok {
 			return nil
 		}
-		n = n.children[i]
+		n = cs[i]
 	}
 	return n
 }
@@ -141,13 +197,17 @@ type Builder struct {
 	tree    *Tree
 	layer   int32
 	dive    *diveState
-	nodes   []Node        // the chunk new nodes come from
-	shifted map[*Node]int // children moved by inserts, per directory
+	divem   DiveMetrics                // dive's numbers, once Finish dropped dive
+	nodes   []Node                     // the chunk new nodes come from
+	shifted map[*Node]int              // children moved by inserts, per directory
+	index   map[*Node]map[string]*Node // children of the directories marked indexed
 }
 
 // NewBuilder starts an empty tree.
 func NewBuilder() *Builder {
-	return &Builder{tree: &Tree{Root: &Node{}}, layer: -1, dive: newDiveState(), shifted: map[*Node]int{}}
+	b := &Builder{tree: &Tree{Root: &Node{}}, layer: -1, dive: newDiveState(), shifted: map[*Node]int{}}
+	b.dive.grow(0)
+	return b
 }
 
 // Add merges the next layer's entries. Layers must come in index order.
@@ -157,16 +217,16 @@ func (b *Builder) Add(entries []layers.Entry) {
 	for i := range entries {
 		b.addEntry(&entries[i])
 	}
-	b.dive.addLayer(b.tree.Root, int(b.layer), entries)
+	b.dive.addLayer(b, int(b.layer), entries)
 }
 
-// lookup finds the child called name while the tree is being built.
-func (n *Node) lookup(name string) *Node {
-	if n.index != nil {
-		return n.index[name]
+// lookup finds n's child called name while the tree is being built.
+func (b *Builder) lookup(n *Node, name string) *Node {
+	if n.indexed {
+		return b.index[n][name]
 	}
 	if i, ok := n.search(name); ok {
-		return n.children[i]
+		return n.more.children[i]
 	}
 	return nil
 }
@@ -174,7 +234,7 @@ func (n *Node) lookup(name string) *Node {
 // search finds name among children kept sorted (the builder's default): the
 // position of the child, or where it belongs.
 func (n *Node) search(name string) (int, bool) {
-	cs := n.children
+	cs := n.Children()
 	if k := len(cs); k > 0 {
 		// Tar streams list a directory's children in name order: try
 		// the end first.
@@ -199,34 +259,41 @@ const maxShift = 64
 // would cost more than maxShift moves per child gets a map instead and is
 // sorted once, in Finish.
 func (b *Builder) child(parent *Node, name string) *Node {
-	if parent.index != nil {
-		if c, ok := parent.index[name]; ok {
+	if parent.indexed {
+		idx := b.index[parent]
+		if c, ok := idx[name]; ok {
 			return c
 		}
 		c := b.newNode(parent, name)
-		parent.index[c.Name] = c
-		parent.children = append(parent.children, c)
+		idx[c.Name] = c
+		parent.more.children = append(parent.more.children, c)
 		return c
 	}
 	i, ok := parent.search(name)
 	if ok {
-		return parent.children[i]
+		return parent.more.children[i]
 	}
 	c := b.newNode(parent, name)
-	if moved := len(parent.children) - i; moved > 0 {
+	cs := parent.Children()
+	if moved := len(cs) - i; moved > 0 {
 		b.shifted[parent] += moved
-		if b.shifted[parent] > maxShift*len(parent.children)+1024 {
+		if b.shifted[parent] > maxShift*len(cs)+1024 {
 			delete(b.shifted, parent)
-			parent.index = make(map[string]*Node, len(parent.children)+1)
-			for _, k := range parent.children {
-				parent.index[k.Name] = k
+			idx := make(map[string]*Node, len(cs)+1)
+			for _, k := range cs {
+				idx[k.Name] = k
 			}
-			parent.index[c.Name] = c
-			parent.children = append(parent.children, c)
+			idx[c.Name] = c
+			if b.index == nil {
+				b.index = map[*Node]map[string]*Node{}
+			}
+			b.index[parent] = idx
+			parent.indexed = true
+			parent.more.children = append(cs, c)
 			return c
 		}
 	}
-	parent.children = slices.Insert(parent.children, i, c)
+	parent.setChildren(slices.Insert(cs, i, c))
 	return c
 }
 
@@ -238,8 +305,10 @@ func (b *Builder) newNode(parent *Node, name string) *Node {
 	if len(b.nodes) == cap(b.nodes) {
 		b.nodes = make([]Node, 0, nodeChunk)
 	}
-	b.nodes = append(b.nodes, Node{Name: strings.Clone(name), Parent: parent})
 	b.tree.nodes++
+	id := uint32(b.tree.nodes)
+	b.dive.grow(id)
+	b.nodes = append(b.nodes, Node{Name: strings.Clone(name), Parent: parent, id: id})
 	return &b.nodes[len(b.nodes)-1]
 }
 
@@ -269,9 +338,10 @@ func (b *Builder) node(p string) *Node {
 // newestCut returns the newest layer in which a version of n hid the lower
 // layers' children of n, or -1.
 func newestCut(n *Node) int32 {
-	for i := len(n.Versions) - 1; i >= 0; i-- {
-		if n.Versions[i].cuts() {
-			return n.Versions[i].Layer
+	vs := n.Versions()
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].cuts() {
+			return vs[i].Layer
 		}
 	}
 	return -1
@@ -285,7 +355,7 @@ func (b *Builder) implicitDir(n *Node, cut int32) {
 			return
 		}
 	}
-	n.Versions = append(n.Versions, Version{Layer: b.layer, HiddenBy: -1, Type: layers.TypeDir, Implicit: true})
+	n.addVersion(Version{Layer: b.layer, HiddenBy: -1, Type: layers.TypeDir, Implicit: true})
 }
 
 func (b *Builder) addEntry(e *layers.Entry) {
@@ -338,21 +408,26 @@ func (b *Builder) addEntry(e *layers.Entry) {
 		*last = v
 		return
 	}
-	n.Versions = append(n.Versions, v)
+	n.addVersion(v)
 }
 
 // Finish resolves what every whiteout, opaque marker and overwrite hid, sorts
-// children, and returns the tree. The builder must not be used afterwards.
+// children, and returns the tree. The builder must not be used afterwards,
+// except for diveMetrics.
 func (b *Builder) Finish() *Tree {
+	b.divem = b.dive.metrics()
+	b.dive, b.index, b.shifted, b.nodes = nil, nil, nil, nil
 	var walk func(n *Node, cuts []int32)
 	walk = func(n *Node, cuts []int32) {
-		n.index = nil
-		slices.SortFunc(n.children, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
-		for i := range n.Versions {
-			v := &n.Versions[i]
+		n.indexed = false
+		cs := n.Children()
+		slices.SortFunc(cs, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
+		vs := n.Versions()
+		for i := range vs {
+			v := &vs[i]
 			hidden := int32(-1)
-			if i+1 < len(n.Versions) {
-				hidden = n.Versions[i+1].Layer
+			if i+1 < len(vs) {
+				hidden = vs[i+1].Layer
 			}
 			for _, c := range cuts {
 				if c > v.Layer {
@@ -365,21 +440,30 @@ func (b *Builder) Finish() *Tree {
 			v.HiddenBy = hidden
 		}
 		var own []int32
-		for i := range n.Versions {
-			if n.Versions[i].cuts() {
-				own = append(own, n.Versions[i].Layer)
+		for i := range vs {
+			if vs[i].cuts() {
+				own = append(own, vs[i].Layer)
 			}
 		}
 		childCuts := cuts
 		if len(own) > 0 {
 			childCuts = mergeSorted(cuts, own)
 		}
-		for _, c := range n.children {
+		for _, c := range cs {
 			walk(c, childCuts)
 		}
 	}
 	walk(b.tree.Root, nil)
 	return b.tree
+}
+
+// diveMetrics returns dive's numbers for the layers merged (after Finish,
+// for all of them).
+func (b *Builder) diveMetrics() DiveMetrics {
+	if b.dive != nil {
+		return b.dive.metrics()
+	}
+	return b.divem
 }
 
 func mergeSorted(a, b []int32) []int32 {

@@ -326,7 +326,7 @@ func TestVersionsAndLookup(t *testing.T) {
 		Deleted         bool
 	}
 	var got []ver
-	for _, v := range n.Versions {
+	for _, v := range n.Versions() {
 		got = append(got, ver{v.Layer, v.HiddenBy, v.Size, v.Deleted})
 	}
 	want := []ver{{0, 1, 1, false}, {1, 2, 0, true}, {2, -1, 2, false}}

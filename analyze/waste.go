@@ -80,8 +80,9 @@ func Measure(t *Tree) *Metrics {
 			}
 			return p
 		}
-		for i := range n.Versions {
-			v := &n.Versions[i]
+		vs := n.Versions()
+		for i := range vs {
+			v := &vs[i]
 			if v.Type == layers.TypeDir || v.Implicit {
 				continue
 			}
@@ -91,7 +92,7 @@ func Measure(t *Tree) *Metrics {
 			ls := &m.Layers[v.Layer]
 			var prev *Version
 			if i > 0 {
-				prev = &n.Versions[i-1]
+				prev = &vs[i-1]
 			}
 			if prev != nil && !prev.Deleted && !prev.Implicit && prev.Type != layers.TypeDir && prev.HiddenBy == v.Layer {
 				ls.Modified.Files++
@@ -103,8 +104,8 @@ func Measure(t *Tree) *Metrics {
 			if v.HiddenBy >= 0 {
 				// Overwritten when the next version replaced it with a
 				// non-directory in the hiding layer; otherwise removed.
-				next := i+1 < len(n.Versions) && n.Versions[i+1].Layer == v.HiddenBy &&
-					!n.Versions[i+1].Deleted && n.Versions[i+1].Type != layers.TypeDir
+				next := i+1 < len(vs) && vs[i+1].Layer == v.HiddenBy &&
+					!vs[i+1].Deleted && vs[i+1].Type != layers.TypeDir
 				if !next {
 					rs := &m.Layers[v.HiddenBy]
 					rs.Removed.Files++

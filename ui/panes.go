@@ -709,9 +709,9 @@ func (b *Browser) nodeDetails(n *analyze.Node, ni nodeInfo, f *analyze.Finding) 
 		}
 		f = b.coveringFinding(n)
 	}
-	if n != nil && len(n.Versions) > 0 {
+	if n != nil && len(n.Versions()) > 0 {
 		out = append(out, line{text: "Versions", style: th.header})
-		for _, v := range n.Versions {
+		for _, v := range n.Versions() {
 			state := "visible"
 			st := th.added
 			switch {

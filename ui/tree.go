@@ -182,8 +182,9 @@ func versionStatus(n *analyze.Node, from, to int) (status, *analyze.Version) {
 		return stRemoved, prev
 	}
 	// Written and removed again inside the range: it still ships.
-	for i := len(n.Versions) - 1; i >= 0; i-- {
-		v := &n.Versions[i]
+	vs := n.Versions()
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := &vs[i]
 		if int(v.Layer) > from && int(v.Layer) <= to && !v.Deleted && v.HiddenBy >= 0 && int(v.HiddenBy) <= to {
 			return stRemoved, v
 		}
@@ -194,8 +195,9 @@ func versionStatus(n *analyze.Node, from, to int) (status, *analyze.Version) {
 // wastedUpTo is what n's hidden versions cost, counting hides up to layer to.
 func wastedUpTo(n *analyze.Node, to int) int64 {
 	var w int64
-	for i := range n.Versions {
-		v := &n.Versions[i]
+	vs := n.Versions()
+	for i := range vs {
+		v := &vs[i]
 		if v.Deleted || v.Type == layers.TypeDir || v.HiddenBy < 0 || int(v.HiddenBy) > to || int(v.Layer) > to {
 			continue
 		}
