@@ -46,19 +46,35 @@ type DiveMetrics struct {
 // of its ancestors. live caches the size dive's whiteout sizer adds up, so
 // deleting a directory costs its depth, not its subtree.
 //
-// seen, refs, cum and min are dive's per-path efficiency record.
+// refs and first or min are dive's per-path efficiency record: dive keeps a
+// cumulative and a minimum size per path, but while a path has one size
+// counted both are that size, and once it has two the cumulative size is
+// only needed that once (to add it to the waste).
 //
-// The fields are ordered for size (48 bytes, not 56): every node has one.
+// item is the path's position (plus one) among the items of the layer
+// being accounted (see layerItems), 0 otherwise.
+//
+// The fields are ordered for size (40 bytes): every node has one.
 type diveNode struct {
 	born, gone uint32 // numbers of the change that (re)created and that removed the path
-	dir        bool   // the stacked entry is a directory (tar type, not implied)
-	seen       bool   // dive has a record for the path
-	refs       uint32 // leaves counted for the path
-	size       int64  // tar size of the stacked entry
-	live       int64  // size plus the sizes of all present descendants
-	cum        int64  // cumulative size
-	min        int64  // smallest size counted; -1 before the first
+	item       uint32
+	refs       diveRefs
+	dir        bool  // the stacked entry is a directory (tar type, not implied)
+	size       int64 // tar size of the stacked entry
+	live       int64 // size plus the sizes of all present descendants
+	min        int64 // the size counted (refs: once), the smallest (twice, more)
 }
+
+// diveRefs tells how many sizes dive counted for a path.
+type diveRefs uint8
+
+const (
+	unseen diveRefs = iota // no record
+	opened                 // a record with no size (minimum -1)
+	once
+	twice
+	more
+)
 
 // diveState accumulates dive's numbers while layers merge.
 type diveState struct {
@@ -129,10 +145,15 @@ func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry) {
 // layerItems builds dive's tree of one layer from its entries: every entry
 // and every directory implied by a path, the last entry of a path winning.
 // It returns the items and the layer's size as dive measures it.
+//
+// A path's item is found through its node's record (diveNode.item), which
+// needs no map of the layer's paths; only the paths the merged tree has no
+// node for (whiteout names) go through one.
 func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
+	d := b.dive
 	var size int64
-	index := make(map[string]int, len(es))
-	var items []diveItem
+	var index map[string]int
+	items := make([]diveItem, 0, len(es))
 	for i := range es {
 		e := &es[i]
 		size += e.Size
@@ -161,17 +182,30 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 				break
 			}
 			prefix := p[:next]
-			j, ok := index[prefix]
+			child := b.childNode(lit, name)
+			var j int
+			var ok bool
+			if child != nil {
+				k := d.at(child).item
+				j, ok = int(k)-1, k > 0
+			} else {
+				j, ok = index[prefix]
+			}
 			if !ok {
-				it := diveItem{path: prefix, leaf: true}
-				it.lit = b.childNode(lit, name)
-				it.node = it.lit
+				it := diveItem{path: prefix, leaf: true, lit: child, node: child}
 				if strings.HasPrefix(name, whiteoutPrefix) {
 					it.whiteout = true
 					it.node = b.childNode(lit, strings.TrimPrefix(name, whiteoutPrefix))
 				}
 				j = len(items)
-				index[prefix] = j
+				if child != nil {
+					d.at(child).item = uint32(j + 1)
+				} else {
+					if index == nil {
+						index = map[string]int{}
+					}
+					index[prefix] = j
+				}
 				items = append(items, it)
 				if parent >= 0 {
 					items[parent].leaf = false
@@ -184,6 +218,11 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 			}
 			parent, lit = j, items[j].lit
 			end = next + 1
+		}
+	}
+	for i := range items {
+		if items[i].lit != nil {
+			d.at(items[i].lit).item = 0
 		}
 	}
 	return items, size
@@ -264,9 +303,8 @@ func (d *diveState) count(items []diveItem) {
 }
 
 func (d *diveState) open(dn *diveNode) {
-	if !dn.seen {
-		dn.seen = true
-		dn.min = -1
+	if dn.refs == unseen {
+		dn.refs = opened
 		d.minSum--
 	}
 }
@@ -274,18 +312,23 @@ func (d *diveState) open(dn *diveNode) {
 func (d *diveState) record(n *Node, size int64) {
 	dn := d.at(n)
 	d.open(dn)
-	dn.cum += size
 	d.cumSum += size
-	if dn.min < 0 || size < dn.min {
+	switch dn.refs {
+	case opened:
+		d.minSum += size + 1
+		dn.min = size
+		dn.refs = once
+		return
+	case once:
+		d.wasted += dn.min + size // the path's cumulative size
+		dn.refs = twice
+	default:
+		d.wasted += size
+		dn.refs = more
+	}
+	if size < dn.min {
 		d.minSum += size - dn.min
 		dn.min = size
-	}
-	dn.refs++
-	switch {
-	case dn.refs == 2:
-		d.wasted += dn.cum
-	case dn.refs > 2:
-		d.wasted += size
 	}
 }
 
