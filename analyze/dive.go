@@ -101,15 +101,27 @@ func (d *diveState) at(n *Node) *diveNode {
 	return &d.nodes[n.id/nodeChunk][n.id%nodeChunk]
 }
 
-// diveItem is one node of dive's tree of a single layer.
+// diveItem is one node of dive's tree of a single layer. It is kept small
+// (32 bytes): a layer has one per entry, all live while the layer merges.
 type diveItem struct {
-	path     string // slash path as in the tar, whiteout names kept (".wh.x")
-	lit      *Node  // merged-tree node of path; nil for a whiteout marker
-	node     *Node  // the path dive accounts the item to: lit, or what a whiteout deletes
-	size     int64
-	dir      bool
+	path string // slash path as in the tar, whiteout names kept (".wh.x")
+	// node is the merged-tree node the item is accounted to: the node of
+	// path, or for a whiteout the node of what it deletes (nil when there
+	// is none).
+	node     *Node
+	entry    int32 // index of the last entry of path in the layer; -1: a directory only implied
 	whiteout bool
 	leaf     bool
+}
+
+// stacked returns what the item puts at its path: the tar size and whether
+// it is a directory.
+func (it *diveItem) stacked(es []layers.Entry) (size int64, dir bool) {
+	if it.entry < 0 {
+		return 0, false
+	}
+	e := &es[it.entry]
+	return e.Size, e.Type == layers.TypeDir && e.Whiteout == layers.NoWhiteout
 }
 
 const (
@@ -132,13 +144,13 @@ func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry) {
 		// itself (its stack of layers 0..-1 is a copy of layer 0).
 		for i := range items {
 			if !items[i].whiteout {
-				d.apply(&items[i])
+				d.apply(&items[i], es)
 			}
 		}
 	}
-	d.count(items)
+	d.count(items, es)
 	for i := range items {
-		d.apply(&items[i])
+		d.apply(&items[i], es)
 	}
 }
 
@@ -153,7 +165,10 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 	d := b.dive
 	var size int64
 	var index map[string]int
+	var deletes map[int]*Node // by item: the node a whiteout item deletes
 	items := make([]diveItem, 0, len(es))
+	// While the items are built, node is the node of path itself (lit),
+	// which the items below it are looked up in.
 	for i := range es {
 		e := &es[i]
 		size += e.Size
@@ -192,12 +207,17 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 				j, ok = index[prefix]
 			}
 			if !ok {
-				it := diveItem{path: prefix, leaf: true, lit: child, node: child}
+				it := diveItem{path: prefix, node: child, entry: -1, leaf: true}
+				j = len(items)
 				if strings.HasPrefix(name, whiteoutPrefix) {
 					it.whiteout = true
-					it.node = b.childNode(lit, strings.TrimPrefix(name, whiteoutPrefix))
+					if del := b.childNode(lit, strings.TrimPrefix(name, whiteoutPrefix)); del != nil {
+						if deletes == nil {
+							deletes = map[int]*Node{}
+						}
+						deletes[j] = del
+					}
 				}
-				j = len(items)
 				if child != nil {
 					d.at(child).item = uint32(j + 1)
 				} else {
@@ -212,17 +232,20 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 				}
 			}
 			if last {
-				items[j].size = e.Size
-				items[j].dir = e.Type == layers.TypeDir && e.Whiteout == layers.NoWhiteout
+				items[j].entry = int32(i)
 				break
 			}
-			parent, lit = j, items[j].lit
+			parent, lit = j, items[j].node
 			end = next + 1
 		}
 	}
 	for i := range items {
-		if items[i].lit != nil {
-			d.at(items[i].lit).item = 0
+		it := &items[i]
+		if it.node != nil {
+			d.at(it.node).item = 0
+		}
+		if it.whiteout {
+			it.node = deletes[i]
 		}
 	}
 	return items, size
@@ -276,14 +299,15 @@ func diveRank(s string, i int) int {
 }
 
 // count visits the layer's leaves in dive's order and records their sizes.
-func (d *diveState) count(items []diveItem) {
+func (d *diveState) count(items []diveItem, es []layers.Entry) {
 	for i := range items {
 		it := &items[i]
 		if !it.leaf {
 			continue
 		}
 		if !it.whiteout {
-			d.record(it.node, it.size)
+			size, _ := it.stacked(es)
+			d.record(it.node, size)
 			continue
 		}
 		if it.node == nil || !d.present(it.node) {
@@ -346,7 +370,7 @@ func (d *diveState) present(n *Node) bool {
 // apply stacks one item onto dive's tree: a whiteout removes what it names
 // with its subtree, anything else (re)places the path's entry, creating
 // missing parents as plain nodes.
-func (d *diveState) apply(it *diveItem) {
+func (d *diveState) apply(it *diveItem, es []layers.Entry) {
 	d.seq++
 	if it.whiteout {
 		n := it.node
@@ -360,7 +384,7 @@ func (d *diveState) apply(it *diveItem) {
 		dn.gone = d.seq
 		return
 	}
-	n := it.lit
+	n := it.node
 	if n == nil {
 		return
 	}
@@ -380,8 +404,9 @@ func (d *diveState) apply(it *diveItem) {
 		}
 	}
 	dn := d.at(n)
-	delta := it.size - dn.size
-	dn.size, dn.dir = it.size, it.dir
+	size, dir := it.stacked(es)
+	delta := size - dn.size
+	dn.size, dn.dir = size, dir
 	for p := n; p != nil; p = p.Parent {
 		d.at(p).live += delta
 	}
