@@ -104,7 +104,21 @@ func (n *Node) Path() string {
 	if n.Parent.Parent == nil {
 		return n.Name
 	}
-	return n.Parent.Path() + "/" + n.Name
+	size := -1
+	for p := n; p.Parent != nil; p = p.Parent {
+		size += len(p.Name) + 1
+	}
+	b := make([]byte, size)
+	i := size
+	for p := n; p.Parent != nil; p = p.Parent {
+		i -= len(p.Name)
+		copy(b[i:], p.Name)
+		if i > 0 {
+			i--
+			b[i] = '/'
+		}
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // Last returns the newest version, or nil for the root.
