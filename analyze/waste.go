@@ -59,7 +59,9 @@ func Measure(t *Tree) *Metrics {
 		d uint64
 		s int64
 	}
-	count := map[key]int32{}
+	// The contents of every visible file, sorted below to find the ones
+	// seen more than once: a slice sized once costs a third of a map.
+	keys := make([]key, 0, t.nodes)
 	// A hard link shares its target's bytes: while a link is visible, the
 	// bytes its target's name had in the same layer still ship in use.
 	type name struct {
@@ -126,30 +128,38 @@ func Measure(t *Tree) *Metrics {
 			m.Files++
 			m.TotalBytes += v.Size
 			if v.Type == layers.TypeRegular && v.Size > 0 && v.Digest != 0 {
-				count[key{v.Digest, v.Size}]++
+				keys = append(keys, key{v.Digest, v.Size})
 			}
 		}
 		return true
 	})
 	// A second walk collects paths only for contents seen more than once,
 	// so that the paths of unique files are never held.
-	for k, c := range count {
-		if c < 2 {
-			delete(count, k)
+	cmpKey := func(a, b key) int {
+		if c := cmp.Compare(a.d, b.d); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.s, b.s)
+	}
+	slices.SortFunc(keys, cmpKey)
+	var dup []key // each content seen more than once, once
+	for i := 1; i < len(keys); i++ {
+		if keys[i] == keys[i-1] && (len(dup) == 0 || dup[len(dup)-1] != keys[i]) {
+			dup = append(dup, keys[i])
 		}
 	}
-	if len(count) > 0 {
-		dups := map[key][]string{}
+	if len(dup) > 0 {
+		dups := make([][]string, len(dup))
 		t.Walk(func(n *Node) bool {
 			if v := n.Last(); v != nil && n.Visible() && v.Type == layers.TypeRegular && v.Digest != 0 {
-				k := key{v.Digest, v.Size}
-				if _, ok := count[k]; ok {
-					dups[k] = append(dups[k], n.Path())
+				if i, ok := slices.BinarySearchFunc(dup, key{v.Digest, v.Size}, cmpKey); ok {
+					dups[i] = append(dups[i], n.Path())
 				}
 			}
 			return true
 		})
-		for k, paths := range dups {
+		for i, paths := range dups {
+			k := dup[i]
 			slices.Sort(paths)
 			m.Duplicates = append(m.Duplicates, Duplicate{Digest: k.d, Size: k.s, Paths: paths})
 			m.DuplicateBytes += int64(len(paths)-1) * k.s
