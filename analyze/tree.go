@@ -214,7 +214,7 @@ type Builder struct {
 	dive    *diveState
 	divem   DiveMetrics                // dive's numbers, once Finish dropped dive
 	nodes   []Node                     // the chunk new nodes come from
-	names   []byte                     // the chunk new nodes' names come from
+	names   layers.Arena               // new nodes' names
 	shifted map[*Node]int              // children moved by inserts, per directory
 	index   map[*Node]map[string]*Node // children of the directories marked indexed
 }
@@ -324,26 +324,8 @@ func (b *Builder) newNode(parent *Node, name string) *Node {
 	b.tree.nodes++
 	id := uint32(b.tree.nodes)
 	b.dive.grow(id)
-	b.nodes = append(b.nodes, Node{Name: b.intern(name), Parent: parent, id: id})
+	b.nodes = append(b.nodes, Node{Name: b.names.String(name), Parent: parent, id: id})
 	return &b.nodes[len(b.nodes)-1]
-}
-
-// nameChunk is how many bytes of names the builder allocates at once. Names
-// are immutable once handed out: the builder only ever appends to a chunk.
-const nameChunk = 64 << 10
-
-// intern copies name into the current chunk of names: one allocation for
-// thousands of names, without rounding each up to a size class.
-func (b *Builder) intern(name string) string {
-	if name == "" || len(name) > nameChunk/16 {
-		return strings.Clone(name)
-	}
-	if cap(b.names)-len(b.names) < len(name) {
-		b.names = make([]byte, 0, nameChunk)
-	}
-	b.names = append(b.names, name...)
-	s := b.names[len(b.names)-len(name):]
-	return unsafe.String(&s[0], len(s))
 }
 
 // node returns the node for p, creating missing ancestors as implicit
@@ -450,7 +432,7 @@ func (b *Builder) addEntry(e *layers.Entry) {
 // except for diveMetrics.
 func (b *Builder) Finish() *Tree {
 	b.divem = b.dive.metrics()
-	b.dive, b.index, b.shifted, b.nodes, b.names = nil, nil, nil, nil, nil
+	b.dive, b.index, b.shifted, b.nodes, b.names = nil, nil, nil, nil, layers.Arena{}
 	var walk func(n *Node, cuts []int32)
 	walk = func(n *Node, cuts []int32) {
 		n.indexed = false

@@ -80,8 +80,37 @@ type Entry struct {
 // separated, no leading "/" or "./", no trailing "/", no "." or ".."
 // components (".." cannot climb above the root). The root itself is "".
 func CleanPath(name string) string {
+	if p, ok := cleanAlready(name); ok {
+		return p
+	}
 	p := path.Clean("/" + name)
 	return strings.TrimPrefix(p, "/")
+}
+
+// cleanAlready returns name without one leading "/" or "./" and one trailing
+// "/" when that is its clean form (the usual tar member name), without
+// allocating.
+func cleanAlready(name string) (string, bool) {
+	p := strings.TrimPrefix(name, "/")
+	if len(p) == len(name) {
+		p = strings.TrimPrefix(name, "./")
+	}
+	p = strings.TrimSuffix(p, "/")
+	for rest := p; rest != ""; {
+		seg := rest
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			seg, rest = rest[:i], rest[i+1:]
+			if rest == "" {
+				return "", false // "a//"
+			}
+		} else {
+			rest = ""
+		}
+		if seg == "" || seg == "." || seg == ".." {
+			return "", false
+		}
+	}
+	return p, true
 }
 
 // entryFromHeader converts a tar header; it does not hash contents.

@@ -548,6 +548,9 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 	tr := tar.NewReader(cr)
 	h := xxhash.New()
 	buf := make([]byte, 256<<10)
+	// Paths are copied into chunks: the tar reader's own strings become
+	// garbage at once, and a layer waiting to be merged costs its bytes.
+	var paths Arena
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -565,6 +568,7 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 			return &limitError{fmt.Sprintf("more than %d entries (raise --max-entries to read it)", o.maxEntries)}
 		}
 		e := entryFromHeader(hdr)
+		e.Path, e.Link = paths.String(e.Path), paths.String(e.Link)
 		if e.Type == TypeRegular && e.Whiteout == NoWhiteout && hdr.Size > 0 {
 			var data []byte
 			capture := o.capture != nil && hdr.Size <= o.captureLimit && o.capture(e.Path, hdr.Size)
@@ -590,7 +594,7 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 			}
 			if capture {
 				data = hb.Bytes()
-				lay.Files = append(lay.Files, File{Path: e.Path, Data: data})
+				lay.Files = append(lay.Files, File{Path: strings.Clone(e.Path), Data: data})
 			}
 		}
 		lay.Entries = append(lay.Entries, e)
@@ -601,5 +605,8 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 		return err
 	}
 	lay.Size = cr.n
+	if c := cap(lay.Entries); c-len(lay.Entries) > c/4 {
+		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare
+	}
 	return nil
 }
