@@ -127,7 +127,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	deliver, merged := inOrder(out.Layers, o.entries)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.parallelism)
-	for _, i := range largestFirst(out.Layers) {
+	for _, i := range readOrder(out.Layers, o.parallelism) {
 		l := ls[i]
 		if k, ok := o.known[out.Layers[i].DiffID]; ok {
 			lay := &out.Layers[i]
@@ -172,16 +172,29 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	return out, nil
 }
 
-// largestFirst is the order in which layers start: the largest blobs
-// first, so that the last layer to finish is a small one and no core idles
-// at the end while another reads a large layer alone.
-func largestFirst(ls []Layer) []int {
-	order := make([]int, len(ls))
-	for i := range order {
-		order[i] = i
+// readOrder is the order in which layers start. A layer too large to
+// leave to the end, larger than a 2×parallelism-th of the image, starts
+// first, largest first, so that no core idles at the end while another
+// reads it alone. The others follow in index order, so that each can be
+// merged soon after it is read: a small low layer read last would hold up
+// the merge of every layer above it, which then waits in memory and is
+// merged after the reading ends, on one core.
+func readOrder(ls []Layer, parallelism int) []int {
+	var total int64
+	for _, l := range ls {
+		total += l.CompressedSize
+	}
+	big := func(i int) bool { return ls[i].CompressedSize*int64(2*parallelism) > total }
+	var order, rest []int
+	for i := range ls {
+		if big(i) {
+			order = append(order, i)
+		} else {
+			rest = append(rest, i)
+		}
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ls[b].CompressedSize, ls[a].CompressedSize) })
-	return order
+	return append(order, rest...)
 }
 
 // inOrder returns the function a reader calls when layer i has been read,
