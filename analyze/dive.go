@@ -138,7 +138,7 @@ func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry) {
 	if l > 0 {
 		d.userBytes += layerBytes
 	}
-	slices.SortFunc(items, func(a, b diveItem) int { return diveOrder(a.path, b.path) })
+	diveSort(items)
 	if l == 0 {
 		// dive sizes the base layer's whiteouts against the base layer
 		// itself (its stack of layers 0..-1 is a copy of layer 0).
@@ -285,6 +285,58 @@ func diveOrder(a, b string) int {
 		i++
 	}
 	return diveRank(a, i) - diveRank(b, i)
+}
+
+// walkOrder is the order of a directory walk: a path before its
+// descendants, siblings by name.
+func walkOrder(a, b string) int {
+	n := min(len(a), len(b))
+	i := 0
+	for i < n && a[i] == b[i] {
+		i++
+	}
+	return walkRank(a, i) - walkRank(b, i)
+}
+
+// walkRank is the weight of s[i] in walkOrder.
+func walkRank(s string, i int) int {
+	switch {
+	case i == len(s):
+		return 0
+	case s[i] == '/':
+		return 1
+	}
+	return int(s[i]) + 2
+}
+
+// diveSort puts a layer's items in diveOrder. Builders write a layer's tar
+// as a directory walk, so its items usually come in walkOrder already: the
+// same tree order with each path before its descendants instead of after.
+// Such a list is turned into diveOrder in linear time, every path held on
+// a stack until the first item that is not below it; any other is sorted.
+func diveSort(items []diveItem) {
+	if !slices.IsSortedFunc(items, func(a, b diveItem) int { return walkOrder(a.path, b.path) }) {
+		slices.SortFunc(items, func(a, b diveItem) int { return diveOrder(a.path, b.path) })
+		return
+	}
+	out := make([]diveItem, 0, len(items))
+	var stack []int
+	for i := range items {
+		p := items[i].path
+		for len(stack) > 0 {
+			top := items[stack[len(stack)-1]].path
+			if len(p) > len(top) && p[len(top)] == '/' && p[:len(top)] == top {
+				break // p is below top
+			}
+			out = append(out, items[stack[len(stack)-1]])
+			stack = stack[:len(stack)-1]
+		}
+		stack = append(stack, i)
+	}
+	for k := len(stack) - 1; k >= 0; k-- {
+		out = append(out, items[stack[k]])
+	}
+	copy(items, out)
 }
 
 // diveRank is the weight of s[i] in diveOrder.

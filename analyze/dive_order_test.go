@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,6 +43,44 @@ func TestDiveOrder(t *testing.T) {
 		for _, b := range paths {
 			if got, want := sign(diveOrder(a, b)), ref(a, b); got != want {
 				t.Fatalf("diveOrder(%q, %q) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}
+
+// diveSort orders items as sorting by diveOrder does, whether they come in
+// the order of a directory walk (its linear path) or in any other.
+func TestDiveSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	parts := []string{"a", "a.b", "a-", "ab", "b", "A", "~", ".wh.a", "a b"}
+	for round := range 300 {
+		set := map[string]bool{}
+		for range 1 + rng.IntN(60) {
+			var p string
+			for d := range 1 + rng.IntN(4) {
+				if d > 0 {
+					p += "/"
+				}
+				p += parts[rng.IntN(len(parts))]
+				if round%2 == 0 || rng.IntN(3) > 0 {
+					set[p] = true // most ancestors present, as in layerItems
+				}
+			}
+			set[p] = true
+		}
+		var items []diveItem
+		for p := range set {
+			items = append(items, diveItem{path: p})
+		}
+		want := slices.Clone(items)
+		slices.SortFunc(want, func(a, b diveItem) int { return diveOrder(a.path, b.path) })
+		if round%3 != 0 { // walk order: the linear path
+			slices.SortFunc(items, func(a, b diveItem) int { return walkOrder(a.path, b.path) })
+		}
+		diveSort(items)
+		for i := range items {
+			if items[i].path != want[i].path {
+				t.Fatalf("round %d: item %d is %q, want %q\ngot  %v\nwant %v", round, i, items[i].path, want[i].path, items, want)
 			}
 		}
 	}
