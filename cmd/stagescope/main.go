@@ -28,14 +28,19 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(gcPercent)
 	}
+	stopProfile := func() {}
 	if p := os.Getenv("STAGESCOPE_CPUPROFILE"); p != "" {
-		if stopProfile, err := startCPUProfile(p); err == nil {
-			defer stopProfile()
+		stop, err := startCPUProfile(p)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "stagescope: STAGESCOPE_CPUPROFILE:", err)
+		} else {
+			stopProfile = stop
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd(defaultStreams()).ExecuteContext(ctx)
 	stop()
+	stopProfile() // before os.Exit, which runs no deferred calls
 	code := exitCode(err)
 	if code != exitOK {
 		os.Exit(code)

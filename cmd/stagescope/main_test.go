@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -356,5 +358,35 @@ func TestBuildVersion(t *testing.T) {
 		if got := buildVersion(tc.v, tc.bi); got != tc.want {
 			t.Errorf("buildVersion(%q, %+v) = %q, want %q", tc.v, tc.bi, got, tc.want)
 		}
+	}
+}
+
+// STAGESCOPE_CPUPROFILE's profile is complete even when the run fails: it
+// is stopped before os.Exit. A profile that cannot be created is one line on
+// stderr, and the run goes on.
+func TestCPUProfileOnFailure(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cpu.prof")
+	t.Setenv("STAGESCOPE_CPUPROFILE", p)
+	r := stagescope(t, "inspect", "-o", "json", filepath.Join(t.TempDir(), "missing.tar"))
+	if r.code != exitError {
+		t.Fatalf("exit status %d, want %d", r.code, exitError)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f) // a pprof profile is gzipped protobuf
+	if err != nil {
+		t.Fatalf("profile: %v", err)
+	}
+	if n, err := io.Copy(io.Discard, zr); err != nil || n == 0 {
+		t.Fatalf("profile: %d bytes, %v", n, err)
+	}
+
+	t.Setenv("STAGESCOPE_CPUPROFILE", filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.prof"))
+	r = stagescope(t, "inspect", "-o", "json", testImage)
+	if r.code != exitOK || !strings.Contains(r.stderr, "STAGESCOPE_CPUPROFILE") || !strings.Contains(r.stdout, `"schemaVersion"`) {
+		t.Errorf("unwritable profile: exit %d, stderr %q, stdout %.60q", r.code, r.stderr, r.stdout)
 	}
 }
