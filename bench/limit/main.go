@@ -62,7 +62,6 @@ type stats struct {
 	sum                    uint64
 }
 
-// readLayer reads one uncompressed layer tar.
 // readLayer reads an uncompressed layer blob: the tar stream is the blob.
 func readLayer(r io.Reader, s *stats) error {
 	if blobHash != nil {
