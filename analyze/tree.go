@@ -386,7 +386,9 @@ func (b *Builder) addEntry(e *layers.Entry) {
 		Digest:   e.Digest,
 		Mode:     e.Mode,
 		Type:     e.Type,
-		Link:     e.Link,
+		// Copied, as names are: the entry's bytes share a chunk with the
+		// rest of its layer, which the tree must not keep alive.
+		Link: b.names.String(e.Link),
 	}
 	if e.Type == layers.TypeHardlink && e.Whiteout == layers.NoWhiteout {
 		b.tree.links = append(b.tree.links, n)

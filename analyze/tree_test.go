@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/google/go-cmp/cmp"
@@ -349,5 +350,36 @@ func TestVersionsAndLookup(t *testing.T) {
 	}
 	if got, want := a.Tree.Nodes(), 3; got != want {
 		t.Errorf("Nodes() = %d, want %d", got, want)
+	}
+}
+
+// The tree keeps copies of names and link targets, never the entries' own
+// strings: those share their layer's chunks, which the tree must not keep
+// alive once the layer is merged.
+func TestTreeKeepsNoEntryStrings(t *testing.T) {
+	es := []layers.Entry{
+		{Path: "usr", Type: layers.TypeDir},
+		{Path: "usr/lib", Type: layers.TypeSymlink, Link: "lib64"},
+		{Path: "usr/bin/sh", Type: layers.TypeHardlink, Link: "usr/bin/dash"},
+	}
+	b := analyze.NewBuilder()
+	b.Add(es)
+	tr := b.Finish()
+	for _, e := range es {
+		n := tr.Lookup(e.Path)
+		if n == nil {
+			t.Fatalf("no node for %s", e.Path)
+		}
+		v := n.Last()
+		if v.Link != e.Link {
+			t.Errorf("%s: link %q, want %q", e.Path, v.Link, e.Link)
+		}
+		if e.Link != "" && unsafe.StringData(v.Link) == unsafe.StringData(e.Link) {
+			t.Errorf("%s: the tree keeps the entry's link string", e.Path)
+		}
+		base := e.Path[strings.LastIndexByte(e.Path, '/')+1:]
+		if unsafe.StringData(n.Name) == unsafe.StringData(e.Path[len(e.Path)-len(base):]) {
+			t.Errorf("%s: the tree keeps the entry's path string", e.Path)
+		}
 	}
 }
