@@ -171,9 +171,10 @@ func Load(ctx context.Context, ref string, opts ...LoadOption) (*Source, error) 
 	return src, nil
 }
 
-// checkPlatform holds an image that is not an index's pick (an archive, a
-// layout's or a registry's single-platform image) to an explicit
-// --platform, as docker pull does: its config names its platform.
+// checkPlatform holds the image to an explicit --platform, as docker pull
+// does: its config names its platform. This is what catches a
+// single-platform image (an archive, a layout's or a registry's) of another
+// platform; an index's pick passes, as its config agrees with the index.
 func checkPlatform(src *Source, o *loadOptions) error {
 	if o.platform == nil || src.Image == nil || src.Kind == KindDaemon {
 		return nil // the daemon source checks the engine's image itself
@@ -183,7 +184,7 @@ func checkPlatform(src *Source, o *loadOptions) error {
 		return nil // unreadable configs fail in Read, with the whole story
 	}
 	have := v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
-	if !have.Satisfies(*o.platform) {
+	if !satisfies(have, *o.platform) {
 		return fmt.Errorf("%s: the image is %s, not %s (--platform)", src.Reference, have.String(), o.platform.String())
 	}
 	return nil
@@ -314,6 +315,25 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 	return &Source{Image: compressedImage{Image: img, verified: true, remote: true}, Reference: r.Name(), Kind: KindRegistry}, nil
 }
 
+// satisfies tells whether an image of platform have runs on want. A missing
+// ARM variant is the one docker assumes (v8 for arm64, v7 for arm): many
+// arm64 configs and index entries name none, and --platform linux/arm64/v8
+// must still find them.
+func satisfies(have, want v1.Platform) bool {
+	norm := func(p v1.Platform) v1.Platform {
+		if p.Variant == "" {
+			switch p.Architecture {
+			case "arm64":
+				p.Variant = "v8"
+			case "arm":
+				p.Variant = "v7"
+			}
+		}
+		return p
+	}
+	return norm(have).Satisfies(norm(want))
+}
+
 // pickPlatform selects the wanted platform's image from an index, with an
 // error that lists the platforms there are.
 func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, error) {
@@ -328,7 +348,7 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 			continue
 		}
 		avail = append(avail, m.Platform.String())
-		if m.Platform.Satisfies(want) {
+		if satisfies(*m.Platform, want) {
 			img, err := idx.Image(m.Digest)
 			if err != nil {
 				return nil, located(err, "reading %s for %s", what, m.Platform)

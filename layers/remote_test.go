@@ -282,29 +282,55 @@ func TestRegistrySelfSignedTLS(t *testing.T) {
 func TestSinglePlatformImageChecked(t *testing.T) {
 	noDocker(t)
 	ctx := context.Background()
-	arm64 := lt.WithPlatform(t, sourceImage(t), "arm64", "v8")
-	archive := lt.WriteFile(t, "arm.tar", lt.DockerSave(t, arm64, "arm:1", lt.SaveClassic, false))
-	layout := lt.OCILayout(t, arm64)
 	host := startRegistry(t, nil)
-	r, err := name.ParseReference(host+"/arm:1", name.Insecure)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, arm64); err != nil {
-		t.Fatal(err)
-	}
-	for _, ref := range []string{archive, "oci:" + layout, host + "/arm:1"} {
-		for _, ok := range []string{"linux/arm64", "linux/arm64/v8"} {
-			if _, err := layers.Load(ctx, ref, layers.WithInsecure(), layers.WithPlatform(ok)); err != nil {
-				t.Errorf("Load(%s, --platform %s): %v", ref, ok, err)
+	// An arm64 config names its variant, or (as many do) none: docker takes
+	// none for v8.
+	for _, variant := range []string{"v8", ""} {
+		arm64 := lt.WithPlatform(t, sourceImage(t), "arm64", variant)
+		archive := lt.WriteFile(t, "arm.tar", lt.DockerSave(t, arm64, "arm:1", lt.SaveClassic, false))
+		layout := lt.OCILayout(t, arm64)
+		r, err := name.ParseReference(host+"/arm:"+variant+"1", name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(r, arm64); err != nil {
+			t.Fatal(err)
+		}
+		// An index whose arm64 entry names no variant either.
+		amd64 := lt.WithPlatform(t, sourceImage(t), "amd64", "")
+		idx := mutate.AppendManifests(empty.Index,
+			mutate.IndexAddendum{Add: amd64, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}},
+			mutate.IndexAddendum{Add: arm64, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "arm64", Variant: variant}}},
+		)
+		ri, err := name.ParseReference(host+"/multi:"+variant+"1", name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.WriteIndex(ri, idx); err != nil {
+			t.Fatal(err)
+		}
+		have := "linux/arm64"
+		if variant != "" {
+			have += "/" + variant
+		}
+		for _, ref := range []string{archive, "oci:" + layout, r.String(), ri.String()} {
+			for _, ok := range []string{"linux/arm64", "linux/arm64/v8"} {
+				if _, err := layers.Load(ctx, ref, layers.WithInsecure(), layers.WithPlatform(ok)); err != nil {
+					t.Errorf("Load(%s, --platform %s): %v", ref, ok, err)
+				}
 			}
-		}
-		if _, err := layers.Load(ctx, ref, layers.WithInsecure()); err != nil {
-			t.Errorf("Load(%s) without --platform: %v", ref, err)
-		}
-		_, err := layers.Load(ctx, ref, layers.WithInsecure(), layers.WithPlatform("linux/amd64"))
-		if err == nil || !strings.HasSuffix(err.Error(), ": the image is linux/arm64/v8, not linux/amd64 (--platform)") {
-			t.Errorf("Load(%s, --platform linux/amd64): got %v, want the platform mismatch", ref, err)
+			if ref == ri.String() {
+				continue // an index has an amd64 image, and no arm/v7
+			}
+			if _, err := layers.Load(ctx, ref, layers.WithInsecure()); err != nil {
+				t.Errorf("Load(%s) without --platform: %v", ref, err)
+			}
+			for _, bad := range []string{"linux/amd64", "linux/arm64/v9"} {
+				_, err := layers.Load(ctx, ref, layers.WithInsecure(), layers.WithPlatform(bad))
+				if err == nil || !strings.HasSuffix(err.Error(), ": the image is "+have+", not "+bad+" (--platform)") {
+					t.Errorf("Load(%s, --platform %s): got %v, want the platform mismatch", ref, bad, err)
+				}
+			}
 		}
 	}
 }
