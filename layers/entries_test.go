@@ -1,8 +1,12 @@
 package layers_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -56,5 +60,48 @@ func TestWithEntries(t *testing.T) {
 				t.Errorf("delivered entries (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// When a layer fails, Read returns its error and fn never sees that layer
+// or any above it; when ctx is done, Read returns ctx's error.
+func TestWithEntriesFailure(t *testing.T) {
+	var ls [][]lt.File
+	for i := range 4 {
+		fs := []lt.File{{Name: fmt.Sprintf("l%d/marker", i), Body: fmt.Sprintf("MARKER-OF-LAYER-%d", i)}}
+		for j := range 200 * (4 - i) {
+			fs = append(fs, lt.File{Name: fmt.Sprintf("l%d/f%05d", i, j), Body: fmt.Sprint(i, j)})
+		}
+		ls = append(ls, fs)
+	}
+	b := lt.DockerSave(t, lt.Layers(t, ls...), "app:1", lt.SaveClassic, false)
+	k := bytes.Index(b, []byte("MARKER-OF-LAYER-1"))
+	if k < 0 {
+		t.Fatal("layer 1's marker not found in the archive")
+	}
+	b[k] = 'X'
+	src, err := layers.Load(context.Background(), lt.WriteFile(t, "app.tar", b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, par := range []int{1, 4} {
+		var got []int
+		_, err := src.Read(context.Background(), layers.WithParallelism(par), layers.WithEntries(func(i int, _ []layers.Entry) {
+			got = append(got, i)
+		}))
+		if err == nil || !strings.Contains(err.Error(), "layer 1") || !strings.Contains(err.Error(), "digest mismatch") {
+			t.Errorf("parallel %d: got error %v, want layer 1's digest mismatch", par, err)
+		}
+		if slices.ContainsFunc(got, func(i int) bool { return i >= 1 }) {
+			t.Errorf("parallel %d: fn saw layers %v, want none from layer 1 up", par, got)
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	called := false
+	_, err = layers.Read(ctx, lt.Layers(t, ls...), layers.WithEntries(func(int, []layers.Entry) { called = true }))
+	if !errors.Is(err, context.Canceled) || called {
+		t.Errorf("cancelled: got error %v and fn called %v, want context.Canceled and no call", err, called)
 	}
 }

@@ -121,7 +121,10 @@ func WithLayerDone(fn func(Layer)) Option {
 // as soon as it and every layer below it have been read; calls never
 // overlap. Read then drops them: the layers of the returned Image have no
 // Entries. A caller that merges layers in fn holds only the entries of the
-// layers still waiting for a lower one, not the whole image's.
+// layers not yet handed on (those waiting for a lower one, and those that
+// fn has not caught up with: fn runs on a goroutine of its own and never
+// holds up reading), not the whole image's. Once reading fails or ctx is
+// done, fn is not called again.
 func WithEntries(fn func(index int, entries []Entry)) Option {
 	return func(o *options) error {
 		o.entries = fn

@@ -124,7 +124,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 			BytesTotal:  total,
 		})
 	}
-	deliver, merged := inOrder(out.Layers, o.entries)
+	deliver, merged := inOrder(ctx, out.Layers, o.entries)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.parallelism)
 	for _, i := range readOrder(out.Layers, o.parallelism) {
@@ -162,11 +162,11 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		})
 	}
 	err = g.Wait()
-	merged()
+	merged(err != nil)
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // fn may have missed layers
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
 		return nil, err
 	}
 	return out, nil
@@ -201,11 +201,14 @@ func readOrder(ls []Layer, parallelism int) []int {
 // and the function that waits until every delivered layer is handed on.
 // A goroutine of its own hands fn the entries of every layer that is read
 // along with all the layers below it, lowest first, and drops them, so that
-// merging never holds up a reader. With a nil fn it does nothing.
-func inOrder(ls []Layer, fn func(int, []Entry)) (deliver func(i int), wait func()) {
+// merging never holds up a reader. Once ctx is done, or wait is told that
+// reading failed, it drops layers without calling fn. With a nil fn it does
+// nothing.
+func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver func(i int), wait func(failed bool)) {
 	if fn == nil {
-		return func(int) {}, func() {}
+		return func(int) {}, func(bool) {}
 	}
+	var failed atomic.Bool
 	ready := make(chan int, len(ls))
 	done := make(chan struct{})
 	go func() {
@@ -215,14 +218,19 @@ func inOrder(ls []Layer, fn func(int, []Entry)) (deliver func(i int), wait func(
 		for i := range ready {
 			read[i] = true
 			for next < len(ls) && read[next] {
-				fn(next, ls[next].Entries)
+				if !failed.Load() && ctx.Err() == nil {
+					fn(next, ls[next].Entries)
+				}
 				ls[next].Entries = nil
 				next++
 			}
 		}
 	}()
 	var once sync.Once
-	return func(i int) { ready <- i }, func() {
+	return func(i int) { ready <- i }, func(f bool) {
+		if f {
+			failed.Store(true)
+		}
 		once.Do(func() { close(ready) })
 		<-done
 	}

@@ -216,11 +216,11 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 			report()
 		}
 	}
-	return st.image(sel, o)
+	return st.image(ctx, sel, o)
 }
 
 // image matches the layers read to manifest.json.
-func (st *memStore) image(sel string, o *options) (*Image, error) {
+func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, error) {
 	raw, ok := st.meta["manifest.json"]
 	if !ok {
 		if _, isOCI := st.meta["index.json"]; isOCI {
@@ -300,10 +300,13 @@ func (st *memStore) image(sel string, o *options) (*Image, error) {
 			o.layerDone(l)
 		}
 	}
-	deliver, merged := inOrder(out.Layers, o.entries)
+	deliver, merged := inOrder(ctx, out.Layers, o.entries)
 	for i := range out.Layers {
 		deliver(i)
 	}
-	merged()
+	merged(false)
+	if err := ctx.Err(); err != nil {
+		return nil, err // fn may have missed layers
+	}
 	return out, nil
 }
