@@ -117,31 +117,7 @@ func MatchGlob(pattern, p string) bool {
 	if p = strings.Trim(p, "/"); p != "" {
 		segs = strings.Split(p, "/")
 	}
-	return matchSegs(pat, segs)
-}
-
-// matchSegs matches pattern elements against path elements; running out of
-// pattern with path left over is a match (the pattern named a parent).
-func matchSegs(pat []seg, segs []string) bool {
-	for len(pat) > 0 {
-		if pat[0].kind == segDeep {
-			rest := pat[1:]
-			for i := 0; i <= len(segs); i++ {
-				if matchSegs(rest, segs[i:]) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(segs) == 0 {
-			return false
-		}
-		if !pat[0].match(segs[0]) {
-			return false
-		}
-		pat, segs = pat[1:], segs[1:]
-	}
-	return true
+	return globSegs(pat, segs, true)
 }
 
 // Unit says how a check's numbers read.

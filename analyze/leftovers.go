@@ -79,7 +79,7 @@ func newSilencer(ig Ignore) *silencer {
 // ignored glob.
 func (s *silencer) path(segs []string) bool {
 	for _, p := range s.paths {
-		if matchSegs(p, segs) {
+		if globSegs(p, segs, true) {
 			return true
 		}
 	}

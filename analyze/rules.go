@@ -122,15 +122,17 @@ func (p *pattern) match(segs []string) bool {
 	if !p.segs[len(p.segs)-1].match(segs[len(segs)-1]) {
 		return false
 	}
-	return globSegs(p.segs, segs)
+	return globSegs(p.segs, segs, false)
 }
 
-// globSegs matches pattern components against all of a path's components.
-func globSegs(pat []seg, segs []string) bool {
+// globSegs matches pattern components against a path's components: all
+// of them, or with parents a leading part of them (a pattern that names a
+// directory then matches everything below it).
+func globSegs(pat []seg, segs []string, parents bool) bool {
 	for len(pat) > 0 {
 		if pat[0].kind == segDeep {
 			for i := 0; i <= len(segs); i++ {
-				if globSegs(pat[1:], segs[i:]) {
+				if globSegs(pat[1:], segs[i:], parents) {
 					return true
 				}
 			}
@@ -141,7 +143,7 @@ func globSegs(pat []seg, segs []string) bool {
 		}
 		pat, segs = pat[1:], segs[1:]
 	}
-	return len(segs) == 0
+	return parents || len(segs) == 0
 }
 
 // compiledRule is a Rule with its globs split.
@@ -201,7 +203,7 @@ func (c *compiledRule) match(segs []string, dir bool) (string, bool) {
 // excluded tells whether an Unless glob covers the path.
 func (c *compiledRule) excluded(segs []string) bool {
 	for i := range c.unless {
-		if globSegs(c.unless[i].segs, segs) {
+		if globSegs(c.unless[i].segs, segs, false) {
 			return true
 		}
 	}

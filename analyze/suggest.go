@@ -45,7 +45,7 @@ func (s *scan) noteProject(name string) {
 	}
 	p := strings.Join(s.segs, "/")
 	for i := range distroPatterns {
-		if globSegs(distroPatterns[i].segs, s.segs) {
+		if globSegs(distroPatterns[i].segs, s.segs, false) {
 			return
 		}
 	}
