@@ -12,10 +12,19 @@ const arenaChunk = 64 << 10
 // costs exactly its bytes, with no per-string header or size-class rounding,
 // and the garbage collector sees one object per 64 KiB chunk instead of one
 // per string. A chunk lives as long as any string that points into it.
-// The zero value is ready to use; an Arena is not safe for concurrent use.
+// The zero value is ready to use. An Arena is not safe for concurrent use,
+// and must not be copied once used: two copies would append into the same
+// spare bytes, behind strings already handed out (go vet flags copies).
 type Arena struct {
+	_     noCopy
 	chunk []byte
 }
+
+// noCopy makes go vet's copylocks check report an Arena copied by value.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // String returns a copy of s held in the arena. Bytes handed out are never
 // written again: the arena only appends to its current chunk.
