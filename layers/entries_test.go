@@ -55,6 +55,9 @@ func TestWithEntries(t *testing.T) {
 				if n := len(img2.Layers[i].Entries); n != 0 {
 					t.Errorf("layer %d kept %d entries, want them dropped", i, n)
 				}
+				if got, want := img2.Layers[i].EntryCount, len(l.Entries); got != want || l.EntryCount != want {
+					t.Errorf("layer %d: EntryCount %d (without WithEntries %d), want %d", i, got, l.EntryCount, want)
+				}
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("delivered entries (-want +got):\n%s", diff)

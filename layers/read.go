@@ -57,6 +57,7 @@ type Layer struct {
 	CreatedBy      string // history of the instruction that made it ("" if unknown)
 	CompressedSize int64
 	Size           int64 // bytes of the uncompressed tar stream
+	EntryCount     int   // tar entries read; kept when Entries are dropped (see WithEntries)
 	Entries        []Entry
 	Files          []File // captured contents (see WithCapture)
 }
@@ -131,7 +132,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		l := ls[i]
 		if k, ok := o.known[out.Layers[i].DiffID]; ok {
 			lay := &out.Layers[i]
-			lay.Size, lay.Entries, lay.Files = k.Size, k.Entries, k.Files
+			lay.Size, lay.EntryCount, lay.Entries, lay.Files = k.Size, len(k.Entries), k.Entries, k.Files
 			layersDone.Add(1)
 			report()
 			if o.layerDone != nil {
@@ -625,7 +626,7 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 	if _, err := io.CopyBuffer(io.Discard, cr, buf); err != nil {
 		return err
 	}
-	lay.Size = cr.n
+	lay.Size, lay.EntryCount = cr.n, len(lay.Entries)
 	if c := cap(lay.Entries); c-len(lay.Entries) > c/4 {
 		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare
 	}

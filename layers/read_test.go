@@ -220,6 +220,7 @@ func TestReadLayers(t *testing.T) {
 			MediaType:      string(mt),
 			CompressedSize: size,
 			Size:           int64(len(lt.Tar(t, files[i]...))),
+			EntryCount:     len(files[i]),
 		})
 	}
 	want[0].CreatedBy = "ADD rootfs.tar /"

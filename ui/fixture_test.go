@@ -91,7 +91,7 @@ func loadedBrowser(t testing.TB, opts ...Option) *Browser {
 	}
 	for i, l := range a.Image.Layers {
 		b.setProgress(layers.Progress{LayersDone: i, LayersTotal: len(a.Image.Layers)})
-		b.addLayer(l, len(l.Entries))
+		b.addLayer(l)
 	}
 	b.setAnalysis(a)
 	return b

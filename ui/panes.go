@@ -642,7 +642,7 @@ func (b *Browser) layerDetails() []line {
 	l := li.meta
 	out := []line{
 		{label: b.label("Layer"), labelStyle: th.header, text: fmt.Sprintf("%d of %d", i, len(b.layers))},
-		{label: b.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s entries", Bytes(l.Size), Bytes(l.CompressedSize), commas(int64(li.entries)))},
+		{label: b.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s entries", Bytes(l.Size), Bytes(l.CompressedSize), commas(int64(l.EntryCount)))},
 	}
 	if b.a != nil && i < len(b.a.Metrics.Layers) {
 		s := b.a.Metrics.Layers[i]

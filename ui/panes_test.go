@@ -68,7 +68,7 @@ func TestPanesWhileLoading(t *testing.T) {
 	b.setProgress(layers.Progress{LayersDone: 0, LayersTotal: 4, BytesRead: 4096})
 	for _, i := range []int{2, 0} {
 		l := a.Image.Layers[i]
-		b.addLayer(l, len(l.Entries))
+		b.addLayer(l)
 	}
 	b.setProgress(layers.Progress{LayersDone: 2, LayersTotal: 4, BytesRead: 70000})
 	press(b, 'j', 'j') // the panes work while loading

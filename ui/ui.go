@@ -91,9 +91,8 @@ func (e *Events) Progress(p layers.Progress) {
 // LayerDone reports a layer read to the end (layers.WithLayerDone). Only its
 // metadata is kept.
 func (e *Events) LayerDone(l layers.Layer) {
-	n := len(l.Entries)
 	l.Entries, l.Files = nil, nil
-	e.b.post(func() { e.b.addLayer(l, n) })
+	e.b.post(func() { e.b.addLayer(l) })
 }
 
 // pane names a pane of the browser.
@@ -119,9 +118,8 @@ const (
 
 // layerInfo is what the layers pane knows of a layer.
 type layerInfo struct {
-	done    bool
-	meta    layers.Layer // without entries
-	entries int
+	done bool
+	meta layers.Layer // without entries
 }
 
 // Browser is the interactive layer browser.
@@ -353,14 +351,14 @@ func (b *Browser) setProgress(p layers.Progress) {
 }
 
 // addLayer records a layer read to the end.
-func (b *Browser) addLayer(l layers.Layer, entries int) {
+func (b *Browser) addLayer(l layers.Layer) {
 	if l.Index >= len(b.layers) {
 		b.layers = append(b.layers, make([]layerInfo, l.Index+1-len(b.layers))...)
 	}
 	if !b.layers[l.Index].done {
 		b.done++
 	}
-	b.layers[l.Index] = layerInfo{done: true, meta: l, entries: entries}
+	b.layers[l.Index] = layerInfo{done: true, meta: l}
 	if b.context == paneLayers {
 		b.updateDetails()
 	}
@@ -370,15 +368,10 @@ func (b *Browser) addLayer(l layers.Layer, entries int) {
 func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.a = a
 	b.phase = phaseReady
-	seen := b.layers
 	b.layers = make([]layerInfo, len(a.Image.Layers))
 	for i, l := range a.Image.Layers {
-		n := len(l.Entries)
-		if l.Entries == nil && i < len(seen) && seen[i].done {
-			n = seen[i].entries // merged while streaming: LayerDone counted them
-		}
 		l.Entries, l.Files = nil, nil
-		b.layers[i] = layerInfo{done: true, meta: l, entries: n}
+		b.layers[i] = layerInfo{done: true, meta: l}
 	}
 	b.done = len(b.layers)
 	b.owned = packageFiles(a)
