@@ -113,3 +113,9 @@ func BenchmarkLeftoverRules(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(entries(ls)), "ns/entry")
 }
+
+// findLeftovers runs the rules and the analyzers over the analysis, as
+// Merger.Finish does (without Measure beside them).
+func findLeftovers(a *Analysis, o *options) {
+	scanLeftovers(a, o).total(a)
+}

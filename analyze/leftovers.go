@@ -184,11 +184,6 @@ type taken struct {
 	owner bool // a node_modules package dir: path rules stay off below it
 }
 
-// findLeftovers runs the rules and the analyzers over the analysis.
-func findLeftovers(a *Analysis, o *options) {
-	scanLeftovers(a, o).total(a)
-}
-
 // scanLeftovers runs the rules and the analyzers over the tree and sets
 // a.Findings. It reads neither a.Metrics nor a.Dive, so that Measure may run
 // at the same time.
