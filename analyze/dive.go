@@ -279,32 +279,35 @@ func joinPath(dir, base string) string {
 // component that ends ("/" or the end) sorts before a longer one, and an
 // ancestor (its end against the "/" of a descendant) after its descendants.
 func diveOrder(a, b string) int {
-	n := min(len(a), len(b))
-	i := 0
-	for i < n && a[i] == b[i] {
-		i++
-	}
-	return diveRank(a, i) - diveRank(b, i)
+	i := commonPrefix(a, b)
+	return pathRank(a, i, 1, 0) - pathRank(b, i, 1, 0)
 }
 
 // walkOrder is the order of a directory walk: a path before its
 // descendants, siblings by name.
 func walkOrder(a, b string) int {
+	i := commonPrefix(a, b)
+	return pathRank(a, i, 0, 1) - pathRank(b, i, 0, 1)
+}
+
+// commonPrefix is the length of the longest common prefix of a and b.
+func commonPrefix(a, b string) int {
 	n := min(len(a), len(b))
 	i := 0
 	for i < n && a[i] == b[i] {
 		i++
 	}
-	return walkRank(a, i) - walkRank(b, i)
+	return i
 }
 
-// walkRank is the weight of s[i] in walkOrder.
-func walkRank(s string, i int) int {
+// pathRank is the weight of s[i] in a tree order of paths: end where the
+// path ends, slash for a "/", every other byte after both, by value.
+func pathRank(s string, i, end, slash int) int {
 	switch {
 	case i == len(s):
-		return 0
+		return end
 	case s[i] == '/':
-		return 1
+		return slash
 	}
 	return int(s[i]) + 2
 }
@@ -337,17 +340,6 @@ func diveSort(items []diveItem) {
 		out = append(out, items[stack[k]])
 	}
 	copy(items, out)
-}
-
-// diveRank is the weight of s[i] in diveOrder.
-func diveRank(s string, i int) int {
-	switch {
-	case i == len(s):
-		return 1
-	case s[i] == '/':
-		return 0
-	}
-	return int(s[i]) + 2
 }
 
 // count visits the layer's leaves in dive's order and records their sizes.
