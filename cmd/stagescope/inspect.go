@@ -215,6 +215,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if !th.Empty() {
 		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
 	}
+	releaseTree(a)
 	if err := writeReport(s, o.Output, a, rep); err != nil {
 		return err
 	}
