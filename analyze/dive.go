@@ -167,8 +167,13 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 	var index map[string]int
 	var deletes map[int]*Node // by item: the node a whiteout item deletes
 	items := make([]diveItem, 0, len(es))
-	// While the items are built, node is the node of path itself (lit),
-	// which the items below it are looked up in.
+	// Consecutive entries mostly share their directories: dirs holds the
+	// previous path's directory items (the end of each in the path and its
+	// item), and a path resumes below the deepest one it shares instead of
+	// looking every component up again from the root.
+	type dir struct{ end, item int }
+	var dirs []dir
+	prev := ""
 	for i := range es {
 		e := &es[i]
 		size += e.Size
@@ -183,8 +188,19 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 		case layers.OpaqueWhiteout:
 			p += "/" + metaPrefix + ".opq"
 		}
-		parent, lit := -1, b.tree.Root
-		for end := 0; end < len(p); {
+		cp := commonPrefix(p, prev)
+		for len(dirs) > 0 && dirs[len(dirs)-1].end >= cp {
+			dirs = dirs[:len(dirs)-1]
+		}
+		prev = p
+		// While the items are built, lit is the node of the path so far,
+		// which the next component is looked up in.
+		parent, lit, end := -1, b.tree.Root, 0
+		if n := len(dirs); n > 0 {
+			parent = dirs[n-1].item
+			lit, end = items[parent].node, dirs[n-1].end+1
+		}
+		for end < len(p) {
 			next := strings.IndexByte(p[end:], '/')
 			last := next < 0
 			if last {
@@ -236,6 +252,7 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 				break
 			}
 			parent, lit = j, items[j].node
+			dirs = append(dirs, dir{next, j})
 			end = next + 1
 		}
 	}
