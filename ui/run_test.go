@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,4 +165,47 @@ func TestRunLoaderPanic(t *testing.T) {
 		panic("kaboom")
 	}, s.opts()...)
 	t.Fatal("Run returned instead of panicking")
+}
+
+// TestProgressFrames: a flood of progress reports is drawn a few times a
+// second, not once per report, and the last report still reaches the
+// screen.
+func TestProgressFrames(t *testing.T) {
+	s := simScreen(t)
+	var draws atomic.Int64
+	count := func(o *options) error {
+		prev := o.afterDraw
+		o.afterDraw = func(sc tcell.Screen) {
+			draws.Add(1)
+			prev(sc)
+		}
+		return nil
+	}
+	done := make(chan error, 1)
+	flooded := make(chan int64, 1)
+	go func() {
+		done <- Run(context.Background(), "x", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			waitFor(t, s, "opening image")
+			before := draws.Load()
+			start := time.Now()
+			for i := 1; time.Since(start) < 500*time.Millisecond; i++ {
+				ev.Progress(layers.Progress{LayersTotal: 4, BytesRead: int64(i) * 1000})
+				time.Sleep(200 * time.Microsecond)
+			}
+			ev.Progress(layers.Progress{LayersDone: 1, LayersTotal: 4, BytesRead: 123_456_789})
+			flooded <- draws.Load() - before
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}, append(s.opts(), count)...)
+	}()
+	waitFor(t, s, "reading layers 1/4 · 123 MB")
+	// 500 ms of reports at the 100 ms frame: about five frames, where one
+	// per report would be hundreds.
+	if n := <-flooded; n > 12 {
+		t.Errorf("%d frames drawn for 500 ms of progress reports, want at most 12", n)
+	}
+	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v", err)
+	}
 }

@@ -69,7 +69,10 @@ type Loader func(ctx context.Context, ev *Events) (*analyze.Analysis, error)
 // goroutine and never block on the screen.
 type Events struct{ b *Browser }
 
-// Progress reports bytes and layers read (layers.WithProgress).
+// Progress reports bytes and layers read (layers.WithProgress). The screen
+// shows the latest report at most once per progressFrame: a large image
+// sends hundreds, and drawing each took a tenth of the CPU while the image
+// was read.
 func (e *Events) Progress(p layers.Progress) {
 	b := e.b
 	b.mu.Lock()
@@ -78,15 +81,20 @@ func (e *Events) Progress(p layers.Progress) {
 	b.progressQueued = true
 	b.mu.Unlock()
 	if !queued {
-		b.post(func() {
-			b.mu.Lock()
-			p := b.pending
-			b.progressQueued = false
-			b.mu.Unlock()
-			b.setProgress(p)
+		time.AfterFunc(progressFrame, func() {
+			b.post(func() {
+				b.mu.Lock()
+				p := b.pending
+				b.progressQueued = false
+				b.mu.Unlock()
+				b.setProgress(p)
+			})
 		})
 	}
 }
+
+// progressFrame is the least time between two progress frames.
+const progressFrame = 100 * time.Millisecond
 
 // LayerDone reports a layer read to the end (layers.WithLayerDone). Only its
 // metadata is kept.
