@@ -154,7 +154,7 @@ func compareDirs(da, db *Node, prefix string, c *Comparison) {
 
 // fileDiffers tells whether two visible files differ in what they hold.
 func fileDiffers(a, b *Version) bool {
-	if a.Type != b.Type || a.Size != b.Size || a.Link != b.Link || a.Mode != b.Mode {
+	if a.Type != b.Type || a.Size != b.Size || a.Link() != b.Link() || a.Mode != b.Mode {
 		return true
 	}
 	if a.Type == layers.TypeRegular && a.Digest != 0 && b.Digest != 0 {

@@ -307,7 +307,7 @@ func (s *scan) resolve(p string) *Node {
 			if hops++; hops > 8 {
 				return nil
 			}
-			target := v.Link
+			target := v.Link()
 			if !strings.HasPrefix(target, "/") {
 				target = path.Join(n.Path(), target)
 			}

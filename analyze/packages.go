@@ -482,7 +482,7 @@ func resolveDirs(t *Tree, p string) *Node {
 				if hops > maxSymlinks {
 					return nil
 				}
-				target := v.Link
+				target := v.Link()
 				if !strings.HasPrefix(target, "/") {
 					target = path.Join(n.Path(), target)
 				}

@@ -22,7 +22,18 @@ type Version struct {
 	Deleted  bool   // a whiteout: the path was deleted in Layer
 	Opaque   bool   // the directory was made opaque in Layer
 	Implicit bool   // a directory only implied by its children's paths
-	Link     string // symlink or hard link target
+	// link is the target of a symlink or hard link (see Link): behind a
+	// pointer, as few versions have one, so that every other costs 8
+	// bytes instead of a string's 16.
+	link *string
+}
+
+// Link returns the target of a symlink or hard link, "" for other versions.
+func (v Version) Link() string {
+	if v.link == nil {
+		return ""
+	}
+	return *v.link
 }
 
 // cuts tells whether this version hides what lower layers put below the path.
@@ -386,9 +397,12 @@ func (b *Builder) addEntry(e *layers.Entry) {
 		Digest:   e.Digest,
 		Mode:     e.Mode,
 		Type:     e.Type,
+	}
+	if e.Link != "" {
 		// Copied, as names are: the entry's bytes share a chunk with the
 		// rest of its layer, which the tree must not keep alive.
-		Link: b.names.String(e.Link),
+		l := b.names.String(e.Link)
+		v.link = &l
 	}
 	if e.Type == layers.TypeHardlink && e.Whiteout == layers.NoWhiteout {
 		b.tree.links = append(b.tree.links, n)

@@ -50,7 +50,7 @@ func visible(t *testing.T, tr *analyze.Tree) []vis {
 			t.Errorf("%s is visible under %s, which is not a visible directory", n.Path(), p.Path())
 		}
 		v := n.Last()
-		out = append(out, vis{Path: n.Path(), Type: v.Type, Size: v.Size, Layer: v.Layer, Link: v.Link})
+		out = append(out, vis{Path: n.Path(), Type: v.Type, Size: v.Size, Layer: v.Layer, Link: v.Link()})
 		return true
 	})
 	return out
@@ -371,10 +371,10 @@ func TestTreeKeepsNoEntryStrings(t *testing.T) {
 			t.Fatalf("no node for %s", e.Path)
 		}
 		v := n.Last()
-		if v.Link != e.Link {
-			t.Errorf("%s: link %q, want %q", e.Path, v.Link, e.Link)
+		if v.Link() != e.Link {
+			t.Errorf("%s: link %q, want %q", e.Path, v.Link(), e.Link)
 		}
-		if e.Link != "" && unsafe.StringData(v.Link) == unsafe.StringData(e.Link) {
+		if e.Link != "" && unsafe.StringData(v.Link()) == unsafe.StringData(e.Link) {
 			t.Errorf("%s: the tree keeps the entry's link string", e.Path)
 		}
 		base := e.Path[strings.LastIndexByte(e.Path, '/')+1:]

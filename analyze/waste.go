@@ -71,7 +71,7 @@ func Measure(t *Tree) *Metrics {
 	linked := map[name]bool{}
 	for _, n := range t.links {
 		if v := n.Last(); n.Visible() && v.Type == layers.TypeHardlink {
-			linked[name{v.Layer, v.Link}] = true
+			linked[name{v.Layer, v.Link()}] = true
 		}
 	}
 	t.Walk(func(n *Node) bool {

@@ -375,12 +375,12 @@ func (b *Browser) drawTreeRow(screen tcell.Screen, i, x, y, w int, hl func(tcell
 		{strings.Repeat("  ", r.depth) + arrow, hl(b.th.dim)},
 		{r.n.Name, hl(nameStyle)},
 	}
-	if v := ni.v; v != nil && v.Link != "" {
+	if v := ni.v; v != nil && v.Link() != "" {
 		arrow := " → "
 		if v.Type == layers.TypeHardlink {
 			arrow = " ⇒ /"
 		}
-		segs = append(segs, seg{arrow + v.Link, hl(b.th.dim)})
+		segs = append(segs, seg{arrow + v.Link(), hl(b.th.dim)})
 	}
 	drawSegs(screen, x, y, w, segs)
 }
@@ -704,8 +704,8 @@ func (b *Browser) nodeDetails(n *analyze.Node, ni nodeInfo, f *analyze.Finding) 
 			rng = fmt.Sprintf("layers 0–%d", to)
 		}
 		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, Bytes(ni.size), desc, rng), th.forStatus(ni.st))
-		if v := ni.v; v != nil && v.Link != "" {
-			add("Link", v.Link, th.base)
+		if v := ni.v; v != nil && v.Link() != "" {
+			add("Link", v.Link(), th.base)
 		}
 		f = b.coveringFinding(n)
 	}
