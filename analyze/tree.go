@@ -19,9 +19,9 @@ type Version struct {
 	Digest   uint64
 	Mode     uint32
 	Type     layers.Type
-	Deleted  bool   // a whiteout: the path was deleted in Layer
-	Opaque   bool   // the directory was made opaque in Layer
-	Implicit bool   // a directory only implied by its children's paths
+	Deleted  bool // a whiteout: the path was deleted in Layer
+	Opaque   bool // the directory was made opaque in Layer
+	Implicit bool // a directory only implied by its children's paths
 	// link is the target of a symlink or hard link (see Link): behind a
 	// pointer, as few versions have one, so that every other costs 8
 	// bytes instead of a string's 16.
