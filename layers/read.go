@@ -132,7 +132,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		l := ls[i]
 		if k, ok := o.known[out.Layers[i].DiffID]; ok {
 			lay := &out.Layers[i]
-			lay.Size, lay.EntryCount, lay.Entries, lay.Files = k.Size, len(k.Entries), k.Entries, k.Files
+			lay.Size, lay.EntryCount, lay.Entries, lay.Files = k.Size, k.EntryCount, k.Entries, k.Files
 			layersDone.Add(1)
 			report()
 			if o.layerDone != nil {
