@@ -145,7 +145,9 @@ type scan struct {
 	rules   []compiledRule
 	secrets []compiledRule
 	ignore  *silencer
-	content map[layerPath][]byte
+	// The rules that are not ignored, by a path's last component.
+	dirRules, fileRules, secretRules *ruleIndex
+	content                          map[layerPath][]byte
 
 	pkgOf map[*Node]int32 // visible files owned by a build-only package
 	pkgs  []buildPkg
@@ -203,6 +205,9 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		versions: map[string]string{},
 		projects: map[string][]string{},
 	}
+	s.dirRules = newRuleIndex(s.rules, true, s.ignored)
+	s.fileRules = newRuleIndex(s.rules, false, s.ignored)
+	s.secretRules = newRuleIndex(s.secrets, false, s.ignored)
 	for i := range a.Image.Layers {
 		for _, f := range a.Image.Layers[i].Files {
 			s.content[layerPath{int32(i), f.Path}] = f.Data
@@ -360,9 +365,9 @@ func (s *scan) takeDir(c *Node, t *taken) *taken {
 	if t != nil {
 		return t
 	}
-	for i := range s.rules {
+	for _, i := range s.dirRules.candidates(c.Name) {
 		r := &s.rules[i]
-		if s.ignored(r.ID) || !r.Match(s.segs, true) {
+		if !r.Match(s.segs, true) {
 			continue
 		}
 		if r.Beside != "" && childNamed(c.Parent, r.Beside) == nil {
@@ -405,9 +410,9 @@ func (s *scan) file(c *Node, t *taken) {
 			}
 		}
 		if v.Type == layers.TypeRegular {
-			for j := range s.secrets {
+			for _, j := range s.secretRules.candidates(c.Name) {
 				r := &s.secrets[j]
-				if s.ignored(r.ID) || !r.Match(s.segs, false) || !s.contentOK(r, v, pathOf) {
+				if !r.Match(s.segs, false) || !s.contentOK(r, v, pathOf) {
 					continue
 				}
 				g := s.group(groupKey{rule: r.ID, path: pathOf(), layer: v.Layer, hidden: v.HiddenBy}, r.Rule, len(rules)+j)
@@ -454,11 +459,8 @@ func (s *scan) visibleFile(c *Node, v *Version, t *taken, pathOf func() string) 
 	if t != nil && t.owner {
 		return // an installed npm package: its files are the package's
 	}
-	for i := range s.rules {
+	for _, i := range s.fileRules.candidates(c.Name) {
 		r := &s.rules[i]
-		if s.ignored(r.ID) {
-			continue
-		}
 		last, ok := r.match(s.segs, false)
 		if !ok || !s.contentOK(r, v, pathOf) {
 			continue

@@ -447,3 +447,74 @@ var secretRules = []Rule{
 		Why: "a credentials file of git, a cloud CLI, a registry or a package index",
 		Fix: fixSecret},
 }
+
+// ruleIndex narrows a rule table to the rules that may take a path, by the
+// path's last component: every pattern must match it, so a rule none of
+// whose patterns can is never tried. Trying the whole table on every path
+// of an image was most of the leftover pass.
+type ruleIndex struct {
+	byName map[string][]int // a pattern ends in this literal component
+	byExt  map[string][]int // a pattern ends in "*" then a literal: keyed by that literal from its last "."
+	always []int            // a pattern ends in anything else
+	buf    []int
+}
+
+// newRuleIndex indexes the directory or the file patterns of rs, leaving
+// out the rules that skip says are off. Every list holds rule indexes in
+// table order.
+func newRuleIndex(rs []compiledRule, dir bool, skip func(id string) bool) *ruleIndex {
+	x := &ruleIndex{byName: map[string][]int{}, byExt: map[string][]int{}}
+	add := func(l []int, i int) []int {
+		if len(l) > 0 && l[len(l)-1] == i {
+			return l
+		}
+		return append(l, i)
+	}
+	for i := range rs {
+		if skip(rs[i].ID) {
+			continue
+		}
+		ps := rs[i].files
+		if dir {
+			ps = rs[i].dirs
+		}
+		for _, p := range ps {
+			switch last := p.segs[len(p.segs)-1]; {
+			case last.kind == segLit:
+				x.byName[last.s] = add(x.byName[last.s], i)
+			case last.kind == segSuffix && strings.Contains(last.s, "."):
+				ext := last.s[strings.LastIndexByte(last.s, '.'):]
+				x.byExt[ext] = add(x.byExt[ext], i)
+			default:
+				x.always = add(x.always, i)
+			}
+		}
+	}
+	return x
+}
+
+// candidates returns, in table order, the rules that may take a path whose
+// last component is name. The slice is reused by the next call.
+func (x *ruleIndex) candidates(name string) []int {
+	a, b, c := x.always, x.byName[name], []int(nil)
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		c = x.byExt[name[i:]]
+	}
+	out := x.buf[:0]
+	for len(a)+len(b)+len(c) > 0 {
+		m := -1
+		for _, l := range [3][]int{a, b, c} {
+			if len(l) > 0 && (m < 0 || l[0] < m) {
+				m = l[0]
+			}
+		}
+		out = append(out, m)
+		for _, l := range [3]*[]int{&a, &b, &c} {
+			if len(*l) > 0 && (*l)[0] == m {
+				*l = (*l)[1:]
+			}
+		}
+	}
+	x.buf = out
+	return out
+}

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"path"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,94 @@ func TestPatternMatch(t *testing.T) {
 		if got := p.match(strings.Split(tc.p, "/")); got != tc.want {
 			t.Errorf("%s on %s: %v, want %v", tc.pat, tc.p, got, tc.want)
 		}
+	}
+}
+
+// The rule index never leaves out a rule that takes a path, lists rules
+// in table order once each, and drops the rules it is told to skip: over
+// paths made from every pattern of both tables, and the same paths ending
+// in names that each kind of component matches or misses.
+func TestRuleIndex(t *testing.T) {
+	names := []string{"gcc", "gcc-12", "x86_64-linux-gnu-gcc-12", "automake-1.16", "main.o", "main.c", "app.js.map",
+		"x.map", "id_rsa", ".env", ".env.local", "server.pem", "zlib.pc", "Cargo.toml", "src.zip", "javac", "copyright",
+		"lib.a", "x.d.ts", "noext", ".hidden", "a.b.c"}
+	// concrete turns a glob component into names it matches.
+	concrete := func(s seg, g string) []string {
+		switch s.kind {
+		case segLit:
+			return []string{s.s}
+		case segAny:
+			return []string{"x", "main.o"}
+		case segSuffix:
+			return []string{"x" + s.s, s.s}
+		case segPrefix:
+			return []string{s.s, s.s + "x"}
+		case segDeep:
+			return []string{"", "a", "a/b"}
+		}
+		var out []string
+		for _, n := range names {
+			if ok, _ := path.Match(g, n); ok {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	paths := map[string]bool{}
+	for _, table := range [][]Rule{rules, secretRules} {
+		for _, r := range table {
+			for _, p := range r.Paths {
+				ps := []string{""}
+				for _, g := range strings.Split(strings.Trim(p, "/"), "/") {
+					var next []string
+					for _, pre := range ps {
+						for _, c := range concrete(compileSeg(g), g) {
+							next = append(next, strings.Trim(pre+"/"+c, "/"))
+						}
+					}
+					ps = next
+				}
+				for _, q := range ps {
+					paths[q] = true
+					for _, n := range names {
+						paths[path.Join(path.Dir(q), n)] = true
+					}
+				}
+			}
+		}
+	}
+	skipped := map[string]bool{"toolchain.cc": true, "build-cache.objects": true, "secret.dotenv": true}
+	matched := 0
+	for _, table := range [][]Rule{rules, secretRules} {
+		rs := compileRules(table)
+		for _, dir := range []bool{false, true} {
+			all := newRuleIndex(rs, dir, func(string) bool { return false })
+			some := newRuleIndex(rs, dir, func(id string) bool { return skipped[id] })
+			for p := range paths {
+				segs := strings.Split(p, "/")
+				name := segs[len(segs)-1]
+				for _, x := range []*ruleIndex{all, some} {
+					got := x.candidates(name)
+					for i := 1; i < len(got); i++ {
+						if got[i] <= got[i-1] {
+							t.Fatalf("%s: candidates %v are not in table order", p, got)
+						}
+					}
+					for i := range rs {
+						if !rs[i].Match(segs, dir) {
+							continue
+						}
+						matched++
+						in := slices.Contains(got, i)
+						if off := x == some && skipped[rs[i].ID]; in == off {
+							t.Errorf("%s (dir %v): rule %s matches, candidates %v (skipped %v)", p, dir, rs[i].ID, got, off)
+						}
+					}
+				}
+			}
+		}
+	}
+	if matched < 1000 {
+		t.Errorf("only %d rule matches over %d paths: the paths miss the rules", matched, len(paths))
 	}
 }
