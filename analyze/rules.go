@@ -500,6 +500,9 @@ func (x *ruleIndex) candidates(name string) []int {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		c = x.byExt[name[i:]]
 	}
+	if len(b)+len(c) == 0 {
+		return a // most names: nothing to merge
+	}
 	out := x.buf[:0]
 	for len(a)+len(b)+len(c) > 0 {
 		m := -1
