@@ -494,7 +494,9 @@ func newRuleIndex(rs []compiledRule, dir bool, skip func(id string) bool) *ruleI
 }
 
 // candidates returns, in table order, the rules that may take a path whose
-// last component is name. The slice is reused by the next call.
+// last component is name. The slice belongs to the index: it must not be
+// changed, and the next call may overwrite it, so an index is for one
+// goroutine and one loop over candidates at a time.
 func (x *ruleIndex) candidates(name string) []int {
 	a, b, c := x.always, x.byName[name], []int(nil)
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
