@@ -304,7 +304,7 @@ func loadDaemon(ctx context.Context, ref string, o *loadOptions, probing bool) (
 	}
 	if o.platform != nil {
 		have := v1.Platform{OS: info.Os, Architecture: info.Architecture, Variant: info.Variant}
-		if !have.Satisfies(*o.platform) {
+		if !satisfies(have, *o.platform) {
 			return nil, fmt.Errorf("docker-daemon:%s: the engine's image is %s, not %s", ref, have.String(), o.platform.String())
 		}
 	}

@@ -3,6 +3,8 @@ package layers
 import (
 	"slices"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 func TestReadOrder(t *testing.T) {
@@ -30,6 +32,32 @@ func TestReadOrder(t *testing.T) {
 	} {
 		if got := readOrder(sized(tc.sizes...), tc.parallelism); !slices.Equal(got, tc.want) {
 			t.Errorf("readOrder(%v, %d) = %v, want %v", tc.sizes, tc.parallelism, got, tc.want)
+		}
+	}
+}
+
+// A missing ARM variant is docker's default one: v8 for arm64, v7 for arm.
+func TestSatisfies(t *testing.T) {
+	p := func(arch, variant string) v1.Platform {
+		return v1.Platform{OS: "linux", Architecture: arch, Variant: variant}
+	}
+	for _, tc := range []struct {
+		have, want v1.Platform
+		ok         bool
+	}{
+		{p("arm64", ""), p("arm64", "v8"), true},
+		{p("arm64", "v8"), p("arm64", ""), true},
+		{p("arm64", ""), p("arm64", ""), true},
+		{p("arm", ""), p("arm", "v7"), true},
+		{p("arm", "v7"), p("arm", ""), true},
+		{p("arm", ""), p("arm", "v6"), false},
+		{p("arm", "v6"), p("arm", ""), false},
+		{p("amd64", ""), p("arm64", "v8"), false},
+		{p("amd64", ""), p("amd64", ""), true},
+		{p("amd64", ""), p("amd64", "v3"), false},
+	} {
+		if got := satisfies(tc.have, tc.want); got != tc.ok {
+			t.Errorf("satisfies(%s, %s) = %v, want %v", tc.have.String(), tc.want.String(), got, tc.ok)
 		}
 	}
 }
