@@ -125,7 +125,11 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 			BytesTotal:  total,
 		})
 	}
-	deliver, merged := inOrder(ctx, out.Layers, o.entries)
+	// Merging stops at the first layer that fails: the layers above it
+	// will never be handed on, and the work would be thrown away.
+	mctx, stopMerging := context.WithCancel(ctx)
+	defer stopMerging()
+	deliver, merged := inOrder(mctx, out.Layers, o.entries)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.parallelism)
 	for _, i := range readOrder(out.Layers, o.parallelism) {
@@ -149,6 +153,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 			// gets a read-ahead goroutine (see readLayer).
 			ahead := lay.CompressedSize*int64(o.parallelism) > total
 			if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
+				stopMerging()
 				return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
 			}
 			layersDone.Add(1)
@@ -163,7 +168,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		})
 	}
 	err = g.Wait()
-	merged(err != nil)
+	merged()
 	if ctx.Err() != nil {
 		return nil, ctx.Err() // fn may have missed layers
 	}
@@ -202,14 +207,12 @@ func readOrder(ls []Layer, parallelism int) []int {
 // and the function that waits until every delivered layer is handed on.
 // A goroutine of its own hands fn the entries of every layer that is read
 // along with all the layers below it, lowest first, and drops them, so that
-// merging never holds up a reader. Once ctx is done, or wait is told that
-// reading failed, it drops layers without calling fn. With a nil fn it does
-// nothing.
-func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver func(i int), wait func(failed bool)) {
+// merging never holds up a reader. Once ctx is done, it drops layers
+// without calling fn. With a nil fn it does nothing.
+func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver func(i int), wait func()) {
 	if fn == nil {
-		return func(int) {}, func(bool) {}
+		return func(int) {}, func() {}
 	}
-	var failed atomic.Bool
 	ready := make(chan int, len(ls))
 	done := make(chan struct{})
 	go func() {
@@ -219,7 +222,7 @@ func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver fu
 		for i := range ready {
 			read[i] = true
 			for next < len(ls) && read[next] {
-				if !failed.Load() && ctx.Err() == nil {
+				if ctx.Err() == nil {
 					fn(next, ls[next].Entries)
 				}
 				ls[next].Entries = nil
@@ -228,10 +231,7 @@ func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver fu
 		}
 	}()
 	var once sync.Once
-	return func(i int) { ready <- i }, func(f bool) {
-		if f {
-			failed.Store(true)
-		}
+	return func(i int) { ready <- i }, func() {
 		once.Do(func() { close(ready) })
 		<-done
 	}

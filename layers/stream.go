@@ -300,13 +300,15 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 			o.layerDone(l)
 		}
 	}
-	deliver, merged := inOrder(ctx, out.Layers, o.entries)
+	// Every layer is read already: they are handed on here, in order.
 	for i := range out.Layers {
-		deliver(i)
-	}
-	merged(false)
-	if err := ctx.Err(); err != nil {
-		return nil, err // fn may have missed layers
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if o.entries != nil {
+			o.entries(i, out.Layers[i].Entries)
+			out.Layers[i].Entries = nil
+		}
 	}
 	return out, nil
 }
