@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -498,28 +499,23 @@ func newRuleIndex(rs []compiledRule, dir bool, skip func(id string) bool) *ruleI
 // changed, and the next call may overwrite it, so an index is for one
 // goroutine and one loop over candidates at a time.
 func (x *ruleIndex) candidates(name string) []int {
-	a, b, c := x.always, x.byName[name], []int(nil)
+	var ext []int
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		c = x.byExt[name[i:]]
+		ext = x.byExt[name[i:]]
 	}
-	if len(b)+len(c) == 0 {
-		return a // most names: nothing to merge
-	}
-	out := x.buf[:0]
-	for len(a)+len(b)+len(c) > 0 {
-		m := -1
-		for _, l := range [3][]int{a, b, c} {
-			if len(l) > 0 && (m < 0 || l[0] < m) {
-				m = l[0]
-			}
-		}
-		out = append(out, m)
-		for _, l := range [3]*[]int{&a, &b, &c} {
-			if len(*l) > 0 && (*l)[0] == m {
-				*l = (*l)[1:]
-			}
+	lists := [3][]int{x.always, x.byName[name], ext}
+	var one []int
+	n := 0
+	for _, l := range lists {
+		if len(l) > 0 {
+			one, n = l, n+1
 		}
 	}
-	x.buf = out
-	return out
+	if n <= 1 {
+		return one // most names: nothing to merge
+	}
+	out := append(append(append(x.buf[:0], lists[0]...), lists[1]...), lists[2]...)
+	slices.Sort(out)
+	x.buf = slices.Compact(out)
+	return x.buf
 }
