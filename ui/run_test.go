@@ -47,16 +47,26 @@ func (s *sim) opts() []Option {
 // waitFor waits until the screen shows want.
 func waitFor(t *testing.T, s *sim, want string) string {
 	t.Helper()
+	got, ok := screenShows(s, want)
+	if !ok {
+		t.Fatalf("screen never showed %q; it shows:\n%s", want, got)
+	}
+	return got
+}
+
+// screenShows waits up to 10 s for the screen to show want, and returns
+// the screen; unlike waitFor it may run on any goroutine.
+func screenShows(s *sim, want string) (string, bool) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		s.mu.Lock()
 		got := s.text
 		s.mu.Unlock()
 		if strings.Contains(got, want) {
-			return got
+			return got, true
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("screen never showed %q; it shows:\n%s", want, got)
+			return got, false
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -185,7 +195,10 @@ func TestProgressFrames(t *testing.T) {
 	flooded := make(chan int64, 1)
 	go func() {
 		done <- Run(context.Background(), "x", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
-			waitFor(t, s, "opening image")
+			if _, ok := screenShows(s, "opening image"); !ok {
+				flooded <- -1
+				return nil, errors.New("the screen never showed opening image")
+			}
 			before := draws.Load()
 			start := time.Now()
 			for i := 1; time.Since(start) < 500*time.Millisecond; i++ {
@@ -198,12 +211,14 @@ func TestProgressFrames(t *testing.T) {
 			return nil, ctx.Err()
 		}, append(s.opts(), count)...)
 	}()
-	waitFor(t, s, "reading layers 1/4 · 123 MB")
-	// 500 ms of reports at the 100 ms frame: about five frames, where one
-	// per report would be hundreds.
-	if n := <-flooded; n > 12 {
+	if n := <-flooded; n < 0 {
+		t.Fatal("the screen never showed opening image")
+	} else if n > 12 {
+		// 500 ms of reports at the 100 ms frame: about five frames, where
+		// one per report would be hundreds.
 		t.Errorf("%d frames drawn for 500 ms of progress reports, want at most 12", n)
 	}
+	waitFor(t, s, "reading layers 1/4 · 123 MB")
 	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v", err)

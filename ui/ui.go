@@ -72,7 +72,9 @@ type Events struct{ b *Browser }
 // Progress reports bytes and layers read (layers.WithProgress). The screen
 // shows the latest report at most once per progressFrame: a large image
 // sends hundreds, and drawing each took a tenth of the CPU while the image
-// was read.
+// was read. A frame is posted late, so it may land after updates posted
+// since (a layer done, the analysis): it only sets the progress line,
+// which the screen no longer shows once the analysis is in.
 func (e *Events) Progress(p layers.Progress) {
 	b := e.b
 	b.mu.Lock()
@@ -303,7 +305,8 @@ func (b *Browser) runLoader(ctx context.Context, load Loader) (a *analyze.Analys
 	return load(ctx, &Events{b: b})
 }
 
-// post runs f on the UI goroutine and redraws. Updates keep their order.
+// post runs f on the UI goroutine and redraws. Updates keep the order in
+// which they are posted.
 // After quit nothing more is queued, so no goroutine waits on a stopped
 // application.
 func (b *Browser) post(f func()) {

@@ -66,7 +66,7 @@ func main() {
 }
 
 // startCPUProfile writes a pprof CPU profile to path until the returned
-// function runs (STAGESCOPE_CPUPROFILE, for bench/run.sh -P).
+// function runs (STAGESCOPE_CPUPROFILE).
 func startCPUProfile(path string) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {
