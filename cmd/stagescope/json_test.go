@@ -13,7 +13,7 @@ import (
 )
 
 // writeJSON (goccy/go-json) writes the bytes encoding/json would, so that
-// the reports stay what they were before it, on the strings where encoders
+// the reports (inspect's, SARIF, diff's) stay what they were before it, on the strings where encoders
 // differ most: file names from an image are arbitrary bytes, so invalid
 // UTF-8, control characters, U+2028 and U+2029, and HTML characters.
 func TestWriteJSONAsEncodingJSON(t *testing.T) {
@@ -34,6 +34,17 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := analyze.Run(li)
+	// The image before its second layer, for a diff report.
+	base, err := layers.Read(context.Background(), lt.Image(t, lt.Step{CreatedBy: "COPY . /app", Files: low}), layers.WithCapture(analyze.Capture, analyze.CaptureLimit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := analyze.Run(base)
+	diff := analyze.NewDiffReport(b, a, analyze.Compare(b, a), analyze.DiffReportOptions{
+		ToolVersion: "test",
+		A:           analyze.ReportOptions{Reference: "a\xff.tar", Source: "docker-archive"},
+		B:           analyze.ReportOptions{Reference: "b<&>.tar", Source: "docker-archive"},
+	})
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "test", Reference: "x\xff<&>.tar", Source: "docker-archive"})
 	if len(rep.Duplicates) == 0 || len(rep.Wasted) == 0 || len(rep.Findings) == 0 {
 		t.Fatalf("report has %d duplicates, %d wasted, %d findings: want some of each", len(rep.Duplicates), len(rep.Wasted), len(rep.Findings))
@@ -41,7 +52,7 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v    any
-	}{{"report", rep}, {"sarif", newSARIF(a, rep, analyze.AllRules())}} {
+	}{{"report", rep}, {"sarif", newSARIF(a, rep, analyze.AllRules())}, {"diff", diff}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got, want bytes.Buffer
 			if err := writeJSON(&got, tc.v); err != nil {
