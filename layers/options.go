@@ -31,6 +31,7 @@ type options struct {
 	cache        Cache
 	verify       bool
 	maxRatio     int64
+	scan         func() ContentScanner // see WithContentScan
 }
 
 // DefaultCaptureLimit is the largest file whose contents Read keeps by default.

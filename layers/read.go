@@ -35,6 +35,9 @@ type Image struct {
 	Platform string // os/arch[/variant] from the config
 	Config   Config
 	Layers   []Layer
+	// Annotations are the manifest's annotations (org.opencontainers.image.base.name,
+	// …), nil when the source has none.
+	Annotations map[string]string
 }
 
 // Config is the part of the image config that is safe to show: never the
@@ -46,6 +49,15 @@ type Config struct {
 	WorkingDir   string
 	ExposedPorts []string
 	Created      string
+	// History is the config's whole history, empty_layer entries included,
+	// oldest first: what a Dockerfile is matched against.
+	History []History
+}
+
+// History is one entry of the image config's history.
+type History struct {
+	CreatedBy  string
+	EmptyLayer bool
 }
 
 // Layer is one layer of an image and its entries in tar order.
@@ -60,6 +72,7 @@ type Layer struct {
 	EntryCount     int   // tar entries read; kept when Entries are dropped (see WithEntries)
 	Entries        []Entry
 	Files          []File // captured contents (see WithCapture)
+	Content        any    // what the content scanner made of it (see WithContentScan)
 }
 
 // File is a small file whose contents were captured while streaming.
@@ -79,6 +92,9 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	out := &Image{}
 	if d, err := img.Digest(); err == nil {
 		out.Digest = d.String()
+	}
+	if m, err := img.Manifest(); err == nil && m != nil && len(m.Annotations) > 0 {
+		out.Annotations = m.Annotations
 	}
 	cfg, err := img.ConfigFile()
 	if err != nil {
@@ -136,7 +152,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		l := ls[i]
 		if k, ok := o.known[out.Layers[i].DiffID]; ok {
 			lay := &out.Layers[i]
-			lay.Size, lay.EntryCount, lay.Entries, lay.Files = k.Size, k.EntryCount, k.Entries, k.Files
+			lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = k.Size, k.EntryCount, k.Entries, k.Files, k.Content
 			layersDone.Add(1)
 			report()
 			if o.layerDone != nil {
@@ -262,6 +278,9 @@ func summarizeConfig(cfg *v1.ConfigFile) Config {
 		Entrypoint: cfg.Config.Entrypoint,
 		Cmd:        cfg.Config.Cmd,
 		WorkingDir: cfg.Config.WorkingDir,
+	}
+	for _, h := range cfg.History {
+		c.History = append(c.History, History{CreatedBy: h.CreatedBy, EmptyLayer: h.EmptyLayer})
 	}
 	if !cfg.Created.IsZero() {
 		c.Created = cfg.Created.UTC().Format("2006-01-02T15:04:05Z")
@@ -451,7 +470,7 @@ func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, 
 		if err == nil || !ok || !rl.Retryable() || attempt >= len(layerRetryBackoff) || ctx.Err() != nil || !transient(err) {
 			return err
 		}
-		lay.Entries, lay.Files = nil, nil
+		lay.Entries, lay.Files, lay.Content = nil, nil, nil
 		if err := sleep(ctx, layerRetryBackoff[attempt]); err != nil {
 			return err
 		}
@@ -584,6 +603,10 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 	// Paths are copied into chunks: the tar reader's own strings become
 	// garbage at once, and a layer waiting to be merged costs its bytes.
 	var paths Arena
+	var scan ContentScanner
+	if o.scan != nil {
+		scan = o.scan()
+	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -619,7 +642,18 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 					w = h
 				}
 			}
-			if _, err := io.CopyBuffer(w, tr, buf); err != nil {
+			var sink *fileSink
+			if scan != nil {
+				if sw := scan.Open(e.Path, hdr.Size); sw != nil {
+					sink = &fileSink{w: sw}
+					w = io.MultiWriter(w, sink)
+				}
+			}
+			_, err := io.CopyBuffer(w, tr, buf)
+			if sink != nil {
+				sink.close()
+			}
+			if err != nil {
 				return fmt.Errorf("reading %s: %w", e.Path, err)
 			}
 			if o.hash {
@@ -638,6 +672,9 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 		return err
 	}
 	lay.Size, lay.EntryCount = cr.n, len(lay.Entries)
+	if scan != nil {
+		lay.Content = scan.Result()
+	}
 	if c := cap(lay.Entries); c-len(lay.Entries) > c/4 {
 		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare
 	}
