@@ -9,6 +9,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -386,7 +387,7 @@ func (b *Browser) drawTreeRow(screen tcell.Screen, i, x, y, w int, hl func(tcell
 }
 
 // selectedNode is the node under the tree cursor.
-func (b *Browser) selectedNode() (*analyze.Node, *treeRow) {
+func (b *Browser) selectedNode() (*fstree.Node, *treeRow) {
 	if b.tree == nil {
 		return nil, nil
 	}
@@ -538,8 +539,8 @@ func (b *Browser) jumpToFinding() {
 }
 
 // biggest is the node whose newest version is largest, the first of ties.
-func biggest(ns []*analyze.Node) *analyze.Node {
-	size := func(n *analyze.Node) int64 {
+func biggest(ns []*fstree.Node) *fstree.Node {
+	size := func(n *fstree.Node) int64 {
 		if v := n.Last(); v != nil {
 			return v.Size
 		}
@@ -601,7 +602,7 @@ func (b *Browser) updateDetails() {
 			b.details.set(b.groupDetails())
 			return
 		}
-		var n *analyze.Node // the versions shown are those of a single path
+		var n *fstree.Node // the versions shown are those of a single path
 		if ns := findingNodes(b.a.Tree, f); len(ns) == 1 && (f.Package == "" || f.Files <= 1) {
 			n = ns[0]
 		}
@@ -661,7 +662,7 @@ func (b *Browser) layerDetails() []line {
 }
 
 // coveringFinding is the finding that names n or its nearest ancestor.
-func (b *Browser) coveringFinding(n *analyze.Node) *analyze.Finding {
+func (b *Browser) coveringFinding(n *fstree.Node) *analyze.Finding {
 	for ; n != nil; n = n.Parent {
 		if i, ok := b.tree.leftover[n]; ok {
 			return &b.a.Findings[i]
@@ -670,7 +671,7 @@ func (b *Browser) coveringFinding(n *analyze.Node) *analyze.Finding {
 	return nil
 }
 
-func (b *Browser) nodeDetails(n *analyze.Node, ni nodeInfo, f *analyze.Finding) []line {
+func (b *Browser) nodeDetails(n *fstree.Node, ni nodeInfo, f *analyze.Finding) []line {
 	th := &b.th
 	fromFinding := f != nil
 	var out []line
