@@ -60,6 +60,7 @@ type Layer struct {
 	EntryCount     int   // tar entries read; kept when Entries are dropped (see WithEntries)
 	Entries        []Entry
 	Files          []File // captured contents (see WithCapture)
+	Content        any    // what the content scanner made of it (see WithContentScan)
 }
 
 // File is a small file whose contents were captured while streaming.
@@ -136,7 +137,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		l := ls[i]
 		if k, ok := o.known[out.Layers[i].DiffID]; ok {
 			lay := &out.Layers[i]
-			lay.Size, lay.EntryCount, lay.Entries, lay.Files = k.Size, k.EntryCount, k.Entries, k.Files
+			lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = k.Size, k.EntryCount, k.Entries, k.Files, k.Content
 			layersDone.Add(1)
 			report()
 			if o.layerDone != nil {
@@ -440,7 +441,7 @@ func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, 
 		if err == nil || !ok || !rl.Retryable() || attempt >= len(layerRetryBackoff) || ctx.Err() != nil || !transient(err) {
 			return err
 		}
-		lay.Entries, lay.Files = nil, nil
+		lay.Entries, lay.Files, lay.Content = nil, nil, nil
 		if err := sleep(ctx, layerRetryBackoff[attempt]); err != nil {
 			return err
 		}
@@ -573,6 +574,10 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 	// Paths are copied into chunks: the tar reader's own strings become
 	// garbage at once, and a layer waiting to be merged costs its bytes.
 	var paths Arena
+	var scan ContentScanner
+	if o.scan != nil {
+		scan = o.scan()
+	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -608,7 +613,18 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 					w = h
 				}
 			}
-			if _, err := io.CopyBuffer(w, tr, buf); err != nil {
+			var sink *fileSink
+			if scan != nil {
+				if sw := scan.Open(e.Path, hdr.Size); sw != nil {
+					sink = &fileSink{w: sw}
+					w = io.MultiWriter(w, sink)
+				}
+			}
+			_, err := io.CopyBuffer(w, tr, buf)
+			if sink != nil {
+				sink.close()
+			}
+			if err != nil {
 				return fmt.Errorf("reading %s: %w", e.Path, err)
 			}
 			if o.hash {
@@ -627,6 +643,9 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 		return err
 	}
 	lay.Size, lay.EntryCount = cr.n, len(lay.Entries)
+	if scan != nil {
+		lay.Content = scan.Result()
+	}
 	if c := cap(lay.Entries); c-len(lay.Entries) > c/4 {
 		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare
 	}
