@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -57,7 +58,9 @@ func (o *sourceOptions) validate() error {
 
 type inspectOptions struct {
 	Ref    string
+	Refs   []string // every REF argument; Ref is the first
 	Output string
+	Fleet  fleetOptions
 	sourceOptions
 	Gate gateOptions
 	// Ignore silences leftover rules (by ID) and paths (by glob).
@@ -70,7 +73,7 @@ var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
 func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *streams) error) *cobra.Command {
 	o := &inspectOptions{}
 	cmd := &cobra.Command{
-		Use:   "inspect REF",
+		Use:   "inspect REF [REF...]",
 		Short: "Analyze an image: layers, waste and build-time leftovers",
 		Long: `Analyze an image: every layer's files, wasted bytes and build-time leftovers.
 
@@ -85,7 +88,13 @@ Without a transport prefix an existing path is opened as a file, otherwise the
 local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.
 A tarball or layout holding several images needs the prefix and the TAG or
 NAME of one (docker-archive:all.tar:app:1, docker-archive:all.tar:@0).
-docker save | gzip output is read as is.`,
+docker save | gzip output is read as is.
+
+Many images (several REFs, --refs, --catalog) are inspected one after the
+other, and a layer they share is read once: -o json writes JSON Lines (one
+report per image), -o text every report and then a fleet table. Layer
+results are kept in a cache (the user's cache directory by default, or Redis
+with --cache redis://HOST:PORT/DB) that later runs and other machines reuse.`,
 		Example: `  # open the interactive browser on a local image
   stagescope inspect myapp:latest
 
@@ -97,10 +106,23 @@ docker save | gzip output is read as is.`,
   stagescope inspect -o text --lowest-efficiency 0.95 --highest-category-bytes toolchain=0 app.tar
 
   # SARIF for code scanning
-  stagescope inspect -o sarif app.tar > stagescope.sarif`,
-		Args: cobra.ExactArgs(1),
+  stagescope inspect -o sarif app.tar > stagescope.sarif
+
+  # a fleet: every repository's newest image of a registry, one shard of four,
+  # sharing layer results through Redis; then one report of all shards
+  stagescope inspect -o json --catalog 127.0.0.1:5000/team --shard 0/4 --cache redis://127.0.0.1:6379/0 > shard-0.jsonl
+  stagescope merge shard-*.jsonl`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && o.Fleet.RefsFile == "" && o.Fleet.Catalog == "" {
+				return errors.New("inspect needs an image reference (or --refs FILE, or --catalog REGISTRY)")
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Ref = args[0]
+			o.Refs = args
+			if len(args) > 0 {
+				o.Ref = args[0]
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o, s)
 			}
@@ -111,6 +133,7 @@ docker save | gzip output is read as is.`,
 	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
 	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
+	o.Fleet.addFlags(f)
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -131,7 +154,7 @@ func (o *inspectOptions) validate(s *streams) error {
 	if err := o.sourceOptions.validate(); err != nil {
 		return err
 	}
-	return nil
+	return o.Fleet.validate()
 }
 
 func (o *sourceOptions) loadOptions() []layers.LoadOption {
@@ -165,13 +188,19 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 	if err != nil {
 		return nil, nil, err
 	}
-	// Layers are merged as they are read, each dropped once merged.
+	a, err := analyzeLoaded(ctx, src, o, s, extra...)
+	return a, src, err
+}
+
+// analyzeLoaded reads and analyzes a loaded image, merging each layer as
+// soon as it is read; extra adds read options.
+func analyzeLoaded(ctx context.Context, src *layers.Source, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, error) {
 	m := analyze.NewMerger()
 	img, err := src.Read(ctx, append(append(o.readOptions(s), m.Option()), extra...)...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
+		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return m.Finish(img, analyze.WithIgnore(o.ignore)), src, nil
+	return m.Finish(img, analyze.WithIgnore(o.ignore)), nil
 }
 
 // analyzeSource reads and analyzes a loaded image; extra adds read options.
@@ -203,21 +232,25 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		defer cancel()
 	}
 	o.ignore = th.Ignore
+	if o.many() {
+		return runFleet(ctx, o, s, th)
+	}
 	if o.Output == "tui" {
 		return runTUI(ctx, o, s, th.Ignore)
 	}
-	a, src, err := analyzeRef(ctx, o, s)
+	c, closeCache, err := o.Fleet.openCache(ctx, s.ErrOut)
+	if err != nil {
+		return err
+	}
+	defer closeCache()
+	a, src, err := analyzeRef(ctx, o, s, layers.WithCache(c))
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
 			return cause
 		}
 		return err
 	}
-	a.Findings = th.Ignore.Filter(a.Findings)
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
-	if !th.Empty() {
-		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
-	}
+	rep := reportOf(a, th, src)
 	releaseTree(a)
 	if err := writeReport(s, o.Output, a, rep); err != nil {
 		return err

@@ -83,6 +83,7 @@ multi-stage build would have left behind.`,
 	root.SetErr(s.ErrOut)
 	root.AddCommand(newInspectCmd(s, nil))
 	root.AddCommand(newDiffCmd(s, nil))
+	root.AddCommand(newMergeCmd(s, nil))
 	root.AddCommand(newVersionCmd(s))
 	return root
 }

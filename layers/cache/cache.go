@@ -50,7 +50,7 @@ type Cache struct {
 	warned map[string]bool
 
 	hits, misses, puts, damaged atomic.Int64
-	bytesIn, bytesOut           atomic.Int64
+	bytesIn, bytesOut, layerRead atomic.Int64
 }
 
 // Stats counts what a Cache did.
@@ -58,6 +58,8 @@ type Stats struct {
 	Hits, Misses, Puts int64
 	Damaged            int64 // records that were a miss because damaged or foreign
 	BytesIn, BytesOut  int64 // record bytes read from and written to the store
+	// LayerBytes are the uncompressed bytes of the layers read (Put).
+	LayerBytes int64
 }
 
 // New makes a cache over store (nil keeps results for this run only).
@@ -98,7 +100,7 @@ func (c *Cache) Want(diffID string, n int) {
 func (c *Cache) Stats() Stats {
 	return Stats{
 		Hits: c.hits.Load(), Misses: c.misses.Load(), Puts: c.puts.Load(), Damaged: c.damaged.Load(),
-		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
+		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(), LayerBytes: c.layerRead.Load(),
 	}
 }
 
@@ -201,6 +203,7 @@ func (c *Cache) isProven(ctx context.Context, digest, diffID string) bool {
 // against its bytes.
 func (c *Cache) Put(ctx context.Context, lay *layers.Layer) {
 	c.puts.Add(1)
+	c.layerRead.Add(lay.Size)
 	c.mu.Lock()
 	c.proven[lay.Digest] = lay.DiffID
 	c.used(lay.DiffID)
