@@ -46,6 +46,17 @@ type Config struct {
 	WorkingDir   string
 	ExposedPorts []string
 	Created      string
+	// Env, Labels and History are held for the analyzers (the secret
+	// scan) and never printed as they are.
+	Env     []string
+	Labels  map[string]string
+	History []History // every history entry, empty-layer ones too
+}
+
+// History is one entry of the config's history.
+type History struct {
+	CreatedBy  string
+	EmptyLayer bool
 }
 
 // Layer is one layer of an image and its entries in tar order.
@@ -258,6 +269,11 @@ func summarizeConfig(cfg *v1.ConfigFile) Config {
 		Entrypoint: cfg.Config.Entrypoint,
 		Cmd:        cfg.Config.Cmd,
 		WorkingDir: cfg.Config.WorkingDir,
+	}
+	c.Env = cfg.Config.Env
+	c.Labels = cfg.Config.Labels
+	for _, h := range cfg.History {
+		c.History = append(c.History, History{CreatedBy: h.CreatedBy, EmptyLayer: h.EmptyLayer})
 	}
 	if !cfg.Created.IsZero() {
 		c.Created = cfg.Created.UTC().Format("2006-01-02T15:04:05Z")
