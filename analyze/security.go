@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -14,7 +15,7 @@ func WithSecretAllowlist(a secrets.Allowlist) Option {
 // FindSecrets gathers the secrets found in img's layers (when Read ran
 // with secrets.NewLayerScanner) and config, applies the allowlist, and
 // redacts every value found from the strings of img that reports print.
-func FindSecrets(img *layers.Image, t *Tree, allow secrets.Allowlist) *secrets.Result {
+func FindSecrets(img *layers.Image, t *fstree.Tree, allow secrets.Allowlist) *secrets.Result {
 	r := secrets.Collect(img, func(p string, layer int) bool {
 		n := t.Lookup(p)
 		if n == nil {

@@ -35,6 +35,9 @@ type Image struct {
 	Platform string // os/arch[/variant] from the config
 	Config   Config
 	Layers   []Layer
+	// Annotations are the manifest's annotations (org.opencontainers.image.base.name,
+	// …), nil when the source has none.
+	Annotations map[string]string
 }
 
 // Config is the part of the image config that is safe to show: never the
@@ -46,14 +49,16 @@ type Config struct {
 	WorkingDir   string
 	ExposedPorts []string
 	Created      string
-	// Env, Labels and History are held for the analyzers (the secret
-	// scan) and never printed as they are.
-	Env     []string
-	Labels  map[string]string
-	History []History // every history entry, empty-layer ones too
+	// Env and Labels are held for the analyzers (the secret scan) and
+	// never printed as they are.
+	Env    []string
+	Labels map[string]string
+	// History is the config's whole history, empty_layer entries included,
+	// oldest first: what a Dockerfile is matched against.
+	History []History
 }
 
-// History is one entry of the config's history.
+// History is one entry of the image config's history.
 type History struct {
 	CreatedBy  string
 	EmptyLayer bool
@@ -91,6 +96,9 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	out := &Image{}
 	if d, err := img.Digest(); err == nil {
 		out.Digest = d.String()
+	}
+	if m, err := img.Manifest(); err == nil && m != nil && len(m.Annotations) > 0 {
+		out.Annotations = m.Annotations
 	}
 	cfg, err := img.ConfigFile()
 	if err != nil {

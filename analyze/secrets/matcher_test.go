@@ -57,7 +57,7 @@ func TestNotSecrets(t *testing.T) {
 		"export GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
 		"token: ghp_your_token_here",
 		"STRIPE=sk_live_" + strings.Repeat("0", 24),
-		"id=XAKIA" + g.S("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),    // inside a longer word
+		"id=XAKIA" + g.S("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),      // inside a longer word
 		"id=AKIA" + g.S("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16) + "Q", // goes on
 		"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 		"-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
