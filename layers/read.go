@@ -169,12 +169,17 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		}
 		g.Go(func() error {
 			lay := &out.Layers[i]
-			// A layer too large to share the cores with the others
-			// gets a read-ahead goroutine (see readLayer).
-			ahead := lay.CompressedSize*int64(o.parallelism) > total
-			if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
-				stopMerging()
-				return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
+			if !fromCache(gctx, o, lay) {
+				// A layer too large to share the cores with the others
+				// gets a read-ahead goroutine (see readLayer).
+				ahead := lay.CompressedSize*int64(o.parallelism) > total
+				if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
+					stopMerging()
+					return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
+				}
+				if o.cache != nil && o.verify && lay.DiffID != "" { // openLayer checked the diff ID
+					o.cache.Put(gctx, lay)
+				}
 			}
 			layersDone.Add(1)
 			report()
@@ -348,7 +353,7 @@ type verifiedBlobs interface {
 
 // openLayer opens the layer's uncompressed tar stream. With verify, the
 // stream fails at its end unless its bytes match the layer's blob digest
-// (compressed blobs) or diff ID.
+// (compressed blobs) and its diff ID.
 func openLayer(l v1.Layer, lay *Layer, verify bool) (stream io.ReadCloser, blob io.Reader, err error) {
 	if sc, ok := l.(storedCompressed); ok && sc.StoredCompressed() {
 		rc, err := l.Compressed()
@@ -362,6 +367,12 @@ func openLayer(l v1.Layer, lay *Layer, verify bool) (stream io.ReadCloser, blob 
 			}
 		}
 		stream, err := decompress(rc)
+		if err != nil || !verify {
+			return stream, rc, err
+		}
+		// The blob digest proves the compressed bytes; the diff ID, which
+		// names the layer's results in a Cache, must be proven too.
+		stream, err = newVerifier(stream, lay.DiffID, "diff ID")
 		return stream, rc, err
 	}
 	rc, err := l.Uncompressed()
@@ -674,4 +685,18 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare
 	}
 	return nil
+}
+
+// fromCache fills lay from o's cache when it holds the layer, proven by
+// its blob digest and diff ID; false means the layer must be read.
+func fromCache(ctx context.Context, o *options, lay *Layer) bool {
+	if o.cache == nil || !o.verify || lay.DiffID == "" || lay.Digest == "" {
+		return false
+	}
+	c, ok := o.cache.Get(ctx, lay.Digest, lay.DiffID)
+	if !ok || c.EntryCount > o.maxEntries {
+		return false
+	}
+	lay.Size, lay.EntryCount, lay.Entries, lay.Files = c.Size, c.EntryCount, c.Entries, c.Files
+	return true
 }
