@@ -8,15 +8,23 @@ import (
 	"github.com/stagescope/stagescope/analyze/secrets"
 )
 
-// addSARIFSecrets adds a rule per secret rule (ID "secret/<rule>") and a
-// result per secret found by content. Values never appear: the message
+// addSARIFSecrets adds a rule per secret rule that found something (ID
+// "secret/<rule>", in table order) and a result per secret found by
+// content. Values never appear: the message
 // names the redacted form, the fingerprint is the value's SHA-256.
 func addSARIFSecrets(run *sarifRun, s *analyze.SecretsJSON, rep *analyze.Report) {
-	if s == nil {
+	if s == nil || len(s.Findings) == 0 {
 		return
+	}
+	used := map[string]bool{}
+	for _, f := range s.Findings {
+		used[f.RuleID] = true
 	}
 	index := map[string]int{}
 	for _, r := range secrets.Rules() {
+		if !used[r.ID] {
+			continue
+		}
 		id := "secret/" + r.ID
 		index[id] = len(run.Tool.Driver.Rules)
 		why := sentence(r.Why)
