@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -63,6 +64,8 @@ type inspectOptions struct {
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
 	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
+	// secretAllow is the config's secrets.allow.
+	secretAllow secrets.Allowlist
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
@@ -162,7 +165,8 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 }
 
 func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit),
+		layers.WithContentScan(secrets.NewLayerScanner)}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}
@@ -184,7 +188,7 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return m.Finish(img, analyze.WithIgnore(o.ignore)), src, nil
+	return m.Finish(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow)), src, nil
 }
 
 // analyzeSource reads and analyzes a loaded image; extra adds read options.
@@ -193,7 +197,7 @@ func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return analyze.Run(img, analyze.WithIgnore(o.ignore)), nil
+	return analyze.Run(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow)), nil
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
@@ -216,6 +220,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		defer cancel()
 	}
 	o.ignore = th.Ignore
+	o.secretAllow = th.SecretAllow
 	if o.Output == "tui" {
 		return runTUI(ctx, o, s, th.Ignore)
 	}
