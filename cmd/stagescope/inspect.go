@@ -101,7 +101,7 @@ docker save | gzip output is read as is.`,
 
   # SARIF for code scanning
   stagescope inspect -o sarif app.tar > stagescope.sarif`,
-		Args: cobra.ExactArgs(1),
+		Args: needRef,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref = args[0]
 			if runF != nil {
@@ -117,6 +117,19 @@ docker save | gzip output is read as is.`,
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// needRef accepts exactly one image reference; without one the error shows
+// how the command is used.
+func needRef(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("%s needs an image, e.g. `%s myapp:latest` or `%s -o text app.tar` (%s --help shows every source and flag)",
+			cmd.Name(), cmd.CommandPath(), cmd.CommandPath(), cmd.CommandPath())
+	case len(args) > 1:
+		return fmt.Errorf("%s takes one image, got %d arguments", cmd.Name(), len(args))
+	}
+	return nil
 }
 
 func (o *inspectOptions) validate(s *streams) error {
