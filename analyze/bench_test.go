@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -42,8 +43,8 @@ func benchLayers(n int) [][]layers.Entry {
 	return append(base, change)
 }
 
-func build(ls [][]layers.Entry) *Tree {
-	b := NewBuilder()
+func build(ls [][]layers.Entry) *fstree.Tree {
+	b := fstree.NewBuilder()
 	for _, es := range ls {
 		b.Add(es)
 	}
@@ -68,7 +69,7 @@ func BenchmarkBuild(b *testing.B) {
 	var before, merged, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	bl := NewBuilder()
+	bl := fstree.NewBuilder()
 	for _, es := range ls {
 		bl.Add(es)
 	}
@@ -93,7 +94,7 @@ func BenchmarkMeasure(b *testing.B) {
 	t := build(ls)
 	b.ReportAllocs()
 	for b.Loop() {
-		Measure(t)
+		fstree.Measure(t)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*t.Nodes()), "ns/node")
 }
@@ -107,7 +108,7 @@ func BenchmarkLeftoverRules(b *testing.B) {
 		img.Layers[i].Index = i
 	}
 	t := build(ls)
-	a := &Analysis{Image: img, Tree: t, Metrics: Measure(t)}
+	a := &Analysis{Image: img, Tree: t, Metrics: fstree.Measure(t)}
 	for b.Loop() {
 		findLeftovers(a, &options{})
 	}
@@ -118,19 +119,4 @@ func BenchmarkLeftoverRules(b *testing.B) {
 // Merger.Finish does (without Measure beside them).
 func findLeftovers(a *Analysis, o *options) {
 	scanLeftovers(a, o).total(a)
-}
-
-// BenchmarkSnapshot copies the tree of 200 000 entries merged so far, as
-// the browser does to show layers 0..k while k+1.. merge.
-func BenchmarkSnapshot(b *testing.B) {
-	ls := benchLayers(200_000)
-	bl := NewBuilder()
-	for _, es := range ls {
-		bl.Add(es)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		bl.Snapshot()
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*bl.tree.Nodes()), "ns/node")
 }

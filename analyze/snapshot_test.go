@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -41,7 +42,7 @@ func TestSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := analyze.NewMerger()
-	var snaps []*analyze.Tree
+	var snaps []*fstree.Tree
 	var flat [][]flatNode
 	m.OnMerged(func(layer int) {
 		if layer != len(snaps) {
@@ -58,7 +59,7 @@ func TestSnapshot(t *testing.T) {
 		t.Fatalf("%d snapshots, want one per layer (%d)", len(snaps), len(files))
 	}
 	for k, s := range snaps {
-		b := analyze.NewBuilder()
+		b := fstree.NewBuilder()
 		for i := 0; i <= k; i++ {
 			b.Add(read.Layers[i].Entries)
 		}
@@ -69,7 +70,7 @@ func TestSnapshot(t *testing.T) {
 		if diff := cmp.Diff(flat[k], flatten(s), versionFields); diff != "" {
 			t.Errorf("snapshot of layers 0..%d changed as merging went on (-then +now):\n%s", k, diff)
 		}
-		if diff := cmp.Diff(analyze.Measure(want), analyze.Measure(s)); diff != "" {
+		if diff := cmp.Diff(fstree.Measure(want), fstree.Measure(s)); diff != "" {
 			t.Errorf("measure of layers 0..%d (-Finish +Snapshot):\n%s", k, diff)
 		}
 		if got, want := s.Layers, k+1; got != want {

@@ -11,6 +11,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -112,10 +113,10 @@ func TestTinyScreens(t *testing.T) {
 
 // snapshots merges the fixture image for real and returns the tree of
 // layers 0..k for every k, as analyze.Merger hands them to Events.Merged.
-func snapshots(t *testing.T) []*analyze.Tree {
+func snapshots(t *testing.T) []*fstree.Tree {
 	t.Helper()
 	m := analyze.NewMerger()
-	var out []*analyze.Tree
+	var out []*fstree.Tree
 	m.OnMerged(func(int) { out = append(out, m.Snapshot()) })
 	if _, err := layers.Read(context.Background(), layerstest.Image(t, fixtureSteps()...), m.Option()); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -37,7 +38,7 @@ func newTreePane(th *theme) *treePane {
 }
 
 // emptyTree is the tree of an image with no layers.
-func emptyTree() *analyze.Tree { return analyze.NewBuilder().Finish() }
+func emptyTree() *fstree.Tree { return fstree.NewBuilder().Finish() }
 
 // keys are the tree pane's own actions.
 func (p *treePane) keys() []binding {
@@ -62,7 +63,7 @@ func (p *treePane) keys() []binding {
 // finished one. What the user set up stays: the sort, the filters, the
 // open directories and the path under the cursor (or its nearest
 // ancestor), as far as t has them.
-func (p *treePane) setTree(t *analyze.Tree, findings []analyze.Finding, owned map[string][]*analyze.Node, layer int) {
+func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node, layer int) {
 	old := p.m
 	var sel string
 	if n := p.selectedNode(); n != nil {
@@ -86,7 +87,7 @@ func (p *treePane) setTree(t *analyze.Tree, findings []analyze.Finding, owned ma
 }
 
 // nearest is the node of path p in t, or of its nearest ancestor there.
-func nearest(t *analyze.Tree, p string) *analyze.Node {
+func nearest(t *fstree.Tree, p string) *fstree.Node {
 	for {
 		if n := t.Lookup(p); n != nil {
 			return n
@@ -214,7 +215,7 @@ func (p *treePane) selected() *treeRow {
 }
 
 // selectedNode is the node under the cursor, or nil.
-func (p *treePane) selectedNode() *analyze.Node {
+func (p *treePane) selectedNode() *fstree.Node {
 	if r := p.selected(); r != nil {
 		return r.n
 	}
@@ -230,7 +231,7 @@ func (p *treePane) keepSelection(change func()) {
 }
 
 // selectNode puts the cursor on n, or on its nearest shown ancestor.
-func (p *treePane) selectNode(n *analyze.Node) {
+func (p *treePane) selectNode(n *fstree.Node) {
 	for ; n != nil && n.Parent != nil; n = n.Parent {
 		if i := p.m.index(n); i >= 0 {
 			p.sel = i
@@ -276,7 +277,7 @@ func (p *treePane) openAll(open bool) {
 
 // show puts the cursor on n as of layer l, opening its ancestors and
 // dropping what hides it.
-func (p *treePane) show(n *analyze.Node, l int) {
+func (p *treePane) show(n *fstree.Node, l int) {
 	m := p.m
 	if l >= 0 && l < m.tree.Layers && l != m.layer {
 		m.setLayer(l, m.layerOnly)
@@ -292,7 +293,7 @@ func (p *treePane) show(n *analyze.Node, l int) {
 }
 
 // coveringFinding is the finding that names n or its nearest ancestor.
-func (p *treePane) coveringFinding(n *analyze.Node) *analyze.Finding {
+func (p *treePane) coveringFinding(n *fstree.Node) *analyze.Finding {
 	for ; n != nil; n = n.Parent {
 		if i, ok := p.m.leftover[n]; ok {
 			return &p.findings[i]

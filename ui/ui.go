@@ -16,6 +16,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -110,7 +111,7 @@ const progressFrame = 100 * time.Millisecond
 // the previous one, and only when at least snapshotPace times the last
 // one's cost has passed since: the tree follows the layers as they merge,
 // and merging slows by at most a fifth.
-func (e *Events) Merged(layer int, snapshot func() *analyze.Tree) {
+func (e *Events) Merged(layer int, snapshot func() *fstree.Tree) {
 	b := e.b
 	if b.treeQueued.Load() || (!e.snapAt.IsZero() && time.Since(e.snapAt) < snapshotPace*e.snapCost) {
 		return
@@ -392,7 +393,7 @@ func (b *Browser) addLayer(l layers.Layer) {
 
 // setPartialTree shows the tree of the layers merged so far, as of the
 // layer the user picked or else the newest, keeping the tree's view.
-func (b *Browser) setPartialTree(t *analyze.Tree) {
+func (b *Browser) setPartialTree(t *fstree.Tree) {
 	if b.phase != phaseReading || t.Layers == 0 {
 		return
 	}
@@ -425,7 +426,7 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 
 // packageFiles maps the packages that findings name to the files they own,
 // from the package databases captured while reading.
-func packageFiles(a *analyze.Analysis) map[string][]*analyze.Node {
+func packageFiles(a *analyze.Analysis) map[string][]*fstree.Node {
 	want := map[string]bool{}
 	for _, f := range a.Findings {
 		if f.Package != "" && f.Files > 1 {
@@ -435,7 +436,7 @@ func packageFiles(a *analyze.Analysis) map[string][]*analyze.Node {
 	if len(want) == 0 {
 		return nil
 	}
-	out := map[string][]*analyze.Node{}
+	out := map[string][]*fstree.Node{}
 	for _, p := range analyze.InstalledPackages(analyze.VisibleFiles(a.Image, a.Tree)) {
 		if want[p.Name] {
 			out[p.Name] = append(out[p.Name], analyze.OwnedFiles(a.Tree, p)...)
