@@ -250,4 +250,3 @@ func TestReadOnce(t *testing.T) {
 		})
 	}
 }
-

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -95,16 +96,30 @@ func WithPlatform(p string) LoadOption {
 		if p == "" {
 			return nil
 		}
-		pl, err := v1.ParsePlatform(p)
+		pl, err := parsePlatform(p)
 		if err != nil {
-			return fmt.Errorf("invalid platform %q: %w", p, err)
-		}
-		if pl.OS == "" || pl.Architecture == "" {
-			return fmt.Errorf("invalid platform %q: want os/arch[/variant]", p)
+			return err
 		}
 		o.platform = pl
 		return nil
 	}
+}
+
+// parsePlatform reads a platform as docker does (containerd's parser):
+// os/arch[/variant], a lone architecture (arm64, aarch64, x86_64) for the
+// linux images a container engine runs, and the architecture and variant
+// spellings it normalises (arm64/v8, armhf, amd64/v2 ...).
+func parsePlatform(s string) (*v1.Platform, error) {
+	p, err := platforms.Parse(s)
+	if err != nil || p.Architecture == "" {
+		return nil, fmt.Errorf("invalid platform %q: want os/arch[/variant] (linux/arm64, linux/arm/v7) or an architecture (arm64)", s)
+	}
+	if !strings.Contains(s, "/") && p.OS == runtime.GOOS && !strings.EqualFold(s, runtime.GOOS) {
+		// a lone architecture: containerd takes the host's OS, but the
+		// images a registry or engine holds for it are linux ones
+		p.OS = "linux"
+	}
+	return &v1.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, OSVersion: p.OSVersion}, nil
 }
 
 // WithInsecure allows plain-HTTP and unverified-TLS registries.

@@ -29,6 +29,7 @@ type options struct {
 	known        map[knownKey]*Layer // see WithKnownLayers
 	verify       bool
 	maxRatio     int64
+	scan         func() ContentScanner // see WithContentScan
 }
 
 // DefaultCaptureLimit is the largest file whose contents Read keeps by default.

@@ -50,9 +50,9 @@ type Config struct {
 
 // Layer is one layer of an image and its entries in tar order.
 type Layer struct {
-	Index          int
-	Digest         string // compressed blob digest
-	DiffID         string // digest of the uncompressed tar, as the image config claims it
+	Index  int
+	Digest string // compressed blob digest
+	DiffID string // digest of the uncompressed tar, as the image config claims it
 	// DiffIDVerified says that this read hashed the layer's uncompressed
 	// tar and found DiffID (or took the layer from a known layer with the
 	// same blob digest and diff ID that was so verified; see
@@ -66,6 +66,7 @@ type Layer struct {
 	EntryCount     int   // tar entries read; kept when Entries are dropped (see WithEntries)
 	Entries        []Entry
 	Files          []File // captured contents (see WithCapture)
+	Content        any    // what the content scanner made of it (see WithContentScan)
 }
 
 // File is a small file whose contents were captured while streaming.
@@ -142,7 +143,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		l := ls[i]
 		if k, ok := o.known[knownKey{out.Layers[i].Digest, out.Layers[i].DiffID}]; ok {
 			lay := &out.Layers[i]
-			lay.Size, lay.EntryCount, lay.Entries, lay.Files = k.Size, k.EntryCount, k.Entries, k.Files
+			lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = k.Size, k.EntryCount, k.Entries, k.Files, k.Content
 			lay.DiffIDVerified = true
 			layersDone.Add(1)
 			report()
@@ -501,7 +502,7 @@ func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, 
 		if err == nil || !ok || !rl.Retryable() || attempt >= len(layerRetryBackoff) || ctx.Err() != nil || !transient(err) {
 			return err
 		}
-		lay.Entries, lay.Files, lay.DiffIDVerified = nil, nil, false
+		lay.Entries, lay.Files, lay.Content, lay.DiffIDVerified = nil, nil, nil, false
 		if err := sleep(ctx, layerRetryBackoff[attempt]); err != nil {
 			return err
 		}
@@ -716,6 +717,10 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 	// Paths are copied into chunks: the tar reader's own strings become
 	// garbage at once, and a layer waiting to be merged costs its bytes.
 	var paths Arena
+	var scan ContentScanner
+	if o.scan != nil {
+		scan = o.scan()
+	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -751,7 +756,18 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 					w = h
 				}
 			}
-			if _, err := io.CopyBuffer(w, tr, buf); err != nil {
+			var sink *fileSink
+			if scan != nil {
+				if sw := scan.Open(e.Path, hdr.Size); sw != nil {
+					sink = &fileSink{w: sw}
+					w = io.MultiWriter(w, sink)
+				}
+			}
+			_, err := io.CopyBuffer(w, tr, buf)
+			if sink != nil {
+				sink.close()
+			}
+			if err != nil {
 				return fmt.Errorf("reading %s: %w", e.Path, err)
 			}
 			if o.hash {
@@ -770,6 +786,9 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 		return err
 	}
 	lay.Size, lay.EntryCount = cr.n, len(lay.Entries)
+	if scan != nil {
+		lay.Content = scan.Result()
+	}
 	if c := cap(lay.Entries); c-len(lay.Entries) > c/4 {
 		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare
 	}

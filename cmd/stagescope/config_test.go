@@ -69,7 +69,7 @@ ignore:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseConfig(".stagescope.yaml", []byte(tt.text), testRules)
+			got, _, err := parseConfig(".stagescope.yaml", []byte(tt.text), testRules)
 			if err != nil {
 				t.Fatalf("parseConfig: %v", err)
 			}
@@ -123,7 +123,7 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseConfig("ci.yaml", []byte(tt.text), testRules)
+			_, _, err := parseConfig("ci.yaml", []byte(tt.text), testRules)
 			if err == nil {
 				t.Fatal("parseConfig succeeded, want an error")
 			}

@@ -191,6 +191,9 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range o.Gate.Warnings {
+		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", w)
+	}
 	if err := addIgnores(&th.Ignore, o.Ignore); err != nil {
 		return err
 	}
