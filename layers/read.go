@@ -35,6 +35,9 @@ type Image struct {
 	Platform string // os/arch[/variant] from the config
 	Config   Config
 	Layers   []Layer
+	// Annotations are the manifest's annotations (org.opencontainers.image.base.name,
+	// …), nil when the source has none.
+	Annotations map[string]string
 }
 
 // Config is the part of the image config that is safe to show: never the
@@ -46,6 +49,15 @@ type Config struct {
 	WorkingDir   string
 	ExposedPorts []string
 	Created      string
+	// History is the config's whole history, empty_layer entries included,
+	// oldest first: what a Dockerfile is matched against.
+	History []History
+}
+
+// History is one entry of the image config's history.
+type History struct {
+	CreatedBy  string
+	EmptyLayer bool
 }
 
 // Layer is one layer of an image and its entries in tar order.
@@ -86,6 +98,9 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	out := &Image{}
 	if d, err := img.Digest(); err == nil {
 		out.Digest = d.String()
+	}
+	if m, err := img.Manifest(); err == nil && m != nil && len(m.Annotations) > 0 {
+		out.Annotations = m.Annotations
 	}
 	cfg, err := img.ConfigFile()
 	if err != nil {
@@ -265,6 +280,9 @@ func summarizeConfig(cfg *v1.ConfigFile) Config {
 		Entrypoint: cfg.Config.Entrypoint,
 		Cmd:        cfg.Config.Cmd,
 		WorkingDir: cfg.Config.WorkingDir,
+	}
+	for _, h := range cfg.History {
+		c.History = append(c.History, History{CreatedBy: h.CreatedBy, EmptyLayer: h.EmptyLayer})
 	}
 	if !cfg.Created.IsZero() {
 		c.Created = cfg.Created.UTC().Format("2006-01-02T15:04:05Z")

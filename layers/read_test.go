@@ -337,6 +337,7 @@ func TestReadConfig(t *testing.T) {
 		WorkingDir:   "/app",
 		ExposedPorts: []string{"443/tcp", "53/udp", "8080/tcp"},
 		Created:      "2024-05-06T06:08:09Z",
+		History:      []layers.History{{CreatedBy: "layer 0"}},
 	}
 	if diff := cmp.Diff(want, got.Config); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)

@@ -8,7 +8,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 )
 
 func commas(n int64) string { return humanize.Comma(n) }
@@ -162,7 +162,7 @@ func (b *Browser) updateDetails() {
 }
 
 // showNode selects n in the tree as of layer l, and moves there.
-func (b *Browser) showNode(n *analyze.Node, l int) {
+func (b *Browser) showNode(n *fstree.Node, l int) {
 	if l >= 0 && l < len(b.layers.layers) {
 		b.layers.sel = l
 	}

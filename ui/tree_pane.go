@@ -7,6 +7,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -35,7 +36,7 @@ func newTreePane(th *theme) *treePane {
 }
 
 // emptyTree is the tree of an image with no layers.
-func emptyTree() *analyze.Tree { return analyze.NewBuilder().Finish() }
+func emptyTree() *fstree.Tree { return fstree.NewBuilder().Finish() }
 
 // keys are the tree pane's own actions.
 func (p *treePane) keys() []binding {
@@ -58,7 +59,7 @@ func (p *treePane) keys() []binding {
 
 // setTree shows a new tree (the finished one replacing the empty one) as
 // of its last layer, or of layer when the user picked one.
-func (p *treePane) setTree(t *analyze.Tree, findings []analyze.Finding, owned map[string][]*analyze.Node) {
+func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node) {
 	p.findings = findings
 	p.m = newTreeModel(t, findings, owned)
 	p.sel, p.top = 0, 0
@@ -172,7 +173,7 @@ func (p *treePane) selected() *treeRow {
 }
 
 // selectedNode is the node under the cursor, or nil.
-func (p *treePane) selectedNode() *analyze.Node {
+func (p *treePane) selectedNode() *fstree.Node {
 	if r := p.selected(); r != nil {
 		return r.n
 	}
@@ -188,7 +189,7 @@ func (p *treePane) keepSelection(change func()) {
 }
 
 // selectNode puts the cursor on n, or on its nearest shown ancestor.
-func (p *treePane) selectNode(n *analyze.Node) {
+func (p *treePane) selectNode(n *fstree.Node) {
 	for ; n != nil && n.Parent != nil; n = n.Parent {
 		if i := p.m.index(n); i >= 0 {
 			p.sel = i
@@ -234,7 +235,7 @@ func (p *treePane) openAll(open bool) {
 
 // show puts the cursor on n as of layer l, opening its ancestors and
 // dropping what hides it.
-func (p *treePane) show(n *analyze.Node, l int) {
+func (p *treePane) show(n *fstree.Node, l int) {
 	m := p.m
 	if l >= 0 && l < m.tree.Layers && l != m.layer {
 		m.setLayer(l, m.layerOnly)
@@ -250,7 +251,7 @@ func (p *treePane) show(n *analyze.Node, l int) {
 }
 
 // coveringFinding is the finding that names n or its nearest ancestor.
-func (p *treePane) coveringFinding(n *analyze.Node) *analyze.Finding {
+func (p *treePane) coveringFinding(n *fstree.Node) *analyze.Finding {
 	for ; n != nil; n = n.Parent {
 		if i, ok := p.m.leftover[n]; ok {
 			return &p.findings[i]

@@ -16,6 +16,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -379,7 +380,7 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 
 // packageFiles maps the packages that findings name to the files they own,
 // from the package databases captured while reading.
-func packageFiles(a *analyze.Analysis) map[string][]*analyze.Node {
+func packageFiles(a *analyze.Analysis) map[string][]*fstree.Node {
 	want := map[string]bool{}
 	for _, f := range a.Findings {
 		if f.Package != "" && f.Files > 1 {
@@ -389,7 +390,7 @@ func packageFiles(a *analyze.Analysis) map[string][]*analyze.Node {
 	if len(want) == 0 {
 		return nil
 	}
-	out := map[string][]*analyze.Node{}
+	out := map[string][]*fstree.Node{}
 	for _, p := range analyze.InstalledPackages(analyze.VisibleFiles(a.Image, a.Tree)) {
 		if want[p.Name] {
 			out[p.Name] = append(out[p.Name], analyze.OwnedFiles(a.Tree, p)...)
