@@ -172,12 +172,17 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		}
 		g.Go(func() error {
 			lay := &out.Layers[i]
-			// A layer too large to share the cores with the others
-			// gets a read-ahead goroutine (see readLayer).
-			ahead := lay.CompressedSize*int64(o.parallelism) > total
-			if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
-				stopMerging()
-				return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
+			if !fromCache(gctx, o, lay) {
+				// A layer too large to share the cores with the others
+				// gets a read-ahead goroutine (see readLayer).
+				ahead := lay.CompressedSize*int64(o.parallelism) > total
+				if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
+					stopMerging()
+					return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
+				}
+				if o.cache != nil && lay.DiffIDVerified { // the bytes proved the diff ID
+					o.cache.Put(gctx, lay)
+				}
 			}
 			layersDone.Add(1)
 			report()
@@ -811,4 +816,19 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare
 	}
 	return nil
+}
+
+// fromCache fills lay from o's cache when it holds the layer, proven by
+// its blob digest and diff ID; false means the layer must be read.
+func fromCache(ctx context.Context, o *options, lay *Layer) bool {
+	if o.cache == nil || !o.verify || lay.DiffID == "" || lay.Digest == "" {
+		return false
+	}
+	c, ok := o.cache.Get(ctx, lay.Digest, lay.DiffID)
+	if !ok || c.EntryCount > o.maxEntries {
+		return false
+	}
+	lay.Size, lay.EntryCount, lay.Entries, lay.Files = c.Size, c.EntryCount, c.Entries, c.Files
+	lay.DiffIDVerified = true // the cache holds only layers so proven
+	return true
 }
