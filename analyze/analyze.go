@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -24,6 +25,8 @@ type Analysis struct {
 	// Suggestion is the multi-stage fix for the whole image, nil when
 	// there is nothing to fix or no ecosystem was recognised.
 	Suggestion *Suggestion
+	// Secrets are the secrets found by content (see FindSecrets).
+	Secrets *secrets.Result
 }
 
 // Run merges the image's layers, measures the result and finds the
@@ -86,5 +89,6 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
 	s.total(a)
+	a.Secrets = FindSecrets(img, t, o.secretAllow)
 	return a
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"path"
 	"slices"
 	"strings"
@@ -91,7 +92,8 @@ func (s *silencer) path(segs []string) bool {
 type Option func(*options)
 
 type options struct {
-	ignore Ignore
+	ignore      Ignore
+	secretAllow secrets.Allowlist // see WithSecretAllowlist
 }
 
 // WithIgnore silences rules and paths: the pass skips the files of ignored

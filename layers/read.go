@@ -49,6 +49,10 @@ type Config struct {
 	WorkingDir   string
 	ExposedPorts []string
 	Created      string
+	// Env and Labels are held for the analyzers (the secret scan) and
+	// never printed as they are.
+	Env    []string
+	Labels map[string]string
 	// History is the config's whole history, empty_layer entries included,
 	// oldest first: what a Dockerfile is matched against.
 	History []History
@@ -286,6 +290,8 @@ func summarizeConfig(cfg *v1.ConfigFile) Config {
 		Cmd:        cfg.Config.Cmd,
 		WorkingDir: cfg.Config.WorkingDir,
 	}
+	c.Env = cfg.Config.Env
+	c.Labels = cfg.Config.Labels
 	for _, h := range cfg.History {
 		c.History = append(c.History, History{CreatedBy: h.CreatedBy, EmptyLayer: h.EmptyLayer})
 	}

@@ -29,6 +29,16 @@ func cut(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// fit puts s on one line and, when the output has a width, cuts it to
+// what is left of that width after reserved columns. A width of 0 (a pipe
+// or a file, without --width or COLUMNS) never cuts: CI logs keep every path.
+func fit(s string, width, reserved int) string {
+	if width <= 0 {
+		return strings.Join(strings.Fields(s), " ")
+	}
+	return cut(s, width-reserved)
+}
+
 func writeText(out io.Writer, r *analyze.Report, width int) error {
 	w := bufio.NewWriter(out)
 	sm := r.Summary
@@ -57,7 +67,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	const fixed = 50 // width of the number columns
 	for _, l := range r.Layers {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, ui.Bytes(l.Size), l.Files,
-			l.Added.Files, l.Modified.Files, l.Removed.Files, cut(analyze.Instruction(l.CreatedBy), width-fixed))
+			l.Added.Files, l.Modified.Files, l.Removed.Files, fit(analyze.Instruction(l.CreatedBy), width, fixed))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -71,7 +81,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 			if i == maxWastedRows {
 				break
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", ui.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, cut("/"+e.Path, width-40))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", ui.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, fit("/"+e.Path, width, 40))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -44,7 +44,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if l.Layer < len(r.Layers) {
 			cb = analyze.Instruction(r.Layers[l.Layer].CreatedBy)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, ui.Bytes(l.Bytes), cut(cb, width-25))
+		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, ui.Bytes(l.Bytes), fit(cb, width, 25))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -57,7 +57,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if i == maxFindingRows {
 			break
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ui.Bytes(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, cut(findingPath(f), width-70))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ui.Bytes(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, fit(findingPath(f), width, 70))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -113,7 +113,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if l < len(r.Layers) {
 			cb = analyze.Instruction(r.Layers[l].CreatedBy)
 		}
-		fmt.Fprintf(w, "- layer %d `%s`: %s\n", l, cut(cb, width-12), strings.Join(per[l].rules, ", "))
+		fmt.Fprintf(w, "- layer %d `%s`: %s\n", l, fit(cb, width, 12), strings.Join(per[l].rules, ", "))
 	}
 	fmt.Fprintf(w, "\nFixes\n")
 	for _, id := range fixOrder {
