@@ -43,7 +43,8 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 // the entries of a layer are dropped as soon as it is merged: pass Option to
 // Read, then Finish with the image Read returned. The result is Run's.
 type Merger struct {
-	b *fstree.Builder
+	b      *fstree.Builder
+	merged func(layer int)
 }
 
 // NewMerger starts an empty merge.
@@ -52,8 +53,22 @@ func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder()} }
 // Option is the read option that feeds the merger, layer by layer in index
 // order (see layers.WithEntries).
 func (m *Merger) Option() layers.Option {
-	return layers.WithEntries(func(_ int, es []layers.Entry) { m.b.Add(es) })
+	return layers.WithEntries(func(i int, es []layers.Entry) {
+		m.b.Add(es)
+		if m.merged != nil {
+			m.merged(i)
+		}
+	})
 }
+
+// OnMerged calls f after each layer is merged, on the goroutine that
+// merges, before the next layer is: f may take a Snapshot, and merging
+// waits for it.
+func (m *Merger) OnMerged(f func(layer int)) { m.merged = f }
+
+// Snapshot returns a copy of the tree of the layers merged so far (see
+// fstree.Builder.Snapshot). Call it only from OnMerged's f.
+func (m *Merger) Snapshot() *fstree.Tree { return m.b.Snapshot() }
 
 // Finish measures the merged tree of img, which Read returned, and finds
 // the leftovers.

@@ -451,7 +451,31 @@ func loadDockerArchive(path, sel string, idx *tarIndex) (*Source, error) {
 		}
 		return nil, fmt.Errorf("%s is not a docker save archive: no manifest.json", path)
 	}
-	img, err := newDockerArchive(idx, sel)
+	d, err := readDockerSave(idx, sel)
+	if err != nil {
+		return nil, err
+	}
+	if hashed, err := d.unnamedCompressed(idx); err != nil {
+		return nil, err
+	} else if hashed {
+		// Its blob digests are only known once the layers are hashed:
+		// read the archive once, as a stream, hashing as it goes.
+		return &Source{
+			Image:     &lazyImage{open: func() (v1.Image, error) { return d.image(idx) }, rawConfig: d.rawCfg},
+			Reference: archiveRef(path, sel),
+			Kind:      KindDockerArchive,
+			selector:  sel,
+			layers:    len(d.entry.Layers),
+			stream: func(context.Context) (io.ReadCloser, error) {
+				f, err := os.Open(path)
+				if err != nil {
+					return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+				}
+				return f, nil
+			},
+		}, nil
+	}
+	img, err := d.image(idx)
 	if err != nil {
 		return nil, err
 	}
