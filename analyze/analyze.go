@@ -19,6 +19,8 @@ type Analysis struct {
 	// Suggestion is the multi-stage fix for the whole image, nil when
 	// there is nothing to fix or no ecosystem was recognised.
 	Suggestion *Suggestion
+	// Place is the base boundary and the Dockerfile line of each layer.
+	Place *Place
 }
 
 // Run merges the image's layers, measures the result and finds the
@@ -81,5 +83,6 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
 	s.total(a)
+	a.Place = Locate(img, PlaceOptions{})
 	return a
 }

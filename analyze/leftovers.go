@@ -119,6 +119,8 @@ type Leftovers struct {
 	ShippedBytes int64
 	// LayerBytes is the union per layer that wrote the bytes.
 	LayerBytes []int64
+	// LayerFiles counts the files of LayerBytes.
+	LayerFiles []int64
 	// RuntimeBytes estimates the image's files without leftovers and waste.
 	RuntimeBytes int64
 }
@@ -214,6 +216,7 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		}
 	}
 	s.totals.LayerBytes = make([]int64, len(a.Image.Layers))
+	s.totals.LayerFiles = make([]int64, len(a.Image.Layers))
 	visible := VisibleFiles(a.Image, a.Tree)
 	s.packages(visible)
 	for _, np := range NodePackages(visible) {
@@ -597,6 +600,7 @@ func (s *scan) count(v *Version) {
 	s.totals.Files++
 	s.totals.Bytes += v.Size
 	s.totals.LayerBytes[v.Layer] += v.Size
+	s.totals.LayerFiles[v.Layer]++
 	if v.HiddenBy < 0 {
 		s.visible += v.Size
 	}
