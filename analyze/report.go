@@ -30,6 +30,8 @@ type Report struct {
 	// Notes say why a source of truth was not used, e.g. a Dockerfile that
 	// does not match the image.
 	Notes []string `json:"notes,omitempty"`
+	// Secrets are the secrets found by content, in files and the config.
+	Secrets *SecretsJSON `json:"secrets,omitempty"`
 }
 
 // ToolInfo names the program that wrote the report.
@@ -221,6 +223,7 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 	if sg := a.Suggestion; sg != nil {
 		r.Suggestion = &SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes}
 	}
+	r.Secrets = secretsJSON(a.Secrets)
 	for _, d := range m.Duplicates {
 		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: d.Paths})
 	}

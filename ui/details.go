@@ -6,12 +6,13 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 )
 
 // nodeDetails describes a path for the Details pane: as the tree shows it
 // (ni, compared over layers from..to) with the finding f that covers it, or,
 // when fromFinding is set, as the finding f names it (n may then be nil).
-func nodeDetails(th *theme, n *analyze.Node, ni nodeInfo, f *analyze.Finding, fromFinding bool, from, to int) []line {
+func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fromFinding bool, from, to int) []line {
 	label := func(s string) string { return padRight(s, 9) }
 	var out []line
 	add := func(l, text string, st tcell.Style) {

@@ -6,6 +6,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 )
 
 // findingsPane lists leftovers and waste by category. Until the image is
@@ -14,11 +15,11 @@ type findingsPane struct {
 	*listView
 	th    *theme
 	m     findingsModel
-	tree  *analyze.Tree              // the tree the findings name paths of
-	owned map[string][]*analyze.Node // files of the packages findings name
+	tree  *fstree.Tree              // the tree the findings name paths of
+	owned map[string][]*fstree.Node // files of the packages findings name
 	ready bool
 	// onJump shows a finding's node in the tree, as of layer.
-	onJump func(n *analyze.Node, layer int)
+	onJump func(n *fstree.Node, layer int)
 }
 
 func newFindingsPane(th *theme) *findingsPane {
@@ -44,7 +45,7 @@ func (p *findingsPane) keys() []binding {
 }
 
 // setAnalysis takes the analysis's findings.
-func (p *findingsPane) setAnalysis(a *analyze.Analysis, owned map[string][]*analyze.Node) {
+func (p *findingsPane) setAnalysis(a *analyze.Analysis, owned map[string][]*fstree.Node) {
 	p.m = newFindingsModel(a)
 	p.tree = a.Tree
 	p.owned = owned
@@ -122,8 +123,8 @@ func (p *findingsPane) jump() {
 }
 
 // biggest is the node whose newest version is largest, the first of ties.
-func biggest(ns []*analyze.Node) *analyze.Node {
-	size := func(n *analyze.Node) int64 {
+func biggest(ns []*fstree.Node) *fstree.Node {
+	size := func(n *fstree.Node) int64 {
 		if v := n.Last(); v != nil {
 			return v.Size
 		}
@@ -146,7 +147,7 @@ func (p *findingsPane) describe() []line {
 	if f == nil {
 		return p.groupDetails()
 	}
-	var n *analyze.Node // the versions shown are those of a single path
+	var n *fstree.Node // the versions shown are those of a single path
 	if ns := findingNodes(p.tree, f); len(ns) == 1 && (f.Package == "" || f.Files <= 1) {
 		n = ns[0]
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -22,9 +23,9 @@ type layersPane struct {
 	th        *theme
 	layers    []layerInfo
 	done      int
-	picked    bool                 // the user chose a layer while loading
-	stats     []analyze.LayerStats // what each layer changed, once measured
-	cmdOffset int                  // runes of the commands scrolled off to the left
+	picked    bool                // the user chose a layer while loading
+	stats     []fstree.LayerStats // what each layer changed, once measured
+	cmdOffset int                 // runes of the commands scrolled off to the left
 	// onPick shows layer i in the tree; onEnter moves to the tree.
 	onPick func(i int)
 }

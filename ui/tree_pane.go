@@ -7,6 +7,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -18,8 +19,10 @@ type treePane struct {
 	th       *theme
 	m        *treeModel
 	findings []analyze.Finding // what m's leftover marks index
-	// waiting says why the tree is empty while there is no image yet.
+	// waiting says why the tree is empty while there is no image yet;
+	// note, when set, adds to the title.
 	waiting func() string
+	note    func() string
 }
 
 func newTreePane(th *theme) *treePane {
@@ -35,7 +38,7 @@ func newTreePane(th *theme) *treePane {
 }
 
 // emptyTree is the tree of an image with no layers.
-func emptyTree() *analyze.Tree { return analyze.NewBuilder().Finish() }
+func emptyTree() *fstree.Tree { return fstree.NewBuilder().Finish() }
 
 // keys are the tree pane's own actions.
 func (p *treePane) keys() []binding {
@@ -56,17 +59,51 @@ func (p *treePane) keys() []binding {
 	}
 }
 
-// setTree shows a new tree (the finished one replacing the empty one) as
-// of its last layer, or of layer when the user picked one.
-func (p *treePane) setTree(t *analyze.Tree, findings []analyze.Finding, owned map[string][]*analyze.Node) {
-	p.findings = findings
-	p.m = newTreeModel(t, findings, owned)
-	p.sel, p.top = 0, 0
+// setTree shows t as of layer: a tree of more layers merged, or the
+// finished one. What the user set up stays: the sort, the filters, the
+// open directories and the path under the cursor (or its nearest
+// ancestor), as far as t has them.
+func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node, layer int) {
+	old := p.m
+	var sel string
+	if n := p.selectedNode(); n != nil {
+		sel = n.Path()
+	}
+	m := newTreeModel(t, findings, owned)
+	m.layer, m.layerOnly, m.byName, m.pattern = layer, old.layerOnly, old.byName, old.pattern
+	m.hideSame, m.leftOnly, m.wasteOnly, m.allOpen = old.hideSame, old.leftOnly, old.wasteOnly, old.allOpen
+	for n, open := range old.open {
+		if c := t.Lookup(n.Path()); c != nil {
+			m.open[c] = open
+		}
+	}
+	m.invalidate()
+	p.findings, p.m = findings, m
+	if sel == "" {
+		p.clamp()
+		return
+	}
+	p.selectNode(nearest(t, sel))
 }
 
-// setLayer shows the tree as of layer l, keeping the cursor's path.
+// nearest is the node of path p in t, or of its nearest ancestor there.
+func nearest(t *fstree.Tree, p string) *fstree.Node {
+	for {
+		if n := t.Lookup(p); n != nil {
+			return n
+		}
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return nil
+		}
+		p = p[:i]
+	}
+}
+
+// setLayer shows the tree as of layer l (of those merged), keeping the
+// cursor's path.
 func (p *treePane) setLayer(l int) {
-	p.keepSelection(func() { p.m.setLayer(l, p.m.layerOnly) })
+	p.keepSelection(func() { p.m.setLayer(min(l, p.m.tree.Layers-1), p.m.layerOnly) })
 }
 
 func (p *treePane) toggleLayerOnly() {
@@ -106,7 +143,13 @@ func (p *treePane) makeTitle() string {
 	if m.leftOnly {
 		t += " · leftovers only"
 	}
-	return t + " · " + Bytes(m.rootInfo().size)
+	t += " · " + Bytes(m.rootInfo().size)
+	if p.note != nil {
+		if n := p.note(); n != "" {
+			t += " · " + n
+		}
+	}
+	return t
 }
 
 func (p *treePane) emptyText() string {
@@ -172,7 +215,7 @@ func (p *treePane) selected() *treeRow {
 }
 
 // selectedNode is the node under the cursor, or nil.
-func (p *treePane) selectedNode() *analyze.Node {
+func (p *treePane) selectedNode() *fstree.Node {
 	if r := p.selected(); r != nil {
 		return r.n
 	}
@@ -188,7 +231,7 @@ func (p *treePane) keepSelection(change func()) {
 }
 
 // selectNode puts the cursor on n, or on its nearest shown ancestor.
-func (p *treePane) selectNode(n *analyze.Node) {
+func (p *treePane) selectNode(n *fstree.Node) {
 	for ; n != nil && n.Parent != nil; n = n.Parent {
 		if i := p.m.index(n); i >= 0 {
 			p.sel = i
@@ -234,7 +277,7 @@ func (p *treePane) openAll(open bool) {
 
 // show puts the cursor on n as of layer l, opening its ancestors and
 // dropping what hides it.
-func (p *treePane) show(n *analyze.Node, l int) {
+func (p *treePane) show(n *fstree.Node, l int) {
 	m := p.m
 	if l >= 0 && l < m.tree.Layers && l != m.layer {
 		m.setLayer(l, m.layerOnly)
@@ -250,7 +293,7 @@ func (p *treePane) show(n *analyze.Node, l int) {
 }
 
 // coveringFinding is the finding that names n or its nearest ancestor.
-func (p *treePane) coveringFinding(n *analyze.Node) *analyze.Finding {
+func (p *treePane) coveringFinding(n *fstree.Node) *analyze.Finding {
 	for ; n != nil; n = n.Parent {
 		if i, ok := p.m.leftover[n]; ok {
 			return &p.findings[i]

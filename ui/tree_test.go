@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -296,7 +297,7 @@ func TestFilterOpensBoundedRows(t *testing.T) {
 			es = append(es, layers.Entry{Path: fmt.Sprintf("d%03d/f%02d", d, f), Size: 1})
 		}
 	}
-	bl := analyze.NewBuilder()
+	bl := fstree.NewBuilder()
 	bl.Add(es)
 	m := newTreeModel(bl.Finish(), nil, nil)
 	m.toggleSort() // by name: d000 first

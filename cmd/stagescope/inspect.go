@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -65,6 +66,11 @@ type inspectOptions struct {
 	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
 	// Place: --dockerfile, --target and --base.
 	Place placeOptions
+	// secretAllow is the config's secrets.allow.
+	secretAllow secrets.Allowlist
+	// merged, when set, is called after each layer is merged, on the
+	// merging goroutine (the browser takes snapshots of the tree there).
+	merged func(m *analyze.Merger, layer int)
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
@@ -104,7 +110,7 @@ docker save | gzip output is read as is.`,
   # every layer and finding on the Dockerfile line that made it; the base image's part apart
   stagescope inspect -o sarif --dockerfile Dockerfile app.tar > stagescope.sarif
   stagescope inspect -o text --base node:18 --highest-own-leftover-bytes 10MB app.tar`,
-		Args: cobra.ExactArgs(1),
+		Args: needRef,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref = args[0]
 			if runF != nil {
@@ -121,6 +127,19 @@ docker save | gzip output is read as is.`,
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// needRef accepts exactly one image reference; without one the error shows
+// how the command is used.
+func needRef(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("%s needs an image, e.g. `%s myapp:latest` or `%s -o text app.tar` (%s --help shows every source and flag)",
+			cmd.Name(), cmd.CommandPath(), cmd.CommandPath(), cmd.CommandPath())
+	case len(args) > 1:
+		return fmt.Errorf("%s takes one image, got %d arguments", cmd.Name(), len(args))
+	}
+	return nil
 }
 
 func (o *inspectOptions) validate(s *streams) error {
@@ -156,7 +175,8 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 }
 
 func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit),
+		layers.WithContentScan(secrets.NewLayerScanner)}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}
@@ -174,11 +194,14 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 	}
 	// Layers are merged as they are read, each dropped once merged.
 	m := analyze.NewMerger()
+	if o.merged != nil {
+		m.OnMerged(func(layer int) { o.merged(m, layer) })
+	}
 	img, err := src.Read(ctx, append(append(o.readOptions(s), m.Option()), extra...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	a := m.Finish(img, analyze.WithIgnore(o.ignore))
+	a := m.Finish(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow))
 	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
 		return nil, nil, err
 	}
@@ -191,7 +214,7 @@ func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	a := analyze.Run(img, analyze.WithIgnore(o.ignore))
+	a := analyze.Run(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow))
 	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
 		return nil, err
 	}
@@ -218,6 +241,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		defer cancel()
 	}
 	o.ignore = th.Ignore
+	o.secretAllow = th.SecretAllow
 	if o.Output == "tui" {
 		return runTUI(ctx, o, s, th.Ignore)
 	}

@@ -19,6 +19,8 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.I
 	return ui.Run(ctx, o.Ref, func(ctx context.Context, ev *ui.Events) (*analyze.Analysis, error) {
 		// Layers merge as they stream in, as for -o json: the tree is
 		// ready when the last layer is read, not after a second pass.
+		// The browser shows the tree of the layers merged so far.
+		o.merged = func(m *analyze.Merger, layer int) { ev.Merged(layer, m.Snapshot) }
 		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
 		if err != nil {
 			return nil, err

@@ -1,7 +1,8 @@
-// Package analyze merges an image's layers into one tree with the history of
-// every path, computes waste and efficiency, runs the leftover rules and
-// builds the report. It is pure: no I/O, no formatting, no terminal.
-package analyze
+// Package fstree merges an image's layers into one tree with the history of
+// every path (Builder, Tree, Node), measures what the layers did and waste
+// (Measure), and computes dive's efficiency numbers while merging
+// (DiveMetrics). It knows nothing of rules or reports.
+package fstree
 
 import (
 	"slices"
@@ -445,7 +446,7 @@ func (b *Builder) addEntry(e *layers.Entry) {
 
 // Finish resolves what every whiteout, opaque marker and overwrite hid, sorts
 // children, and returns the tree. The builder must not be used afterwards,
-// except for diveMetrics.
+// except for DiveMetrics.
 func (b *Builder) Finish() *Tree {
 	b.divem = b.dive.metrics()
 	b.dive, b.index, b.shifted, b.nodes, b.names = nil, nil, nil, nil, layers.Arena{}
@@ -454,33 +455,7 @@ func (b *Builder) Finish() *Tree {
 		n.indexed = false
 		cs := n.Children()
 		slices.SortFunc(cs, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
-		vs := n.Versions()
-		for i := range vs {
-			v := &vs[i]
-			hidden := int32(-1)
-			if i+1 < len(vs) {
-				hidden = vs[i+1].Layer
-			}
-			for _, c := range cuts {
-				if c > v.Layer {
-					if hidden < 0 || c < hidden {
-						hidden = c
-					}
-					break
-				}
-			}
-			v.HiddenBy = hidden
-		}
-		var own []int32
-		for i := range vs {
-			if vs[i].cuts() {
-				own = append(own, vs[i].Layer)
-			}
-		}
-		childCuts := cuts
-		if len(own) > 0 {
-			childCuts = mergeSorted(cuts, own)
-		}
+		childCuts := resolve(n.Versions(), cuts, len(cs) > 0)
 		for _, c := range cs {
 			walk(c, childCuts)
 		}
@@ -489,9 +464,9 @@ func (b *Builder) Finish() *Tree {
 	return b.tree
 }
 
-// diveMetrics returns dive's numbers for the layers merged (after Finish,
+// DiveMetrics returns dive's numbers for the layers merged (after Finish,
 // for all of them).
-func (b *Builder) diveMetrics() DiveMetrics {
+func (b *Builder) DiveMetrics() DiveMetrics {
 	if b.dive != nil {
 		return b.dive.metrics()
 	}
