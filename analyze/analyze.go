@@ -88,6 +88,8 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 	}
 	t := m.b.Finish()
 	a := &Analysis{Image: img, Tree: t, Dive: m.b.DiveMetrics()}
+	// Secrets are redacted from img before anything copies its strings.
+	a.Secrets = FindSecrets(img, t, o.secretAllow)
 	// The builder has just dropped what only merging needed (dive's
 	// records, ~40 B per node, and its lookup maps). Collecting them now,
 	// before measuring allocates, is what keeps the peak down: the largest
@@ -107,6 +109,5 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 	}
 	s.total(a)
 	a.Place = Locate(img, PlaceOptions{})
-	a.Secrets = FindSecrets(img, t, o.secretAllow)
 	return a
 }

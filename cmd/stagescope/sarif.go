@@ -196,7 +196,7 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule, df
 	if rep.Image.Digest != "" {
 		props["imageDigest"] = rep.Image.Digest
 	}
-	return &sarifLog{
+	log := &sarifLog{
 		Schema:  sarifSchema,
 		Version: sarifVersion,
 		Runs: []sarifRun{{
@@ -212,6 +212,8 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule, df
 			Properties: props,
 		}},
 	}
+	addSARIFSecrets(&log.Runs[0], rep.Secrets, rep)
+	return log
 }
 
 func newSARIFRule(r analyze.Rule) sarifRule {
