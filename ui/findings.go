@@ -119,4 +119,3 @@ func (m *findingsModel) finding(i int) *analyze.Finding {
 	r := m.rows[i]
 	return m.groups[r.group].items[r.item]
 }
-
