@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -42,8 +43,8 @@ func benchLayers(n int) [][]layers.Entry {
 	return append(base, change)
 }
 
-func build(ls [][]layers.Entry) *Tree {
-	b := NewBuilder()
+func build(ls [][]layers.Entry) *fstree.Tree {
+	b := fstree.NewBuilder()
 	for _, es := range ls {
 		b.Add(es)
 	}
@@ -68,7 +69,7 @@ func BenchmarkBuild(b *testing.B) {
 	var before, merged, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	bl := NewBuilder()
+	bl := fstree.NewBuilder()
 	for _, es := range ls {
 		bl.Add(es)
 	}
@@ -93,7 +94,7 @@ func BenchmarkMeasure(b *testing.B) {
 	t := build(ls)
 	b.ReportAllocs()
 	for b.Loop() {
-		Measure(t)
+		fstree.Measure(t)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*t.Nodes()), "ns/node")
 }
@@ -107,7 +108,7 @@ func BenchmarkLeftoverRules(b *testing.B) {
 		img.Layers[i].Index = i
 	}
 	t := build(ls)
-	a := &Analysis{Image: img, Tree: t, Metrics: Measure(t)}
+	a := &Analysis{Image: img, Tree: t, Metrics: fstree.Measure(t)}
 	for b.Loop() {
 		findLeftovers(a, &options{})
 	}

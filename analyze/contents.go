@@ -4,6 +4,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -72,7 +73,7 @@ func CaptureContents(p string, size int64) bool {
 // captured from the layer that holds its visible version. Files that a
 // later layer deleted, overwrote with something not captured, or hid
 // behind an opaque directory are left out.
-func VisibleFiles(img *layers.Image, t *Tree) map[string][]byte {
+func VisibleFiles(img *layers.Image, t *fstree.Tree) map[string][]byte {
 	out := map[string][]byte{}
 	for i := range img.Layers {
 		for _, f := range img.Layers[i].Files {

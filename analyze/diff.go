@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -37,7 +38,9 @@ type Comparison struct {
 	// descending, then path.
 	OnlyA, OnlyB, Changed []PathDiff
 	// SharedLayers counts the layers of B whose diff ID is also a layer of
-	// A, and SharedBytes their size.
+	// A, and SharedBytes their size. Only diff IDs that the bytes proved
+	// (layers.Layer.DiffIDVerified) on both sides count: a config's claim
+	// alone does not make a layer shared.
 	SharedLayers int
 	SharedBytes  int64
 }
@@ -64,16 +67,18 @@ func Compare(a, b *Analysis) *Comparison {
 	if a.Image != nil && b.Image != nil {
 		inA := map[string]bool{}
 		for i := range a.Image.Layers {
-			inA[a.Image.Layers[i].DiffID] = true
+			if l := &a.Image.Layers[i]; l.DiffIDVerified {
+				inA[l.DiffID] = true
+			}
 		}
 		for i := range b.Image.Layers {
-			if l := &b.Image.Layers[i]; l.DiffID != "" && inA[l.DiffID] {
+			if l := &b.Image.Layers[i]; l.DiffID != "" && l.DiffIDVerified && inA[l.DiffID] {
 				c.SharedLayers++
 				c.SharedBytes += l.Size
 			}
 		}
 	}
-	var ra, rb *Node
+	var ra, rb *fstree.Node
 	if a.Tree != nil {
 		ra = a.Tree.Root
 	}
@@ -90,7 +95,7 @@ func Compare(a, b *Analysis) *Comparison {
 }
 
 // visibleFile returns the version of a node that is a visible file, or nil.
-func visibleFile(n *Node) *Version {
+func visibleFile(n *fstree.Node) *fstree.Version {
 	if n == nil || !n.Visible() || n.IsDir() {
 		return nil
 	}
@@ -98,7 +103,7 @@ func visibleFile(n *Node) *Version {
 }
 
 // visibleDir returns n when it is a visible directory, else nil.
-func visibleDir(n *Node) *Node {
+func visibleDir(n *fstree.Node) *fstree.Node {
 	if n == nil || !n.Visible() || !n.IsDir() {
 		return nil
 	}
@@ -107,8 +112,8 @@ func visibleDir(n *Node) *Node {
 
 // compareDirs walks two directories' children together, in name order.
 // Either directory may be nil (absent on that side).
-func compareDirs(da, db *Node, prefix string, c *Comparison) {
-	var ca, cb []*Node
+func compareDirs(da, db *fstree.Node, prefix string, c *Comparison) {
+	var ca, cb []*fstree.Node
 	if da != nil {
 		ca = da.Children()
 	}
@@ -117,7 +122,7 @@ func compareDirs(da, db *Node, prefix string, c *Comparison) {
 	}
 	i, j := 0, 0
 	for i < len(ca) || j < len(cb) {
-		var na, nb *Node
+		var na, nb *fstree.Node
 		switch {
 		case j >= len(cb) || (i < len(ca) && ca[i].Name < cb[j].Name):
 			na = ca[i]
@@ -153,7 +158,7 @@ func compareDirs(da, db *Node, prefix string, c *Comparison) {
 }
 
 // fileDiffers tells whether two visible files differ in what they hold.
-func fileDiffers(a, b *Version) bool {
+func fileDiffers(a, b *fstree.Version) bool {
 	if a.Type != b.Type || a.Size != b.Size || a.Link() != b.Link() || a.Mode != b.Mode {
 		return true
 	}

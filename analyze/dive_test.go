@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -70,11 +71,11 @@ func TestDiveMetricsMatchDive(t *testing.T) {
 			if w.UserWastedPercent != nil {
 				wantUser = *w.UserWastedPercent
 			}
-			want := analyze.DiveMetrics{Efficiency: w.Efficiency, WastedBytes: w.WastedBytes, UserWastedPercent: wantUser}
+			want := fstree.DiveMetrics{Efficiency: w.Efficiency, WastedBytes: w.WastedBytes, UserWastedPercent: wantUser}
 			checkDive(t, a.Dive, want)
 			// The report carries them unrounded.
 			sm := analyze.NewReport(a, analyze.ReportOptions{}).Summary
-			checkDive(t, analyze.DiveMetrics{Efficiency: sm.Efficiency, WastedBytes: sm.DiveWastedBytes, UserWastedPercent: sm.UserWastedPercent}, want)
+			checkDive(t, fstree.DiveMetrics{Efficiency: sm.Efficiency, WastedBytes: sm.DiveWastedBytes, UserWastedPercent: sm.UserWastedPercent}, want)
 		})
 	}
 }
@@ -92,7 +93,7 @@ func TestDiveMetricsSharedImages(t *testing.T) {
 		}
 		t.Run(row[0], func(t *testing.T) {
 			path := layerstest.SharedImage(t, row[0])
-			var want analyze.DiveMetrics
+			var want fstree.DiveMetrics
 			var err error
 			want.Efficiency, err = strconv.ParseFloat(row[2], 64)
 			if err == nil {
@@ -125,7 +126,7 @@ func TestDiveMetricsSharedImages(t *testing.T) {
 	}
 }
 
-func checkDive(t *testing.T, got, want analyze.DiveMetrics) {
+func checkDive(t *testing.T, got, want fstree.DiveMetrics) {
 	t.Helper()
 	approx := cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) <= 1e-9 })
 	if diff := cmp.Diff(want, got, approx); diff != "" {
@@ -136,7 +137,7 @@ func checkDive(t *testing.T, got, want analyze.DiveMetrics) {
 type diveCase struct {
 	name   string
 	layers [][]layerstest.File
-	want   analyze.DiveMetrics
+	want   fstree.DiveMetrics
 }
 
 // diveCases are small images for dive's tricky cases. Each want was worked
@@ -152,20 +153,20 @@ func diveCases() []diveCase {
 			// /a is counted in both layers: 10+4 bytes, at least 4.
 			name:   "file overwritten",
 			layers: [][]layerstest.File{{f("a", 10), f("b", 6)}, {f("a", 4)}},
-			want:   analyze.DiveMetrics{Efficiency: (4.0 + 6) / (14 + 6), WastedBytes: 14, UserWastedPercent: 14.0 / 4},
+			want:   fstree.DiveMetrics{Efficiency: (4.0 + 6) / (14 + 6), WastedBytes: 14, UserWastedPercent: 14.0 / 4},
 		},
 		{
 			// Deleting a file counts it once more, with 0 bytes.
 			name:   "file deleted",
 			layers: [][]layerstest.File{{f("a", 10), f("b", 5)}, {wh("a")}, {f("c", 3)}},
-			want:   analyze.DiveMetrics{Efficiency: (0 + 5 + 3.0) / (10 + 5 + 3), WastedBytes: 10, UserWastedPercent: 10.0 / 3},
+			want:   fstree.DiveMetrics{Efficiency: (0 + 5 + 3.0) / (10 + 5 + 3), WastedBytes: 10, UserWastedPercent: 10.0 / 3},
 		},
 		{
 			// Deleting a directory counts the directory's path once with
 			// the bytes below it; its files are not counted again.
 			name:   "directory deleted",
 			layers: [][]layerstest.File{{dir("d"), f("d/x", 7), f("d/y", 3), dir("d/sub"), f("d/sub/z", 2)}, {wh("d")}, {f("e", 1)}},
-			want:   analyze.DiveMetrics{Efficiency: 1, WastedBytes: 0, UserWastedPercent: 0},
+			want:   fstree.DiveMetrics{Efficiency: 1, WastedBytes: 0, UserWastedPercent: 0},
 		},
 		{
 			// /d/x: 7+5 bytes, at least 5; /d: the whiteout sees 5 bytes
@@ -174,7 +175,7 @@ func diveCases() []diveCase {
 			layers: [][]layerstest.File{
 				{dir("d"), f("d/x", 7)}, {dir("d"), f("d/x", 5)}, {wh("d")}, {dir("d")},
 			},
-			want: analyze.DiveMetrics{Efficiency: (5 + 0.0) / (12 + 5), WastedBytes: 12 + 5, UserWastedPercent: 17.0 / 5},
+			want: fstree.DiveMetrics{Efficiency: (5 + 0.0) / (12 + 5), WastedBytes: 12 + 5, UserWastedPercent: 17.0 / 5},
 		},
 		{
 			// The second layer names d only through d/x, so dive's stacked
@@ -183,24 +184,24 @@ func diveCases() []diveCase {
 			layers: [][]layerstest.File{
 				{dir("d"), f("d/x", 7)}, {f("d/x", 5)}, {wh("d")}, {dir("d")},
 			},
-			want: analyze.DiveMetrics{Efficiency: 5.0 / 12, WastedBytes: 12, UserWastedPercent: 12.0 / 5},
+			want: fstree.DiveMetrics{Efficiency: 5.0 / 12, WastedBytes: 12, UserWastedPercent: 12.0 / 5},
 		},
 		{
 			// dive ignores opaque markers: d/x is not counted as deleted.
 			name:   "opaque directory",
 			layers: [][]layerstest.File{{dir("d"), f("d/x", 7)}, {dir("d"), opq("d"), f("d/y", 2)}},
-			want:   analyze.DiveMetrics{Efficiency: 1, WastedBytes: 0, UserWastedPercent: 0},
+			want:   fstree.DiveMetrics{Efficiency: 1, WastedBytes: 0, UserWastedPercent: 0},
 		},
 		{
 			// The opaque layer leaves d a leaf of 0 bytes; d/x comes back.
 			name:   "opaque directory emptied, file re-added",
 			layers: [][]layerstest.File{{dir("d"), f("d/x", 7)}, {dir("d"), opq("d")}, {dir("d"), f("d/x", 3)}},
-			want:   analyze.DiveMetrics{Efficiency: (3 + 0.0) / (10 + 0), WastedBytes: 10, UserWastedPercent: 10.0 / 3},
+			want:   fstree.DiveMetrics{Efficiency: (3 + 0.0) / (10 + 0), WastedBytes: 10, UserWastedPercent: 10.0 / 3},
 		},
 		{
 			name:   "file re-added after deletion",
 			layers: [][]layerstest.File{{f("a", 10)}, {wh("a")}, {f("a", 10)}},
-			want:   analyze.DiveMetrics{Efficiency: 0, WastedBytes: 20, UserWastedPercent: 20.0 / 10},
+			want:   fstree.DiveMetrics{Efficiency: 0, WastedBytes: 20, UserWastedPercent: 20.0 / 10},
 		},
 		{
 			// A whiteout of a path that is not there stops dive's walk of
@@ -208,18 +209,18 @@ func diveCases() []diveCase {
 			// name) is counted only in the third layer.
 			name:   "whiteout of a missing path",
 			layers: [][]layerstest.File{{f("a", 4)}, {wh("b"), f("c", 6)}, {f("c", 6)}},
-			want:   analyze.DiveMetrics{Efficiency: (4 - 1 + 6.0) / (4 + 6), WastedBytes: 0, UserWastedPercent: 0},
+			want:   fstree.DiveMetrics{Efficiency: (4 - 1 + 6.0) / (4 + 6), WastedBytes: 0, UserWastedPercent: 0},
 		},
 		{
 			// Paths with leading "./" and "/" name the same file.
 			name:   "prefixes",
 			layers: [][]layerstest.File{{f("./a", 8)}, {f("/a", 2)}},
-			want:   analyze.DiveMetrics{Efficiency: 2.0 / 10, WastedBytes: 10, UserWastedPercent: 10.0 / 2},
+			want:   fstree.DiveMetrics{Efficiency: 2.0 / 10, WastedBytes: 10, UserWastedPercent: 10.0 / 2},
 		},
 		{
 			name:   "single layer",
 			layers: [][]layerstest.File{{dir("d"), f("d/x", 7), layerstest.Symlink("l", "d/x")}},
-			want:   analyze.DiveMetrics{Efficiency: 1, WastedBytes: 0, UserWastedPercent: 0},
+			want:   fstree.DiveMetrics{Efficiency: 1, WastedBytes: 0, UserWastedPercent: 0},
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"path"
 	"slices"
 	"strings"
@@ -33,6 +34,8 @@ type Thresholds struct {
 	ForbiddenRules []string
 	// Ignore drops findings before any limit is checked.
 	Ignore Ignore
+	// SecretAllow accepts known secrets (the config's secrets.allow).
+	SecretAllow secrets.Allowlist
 }
 
 // Empty tells whether the thresholds check nothing.

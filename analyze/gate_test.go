@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze/fstree"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -11,8 +13,8 @@ func ptr[T any](v T) *T { return &v }
 // gateAnalysis is an analysis with the measured values the gate reads.
 func gateAnalysis() *Analysis {
 	return &Analysis{
-		Dive:    DiveMetrics{Efficiency: 0.95, WastedBytes: 1000, UserWastedPercent: 0.25},
-		Metrics: &Metrics{LayerBytes: 50_000},
+		Dive:    fstree.DiveMetrics{Efficiency: 0.95, WastedBytes: 1000, UserWastedPercent: 0.25},
+		Metrics: &fstree.Metrics{LayerBytes: 50_000},
 		Findings: []Finding{
 			{RuleID: "gcc", Category: CatToolchain, Path: "usr/bin/gcc-12", Bytes: 700, HiddenBy: -1},
 			{RuleID: "apt-archives", Category: CatPackageCache, Path: "var/cache/apt/archives", Bytes: 200, HiddenBy: -1},

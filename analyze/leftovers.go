@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"path"
 	"slices"
 	"strings"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -90,7 +92,8 @@ func (s *silencer) path(segs []string) bool {
 type Option func(*options)
 
 type options struct {
-	ignore Ignore
+	ignore      Ignore
+	secretAllow secrets.Allowlist // see WithSecretAllowlist
 }
 
 // WithIgnore silences rules and paths: the pass skips the files of ignored
@@ -141,7 +144,7 @@ type group struct {
 // scan is the leftover pass over a merged tree.
 type scan struct {
 	img     *layers.Image
-	tree    *Tree
+	tree    *fstree.Tree
 	rules   []compiledRule
 	secrets []compiledRule
 	ignore  *silencer
@@ -149,7 +152,7 @@ type scan struct {
 	dirRules, fileRules, secretRules *ruleIndex
 	content                          map[layerPath][]byte
 
-	pkgOf map[*Node]int32 // visible files owned by a build-only package
+	pkgOf map[*fstree.Node]int32 // visible files owned by a build-only package
 	pkgs  []buildPkg
 	// versions of every installed OS package, by name
 	versions map[string]string
@@ -199,7 +202,7 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		content: map[layerPath][]byte{},
 		groups:  map[groupKey]*group{},
 		cats:    map[Category]*CategoryTotal{},
-		pkgOf:   map[*Node]int32{},
+		pkgOf:   map[*fstree.Node]int32{},
 		node:    map[string]NodePackage{},
 
 		versions: map[string]string{},
@@ -299,7 +302,7 @@ func (s *scan) packages(visible map[string][]byte) {
 
 // resolve looks a path up in the final tree, following symlinked parent
 // directories (a merged /usr makes "bin/sh" live at "usr/bin/sh").
-func (s *scan) resolve(p string) *Node {
+func (s *scan) resolve(p string) *fstree.Node {
 	parts := strings.Split(p, "/")
 	n := s.tree.Root
 	for hops := 0; len(parts) > 0; {
@@ -332,7 +335,7 @@ func (s *scan) ignored(id string) bool {
 
 // walk visits n's children depth first. t is the directory rule that took
 // an ancestor, if any.
-func (s *scan) walk(n *Node, t *taken) {
+func (s *scan) walk(n *fstree.Node, t *taken) {
 	for _, c := range n.Children() {
 		s.segs = append(s.segs, c.Name)
 		ct := t
@@ -351,7 +354,7 @@ func (s *scan) walk(n *Node, t *taken) {
 }
 
 // takeDir decides which rule, if any, takes the directory c whole.
-func (s *scan) takeDir(c *Node, t *taken) *taken {
+func (s *scan) takeDir(c *fstree.Node, t *taken) *taken {
 	l := len(s.segs)
 	if l >= 2 && (s.segs[l-2] == "node_modules" || (l >= 3 && s.segs[l-3] == "node_modules" && strings.HasPrefix(s.segs[l-2], "@"))) {
 		p := strings.Join(s.segs, "/")
@@ -379,7 +382,7 @@ func (s *scan) takeDir(c *Node, t *taken) *taken {
 }
 
 // file claims the versions of the non-directory node c.
-func (s *scan) file(c *Node, t *taken) {
+func (s *scan) file(c *fstree.Node, t *taken) {
 	var p string
 	pathOf := func() string {
 		if p == "" {
@@ -427,7 +430,7 @@ func (s *scan) file(c *Node, t *taken) {
 
 // visibleFile applies the path rules, the package and the node_modules
 // knowledge to a visible file version.
-func (s *scan) visibleFile(c *Node, v *Version, t *taken, pathOf func() string) {
+func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf func() string) {
 	if idx, ok := s.pkgOf[c]; ok {
 		bp := &s.pkgs[idx]
 		g := s.group(groupKey{rule: RulePackage, path: "pkg:" + bp.p.Manager + ":" + bp.p.Name, layer: v.Layer, hidden: -1}, &knowledgeRules[0], len(rules)+len(secretRules))
@@ -490,7 +493,7 @@ func (s *scan) rank(r *compiledRule) int {
 }
 
 // contentOK checks a rule's content condition against the captured file.
-func (s *scan) contentOK(r *compiledRule, v *Version, pathOf func() string) bool {
+func (s *scan) contentOK(r *compiledRule, v *fstree.Version, pathOf func() string) bool {
 	if len(r.Content) == 0 {
 		return true
 	}
@@ -534,7 +537,7 @@ func (s *scan) createdBy(l int32) string {
 
 // claim adds a file version to a finding grouped under a fixed path (a
 // directory taken whole) or under the file's directory.
-func (s *scan) claim(g *group, v *Version, p string, dir bool) {
+func (s *scan) claim(g *group, v *fstree.Version, p string, dir bool) {
 	if g.f.Files == 0 && !dir {
 		g.first = p
 	}
@@ -545,7 +548,7 @@ func (s *scan) claim(g *group, v *Version, p string, dir bool) {
 
 // claimCommon adds a file to a finding whose path is the common directory
 // of its files (packages, wasted bytes).
-func (s *scan) claimCommon(g *group, v *Version, p string) {
+func (s *scan) claimCommon(g *group, v *fstree.Version, p string) {
 	switch {
 	case g.f.Files == 0:
 		g.first = p
@@ -558,7 +561,7 @@ func (s *scan) claimCommon(g *group, v *Version, p string) {
 	s.claimed = append(s.claimed, g)
 }
 
-func (s *scan) claimWasted(id string, v *Version, p string) {
+func (s *scan) claimWasted(id string, v *fstree.Version, p string) {
 	r, _ := RuleByID(id)
 	k := groupKey{rule: id, path: "", layer: v.Layer, hidden: v.HiddenBy}
 	g, ok := s.groups[k]
@@ -590,7 +593,7 @@ func commonDir(a, b string) string {
 
 // count adds the version being visited to the totals once, whatever number
 // of findings claimed it.
-func (s *scan) count(v *Version) {
+func (s *scan) count(v *fstree.Version) {
 	if len(s.claimed) == 0 {
 		return
 	}
@@ -687,8 +690,8 @@ func distroNode(root string) bool {
 }
 
 // childNamed returns n's child called name, or nil.
-func childNamed(n *Node, name string) *Node {
-	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *Node, name string) int {
+func childNamed(n *fstree.Node, name string) *fstree.Node {
+	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *fstree.Node, name string) int {
 		return strings.Compare(c.Name, name)
 	})
 	if !ok {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -47,8 +48,8 @@ func BenchmarkInspectLeftovers(b *testing.B) {
 					b.ReportMetric(float64(len(a.Findings)), "findings")
 				} else {
 					t := m.b.Finish()
-					_ = Measure(t)
-					_ = m.b.diveMetrics()
+					_ = fstree.Measure(t)
+					_ = m.b.DiveMetrics()
 				}
 			}
 		})
@@ -60,7 +61,7 @@ func BenchmarkInspectLeftovers(b *testing.B) {
 // set against the read that BenchmarkInspectLeftovers times.
 func BenchmarkLeftoverPass(b *testing.B) {
 	r := readShared(b, "rustapp-naive")
-	a := &Analysis{Image: r.img, Tree: r.tree, Metrics: Measure(r.tree)}
+	a := &Analysis{Image: r.img, Tree: r.tree, Metrics: fstree.Measure(r.tree)}
 	for b.Loop() {
 		findLeftovers(a, &options{})
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -91,7 +92,7 @@ type plantedFile struct {
 func plantedFiles(a *Analysis, row plantedRow) []plantedFile {
 	re := tsvGlob(row.path)
 	var out []plantedFile
-	a.Tree.Walk(func(n *Node) bool {
+	a.Tree.Walk(func(n *fstree.Node) bool {
 		var p string
 		first := -1
 		vs := n.Versions()

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -19,16 +20,16 @@ import (
 // flatNode is a tree node as the tests compare it.
 type flatNode struct {
 	Path     string
-	Versions []analyze.Version
+	Versions []fstree.Version
 }
 
 // versionFields lets cmp compare a Version's unexported link target (a
 // pointer, compared by what it points to).
-var versionFields = cmp.Exporter(func(t reflect.Type) bool { return t == reflect.TypeFor[analyze.Version]() })
+var versionFields = cmp.Exporter(func(t reflect.Type) bool { return t == reflect.TypeFor[fstree.Version]() })
 
-func flatten(t *analyze.Tree) []flatNode {
+func flatten(t *fstree.Tree) []flatNode {
 	var out []flatNode
-	t.Walk(func(n *analyze.Node) bool {
+	t.Walk(func(n *fstree.Node) bool {
 		out = append(out, flatNode{n.Path(), n.Versions()})
 		return true
 	})
@@ -119,11 +120,11 @@ func TestChildrenAnyOrder(t *testing.T) {
 			if diff := cmp.Diff(want.Dive, a.Dive); diff != "" {
 				t.Errorf("dive metrics (-sorted +%s):\n%s", name, diff)
 			}
-			got.Walk(func(n *analyze.Node) bool {
+			got.Walk(func(n *fstree.Node) bool {
 				if got.Lookup(n.Path()) != n {
 					t.Errorf("Lookup(%q) does not find its node", n.Path())
 				}
-				if !slices.IsSortedFunc(n.Children(), func(a, b *analyze.Node) int { return strings.Compare(a.Name, b.Name) }) {
+				if !slices.IsSortedFunc(n.Children(), func(a, b *fstree.Node) int { return strings.Compare(a.Name, b.Name) }) {
 					t.Errorf("children of %q are not sorted", n.Path())
 				}
 				return true

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -433,9 +434,9 @@ func InstalledPackages(files map[string][]byte) []Package {
 // Directories of the listed paths are resolved through the tree's
 // symlinks, so that "bin/bash" of a dpkg list finds "usr/bin/bash" behind a
 // merged /usr's "bin -> usr/bin".
-func OwnedFiles(t *Tree, p Package) []*Node {
-	var out []*Node
-	seen := map[*Node]bool{}
+func OwnedFiles(t *fstree.Tree, p Package) []*fstree.Node {
+	var out []*fstree.Node
+	seen := map[*fstree.Node]bool{}
 	for _, f := range p.Files {
 		n := resolveDirs(t, f)
 		if n == nil || seen[n] || !n.Visible() || n.Last().Type != layers.TypeRegular {
@@ -454,7 +455,7 @@ const maxSymlinks = 40
 // resolveDirs finds the node of a cleaned path, following visible symlinks
 // in its directories (not in its last element). It returns nil when the
 // path does not exist or a symlink loops.
-func resolveDirs(t *Tree, p string) *Node {
+func resolveDirs(t *fstree.Tree, p string) *fstree.Node {
 	if n := t.Lookup(p); n != nil && n.Visible() {
 		return n // the common case: no symlink on the way
 	}
@@ -499,8 +500,8 @@ func resolveDirs(t *Tree, p string) *Node {
 	return n
 }
 
-func childByName(n *Node, name string) *Node {
-	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *Node, name string) int {
+func childByName(n *fstree.Node, name string) *fstree.Node {
+	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *fstree.Node, name string) int {
 		return strings.Compare(c.Name, name)
 	})
 	if !ok {

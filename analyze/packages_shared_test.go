@@ -3,6 +3,8 @@ package analyze
 import (
 	"slices"
 	"testing"
+
+	"github.com/stagescope/stagescope/analyze/fstree"
 )
 
 // packageNamed returns the installed package called name, failing the test
@@ -16,7 +18,7 @@ func packageNamed(t *testing.T, pkgs []Package, name string) Package {
 	return pkgs[i]
 }
 
-func ownedPaths(t *Tree, p Package) []string {
+func ownedPaths(t *fstree.Tree, p Package) []string {
 	var out []string
 	for _, n := range OwnedFiles(t, p) {
 		out = append(out, n.Path())

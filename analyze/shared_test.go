@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -15,7 +16,7 @@ import (
 // sharedRead is one shared image read with the analyzers' capture predicate.
 type sharedRead struct {
 	img   *layers.Image
-	tree  *Tree
+	tree  *fstree.Tree
 	files map[string][]byte
 }
 

@@ -5,6 +5,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/stagescope/stagescope/analyze/fstree"
 )
 
 // The ecosystems Suggest recognises.
@@ -402,7 +404,7 @@ func (s *scan) cleanupNotes(a *Analysis, sg *Suggestion) {
 
 // childNamed2 returns the child name of the directory dir ("" is the
 // root), or nil.
-func childNamed2(t *Tree, dir, name string) *Node {
+func childNamed2(t *fstree.Tree, dir, name string) *fstree.Node {
 	n := t.Root
 	if dir != "" {
 		n = t.Lookup(dir)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -39,10 +40,10 @@ func f(name string, size int) lt.File { return lt.File{Name: name, Body: strings
 
 // visible lists the final filesystem in path order, and checks that the
 // tree is consistent: every visible path's parent is a visible directory.
-func visible(t *testing.T, tr *analyze.Tree) []vis {
+func visible(t *testing.T, tr *fstree.Tree) []vis {
 	t.Helper()
 	var out []vis
-	tr.Walk(func(n *analyze.Node) bool {
+	tr.Walk(func(n *fstree.Node) bool {
 		if !n.Visible() {
 			return true // keep walking: an invisible parent must not have visible children
 		}
@@ -61,15 +62,15 @@ func file(p string, size int64, layer int32) vis {
 	return vis{Path: p, Type: layers.TypeRegular, Size: size, Layer: layer}
 }
 
-func ch(files, bytes int64) analyze.Change { return analyze.Change{Files: files, Bytes: bytes} }
+func ch(files, bytes int64) fstree.Change { return fstree.Change{Files: files, Bytes: bytes} }
 
 func TestMergedTreeAndWaste(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		layers  [][]lt.File
 		visible []vis
-		wasted  []analyze.Waste
-		stats   []analyze.LayerStats
+		wasted  []fstree.Waste
+		stats   []fstree.LayerStats
 		files   int64 // visible non-directories
 		total   int64 // visible bytes
 	}{{
@@ -79,8 +80,8 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("etc/conf", 5)},
 		},
 		visible: []vis{dir("etc", 0), file("etc/conf", 5, 1)},
-		wasted:  []analyze.Waste{{Path: "etc/conf", Bytes: 3, Layer: 0, HiddenBy: 1}},
-		stats:   []analyze.LayerStats{{Added: ch(1, 3)}, {Modified: ch(1, 5)}},
+		wasted:  []fstree.Waste{{Path: "etc/conf", Bytes: 3, Layer: 0, HiddenBy: 1}},
+		stats:   []fstree.LayerStats{{Added: ch(1, 3)}, {Modified: ch(1, 5)}},
 		files:   1, total: 5,
 	}, {
 		name: "same path written with every prefix",
@@ -90,11 +91,11 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("etc/a", 3)},
 		},
 		visible: []vis{dir("etc", 0), file("etc/a", 3, 2)},
-		wasted: []analyze.Waste{
+		wasted: []fstree.Waste{
 			{Path: "etc/a", Bytes: 2, Layer: 1, HiddenBy: 2},
 			{Path: "etc/a", Bytes: 1, Layer: 0, HiddenBy: 1},
 		},
-		stats: []analyze.LayerStats{{Added: ch(1, 1)}, {Modified: ch(1, 2)}, {Modified: ch(1, 3)}},
+		stats: []fstree.LayerStats{{Added: ch(1, 1)}, {Modified: ch(1, 2)}, {Modified: ch(1, 3)}},
 		files: 1, total: 3,
 	}, {
 		name: "file deleted",
@@ -103,8 +104,8 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{lt.Whiteout("app/.env")},
 		},
 		visible: []vis{dir("app", 0), file("app/main", 10, 0)},
-		wasted:  []analyze.Waste{{Path: "app/.env", Bytes: 4, Layer: 0, HiddenBy: 1, Deleted: true}},
-		stats:   []analyze.LayerStats{{Added: ch(2, 14)}, {Removed: ch(1, 4)}},
+		wasted:  []fstree.Waste{{Path: "app/.env", Bytes: 4, Layer: 0, HiddenBy: 1, Deleted: true}},
+		stats:   []fstree.LayerStats{{Added: ch(2, 14)}, {Removed: ch(1, 4)}},
 		files:   1, total: 10,
 	}, {
 		name: "directory whiteout hides its subtree, then the path is re-added",
@@ -114,11 +115,11 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("d/c", 3)},
 		},
 		visible: []vis{dir("d", 2), file("d/c", 3, 2), file("keep", 7, 0)},
-		wasted: []analyze.Waste{
+		wasted: []fstree.Waste{
 			{Path: "d/sub/b", Bytes: 2, Layer: 0, HiddenBy: 1, Deleted: true},
 			{Path: "d/a", Bytes: 1, Layer: 0, HiddenBy: 1, Deleted: true},
 		},
-		stats: []analyze.LayerStats{{Added: ch(3, 10)}, {Removed: ch(2, 3)}, {Added: ch(1, 3)}},
+		stats: []fstree.LayerStats{{Added: ch(3, 10)}, {Removed: ch(2, 3)}, {Added: ch(1, 3)}},
 		files: 2, total: 10,
 	}, {
 		name: "opaque directory hides only lower children",
@@ -127,12 +128,12 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{lt.Dir("dist"), lt.Opaque("dist"), f("dist/main.js", 5), f("dist/index.js", 6)},
 		},
 		visible: []vis{dir("dist", 1), file("dist/index.js", 6, 1), file("dist/main.js", 5, 1)},
-		wasted: []analyze.Waste{
+		wasted: []fstree.Waste{
 			{Path: "dist/main.js.map", Bytes: 9, Layer: 0, HiddenBy: 1, Deleted: true},
 			{Path: "dist/main.js", Bytes: 4, Layer: 0, HiddenBy: 1},
 			{Path: "dist/old/x", Bytes: 1, Layer: 0, HiddenBy: 1, Deleted: true},
 		},
-		stats: []analyze.LayerStats{{Added: ch(3, 14)}, {Added: ch(1, 6), Modified: ch(1, 5), Removed: ch(2, 10)}},
+		stats: []fstree.LayerStats{{Added: ch(3, 14)}, {Added: ch(1, 6), Modified: ch(1, 5), Removed: ch(2, 10)}},
 		files: 2, total: 11,
 	}, {
 		name: "opaque marker after same-layer children, no directory entry",
@@ -141,11 +142,11 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("dist/b", 3), f("dist/c", 4), lt.Opaque("dist")},
 		},
 		visible: []vis{dir("dist", 1), file("dist/b", 3, 1), file("dist/c", 4, 1)},
-		wasted: []analyze.Waste{
+		wasted: []fstree.Waste{
 			{Path: "dist/b", Bytes: 2, Layer: 0, HiddenBy: 1},
 			{Path: "dist/a", Bytes: 1, Layer: 0, HiddenBy: 1, Deleted: true},
 		},
-		stats: []analyze.LayerStats{{Added: ch(2, 3)}, {Added: ch(1, 4), Modified: ch(1, 3), Removed: ch(1, 1)}},
+		stats: []fstree.LayerStats{{Added: ch(2, 3)}, {Added: ch(1, 4), Modified: ch(1, 3), Removed: ch(1, 1)}},
 		files: 2, total: 7,
 	}, {
 		name: "opaque directory hides lower grandchildren, later layers stay",
@@ -155,8 +156,8 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("var/cache/apt/b.deb", 10)},
 		},
 		visible: []vis{dir("var", 0), dir("var/cache", 1), dir("var/cache/apt", 2), file("var/cache/apt/b.deb", 10, 2)},
-		wasted:  []analyze.Waste{{Path: "var/cache/apt/a.deb", Bytes: 100, Layer: 0, HiddenBy: 1, Deleted: true}},
-		stats:   []analyze.LayerStats{{Added: ch(1, 100)}, {Removed: ch(1, 100)}, {Added: ch(1, 10)}},
+		wasted:  []fstree.Waste{{Path: "var/cache/apt/a.deb", Bytes: 100, Layer: 0, HiddenBy: 1, Deleted: true}},
+		stats:   []fstree.LayerStats{{Added: ch(1, 100)}, {Removed: ch(1, 100)}, {Added: ch(1, 10)}},
 		files:   1, total: 10,
 	}, {
 		name: "re-add after delete",
@@ -166,8 +167,8 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("a", 2)},
 		},
 		visible: []vis{file("a", 2, 2)},
-		wasted:  []analyze.Waste{{Path: "a", Bytes: 1, Layer: 0, HiddenBy: 1, Deleted: true}},
-		stats:   []analyze.LayerStats{{Added: ch(1, 1)}, {Removed: ch(1, 1)}, {Added: ch(1, 2)}},
+		wasted:  []fstree.Waste{{Path: "a", Bytes: 1, Layer: 0, HiddenBy: 1, Deleted: true}},
+		stats:   []fstree.LayerStats{{Added: ch(1, 1)}, {Removed: ch(1, 1)}, {Added: ch(1, 2)}},
 		files:   1, total: 2,
 	}, {
 		name: "directory replaced by a file",
@@ -176,11 +177,11 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("p", 4)},
 		},
 		visible: []vis{file("p", 4, 1)},
-		wasted: []analyze.Waste{
+		wasted: []fstree.Waste{
 			{Path: "p/y", Bytes: 2, Layer: 0, HiddenBy: 1, Deleted: true},
 			{Path: "p/x", Bytes: 1, Layer: 0, HiddenBy: 1, Deleted: true},
 		},
-		stats: []analyze.LayerStats{{Added: ch(2, 3)}, {Added: ch(1, 4), Removed: ch(2, 3)}},
+		stats: []fstree.LayerStats{{Added: ch(2, 3)}, {Added: ch(1, 4), Removed: ch(2, 3)}},
 		files: 1, total: 4,
 	}, {
 		name: "file replaced by a directory",
@@ -189,11 +190,11 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{lt.Dir("q"), f("q/z", 1), f("r/z", 2)}, // r becomes a directory implicitly
 		},
 		visible: []vis{dir("q", 1), file("q/z", 1, 1), dir("r", 1), file("r/z", 2, 1)},
-		wasted: []analyze.Waste{
+		wasted: []fstree.Waste{
 			{Path: "r", Bytes: 6, Layer: 0, HiddenBy: 1, Deleted: true},
 			{Path: "q", Bytes: 5, Layer: 0, HiddenBy: 1, Deleted: true},
 		},
-		stats: []analyze.LayerStats{{Added: ch(2, 11)}, {Added: ch(2, 3), Removed: ch(2, 11)}},
+		stats: []fstree.LayerStats{{Added: ch(2, 11)}, {Added: ch(2, 3), Removed: ch(2, 11)}},
 		files: 2, total: 3,
 	}, {
 		name: "whiteout and re-creation in one layer hide only lower layers",
@@ -204,13 +205,13 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{lt.Whiteout("d"), lt.Dir("d"), f("d/new", 1), lt.Dir("e"), f("e/new", 5), lt.Whiteout("e"), lt.Whiteout("g"), f("g", 9), f("h", 1), lt.Whiteout("h")},
 		},
 		visible: []vis{dir("d", 1), file("d/new", 1, 1), dir("e", 1), file("e/new", 5, 1), file("g", 9, 1), file("h", 1, 1)},
-		wasted: []analyze.Waste{
+		wasted: []fstree.Waste{
 			{Path: "h", Bytes: 8, Layer: 0, HiddenBy: 1},
 			{Path: "e/old", Bytes: 4, Layer: 0, HiddenBy: 1, Deleted: true},
 			{Path: "d/old", Bytes: 3, Layer: 0, HiddenBy: 1, Deleted: true},
 			{Path: "g", Bytes: 2, Layer: 0, HiddenBy: 1},
 		},
-		stats: []analyze.LayerStats{{Added: ch(4, 17)}, {Added: ch(2, 6), Modified: ch(2, 10), Removed: ch(2, 7)}},
+		stats: []fstree.LayerStats{{Added: ch(4, 17)}, {Added: ch(2, 6), Modified: ch(2, 10), Removed: ch(2, 7)}},
 		files: 4, total: 16,
 	}, {
 		name: "symlink retargeted",
@@ -222,7 +223,7 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			dir("bin", 0), file("bin/busybox", 10, 0), file("bin/dash", 3, 1),
 			{Path: "bin/sh", Type: layers.TypeSymlink, Layer: 1, Link: "dash"},
 		},
-		stats: []analyze.LayerStats{{Added: ch(2, 10)}, {Added: ch(1, 3), Modified: ch(1, 0)}},
+		stats: []fstree.LayerStats{{Added: ch(2, 10)}, {Added: ch(1, 3), Modified: ch(1, 0)}},
 		files: 3, total: 13,
 	}, {
 		name: "hard link keeps a deleted name's bytes",
@@ -231,7 +232,7 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{lt.Whiteout("bin/busybox")},
 		},
 		visible: []vis{dir("bin", 0), {Path: "bin/ls", Type: layers.TypeHardlink, Layer: 0, Link: "bin/busybox"}},
-		stats:   []analyze.LayerStats{{Added: ch(2, 10)}, {Removed: ch(1, 10)}},
+		stats:   []fstree.LayerStats{{Added: ch(2, 10)}, {Removed: ch(1, 10)}},
 		files:   1, total: 10,
 	}, {
 		name: "hard link keeps an overwritten name's bytes",
@@ -240,7 +241,7 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("a", 6)},
 		},
 		visible: []vis{file("a", 6, 1), {Path: "b", Type: layers.TypeHardlink, Layer: 0, Link: "a"}},
-		stats:   []analyze.LayerStats{{Added: ch(2, 4)}, {Modified: ch(1, 6)}},
+		stats:   []fstree.LayerStats{{Added: ch(2, 4)}, {Modified: ch(1, 6)}},
 		files:   2, total: 10,
 	}, {
 		name: "hard-linked content deleted under every name is wasted once",
@@ -248,8 +249,8 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			{f("a", 4), lt.Hardlink("b", "a"), lt.Hardlink("c", "a")},
 			{lt.Whiteout("a"), lt.Whiteout("b"), lt.Whiteout("c")},
 		},
-		wasted: []analyze.Waste{{Path: "a", Bytes: 4, Layer: 0, HiddenBy: 1, Deleted: true}},
-		stats:  []analyze.LayerStats{{Added: ch(3, 4)}, {Removed: ch(3, 4)}},
+		wasted: []fstree.Waste{{Path: "a", Bytes: 4, Layer: 0, HiddenBy: 1, Deleted: true}},
+		stats:  []fstree.LayerStats{{Added: ch(3, 4)}, {Removed: ch(3, 4)}},
 	}, {
 		name: "whiteout of a path that never existed",
 		layers: [][]lt.File{
@@ -259,7 +260,7 @@ func TestMergedTreeAndWaste(t *testing.T) {
 		// The marker's parent directories are in the layer even without
 		// entries of their own.
 		visible: []vis{file("a", 1, 0), dir("no", 1), dir("no/such", 1)},
-		stats:   []analyze.LayerStats{{Added: ch(1, 1)}, {}},
+		stats:   []fstree.LayerStats{{Added: ch(1, 1)}, {}},
 		files:   1, total: 1,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -296,7 +297,7 @@ func TestDuplicates(t *testing.T) {
 		[]lt.File{named("x", hello), named("y", hello), {Name: "z", Body: "other"}, named("big/1", lt.File{Body: "0123456789"}), named("big/2", lt.File{Body: "0123456789"}), named("big/3", lt.File{Body: "0123456789"})},
 		[]lt.File{named("w", hello), lt.Whiteout("y"), {Name: "empty1"}, {Name: "empty2"}},
 	)
-	want := []analyze.Duplicate{
+	want := []fstree.Duplicate{
 		{Digest: xxhash.Sum64String("0123456789"), Size: 10, Paths: []string{"big/1", "big/2", "big/3"}},
 		{Digest: xxhash.Sum64String("hello"), Size: 5, Paths: []string{"w", "x"}},
 	}
@@ -315,10 +316,10 @@ func TestDuplicatesNeedSameSize(t *testing.T) {
 	reg := func(p string, d uint64, size int64) layers.Entry {
 		return layers.Entry{Path: p, Type: layers.TypeRegular, Digest: d, Size: size, Mode: 0o644}
 	}
-	b := analyze.NewBuilder()
+	b := fstree.NewBuilder()
 	b.Add([]layers.Entry{reg("a", 7, 3), reg("b", 7, 4), reg("c", 7, 3), reg("d", 9, 1), reg("e", 9, 2), reg("f", 7, 4), reg("g", 7, 5)})
-	m := analyze.Measure(b.Finish())
-	want := []analyze.Duplicate{
+	m := fstree.Measure(b.Finish())
+	want := []fstree.Duplicate{
 		{Digest: 7, Size: 4, Paths: []string{"b", "f"}},
 		{Digest: 7, Size: 3, Paths: []string{"a", "c"}},
 	}
@@ -384,7 +385,7 @@ func TestTreeKeepsNoEntryStrings(t *testing.T) {
 		{Path: "usr/lib", Type: layers.TypeSymlink, Link: "lib64"},
 		{Path: "usr/bin/sh", Type: layers.TypeHardlink, Link: "usr/bin/dash"},
 	}
-	b := analyze.NewBuilder()
+	b := fstree.NewBuilder()
 	b.Add(es)
 	tr := b.Finish()
 	for _, e := range es {

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"context"
 	"errors"
 	"runtime"
 )
@@ -26,9 +27,11 @@ type options struct {
 	layerDone    func(Layer)
 	entries      func(index int, entries []Entry)
 	maxEntries   int
-	known        map[string]*Layer // by diff ID, see WithKnownLayers
+	known        map[knownKey]*Layer // see WithKnownLayers
+	cache        Cache
 	verify       bool
 	maxRatio     int64
+	scan         func() ContentScanner // see WithContentScan
 }
 
 // DefaultCaptureLimit is the largest file whose contents Read keeps by default.
@@ -143,10 +146,14 @@ func WithMaxEntries(n int) Option {
 	}
 }
 
-// WithKnownLayers makes Read take every layer whose diff ID matches a layer
-// of imgs (read earlier with the same options) from there instead of reading
-// it again: images that share layers cost one read of each distinct layer.
-// The entries are shared, not copied; treat them as read-only.
+// WithKnownLayers makes Read take every layer whose blob digest and diff ID
+// both match a layer of imgs (read earlier with the same options) from
+// there instead of reading it again: images that share layers cost one read
+// of each distinct layer. Only layers whose diff ID their bytes proved
+// (Layer.DiffIDVerified) are taken: a config's diff ID alone proves
+// nothing, and the blob digest is what the source checks the bytes it
+// would have served against. The entries are shared, not copied; treat
+// them as read-only.
 func WithKnownLayers(imgs ...*Image) Option {
 	return func(o *options) error {
 		for _, img := range imgs {
@@ -155,18 +162,21 @@ func WithKnownLayers(imgs ...*Image) Option {
 			}
 			for i := range img.Layers {
 				l := &img.Layers[i]
-				if l.DiffID == "" {
+				if l.DiffID == "" || l.Digest == "" || !l.DiffIDVerified {
 					continue
 				}
 				if o.known == nil {
-					o.known = map[string]*Layer{}
+					o.known = map[knownKey]*Layer{}
 				}
-				o.known[l.DiffID] = l
+				o.known[knownKey{l.Digest, l.DiffID}] = l
 			}
 		}
 		return nil
 	}
 }
+
+// knownKey is what a known layer is found by: its blob digest and diff ID.
+type knownKey struct{ digest, diffID string }
 
 // WithoutVerify skips checking layer bytes against their digests (the blob
 // digest for compressed blobs, the diff ID otherwise). Registry blobs are
@@ -186,6 +196,33 @@ func WithMaxRatio(r int64) Option {
 			return errors.New("max ratio must not be negative")
 		}
 		o.maxRatio = r
+		return nil
+	}
+}
+
+// Cache keeps what Read learns from a layer (Size, EntryCount, Entries and
+// Files), so that a later Read need not stream the layer again. A layer's
+// results depend on the read options (capture, hashing): a Cache must keep
+// apart what different options produced.
+type Cache interface {
+	// Get returns the results of the layer with this blob digest and diff
+	// ID, or false. It must return true only when it has seen the blob
+	// digest proven to uncompress to the diff ID (an earlier Put of a layer
+	// with both, or the two are equal: an uncompressed blob).
+	Get(ctx context.Context, digest, diffID string) (*Layer, bool)
+	// Put keeps the results of a layer whose bytes Read has checked
+	// against both its blob digest and its diff ID.
+	Put(ctx context.Context, lay *Layer)
+}
+
+// WithCache makes Read take a layer's results from c instead of streaming
+// it, when c holds them for the layer's blob digest and diff ID, and hand c
+// every layer it reads. Only verified reads use a cache (see WithoutVerify)
+// and only sources read layer by layer (not one-stream sources such as a
+// local engine or a compressed docker save archive).
+func WithCache(c Cache) Option {
+	return func(o *options) error {
+		o.cache = c
 		return nil
 	}
 }

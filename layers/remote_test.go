@@ -122,6 +122,12 @@ func TestRegistryPlatforms(t *testing.T) {
 		{"linux/arm64", digestOf(arm64), ""},
 		{"linux/arm64/v8", digestOf(arm64), ""},
 		{"linux/amd64", digestOf(amd64), ""},
+		// docker's shorter and other spellings
+		{"arm64", digestOf(arm64), ""},
+		{"aarch64", digestOf(arm64), ""},
+		{"linux/aarch64", digestOf(arm64), ""},
+		{"amd64", digestOf(amd64), ""},
+		{"x86_64", digestOf(amd64), ""},
 		{"linux/s390x", "", host + "/multi:1: no image for platform linux/s390x (available: linux/amd64, linux/arm64/v8); pick one with --platform"},
 	}
 	for _, tt := range tests {
@@ -314,7 +320,7 @@ func TestSinglePlatformImageChecked(t *testing.T) {
 			have += "/" + variant
 		}
 		for _, ref := range []string{archive, "oci:" + layout, r.String(), ri.String()} {
-			for _, ok := range []string{"linux/arm64", "linux/arm64/v8"} {
+			for _, ok := range []string{"linux/arm64", "linux/arm64/v8", "arm64", "aarch64"} {
 				if _, err := layers.Load(ctx, ref, layers.WithInsecure(), layers.WithPlatform(ok)); err != nil {
 					t.Errorf("Load(%s, --platform %s): %v", ref, ok, err)
 				}

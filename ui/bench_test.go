@@ -4,14 +4,14 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
 // bigTree merges three layers over 270 000 files: a base of 250 000 files
 // in 100×50 directories, a layer that rewrites 37 500 and adds 20 000, and
 // one that deletes a directory.
-func bigTree(b *testing.B) *analyze.Tree {
+func bigTree(b *testing.B) *fstree.Tree {
 	b.Helper()
 	var base, upd, del []layers.Entry
 	for d := 0; d < 100; d++ {
@@ -30,7 +30,7 @@ func bigTree(b *testing.B) *analyze.Tree {
 		upd = append(upd, layers.Entry{Path: fmt.Sprintf("opt/app/m%d/n%d", i/100, i%100), Size: int64(i % 5000), Digest: uint64(9_000_000 + i)})
 	}
 	del = append(del, layers.Entry{Path: "usr/d99", Whiteout: layers.FileWhiteout})
-	bl := analyze.NewBuilder()
+	bl := fstree.NewBuilder()
 	bl.Add(base)
 	bl.Add(upd)
 	bl.Add(del)

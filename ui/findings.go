@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/gdamore/tcell/v2"
-
 	"github.com/stagescope/stagescope/analyze"
 )
 
@@ -125,37 +123,4 @@ func (m *findingsModel) leftoverTotals() (files int, bytes, visible int64) {
 		}
 	}
 	return files, bytes, visible
-}
-
-func (b *Browser) drawFindingRow(screen tcell.Screen, i, x, y, w int, hl func(tcell.Style) tcell.Style) {
-	r := b.finds.rows[i]
-	g := b.finds.groups[r.group]
-	if r.item < 0 {
-		arrow := "▾ "
-		if g.closed {
-			arrow = "▸ "
-		}
-		n := len(g.items)
-		right := fmt.Sprintf("%d  %s", n, padLeft(Bytes(g.bytes), 8))
-		rw := width(right)
-		used := drawText(screen, x, y, w-rw-1, arrow+string(g.cat), hl(b.th.header))
-		if used+rw+1 <= w {
-			drawText(screen, x+w-rw, y, rw, right, hl(b.th.header))
-		}
-		return
-	}
-	f := g.items[r.item]
-	where := fmt.Sprintf("L%d", f.Layer)
-	if f.HiddenBy >= 0 {
-		where += fmt.Sprintf("→%d", f.HiddenBy)
-	}
-	p := "/" + f.Path
-	if f.Files > 1 {
-		p += fmt.Sprintf(" (%d files)", f.Files)
-	}
-	drawSegs(screen, x, y, w, []seg{
-		{"  " + padLeft(Bytes(f.Bytes), 8) + " ", hl(b.th.base)},
-		{padRight(where, 6) + " ", hl(b.th.dim)},
-		{p, hl(b.th.base)},
-	})
 }

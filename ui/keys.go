@@ -61,54 +61,46 @@ func (k key) matches(ev *tcell.EventKey) bool {
 // binding is one entry of the key table. The table is the only place that
 // maps keys to actions: dispatch, the help bar and the help page all read it.
 type binding struct {
-	keys  []key
-	where pane   // anyPane, or the pane it works in
-	bar   string // label in the help bar; "" keeps it off the bar
-	help  string // line on the help page
-	do    func(b *Browser)
+	action string // the action's name, unique in its pane
+	keys   []key
+	where  paneID // anyPane, or the pane it works in
+	bar    string // label in the help bar; "" keeps it off the bar
+	help   string // line on the help page
+	do     func()
 }
 
-// bindings is the key table, most specific first.
-func bindings() []binding {
+// keyTable is the browser's key table, most specific first: each pane's
+// own actions, then those that work everywhere. Panes declare their own
+// bindings, as k9s's views do; the browser only assembles them.
+func (b *Browser) keyTable() []binding {
+	var out []binding
+	out = append(out, b.helpPaneKeys()...)
+	out = append(out, b.layers.keys()...)
+	out = append(out, b.tree.keys()...)
+	out = append(out, b.findings.keys()...)
+	return append(out, b.globalKeys()...)
+}
+
+// globalKeys are the actions that work in every pane.
+func (b *Browser) globalKeys() []binding {
+	global := func(action string, keys []key, bar, help string, do func()) binding {
+		return binding{action: action, keys: keys, where: anyPane, bar: bar, help: help, do: do}
+	}
 	return []binding{
-		// The help page.
-		{keys: []key{ch('?'), special(tcell.KeyEscape), ch('q')}, where: paneHelp, bar: "close", help: "close the help", do: (*Browser).closeHelp},
-
-		// Layers.
-		{keys: []key{special(tcell.KeyEnter)}, where: paneLayers, bar: "files", help: "show the selected layer's files", do: func(b *Browser) { b.setFocus(paneTree) }},
-		{keys: []key{special(tcell.KeyRight), ch('l')}, where: paneLayers, bar: "scroll", help: "scroll the commands right (the whole command is in Details)", do: func(b *Browser) { b.scrollCommands(8) }},
-		{keys: []key{special(tcell.KeyLeft), ch('h')}, where: paneLayers, help: "scroll the commands left", do: func(b *Browser) { b.scrollCommands(-8) }},
-
-		// Tree.
-		{keys: []key{special(tcell.KeyEnter), ch(' ')}, where: paneTree, bar: "open/close", help: "open or close the directory", do: (*Browser).toggleDir},
-		{keys: []key{special(tcell.KeyRight), ch('l')}, where: paneTree, help: "open the directory", do: func(b *Browser) { b.openDir(true) }},
-		{keys: []key{special(tcell.KeyLeft), ch('h')}, where: paneTree, help: "close the directory, or go to its parent", do: func(b *Browser) { b.openDir(false) }},
-		{keys: []key{ch('e')}, where: paneTree, bar: "open all", help: "open every directory", do: func(b *Browser) { b.openAll(true) }},
-		{keys: []key{ch('c')}, where: paneTree, help: "close every directory", do: func(b *Browser) { b.openAll(false) }},
-		{keys: []key{ch('s')}, where: paneTree, bar: "sort", help: "sort by size (biggest first) or by name", do: (*Browser).toggleSort},
-		{keys: []key{ch('u')}, where: paneTree, bar: "unchanged", help: "hide or show unchanged files", do: func(b *Browser) { b.toggleFlag(&b.tree.hideSame) }},
-		{keys: []key{ch('w')}, where: paneTree, bar: "wasted", help: "show only files with wasted bytes", do: func(b *Browser) { b.toggleFlag(&b.tree.wasteOnly) }},
-		{keys: []key{ch('o')}, where: paneTree, bar: "leftovers", help: "show only leftovers", do: func(b *Browser) { b.toggleFlag(&b.tree.leftOnly) }},
-		{keys: []key{special(tcell.KeyEscape)}, where: paneTree, help: "clear the filter", do: (*Browser).clearFilter},
-
-		// Findings.
-		{keys: []key{special(tcell.KeyEnter)}, where: paneFindings, bar: "jump", help: "jump to the file in the tree (on a category: open or close it)", do: (*Browser).jumpToFinding},
-
-		// Everywhere.
-		{keys: []key{special(tcell.KeyUp), ch('k')}, where: anyPane, help: "move up", do: func(b *Browser) { b.list().move(-1) }},
-		{keys: []key{special(tcell.KeyDown), ch('j')}, where: anyPane, help: "move down", do: func(b *Browser) { b.list().move(1) }},
-		{keys: []key{special(tcell.KeyPgUp), special(tcell.KeyCtrlB)}, where: anyPane, help: "page up", do: func(b *Browser) { b.list().page(-1) }},
-		{keys: []key{special(tcell.KeyPgDn), special(tcell.KeyCtrlF)}, where: anyPane, help: "page down", do: func(b *Browser) { b.list().page(1) }},
-		{keys: []key{special(tcell.KeyHome), ch('g')}, where: anyPane, help: "go to the top", do: func(b *Browser) { b.list().home() }},
-		{keys: []key{special(tcell.KeyEnd), ch('G')}, where: anyPane, help: "go to the bottom", do: func(b *Browser) { b.list().end() }},
-		{keys: []key{special(tcell.KeyTab)}, where: anyPane, bar: "pane", help: "next pane", do: func(b *Browser) { b.cycle(1) }},
-		{keys: []key{special(tcell.KeyBacktab)}, where: anyPane, help: "previous pane", do: func(b *Browser) { b.cycle(-1) }},
-		{keys: []key{ch('/')}, where: anyPane, bar: "filter", help: "filter the tree by a path substring or glob, as you type", do: (*Browser).openFilter},
-		{keys: []key{ch('[')}, where: anyPane, help: "previous layer", do: func(b *Browser) { b.stepLayer(-1) }},
-		{keys: []key{ch(']')}, where: anyPane, help: "next layer", do: func(b *Browser) { b.stepLayer(1) }},
-		{keys: []key{ch('a')}, where: anyPane, bar: "layer/all", help: "tree shows only what the layer changed, or all layers up to it", do: (*Browser).toggleLayerOnly},
-		{keys: []key{ch('?')}, where: anyPane, bar: "help", help: "show all keys", do: (*Browser).openHelp},
-		{keys: []key{ch('q'), special(tcell.KeyCtrlC)}, where: anyPane, bar: "quit", help: "quit", do: (*Browser).quit},
+		global("up", []key{special(tcell.KeyUp), ch('k')}, "", "move up", func() { b.list().move(-1) }),
+		global("down", []key{special(tcell.KeyDown), ch('j')}, "", "move down", func() { b.list().move(1) }),
+		global("page-up", []key{special(tcell.KeyPgUp), special(tcell.KeyCtrlB)}, "", "page up", func() { b.list().page(-1) }),
+		global("page-down", []key{special(tcell.KeyPgDn), special(tcell.KeyCtrlF)}, "", "page down", func() { b.list().page(1) }),
+		global("top", []key{special(tcell.KeyHome), ch('g')}, "", "go to the top", func() { b.list().home() }),
+		global("bottom", []key{special(tcell.KeyEnd), ch('G')}, "", "go to the bottom", func() { b.list().end() }),
+		global("next-pane", []key{special(tcell.KeyTab)}, "pane", "next pane", func() { b.cycle(1) }),
+		global("previous-pane", []key{special(tcell.KeyBacktab)}, "", "previous pane", func() { b.cycle(-1) }),
+		global("filter", []key{ch('/')}, "filter", "filter the tree by a path substring or glob, as you type", b.openFilter),
+		global("previous-layer", []key{ch('[')}, "", "previous layer", func() { b.layers.step(-1) }),
+		global("next-layer", []key{ch(']')}, "", "next layer", func() { b.layers.step(1) }),
+		global("layer-only", []key{ch('a')}, "layer/all", "tree shows only what the layer changed, or all layers up to it", b.tree.toggleLayerOnly),
+		global("help", []key{ch('?')}, "help", "show all keys", b.openHelp),
+		global("quit", []key{ch('q'), special(tcell.KeyCtrlC)}, "quit", "quit", b.quit),
 	}
 }
 
@@ -123,15 +115,15 @@ func (b *Browser) handleKey(ev *tcell.EventKey) *tcell.EventKey {
 		return ev // the filter field types
 	}
 	if bd := b.lookup(b.focus, ev); bd != nil {
-		bd.do(b)
+		bd.do()
 		b.afterKey()
 	}
 	return nil
 }
 
 // lookup finds the binding of a key in a pane: the pane's own first.
-func (b *Browser) lookup(p pane, ev *tcell.EventKey) *binding {
-	for _, where := range []pane{p, anyPane} {
+func (b *Browser) lookup(p paneID, ev *tcell.EventKey) *binding {
+	for _, where := range []paneID{p, anyPane} {
 		for i := range b.keys {
 			bd := &b.keys[i]
 			if bd.where != where {
@@ -149,15 +141,15 @@ func (b *Browser) lookup(p pane, ev *tcell.EventKey) *binding {
 
 // barItems are the help bar's entries for a pane: its own, then the
 // global ones.
-func (b *Browser) barItems(p pane) [][2]string {
+func (b *Browser) barItems(p paneID) [][2]string {
 	var out [][2]string
 	seen := map[string]bool{}
-	for _, where := range []pane{p, anyPane} {
+	for _, where := range []paneID{p, anyPane} {
 		if p == paneHelp && where == anyPane {
 			break
 		}
 		for _, bd := range b.keys {
-			if bd.where != where || bd.bar == "" || seen[bd.bar] {
+			if bd.where != where || bd.bar == "" || seen[bd.bar] || len(bd.keys) == 0 {
 				continue
 			}
 			seen[bd.bar] = true
@@ -167,7 +159,7 @@ func (b *Browser) barItems(p pane) [][2]string {
 	return out
 }
 
-var paneNames = map[pane]string{
+var paneNames = map[paneID]string{
 	anyPane:      "Everywhere",
 	paneLayers:   "Layers",
 	paneTree:     "Tree",
@@ -179,10 +171,10 @@ var paneNames = map[pane]string{
 // helpLines is the help page, made from the key table.
 func (b *Browser) helpLines() []line {
 	var out []line
-	for _, p := range []pane{anyPane, paneLayers, paneTree, paneFindings} {
+	for _, p := range []paneID{anyPane, paneLayers, paneTree, paneFindings} {
 		out = append(out, line{text: paneNames[p], style: b.th.header})
 		for _, bd := range b.keys {
-			if bd.where != p {
+			if bd.where != p || len(bd.keys) == 0 {
 				continue
 			}
 			names := make([]string, len(bd.keys))

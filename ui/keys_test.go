@@ -6,17 +6,31 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
+
+	"github.com/stagescope/stagescope/layers"
 )
 
 // TestKeyTable checks the one table that drives dispatch, the help bar and
 // the help page: no key means two things in one pane, every binding acts
 // and says what it does.
 func TestKeyTable(t *testing.T) {
-	seen := map[pane]map[key]string{}
-	for _, bd := range bindings() {
-		if bd.do == nil || bd.help == "" || len(bd.keys) == 0 {
+	b, err := newBrowser("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[paneID]map[key]string{}
+	actions := map[paneID]map[string]bool{}
+	for _, bd := range b.keys {
+		if bd.do == nil || bd.help == "" || len(bd.keys) == 0 || bd.action == "" {
 			t.Errorf("binding %q: want keys, an action and help", bd.help)
 		}
+		if actions[bd.where] == nil {
+			actions[bd.where] = map[string]bool{}
+		}
+		if actions[bd.where][bd.action] {
+			t.Errorf("action %s named twice in %s", bd.action, paneNames[bd.where])
+		}
+		actions[bd.where][bd.action] = true
 		if seen[bd.where] == nil {
 			seen[bd.where] = map[key]string{}
 		}
@@ -29,12 +43,44 @@ func TestKeyTable(t *testing.T) {
 	}
 }
 
+// TestKeysWhileLoading presses every key of every pane before the image
+// is read (issue 13: a toggle in the tree panicked then), and again after
+// a layer arrived, and checks the browser still draws.
+func TestKeysWhileLoading(t *testing.T) {
+	keys := []any{'u', 'w', 'o', 's', 'e', 'c', 'a', '[', ']', 'l', 'h', ' ', tcell.KeyEnter, tcell.KeyEscape,
+		'j', 'k', 'g', 'G', tcell.KeyPgDn, tcell.KeyPgUp, tcell.KeyRight, tcell.KeyLeft}
+	for _, focus := range []paneID{paneLayers, paneTree, paneFindings, paneDetails} {
+		t.Run(paneNames[focus], func(t *testing.T) {
+			b, err := newBrowser("x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			press := func() {
+				t.Helper()
+				b.setFocus(focus)
+				for _, k := range keys {
+					press(b, k)
+					b.setFocus(focus)
+				}
+				press(b, '/', "lib", tcell.KeyEnter, '?', 'q')
+			}
+			press()
+			b.setProgress(layers.Progress{LayersTotal: 4})
+			b.addLayer(fixture(t).Image.Layers[0])
+			press()
+			if got := screenText(t, b.pages, 100, 20); !strings.Contains(got, "Files") {
+				t.Errorf("the tree pane is not drawn after the keys:\n%s", got)
+			}
+		})
+	}
+}
+
 // TestKeysReachTheirPane: the pane's own binding wins over the global one
 // of the same key, and keys bound nowhere do nothing.
 func TestKeysReachTheirPane(t *testing.T) {
 	b := loadedBrowser(t)
 	tests := []struct {
-		focus pane
+		focus paneID
 		ev    *tcell.EventKey
 		want  string
 	}{
@@ -75,7 +121,7 @@ func TestHelpBarFollowsFocus(t *testing.T) {
 func TestMouse(t *testing.T) {
 	b := loadedBrowser(t)
 	screenText(t, b.pages, 120, 36) // lay the panes out
-	x, y, _, _ := b.treeList.GetInnerRect()
+	x, y, _, _ := b.tree.GetInnerRect()
 	mouse := func(action tview.MouseAction, x, y int) {
 		b.pages.MouseHandler()(action, tcell.NewEventMouse(x, y, tcell.Button1, tcell.ModNone), func(p tview.Primitive) { b.app.SetFocus(p) })
 	}
@@ -85,28 +131,28 @@ func TestMouse(t *testing.T) {
 	if b.focus != paneTree {
 		t.Fatalf("focus after a click on the tree = %v, want the tree", paneNames[b.focus])
 	}
-	if n, _ := b.selectedNode(); n == nil || n.Name != "app" {
+	if n := b.tree.selectedNode(); n == nil || n.Name != "app" {
 		t.Fatalf("selected after a click on the second row = %v, want app", n)
 	}
 	mouse(tview.MouseLeftDoubleClick, x+12, y+2)
-	if _, r := b.selectedNode(); r == nil || !r.open {
+	if r := b.tree.selected(); r == nil || !r.open {
 		t.Fatal("a double click did not open app")
 	}
 	press(b, 'e', 'g') // every directory open: more rows than the pane holds
 	screenText(t, b.pages, 120, 36)
 	mouse(tview.MouseScrollDown, x+12, y+2)
-	if b.treeList.top != 3 || b.treeList.sel != 3 {
-		t.Errorf("after the wheel: top row %d, cursor %d; want 3 and 3 (the cursor stays in view)", b.treeList.top, b.treeList.sel)
+	if b.tree.top != 3 || b.tree.sel != 3 {
+		t.Errorf("after the wheel: top row %d, cursor %d; want 3 and 3 (the cursor stays in view)", b.tree.top, b.tree.sel)
 	}
 	mouse(tview.MouseScrollUp, x+12, y+2)
-	if b.treeList.top != 0 {
-		t.Errorf("after the wheel back: top row %d, want 0", b.treeList.top)
+	if b.tree.top != 0 {
+		t.Errorf("after the wheel back: top row %d, want 0", b.tree.top)
 	}
-	fx, fy, _, _ := b.findList.GetInnerRect()
+	fx, fy, _, _ := b.findings.GetInnerRect()
 	mouse(tview.MouseLeftDown, fx+5, fy+1)
 	mouse(tview.MouseLeftClick, fx+5, fy+1)
-	if b.focus != paneFindings || b.findList.sel != 1 {
-		t.Errorf("after a click on the findings' second row: focus %s, row %d", paneNames[b.focus], b.findList.sel)
+	if b.focus != paneFindings || b.findings.sel != 1 {
+		t.Errorf("after a click on the findings' second row: focus %s, row %d", paneNames[b.focus], b.findings.sel)
 	}
 }
 
@@ -117,7 +163,7 @@ func TestClickBehindHelp(t *testing.T) {
 	press(b, '?')
 	screenText(t, b.pages, 120, 36)
 	// The findings' bottom left corner is outside the centered help box.
-	x, y, _, h := b.findList.GetInnerRect()
+	x, y, _, h := b.findings.GetInnerRect()
 	ev := tcell.NewEventMouse(x+1, y+h-1, tcell.Button1, tcell.ModNone)
 	b.pages.MouseHandler()(tview.MouseLeftDown, ev, func(p tview.Primitive) { b.app.SetFocus(p) })
 	if b.focus != paneFindings || b.helpOpen {

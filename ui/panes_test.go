@@ -21,25 +21,25 @@ func TestPanes(t *testing.T) {
 	}{
 		{name: "screen", pane: func(b *Browser) tview.Primitive { return b.pages }, w: 120, h: 36},
 		{name: "screen-small", keys: []any{tcell.KeyTab}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 80, h: 24},
-		{name: "layers", pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 80, h: 8},
-		{name: "layers-scrolled", keys: []any{'l', 'l', 'l', tcell.KeyLeft}, pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 80, h: 8},
-		{name: "layers-narrow", pane: func(b *Browser) tview.Primitive { return b.layersList }, w: 40, h: 8},
+		{name: "layers", pane: func(b *Browser) tview.Primitive { return b.layers }, w: 80, h: 8},
+		{name: "layers-scrolled", keys: []any{'l', 'l', 'l', tcell.KeyLeft}, pane: func(b *Browser) tview.Primitive { return b.layers }, w: 80, h: 8},
+		{name: "layers-narrow", pane: func(b *Browser) tview.Primitive { return b.layers }, w: 40, h: 8},
 		{name: "summary", pane: func(b *Browser) tview.Primitive { return b.summary }, w: 70, h: 8},
 		{name: "layer-details", keys: []any{'k', 'k'}, pane: func(b *Browser) tview.Primitive { return b.details }, w: 60, h: 12},
-		{name: "tree", keys: []any{tcell.KeyTab}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 10},
-		{name: "tree-open-all", keys: []any{tcell.KeyTab, 'e'}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 28},
-		{name: "tree-open-one", keys: []any{tcell.KeyTab, tcell.KeyEnter, 'j', 'l'}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 12},
-		{name: "tree-by-name", keys: []any{tcell.KeyTab, 's'}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 10},
-		{name: "tree-layer1-only", keys: []any{'k', 'k', 'a', tcell.KeyTab, 'e'}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 14},
-		{name: "tree-wasted", keys: []any{tcell.KeyTab, 'w'}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 12},
-		{name: "tree-leftovers", keys: []any{tcell.KeyTab, 'o'}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 10},
-		{name: "tree-unchanged-hidden", keys: []any{tcell.KeyTab, 'u'}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 8},
+		{name: "tree", keys: []any{tcell.KeyTab}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 10},
+		{name: "tree-open-all", keys: []any{tcell.KeyTab, 'e'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 28},
+		{name: "tree-open-one", keys: []any{tcell.KeyTab, tcell.KeyEnter, 'j', 'l'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 12},
+		{name: "tree-by-name", keys: []any{tcell.KeyTab, 's'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 10},
+		{name: "tree-layer1-only", keys: []any{'k', 'k', 'a', tcell.KeyTab, 'e'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 14},
+		{name: "tree-wasted", keys: []any{tcell.KeyTab, 'w'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 12},
+		{name: "tree-leftovers", keys: []any{tcell.KeyTab, 'o'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 10},
+		{name: "tree-unchanged-hidden", keys: []any{tcell.KeyTab, 'u'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},
 		{name: "tree-filter-typing", keys: []any{'/', "lib"}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 100, h: 30},
-		{name: "tree-filter-kept", keys: []any{'/', "*.h", tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 8},
-		{name: "tree-filter-dropped", keys: []any{'/', "*.h", tcell.KeyEscape}, pane: func(b *Browser) tview.Primitive { return b.treeList }, w: 60, h: 8},
+		{name: "tree-filter-kept", keys: []any{'/', "*.h", tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},
+		{name: "tree-filter-dropped", keys: []any{'/', "*.h", tcell.KeyEscape}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},
 		{name: "file-details", keys: []any{tcell.KeyTab, 'e', 'j', 'j'}, pane: func(b *Browser) tview.Primitive { return b.details }, w: 70, h: 12},
-		{name: "findings", pane: func(b *Browser) tview.Primitive { return b.findList }, w: 60, h: 12},
-		{name: "findings-closed", keys: []any{tcell.KeyBacktab, tcell.KeyBacktab, tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.findList }, w: 60, h: 12},
+		{name: "findings", pane: func(b *Browser) tview.Primitive { return b.findings }, w: 60, h: 12},
+		{name: "findings-closed", keys: []any{tcell.KeyBacktab, tcell.KeyBacktab, tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.findings }, w: 60, h: 12},
 		{name: "group-details", keys: []any{tcell.KeyBacktab, tcell.KeyBacktab}, pane: func(b *Browser) tview.Primitive { return b.details }, w: 70, h: 6},
 		{name: "finding-details", keys: []any{tcell.KeyBacktab, tcell.KeyBacktab, 'j'}, pane: func(b *Browser) tview.Primitive { return b.details }, w: 70, h: 12},
 		{name: "finding-jump", keys: []any{tcell.KeyBacktab, tcell.KeyBacktab, 'G', 'k', 'k', 'k', 'k', tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 120, h: 36},
@@ -80,10 +80,10 @@ func TestPanesWhileLoading(t *testing.T) {
 		t.Errorf("status after the last layer = %q, want %q", st, want)
 	}
 	b.setAnalysis(a)
-	if got, want := b.layersList.sel, 2; got != want {
+	if got, want := b.layers.sel, 2; got != want {
 		t.Errorf("layer picked while loading = %d, want %d kept", got, want)
 	}
-	if got, want := b.tree.layer, 2; got != want {
+	if got, want := b.tree.m.layer, 2; got != want {
 		t.Errorf("tree layer = %d, want %d", got, want)
 	}
 }

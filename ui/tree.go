@@ -9,16 +9,17 @@ import (
 	"unicode"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
 // treeModel is the view state of the file tree: which layer it shows, how
 // it sorts and filters, which directories are open. It derives rows from
-// the analyze.Tree lazily: a directory's children are looked at, sorted and
+// the fstree.Tree lazily: a directory's children are looked at, sorted and
 // turned into rows only when it is open, and directory totals are computed
 // once per change of layer, mode or filter.
 type treeModel struct {
-	tree      *analyze.Tree
+	tree      *fstree.Tree
 	layer     int  // the selected layer
 	layerOnly bool // show only what the layer changed, not the aggregate 0..layer
 	byName    bool // sort by name instead of size
@@ -27,14 +28,14 @@ type treeModel struct {
 	leftOnly  bool // only paths a leftover finding covers
 	wasteOnly bool // only paths that carry wasted bytes
 	// leftover marks the nodes a finding names, with the finding's index.
-	leftover map[*analyze.Node]int
-	open     map[*analyze.Node]bool // explicit open/closed state
-	allOpen  bool                   // the default for directories not in open
+	leftover map[*fstree.Node]int
+	open     map[*fstree.Node]bool // explicit open/closed state
+	allOpen  bool                  // the default for directories not in open
 
 	// Derived state, dropped by invalidate.
 	match func(p []byte) bool
-	infos map[*analyze.Node]nodeInfo // directories only
-	kids  map[*analyze.Node][]kid
+	infos map[*fstree.Node]nodeInfo // directories only
+	kids  map[*fstree.Node][]kid
 	rows  []treeRow
 	stale bool // rows must be rebuilt
 }
@@ -47,17 +48,17 @@ type nodeInfo struct {
 	st    status
 	shown bool
 	dir   bool
-	v     *analyze.Version // the version shown (for a removed path, the one removed)
+	v     *fstree.Version // the version shown (for a removed path, the one removed)
 }
 
 type kid struct {
-	n    *analyze.Node
+	n    *fstree.Node
 	info nodeInfo
 }
 
 // treeRow is one line of the tree pane.
 type treeRow struct {
-	n     *analyze.Node
+	n     *fstree.Node
 	depth int
 	info  nodeInfo
 	open  bool
@@ -67,8 +68,8 @@ type treeRow struct {
 // files of a package, for findings that group a package's files under
 // their common directory; everything else a finding covers is below its
 // path.
-func newTreeModel(t *analyze.Tree, findings []analyze.Finding, owned map[string][]*analyze.Node) *treeModel {
-	m := &treeModel{tree: t, layer: t.Layers - 1, open: map[*analyze.Node]bool{}, leftover: map[*analyze.Node]int{}}
+func newTreeModel(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node) *treeModel {
+	m := &treeModel{tree: t, layer: t.Layers - 1, open: map[*fstree.Node]bool{}, leftover: map[*fstree.Node]int{}}
 	for i, f := range findings {
 		if f.Category == analyze.CatWasted {
 			continue
@@ -95,12 +96,12 @@ func newTreeModel(t *analyze.Tree, findings []analyze.Finding, owned map[string]
 // when the last element is a glob grouping files of one directory
 // ("usr/lib/x86_64-linux-gnu/*.a"), the directory's children it matches.
 // What is below a named node is covered too (see covered).
-func findingNodes(t *analyze.Tree, f *analyze.Finding) []*analyze.Node {
+func findingNodes(t *fstree.Tree, f *analyze.Finding) []*fstree.Node {
 	if !strings.ContainsAny(f.Path, "*?[") {
 		// The root names nothing in particular: a group of files spread
 		// over the whole image (a package's) is known only by its files.
 		if n := t.Lookup(f.Path); n != nil && n != t.Root {
-			return []*analyze.Node{n}
+			return []*fstree.Node{n}
 		}
 		return nil
 	}
@@ -109,7 +110,7 @@ func findingNodes(t *analyze.Tree, f *analyze.Finding) []*analyze.Node {
 	if d == nil {
 		return nil
 	}
-	var out []*analyze.Node
+	var out []*fstree.Node
 	for _, c := range d.Children() {
 		if ok, _ := path.Match(glob, c.Name); ok {
 			out = append(out, c)
@@ -120,8 +121,8 @@ func findingNodes(t *analyze.Tree, f *analyze.Finding) []*analyze.Node {
 
 // invalidate drops everything derived from the settings.
 func (m *treeModel) invalidate() {
-	m.infos = map[*analyze.Node]nodeInfo{}
-	m.kids = map[*analyze.Node][]kid{}
+	m.infos = map[*fstree.Node]nodeInfo{}
+	m.kids = map[*fstree.Node][]kid{}
 	m.match = newMatcher(m.pattern)
 	m.stale = true
 }
@@ -157,7 +158,7 @@ func (m *treeModel) filtering() bool {
 // each keystroke quickly; the rest stay closed until opened.
 const autoOpenRows = 5000
 
-func (m *treeModel) isOpen(n *analyze.Node) bool {
+func (m *treeModel) isOpen(n *fstree.Node) bool {
 	if o, ok := m.open[n]; ok {
 		return o
 	}
@@ -165,9 +166,9 @@ func (m *treeModel) isOpen(n *analyze.Node) bool {
 }
 
 // versionStatus compares a node's versions after from and after to.
-func versionStatus(n *analyze.Node, from, to int) (status, *analyze.Version) {
+func versionStatus(n *fstree.Node, from, to int) (status, *fstree.Version) {
 	cur := n.VersionAt(to)
-	var prev *analyze.Version
+	var prev *fstree.Version
 	if from >= 0 {
 		prev = n.VersionAt(from)
 	}
@@ -193,7 +194,7 @@ func versionStatus(n *analyze.Node, from, to int) (status, *analyze.Version) {
 }
 
 // wastedUpTo is what n's hidden versions cost, counting hides up to layer to.
-func wastedUpTo(n *analyze.Node, to int) int64 {
+func wastedUpTo(n *fstree.Node, to int) int64 {
 	var w int64
 	vs := n.Versions()
 	for i := range vs {
@@ -206,7 +207,7 @@ func wastedUpTo(n *analyze.Node, to int) int64 {
 	return w
 }
 
-func isDirVersion(v *analyze.Version) bool {
+func isDirVersion(v *fstree.Version) bool {
 	return v != nil && v.Type == layers.TypeDir && !v.Deleted
 }
 
@@ -232,7 +233,7 @@ func (m *treeModel) passes(st status, wasted int64, covered bool, p []byte) bool
 
 // info returns what the view shows of n, whose path (with a leading "/") is
 // p and which a leftover finding covers when covered is set.
-func (m *treeModel) info(n *analyze.Node, p []byte, covered bool) nodeInfo {
+func (m *treeModel) info(n *fstree.Node, p []byte, covered bool) nodeInfo {
 	if ni, ok := m.infos[n]; ok {
 		return ni
 	}
@@ -293,13 +294,13 @@ func (m *treeModel) info(n *analyze.Node, p []byte, covered bool) nodeInfo {
 	return ni
 }
 
-func (m *treeModel) isLeftover(n *analyze.Node) bool {
+func (m *treeModel) isLeftover(n *fstree.Node) bool {
 	_, ok := m.leftover[n]
 	return ok
 }
 
 // covered tells whether a finding names n or one of its ancestors.
-func (m *treeModel) covered(n *analyze.Node) bool {
+func (m *treeModel) covered(n *fstree.Node) bool {
 	for ; n != nil; n = n.Parent {
 		if m.isLeftover(n) {
 			return true
@@ -309,7 +310,7 @@ func (m *treeModel) covered(n *analyze.Node) bool {
 }
 
 // slashPath is n's path with a leading "/", and "" for the root.
-func slashPath(n *analyze.Node) []byte {
+func slashPath(n *fstree.Node) []byte {
 	if n.Parent == nil {
 		return nil
 	}
@@ -317,7 +318,7 @@ func slashPath(n *analyze.Node) []byte {
 }
 
 // children returns the shown children of an open directory, sorted.
-func (m *treeModel) children(n *analyze.Node) []kid {
+func (m *treeModel) children(n *fstree.Node) []kid {
 	if ks, ok := m.kids[n]; ok {
 		return ks
 	}
@@ -348,8 +349,8 @@ func (m *treeModel) Rows() []treeRow {
 	if m.allOpen && cap(m.rows) < m.tree.Nodes() {
 		m.rows = make([]treeRow, 0, m.tree.Nodes())
 	}
-	var add func(n *analyze.Node, depth int)
-	add = func(n *analyze.Node, depth int) {
+	var add func(n *fstree.Node, depth int)
+	add = func(n *fstree.Node, depth int) {
 		for _, k := range m.children(n) {
 			open := k.info.dir && m.isOpen(k.n)
 			m.rows = append(m.rows, treeRow{n: k.n, depth: depth, info: k.info, open: open})
@@ -369,7 +370,7 @@ func (m *treeModel) rootInfo() nodeInfo {
 }
 
 // index returns the row of n, or -1.
-func (m *treeModel) index(n *analyze.Node) int {
+func (m *treeModel) index(n *fstree.Node) int {
 	for i, r := range m.Rows() {
 		if r.n == n {
 			return i
@@ -378,7 +379,7 @@ func (m *treeModel) index(n *analyze.Node) int {
 	return -1
 }
 
-func (m *treeModel) setOpen(n *analyze.Node, open bool) {
+func (m *treeModel) setOpen(n *fstree.Node, open bool) {
 	if n == nil {
 		return
 	}
@@ -395,7 +396,7 @@ func (m *treeModel) setAllOpen(open bool) {
 
 // reveal opens n's ancestors and makes sure n is shown, dropping filters
 // that hide it. It tells whether n has a row.
-func (m *treeModel) reveal(n *analyze.Node) bool {
+func (m *treeModel) reveal(n *fstree.Node) bool {
 	for p := n.Parent; p != nil && p.Parent != nil; p = p.Parent {
 		m.open[p] = true
 	}

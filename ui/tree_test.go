@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -219,12 +220,12 @@ func TestJumpToPackageFinding(t *testing.T) {
 	}
 	b.setAnalysis(packageAnalysis(t))
 	press(b, tcell.KeyBacktab, tcell.KeyBacktab, 'j', tcell.KeyEnter)
-	n, _ := b.selectedNode()
+	n := b.tree.selectedNode()
 	if b.focus != paneTree || n == nil || n.Path() != "usr/lib/gcc/x86_64-linux-gnu/12/cc1" {
 		t.Fatalf("after the jump: focus %s, node %v; want the tree on cc1", paneNames[b.focus], n)
 	}
-	if b.layersList.sel != 1 || b.tree.layer != 1 {
-		t.Errorf("after the jump: layer %d (tree %d), want 1", b.layersList.sel, b.tree.layer)
+	if b.layers.sel != 1 || b.tree.m.layer != 1 {
+		t.Errorf("after the jump: layer %d (tree %d), want 1", b.layers.sel, b.tree.m.layer)
 	}
 }
 
@@ -296,7 +297,7 @@ func TestFilterOpensBoundedRows(t *testing.T) {
 			es = append(es, layers.Entry{Path: fmt.Sprintf("d%03d/f%02d", d, f), Size: 1})
 		}
 	}
-	bl := analyze.NewBuilder()
+	bl := fstree.NewBuilder()
 	bl.Add(es)
 	m := newTreeModel(bl.Finish(), nil, nil)
 	m.toggleSort() // by name: d000 first

@@ -16,6 +16,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -105,16 +106,16 @@ func (e *Events) LayerDone(l layers.Layer) {
 	e.b.post(func() { e.b.addLayer(l) })
 }
 
-// pane names a pane of the browser.
-type pane int
+// paneID names a pane of the browser.
+type paneID int
 
 const (
-	paneLayers pane = iota
+	paneLayers paneID = iota
 	paneTree
 	paneFindings
 	paneDetails
 	paneHelp
-	anyPane pane = -1
+	anyPane paneID = -1
 )
 
 // phase is how far loading has come.
@@ -126,13 +127,9 @@ const (
 	phaseFailed
 )
 
-// layerInfo is what the layers pane knows of a layer.
-type layerInfo struct {
-	done bool
-	meta layers.Layer // without entries
-}
-
-// Browser is the interactive layer browser.
+// Browser is the interactive layer browser: it lays the panes out, moves
+// the focus between them and feeds them what loading learns. Each pane
+// owns its model and its key actions.
 type Browser struct {
 	o    *options
 	th   theme
@@ -140,36 +137,31 @@ type Browser struct {
 	app  *tview.Application
 	keys []binding
 
-	// widgets
+	// panes
+	layers   *layersPane
+	tree     *treePane
+	findings *findingsPane
+	details  *textPane
+	summary  *textPane
+	help     *textPane
+	views    map[paneID]view
+
+	// frame
 	pages      *tview.Pages
 	titleBar   *tview.Box
-	layersList *listView
-	treeList   *listView
-	findList   *listView
-	details    *textPane
-	summary    *textPane
-	help       *textPane
 	bottom     *tview.Flex
 	helpBar    *tview.Box
 	filterIn   *tview.InputField
-	lists      map[pane]*listView
-	focus      pane
-	lastFocus  pane // the pane before help opened
-	context    pane // which selection the details pane describes
+	focus      paneID
+	lastFocus  paneID // the pane before help opened
+	context    paneID // which selection the details pane describes
 	filterOpen bool
 	helpOpen   bool
-	cmdOffset  int // runes of the layers' commands scrolled off to the left
 
-	// model
+	// loading
 	phase    phase
 	progress layers.Progress
-	layers   []layerInfo
-	done     int
-	picked   bool // the user chose a layer while loading
 	a        *analyze.Analysis
-	tree     *treeModel
-	owned    map[string][]*analyze.Node // files of the packages findings name
-	finds    findingsModel
 	loadErr  error
 
 	// across goroutines
@@ -192,7 +184,6 @@ func newBrowser(ref string, opts ...Option) (*Browser, error) {
 		return nil, err
 	}
 	b := &Browser{o: o, th: newTheme(o.color), ref: ref, app: tview.NewApplication(), cancel: func() {}}
-	b.keys = bindings()
 	b.build()
 	return b, nil
 }
@@ -356,20 +347,12 @@ func (b *Browser) quit() {
 // setProgress shows how far reading has come.
 func (b *Browser) setProgress(p layers.Progress) {
 	b.progress = p
-	if len(b.layers) < p.LayersTotal {
-		b.layers = append(b.layers, make([]layerInfo, p.LayersTotal-len(b.layers))...)
-	}
+	b.layers.grow(p.LayersTotal)
 }
 
 // addLayer records a layer read to the end.
 func (b *Browser) addLayer(l layers.Layer) {
-	if l.Index >= len(b.layers) {
-		b.layers = append(b.layers, make([]layerInfo, l.Index+1-len(b.layers))...)
-	}
-	if !b.layers[l.Index].done {
-		b.done++
-	}
-	b.layers[l.Index] = layerInfo{done: true, meta: l}
+	b.layers.add(l)
 	if b.context == paneLayers {
 		b.updateDetails()
 	}
@@ -379,31 +362,25 @@ func (b *Browser) addLayer(l layers.Layer) {
 func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.a = a
 	b.phase = phaseReady
-	b.layers = make([]layerInfo, len(a.Image.Layers))
-	for i, l := range a.Image.Layers {
-		l.Entries, l.Files = nil, nil
-		b.layers[i] = layerInfo{done: true, meta: l}
-	}
-	b.done = len(b.layers)
-	b.owned = packageFiles(a)
-	b.tree = newTreeModel(a.Tree, a.Findings, b.owned)
-	b.finds = newFindingsModel(a)
-	if len(b.layers) > 0 {
-		l := len(b.layers) - 1
-		if b.picked {
-			l = min(b.layersList.sel, l)
+	b.layers.setImage(a)
+	owned := packageFiles(a)
+	b.findings.setAnalysis(a, owned)
+	b.tree.setTree(a.Tree, a.Findings, owned)
+	if n := len(b.layers.layers); n > 0 {
+		l := n - 1
+		if b.layers.picked {
+			l = min(b.layers.sel, l)
 		}
-		b.layersList.sel = l
-		b.tree.setLayer(l, false)
+		b.layers.sel = l
+		b.tree.m.setLayer(l, false)
 	}
-	b.treeList.sel, b.treeList.top = 0, 0
-	b.updateSummary()
+	b.summary.set(summaryLines(&b.th, b.ref, a, &b.findings.m))
 	b.updateDetails()
 }
 
 // packageFiles maps the packages that findings name to the files they own,
 // from the package databases captured while reading.
-func packageFiles(a *analyze.Analysis) map[string][]*analyze.Node {
+func packageFiles(a *analyze.Analysis) map[string][]*fstree.Node {
 	want := map[string]bool{}
 	for _, f := range a.Findings {
 		if f.Package != "" && f.Files > 1 {
@@ -413,7 +390,7 @@ func packageFiles(a *analyze.Analysis) map[string][]*analyze.Node {
 	if len(want) == 0 {
 		return nil
 	}
-	out := map[string][]*analyze.Node{}
+	out := map[string][]*fstree.Node{}
 	for _, p := range analyze.InstalledPackages(analyze.VisibleFiles(a.Image, a.Tree)) {
 		if want[p.Name] {
 			out[p.Name] = append(out[p.Name], analyze.OwnedFiles(a.Tree, p)...)
@@ -430,7 +407,7 @@ func (b *Browser) fail(err error) {
 	b.mu.Unlock()
 	b.phase = phaseFailed
 	b.loadErr = err
-	if b.done == 0 {
+	if b.layers.done == 0 {
 		b.quit()
 	}
 }
@@ -442,7 +419,7 @@ func (b *Browser) status() (string, tcell.Style) {
 		return "error: " + oneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
 	case phaseReady:
 		m := b.a.Metrics
-		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers), commas(m.Files), Bytes(m.TotalBytes)), b.th.base
+		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), Bytes(m.TotalBytes)), b.th.base
 	}
 	p := b.progress
 	var st string

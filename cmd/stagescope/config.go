@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/secrets"
 )
 
 // The config files looked for in the working directory, in order. dive's
@@ -66,20 +67,26 @@ func unwrapPathError(err error) error {
 }
 
 // loadConfig reads and parses a config file; "" gives empty thresholds.
-func loadConfig(file string, knownRule func(string) bool) (analyze.Thresholds, error) {
+// The warnings name what a dive .dive-ci holds that stagescope ignores.
+func loadConfig(file string, knownRule func(string) bool) (analyze.Thresholds, []string, error) {
 	if file == "" {
-		return analyze.Thresholds{}, nil
+		return analyze.Thresholds{}, nil, nil
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return analyze.Thresholds{}, fmt.Errorf("reading config file %s: %w", file, unwrapPathError(err))
+		return analyze.Thresholds{}, nil, fmt.Errorf("reading config file %s: %w", file, unwrapPathError(err))
 	}
-	th, err := parseConfig(file, data, knownRule)
-	if err == nil && filepath.Base(file) == ".dive-ci" {
+	th, warnings, err := parseConfig(file, data, knownRule)
+	if err == nil && isDiveConfig(file) {
 		diveDefaults(data, &th)
 	}
-	return th, err
+	return th, warnings, err
 }
+
+// isDiveConfig tells whether file is dive's .dive-ci, which is read as
+// dive reads it: keys dive does not check (plugins: …) are ignored, with a
+// warning, rather than refused.
+func isDiveConfig(file string) bool { return filepath.Base(file) == ".dive-ci" }
 
 // diveDefaults gives the rules a .dive-ci leaves out the defaults dive
 // checks them with, so that the file means what it means to dive. A rule
@@ -115,9 +122,13 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	ignore:
 //	  rules: [RULE-ID, …]
 //	  paths: ["usr/share/doc", "**/*.map"]
+//	secrets:
+//	  allow:                          # known secrets, reported as suppressed
+//	    fingerprints: [SHA256, …]     # a finding's fingerprint
+//	    paths: ["test/fixtures/**"]
 //
 // Every scalar rule also takes "disabled", as in dive.
-func parseConfig(file string, data []byte, knownRule func(string) bool) (analyze.Thresholds, error) {
+func parseConfig(file string, data []byte, knownRule func(string) bool) (analyze.Thresholds, []string, error) {
 	var th analyze.Thresholds
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -127,26 +138,35 @@ func parseConfig(file string, data []byte, knownRule func(string) bool) (analyze
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		}
-		return th, &configError{File: file, Line: line, Msg: msg}
+		return th, nil, &configError{File: file, Line: line, Msg: msg}
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		return th, nil // an empty file
+		return th, nil, nil // an empty file
 	}
-	p := &configParser{file: file, knownRule: knownRule}
+	p := &configParser{file: file, knownRule: knownRule, lenient: isDiveConfig(file)}
 	root := doc.Content[0]
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return th, nil
+		return th, nil, nil
 	}
 	err := p.mapping(root, "the file", map[string]func(*yaml.Node) error{
 		"rules":  func(n *yaml.Node) error { return p.rules(n, &th) },
 		"ignore": func(n *yaml.Node) error { return p.ignore(n, &th.Ignore) },
+		"secrets": func(n *yaml.Node) error {
+			return p.mapping(n, "secrets", map[string]func(*yaml.Node) error{
+				"allow": func(v *yaml.Node) error { return p.secretAllow(v, &th.SecretAllow) },
+			})
+		},
 	})
-	return th, err
+	return th, p.warnings, err
 }
 
 type configParser struct {
 	file      string
 	knownRule func(string) bool
+	// lenient ignores unknown keys with a warning instead of refusing them,
+	// as dive does with its .dive-ci.
+	lenient  bool
+	warnings []string
 }
 
 func (p *configParser) errorf(n *yaml.Node, format string, args ...any) error {
@@ -168,6 +188,10 @@ func (p *configParser) mapping(n *yaml.Node, what string, keys map[string]func(*
 				names = append(names, name)
 			}
 			slices.Sort(names)
+			if p.lenient {
+				p.warnings = append(p.warnings, p.errorf(k, "unknown key %q in %s ignored, as dive ignores it (stagescope reads %s)", k.Value, what, strings.Join(names, ", ")).Error())
+				continue
+			}
 			return p.errorf(k, "unknown key %q in %s (want one of %s)", k.Value, what, strings.Join(names, ", "))
 		}
 		if seen[k.Value] {
@@ -269,6 +293,29 @@ func (p *configParser) ignore(n *yaml.Node, ig *analyze.Ignore) error {
 			}
 			return nil
 		},
+	})
+}
+
+// secretAllow parses secrets.allow: {fingerprints: [SHA256, …], paths: [GLOB, …]}.
+func (p *configParser) secretAllow(n *yaml.Node, a *secrets.Allowlist) error {
+	each := func(name string, dst *[]string) func(*yaml.Node) error {
+		return func(v *yaml.Node) error {
+			items, err := p.list(v, name)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				*dst = append(*dst, it.Value)
+				if err := a.Validate(); err != nil {
+					return p.errorf(it, "%s: %v", name, err)
+				}
+			}
+			return nil
+		}
+	}
+	return p.mapping(n, "secrets.allow", map[string]func(*yaml.Node) error{
+		"fingerprints": each("secrets.allow.fingerprints", &a.Fingerprints),
+		"paths":        each("secrets.allow.paths", &a.Paths),
 	})
 }
 

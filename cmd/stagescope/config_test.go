@@ -69,7 +69,7 @@ ignore:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseConfig(".stagescope.yaml", []byte(tt.text), testRules)
+			got, _, err := parseConfig(".stagescope.yaml", []byte(tt.text), testRules)
 			if err != nil {
 				t.Fatalf("parseConfig: %v", err)
 			}
@@ -109,7 +109,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown rules key", "rules:\n  lowestEfficency: 0.9\n",
 			`ci.yaml:2: unknown key "lowestEfficency" in rules (want one of forbiddenRules, highestCategoryBytes, highestImageBytes, highestLeftoverBytes, highestUserWastedPercent, highestWastedBytes, lowestEfficiency)`},
 		{"unknown top-level key", "rule:\n  lowestEfficiency: 0.9\n",
-			`ci.yaml:1: unknown key "rule" in the file (want one of ignore, rules)`},
+			`ci.yaml:1: unknown key "rule" in the file (want one of ignore, rules, secrets)`},
 		{"repeated key", "rules:\n  lowestEfficiency: 0.9\n  lowestEfficiency: 0.8\n",
 			"ci.yaml:3: lowestEfficiency given twice"},
 		{"no value", "rules:\n  lowestEfficiency:\n",
@@ -123,7 +123,7 @@ func TestParseConfigErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseConfig("ci.yaml", []byte(tt.text), testRules)
+			_, _, err := parseConfig("ci.yaml", []byte(tt.text), testRules)
 			if err == nil {
 				t.Fatal("parseConfig succeeded, want an error")
 			}

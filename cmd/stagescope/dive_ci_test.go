@@ -175,3 +175,43 @@ func TestDiveCIDefaults(t *testing.T) {
 		})
 	}
 }
+
+// TestDiveCIUnknownKeys: dive's own sample .dive-ci starts with a plugins:
+// list, and dive ignores keys it does not check. stagescope reads the file
+// as dive does: the keys are ignored with a warning naming them and their
+// line, and the rules still apply. A .stagescope.yaml stays strict.
+func TestDiveCIUnknownKeys(t *testing.T) {
+	t.Chdir(t.TempDir())
+	ci := "plugins:\n  - plugin1\n\nrules:\n  lowestEfficiency: 0.99\n  highestWastedBytes: disabled\n  highestUserWastedPercent: disabled\n  somethingNew: 3\n"
+	if err := os.WriteFile(".dive-ci", []byte(ci), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code, _ := run(t, "inspect", "-o", "json", diveImage)
+	if code != exitGate {
+		t.Fatalf("exit %d, want %d (lowestEfficiency 0.99 fails on dive's image); stderr:\n%s", code, exitGate, stderr)
+	}
+	for _, want := range []string{
+		`stagescope: warning: .dive-ci:1: unknown key "plugins" in the file ignored, as dive ignores it`,
+		`stagescope: warning: .dive-ci:8: unknown key "somethingNew" in rules ignored, as dive ignores it`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	var rep analyze.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Gate == nil || len(rep.Gate.Checks) != 1 || rep.Gate.Checks[0].Name != analyze.CheckLowestEfficiency {
+		t.Errorf("gate = %+v, want the one lowestEfficiency check", rep.Gate)
+	}
+
+	// The same keys in stagescope's own file are mistakes, and refused.
+	if err := os.WriteFile(".stagescope.yaml", []byte(ci), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, _, code, err := run(t, "inspect", "-o", "json", diveImage)
+	if code != exitError || err == nil || !strings.Contains(err.Error(), `.stagescope.yaml:1: unknown key "plugins" in the file`) {
+		t.Errorf("with .stagescope.yaml: exit %d, %v; want exit 2 naming the unknown key", code, err)
+	}
+}

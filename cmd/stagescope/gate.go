@@ -25,6 +25,9 @@ type gateOptions struct {
 	HighestLeftoverBytes     string
 	HighestCategoryBytes     []string // CATEGORY=SIZE
 	ForbiddenRules           []string
+	// Warnings are what reading the config file found to say without
+	// failing (keys of a .dive-ci that dive ignores too).
+	Warnings []string
 }
 
 func (g *gateOptions) addFlags(f *pflag.FlagSet) {
@@ -49,10 +52,11 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (analyze.Threshold
 	if err != nil {
 		return analyze.Thresholds{}, err
 	}
-	th, err := loadConfig(file, known)
+	th, warnings, err := loadConfig(file, known)
 	if err != nil {
 		return th, err
 	}
+	g.Warnings = warnings
 	ratio := func(flag, v string, dst **float64) error {
 		if v == "" {
 			return nil
@@ -136,7 +140,7 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 		if c.Subject != "" {
 			name += " " + c.Subject
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, name, gateValue(c.Unit, c.Measured, c.Name), gateValue(c.Unit, c.Limit, c.Name))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, ui.Escape(name), gateValue(c.Unit, c.Measured, c.Name), gateValue(c.Unit, c.Limit, c.Name))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -63,6 +64,8 @@ type inspectOptions struct {
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
 	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
+	// secretAllow is the config's secrets.allow.
+	secretAllow secrets.Allowlist
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
@@ -98,7 +101,7 @@ docker save | gzip output is read as is.`,
 
   # SARIF for code scanning
   stagescope inspect -o sarif app.tar > stagescope.sarif`,
-		Args: cobra.ExactArgs(1),
+		Args: needRef,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref = args[0]
 			if runF != nil {
@@ -114,6 +117,19 @@ docker save | gzip output is read as is.`,
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// needRef accepts exactly one image reference; without one the error shows
+// how the command is used.
+func needRef(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("%s needs an image, e.g. `%s myapp:latest` or `%s -o text app.tar` (%s --help shows every source and flag)",
+			cmd.Name(), cmd.CommandPath(), cmd.CommandPath(), cmd.CommandPath())
+	case len(args) > 1:
+		return fmt.Errorf("%s takes one image, got %d arguments", cmd.Name(), len(args))
+	}
+	return nil
 }
 
 func (o *inspectOptions) validate(s *streams) error {
@@ -149,7 +165,8 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 }
 
 func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit),
+		layers.WithContentScan(secrets.NewLayerScanner)}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}
@@ -171,7 +188,7 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return m.Finish(img, analyze.WithIgnore(o.ignore)), src, nil
+	return m.Finish(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow)), src, nil
 }
 
 // analyzeSource reads and analyzes a loaded image; extra adds read options.
@@ -180,7 +197,7 @@ func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return analyze.Run(img, analyze.WithIgnore(o.ignore)), nil
+	return analyze.Run(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow)), nil
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
@@ -191,6 +208,9 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range o.Gate.Warnings {
+		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", w)
+	}
 	if err := addIgnores(&th.Ignore, o.Ignore); err != nil {
 		return err
 	}
@@ -200,6 +220,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		defer cancel()
 	}
 	o.ignore = th.Ignore
+	o.secretAllow = th.SecretAllow
 	if o.Output == "tui" {
 		return runTUI(ctx, o, s, th.Ignore)
 	}

@@ -1,4 +1,4 @@
-package analyze
+package fstree
 
 import (
 	"math/rand/v2"

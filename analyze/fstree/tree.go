@@ -1,7 +1,8 @@
-// Package analyze merges an image's layers into one tree with the history of
-// every path, computes waste and efficiency, runs the leftover rules and
-// builds the report. It is pure: no I/O, no formatting, no terminal.
-package analyze
+// Package fstree merges an image's layers into one tree with the history of
+// every path (Builder, Tree, Node), measures what the layers did and waste
+// (Measure), and computes dive's efficiency numbers while merging
+// (DiveMetrics). It knows nothing of rules or reports.
+package fstree
 
 import (
 	"slices"
@@ -445,7 +446,7 @@ func (b *Builder) addEntry(e *layers.Entry) {
 
 // Finish resolves what every whiteout, opaque marker and overwrite hid, sorts
 // children, and returns the tree. The builder must not be used afterwards,
-// except for diveMetrics.
+// except for DiveMetrics.
 func (b *Builder) Finish() *Tree {
 	b.divem = b.dive.metrics()
 	b.dive, b.index, b.shifted, b.nodes, b.names = nil, nil, nil, nil, layers.Arena{}
@@ -489,9 +490,9 @@ func (b *Builder) Finish() *Tree {
 	return b.tree
 }
 
-// diveMetrics returns dive's numbers for the layers merged (after Finish,
+// DiveMetrics returns dive's numbers for the layers merged (after Finish,
 // for all of them).
-func (b *Builder) diveMetrics() DiveMetrics {
+func (b *Builder) DiveMetrics() DiveMetrics {
 	if b.dive != nil {
 		return b.dive.metrics()
 	}

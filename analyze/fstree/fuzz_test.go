@@ -1,9 +1,9 @@
-package analyze_test
+package fstree_test
 
 import (
 	"testing"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -42,14 +42,14 @@ func FuzzMerge(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 1, 1, 1, 5, 0, 1, 2, 2, 2})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ls := fuzzLayers(data)
-		b := analyze.NewBuilder()
+		b := fstree.NewBuilder()
 		var all int64
 		for _, es := range ls {
 			b.Add(es)
 		}
 		tree := b.Finish()
-		m := analyze.Measure(tree)
-		tree.Walk(func(n *analyze.Node) bool {
+		m := fstree.Measure(tree)
+		tree.Walk(func(n *fstree.Node) bool {
 			for i, v := range n.Versions() {
 				if v.HiddenBy >= 0 && v.HiddenBy <= v.Layer {
 					t.Fatalf("%s: version of layer %d hidden by layer %d", n.Path(), v.Layer, v.HiddenBy)

@@ -1,0 +1,106 @@
+package layers_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/layers"
+	lt "github.com/stagescope/stagescope/layers/layerstest"
+)
+
+// recorder is a ContentScanner that writes down every file it is shown,
+// and skips those named "skip".
+type recorder struct {
+	files []string
+}
+
+type recordedFile struct {
+	r    *recorder
+	path string
+	buf  bytes.Buffer
+	fail bool
+}
+
+func (r *recorder) Open(path string, size int64) io.WriteCloser {
+	if path == "skip" {
+		return nil
+	}
+	return &recordedFile{r: r, path: path, fail: path == "fails"}
+}
+
+func (r *recorder) Result() any { return r.files }
+
+func (f *recordedFile) Write(p []byte) (int, error) {
+	if f.fail {
+		return 0, io.ErrShortWrite
+	}
+	return f.buf.Write(p)
+}
+
+func (f *recordedFile) Close() error {
+	f.r.files = append(f.r.files, fmt.Sprintf("%s=%s", f.path, f.buf.String()))
+	return nil
+}
+
+func TestContentScanSeesEveryVersion(t *testing.T) {
+	big := string(bytes.Repeat([]byte("0123456789"), 100_000)) // several copy buffers
+	img := lt.Image(t,
+		lt.Step{CreatedBy: "base", Files: []lt.File{
+			{Name: "etc/app.conf", Body: "v1"},
+			{Name: "gone", Body: "deleted later"},
+			{Name: "skip", Body: "never shown"},
+			{Name: "fails", Body: "a write error"},
+			lt.Dir("d"),
+			lt.Symlink("link", "etc/app.conf"),
+		}},
+		lt.Step{CreatedBy: "overwrite", Files: []lt.File{
+			{Name: "etc/app.conf", Body: "v2"},
+			lt.Whiteout("gone"),
+			{Name: "big", Body: big},
+			{Name: "empty", Body: ""},
+		}},
+	)
+	for _, mode := range []struct {
+		name string
+		opts []layers.Option
+	}{{"hashing", nil}, {"no digests", []layers.Option{layers.WithoutDigests()}}} {
+		t.Run(mode.name, func(t *testing.T) {
+			opts := append([]layers.Option{layers.WithContentScan(func() layers.ContentScanner { return &recorder{} })}, mode.opts...)
+			got := read(t, img, opts...)
+			want := [][]string{
+				// A failed Write closes the file at once, and only once.
+				{"etc/app.conf=v1", "gone=deleted later", "fails="},
+				{"etc/app.conf=v2", "big=" + big},
+			}
+			for i, l := range got.Layers {
+				files, _ := l.Content.([]string)
+				if diff := cmp.Diff(want[i], files); diff != "" {
+					t.Errorf("layer %d: files shown (-want +got):\n%.2000s", i, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestContentScanKnownLayersKeepContent(t *testing.T) {
+	img := lt.Image(t, lt.Step{CreatedBy: "base", Files: []lt.File{{Name: "a", Body: "x"}}})
+	scan := layers.WithContentScan(func() layers.ContentScanner { return &recorder{} })
+	first := read(t, img, scan)
+	calls := 0
+	again, err := layers.Read(context.Background(), img, layers.WithKnownLayers(first),
+		layers.WithContentScan(func() layers.ContentScanner { calls++; return &recorder{} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 0 {
+		t.Errorf("scanner started %d times for a known layer, want 0", calls)
+	}
+	if got, want := again.Layers[0].Content, any([]string{"a=x"}); !cmp.Equal(got, want) {
+		t.Errorf("known layer's Content = %v, want %v", got, want)
+	}
+}

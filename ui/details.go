@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"fmt"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
+)
+
+// nodeDetails describes a path for the Details pane: as the tree shows it
+// (ni, compared over layers from..to) with the finding f that covers it, or,
+// when fromFinding is set, as the finding f names it (n may then be nil).
+func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fromFinding bool, from, to int) []line {
+	label := func(s string) string { return padRight(s, 9) }
+	var out []line
+	add := func(l, text string, st tcell.Style) {
+		out = append(out, line{label: label(l), labelStyle: th.header, text: text, style: st})
+	}
+	if fromFinding {
+		add("Finding", fmt.Sprintf("%s · %s (%s)", f.Category, f.RuleID, f.Severity), th.base)
+		p := "/" + f.Path
+		if f.Files > 1 {
+			p += fmt.Sprintf(" (%d files)", f.Files)
+		}
+		add("Path", p, th.base)
+		where := fmt.Sprintf("%s, added by layer %d", Bytes(f.Bytes), f.Layer)
+		if f.HiddenBy >= 0 {
+			where += fmt.Sprintf(", removed by layer %d: still ships", f.HiddenBy)
+		}
+		add("Bytes", where, th.base)
+	} else if n != nil {
+		add("Path", "/"+n.Path(), th.base)
+		what := "file"
+		if v := ni.v; v != nil {
+			what = v.Type.String()
+		}
+		desc := map[status]string{stAdded: "added", stModified: "modified", stRemoved: "removed", stUnchanged: "unchanged"}[ni.st]
+		rng := fmt.Sprintf("layer %d", to)
+		if from >= 0 && from != to-1 {
+			rng = fmt.Sprintf("layers %d–%d", from+1, to)
+		} else if from < 0 {
+			rng = fmt.Sprintf("layers 0–%d", to)
+		}
+		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, Bytes(ni.size), desc, rng), th.forStatus(ni.st))
+		if v := ni.v; v != nil && v.Link() != "" {
+			add("Link", v.Link(), th.base)
+		}
+	}
+	if n != nil && len(n.Versions()) > 0 {
+		out = append(out, line{text: "Versions", style: th.header})
+		for _, v := range n.Versions() {
+			state := "visible"
+			st := th.added
+			switch {
+			case v.Deleted:
+				state, st = "deleted here", th.removed
+			case v.HiddenBy >= 0:
+				state, st = fmt.Sprintf("hidden by layer %d", v.HiddenBy), th.removed
+			}
+			kind := v.Type.String()
+			if v.Implicit {
+				kind = "dir (implied)"
+			}
+			digest := ""
+			if v.Digest != 0 {
+				digest = fmt.Sprintf(" xxh64:%016x", v.Digest)
+			}
+			out = append(out, line{
+				label: fmt.Sprintf("  L%-3d ", v.Layer), labelStyle: th.dim,
+				text: fmt.Sprintf("%s %s%s · %s", kind, Bytes(v.Size), digest, state), style: st,
+			})
+		}
+	}
+	if f != nil {
+		if f.CreatedBy != "" {
+			add("By", analyze.Instruction(f.CreatedBy), th.dim)
+		}
+		if f.Package != "" {
+			add("Package", f.Package, th.base)
+		}
+		if n == nil || !fromFinding {
+			add("Rule", fmt.Sprintf("%s (%s, %s)", f.RuleID, f.Category, f.Severity), th.base)
+		}
+		add("Why", f.Why, th.base)
+		add("Fix", f.Fix, th.base)
+	}
+	return out
+}
+
+// summaryLines describe the whole image, or only its name while loading.
+func summaryLines(th *theme, ref string, a *analyze.Analysis, finds *findingsModel) []line {
+	lbl := func(s string) string { return padRight(s, 11) }
+	if a == nil {
+		return []line{{label: lbl("Image"), text: ref, labelStyle: th.header}}
+	}
+	m := a.Metrics
+	var compressed int64
+	for _, l := range a.Image.Layers {
+		compressed += l.CompressedSize
+	}
+	wasteP := 0.0
+	if m.LayerBytes > 0 {
+		wasteP = 100 * float64(m.WastedBytes) / float64(m.LayerBytes)
+	}
+	n, lb, visible := finds.leftoverTotals()
+	return []line{
+		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", Bytes(m.TotalBytes), commas(m.Files))},
+		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", Bytes(m.LayerBytes), Bytes(compressed))},
+		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", Bytes(m.WastedBytes), wasteP)},
+		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*a.Dive.Efficiency)},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings", Bytes(lb), n)},
+		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers", Bytes(m.TotalBytes-visible))},
+	}
+}

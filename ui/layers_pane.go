@@ -1,0 +1,169 @@
+package ui
+
+import (
+	"fmt"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/layers"
+)
+
+// layerInfo is what the layers pane knows of a layer.
+type layerInfo struct {
+	done bool
+	meta layers.Layer // without entries
+}
+
+// layersPane lists the image's layers as they are read. Moving its cursor
+// picks the layer the tree shows.
+type layersPane struct {
+	*listView
+	th        *theme
+	layers    []layerInfo
+	done      int
+	picked    bool                // the user chose a layer while loading
+	stats     []fstree.LayerStats // what each layer changed, once measured
+	cmdOffset int                 // runes of the commands scrolled off to the left
+	// onPick shows layer i in the tree; onEnter moves to the tree.
+	onPick func(i int)
+}
+
+func newLayersPane(th *theme) *layersPane {
+	p := &layersPane{listView: newListView(th, "Layers", true), th: th}
+	p.count = func() int { return len(p.layers) }
+	p.header = func(screen tcell.Screen, x, y, w int) { drawText(screen, x, y, w, layerCols, th.header) }
+	p.drawRow = p.drawLayerRow
+	p.empty = func() string { return "opening the image…" }
+	p.onMove = func(i int) {
+		p.picked = true
+		if p.onPick != nil {
+			p.onPick(i)
+		}
+	}
+	p.title = p.makeTitle
+	return p
+}
+
+// keys are the layers pane's own actions.
+func (p *layersPane) keys() []binding {
+	return []binding{
+		{action: "show-files", keys: []key{special(tcell.KeyEnter)}, where: paneLayers, bar: "files", help: "show the selected layer's files", do: func() { p.onEnter(p.sel) }},
+		{action: "scroll-right", keys: []key{special(tcell.KeyRight), ch('l')}, where: paneLayers, bar: "scroll", help: "scroll the commands right (the whole command is in Details)", do: func() { p.scrollCommands(8) }},
+		{action: "scroll-left", keys: []key{special(tcell.KeyLeft), ch('h')}, where: paneLayers, help: "scroll the commands left", do: func() { p.scrollCommands(-8) }},
+	}
+}
+
+// grow makes room for n layers.
+func (p *layersPane) grow(n int) {
+	if len(p.layers) < n {
+		p.layers = append(p.layers, make([]layerInfo, n-len(p.layers))...)
+	}
+}
+
+// add records a layer read to the end.
+func (p *layersPane) add(l layers.Layer) {
+	p.grow(l.Index + 1)
+	if !p.layers[l.Index].done {
+		p.done++
+	}
+	p.layers[l.Index] = layerInfo{done: true, meta: l}
+}
+
+// setImage takes every layer of the analysed image and what each changed.
+func (p *layersPane) setImage(a *analyze.Analysis) {
+	p.layers = make([]layerInfo, len(a.Image.Layers))
+	for i, l := range a.Image.Layers {
+		l.Entries, l.Files = nil, nil
+		p.layers[i] = layerInfo{done: true, meta: l}
+	}
+	p.done = len(p.layers)
+	p.stats = a.Metrics.Layers
+}
+
+func (p *layersPane) makeTitle() string {
+	l := "Layers"
+	if n := len(p.layers); n > 0 && p.done < n {
+		l += fmt.Sprintf(" · %d of %d read", p.done, n)
+	}
+	return l
+}
+
+const layerCols = "  #     Size   Added    Mod    Rem  Command"
+
+func (p *layersPane) drawLayerRow(screen tcell.Screen, i, x, y, w int, hl func(tcell.Style) tcell.Style) {
+	li := p.layers[i]
+	size, add, mod, rem := "…", "", "", ""
+	if li.done {
+		size = Bytes(li.meta.Size)
+	}
+	if i < len(p.stats) {
+		s := p.stats[i]
+		add, mod, rem = fmt.Sprint(s.Added.Files), fmt.Sprint(s.Modified.Files), fmt.Sprint(s.Removed.Files)
+	}
+	cmd := ""
+	if li.done {
+		cmd = analyze.Instruction(li.meta.CreatedBy)
+		if r := []rune(cmd); p.cmdOffset > 0 {
+			cmd = "…" + string(r[min(p.cmdOffset, len(r)):])
+		}
+	}
+	th := p.th
+	drawSegs(screen, x, y, w, []seg{
+		{padLeft(fmt.Sprint(i), 3) + " ", hl(th.header)},
+		{padLeft(size, 8) + " ", hl(th.base)},
+		{padLeft(add, 7) + " ", hl(th.added)},
+		{padLeft(mod, 6) + " ", hl(th.modified)},
+		{padLeft(rem, 6) + "  ", hl(th.removed)},
+		{cmd, hl(th.base)},
+	})
+}
+
+// scrollCommands shifts the command column by d runes, up to the end of
+// the longest command.
+func (p *layersPane) scrollCommands(d int) {
+	longest := 0
+	for _, li := range p.layers {
+		longest = max(longest, len([]rune(analyze.Instruction(li.meta.CreatedBy))))
+	}
+	p.cmdOffset = max(0, min(p.cmdOffset+d, longest-8))
+}
+
+// step moves the cursor d layers.
+func (p *layersPane) step(d int) {
+	if len(p.layers) == 0 {
+		return
+	}
+	p.selectRow(p.sel + d)
+}
+
+func (p *layersPane) label(s string) string { return padRight(s, 9) }
+
+// describe is what Details shows of the selected layer.
+func (p *layersPane) describe() []line {
+	i := p.sel
+	if i < 0 || i >= len(p.layers) || !p.layers[i].done {
+		return []line{{text: "reading this layer…", style: p.th.dim}}
+	}
+	th := p.th
+	l := p.layers[i].meta
+	out := []line{
+		{label: p.label("Layer"), labelStyle: th.header, text: fmt.Sprintf("%d of %d", i, len(p.layers))},
+		{label: p.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s entries", Bytes(l.Size), Bytes(l.CompressedSize), commas(int64(l.EntryCount)))},
+	}
+	if i < len(p.stats) {
+		s := p.stats[i]
+		out = append(out, line{label: p.label("Changes"), labelStyle: th.header, text: fmt.Sprintf("+%d files %s · ~%d files %s · -%d files %s",
+			s.Added.Files, Bytes(s.Added.Bytes), s.Modified.Files, Bytes(s.Modified.Bytes), s.Removed.Files, Bytes(s.Removed.Bytes))})
+	}
+	out = append(out,
+		line{label: p.label("Command"), labelStyle: th.header, text: analyze.Instruction(l.CreatedBy)},
+		line{label: p.label("Digest"), labelStyle: th.header, text: l.Digest, style: th.dim},
+		line{label: p.label("DiffID"), labelStyle: th.header, text: l.DiffID, style: th.dim},
+	)
+	if l.MediaType != "" {
+		out = append(out, line{label: p.label("Type"), labelStyle: th.header, text: l.MediaType, style: th.dim})
+	}
+	return out
+}

@@ -1,0 +1,251 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/gdamore/tcell/v2"
+	"github.com/rivo/tview"
+
+	"github.com/stagescope/stagescope/analyze/fstree"
+)
+
+func commas(n int64) string { return humanize.Comma(n) }
+
+// oneLine folds a multi-line message onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// view is what the browser asks of a pane: the list the movement keys
+// drive.
+type view interface {
+	tview.Primitive
+	list() *listView
+}
+
+func (l *listView) list() *listView { return l }
+
+// build makes the panes and lays them out.
+func (b *Browser) build() {
+	th := &b.th
+	b.layers = newLayersPane(th)
+	b.layers.onPick = func(i int) { b.tree.setLayer(i) }
+	b.layers.onEnter = func(int) { b.setFocus(paneTree) }
+	b.tree = newTreePane(th)
+	b.tree.waiting = b.treeWaiting
+	b.tree.onMove = func(int) { b.updateDetails() }
+	b.findings = newFindingsPane(th)
+	b.findings.onMove = func(int) { b.updateDetails() }
+	b.findings.onJump = b.showNode
+	b.details = newTextPane(th, "Details")
+	b.summary = newTextPane(th, "Image")
+	b.help = newTextPane(th, "Keys")
+	b.keys = b.keyTable()
+	b.help.set(b.helpLines())
+
+	b.views = map[paneID]view{
+		paneLayers:   b.layers,
+		paneTree:     b.tree,
+		paneFindings: b.findings,
+		paneDetails:  b.details,
+		paneHelp:     b.help,
+	}
+	for p, v := range b.views {
+		if p == paneHelp {
+			continue
+		}
+		v.list().SetFocusFunc(func() { b.focusedBy(p) })
+	}
+
+	b.titleBar = tview.NewBox().SetBackgroundColor(tcell.ColorDefault)
+	b.titleBar.SetDrawFunc(func(screen tcell.Screen, x, y, w, h int) (int, int, int, int) {
+		b.drawTitleBar(screen, x, y, w)
+		return x, y, w, h
+	})
+	b.helpBar = tview.NewBox().SetBackgroundColor(tcell.ColorDefault)
+	b.helpBar.SetDrawFunc(func(screen tcell.Screen, x, y, w, h int) (int, int, int, int) {
+		b.drawHelpBar(screen, x, y, w)
+		return x, y, w, h
+	})
+	b.filterIn = tview.NewInputField().SetLabel("filter: ")
+	b.filterIn.SetBackgroundColor(tcell.ColorDefault)
+	b.filterIn.SetFieldStyle(th.base.Underline(true))
+	b.filterIn.SetLabelStyle(th.key)
+	b.filterIn.SetChangedFunc(b.filterChanged)
+	b.filterIn.SetDoneFunc(b.filterDone)
+
+	left := tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(b.summary, 8, 0, false).
+		AddItem(b.layers, 0, 3, true).
+		AddItem(b.findings, 0, 2, false)
+	right := tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(b.tree, 0, 3, false).
+		AddItem(b.details, 0, 2, false)
+	middle := tview.NewFlex().
+		AddItem(left, 0, 1, true).
+		AddItem(right, 0, 1, false)
+	b.bottom = tview.NewFlex().AddItem(b.helpBar, 0, 1, false)
+	main := tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(b.titleBar, 1, 0, false).
+		AddItem(middle, 0, 1, true).
+		AddItem(b.bottom, 1, 0, false)
+	helpBox := tview.NewFlex().
+		AddItem(nil, 0, 1, false).
+		AddItem(tview.NewFlex().SetDirection(tview.FlexRow).
+			AddItem(nil, 0, 1, false).
+			AddItem(b.help, 0, 8, true).
+			AddItem(nil, 0, 1, false), 0, 6, true).
+		AddItem(nil, 0, 1, false)
+	b.pages = tview.NewPages().
+		AddPage("main", main, true, true).
+		AddPage("help", helpBox, true, false)
+	b.pages.SetBackgroundColor(tcell.ColorDefault)
+	b.app.SetRoot(b.pages, true)
+	b.app.SetInputCapture(b.handleKey)
+	b.setFocus(paneLayers)
+	b.summary.set(summaryLines(th, b.ref, b.a, &b.findings.m))
+}
+
+// setFocus moves the keyboard to a pane.
+func (b *Browser) setFocus(p paneID) {
+	b.app.SetFocus(b.views[p])
+	b.focusedBy(p)
+}
+
+// focusedBy follows focus changes, by key or by mouse.
+func (b *Browser) focusedBy(p paneID) {
+	if b.helpOpen && p != paneHelp {
+		// A click on a pane behind the help page closes it.
+		b.helpOpen = false
+		b.pages.HidePage("help")
+	}
+	b.focus = p
+	if p != paneDetails && p != paneHelp && p != b.context {
+		b.context = p
+		b.updateDetails()
+	}
+}
+
+// list is the focused pane's list.
+func (b *Browser) list() *listView { return b.views[b.focus].list() }
+
+func (b *Browser) cycle(d int) {
+	order := []paneID{paneLayers, paneTree, paneFindings, paneDetails}
+	i := 0
+	for j, p := range order {
+		if p == b.focus {
+			i = j
+		}
+	}
+	b.setFocus(order[(i+d+len(order))%len(order)])
+}
+
+// afterKey brings the derived views up to date after a key.
+func (b *Browser) afterKey() {
+	if b.focus != paneDetails && b.focus != paneHelp {
+		b.updateDetails()
+	}
+}
+
+// updateDetails describes what the last pane with a selection selects.
+func (b *Browser) updateDetails() {
+	switch b.context {
+	case paneLayers:
+		b.details.set(b.layers.describe())
+	case paneTree:
+		b.details.set(b.tree.describe())
+	case paneFindings:
+		b.details.set(b.findings.describe())
+	}
+}
+
+// showNode selects n in the tree as of layer l, and moves there.
+func (b *Browser) showNode(n *fstree.Node, l int) {
+	if l >= 0 && l < len(b.layers.layers) {
+		b.layers.sel = l
+	}
+	b.tree.show(n, l)
+	b.setFocus(paneTree)
+}
+
+// helpPaneKeys are the help page's own actions.
+func (b *Browser) helpPaneKeys() []binding {
+	return []binding{
+		{action: "close-help", keys: []key{ch('?'), special(tcell.KeyEscape), ch('q')}, where: paneHelp, bar: "close", help: "close the help", do: b.closeHelp},
+	}
+}
+
+func (b *Browser) openHelp() {
+	b.lastFocus = b.focus
+	b.helpOpen = true
+	b.pages.ShowPage("help")
+	b.help.top = 0
+	b.setFocus(paneHelp)
+}
+
+func (b *Browser) closeHelp() {
+	b.helpOpen = false
+	b.pages.HidePage("help")
+	b.setFocus(b.lastFocus)
+}
+
+func (b *Browser) drawTitleBar(screen tcell.Screen, x, y, w int) {
+	st, style := b.status()
+	drawSegs(screen, x, y, w, []seg{
+		{" stagescope ", b.th.title},
+		{b.ref + "  ", b.th.header},
+		{st, style},
+	})
+}
+
+func (b *Browser) drawHelpBar(screen tcell.Screen, x, y, w int) {
+	var segs []seg
+	for i, it := range b.barItems(b.focus) {
+		if i > 0 {
+			segs = append(segs, seg{"  ", b.th.base})
+		}
+		segs = append(segs, seg{it[0], b.th.key}, seg{" " + it[1], b.th.base})
+	}
+	drawSegs(screen, x+1, y, w-1, segs)
+}
+
+// treeWaiting says why there is no tree yet.
+func (b *Browser) treeWaiting() string {
+	switch {
+	case b.phase == phaseFailed:
+		return "the image could not be read"
+	case len(b.layers.layers) == 0:
+		return "the merged tree appears once every layer is read"
+	}
+	return fmt.Sprintf("the merged tree appears once every layer is read (%d of %d)", b.layers.done, len(b.layers.layers))
+}
+
+// openFilter shows the filter field in place of the help bar.
+func (b *Browser) openFilter() {
+	b.setFocus(paneTree)
+	b.filterOpen = true
+	b.filterIn.SetText(b.tree.m.pattern)
+	b.bottom.Clear().AddItem(b.filterIn, 0, 1, true)
+	b.app.SetFocus(b.filterIn)
+}
+
+func (b *Browser) filterChanged(text string) {
+	if !b.filterOpen {
+		return
+	}
+	b.tree.setPattern(text)
+	b.updateDetails()
+}
+
+// filterDone closes the field: Enter keeps the filter, Esc drops it.
+func (b *Browser) filterDone(k tcell.Key) {
+	if k == tcell.KeyEscape {
+		b.tree.setPattern("")
+	}
+	b.filterOpen = false
+	b.bottom.Clear().AddItem(b.helpBar, 0, 1, false)
+	b.setFocus(paneTree)
+	b.updateDetails()
+}

@@ -1,0 +1,271 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/layers"
+)
+
+// treePane shows the merged file tree as of the selected layer. Its model
+// is never nil: until the image is read it is the empty tree, and every
+// key works on it.
+type treePane struct {
+	*listView
+	th       *theme
+	m        *treeModel
+	findings []analyze.Finding // what m's leftover marks index
+	// waiting says why the tree is empty while there is no image yet.
+	waiting func() string
+}
+
+func newTreePane(th *theme) *treePane {
+	p := &treePane{listView: newListView(th, "Files", true), th: th}
+	p.m = newTreeModel(emptyTree(), nil, nil)
+	p.count = func() int { return len(p.m.Rows()) }
+	p.header = func(screen tcell.Screen, x, y, w int) { drawText(screen, x, y, w, "    Size  L    Name", th.header) }
+	p.drawRow = p.drawTreeRow
+	p.empty = p.emptyText
+	p.onEnter = func(int) { p.toggleDir() }
+	p.title = p.makeTitle
+	return p
+}
+
+// emptyTree is the tree of an image with no layers.
+func emptyTree() *fstree.Tree { return fstree.NewBuilder().Finish() }
+
+// keys are the tree pane's own actions.
+func (p *treePane) keys() []binding {
+	tree := func(action string, keys []key, bar, help string, do func()) binding {
+		return binding{action: action, keys: keys, where: paneTree, bar: bar, help: help, do: do}
+	}
+	return []binding{
+		tree("toggle-dir", []key{special(tcell.KeyEnter), ch(' ')}, "open/close", "open or close the directory", p.toggleDir),
+		tree("open-dir", []key{special(tcell.KeyRight), ch('l')}, "", "open the directory", func() { p.openDir(true) }),
+		tree("close-dir", []key{special(tcell.KeyLeft), ch('h')}, "", "close the directory, or go to its parent", func() { p.openDir(false) }),
+		tree("open-all", []key{ch('e')}, "open all", "open every directory", func() { p.openAll(true) }),
+		tree("close-all", []key{ch('c')}, "", "close every directory", func() { p.openAll(false) }),
+		tree("sort", []key{ch('s')}, "sort", "sort by size (biggest first) or by name", func() { p.keepSelection(p.m.toggleSort) }),
+		tree("hide-unchanged", []key{ch('u')}, "unchanged", "hide or show unchanged files", func() { p.keepSelection(func() { p.m.toggle(&p.m.hideSame) }) }),
+		tree("wasted-only", []key{ch('w')}, "wasted", "show only files with wasted bytes", func() { p.keepSelection(func() { p.m.toggle(&p.m.wasteOnly) }) }),
+		tree("leftovers-only", []key{ch('o')}, "leftovers", "show only leftovers", func() { p.keepSelection(func() { p.m.toggle(&p.m.leftOnly) }) }),
+		tree("clear-filter", []key{special(tcell.KeyEscape)}, "", "clear the filter", func() { p.setPattern("") }),
+	}
+}
+
+// setTree shows a new tree (the finished one replacing the empty one) as
+// of its last layer, or of layer when the user picked one.
+func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node) {
+	p.findings = findings
+	p.m = newTreeModel(t, findings, owned)
+	p.sel, p.top = 0, 0
+}
+
+// setLayer shows the tree as of layer l, keeping the cursor's path.
+func (p *treePane) setLayer(l int) {
+	p.keepSelection(func() { p.m.setLayer(l, p.m.layerOnly) })
+}
+
+func (p *treePane) toggleLayerOnly() {
+	p.keepSelection(func() { p.m.setLayer(p.m.layer, !p.m.layerOnly) })
+}
+
+func (p *treePane) setPattern(pat string) {
+	p.keepSelection(func() { p.m.setPattern(pat) })
+}
+
+// makeTitle puts the tree's view state into its title.
+func (p *treePane) makeTitle() string {
+	m := p.m
+	if m.tree.Layers == 0 {
+		return "Files"
+	}
+	t := "Files"
+	if m.layerOnly {
+		t += fmt.Sprintf(" · layer %d only", m.layer)
+	} else {
+		t += fmt.Sprintf(" · layers 0–%d", m.layer)
+	}
+	if m.byName {
+		t += " · by name"
+	} else {
+		t += " · by size"
+	}
+	if m.pattern != "" {
+		t += fmt.Sprintf(" · filter %q", m.pattern)
+	}
+	if m.hideSame {
+		t += " · changed only"
+	}
+	if m.wasteOnly {
+		t += " · wasted only"
+	}
+	if m.leftOnly {
+		t += " · leftovers only"
+	}
+	return t + " · " + Bytes(m.rootInfo().size)
+}
+
+func (p *treePane) emptyText() string {
+	switch {
+	case p.m.tree.Layers == 0 && p.waiting != nil:
+		return p.waiting()
+	case p.m.narrowed():
+		return "nothing matches (Esc clears the filter, u w o toggle the others)"
+	}
+	return "no files in this layer"
+}
+
+func (p *treePane) drawTreeRow(screen tcell.Screen, i, x, y, w int, hl func(tcell.Style) tcell.Style) {
+	th := p.th
+	r := p.m.Rows()[i]
+	ni := r.info
+	flag := " "
+	if p.m.isLeftover(r.n) {
+		flag = "!"
+	}
+	arrow := "  "
+	if ni.dir {
+		arrow = "▸ "
+		if r.open {
+			arrow = "▾ "
+		}
+	}
+	nameStyle := th.base
+	switch {
+	case ni.st != stUnchanged:
+		nameStyle = th.forStatus(ni.st)
+		if ni.dir {
+			nameStyle = nameStyle.Bold(true)
+		}
+	case ni.dir:
+		nameStyle = th.dir
+	}
+	segs := []seg{
+		{padLeft(Bytes(ni.size), 8) + " ", hl(th.base)},
+		{padLeft(fmt.Sprint(ni.layer), 2) + " ", hl(th.dim)},
+		{ni.st.mark(), hl(th.forStatus(ni.st))},
+		{flag + " ", hl(th.errStyle)},
+		{strings.Repeat("  ", r.depth) + arrow, hl(th.dim)},
+		{r.n.Name, hl(nameStyle)},
+	}
+	if v := ni.v; v != nil && v.Link() != "" {
+		arrow := " → "
+		if v.Type == layers.TypeHardlink {
+			arrow = " ⇒ /"
+		}
+		segs = append(segs, seg{arrow + v.Link(), hl(th.dim)})
+	}
+	drawSegs(screen, x, y, w, segs)
+}
+
+// selected is the row under the cursor, or nil.
+func (p *treePane) selected() *treeRow {
+	rows := p.m.Rows()
+	if p.sel < 0 || p.sel >= len(rows) {
+		return nil
+	}
+	return &rows[p.sel]
+}
+
+// selectedNode is the node under the cursor, or nil.
+func (p *treePane) selectedNode() *fstree.Node {
+	if r := p.selected(); r != nil {
+		return r.n
+	}
+	return nil
+}
+
+// keepSelection applies change and puts the cursor back on the same node,
+// or on its nearest shown ancestor.
+func (p *treePane) keepSelection(change func()) {
+	n := p.selectedNode()
+	change()
+	p.selectNode(n)
+}
+
+// selectNode puts the cursor on n, or on its nearest shown ancestor.
+func (p *treePane) selectNode(n *fstree.Node) {
+	for ; n != nil && n.Parent != nil; n = n.Parent {
+		if i := p.m.index(n); i >= 0 {
+			p.sel = i
+			p.clamp()
+			return
+		}
+	}
+	p.sel = 0
+	p.clamp()
+}
+
+func (p *treePane) toggleDir() {
+	r := p.selected()
+	if r == nil || !r.info.dir {
+		return
+	}
+	p.m.setOpen(r.n, !r.open)
+}
+
+// openDir opens the directory under the cursor; closing a file or a closed
+// directory moves to its parent.
+func (p *treePane) openDir(open bool) {
+	r := p.selected()
+	if r == nil {
+		return
+	}
+	n := r.n
+	switch {
+	case open && r.info.dir:
+		p.m.setOpen(n, true)
+	case !open && r.info.dir && r.open:
+		p.m.setOpen(n, false)
+	case !open && n.Parent != nil && n.Parent.Parent != nil:
+		if i := p.m.index(n.Parent); i >= 0 {
+			p.selectRow(i)
+		}
+	}
+}
+
+func (p *treePane) openAll(open bool) {
+	p.keepSelection(func() { p.m.setAllOpen(open) })
+}
+
+// show puts the cursor on n as of layer l, opening its ancestors and
+// dropping what hides it.
+func (p *treePane) show(n *fstree.Node, l int) {
+	m := p.m
+	if l >= 0 && l < m.tree.Layers && l != m.layer {
+		m.setLayer(l, m.layerOnly)
+	}
+	if !m.reveal(n) && m.layerOnly {
+		m.setLayer(m.layer, false)
+		m.reveal(n)
+	}
+	if i := m.index(n); i >= 0 {
+		p.sel = i
+		p.clamp()
+	}
+}
+
+// coveringFinding is the finding that names n or its nearest ancestor.
+func (p *treePane) coveringFinding(n *fstree.Node) *analyze.Finding {
+	for ; n != nil; n = n.Parent {
+		if i, ok := p.m.leftover[n]; ok {
+			return &p.findings[i]
+		}
+	}
+	return nil
+}
+
+// describe is what Details shows of the selected path.
+func (p *treePane) describe() []line {
+	r := p.selected()
+	if r == nil {
+		return nil
+	}
+	from, to := p.m.span()
+	return nodeDetails(p.th, r.n, r.info, p.coveringFinding(r.n), false, from, to)
+}
