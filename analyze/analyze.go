@@ -43,7 +43,8 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 // the entries of a layer are dropped as soon as it is merged: pass Option to
 // Read, then Finish with the image Read returned. The result is Run's.
 type Merger struct {
-	b *fstree.Builder
+	b      *fstree.Builder
+	merged func(layer int)
 }
 
 // NewMerger starts an empty merge.
@@ -52,8 +53,22 @@ func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder()} }
 // Option is the read option that feeds the merger, layer by layer in index
 // order (see layers.WithEntries).
 func (m *Merger) Option() layers.Option {
-	return layers.WithEntries(func(_ int, es []layers.Entry) { m.b.Add(es) })
+	return layers.WithEntries(func(i int, es []layers.Entry) {
+		m.b.Add(es)
+		if m.merged != nil {
+			m.merged(i)
+		}
+	})
 }
+
+// OnMerged calls f after each layer is merged, on the goroutine that
+// merges, before the next layer is: f may take a Snapshot, and merging
+// waits for it.
+func (m *Merger) OnMerged(f func(layer int)) { m.merged = f }
+
+// Snapshot returns a copy of the tree of the layers merged so far (see
+// fstree.Builder.Snapshot). Call it only from OnMerged's f.
+func (m *Merger) Snapshot() *fstree.Tree { return m.b.Snapshot() }
 
 // Finish measures the merged tree of img, which Read returned, and finds
 // the leftovers.
@@ -71,6 +86,8 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 	}
 	t := m.b.Finish()
 	a := &Analysis{Image: img, Tree: t, Dive: m.b.DiveMetrics()}
+	// Secrets are redacted from img before anything copies its strings.
+	a.Secrets = FindSecrets(img, t, o.secretAllow)
 	// The builder has just dropped what only merging needed (dive's
 	// records, ~40 B per node, and its lookup maps). Collecting them now,
 	// before measuring allocates, is what keeps the peak down: the largest
@@ -89,6 +106,5 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
 	s.total(a)
-	a.Secrets = FindSecrets(img, t, o.secretAllow)
 	return a
 }

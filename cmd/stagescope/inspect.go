@@ -66,6 +66,9 @@ type inspectOptions struct {
 	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
 	// secretAllow is the config's secrets.allow.
 	secretAllow secrets.Allowlist
+	// merged, when set, is called after each layer is merged, on the
+	// merging goroutine (the browser takes snapshots of the tree there).
+	merged func(m *analyze.Merger, layer int)
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
@@ -184,6 +187,9 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 	}
 	// Layers are merged as they are read, each dropped once merged.
 	m := analyze.NewMerger()
+	if o.merged != nil {
+		m.OnMerged(func(layer int) { o.merged(m, layer) })
+	}
 	img, err := src.Read(ctx, append(append(o.readOptions(s), m.Option()), extra...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)

@@ -190,7 +190,7 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule) *s
 	if rep.Image.Digest != "" {
 		props["imageDigest"] = rep.Image.Digest
 	}
-	return &sarifLog{
+	log := &sarifLog{
 		Schema:  sarifSchema,
 		Version: sarifVersion,
 		Runs: []sarifRun{{
@@ -206,6 +206,8 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule) *s
 			Properties: props,
 		}},
 	}
+	addSARIFSecrets(&log.Runs[0], rep.Secrets, rep)
+	return log
 }
 
 func newSARIFRule(r analyze.Rule) sarifRule {
