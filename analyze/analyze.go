@@ -25,6 +25,8 @@ type Analysis struct {
 	// Suggestion is the multi-stage fix for the whole image, nil when
 	// there is nothing to fix or no ecosystem was recognised.
 	Suggestion *Suggestion
+	// Place is the base boundary and the Dockerfile line of each layer.
+	Place *Place
 	// Secrets are the secrets found by content (see FindSecrets).
 	Secrets *secrets.Result
 }
@@ -106,5 +108,6 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
 	s.total(a)
+	a.Place = Locate(img, PlaceOptions{})
 	return a
 }
