@@ -25,6 +25,8 @@ type Analysis struct {
 	// Suggestion is the multi-stage fix for the whole image, nil when
 	// there is nothing to fix or no ecosystem was recognised.
 	Suggestion *Suggestion
+	// Place is the base boundary and the Dockerfile line of each layer.
+	Place *Place
 	// Secrets are the secrets found by content (see FindSecrets).
 	Secrets *secrets.Result
 }
@@ -86,6 +88,8 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 	}
 	t := m.b.Finish()
 	a := &Analysis{Image: img, Tree: t, Dive: m.b.DiveMetrics()}
+	// Secrets are redacted from img before anything copies its strings.
+	a.Secrets = FindSecrets(img, t, o.secretAllow)
 	// The builder has just dropped what only merging needed (dive's
 	// records, ~40 B per node, and its lookup maps). Collecting them now,
 	// before measuring allocates, is what keeps the peak down: the largest
@@ -104,6 +108,6 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
 	s.total(a)
-	a.Secrets = FindSecrets(img, t, o.secretAllow)
+	a.Place = Locate(img, PlaceOptions{})
 	return a
 }

@@ -122,6 +122,8 @@ type Leftovers struct {
 	ShippedBytes int64
 	// LayerBytes is the union per layer that wrote the bytes.
 	LayerBytes []int64
+	// LayerFiles counts the files of LayerBytes.
+	LayerFiles []int64
 	// RuntimeBytes estimates the image's files without leftovers and waste.
 	RuntimeBytes int64
 }
@@ -217,6 +219,7 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		}
 	}
 	s.totals.LayerBytes = make([]int64, len(a.Image.Layers))
+	s.totals.LayerFiles = make([]int64, len(a.Image.Layers))
 	visible := VisibleFiles(a.Image, a.Tree)
 	s.packages(visible)
 	for _, np := range NodePackages(visible) {
@@ -600,6 +603,7 @@ func (s *scan) count(v *fstree.Version) {
 	s.totals.Files++
 	s.totals.Bytes += v.Size
 	s.totals.LayerBytes[v.Layer] += v.Size
+	s.totals.LayerFiles[v.Layer]++
 	if v.HiddenBy < 0 {
 		s.visible += v.Size
 	}

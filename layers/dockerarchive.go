@@ -35,7 +35,7 @@ type dockerSaveEntry struct {
 func parseDockerManifest(raw []byte, where, sel string) (dockerSaveEntry, error) {
 	var es []dockerSaveEntry
 	if err := json.Unmarshal(raw, &es); err != nil {
-		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s: %w", where, err)
+		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s: %w", where, jsonProblem(err))
 	}
 	if len(es) == 0 {
 		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s lists no image", where)
@@ -110,7 +110,7 @@ func dockerConfig(raw []byte, e dockerSaveEntry, where string) (v1.Hash, *v1.Con
 	}
 	cfg, err := v1.ParseConfigFile(bytes.NewReader(raw))
 	if err != nil {
-		return v1.Hash{}, nil, fmt.Errorf("%s: config %s: %w", where, e.Config, err)
+		return v1.Hash{}, nil, fmt.Errorf("%s: config %s: %w", where, e.Config, jsonProblem(err))
 	}
 	if n, m := len(cfg.RootFS.DiffIDs), len(e.Layers); n != m {
 		return v1.Hash{}, nil, fmt.Errorf("%s: config %s lists %d diff IDs for %d layers", where, e.Config, n, m)

@@ -119,7 +119,7 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"version", "extra"}, []string{`unknown command "extra"`}},
 		// stagescope IMAGE is inspect; a near miss of a command is a typo
 		{[]string{"inspct", testImage}, []string{`unknown command "inspct" (did you mean "inspect"?)`}},
-		{[]string{"verison"}, []string{`unknown command "verison" (did you mean "version"?)`}},
+		{[]string{"dif"}, []string{`unknown command "dif" (did you mean "diff"?)`}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			wantOneLineError(t, stagescope(t, tc.args...), tc.want...)

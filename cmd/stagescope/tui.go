@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -21,7 +22,11 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.I
 		// ready when the last layer is read, not after a second pass.
 		// The browser shows the tree of the layers merged so far.
 		o.merged = func(m *analyze.Merger, layer int) { ev.Merged(layer, m.Snapshot) }
-		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
+		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
+			// Shown before the whole scan is done: redacted on its own.
+			l.CreatedBy = secrets.RedactText(l.CreatedBy)
+			ev.LayerDone(l)
+		}))
 		if err != nil {
 			return nil, err
 		}
