@@ -28,6 +28,7 @@ type sourceOptions struct {
 	MaxEntries int
 	MaxRatio   int64
 	Timeout    time.Duration
+	Stall      time.Duration
 }
 
 func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
@@ -38,6 +39,7 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	f.DurationVar(&o.Stall, "stall-timeout", layers.DefaultStallTimeout, "fail when a registry sends less than 1 KiB in this long of waiting; 0 means no limit (apart from --timeout)")
 }
 
 func (o *sourceOptions) validate() error {
@@ -52,6 +54,9 @@ func (o *sourceOptions) validate() error {
 	}
 	if o.Timeout < 0 {
 		return fmt.Errorf("--timeout must not be negative, got %s", o.Timeout)
+	}
+	if o.Stall < 0 {
+		return fmt.Errorf("--stall-timeout must not be negative, got %s", o.Stall)
 	}
 	return nil
 }
@@ -161,7 +166,7 @@ func (o *inspectOptions) validate(s *streams) error {
 }
 
 func (o *sourceOptions) loadOptions() []layers.LoadOption {
-	var lo []layers.LoadOption
+	lo := []layers.LoadOption{layers.WithStallTimeout(o.Stall)}
 	if o.Platform != "" {
 		lo = append(lo, layers.WithPlatform(o.Platform))
 	}
