@@ -9,6 +9,7 @@ import (
 	"runtime"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/perms"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -30,6 +31,8 @@ type Analysis struct {
 	Place *Place
 	// Secrets are the secrets found by content (see FindSecrets).
 	Secrets *secrets.Result
+	// Permissions are the permission and user findings (see perms).
+	Permissions []perms.Finding
 }
 
 // Run merges the image's layers, measures the result and finds the
@@ -38,6 +41,7 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 	m := NewMerger()
 	for i := range img.Layers {
 		m.b.Add(img.Layers[i].Entries)
+		m.owners.Add(i, img.Layers[i].Entries)
 	}
 	return m.finish(img, false, opts...)
 }
@@ -48,10 +52,11 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 type Merger struct {
 	b      *fstree.Builder
 	merged func(layer int)
+	owners *perms.Owners // the uid and gid of every entry
 }
 
 // NewMerger starts an empty merge.
-func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder()} }
+func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder(), owners: perms.NewOwners()} }
 
 // Option is the read option that feeds the merger, layer by layer in index
 // order (see layers.WithEntries).
@@ -60,6 +65,7 @@ func (m *Merger) Option() layers.Option {
 		if m.b.AddContext(ctx, es) != nil {
 			return // Read fails with ctx's error: the tree is never used
 		}
+		m.owners.Add(i, es)
 		if m.merged != nil {
 			m.merged(i)
 		}
@@ -93,6 +99,7 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 	a := &Analysis{Image: img, Tree: t, Dive: m.b.DiveMetrics()}
 	// Secrets are redacted from img before anything copies its strings.
 	a.Secrets = FindSecrets(img, t, o.secretAllow)
+	a.Permissions = CheckPermissions(img, t, m.owners)
 	// The builder has just dropped what only merging needed (dive's
 	// records, ~40 B per node, and its lookup maps). Collecting them now,
 	// before measuring allocates, is what keeps the peak down: the largest

@@ -106,7 +106,7 @@ func (b *Browser) build() {
 	b.app.SetRoot(b.pages, true)
 	b.app.SetInputCapture(b.handleKey)
 	b.setFocus(paneLayers)
-	b.summary.set(summaryLines(th, b.ref, b.a, &b.findings.m))
+	b.summary.set(summaryLines(th, b.ref, b.a))
 }
 
 // setFocus moves the keyboard to a pane.

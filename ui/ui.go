@@ -420,7 +420,7 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	owned := packageFiles(a)
 	b.findings.setAnalysis(a, owned)
 	b.tree.setTree(a.Tree, a.Findings, owned, b.followLayer(len(b.layers.layers)))
-	b.summary.set(summaryLines(&b.th, b.ref, a, &b.findings.m))
+	b.summary.set(summaryLines(&b.th, b.ref, a))
 	b.updateDetails()
 }
 
