@@ -90,7 +90,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 }
 
 // summaryLines describe the whole image, or only its name while loading.
-func summaryLines(th *theme, ref string, a *analyze.Analysis, finds *findingsModel) []line {
+func summaryLines(th *theme, ref string, a *analyze.Analysis) []line {
 	lbl := func(s string) string { return padRight(s, 11) }
 	if a == nil {
 		return []line{{label: lbl("Image"), text: ref, labelStyle: th.header}}
@@ -104,13 +104,17 @@ func summaryLines(th *theme, ref string, a *analyze.Analysis, finds *findingsMod
 	if m.LayerBytes > 0 {
 		wasteP = 100 * float64(m.WastedBytes) / float64(m.LayerBytes)
 	}
-	n, lb, visible := finds.leftoverTotals()
+	l := a.Leftovers
+	leftP := 0.0
+	if l.ShippedBytes > 0 {
+		leftP = 100 * float64(l.Bytes) / float64(l.ShippedBytes)
+	}
 	return []line{
 		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", Bytes(m.TotalBytes), commas(m.Files))},
 		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", Bytes(m.LayerBytes), Bytes(compressed))},
 		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", Bytes(m.WastedBytes), wasteP)},
 		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*a.Dive.Efficiency)},
-		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings", Bytes(lb), n)},
-		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers", Bytes(m.TotalBytes-visible))},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %s (%.1f%% of shipped)", Bytes(l.Bytes), plural(l.Files, "file"), leftP)},
+		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers and waste", Bytes(l.RuntimeBytes))},
 	}
 }

@@ -35,6 +35,7 @@ func (b *Browser) build() {
 	b.layers.onEnter = func(int) { b.setFocus(paneTree) }
 	b.tree = newTreePane(th)
 	b.tree.waiting = b.treeWaiting
+	b.tree.note = b.treeNote
 	b.tree.onMove = func(int) { b.updateDetails() }
 	b.findings = newFindingsPane(th)
 	b.findings.onMove = func(int) { b.updateDetails() }
@@ -105,7 +106,7 @@ func (b *Browser) build() {
 	b.app.SetRoot(b.pages, true)
 	b.app.SetInputCapture(b.handleKey)
 	b.setFocus(paneLayers)
-	b.summary.set(summaryLines(th, b.ref, b.a, &b.findings.m))
+	b.summary.set(summaryLines(th, b.ref, b.a))
 }
 
 // setFocus moves the keyboard to a pane.
@@ -217,9 +218,17 @@ func (b *Browser) treeWaiting() string {
 	case b.phase == phaseFailed:
 		return "the image could not be read"
 	case len(b.layers.layers) == 0:
-		return "the merged tree appears once every layer is read"
+		return "the tree appears as soon as the first layer is read"
 	}
-	return fmt.Sprintf("the merged tree appears once every layer is read (%d of %d)", b.layers.done, len(b.layers.layers))
+	return fmt.Sprintf("the tree appears as soon as the first layer is read (%d of %d read)", b.layers.done, len(b.layers.layers))
+}
+
+// treeNote tells, while the image is read, how much of it the tree holds.
+func (b *Browser) treeNote() string {
+	if b.phase == phaseReady {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d layers merged", b.tree.m.tree.Layers, len(b.layers.layers))
 }
 
 // openFilter shows the filter field in place of the help bar.

@@ -19,8 +19,10 @@ type treePane struct {
 	th       *theme
 	m        *treeModel
 	findings []analyze.Finding // what m's leftover marks index
-	// waiting says why the tree is empty while there is no image yet.
+	// waiting says why the tree is empty while there is no image yet;
+	// note, when set, adds to the title.
 	waiting func() string
+	note    func() string
 }
 
 func newTreePane(th *theme) *treePane {
@@ -57,17 +59,51 @@ func (p *treePane) keys() []binding {
 	}
 }
 
-// setTree shows a new tree (the finished one replacing the empty one) as
-// of its last layer, or of layer when the user picked one.
-func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node) {
-	p.findings = findings
-	p.m = newTreeModel(t, findings, owned)
-	p.sel, p.top = 0, 0
+// setTree shows t as of layer: a tree of more layers merged, or the
+// finished one. What the user set up stays: the sort, the filters, the
+// open directories and the path under the cursor (or its nearest
+// ancestor), as far as t has them.
+func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node, layer int) {
+	old := p.m
+	var sel string
+	if n := p.selectedNode(); n != nil {
+		sel = n.Path()
+	}
+	m := newTreeModel(t, findings, owned)
+	m.layer, m.layerOnly, m.byName, m.pattern = layer, old.layerOnly, old.byName, old.pattern
+	m.hideSame, m.leftOnly, m.wasteOnly, m.allOpen = old.hideSame, old.leftOnly, old.wasteOnly, old.allOpen
+	for n, open := range old.open {
+		if c := t.Lookup(n.Path()); c != nil {
+			m.open[c] = open
+		}
+	}
+	m.invalidate()
+	p.findings, p.m = findings, m
+	if sel == "" {
+		p.clamp()
+		return
+	}
+	p.selectNode(nearest(t, sel))
 }
 
-// setLayer shows the tree as of layer l, keeping the cursor's path.
+// nearest is the node of path p in t, or of its nearest ancestor there.
+func nearest(t *fstree.Tree, p string) *fstree.Node {
+	for {
+		if n := t.Lookup(p); n != nil {
+			return n
+		}
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return nil
+		}
+		p = p[:i]
+	}
+}
+
+// setLayer shows the tree as of layer l (of those merged), keeping the
+// cursor's path.
 func (p *treePane) setLayer(l int) {
-	p.keepSelection(func() { p.m.setLayer(l, p.m.layerOnly) })
+	p.keepSelection(func() { p.m.setLayer(min(l, p.m.tree.Layers-1), p.m.layerOnly) })
 }
 
 func (p *treePane) toggleLayerOnly() {
@@ -107,7 +143,13 @@ func (p *treePane) makeTitle() string {
 	if m.leftOnly {
 		t += " · leftovers only"
 	}
-	return t + " · " + Bytes(m.rootInfo().size)
+	t += " · " + Bytes(m.rootInfo().size)
+	if p.note != nil {
+		if n := p.note(); n != "" {
+			t += " · " + n
+		}
+	}
+	return t
 }
 
 func (p *treePane) emptyText() string {

@@ -455,33 +455,7 @@ func (b *Builder) Finish() *Tree {
 		n.indexed = false
 		cs := n.Children()
 		slices.SortFunc(cs, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
-		vs := n.Versions()
-		for i := range vs {
-			v := &vs[i]
-			hidden := int32(-1)
-			if i+1 < len(vs) {
-				hidden = vs[i+1].Layer
-			}
-			for _, c := range cuts {
-				if c > v.Layer {
-					if hidden < 0 || c < hidden {
-						hidden = c
-					}
-					break
-				}
-			}
-			v.HiddenBy = hidden
-		}
-		var own []int32
-		for i := range vs {
-			if vs[i].cuts() {
-				own = append(own, vs[i].Layer)
-			}
-		}
-		childCuts := cuts
-		if len(own) > 0 {
-			childCuts = mergeSorted(cuts, own)
-		}
+		childCuts := resolve(n.Versions(), cuts, len(cs) > 0)
 		for _, c := range cs {
 			walk(c, childCuts)
 		}

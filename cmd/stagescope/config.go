@@ -117,6 +117,7 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	  highestUserWastedPercent: 0.1
 //	  highestImageBytes: 500MB
 //	  highestLeftoverBytes: 50MB
+//	  highestOwnLeftoverBytes: 10MB  # only the layers above the base image
 //	  highestCategoryBytes: {toolchain: 0, package-cache: 5MB}
 //	  forbiddenRules: [RULE-ID, …]
 //	ignore:
@@ -238,6 +239,7 @@ func (p *configParser) rules(n *yaml.Node, th *analyze.Thresholds) error {
 		analyze.CheckHighestUserWastedPercent: ratio(analyze.CheckHighestUserWastedPercent, &th.HighestUserWastedPercent),
 		analyze.CheckHighestImageBytes:        size(analyze.CheckHighestImageBytes, &th.HighestImageBytes),
 		analyze.CheckHighestLeftoverBytes:     size(analyze.CheckHighestLeftoverBytes, &th.HighestLeftoverBytes),
+		analyze.CheckHighestOwnLeftoverBytes:  size(analyze.CheckHighestOwnLeftoverBytes, &th.HighestOwnLeftoverBytes),
 		analyze.CheckHighestCategoryBytes: func(v *yaml.Node) error {
 			if v.Kind != yaml.MappingNode {
 				return p.errorf(v, "%s must be a mapping of category to size, e.g. {toolchain: 0}", analyze.CheckHighestCategoryBytes)

@@ -28,6 +28,7 @@ type sourceOptions struct {
 	MaxEntries int
 	MaxRatio   int64
 	Timeout    time.Duration
+	Stall      time.Duration
 }
 
 func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
@@ -38,6 +39,7 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	f.DurationVar(&o.Stall, "stall-timeout", layers.DefaultStallTimeout, "fail when a registry sends less than 1 KiB in this long of waiting; 0 means no limit (apart from --timeout)")
 }
 
 func (o *sourceOptions) validate() error {
@@ -53,6 +55,9 @@ func (o *sourceOptions) validate() error {
 	if o.Timeout < 0 {
 		return fmt.Errorf("--timeout must not be negative, got %s", o.Timeout)
 	}
+	if o.Stall < 0 {
+		return fmt.Errorf("--stall-timeout must not be negative, got %s", o.Stall)
+	}
 	return nil
 }
 
@@ -64,8 +69,13 @@ type inspectOptions struct {
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
 	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
+	// Place: --dockerfile, --target and --base.
+	Place placeOptions
 	// secretAllow is the config's secrets.allow.
 	secretAllow secrets.Allowlist
+	// merged, when set, is called after each layer is merged, on the
+	// merging goroutine (the browser takes snapshots of the tree there).
+	merged func(m *analyze.Merger, layer int)
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
@@ -100,7 +110,11 @@ docker save | gzip output is read as is.`,
   stagescope inspect -o text --lowest-efficiency 0.95 --highest-category-bytes toolchain=0 app.tar
 
   # SARIF for code scanning
-  stagescope inspect -o sarif app.tar > stagescope.sarif`,
+  stagescope inspect -o sarif app.tar > stagescope.sarif
+
+  # every layer and finding on the Dockerfile line that made it; the base image's part apart
+  stagescope inspect -o sarif --dockerfile Dockerfile app.tar > stagescope.sarif
+  stagescope inspect -o text --base node:18 --highest-own-leftover-bytes 10MB app.tar`,
 		Args: needRef,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref = args[0]
@@ -114,6 +128,7 @@ docker save | gzip output is read as is.`,
 	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
 	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
+	o.Place.addFlags(f)
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -147,11 +162,11 @@ func (o *inspectOptions) validate(s *streams) error {
 	if err := o.sourceOptions.validate(); err != nil {
 		return err
 	}
-	return nil
+	return o.Place.prepare()
 }
 
 func (o *sourceOptions) loadOptions() []layers.LoadOption {
-	var lo []layers.LoadOption
+	lo := []layers.LoadOption{layers.WithStallTimeout(o.Stall)}
 	if o.Platform != "" {
 		lo = append(lo, layers.WithPlatform(o.Platform))
 	}
@@ -184,11 +199,18 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 	}
 	// Layers are merged as they are read, each dropped once merged.
 	m := analyze.NewMerger()
+	if o.merged != nil {
+		m.OnMerged(func(layer int) { o.merged(m, layer) })
+	}
 	img, err := src.Read(ctx, append(append(o.readOptions(s), m.Option()), extra...)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return m.Finish(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow)), src, nil
+	a := m.Finish(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow))
+	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
+		return nil, nil, err
+	}
+	return a, src, nil
 }
 
 // analyzeSource reads and analyzes a loaded image; extra adds read options.
@@ -197,7 +219,11 @@ func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return analyze.Run(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow)), nil
+	a := analyze.Run(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow))
+	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
@@ -231,13 +257,16 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		}
 		return err
 	}
+	for _, n := range a.Place.Notes {
+		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", printable(n))
+	}
 	a.Findings = th.Ignore.Filter(a.Findings)
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
 	if !th.Empty() {
 		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
 	}
 	releaseTree(a)
-	if err := writeReport(s, o.Output, a, rep); err != nil {
+	if err := writeReport(s, o.Output, a, rep, o.Place.sarifFile()); err != nil {
 		return err
 	}
 	if rep.Gate != nil && !rep.Gate.Pass {
@@ -246,12 +275,12 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	return nil
 }
 
-func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report) error {
+func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
 	switch format {
 	case "json":
 		return writeJSON(s.Out, rep)
 	case "sarif":
-		return writeJSON(s.Out, newSARIF(a, rep, analyze.AllRules()))
+		return writeJSON(s.Out, newSARIF(a, rep, analyze.AllRules(), df))
 	}
 	if err := writeText(s.Out, rep, s.Width); err != nil {
 		return err
