@@ -5,6 +5,7 @@
 package analyze
 
 import (
+	"context"
 	"runtime"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
@@ -60,8 +61,10 @@ func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder(), owners: perms.
 // Option is the read option that feeds the merger, layer by layer in index
 // order (see layers.WithEntries).
 func (m *Merger) Option() layers.Option {
-	return layers.WithEntries(func(i int, es []layers.Entry) {
-		m.b.Add(es)
+	return layers.WithEntries(func(ctx context.Context, i int, es []layers.Entry) {
+		if m.b.AddContext(ctx, es) != nil {
+			return // Read fails with ctx's error: the tree is never used
+		}
 		m.owners.Add(i, es)
 		if m.merged != nil {
 			m.merged(i)

@@ -246,7 +246,7 @@ func readOrder(ls []Layer, parallelism int) []int {
 // along with all the layers below it, lowest first, and drops them, so that
 // merging never holds up a reader. Once ctx is done, it drops layers
 // without calling fn. With a nil fn it does nothing.
-func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver func(i int), wait func()) {
+func inOrder(ctx context.Context, ls []Layer, fn func(context.Context, int, []Entry)) (deliver func(i int), wait func()) {
 	if fn == nil {
 		return func(int) {}, func() {}
 	}
@@ -260,7 +260,7 @@ func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver fu
 			read[i] = true
 			for next < len(ls) && read[next] {
 				if ctx.Err() == nil {
-					fn(next, ls[next].Entries)
+					fn(ctx, next, ls[next].Entries)
 				}
 				ls[next].Entries = nil
 				next++

@@ -36,7 +36,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 		if v := ni.v; v != nil {
 			what = v.Type.String()
 		}
-		desc := map[status]string{stAdded: "added", stModified: "modified", stRemoved: "removed", stUnchanged: "unchanged"}[ni.st]
+		desc := ni.st.String()
 		rng := fmt.Sprintf("layer %d", to)
 		if from >= 0 && from != to-1 {
 			rng = fmt.Sprintf("layers %d–%d", from+1, to)
@@ -44,8 +44,17 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 			rng = fmt.Sprintf("layers 0–%d", to)
 		}
 		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, Bytes(ni.size), desc, rng), th.forStatus(ni.st))
-		if v := ni.v; v != nil && v.Link() != "" {
-			add("Link", v.Link(), th.base)
+		if v := ni.v; v != nil {
+			if !v.Deleted && !v.Implicit {
+				st := th.base
+				if specialBits(v.Mode) != "" {
+					st = th.errStyle
+				}
+				add("Mode", attrLine(v), st)
+			}
+			if v.Link() != "" {
+				add("Link", v.Link(), th.base)
+			}
 		}
 	}
 	if n != nil && len(n.Versions()) > 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
@@ -78,7 +79,7 @@ type inspectOptions struct {
 	merged func(m *analyze.Merger, layer int)
 }
 
-var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
+var outputFormats = []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
 
 func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *streams) error) *cobra.Command {
 	o := &inspectOptions{}
@@ -125,7 +126,7 @@ docker save | gzip output is read as is.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
+	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json, sarif or cyclonedx (a CycloneDX 1.6 SBOM; auto: tui on a terminal, else text)")
 	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
 	o.Place.addFlags(f)
@@ -155,9 +156,9 @@ func (o *inspectOptions) validate(s *streams) error {
 		} else {
 			o.Output = "text"
 		}
-	case "tui", "text", "json", "sarif":
+	case "tui", "text", "json", "sarif", "cyclonedx":
 	default:
-		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif)", o.Output)
+		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif, cyclonedx)", o.Output)
 	}
 	if err := o.sourceOptions.validate(); err != nil {
 		return err
@@ -265,8 +266,17 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if !th.Empty() {
 		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
 	}
+	var comps []sbom.Component
+	if o.Output == "cyclonedx" {
+		comps = analyze.SBOMComponents(a) // needs the tree
+	}
 	releaseTree(a)
-	if err := writeReport(s, o.Output, a, rep, o.Place.sarifFile()); err != nil {
+	if o.Output == "cyclonedx" {
+		bom := sbom.BOM(sbom.Image{Reference: src.Reference, Digest: a.Image.Digest, Tool: version}, comps)
+		if err := sbom.Write(s.Out, bom); err != nil {
+			return err
+		}
+	} else if err := writeReport(s, o.Output, a, rep, o.Place.sarifFile()); err != nil {
 		return err
 	}
 	if rep.Gate != nil && !rep.Gate.Pass {
