@@ -5,9 +5,12 @@
 package analyze
 
 import (
+	"context"
 	"runtime"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/perms"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -24,6 +27,12 @@ type Analysis struct {
 	// Suggestion is the multi-stage fix for the whole image, nil when
 	// there is nothing to fix or no ecosystem was recognised.
 	Suggestion *Suggestion
+	// Place is the base boundary and the Dockerfile line of each layer.
+	Place *Place
+	// Secrets are the secrets found by content (see FindSecrets).
+	Secrets *secrets.Result
+	// Permissions are the permission and user findings (see perms).
+	Permissions []perms.Finding
 }
 
 // Run merges the image's layers, measures the result and finds the
@@ -32,6 +41,7 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 	m := NewMerger()
 	for i := range img.Layers {
 		m.b.Add(img.Layers[i].Entries)
+		m.owners.Add(i, img.Layers[i].Entries)
 	}
 	return m.finish(img, false, opts...)
 }
@@ -40,17 +50,36 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 // the entries of a layer are dropped as soon as it is merged: pass Option to
 // Read, then Finish with the image Read returned. The result is Run's.
 type Merger struct {
-	b *fstree.Builder
+	b      *fstree.Builder
+	merged func(layer int)
+	owners *perms.Owners // the uid and gid of every entry
 }
 
 // NewMerger starts an empty merge.
-func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder()} }
+func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder(), owners: perms.NewOwners()} }
 
 // Option is the read option that feeds the merger, layer by layer in index
 // order (see layers.WithEntries).
 func (m *Merger) Option() layers.Option {
-	return layers.WithEntries(func(_ int, es []layers.Entry) { m.b.Add(es) })
+	return layers.WithEntries(func(ctx context.Context, i int, es []layers.Entry) {
+		if m.b.AddContext(ctx, es) != nil {
+			return // Read fails with ctx's error: the tree is never used
+		}
+		m.owners.Add(i, es)
+		if m.merged != nil {
+			m.merged(i)
+		}
+	})
 }
+
+// OnMerged calls f after each layer is merged, on the goroutine that
+// merges, before the next layer is: f may take a Snapshot, and merging
+// waits for it.
+func (m *Merger) OnMerged(f func(layer int)) { m.merged = f }
+
+// Snapshot returns a copy of the tree of the layers merged so far (see
+// fstree.Builder.Snapshot). Call it only from OnMerged's f.
+func (m *Merger) Snapshot() *fstree.Tree { return m.b.Snapshot() }
 
 // Finish measures the merged tree of img, which Read returned, and finds
 // the leftovers.
@@ -68,6 +97,9 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 	}
 	t := m.b.Finish()
 	a := &Analysis{Image: img, Tree: t, Dive: m.b.DiveMetrics()}
+	// Secrets are redacted from img before anything copies its strings.
+	a.Secrets = FindSecrets(img, t, o.secretAllow)
+	a.Permissions = CheckPermissions(img, t, m.owners)
 	// The builder has just dropped what only merging needed (dive's
 	// records, ~40 B per node, and its lookup maps). Collecting them now,
 	// before measuring allocates, is what keeps the peak down: the largest
@@ -86,5 +118,6 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
 	s.total(a)
+	a.Place = Locate(img, PlaceOptions{})
 	return a
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"path"
 	"slices"
 	"strings"
@@ -26,6 +27,10 @@ type Thresholds struct {
 	HighestImageBytes *int64
 	// HighestLeftoverBytes bounds the bytes of all leftover findings.
 	HighestLeftoverBytes *int64
+	// HighestOwnLeftoverBytes bounds the leftover bytes of the user's own
+	// layers, those above the base image (all layers when the base is
+	// unknown): what a team controls.
+	HighestOwnLeftoverBytes *int64
 	// HighestCategoryBytes bounds the leftover bytes of single categories;
 	// 0 allows none at all.
 	HighestCategoryBytes map[Category]int64
@@ -33,12 +38,14 @@ type Thresholds struct {
 	ForbiddenRules []string
 	// Ignore drops findings before any limit is checked.
 	Ignore Ignore
+	// SecretAllow accepts known secrets (the config's secrets.allow).
+	SecretAllow secrets.Allowlist
 }
 
 // Empty tells whether the thresholds check nothing.
 func (t *Thresholds) Empty() bool {
 	return t.LowestEfficiency == nil && t.HighestWastedBytes == nil && t.HighestUserWastedPercent == nil &&
-		t.HighestImageBytes == nil && t.HighestLeftoverBytes == nil && len(t.HighestCategoryBytes) == 0 &&
+		t.HighestImageBytes == nil && t.HighestLeftoverBytes == nil && t.HighestOwnLeftoverBytes == nil && len(t.HighestCategoryBytes) == 0 &&
 		len(t.ForbiddenRules) == 0
 }
 
@@ -137,6 +144,7 @@ const (
 	CheckHighestUserWastedPercent = "highestUserWastedPercent"
 	CheckHighestImageBytes        = "highestImageBytes"
 	CheckHighestLeftoverBytes     = "highestLeftoverBytes"
+	CheckHighestOwnLeftoverBytes  = "highestOwnLeftoverBytes"
 	CheckHighestCategoryBytes     = "highestCategoryBytes"
 	CheckForbiddenRules           = "forbiddenRules"
 )
@@ -202,6 +210,10 @@ func Evaluate(a *Analysis, t Thresholds) Gate {
 	total, perCat := leftoverTotals(a, t.Ignore)
 	if t.HighestLeftoverBytes != nil {
 		add(CheckHighestLeftoverBytes, "", UnitBytes, float64(total), float64(*t.HighestLeftoverBytes), total <= *t.HighestLeftoverBytes)
+	}
+	if t.HighestOwnLeftoverBytes != nil {
+		own, _ := a.Leftovers.Split(a.Place)
+		add(CheckHighestOwnLeftoverBytes, "", UnitBytes, float64(own.Bytes), float64(*t.HighestOwnLeftoverBytes), own.Bytes <= *t.HighestOwnLeftoverBytes)
 	}
 	cats := make([]Category, 0, len(t.HighestCategoryBytes))
 	for c := range t.HighestCategoryBytes {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"github.com/stagescope/stagescope/analyze/perms"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"path"
 	"slices"
 	"strings"
@@ -91,7 +93,8 @@ func (s *silencer) path(segs []string) bool {
 type Option func(*options)
 
 type options struct {
-	ignore Ignore
+	ignore      Ignore
+	secretAllow secrets.Allowlist // see WithSecretAllowlist
 }
 
 // WithIgnore silences rules and paths: the pass skips the files of ignored
@@ -120,6 +123,8 @@ type Leftovers struct {
 	ShippedBytes int64
 	// LayerBytes is the union per layer that wrote the bytes.
 	LayerBytes []int64
+	// LayerFiles counts the files of LayerBytes.
+	LayerFiles []int64
 	// RuntimeBytes estimates the image's files without leftovers and waste.
 	RuntimeBytes int64
 }
@@ -215,6 +220,7 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		}
 	}
 	s.totals.LayerBytes = make([]int64, len(a.Image.Layers))
+	s.totals.LayerFiles = make([]int64, len(a.Image.Layers))
 	visible := VisibleFiles(a.Image, a.Tree)
 	s.packages(visible)
 	for _, np := range NodePackages(visible) {
@@ -598,6 +604,7 @@ func (s *scan) count(v *fstree.Version) {
 	s.totals.Files++
 	s.totals.Bytes += v.Size
 	s.totals.LayerBytes[v.Layer] += v.Size
+	s.totals.LayerFiles[v.Layer]++
 	if v.HiddenBy < 0 {
 		s.visible += v.Size
 	}
@@ -672,7 +679,7 @@ func CaptureSecrets(p string, size int64) bool {
 // Capture is the layers.WithCapture predicate of Run: every file an
 // analyzer reads. Pass CaptureLimit as the size cap.
 func Capture(p string, size int64) bool {
-	return CaptureContents(p, size) || CaptureSecrets(p, size)
+	return CaptureContents(p, size) || CaptureSecrets(p, size) || perms.Capture(p, size)
 }
 
 // distroNode tells whether a node_modules tree belongs to the distribution

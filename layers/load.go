@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -72,6 +74,7 @@ func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 type LoadOption func(*loadOptions) error
 
 type loadOptions struct {
+	stall     time.Duration
 	platform  *v1.Platform
 	insecure  bool
 	keychain  authn.Keychain
@@ -80,7 +83,7 @@ type loadOptions struct {
 }
 
 func makeLoadOptions(opts ...LoadOption) (*loadOptions, error) {
-	o := &loadOptions{keychain: authn.DefaultKeychain, useDaemon: true}
+	o := &loadOptions{keychain: authn.DefaultKeychain, useDaemon: true, stall: DefaultStallTimeout}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err
@@ -120,6 +123,20 @@ func parsePlatform(s string) (*v1.Platform, error) {
 		p.OS = "linux"
 	}
 	return &v1.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, OSVersion: p.OSVersion}, nil
+}
+
+// WithStallTimeout sets how long a registry may keep a request waiting
+// (for its headers or its body's bytes) while sending less than 1 KiB
+// before the request fails (default DefaultStallTimeout; 0: no limit). It
+// is separate from any deadline of the whole run, which ctx carries.
+func WithStallTimeout(d time.Duration) LoadOption {
+	return func(o *loadOptions) error {
+		if d < 0 {
+			return fmt.Errorf("stall timeout must not be negative, got %s", d)
+		}
+		o.stall = d
+		return nil
+	}
 }
 
 // WithInsecure allows plain-HTTP and unverified-TLS registries.
@@ -297,7 +314,7 @@ func (o *loadOptions) remoteOptions(ctx context.Context) []remote.Option {
 	}
 	return append([]remote.Option{
 		remote.WithContext(ctx),
-		remote.WithTransport(newRetryAfterTransport(base)),
+		remote.WithTransport(newRetryAfterTransport(newGuardTransport(base, o.stall))),
 		remote.WithAuthFromKeychain(o.keychain),
 		remote.WithPlatform(o.wantPlatform()),
 	}, o.remote...)
@@ -331,6 +348,9 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", r.Name(), err)
 		}
+	}
+	if err := checkDescriptors(img, r.Name()); err != nil {
+		return nil, err
 	}
 	return &Source{Image: compressedImage{Image: img, verified: true, remote: true}, Reference: r.Name(), Kind: KindRegistry}, nil
 }
@@ -400,7 +420,7 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 	if len(avail) == 0 {
 		return nil, fmt.Errorf("%s: index has no image for %s", what, want.String())
 	}
-	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), strings.Join(avail, ", "))
+	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), firstFew(avail))
 }
 
 // splitArchiveRef splits PATH[:SELECTOR] (docker-archive:PATH:TAG,
@@ -455,7 +475,31 @@ func loadDockerArchive(path, sel string, idx *tarIndex) (*Source, error) {
 		}
 		return nil, fmt.Errorf("%s is not a docker save archive: no manifest.json", path)
 	}
-	img, err := newDockerArchive(idx, sel)
+	d, err := readDockerSave(idx, sel)
+	if err != nil {
+		return nil, err
+	}
+	if hashed, err := d.unnamedCompressed(idx); err != nil {
+		return nil, err
+	} else if hashed {
+		// Its blob digests are only known once the layers are hashed:
+		// read the archive once, as a stream, hashing as it goes.
+		return &Source{
+			Image:     &lazyImage{open: func() (v1.Image, error) { return d.image(idx) }, rawConfig: d.rawCfg},
+			Reference: archiveRef(path, sel),
+			Kind:      KindDockerArchive,
+			selector:  sel,
+			layers:    len(d.entry.Layers),
+			stream: func(context.Context) (io.ReadCloser, error) {
+				f, err := os.Open(path)
+				if err != nil {
+					return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+				}
+				return f, nil
+			},
+		}, nil
+	}
+	img, err := d.image(idx)
 	if err != nil {
 		return nil, err
 	}
@@ -544,41 +588,101 @@ func loadLayout(path, sel string, o *loadOptions) (*Source, error) {
 const refNameAnnotation = "org.opencontainers.image.ref.name"
 
 // pickFromLayout picks the image of an OCI layout's index that sel names
-// (its org.opencontainers.image.ref.name), or, without sel, the image for
-// the wanted platform. prefix is the transport, for the hint in errors.
+// (its org.opencontainers.image.ref.name, or @N for the index's Nth entry),
+// or, without sel, the one image the layout holds, for the wanted platform
+// when that image has several. A layout of several images (entries with
+// different names, or unnamed entries that name no platform) is never
+// picked from silently: the error lists what it holds. prefix is the
+// transport, for the hint in errors.
 func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (v1.Image, error) {
-	var names []string
+	ms := x.im.Manifests
+	if sel == "" {
+		if several(ms) {
+			return nil, fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(ms), layoutNames(ms), prefix, path)
+		}
+		return pickPlatform(x, o, path)
+	}
+	what := path + ":" + sel
+	if n, ok := strings.CutPrefix(sel, "@"); ok {
+		i, err := strconv.Atoi(n)
+		if err != nil || i < 0 || i >= len(ms) {
+			return nil, fmt.Errorf("%s: no image %s: it holds images @0 to @%d (%s)", path, sel, len(ms)-1, layoutNames(ms))
+		}
+		return layoutEntry(x, ms[i], o, what)
+	}
+	var match []v1.Descriptor
+	for _, d := range ms {
+		if n := d.Annotations[refNameAnnotation]; n != "" && (n == sel || sameTag(n, sel)) {
+			match = append(match, d)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return nil, fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, layoutNames(ms))
+	case 1:
+		return layoutEntry(x, match[0], o, what)
+	}
+	// one name for several platforms: the wanted platform's image
+	sub := *x.im
+	sub.Manifests = match
+	return pickPlatform(entriesOf{x, &sub}, o, what)
+}
+
+// entriesOf is an index with only some of its entries.
+type entriesOf struct {
+	*ociIndex
+	im *v1.IndexManifest
+}
+
+func (e entriesOf) IndexManifest() (*v1.IndexManifest, error) { return e.im.DeepCopy(), nil }
+
+// several tells whether an index's entries are several images rather than
+// one image for several platforms: entries under different names, or more
+// than one entry and none of them naming its platform.
+func several(ms []v1.Descriptor) bool {
+	if len(ms) < 2 {
+		return false
+	}
 	withPlatform := 0
-	for _, d := range x.im.Manifests {
-		if n := d.Annotations[refNameAnnotation]; n != "" {
-			names = append(names, n)
+	for _, d := range ms {
+		if d.Annotations[refNameAnnotation] != ms[0].Annotations[refNameAnnotation] {
+			return true
 		}
 		if d.Platform != nil {
 			withPlatform++
 		}
 	}
-	if sel == "" {
-		if len(x.im.Manifests) > 1 && withPlatform == 0 {
-			return nil, fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(x.im.Manifests), strings.Join(names, ", "), prefix, path)
-		}
-		return pickPlatform(x, o, path)
-	}
-	what := path + ":" + sel
-	for _, d := range x.im.Manifests {
+	return withPlatform == 0
+}
+
+// layoutNames lists a layout's images for an error: each entry's name, or
+// @N for an unnamed one (pick it with :@N), with its platform when it names one.
+func layoutNames(ms []v1.Descriptor) string {
+	names := make([]string, len(ms))
+	for i, d := range ms {
 		n := d.Annotations[refNameAnnotation]
-		if n == "" || (n != sel && !sameTag(n, sel)) {
-			continue
+		if n == "" {
+			n = "@" + strconv.Itoa(i)
 		}
-		if d.MediaType.IsIndex() {
-			child, err := x.ImageIndex(d.Digest)
-			if err != nil {
-				return nil, err
-			}
-			return pickPlatform(child, o, what)
+		if d.Platform != nil {
+			n += " [" + d.Platform.String() + "]"
 		}
-		return x.Image(d.Digest)
+		names[i] = n
 	}
-	return nil, fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, strings.Join(names, ", "))
+	return firstFew(names)
+}
+
+// layoutEntry opens one entry of a layout's index: an image, or an index
+// whose image for the wanted platform is taken.
+func layoutEntry(x *ociIndex, d v1.Descriptor, o *loadOptions, what string) (v1.Image, error) {
+	if d.MediaType.IsIndex() {
+		child, err := x.ImageIndex(d.Digest)
+		if err != nil {
+			return nil, err
+		}
+		return pickPlatform(child, o, what)
+	}
+	return x.Image(d.Digest)
 }
 
 // loadOCIArchive opens a tar of an OCI image layout in place, serving each
@@ -669,3 +773,33 @@ func (c compressedLayer) BlobsVerified() bool { return c.verified }
 
 // Retryable: registry layers come over the network and may be fetched again.
 func (c compressedLayer) Retryable() bool { return c.remote }
+
+// checkDescriptors refuses, before anything is read, a manifest whose
+// config claims a negative size or more than maxMetadata bytes (the config
+// is read into memory), or whose layers claim a negative size (a layer is
+// read against its size).
+func checkDescriptors(img v1.Image, what string) error {
+	m, err := img.Manifest()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", what, err)
+	}
+	if sz := m.Config.Size; sz < 0 || sz > maxMetadata {
+		return fmt.Errorf("%s: config %s claims %d bytes; a config must be 0 to %d bytes", what, shortDigest(m.Config.Digest.String()), sz, maxMetadata)
+	}
+	for i, l := range m.Layers {
+		if l.Size < 0 {
+			return fmt.Errorf("%s: layer %d (%s) claims %d bytes; a layer's size must be known", what, i, shortDigest(l.Digest.String()), l.Size)
+		}
+	}
+	return nil
+}
+
+// firstFew lists the first few of items and counts the rest, so that an
+// index of thousands of entries still makes a one-line error.
+func firstFew(items []string) string {
+	const few = 8
+	if len(items) <= few {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more, %d in all", strings.Join(items[:few], ", "), len(items)-few, len(items))
+}

@@ -224,3 +224,43 @@ func TestProgressFrames(t *testing.T) {
 		t.Fatalf("Run = %v", err)
 	}
 }
+
+// TestRunProgressiveTree: with a loader that merges as it reads, the tree
+// of the first layer is on the screen while the other layers still wait.
+func TestRunProgressiveTree(t *testing.T) {
+	img := layerstest.Image(t, fixtureSteps()...)
+	s := simScreen(t)
+	done := make(chan error, 1)
+	seen := make(chan string, 1)
+	go func() {
+		done <- Run(context.Background(), "fixture.tar", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			m := analyze.NewMerger()
+			m.OnMerged(func(layer int) {
+				ev.Merged(layer, m.Snapshot)
+				if layer == 0 {
+					// Merging waits here until the first layer's tree
+					// is on the screen.
+					got, _ := screenShows(s, "▸ usr")
+					seen <- got
+				}
+			})
+			li, err := layers.Read(ctx, img, m.Option(), layers.WithParallelism(1), layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
+			if err != nil {
+				return nil, err
+			}
+			return m.Finish(li), nil
+		}, s.opts()...)
+	}()
+	got := <-seen
+	for _, want := range []string{"▸ usr", "Files · layers 0–0", "findings appear once"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("while layer 1 waits to merge, the screen does not show %q:\n%s", want, got)
+		}
+	}
+	waitFor(t, s, "4 layers · 9 files")
+	waitFor(t, s, "Files · layers 0–3 · by size")
+	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil after q", err)
+	}
+}

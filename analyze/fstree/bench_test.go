@@ -97,3 +97,18 @@ func BenchmarkMeasure(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*t.Nodes()), "ns/node")
 }
+
+// BenchmarkSnapshot copies the tree of 200 000 entries merged so far, as
+// the browser does to show layers 0..k while k+1.. merge.
+func BenchmarkSnapshot(b *testing.B) {
+	ls := benchLayers(200_000)
+	bl := NewBuilder()
+	for _, es := range ls {
+		bl.Add(es)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		bl.Snapshot()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*bl.tree.Nodes()), "ns/node")
+}

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/secrets"
 )
 
 // The config files looked for in the working directory, in order. dive's
@@ -116,11 +117,18 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	  highestUserWastedPercent: 0.1
 //	  highestImageBytes: 500MB
 //	  highestLeftoverBytes: 50MB
+//	  highestOwnLeftoverBytes: 10MB  # only the layers above the base image
 //	  highestCategoryBytes: {toolchain: 0, package-cache: 5MB}
 //	  forbiddenRules: [RULE-ID, …]
 //	ignore:
 //	  rules: [RULE-ID, …]
 //	  paths: ["usr/share/doc", "**/*.map"]
+//	secrets:
+//	  allow:                          # known secrets, reported as suppressed
+//	    fingerprints: [SHA256, …]     # a finding's fingerprint
+//	    paths: ["test/fixtures/**"]
+//	keys:                             # the browser's key bindings
+//	  quit: [Q, Ctrl-Q]               # (see keys.go)
 //
 // Every scalar rule also takes "disabled", as in dive.
 func parseConfig(file string, data []byte, knownRule func(string) bool) (analyze.Thresholds, []string, error) {
@@ -146,6 +154,15 @@ func parseConfig(file string, data []byte, knownRule func(string) bool) (analyze
 	err := p.mapping(root, "the file", map[string]func(*yaml.Node) error{
 		"rules":  func(n *yaml.Node) error { return p.rules(n, &th) },
 		"ignore": func(n *yaml.Node) error { return p.ignore(n, &th.Ignore) },
+		"keys": func(n *yaml.Node) error {
+			_, err := p.keys(n)
+			return err
+		},
+		"secrets": func(n *yaml.Node) error {
+			return p.mapping(n, "secrets", map[string]func(*yaml.Node) error{
+				"allow": func(v *yaml.Node) error { return p.secretAllow(v, &th.SecretAllow) },
+			})
+		},
 	})
 	return th, p.warnings, err
 }
@@ -228,6 +245,7 @@ func (p *configParser) rules(n *yaml.Node, th *analyze.Thresholds) error {
 		analyze.CheckHighestUserWastedPercent: ratio(analyze.CheckHighestUserWastedPercent, &th.HighestUserWastedPercent),
 		analyze.CheckHighestImageBytes:        size(analyze.CheckHighestImageBytes, &th.HighestImageBytes),
 		analyze.CheckHighestLeftoverBytes:     size(analyze.CheckHighestLeftoverBytes, &th.HighestLeftoverBytes),
+		analyze.CheckHighestOwnLeftoverBytes:  size(analyze.CheckHighestOwnLeftoverBytes, &th.HighestOwnLeftoverBytes),
 		analyze.CheckHighestCategoryBytes: func(v *yaml.Node) error {
 			if v.Kind != yaml.MappingNode {
 				return p.errorf(v, "%s must be a mapping of category to size, e.g. {toolchain: 0}", analyze.CheckHighestCategoryBytes)
@@ -283,6 +301,29 @@ func (p *configParser) ignore(n *yaml.Node, ig *analyze.Ignore) error {
 			}
 			return nil
 		},
+	})
+}
+
+// secretAllow parses secrets.allow: {fingerprints: [SHA256, …], paths: [GLOB, …]}.
+func (p *configParser) secretAllow(n *yaml.Node, a *secrets.Allowlist) error {
+	each := func(name string, dst *[]string) func(*yaml.Node) error {
+		return func(v *yaml.Node) error {
+			items, err := p.list(v, name)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				*dst = append(*dst, it.Value)
+				if err := a.Validate(); err != nil {
+					return p.errorf(it, "%s: %v", name, err)
+				}
+			}
+			return nil
+		}
+	}
+	return p.mapping(n, "secrets.allow", map[string]func(*yaml.Node) error{
+		"fingerprints": each("secrets.allow.fingerprints", &a.Fingerprints),
+		"paths":        each("secrets.allow.paths", &a.Paths),
 	})
 }
 

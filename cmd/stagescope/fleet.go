@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"text/tabwriter"
-	"unicode"
 
 	"github.com/dustin/go-humanize"
 	json "github.com/goccy/go-json"
@@ -196,7 +195,7 @@ func (o *inspectOptions) loadFleet(ctx context.Context, refs []string, errOut io
 			if ctx.Err() != nil {
 				return nil, nil, err
 			}
-			fmt.Fprintf(errOut, "stagescope: %s\n", oneLine(err.Error()))
+			fmt.Fprintf(errOut, "stagescope: %s\n", errorLine(err))
 			failed = append(failed, ref)
 			continue
 		}
@@ -269,7 +268,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th analyze.Thr
 	)
 	for i, fi := range imgs {
 		if len(imgs) > 1 && s.ErrTTY {
-			fmt.Fprintf(s.ErrOut, "\r\033[K[%d/%d] %s\n", i+1, len(imgs), safeText(fi.ref))
+			fmt.Fprintf(s.ErrOut, "\r\033[K[%d/%d] %s\n", i+1, len(imgs), ui.Escape(fi.ref))
 		}
 		one := *o
 		one.Ref = fi.ref
@@ -278,11 +277,11 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th analyze.Thr
 			if ctx.Err() != nil {
 				return err
 			}
-			fmt.Fprintf(s.ErrOut, "stagescope: %s\n", oneLine(err.Error()))
+			fmt.Fprintf(s.ErrOut, "stagescope: %s\n", errorLine(err))
 			failed = append(failed, fi.ref)
 			continue
 		}
-		rep := reportOf(a, th, fi.src)
+		rep := newImageReport(a, th, fi.src)
 		releaseTree(a)
 		reports = append(reports, rep)
 		switch {
@@ -292,7 +291,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th analyze.Thr
 			if i > 0 {
 				fmt.Fprintln(s.Out)
 			}
-			err = writeReport(s, o.Output, a, rep)
+			err = writeReport(s, o.Output, a, rep, nil)
 		}
 		if err != nil {
 			return err
@@ -314,7 +313,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th analyze.Thr
 	fmt.Fprintf(s.ErrOut, "stagescope: %d images: %d layers from the layer cache, %d read (%d bytes, %s)\n",
 		len(imgs), st.Hits, st.Puts, st.LayerBytes, ui.Bytes(st.LayerBytes))
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d images could not be inspected: %s", len(failed), total, safeText(strings.Join(failed, ", ")))
+		return fmt.Errorf("%d of %d images could not be inspected: %s", len(failed), total, ui.Escape(strings.Join(failed, ", ")))
 	}
 	if gateErr != nil {
 		return gateErr
@@ -322,8 +321,8 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th analyze.Thr
 	return nil
 }
 
-// reportOf makes the report of one analysis, with its gate.
-func reportOf(a *analyze.Analysis, th analyze.Thresholds, src *layers.Source) *analyze.Report {
+// newImageReport makes the report of one analysis, with its gate.
+func newImageReport(a *analyze.Analysis, th analyze.Thresholds, src *layers.Source) *analyze.Report {
 	a.Findings = th.Ignore.Filter(a.Findings)
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
 	if !th.Empty() {
@@ -361,7 +360,7 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 		if r.TopCategory != "" {
 			top = fmt.Sprintf("%s %s", r.TopCategory, ui.Bytes(r.TopCategoryBytes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", cut(safeText(r.Reference), max(width-70, 30)), ui.Bytes(r.LayerBytes),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", cut(ui.Escape(r.Reference), max(width-70, 30)), ui.Bytes(r.LayerBytes),
 			ui.Bytes(r.WastedBytes), ui.Bytes(r.LeftoverBytes), top, r.SharedLayers, r.Layers, ui.Bytes(r.SharedBytes))
 		if f.Gate != nil {
 			switch {
@@ -386,16 +385,6 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 		}
 	}
 	return w.Flush()
-}
-
-// safeText escapes what a terminal would act on (control and format
-// characters) in a string that came from an image or a registry.
-func safeText(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsGraphic(r) || r == '\t' }) < 0 {
-		return s
-	}
-	q := strconv.QuoteToGraphic(s)
-	return q[1 : len(q)-1]
 }
 
 // analyzerVersion names the code that reads and captures layers: the

@@ -23,6 +23,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/fleet"
 	"github.com/stagescope/stagescope/layers/cache"
 	"github.com/stagescope/stagescope/layers/cache/cachetest"
@@ -111,30 +112,12 @@ func newFleetRegistry(t *testing.T) *fleetRegistry {
 // report schema.
 func jsonLines(t *testing.T, out string) []*analyze.Report {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(analyze.ReportSchema()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.AddResource(analyze.ReportSchemaID, doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(analyze.ReportSchemaID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var reps []*analyze.Report
 	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-		v, err := jsonschema.UnmarshalJSON(strings.NewReader(line))
-		if err != nil {
-			t.Fatalf("line %d is not JSON: %v", i+1, err)
-		}
-		if err := sch.Validate(v); err != nil {
-			t.Errorf("line %d does not follow the report schema: %v", i+1, err)
-		}
+		analyzetest.ValidateReport(t, []byte(line))
 		var r analyze.Report
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			t.Fatal(err)
+			t.Fatalf("line %d: %v", i+1, err)
 		}
 		reps = append(reps, &r)
 	}

@@ -23,11 +23,14 @@ type gateOptions struct {
 	HighestUserWastedPercent string
 	HighestImageBytes        string
 	HighestLeftoverBytes     string
+	HighestOwnLeftoverBytes  string
 	HighestCategoryBytes     []string // CATEGORY=SIZE
 	ForbiddenRules           []string
 	// Warnings are what reading the config file found to say without
 	// failing (keys of a .dive-ci that dive ignores too).
 	Warnings []string
+	// Keys are the config file's key bindings for the browser.
+	Keys map[string][]string
 }
 
 func (g *gateOptions) addFlags(f *pflag.FlagSet) {
@@ -37,6 +40,7 @@ func (g *gateOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&g.HighestUserWastedPercent, "highest-user-wasted-percent", "", "fail when dive's user-wasted ratio (0-1) exceeds this")
 	f.StringVar(&g.HighestImageBytes, "highest-image-bytes", "", "fail when the image (its layers, uncompressed) exceeds this size")
 	f.StringVar(&g.HighestLeftoverBytes, "highest-leftover-bytes", "", "fail when all leftovers together exceed this size")
+	f.StringVar(&g.HighestOwnLeftoverBytes, "highest-own-leftover-bytes", "", "fail when the leftovers of your own layers (above the base image) exceed this size")
 	f.StringArrayVar(&g.HighestCategoryBytes, "highest-category-bytes", nil, "fail when a category's leftovers exceed a size, CATEGORY=SIZE (e.g. toolchain=0); repeatable")
 	f.StringArrayVar(&g.ForbiddenRules, "forbid-rule", nil, "fail when this rule ID finds anything; repeatable")
 }
@@ -57,6 +61,9 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (analyze.Threshold
 		return th, err
 	}
 	g.Warnings = warnings
+	if g.Keys, err = loadKeys(file); err != nil {
+		return th, err
+	}
 	ratio := func(flag, v string, dst **float64) error {
 		if v == "" {
 			return nil
@@ -85,6 +92,7 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (analyze.Threshold
 		ratio("highest-user-wasted-percent", g.HighestUserWastedPercent, &th.HighestUserWastedPercent),
 		size("highest-image-bytes", g.HighestImageBytes, &th.HighestImageBytes),
 		size("highest-leftover-bytes", g.HighestLeftoverBytes, &th.HighestLeftoverBytes),
+		size("highest-own-leftover-bytes", g.HighestOwnLeftoverBytes, &th.HighestOwnLeftoverBytes),
 	} {
 		if err != nil {
 			return th, err
@@ -140,7 +148,7 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 		if c.Subject != "" {
 			name += " " + c.Subject
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, name, gateValue(c.Unit, c.Measured, c.Name), gateValue(c.Unit, c.Limit, c.Name))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, ui.Escape(name), gateValue(c.Unit, c.Measured, c.Name), gateValue(c.Unit, c.Limit, c.Name))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

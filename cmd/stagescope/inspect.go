@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/sbom"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -28,6 +29,10 @@ type sourceOptions struct {
 	MaxEntries int
 	MaxRatio   int64
 	Timeout    time.Duration
+	Stall      time.Duration
+	// NoSecretScan skips searching file contents for secrets (the config
+	// is still searched, and what it holds redacted).
+	NoSecretScan bool
 }
 
 func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
@@ -37,7 +42,9 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
+	f.BoolVar(&o.NoSecretScan, "no-secret-scan", false, "do not search file contents (every layer version, .git objects) for secrets; the image config is still searched and redacted")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	f.DurationVar(&o.Stall, "stall-timeout", layers.DefaultStallTimeout, "fail when a registry sends less than 1 KiB in this long of waiting; 0 means no limit (apart from --timeout)")
 }
 
 func (o *sourceOptions) validate() error {
@@ -53,6 +60,9 @@ func (o *sourceOptions) validate() error {
 	if o.Timeout < 0 {
 		return fmt.Errorf("--timeout must not be negative, got %s", o.Timeout)
 	}
+	if o.Stall < 0 {
+		return fmt.Errorf("--stall-timeout must not be negative, got %s", o.Stall)
+	}
 	return nil
 }
 
@@ -66,9 +76,16 @@ type inspectOptions struct {
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
 	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
+	// Place: --dockerfile, --target and --base.
+	Place placeOptions
+	// secretAllow is the config's secrets.allow.
+	secretAllow secrets.Allowlist
+	// merged, when set, is called after each layer is merged, on the
+	// merging goroutine (the browser takes snapshots of the tree there).
+	merged func(m *analyze.Merger, layer int)
 }
 
-var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
+var outputFormats = []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
 
 func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *streams) error) *cobra.Command {
 	o := &inspectOptions{}
@@ -108,15 +125,19 @@ with --cache redis://HOST:PORT/DB) that later runs and other machines reuse.`,
   # SARIF for code scanning
   stagescope inspect -o sarif app.tar > stagescope.sarif
 
+  # every layer and finding on the Dockerfile line that made it; the base image's part apart
+  stagescope inspect -o sarif --dockerfile Dockerfile app.tar > stagescope.sarif
+  stagescope inspect -o text --base node:18 --highest-own-leftover-bytes 10MB app.tar
+
   # a fleet: every repository's newest image of a registry, one shard of four,
   # sharing layer results through Redis; then one report of all shards
   stagescope inspect -o json --catalog 127.0.0.1:5000/team --shard 0/4 --cache redis://127.0.0.1:6379/0 > shard-0.jsonl
   stagescope merge shard-*.jsonl`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && o.Fleet.RefsFile == "" && o.Fleet.Catalog == "" {
-				return errors.New("inspect needs an image reference (or --refs FILE, or --catalog REGISTRY)")
+			if len(args) > 1 || o.Fleet.RefsFile != "" || o.Fleet.Catalog != "" {
+				return nil // many images
 			}
-			return nil
+			return needRef(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Refs = args
@@ -130,13 +151,27 @@ with --cache redis://HOST:PORT/DB) that later runs and other machines reuse.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
+	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json, sarif or cyclonedx (a CycloneDX 1.6 SBOM; auto: tui on a terminal, else text)")
 	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
 	o.Fleet.addFlags(f)
+	o.Place.addFlags(f)
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// needRef accepts exactly one image reference; without one the error shows
+// how the command is used.
+func needRef(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("%s needs an image, e.g. `%s myapp:latest` or `%s -o text app.tar` (%s --help shows every source and flag)",
+			cmd.Name(), cmd.CommandPath(), cmd.CommandPath(), cmd.CommandPath())
+	case len(args) > 1:
+		return fmt.Errorf("%s takes one image, got %d arguments", cmd.Name(), len(args))
+	}
+	return nil
 }
 
 func (o *inspectOptions) validate(s *streams) error {
@@ -147,18 +182,21 @@ func (o *inspectOptions) validate(s *streams) error {
 		} else {
 			o.Output = "text"
 		}
-	case "tui", "text", "json", "sarif":
+	case "tui", "text", "json", "sarif", "cyclonedx":
 	default:
-		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif)", o.Output)
+		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif, cyclonedx)", o.Output)
 	}
 	if err := o.sourceOptions.validate(); err != nil {
 		return err
 	}
-	return o.Fleet.validate()
+	if err := o.Fleet.validate(); err != nil {
+		return err
+	}
+	return o.Place.prepare()
 }
 
 func (o *sourceOptions) loadOptions() []layers.LoadOption {
-	var lo []layers.LoadOption
+	lo := []layers.LoadOption{layers.WithStallTimeout(o.Stall)}
 	if o.Platform != "" {
 		lo = append(lo, layers.WithPlatform(o.Platform))
 	}
@@ -173,6 +211,9 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 
 func (o *inspectOptions) readOptions(s *streams) []layers.Option {
 	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
+	if !o.NoSecretScan {
+		ro = append(ro, layers.WithContentScan(secrets.NewLayerScanner))
+	}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}
@@ -196,11 +237,18 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 // soon as it is read; extra adds read options.
 func analyzeLoaded(ctx context.Context, src *layers.Source, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, error) {
 	m := analyze.NewMerger()
+	if o.merged != nil {
+		m.OnMerged(func(layer int) { o.merged(m, layer) })
+	}
 	img, err := src.Read(ctx, append(append(o.readOptions(s), m.Option()), extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return m.Finish(img, analyze.WithIgnore(o.ignore)), nil
+	a := m.Finish(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow))
+	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // analyzeSource reads and analyzes a loaded image; extra adds read options.
@@ -209,7 +257,11 @@ func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", o.Ref, err)
 	}
-	return analyze.Run(img, analyze.WithIgnore(o.ignore)), nil
+	a := analyze.Run(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow))
+	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
@@ -232,6 +284,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		defer cancel()
 	}
 	o.ignore = th.Ignore
+	o.secretAllow = th.SecretAllow
 	if o.many() {
 		return runFleet(ctx, o, s, th)
 	}
@@ -250,9 +303,21 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		}
 		return err
 	}
-	rep := reportOf(a, th, src)
+	for _, n := range a.Place.Notes {
+		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", printable(n))
+	}
+	rep := newImageReport(a, th, src)
+	var comps []sbom.Component
+	if o.Output == "cyclonedx" {
+		comps = analyze.SBOMComponents(a) // needs the tree
+	}
 	releaseTree(a)
-	if err := writeReport(s, o.Output, a, rep); err != nil {
+	if o.Output == "cyclonedx" {
+		bom := sbom.BOM(sbom.Image{Reference: src.Reference, Digest: a.Image.Digest, Tool: version}, comps)
+		if err := sbom.Write(s.Out, bom); err != nil {
+			return err
+		}
+	} else if err := writeReport(s, o.Output, a, rep, o.Place.sarifFile()); err != nil {
 		return err
 	}
 	if rep.Gate != nil && !rep.Gate.Pass {
@@ -261,12 +326,12 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	return nil
 }
 
-func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report) error {
+func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
 	switch format {
 	case "json":
 		return writeJSON(s.Out, rep)
 	case "sarif":
-		return writeJSON(s.Out, newSARIF(a, rep, analyze.AllRules()))
+		return writeJSON(s.Out, newSARIF(a, rep, analyze.AllRules(), df))
 	}
 	if err := writeText(s.Out, rep, s.Width); err != nil {
 		return err

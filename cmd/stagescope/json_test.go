@@ -52,7 +52,7 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v    any
-	}{{"report", rep}, {"sarif", newSARIF(a, rep, analyze.AllRules())}, {"diff", diff}} {
+	}{{"report", rep}, {"sarif", newSARIF(a, rep, analyze.AllRules(), nil)}, {"diff", diff}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got, want bytes.Buffer
 			if err := writeJSON(&got, tc.v); err != nil {

@@ -103,7 +103,7 @@ func readReports(path string, stdin io.Reader) ([]*analyze.Report, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: report %d: not a stagescope JSON report: %s", path, n, oneLine(err.Error()))
+			return nil, fmt.Errorf("%s: report %d: not a stagescope JSON report: %s", path, n, errorLine(err))
 		}
 		if rep.SchemaVersion != analyze.SchemaVersion {
 			return nil, fmt.Errorf("%s: report %d: schemaVersion %d, want %d (a report of inspect -o json)", path, n, rep.SchemaVersion, analyze.SchemaVersion)

@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -12,14 +13,20 @@ import (
 // runTUI opens the interactive browser at once and reads the image behind
 // it, layer by layer. Findings the user ignores stay out of it.
 func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.Ignore) error {
-	var opts []ui.Option
+	opts := []ui.Option{ui.WithKeys(o.Gate.Keys)}
 	if os.Getenv("NO_COLOR") != "" {
 		opts = append(opts, ui.WithoutColor())
 	}
 	return ui.Run(ctx, o.Ref, func(ctx context.Context, ev *ui.Events) (*analyze.Analysis, error) {
 		// Layers merge as they stream in, as for -o json: the tree is
 		// ready when the last layer is read, not after a second pass.
-		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
+		// The browser shows the tree of the layers merged so far.
+		o.merged = func(m *analyze.Merger, layer int) { ev.Merged(layer, m.Snapshot) }
+		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
+			// Shown before the whole scan is done: redacted on its own.
+			l.CreatedBy = secrets.RedactText(l.CreatedBy)
+			ev.LayerDone(l)
+		}))
 		if err != nil {
 			return nil, err
 		}

@@ -33,7 +33,19 @@ type BadCase struct {
 	// Again runs the file of the case before it of the same name once more
 	// (with other flags), instead of writing it again.
 	Again bool
-	make  func() ([]byte, map[string][]byte)
+	// Diff, when set, runs `stagescope diff NAME DIFF` (text) instead of
+	// inspect; DIFF is another case of the corpus.
+	Diff string
+	// Stdout are regular expressions the output must match.
+	Stdout []string
+	// JSON maps JSON pointers into the -o json report ("/summary/files")
+	// to the values they must hold, compared as fmt.Sprint prints them.
+	JSON map[string]any
+	// MaxSeconds and MaxRSS bound the run's wall time and peak resident
+	// memory (bytes); 0 means the runner's defaults.
+	MaxSeconds int
+	MaxRSS     int64
+	make       func() ([]byte, map[string][]byte)
 }
 
 // BadCases lists the corpus. Each case builds either a file (bytes) or a
@@ -43,14 +55,14 @@ func BadCases() []BadCase {
 		{Name: "empty.tar", Exit: 2, Error: `empty\.tar.*(not a container image|empty)`, make: file(nil)},
 		{Name: "random.bin", Exit: 2, Error: `random\.bin.*not a container image`, make: file(randomBytes(4096))},
 		{Name: "plain-tar.tar", Exit: 2, Error: `plain-tar\.tar.*not a container image`, make: file(tarOf(member{"hello.txt", []byte("hello\n")}))},
-		{Name: "manifest-bad-json.tar", Exit: 2, Error: `manifest\.json`, make: file(tarOf(member{"manifest.json", []byte("[{")}))},
+		{Name: "manifest-bad-json.tar", Exit: 2, Error: `manifest\.json in \S+: truncated JSON$`, make: file(tarOf(member{"manifest.json", []byte("[{")}))},
 		{Name: "manifest-empty.tar", Exit: 2, Error: `manifest\.json.*(no image|0 images|single image|empty)`, make: file(tarOf(member{"manifest.json", []byte("[]")}))},
 		{Name: "manifest-missing-config.tar", Exit: 2, Error: `config`, make: file(dockerArchive(func(m map[string]any) { delete(m, "Config") }, nil))},
-		{Name: "manifest-wrong-types.tar", Exit: 2, Error: `manifest\.json`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = "layer.tar" }, nil))},
+		{Name: "manifest-wrong-types.tar", Exit: 2, Error: `manifest\.json in \S+: "Layers" holds a string where a list of strings belongs$`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = "layer.tar" }, nil))},
 		{Name: "manifest-config-escape.tar", Exit: 2, Error: `\.\./`, make: file(dockerArchive(func(m map[string]any) { m["Config"] = "../../etc/passwd" }, nil))},
 		{Name: "manifest-layer-escape.tar", Exit: 2, Error: `\.\./`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = []string{"../../etc/passwd"} }, nil))},
 		{Name: "manifest-layer-missing.tar", Exit: 2, Error: `missing\.tar`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = []string{"missing.tar"} }, nil))},
-		{Name: "config-bad-json.tar", Exit: 2, Error: `config`, make: file(dockerArchive(nil, func(c map[string]any) map[string]any { return nil }))},
+		{Name: "config-bad-json.tar", Exit: 2, Error: `config config\.json: (truncated JSON|.*holds .* where .* belongs)$`, make: file(dockerArchive(nil, func(c map[string]any) map[string]any { return nil }))},
 		{Name: "layer-count-mismatch.tar", Exit: 2, Error: `(layer|diff)`, make: file(dockerArchive(func(m map[string]any) { m["Layers"] = []string{"layer.tar", "layer.tar"} }, nil))},
 		{Name: "layer-truncated-header.tar", Exit: 2, Error: `layer 0.*(unexpected EOF|truncated)`, make: file(archiveWithDiffID(truncate(layerTar(), 1024+200), layerTar()))},
 		{Name: "layer-truncated-content.tar", Exit: 2, Error: `layer 0.*(unexpected EOF|truncated)`, make: file(archiveWithDiffID(truncate(layerTar(), 1536+40), layerTar()))},
@@ -67,7 +79,7 @@ func BadCases() []BadCase {
 		{Name: "oci-wrong-mediatype", Exit: 2, Error: `oci-wrong-mediatype.*(media ?type|unsupported)`, make: dir(ociLayout(ociWrongMediaType))},
 		{Name: "oci-no-platform", Exit: 2, Error: `no image for platform linux/amd64.*available: linux/arm64`, make: dir(ociLayout(ociOtherPlatform))},
 		{Name: "oci-blob-mismatch", Exit: 2, Error: `oci-blob-mismatch.*(digest|mismatch)`, make: dir(ociLayout(ociBlobMismatch))},
-		{Name: "oci-bad-index.json", Exit: 2, Error: `index\.json`, make: dir(map[string][]byte{"oci-layout": []byte(`{"imageLayoutVersion":"1.0.0"}`), "index.json": []byte("{")})},
+		{Name: "oci-bad-index.json", Exit: 2, Error: `index\.json in \S+: not an image index: truncated JSON$`, make: dir(map[string][]byte{"oci-layout": []byte(`{"imageLayoutVersion":"1.0.0"}`), "index.json": []byte("{")})},
 		{Name: "entries-absolute-paths.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"/etc/passwd", []byte("root:x:0:0\n")}, member{"/../../escape", []byte("x")})))},
 		{Name: "entries-dotdot.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"a/../../../../etc/shadow", []byte("x")}, member{"./b/./c/../d", []byte("y")})))},
 		{Name: "entries-invalid-utf8.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"bad-\xff\xfe-name", []byte("x")})))},
@@ -91,6 +103,37 @@ func BadCases() []BadCase {
 			return c
 		}))},
 		{Name: "layer-cut-at-entry.tar", Exit: 2, Error: `layer 0.*(diff ID|digest).*mismatch`, make: file(archiveWithDiffID(truncate(layerTar(), 1024), layerTar()))},
+		// Round two (issue 20): terminal injection.
+		{Name: "inject-names.tar", Exit: 0, Args: []string{"-o", "text"}, make: file(injectNames()), Stdout: []string{
+			`(?m)^Platform +linux/amd64\\x1b\[2J/v8\\nstagescope: FAKE line$`,
+			`RUN \\x1b\]0;pwned\\x07make stagescope: FAKE line`,
+			`COPY \\x1b\[2J \. /`,
+			`/w/\\x1b\[2Jclear`,
+			`/app\\x1b\[2J/\.env`,
+		}},
+		{Name: "inject-names.tar", Exit: 0, Again: true, JSON: map[string]any{
+			"/image/platform":     InjectedPlatform,
+			"/layers/0/createdBy": "RUN " + oscTitle + "make" + fakeLine,
+			"/wasted/0/path":      "w/" + csiClear + "clear",
+		}},
+		{Name: "inject-names.tar", Exit: 0, Again: true, Diff: "zstd-layer.tar", Stdout: []string{
+			`/\\x1b\]0;pwned\\x07evil`,
+			`/x\\nstagescope: FAKE line`,
+		}},
+		{Name: "inject-config-member.tar", Exit: 2, Error: `config \\x1b\]0;pwned\\x07\\nstagescope: FAKE line\.json`, make: file(dockerArchive(func(m map[string]any) { m["Config"] = oscTitle + fakeLine + ".json" }, nil))},
+		{Name: "inject-tags.tar", Exit: 2, Error: `a\\x1b\]0;pwned\\x07:1.*b\\nstagescope: FAKE line:2`, make: file(injectTags())},
+		// Sizes that cannot lie.
+		{Name: "devices-huge-size.tar", Exit: 1, Args: []string{"--highest-category-bytes", "toolchain=0"}, make: file(archiveWithLayer(devicesHugeSize())), JSON: map[string]any{
+			"/summary/totalBytes": CC1Size, "/gate/pass": false, "/gate/checks/0/measured": CC1Size, "/layers/0/size": len(devicesHugeSize()),
+		}},
+		{Name: "devices-huge-size.tar", Exit: 0, Again: true, JSON: map[string]any{"/summary/totalBytes": CC1Size, "/summary/files": 6, "/layers/0/added/bytes": CC1Size}},
+		{Name: "pax-global-header.tar", Exit: 0, make: file(archiveWithLayer(paxGlobal())), JSON: map[string]any{"/summary/totalBytes": CC1Size, "/summary/files": 1, "/layers/0/files": 1}},
+		// Bombs bounded: sparse files count the bytes they store, their
+		// 1 PiB holes are never expanded.
+		{Name: "sparse-old-gnu.tar", Exit: 0, MaxSeconds: 20, make: file(archiveWithLayer(sparseOldGNU())), JSON: map[string]any{"/summary/totalBytes": SparseStored + CC1Size, "/summary/files": 2, "/layers/0/size": len(sparseOldGNU())}},
+		{Name: "sparse-pax-1.0.tar", Exit: 0, MaxSeconds: 20, make: file(archiveWithLayer(sparsePAX10())), JSON: map[string]any{"/summary/totalBytes": SparseStored + CC1Size, "/summary/files": 2, "/layers/0/size": len(sparsePAX10())}},
+		{Name: "sparse-pax-0.1.tar", Exit: 0, MaxSeconds: 20, make: file(archiveWithLayer(sparsePAX01())), JSON: map[string]any{"/summary/totalBytes": SparseStored + CC1Size, "/summary/files": 2}},
+		{Name: "sparse-pax-1.0.tar", Exit: 1, Again: true, Args: []string{"--highest-category-bytes", "toolchain=0"}, JSON: map[string]any{"/gate/checks/0/measured": CC1Size}},
 		{Name: "gzip-bomb.tar", Exit: 2, Large: true, Error: `layer 0.*decompression bomb`, make: lazy(func() []byte {
 			return buildArchive(gzipBomb(4<<30), "sha256:"+strings.Repeat("0", 64), nil, nil)
 		})},
