@@ -49,7 +49,7 @@ type Cache struct {
 	held   map[string]*layers.Layer // by diff ID, while wanted
 	warned map[string]bool
 
-	hits, misses, puts, damaged atomic.Int64
+	hits, misses, puts, damaged  atomic.Int64
 	bytesIn, bytesOut, layerRead atomic.Int64
 }
 
