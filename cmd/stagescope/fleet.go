@@ -22,6 +22,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fleet"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/cache"
 	"github.com/stagescope/stagescope/ui"
@@ -88,6 +89,25 @@ func (o *inspectOptions) many() bool {
 
 // openCache opens the layer cache the flags name; nil with --no-cache.
 func (f *fleetOptions) openCache(ctx context.Context, errOut io.Writer) (*cache.Cache, func(), error) {
+	c, done, err := f.openStore(ctx, errOut)
+	if err != nil {
+		return nil, nil, err
+	}
+	// The secret scan's per-layer result is small (its findings): JSON.
+	c.KeepContent(func(v any) ([]byte, error) {
+		r, ok := v.(*secrets.LayerResult)
+		if !ok {
+			return nil, fmt.Errorf("a layer's content result is a %T, not a secret scan's", v)
+		}
+		return json.Marshal(r)
+	}, func(b []byte) (any, error) {
+		r := &secrets.LayerResult{}
+		return r, json.Unmarshal(b, r)
+	})
+	return c, done, nil
+}
+
+func (f *fleetOptions) openStore(ctx context.Context, errOut io.Writer) (*cache.Cache, func(), error) {
 	warn := func(msg string) { fmt.Fprintf(errOut, "stagescope: warning: %s\n", msg) }
 	version := cache.Version(analyzerVersion(), "analyze.Capture", analyze.CaptureLimit, true)
 	switch {
