@@ -167,7 +167,10 @@ func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	manifests := fmt.Sprintf("COPY --from=builder %s/package.json %s/%s ./", app, app, lock)
 	sg.Keep = append(sg.Keep, manifests)
 	sg.AppDir = app
-	sg.Runtime = append(sg.Runtime, app+"/package.json", app+"/"+lock)
+	sg.Runtime = append(sg.Runtime, app+"/package.json")
+	if childNamed2(s.tree, root, lock) != nil {
+		sg.Runtime = append(sg.Runtime, app+"/"+lock)
+	}
 	fmt.Fprintf(b, "%s\nRUN npm ci --omit=dev && npm cache clean --force\n", manifests)
 	for _, name := range []string{"dist", "build", "out", "lib", ".next", "public", "static", "views", "server.js", "index.js", "app.js"} {
 		n := childNamed2(s.tree, root, name)

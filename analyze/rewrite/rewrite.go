@@ -192,8 +192,8 @@ func (w *writer) line(s string) {
 func (w *writer) builderSettings() {
 	switch w.facts.Ecosystem {
 	case Go:
-		w.line("# stagescope: a static binary runs in an empty runner")
-		w.line("ENV CGO_ENABLED=0")
+		w.line("# stagescope: a static, stripped binary runs in an empty runner")
+		w.line(`ENV CGO_ENABLED=0 GOFLAGS="-trimpath -ldflags=-s"`)
 	case Python:
 		if !strings.Contains(w.runs, "poetry") && !strings.Contains(w.runs, "venv") {
 			w.line("# stagescope: install into a virtual environment the runner copies whole")
@@ -210,6 +210,9 @@ func (w *writer) builderSettings() {
 // runner writes the runner stage.
 func (w *writer) runner() {
 	w.runnerBase = w.runnerImage()
+	trimmed := strings.TrimRight(w.out.String(), "\n")
+	w.out.Reset()
+	w.out.WriteString(trimmed + "\n")
 	w.line("")
 	w.line("# stagescope: the runner holds only what the app needs at run time")
 	w.line("FROM " + w.runnerBase + " AS runner")
@@ -241,7 +244,14 @@ func (w *writer) runner() {
 		}
 		w.copyRuntime(app)
 	case Python:
-		if !strings.Contains(w.runs, "poetry") {
+		switch {
+		case strings.Contains(w.runs, "poetry"):
+			w.line(fmt.Sprintf(`ENV VIRTUAL_ENV=%s/.venv PATH="%s/.venv/bin:$PATH"`, app, app))
+			w.notes = append(w.notes, "the runner has the project's .venv but not poetry: start the app with the venv's python rather than `poetry run`")
+		case strings.Contains(w.runs, "venv"):
+			w.line("COPY --from=" + w.builderRef + " /opt/venv /opt/venv")
+			w.notes = append(w.notes, "the runner copies the virtual environment from /opt/venv: change the path if yours is elsewhere")
+		default:
 			w.line("COPY --from=" + w.builderRef + " /opt/venv /opt/venv")
 			w.line(`ENV VIRTUAL_ENV=/opt/venv PATH="/opt/venv/bin:$PATH"`)
 		}
@@ -279,11 +289,14 @@ func (w *writer) nodeRunner(app string) {
 	}
 	var manifests []string
 	for _, p := range w.facts.Runtime {
-		if path.Dir(p) == app && (path.Base(p) == "package.json" || strings.Contains(path.Base(p), "lock") || path.Base(p) == "npm-shrinkwrap.json") {
+		if path.Dir(p) == app && manifest(p) {
 			manifests = append(manifests, p)
 		}
 	}
-	install := "npm ci --omit=dev && npm cache clean --force"
+	install := "npm install --omit=dev && npm cache clean --force"
+	if len(manifests) > 1 {
+		install = "npm ci --omit=dev && npm cache clean --force"
+	}
 	switch {
 	case strings.Contains(w.runs, "pnpm"):
 		manifests = []string{app + "/package.json", app + "/pnpm-lock.yaml"}
@@ -298,7 +311,7 @@ func (w *writer) nodeRunner(app string) {
 	w.line("RUN " + install)
 	w.notes = append(w.notes, "the runner installs only the production dependencies and cleans the package cache in the same RUN: devDependencies stay in the builder")
 	for _, p := range w.facts.Runtime {
-		if !slices.Contains(manifests, p) && p != app+"/.next/standalone" {
+		if !slices.Contains(manifests, p) && !manifest(p) && p != app+"/.next/standalone" {
 			w.copyOne(app, p)
 		}
 	}
@@ -309,6 +322,16 @@ func (w *writer) copyRuntime(app string) {
 	for _, p := range w.facts.Runtime {
 		w.copyOne(app, p)
 	}
+}
+
+// manifest says whether p is a package manifest or lockfile, which the
+// runner's install step copies.
+func manifest(p string) bool {
+	switch path.Base(p) {
+	case "package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml":
+		return true
+	}
+	return false
 }
 
 func (w *writer) copyOne(app, p string) {
@@ -328,7 +351,7 @@ func (w *writer) runnerImage() string {
 			w.notes = append(w.notes, "CMD/ENTRYPOINT in shell form need a shell: the runner keeps the base; use the exec form ([\"…\"]) to run from scratch")
 			return base
 		}
-		w.notes = append(w.notes, "the builder sets CGO_ENABLED=0: the static binary runs in scratch (add CA certificates if it calls HTTPS)")
+		w.notes = append(w.notes, "the builder sets CGO_ENABLED=0 and strips the binary (GOFLAGS): it runs in scratch (add CA certificates if it calls HTTPS)")
 		return "scratch"
 	}
 	for _, c := range variants(base, w.facts.Ecosystem) {
