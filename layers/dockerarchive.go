@@ -49,7 +49,7 @@ func parseDockerManifest(raw []byte, where, sel string) (dockerSaveEntry, error)
 	case sel == "" && len(es) == 1:
 		e = es[0]
 	case sel == "":
-		return dockerSaveEntry{}, fmt.Errorf("%s holds %d images (%s); pick one with docker-archive:%s:TAG or :@INDEX", where, len(es), strings.Join(tags, ", "), where)
+		return dockerSaveEntry{}, fmt.Errorf("%s holds %d images (%s); pick one with docker-archive:%s:TAG or :@INDEX", where, len(es), firstFew(tags), where)
 	case strings.HasPrefix(sel, "@"):
 		n, err := strconv.Atoi(sel[1:])
 		if err != nil || n < 0 || n >= len(es) {
@@ -65,7 +65,7 @@ func parseDockerManifest(raw []byte, where, sel string) (dockerSaveEntry, error)
 			}
 		}
 		if !found {
-			return dockerSaveEntry{}, fmt.Errorf("%s: no image tagged %s (it holds %s)", where, sel, strings.Join(tags, ", "))
+			return dockerSaveEntry{}, fmt.Errorf("%s: no image tagged %s (it holds %s)", where, sel, firstFew(tags))
 		}
 	}
 	if e.Config == "" {

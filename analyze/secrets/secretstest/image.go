@@ -212,7 +212,7 @@ func buildRepo(g *Gen, work string, byRule map[string][]Plant) ([]file, []gitPla
 			"GIT_COMMITTER_EMAIL=t@example.com", "GIT_AUTHOR_DATE=2024-01-01T00:00:00Z", "GIT_COMMITTER_DATE=2024-01-01T00:00:00Z",
 			"GIT_CONFIG_NOSYSTEM=1", "HOME="+work)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("git %s: %v: %s", strings.Join(args, " "), err, out)
+			return fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, out)
 		}
 		return nil
 	}
