@@ -5,9 +5,11 @@
 package analyze
 
 import (
+	"context"
 	"runtime"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/perms"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -29,6 +31,8 @@ type Analysis struct {
 	Place *Place
 	// Secrets are the secrets found by content (see FindSecrets).
 	Secrets *secrets.Result
+	// Permissions are the permission and user findings (see perms).
+	Permissions []perms.Finding
 }
 
 // Run merges the image's layers, measures the result and finds the
@@ -37,6 +41,7 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 	m := NewMerger()
 	for i := range img.Layers {
 		m.b.Add(img.Layers[i].Entries)
+		m.owners.Add(i, img.Layers[i].Entries)
 	}
 	return m.finish(img, false, opts...)
 }
@@ -47,16 +52,20 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 type Merger struct {
 	b      *fstree.Builder
 	merged func(layer int)
+	owners *perms.Owners // the uid and gid of every entry
 }
 
 // NewMerger starts an empty merge.
-func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder()} }
+func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder(), owners: perms.NewOwners()} }
 
 // Option is the read option that feeds the merger, layer by layer in index
 // order (see layers.WithEntries).
 func (m *Merger) Option() layers.Option {
-	return layers.WithEntries(func(i int, es []layers.Entry) {
-		m.b.Add(es)
+	return layers.WithEntries(func(ctx context.Context, i int, es []layers.Entry) {
+		if m.b.AddContext(ctx, es) != nil {
+			return // Read fails with ctx's error: the tree is never used
+		}
+		m.owners.Add(i, es)
 		if m.merged != nil {
 			m.merged(i)
 		}
@@ -90,6 +99,7 @@ func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analys
 	a := &Analysis{Image: img, Tree: t, Dive: m.b.DiveMetrics()}
 	// Secrets are redacted from img before anything copies its strings.
 	a.Secrets = FindSecrets(img, t, o.secretAllow)
+	a.Permissions = CheckPermissions(img, t, m.owners)
 	// The builder has just dropped what only merging needed (dive's
 	// records, ~40 B per node, and its lookup maps). Collecting them now,
 	// before measuring allocates, is what keeps the peak down: the largest

@@ -32,6 +32,9 @@ type Report struct {
 	Notes []string `json:"notes,omitempty"`
 	// Secrets are the secrets found by content, in files and the config.
 	Secrets *SecretsJSON `json:"secrets,omitempty"`
+	// Permissions are the permission and user findings (what dockle
+	// checks), by rule and path.
+	Permissions []PermissionJSON `json:"permissions"`
 }
 
 // ToolInfo names the program that wrote the report.
@@ -224,6 +227,7 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 		r.Suggestion = &SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes}
 	}
 	r.Secrets = secretsJSON(a.Secrets)
+	r.Permissions = permissionsJSON(a.Permissions)
 	for _, d := range m.Duplicates {
 		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: d.Paths})
 	}

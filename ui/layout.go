@@ -28,7 +28,7 @@ type view interface {
 func (l *listView) list() *listView { return l }
 
 // build makes the panes and lays them out.
-func (b *Browser) build() {
+func (b *Browser) build() error {
 	th := &b.th
 	b.layers = newLayersPane(th)
 	b.layers.onPick = func(i int) { b.tree.setLayer(i) }
@@ -36,6 +36,7 @@ func (b *Browser) build() {
 	b.tree = newTreePane(th)
 	b.tree.waiting = b.treeWaiting
 	b.tree.note = b.treeNote
+	b.tree.copy = b.copyText
 	b.tree.onMove = func(int) { b.updateDetails() }
 	b.findings = newFindingsPane(th)
 	b.findings.onMove = func(int) { b.updateDetails() }
@@ -44,6 +45,9 @@ func (b *Browser) build() {
 	b.summary = newTextPane(th, "Image")
 	b.help = newTextPane(th, "Keys")
 	b.keys = b.keyTable()
+	if err := rebind(b.keys, b.o.keys); err != nil {
+		return err
+	}
 	b.help.set(b.helpLines())
 
 	b.views = map[paneID]view{
@@ -106,7 +110,8 @@ func (b *Browser) build() {
 	b.app.SetRoot(b.pages, true)
 	b.app.SetInputCapture(b.handleKey)
 	b.setFocus(paneLayers)
-	b.summary.set(summaryLines(th, b.ref, b.a, &b.findings.m))
+	b.summary.set(summaryLines(th, b.ref, b.a))
+	return nil
 }
 
 // setFocus moves the keyboard to a pane.
@@ -212,6 +217,16 @@ func (b *Browser) drawHelpBar(screen tcell.Screen, x, y, w int) {
 	drawSegs(screen, x+1, y, w-1, segs)
 }
 
+// copyText puts text on the terminal's clipboard (OSC 52; tcell sends it
+// only to terminals that take it) and says so in the title bar.
+func (b *Browser) copyText(text string) {
+	if b.screen == nil {
+		return
+	}
+	b.screen.SetClipboard([]byte(text))
+	b.notice = "copied " + text
+}
+
 // treeWaiting says why there is no tree yet.
 func (b *Browser) treeWaiting() string {
 	switch {
@@ -232,26 +247,44 @@ func (b *Browser) treeNote() string {
 }
 
 // openFilter shows the filter field in place of the help bar.
-func (b *Browser) openFilter() {
+func (b *Browser) openFilter() { b.openPrompt(false, "filter: ", b.tree.m.pattern) }
+
+// openFind shows the find field in place of the help bar.
+func (b *Browser) openFind() { b.openPrompt(true, "find: ", b.tree.search.pattern) }
+
+func (b *Browser) openPrompt(find bool, label, text string) {
 	b.setFocus(paneTree)
-	b.filterOpen = true
-	b.filterIn.SetText(b.tree.m.pattern)
+	b.filterOpen, b.finding = true, find
+	b.filterIn.SetLabel(label)
+	b.filterIn.SetText(text)
 	b.bottom.Clear().AddItem(b.filterIn, 0, 1, true)
 	b.app.SetFocus(b.filterIn)
 }
 
+// filterChanged applies the filter, or finds the first match from the
+// cursor, as the user types.
 func (b *Browser) filterChanged(text string) {
 	if !b.filterOpen {
 		return
 	}
-	b.tree.setPattern(text)
+	if b.finding {
+		b.tree.search.set(text)
+		b.tree.find(1, true)
+	} else {
+		b.tree.setPattern(text)
+	}
 	b.updateDetails()
 }
 
-// filterDone closes the field: Enter keeps the filter, Esc drops it.
+// filterDone closes the field: Enter keeps the filter or search, Esc
+// drops it.
 func (b *Browser) filterDone(k tcell.Key) {
 	if k == tcell.KeyEscape {
-		b.tree.setPattern("")
+		if b.finding {
+			b.tree.search.set("")
+		} else {
+			b.tree.setPattern("")
+		}
 	}
 	b.filterOpen = false
 	b.bottom.Clear().AddItem(b.helpBar, 0, 1, false)

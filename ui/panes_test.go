@@ -40,6 +40,8 @@ func TestPanes(t *testing.T) {
 		{name: "tree-wasted", keys: []any{tcell.KeyTab, 'w'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 12},
 		{name: "tree-leftovers", keys: []any{tcell.KeyTab, 'o'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 10},
 		{name: "tree-unchanged-hidden", keys: []any{tcell.KeyTab, 'u'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},
+		{name: "tree-attributes", keys: []any{tcell.KeyTab, 'e', 'b'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 80, h: 14},
+		{name: "tree-hiding-added-removed", keys: []any{tcell.KeyTab, 'e', '+', tcell.KeyCtrlR}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 70, h: 14},
 		{name: "tree-filter-typing", keys: []any{'/', "lib"}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 100, h: 30},
 		{name: "tree-filter-kept", keys: []any{'/', "*.h", tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},
 		{name: "tree-filter-dropped", keys: []any{'/', "*.h", tcell.KeyEscape}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},

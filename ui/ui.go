@@ -26,6 +26,7 @@ type Option func(*options) error
 type options struct {
 	screen tcell.Screen
 	color  bool
+	keys   map[string][]string // WithKeys
 	// afterDraw runs on the UI goroutine after each draw (tests read the
 	// simulation screen there, where nothing draws concurrently).
 	afterDraw func(tcell.Screen)
@@ -188,7 +189,10 @@ type Browser struct {
 	lastFocus  paneID // the pane before help opened
 	context    paneID // which selection the details pane describes
 	filterOpen bool
+	finding    bool // the field at the bottom finds rather than filters
 	helpOpen   bool
+	screen     tcell.Screen // the screen drawn on, once drawn
+	notice     string       // a one-off message for the title bar
 
 	// loading
 	phase    phase
@@ -217,7 +221,9 @@ func newBrowser(ref string, opts ...Option) (*Browser, error) {
 		return nil, err
 	}
 	b := &Browser{o: o, th: newTheme(o.color), ref: ref, app: tview.NewApplication(), cancel: func() {}}
-	b.build()
+	if err := b.build(); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -261,6 +267,7 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	// fails at once, without reading anything.
 	var launch sync.Once
 	b.app.SetAfterDrawFunc(func(s tcell.Screen) {
+		b.screen = s
 		if b.o.afterDraw != nil {
 			b.o.afterDraw(s)
 		}
@@ -420,7 +427,7 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	owned := packageFiles(a)
 	b.findings.setAnalysis(a, owned)
 	b.tree.setTree(a.Tree, a.Findings, owned, b.followLayer(len(b.layers.layers)))
-	b.summary.set(summaryLines(&b.th, b.ref, a, &b.findings.m))
+	b.summary.set(summaryLines(&b.th, b.ref, a))
 	b.updateDetails()
 }
 
@@ -460,10 +467,12 @@ func (b *Browser) fail(err error) {
 
 // status is the one-line state shown in the title bar.
 func (b *Browser) status() (string, tcell.Style) {
-	switch b.phase {
-	case phaseFailed:
+	switch {
+	case b.phase == phaseFailed:
 		return "error: " + oneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
-	case phaseReady:
+	case b.notice != "":
+		return b.notice, b.th.base
+	case b.phase == phaseReady:
 		m := b.a.Metrics
 		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), Bytes(m.TotalBytes)), b.th.base
 	}

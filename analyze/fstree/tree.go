@@ -5,6 +5,7 @@
 package fstree
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"unsafe"
@@ -23,18 +24,32 @@ type Version struct {
 	Deleted  bool // a whiteout: the path was deleted in Layer
 	Opaque   bool // the directory was made opaque in Layer
 	Implicit bool // a directory only implied by its children's paths
-	// link is the target of a symlink or hard link (see Link): behind a
-	// pointer, as few versions have one, so that every other costs 8
-	// bytes instead of a string's 16.
-	link *string
+	// ext holds the link target and the owner (see Link and Owner):
+	// behind a pointer, as few versions have a link or an owner other
+	// than root, so that every other costs 8 bytes instead of 24.
+	ext *versionExt
+}
+
+// versionExt is what few versions need.
+type versionExt struct {
+	link     string
+	uid, gid uint32
 }
 
 // Link returns the target of a symlink or hard link, "" for other versions.
 func (v Version) Link() string {
-	if v.link == nil {
+	if v.ext == nil {
 		return ""
 	}
-	return *v.link
+	return v.ext.link
+}
+
+// Owner returns the numeric user and group that own the path.
+func (v Version) Owner() (uid, gid uint32) {
+	if v.ext == nil {
+		return 0, 0
+	}
+	return v.ext.uid, v.ext.gid
 }
 
 // cuts tells whether this version hides what lower layers put below the path.
@@ -240,12 +255,28 @@ func NewBuilder() *Builder {
 
 // Add merges the next layer's entries. Layers must come in index order.
 func (b *Builder) Add(entries []layers.Entry) {
+	_ = b.AddContext(context.Background(), entries)
+}
+
+// AddContext is Add that stops, leaving the tree half built, and returns
+// ctx's error once ctx is done: one hostile layer may take long to merge,
+// and Ctrl-C or --timeout must stop it within a second.
+func (b *Builder) AddContext(ctx context.Context, entries []layers.Entry) error {
 	b.layer++
 	b.tree.Layers++
+	done := ctx.Done()
 	for i := range entries {
+		if i&1023 == 0 && done != nil {
+			select {
+			case <-done:
+				return ctx.Err()
+			default:
+			}
+		}
 		b.addEntry(&entries[i])
 	}
 	b.dive.addLayer(b, int(b.layer), entries)
+	return nil
 }
 
 // lookup finds n's child called name while the tree is being built.
@@ -399,11 +430,11 @@ func (b *Builder) addEntry(e *layers.Entry) {
 		Mode:     e.Mode,
 		Type:     e.Type,
 	}
-	if e.Link != "" {
-		// Copied, as names are: the entry's bytes share a chunk with the
-		// rest of its layer, which the tree must not keep alive.
-		l := b.names.String(e.Link)
-		v.link = &l
+	if e.Link != "" || e.UID != 0 || e.GID != 0 {
+		// The link is copied, as names are: the entry's bytes share a
+		// chunk with the rest of its layer, which the tree must not keep
+		// alive.
+		v.ext = &versionExt{link: b.names.String(e.Link), uid: e.UID, gid: e.GID}
 	}
 	if e.Type == layers.TypeHardlink && e.Whiteout == layers.NoWhiteout {
 		b.tree.links = append(b.tree.links, n)

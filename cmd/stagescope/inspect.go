@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
@@ -29,6 +30,9 @@ type sourceOptions struct {
 	MaxRatio   int64
 	Timeout    time.Duration
 	Stall      time.Duration
+	// NoSecretScan skips searching file contents for secrets (the config
+	// is still searched, and what it holds redacted).
+	NoSecretScan bool
 }
 
 func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
@@ -38,6 +42,7 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
+	f.BoolVar(&o.NoSecretScan, "no-secret-scan", false, "do not search file contents (every layer version, .git objects) for secrets; the image config is still searched and redacted")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
 	f.DurationVar(&o.Stall, "stall-timeout", layers.DefaultStallTimeout, "fail when a registry sends less than 1 KiB in this long of waiting; 0 means no limit (apart from --timeout)")
 }
@@ -78,7 +83,7 @@ type inspectOptions struct {
 	merged func(m *analyze.Merger, layer int)
 }
 
-var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
+var outputFormats = []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
 
 func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *streams) error) *cobra.Command {
 	o := &inspectOptions{}
@@ -125,7 +130,7 @@ docker save | gzip output is read as is.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
+	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json, sarif or cyclonedx (a CycloneDX 1.6 SBOM; auto: tui on a terminal, else text)")
 	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
 	o.Place.addFlags(f)
@@ -155,9 +160,9 @@ func (o *inspectOptions) validate(s *streams) error {
 		} else {
 			o.Output = "text"
 		}
-	case "tui", "text", "json", "sarif":
+	case "tui", "text", "json", "sarif", "cyclonedx":
 	default:
-		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif)", o.Output)
+		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif, cyclonedx)", o.Output)
 	}
 	if err := o.sourceOptions.validate(); err != nil {
 		return err
@@ -180,8 +185,10 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 }
 
 func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit),
-		layers.WithContentScan(secrets.NewLayerScanner)}
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
+	if !o.NoSecretScan {
+		ro = append(ro, layers.WithContentScan(secrets.NewLayerScanner))
+	}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}
@@ -265,8 +272,17 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if !th.Empty() {
 		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
 	}
+	var comps []sbom.Component
+	if o.Output == "cyclonedx" {
+		comps = analyze.SBOMComponents(a) // needs the tree
+	}
 	releaseTree(a)
-	if err := writeReport(s, o.Output, a, rep, o.Place.sarifFile()); err != nil {
+	if o.Output == "cyclonedx" {
+		bom := sbom.BOM(sbom.Image{Reference: src.Reference, Digest: a.Image.Digest, Tool: version}, comps)
+		if err := sbom.Write(s.Out, bom); err != nil {
+			return err
+		}
+	} else if err := writeReport(s, o.Output, a, rep, o.Place.sarifFile()); err != nil {
 		return err
 	}
 	if rep.Gate != nil && !rep.Gate.Pass {

@@ -301,7 +301,7 @@ func TestCompletion(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	got := lines[:len(lines)-1]
-	want := []string{"auto", "tui", "text", "json", "sarif"}
+	want := []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("completions of -o (-want +got):\n%s", diff)
 	}

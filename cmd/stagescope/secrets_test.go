@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func plantedArchive(t *testing.T) (string, []secretstest.Planted) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("planted-secrets seed %d", seed)
 	img, planted, err := secretstest.PlantedImage(seed, t.TempDir())
-	if err == secretstest.ErrNoGit {
+	if errors.Is(err, secretstest.ErrNoGit) {
 		t.Skip("skipping: the planted image needs the git program to build its .git")
 	}
 	if err != nil {

@@ -134,14 +134,9 @@ func runPack(t *testing.T, pack []byte, chunk int) (objs []string, warns []strin
 func TestPackDeltas(t *testing.T) {
 	base := []byte("settings\nTOKEN=abc\n")
 	baseID := rawID("blob", base)
-	pack := buildPack(
-		packObj{typ: 3, data: base},
-		packObj{typ: objOfsDelta, data: copyDelta(len(base), []byte("more\n")), ofs: 0}, // ofs filled below
-		packObj{typ: objRefDelta, data: copyDelta(len(base), []byte("ref\n")), ref: baseID},
-	)
 	// The OFS delta's distance: from its own offset back to the base's (12).
 	first := 12 + len(objHeader(3, len(base))) + len(deflate(base))
-	pack = buildPack(
+	pack := buildPack(
 		packObj{typ: 3, data: base},
 		packObj{typ: objOfsDelta, data: copyDelta(len(base), []byte("more\n")), ofs: int64(first - 12)},
 		packObj{typ: objRefDelta, data: copyDelta(len(base), []byte("ref\n")), ref: baseID},
