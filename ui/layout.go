@@ -28,7 +28,7 @@ type view interface {
 func (l *listView) list() *listView { return l }
 
 // build makes the panes and lays them out.
-func (b *Browser) build() {
+func (b *Browser) build() error {
 	th := &b.th
 	b.layers = newLayersPane(th)
 	b.layers.onPick = func(i int) { b.tree.setLayer(i) }
@@ -45,6 +45,9 @@ func (b *Browser) build() {
 	b.summary = newTextPane(th, "Image")
 	b.help = newTextPane(th, "Keys")
 	b.keys = b.keyTable()
+	if err := rebind(b.keys, b.o.keys); err != nil {
+		return err
+	}
 	b.help.set(b.helpLines())
 
 	b.views = map[paneID]view{
@@ -108,6 +111,7 @@ func (b *Browser) build() {
 	b.app.SetInputCapture(b.handleKey)
 	b.setFocus(paneLayers)
 	b.summary.set(summaryLines(th, b.ref, b.a))
+	return nil
 }
 
 // setFocus moves the keyboard to a pane.

@@ -26,6 +26,7 @@ type Option func(*options) error
 type options struct {
 	screen tcell.Screen
 	color  bool
+	keys   map[string][]string // WithKeys
 	// afterDraw runs on the UI goroutine after each draw (tests read the
 	// simulation screen there, where nothing draws concurrently).
 	afterDraw func(tcell.Screen)
@@ -220,7 +221,9 @@ func newBrowser(ref string, opts ...Option) (*Browser, error) {
 		return nil, err
 	}
 	b := &Browser{o: o, th: newTheme(o.color), ref: ref, app: tview.NewApplication(), cancel: func() {}}
-	b.build()
+	if err := b.build(); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 

@@ -30,6 +30,9 @@ type sourceOptions struct {
 	MaxRatio   int64
 	Timeout    time.Duration
 	Stall      time.Duration
+	// NoSecretScan skips searching file contents for secrets (the config
+	// is still searched, and what it holds redacted).
+	NoSecretScan bool
 }
 
 func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
@@ -39,6 +42,7 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
+	f.BoolVar(&o.NoSecretScan, "no-secret-scan", false, "do not search file contents (every layer version, .git objects) for secrets; the image config is still searched and redacted")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
 	f.DurationVar(&o.Stall, "stall-timeout", layers.DefaultStallTimeout, "fail when a registry sends less than 1 KiB in this long of waiting; 0 means no limit (apart from --timeout)")
 }
@@ -181,8 +185,10 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 }
 
 func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit),
-		layers.WithContentScan(secrets.NewLayerScanner)}
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
+	if !o.NoSecretScan {
+		ro = append(ro, layers.WithContentScan(secrets.NewLayerScanner))
+	}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}

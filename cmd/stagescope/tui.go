@@ -13,7 +13,7 @@ import (
 // runTUI opens the interactive browser at once and reads the image behind
 // it, layer by layer. Findings the user ignores stay out of it.
 func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.Ignore) error {
-	var opts []ui.Option
+	opts := []ui.Option{ui.WithKeys(o.Gate.Keys)}
 	if os.Getenv("NO_COLOR") != "" {
 		opts = append(opts, ui.WithoutColor())
 	}
