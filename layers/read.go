@@ -858,7 +858,10 @@ func fromCache(ctx context.Context, o *options, lay *Layer) bool {
 	if !ok || c.EntryCount > o.maxEntries {
 		return false
 	}
-	lay.Size, lay.EntryCount, lay.Entries, lay.Files = c.Size, c.EntryCount, c.Entries, c.Files
+	if o.scan != nil && c.Content == nil {
+		return false // a content scan needs the bytes: a cached layer without its result is read again
+	}
+	lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = c.Size, c.EntryCount, c.Entries, c.Files, c.Content
 	lay.DiffIDVerified = true // the cache holds only layers so proven
 	return true
 }
