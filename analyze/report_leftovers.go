@@ -72,6 +72,10 @@ type SuggestionJSON struct {
 	Keep       []string `json:"keep"`
 	Notes      []string `json:"notes"`
 	SavedBytes int64    `json:"savedBytes"`
+	// Source says what Dockerfile is: "skeleton", a generic one, or
+	// "rewrite", the user's own (Path) made multi-stage.
+	Source string `json:"source"`
+	Path   string `json:"path,omitempty"`
 }
 
 // FindingsJSON converts findings to their wire form, in their order.
@@ -79,7 +83,7 @@ func FindingsJSON(fs []Finding) []FindingJSON {
 	out := make([]FindingJSON, len(fs))
 	for i, f := range fs {
 		out[i] = FindingJSON{
-			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: f.Path, Files: f.Files, Bytes: f.Bytes,
+			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
 			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix, Fingerprint: f.Fingerprint,
 		}
 		if f.HiddenBy >= 0 {

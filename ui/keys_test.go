@@ -84,7 +84,7 @@ func TestKeysReachTheirPane(t *testing.T) {
 		ev    *tcell.EventKey
 		want  string
 	}{
-		{paneTree, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), "open or close the directory"},
+		{paneTree, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), "open or close the directory; on a file, view it"},
 		{paneFindings, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), "jump to the file in the tree (on a category: open or close it)"},
 		{paneHelp, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone), "close the help"},
 		{paneLayers, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone), "quit"},
@@ -111,7 +111,7 @@ func TestHelpBarFollowsFocus(t *testing.T) {
 		t.Errorf("layers bar = %q, want %q", got, want)
 	}
 	press(b, tcell.KeyTab)
-	if got, want := bar(), " Enter open/close  e open all  s sort  u unchanged  w wasted  o leftovers  b attrs  Tab pane  / filter  f find  a layer/all  ? help  q quit\n"; got != want {
+	if got, want := bar(), " Enter open/view  e open all  s sort  u unchanged  w wasted  o leftovers  b attrs  Tab pane  / filter  f find  a layer/all  ? help  q quit\n"; got != want {
 		t.Errorf("tree bar = %q, want %q", got, want)
 	}
 }

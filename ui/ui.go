@@ -148,6 +148,7 @@ const (
 	paneFindings
 	paneDetails
 	paneHelp
+	paneViewer
 	anyPane paneID = -1
 )
 
@@ -177,6 +178,7 @@ type Browser struct {
 	details  *textPane
 	summary  *textPane
 	help     *textPane
+	viewer   *viewerPane
 	views    map[paneID]view
 
 	// frame
@@ -191,8 +193,10 @@ type Browser struct {
 	filterOpen bool
 	finding    bool // the field at the bottom finds rather than filters
 	helpOpen   bool
-	screen     tcell.Screen // the screen drawn on, once drawn
-	notice     string       // a one-off message for the title bar
+	viewerOpen bool
+	ctx        context.Context // ends when the browser closes; nil in tests of panes
+	screen     tcell.Screen    // the screen drawn on, once drawn
+	notice     string          // a one-off message for the title bar
 
 	// loading
 	phase    phase
@@ -242,6 +246,7 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	b.app.EnableMouse(true)
 	inner, cancel := context.WithCancel(ctx)
 	b.cancel = cancel
+	b.ctx = inner
 	defer cancel()
 
 	b.started = time.Now()

@@ -18,14 +18,15 @@ type streams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// OutTTY and ErrTTY tell whether the streams are terminals.
-	OutTTY, ErrTTY bool
+	// InTTY, OutTTY and ErrTTY tell whether the streams are terminals.
+	InTTY, OutTTY, ErrTTY bool
 	// Width is the width text output is cut to; 0 never cuts.
 	Width int
 }
 
 func defaultStreams() *streams {
 	s := &streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	s.InTTY = term.IsTerminal(int(os.Stdin.Fd()))
 	s.OutTTY = term.IsTerminal(int(os.Stdout.Fd()))
 	s.ErrTTY = term.IsTerminal(int(os.Stderr.Fd()))
 	termWidth := 0
@@ -86,6 +87,7 @@ multi-stage build would have left behind.`,
 	root.AddCommand(inspect)
 	root.AddCommand(newDiffCmd(s, nil))
 	root.AddCommand(newMergeCmd(s, nil))
+	root.AddCommand(newFixCmd(s, nil))
 	root.AddCommand(newVersionCmd(s))
 	root.AddCommand(newDocsCmd())
 	implicitInspect(root, inspect)

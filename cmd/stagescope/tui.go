@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"unicode/utf8"
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/secrets"
@@ -22,7 +24,7 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.I
 		// ready when the last layer is read, not after a second pass.
 		// The browser shows the tree of the layers merged so far.
 		o.merged = func(m *analyze.Merger, layer int) { ev.Merged(layer, m.Snapshot) }
-		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
+		a, src, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
 			// Shown before the whole scan is done: redacted on its own.
 			l.CreatedBy = secrets.RedactText(l.CreatedBy)
 			ev.LayerDone(l)
@@ -31,6 +33,13 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.I
 			return nil, err
 		}
 		a.Findings = ignore.Filter(a.Findings)
+		ev.Files(func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
+			data, size, err := layers.ReadFile(ctx, src.Image, layer, path, limit)
+			if err == nil && utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+				data = []byte(secrets.RedactText(string(data))) // text: secrets redacted
+			}
+			return data, size, err
+		})
 		return a, nil
 	}, opts...)
 }

@@ -125,6 +125,15 @@ sleep 600
 			strings.Contains(s, "Files · layers 0–"+l[1]) && strings.Contains(s, " "+base)
 	})
 
+	// v shows dpkg's status file as the layer shown wrote it, read from
+	// that layer on demand.
+	keys("f", "dpkg/status", "Enter", "v")
+	waitFor("the viewer on dpkg's status file", func(s string) bool {
+		return strings.Contains(s, "/var/lib/dpkg/status") && strings.Contains(s, "wrote it") && strings.Contains(s, "Package: ")
+	})
+	keys("Escape")
+	waitFor("the viewer closed", contains("Details"))
+
 	// dive's Ctrl-U hides unchanged files, + added ones: the title says so.
 	keys("C-u", "+")
 	waitFor("the tree hiding added and unchanged files", contains("hiding added, unchanged"))
