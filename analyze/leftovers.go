@@ -9,101 +9,27 @@ import (
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
-
-// Rule IDs of the findings that do not come from the path rule table.
-const (
-	RulePackage       = "toolchain.package"
-	RuleDevDependency = "dev-dependency.npm"
-	RuleDeleted       = "wasted.deleted"
-	RuleOverwritten   = "wasted.overwritten"
-)
-
-// knowledgeRules describe the findings of the analyzers, so that every rule
-// ID a finding can carry is listed (and can be silenced).
-var knowledgeRules = []Rule{
-	{ID: RulePackage, Category: CatToolchain, Severity: SevMedium,
-		Why: "an OS package needed only to build software",
-		Fix: "install it only in the builder stage (apt-get install/apk add there), and keep the runtime stage to the runtime libraries"},
-	{ID: RuleDevDependency, Category: CatDevDependency, Severity: SevMedium,
-		Why: "a package installed only for development (devDependencies)",
-		Fix: "install with `npm ci --omit=dev` in the runtime stage, or run `npm prune --omit=dev` after the build"},
-	{ID: RuleDeleted, Category: CatWasted, Severity: SevMedium,
-		Why: "files deleted by a later layer still ship in the layer that wrote them",
-		Fix: fixSameRun},
-	{ID: RuleOverwritten, Category: CatWasted, Severity: SevLow,
-		Why: "files overwritten by a later layer still ship in the layer that wrote them",
-		Fix: "change the file in the RUN that creates it, or start from a base that already has the version you need"},
-}
-
-// RuleByID returns the rule of an ID, from the table or the analyzers.
-func RuleByID(id string) (Rule, bool) {
-	for _, set := range [][]Rule{rules, secretRules, knowledgeRules} {
-		for _, r := range set {
-			if r.ID == id {
-				return r, true
-			}
-		}
-	}
-	return Rule{}, false
-}
-
-// AllRules lists every rule ID a finding can carry, with its description,
-// in table order.
-func AllRules() []Rule {
-	out := slices.Clone(rules)
-	out = append(out, secretRules...)
-	return append(out, knowledgeRules...)
-}
-
-// silencer applies an Ignore to files while the pass walks the tree.
-type silencer struct {
-	rules map[string]bool
-	paths [][]seg
-}
-
-func newSilencer(ig Ignore) *silencer {
-	s := &silencer{rules: map[string]bool{}}
-	for _, r := range ig.Rules {
-		s.rules[r] = true
-	}
-	for _, p := range ig.Paths {
-		if ValidateGlob(p) == nil {
-			s.paths = append(s.paths, compile(p).segs)
-		}
-	}
-	return s
-}
-
-// path tells whether a path or one of its parent directories matches an
-// ignored glob.
-func (s *silencer) path(segs []string) bool {
-	for _, p := range s.paths {
-		if globSegs(p, segs, true) {
-			return true
-		}
-	}
-	return false
-}
 
 // Option configures Run.
 type Option func(*options)
 
 type options struct {
-	ignore Ignore
+	ignore rules.Ignore
 }
 
 // WithIgnore silences rules and paths: the pass skips the files of ignored
 // paths and never runs ignored rules, so that the totals leave them out too.
-func WithIgnore(ig Ignore) Option {
+func WithIgnore(ig rules.Ignore) Option {
 	return func(o *options) { o.ignore = ig }
 }
 
 // CategoryTotal is what one category of leftovers weighs, each file counted
 // once.
 type CategoryTotal struct {
-	Category Category
+	Category rules.Category
 	Findings int
 	Files    int64
 	Bytes    int64
@@ -136,19 +62,20 @@ type group struct {
 	f     Finding
 	first string // the one path while the group holds a single file
 	dir   bool   // the group is a directory taken whole
-	rank  int    // table position, to order findings of equal size
 }
 
 // scan is the leftover pass over a merged tree.
 type scan struct {
 	img     *layers.Image
 	tree    *fstree.Tree
-	rules   []compiledRule
-	secrets []compiledRule
-	ignore  *silencer
+	paths   []rules.Compiled
+	secrets []rules.Compiled
+	ignore  *rules.Silencer
 	// The rules that are not ignored, by a path's last component.
-	dirRules, fileRules, secretRules *ruleIndex
-	content                          map[layerPath][]byte
+	dirRules, fileRules, secretRules *rules.Index
+	// The analyzers' rules.
+	pkgRule, devRule rules.Rule
+	content          map[layerPath][]byte
 
 	pkgOf map[*fstree.Node]int32 // visible files owned by a build-only package
 	pkgs  []buildPkg
@@ -162,7 +89,7 @@ type scan struct {
 	groups  map[groupKey]*group
 	totals  Leftovers
 	visible int64 // union bytes of visible files
-	cats    map[Category]*CategoryTotal
+	cats    map[rules.Category]*CategoryTotal
 	// claimed marks which findings claim the file version being visited.
 	claimed []*group
 }
@@ -180,9 +107,9 @@ type buildPkg struct {
 
 // taken is a directory rule that took a subtree.
 type taken struct {
-	rule  *compiledRule
+	rule  *rules.Compiled
 	path  string
-	id    string // rule ID, or RuleDevDependency
+	id    string // rule ID, or rules.DevDependency
 	pkg   *NodePackage
 	owner bool // a node_modules package dir: path rules stay off below it
 }
@@ -194,21 +121,23 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 	s := &scan{
 		img:     a.Image,
 		tree:    a.Tree,
-		rules:   compileRules(rules),
-		secrets: compileRules(secretRules),
-		ignore:  newSilencer(o.ignore),
+		paths:   rules.Paths(),
+		secrets: rules.Secrets(),
+		ignore:  rules.NewSilencer(o.ignore),
 		content: map[layerPath][]byte{},
 		groups:  map[groupKey]*group{},
-		cats:    map[Category]*CategoryTotal{},
+		cats:    map[rules.Category]*CategoryTotal{},
 		pkgOf:   map[*fstree.Node]int32{},
 		node:    map[string]NodePackage{},
 
 		versions: map[string]string{},
 		projects: map[string][]string{},
 	}
-	s.dirRules = newRuleIndex(s.rules, true, s.ignored)
-	s.fileRules = newRuleIndex(s.rules, false, s.ignored)
-	s.secretRules = newRuleIndex(s.secrets, false, s.ignored)
+	s.dirRules = rules.NewIndex(s.paths, true, s.ignored)
+	s.fileRules = rules.NewIndex(s.paths, false, s.ignored)
+	s.secretRules = rules.NewIndex(s.secrets, false, s.ignored)
+	s.pkgRule, _ = rules.ByID(rules.Package)
+	s.devRule, _ = rules.ByID(rules.DevDependency)
 	for i := range a.Image.Layers {
 		for _, f := range a.Image.Layers[i].Files {
 			s.content[layerPath{int32(i), f.Path}] = f.Data
@@ -253,7 +182,7 @@ func (s *scan) total(a *Analysis) {
 	a.Suggestion = s.suggest(a)
 }
 
-func (s *scan) cat(c Category) *CategoryTotal {
+func (s *scan) cat(c rules.Category) *CategoryTotal {
 	ct, ok := s.cats[c]
 	if !ok {
 		ct = &CategoryTotal{Category: c}
@@ -275,7 +204,7 @@ func (s *scan) packages(visible map[string][]byte) {
 	for _, p := range all {
 		s.versions[p.Name] = p.Version
 		why, ok := BuildOnly(p)
-		if !ok || s.ignored(RulePackage) {
+		if !ok || s.ignored(rules.Package) {
 			continue
 		}
 		if hs := needed[p.Name]; len(hs) > 0 {
@@ -328,7 +257,7 @@ func (s *scan) resolve(p string) *fstree.Node {
 }
 
 func (s *scan) ignored(id string) bool {
-	return s.ignore.rules[id]
+	return s.ignore.Rule(id)
 }
 
 // walk visits n's children depth first. t is the directory rule that took
@@ -357,8 +286,8 @@ func (s *scan) takeDir(c *fstree.Node, t *taken) *taken {
 	if l >= 2 && (s.segs[l-2] == "node_modules" || (l >= 3 && s.segs[l-3] == "node_modules" && strings.HasPrefix(s.segs[l-2], "@"))) {
 		p := strings.Join(s.segs, "/")
 		if np, ok := s.node[p]; ok {
-			if np.Dev && !s.ignored(RuleDevDependency) {
-				return &taken{path: p, id: RuleDevDependency, pkg: &np, owner: true}
+			if np.Dev && !s.ignored(rules.DevDependency) {
+				return &taken{path: p, id: rules.DevDependency, pkg: &np, owner: true}
 			}
 			return &taken{path: p, owner: true}
 		}
@@ -366,8 +295,8 @@ func (s *scan) takeDir(c *fstree.Node, t *taken) *taken {
 	if t != nil {
 		return t
 	}
-	for _, i := range s.dirRules.candidates(c.Name) {
-		r := &s.rules[i]
+	for _, i := range s.dirRules.Candidates(c.Name) {
+		r := &s.paths[i]
 		if !r.Match(s.segs, true) {
 			continue
 		}
@@ -395,28 +324,28 @@ func (s *scan) file(c *fstree.Node, t *taken) {
 			continue
 		}
 		s.claimed = s.claimed[:0]
-		if s.ignore.path(s.segs) {
+		if s.ignore.Path(s.segs) {
 			continue
 		}
 		if v.HiddenBy < 0 {
 			s.noteProject(c.Name)
 			s.visibleFile(c, v, t, pathOf)
 		} else if v.Size > 0 {
-			id := RuleDeleted
+			id := rules.Deleted
 			if i+1 < len(vs) && vs[i+1].Layer == v.HiddenBy && !vs[i+1].Deleted {
-				id = RuleOverwritten
+				id = rules.Overwritten
 			}
 			if !s.ignored(id) {
 				s.claimWasted(id, v, pathOf())
 			}
 		}
 		if v.Type == layers.TypeRegular {
-			for _, j := range s.secretRules.candidates(c.Name) {
+			for _, j := range s.secretRules.Candidates(c.Name) {
 				r := &s.secrets[j]
 				if !r.Match(s.segs, false) || !s.contentOK(r, v, pathOf) {
 					continue
 				}
-				g := s.group(groupKey{rule: r.ID, path: pathOf(), layer: v.Layer, hidden: v.HiddenBy}, r.Rule, len(rules)+j)
+				g := s.group(groupKey{rule: r.ID, path: pathOf(), layer: v.Layer, hidden: v.HiddenBy}, r.Rule)
 				g.f.Fingerprint = fingerprint(v.Digest)
 				s.claim(g, v, pathOf(), false)
 				break
@@ -431,18 +360,18 @@ func (s *scan) file(c *fstree.Node, t *taken) {
 func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf func() string) {
 	if idx, ok := s.pkgOf[c]; ok {
 		bp := &s.pkgs[idx]
-		g := s.group(groupKey{rule: RulePackage, path: "pkg:" + bp.p.Manager + ":" + bp.p.Name, layer: v.Layer, hidden: -1}, &knowledgeRules[0], len(rules)+len(secretRules))
+		g := s.group(groupKey{rule: rules.Package, path: "pkg:" + bp.p.Manager + ":" + bp.p.Name, layer: v.Layer, hidden: -1}, &s.pkgRule)
 		if g.f.Package == "" {
 			g.f.Package = bp.p.Name
 			g.f.Why = fmt.Sprintf("%s package %s %s: %s", bp.p.Manager, bp.p.Name, bp.p.Version, bp.why)
 			if bp.held {
-				g.f.Severity = SevLow // removing it alone is not possible
+				g.f.Severity = rules.SevLow // removing it alone is not possible
 			}
 		}
 		s.claimCommon(g, v, pathOf())
 	}
-	if t != nil && t.id == RuleDevDependency {
-		g := s.group(groupKey{rule: RuleDevDependency, path: t.path, layer: v.Layer, hidden: -1}, &knowledgeRules[1], -1)
+	if t != nil && t.id == rules.DevDependency {
+		g := s.group(groupKey{rule: rules.DevDependency, path: t.path, layer: v.Layer, hidden: -1}, &s.devRule)
 		if g.f.Package == "" {
 			g.f.Package = t.pkg.Name + "@" + t.pkg.Version
 			g.f.Why = fmt.Sprintf("%s is only a development dependency of %s (from %s)", t.pkg.Name, t.pkg.Root+"/node_modules", t.pkg.Source)
@@ -451,8 +380,8 @@ func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf f
 		s.claim(g, v, pathOf(), true)
 		return
 	}
-	if t != nil && t.rule != nil && !t.rule.excluded(s.segs) {
-		g := s.group(groupKey{rule: t.id, path: t.path, layer: v.Layer, hidden: -1}, t.rule.Rule, s.rank(t.rule))
+	if t != nil && t.rule != nil && !t.rule.Excluded(s.segs) {
+		g := s.group(groupKey{rule: t.id, path: t.path, layer: v.Layer, hidden: -1}, t.rule.Rule)
 		g.dir = true
 		s.claim(g, v, pathOf(), true)
 		return
@@ -460,9 +389,9 @@ func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf f
 	if t != nil && t.owner {
 		return // an installed npm package: its files are the package's
 	}
-	for _, i := range s.fileRules.candidates(c.Name) {
-		r := &s.rules[i]
-		last, ok := r.match(s.segs, false)
+	for _, i := range s.fileRules.Candidates(c.Name) {
+		r := &s.paths[i]
+		last, ok := r.MatchGroup(s.segs, false)
 		if !ok || !s.contentOK(r, v, pathOf) {
 			continue
 		}
@@ -475,23 +404,14 @@ func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf f
 		if dir := path.Dir(pathOf()); dir != "." {
 			glob = dir + "/" + glob
 		}
-		g := s.group(groupKey{rule: r.ID, path: glob, layer: v.Layer, hidden: -1}, r.Rule, i)
+		g := s.group(groupKey{rule: r.ID, path: glob, layer: v.Layer, hidden: -1}, r.Rule)
 		s.claim(g, v, pathOf(), false)
 		return
 	}
 }
 
-func (s *scan) rank(r *compiledRule) int {
-	for i := range s.rules {
-		if &s.rules[i] == r {
-			return i
-		}
-	}
-	return len(s.rules)
-}
-
 // contentOK checks a rule's content condition against the captured file.
-func (s *scan) contentOK(r *compiledRule, v *fstree.Version, pathOf func() string) bool {
+func (s *scan) contentOK(r *rules.Compiled, v *fstree.Version, pathOf func() string) bool {
 	if len(r.Content) == 0 {
 		return true
 	}
@@ -507,11 +427,11 @@ func (s *scan) contentOK(r *compiledRule, v *fstree.Version, pathOf func() strin
 	return false
 }
 
-func (s *scan) group(k groupKey, r *Rule, rank int) *group {
+func (s *scan) group(k groupKey, r *rules.Rule) *group {
 	if g, ok := s.groups[k]; ok {
 		return g
 	}
-	g := &group{rank: rank, f: Finding{
+	g := &group{f: Finding{
 		RuleID:    r.ID,
 		Category:  r.Category,
 		Severity:  r.Severity,
@@ -560,11 +480,11 @@ func (s *scan) claimCommon(g *group, v *fstree.Version, p string) {
 }
 
 func (s *scan) claimWasted(id string, v *fstree.Version, p string) {
-	r, _ := RuleByID(id)
+	r, _ := rules.ByID(id)
 	k := groupKey{rule: id, path: "", layer: v.Layer, hidden: v.HiddenBy}
 	g, ok := s.groups[k]
 	if !ok {
-		g = s.group(k, &r, len(rules)+len(secretRules)+2)
+		g = s.group(k, &r)
 		hb := s.createdBy(v.HiddenBy)
 		g.f.Why = fmt.Sprintf("%s (hidden by layer %d: %s)", r.Why, v.HiddenBy, hb)
 	}
@@ -601,7 +521,7 @@ func (s *scan) count(v *fstree.Version) {
 	if v.HiddenBy < 0 {
 		s.visible += v.Size
 	}
-	seen := make([]Category, 0, 2)
+	seen := make([]rules.Category, 0, 2)
 	for _, g := range s.claimed {
 		if slices.Contains(seen, g.f.Category) {
 			continue

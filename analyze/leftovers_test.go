@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -134,19 +135,19 @@ var ruleCases = map[string]ruleCase{
 }
 
 func TestEveryRuleHasCases(t *testing.T) {
-	for _, r := range analyze.AllRules() {
+	for _, r := range rules.All() {
 		if _, ok := ruleCases[r.ID]; !ok {
 			t.Errorf("rule %s has no matching and non-matching test case", r.ID)
 		}
-		if _, ok := analyze.RuleByID(r.ID); !ok {
+		if _, ok := rules.ByID(r.ID); !ok {
 			t.Errorf("RuleByID(%q) finds nothing", r.ID)
 		}
-		if r.Why == "" || r.Fix == "" || !analyze.ValidCategory(r.Category) {
+		if r.Why == "" || r.Fix == "" || !rules.ValidCategory(r.Category) {
 			t.Errorf("rule %s: why %q, fix %q, category %q: all must be set", r.ID, r.Why, r.Fix, r.Category)
 		}
 	}
 	for id := range ruleCases {
-		if _, ok := analyze.RuleByID(id); !ok {
+		if _, ok := rules.ByID(id); !ok {
 			t.Errorf("test case for unknown rule %s", id)
 		}
 	}
@@ -165,7 +166,7 @@ func TestRules(t *testing.T) {
 			if got == nil {
 				t.Fatalf("no %s finding at %s; findings: %v", id, tc.path, summary(a.Findings))
 			}
-			r, _ := analyze.RuleByID(id)
+			r, _ := rules.ByID(id)
 			if got.Category != r.Category || got.Layer != tc.layer || got.Bytes <= 0 || got.Files < 1 {
 				t.Errorf("finding %+v: want category %s, layer %d, bytes and files", *got, r.Category, tc.layer)
 			}
@@ -179,7 +180,7 @@ func TestRules(t *testing.T) {
 			if got.CreatedBy != a.Image.Layers[tc.layer].CreatedBy {
 				t.Errorf("created by %q, want %q", got.CreatedBy, a.Image.Layers[tc.layer].CreatedBy)
 			}
-			if r.Category == analyze.CatSecret && !strings.HasPrefix(got.Fingerprint, "xxh64:") {
+			if r.Category == rules.CatSecret && !strings.HasPrefix(got.Fingerprint, "xxh64:") {
 				t.Errorf("secret fingerprint %q, want xxh64:…", got.Fingerprint)
 			}
 
@@ -259,10 +260,10 @@ func TestLeftoverTotals(t *testing.T) {
 	// cc1 is claimed by toolchain.gcc and toolchain.package: one file.
 	want := analyze.Leftovers{
 		Categories: []analyze.CategoryTotal{
-			{Category: analyze.CatToolchain, Findings: 2, Files: 1, Bytes: 1000},
-			{Category: analyze.CatDocs, Findings: 1, Files: 1, Bytes: 100},
-			{Category: analyze.CatSecret, Findings: 1, Files: 1, Bytes: 10},
-			{Category: analyze.CatWasted, Findings: 1, Files: 1, Bytes: 10},
+			{Category: rules.CatToolchain, Findings: 2, Files: 1, Bytes: 1000},
+			{Category: rules.CatDocs, Findings: 1, Files: 1, Bytes: 100},
+			{Category: rules.CatSecret, Findings: 1, Files: 1, Bytes: 10},
+			{Category: rules.CatWasted, Findings: 1, Files: 1, Bytes: 10},
 		},
 		Files:        3,
 		Bytes:        1110,
@@ -278,13 +279,13 @@ func TestLeftoverTotals(t *testing.T) {
 func TestIgnore(t *testing.T) {
 	steps := one(files("usr/share/doc/x/README", "usr/share/man/man1/x.1.gz", "app/.git/HEAD", "app/dist/a.js.map", "app/dist/b.js.map")...)
 	tests := []struct {
-		ignore analyze.Ignore
+		ignore rules.Ignore
 		want   []string
 	}{
-		{analyze.Ignore{}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
-		{analyze.Ignore{Rules: []string{"docs.man", "vcs.git"}}, []string{"docs.doc usr/share/doc", "build-cache.source-maps app/dist/*.js.map"}},
-		{analyze.Ignore{Paths: []string{"usr/share"}}, []string{"vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
-		{analyze.Ignore{Paths: []string{"/app/dist/a.js.map", "**/.git"}}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "build-cache.source-maps app/dist/b.js.map"}},
+		{rules.Ignore{}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
+		{rules.Ignore{Rules: []string{"docs.man", "vcs.git"}}, []string{"docs.doc usr/share/doc", "build-cache.source-maps app/dist/*.js.map"}},
+		{rules.Ignore{Paths: []string{"usr/share"}}, []string{"vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
+		{rules.Ignore{Paths: []string{"/app/dist/a.js.map", "**/.git"}}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "build-cache.source-maps app/dist/b.js.map"}},
 	}
 	for _, tt := range tests {
 		a := analyzeSteps(t, steps, analyze.WithIgnore(tt.ignore))
@@ -341,9 +342,9 @@ func TestFileReplacedByDirectory(t *testing.T) {
 	var wasted int64
 	for _, f := range a.Findings {
 		switch f.Category {
-		case analyze.CatSecret:
+		case rules.CatSecret:
 			secrets = append(secrets, fmt.Sprintf("%s %s layer %d hidden by %d", f.RuleID, f.Path, f.Layer, f.HiddenBy))
-		case analyze.CatWasted:
+		case rules.CatWasted:
 			wasted += f.Bytes
 		}
 	}

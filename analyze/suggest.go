@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 )
 
 // The ecosystems Suggest recognises.
@@ -46,10 +47,8 @@ func (s *scan) noteProject(name string) {
 		return
 	}
 	p := strings.Join(s.segs, "/")
-	for i := range distroPatterns {
-		if globSegs(distroPatterns[i].segs, s.segs, false) {
-			return
-		}
+	if rules.Distro(s.segs) {
+		return
 	}
 	s.projects[name] = append(s.projects[name], path.Dir(p))
 }
@@ -391,7 +390,7 @@ func (s *scan) cleanupNotes(a *Analysis, sg *Suggestion) {
 				sg.Notes = append(sg.Notes, "cargo: cache mounts for the registry and target/ keep them out of every layer")
 			}
 		case "package-cache.composer", "package-cache.bundler", "package-cache.maven", "package-cache.gradle":
-			r, _ := RuleByID(f.RuleID)
+			r, _ := rules.ByID(f.RuleID)
 			sg.Notes = append(sg.Notes, strings.TrimPrefix(f.RuleID, "package-cache.")+": "+r.Fix)
 		case "secret.dotenv", "secret.ssh-key", "secret.private-key", "secret.npmrc-token", "secret.credentials":
 			if !seen["secret"] {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -71,7 +72,7 @@ type treeRow struct {
 func newTreeModel(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node) *treeModel {
 	m := &treeModel{tree: t, layer: t.Layers - 1, open: map[*fstree.Node]bool{}, leftover: map[*fstree.Node]int{}}
 	for i, f := range findings {
-		if f.Category == analyze.CatWasted {
+		if f.Category == rules.CatWasted {
 			continue
 		}
 		if files, ok := owned[f.Package]; ok && f.Package != "" && f.Files > 1 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -249,7 +250,7 @@ func packageAnalysis(t *testing.T) *analyze.Analysis {
 		t.Fatal(err)
 	}
 	a := analyze.Run(li)
-	a.Findings = []analyze.Finding{{RuleID: "toolchain.package", Category: analyze.CatToolchain, Path: "usr", Files: 2, Bytes: 1000, Layer: 1, HiddenBy: -1, Package: "gcc-12"}}
+	a.Findings = []analyze.Finding{{RuleID: "toolchain.package", Category: rules.CatToolchain, Path: "usr", Files: 2, Bytes: 1000, Layer: 1, HiddenBy: -1, Package: "gcc-12"}}
 	return a
 }
 
@@ -280,7 +281,7 @@ func TestFindingNodes(t *testing.T) {
 
 	// A glob finding covers what it matches and nothing else of the
 	// directory.
-	m := newTreeModel(a.Tree, []analyze.Finding{{RuleID: "r", Category: analyze.CatToolchain, Path: "usr/bin/g*", Files: 1, HiddenBy: -1}}, nil)
+	m := newTreeModel(a.Tree, []analyze.Finding{{RuleID: "r", Category: rules.CatToolchain, Path: "usr/bin/g*", Files: 1, HiddenBy: -1}}, nil)
 	m.toggle(&m.leftOnly)
 	want := []string{"~ usr/ 30000 L0", "  ~ bin/ 30000 L0", "    + gcc 30000 L1 !"}
 	if diff := cmp.Diff(want, rowStrings(m)); diff != "" {

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -62,7 +64,7 @@ type inspectOptions struct {
 	Gate gateOptions
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
-	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
+	ignore rules.Ignore // Ignore with the gate's ignore list, parsed
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
@@ -204,7 +206,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	}
 	o.ignore = th.Ignore
 	if o.Output == "tui" {
-		return runTUI(ctx, o, s, th.Ignore)
+		return runTUI(ctx, o, s)
 	}
 	a, src, err := analyzeRef(ctx, o, s)
 	if err != nil {
@@ -213,10 +215,9 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		}
 		return err
 	}
-	a.Findings = th.Ignore.Filter(a.Findings)
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
 	if !th.Empty() {
-		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
+		rep.Gate = analyze.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}
 	releaseTree(a)
 	if err := writeReport(s, o.Output, a, rep); err != nil {
@@ -233,7 +234,7 @@ func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Re
 	case "json":
 		return writeJSON(s.Out, rep)
 	case "sarif":
-		return writeJSON(s.Out, newSARIF(a, rep, analyze.AllRules()))
+		return writeJSON(s.Out, newSARIF(a, rep, rules.All()))
 	}
 	if err := writeText(s.Out, rep, s.Width); err != nil {
 		return err
@@ -266,17 +267,17 @@ func progressPrinter(w io.Writer) func(layers.Progress) {
 
 // addIgnores adds --ignore values to ig: a known rule ID silences the rule,
 // anything with a "/" or a glob character is a path glob.
-func addIgnores(ig *analyze.Ignore, specs []string) error {
+func addIgnores(ig *rules.Ignore, specs []string) error {
 	for _, v := range specs {
 		v = strings.TrimSpace(v)
-		if _, ok := analyze.RuleByID(v); ok {
+		if _, ok := rules.ByID(v); ok {
 			ig.Rules = append(ig.Rules, v)
 			continue
 		}
 		if !strings.ContainsAny(v, "/*?[") {
 			return fmt.Errorf("--ignore %q: no leftover rule has this ID (a path glob needs a \"/\" or a glob character)", v)
 		}
-		if err := analyze.ValidateGlob(v); err != nil {
+		if err := rules.ValidateGlob(v); err != nil {
 			return fmt.Errorf("--ignore: %w", err)
 		}
 		ig.Paths = append(ig.Paths, v)

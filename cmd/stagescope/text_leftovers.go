@@ -10,6 +10,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/ui"
 )
 
@@ -65,7 +66,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 
 	var secrets []analyze.FindingJSON
 	for _, f := range r.Findings {
-		if f.Category == analyze.CatSecret {
+		if f.Category == rules.CatSecret {
 			secrets = append(secrets, f)
 		}
 	}

@@ -10,8 +10,8 @@ import (
 )
 
 // runTUI opens the interactive browser at once and reads the image behind
-// it, layer by layer. Findings the user ignores stay out of it.
-func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.Ignore) error {
+// it, layer by layer. Findings the user ignores stay out of it (o.ignore).
+func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 	var opts []ui.Option
 	if os.Getenv("NO_COLOR") != "" {
 		opts = append(opts, ui.WithoutColor())
@@ -20,10 +20,6 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.I
 		// Layers merge as they stream in, as for -o json: the tree is
 		// ready when the last layer is read, not after a second pass.
 		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
-		if err != nil {
-			return nil, err
-		}
-		a.Findings = ignore.Filter(a.Findings)
-		return a, nil
+		return a, err
 	}, opts...)
 }
