@@ -34,7 +34,7 @@ func CaptureContents(p string, size int64) bool {
 	dir, base := path.Split(p)
 	dir = strings.TrimSuffix(dir, "/")
 	switch p {
-	case dpkgStatusPath, apkInstalledDB, aptExtendedStates, apkWorld:
+	case dpkgStatusPath, apkInstalledDB:
 		return true
 	case osReleasePath, osReleaseUsrLib:
 		return size <= smallLimit

@@ -216,7 +216,7 @@ func (s *scan) packages(visible map[string][]byte) {
 		idx := int32(len(s.pkgs))
 		s.pkgs = append(s.pkgs, buildPkg{p: p, why: why, held: len(needed[p.Name]) > 0})
 		for _, f := range p.Files {
-			n := s.resolve(layers.CleanPath(f))
+			n := s.tree.Resolve(layers.CleanPath(f))
 			if n == nil || !n.Visible() || n.IsDir() {
 				continue
 			}
@@ -225,35 +225,6 @@ func (s *scan) packages(visible map[string][]byte) {
 			}
 		}
 	}
-}
-
-// resolve looks a path up in the final tree, following symlinked parent
-// directories (a merged /usr makes "bin/sh" live at "usr/bin/sh").
-func (s *scan) resolve(p string) *fstree.Node {
-	parts := strings.Split(p, "/")
-	n := s.tree.Root
-	for hops := 0; len(parts) > 0; {
-		c := childNamed(n, parts[0])
-		if c == nil || !c.Visible() {
-			return nil
-		}
-		parts = parts[1:]
-		if v := c.Last(); v.Type == layers.TypeSymlink && len(parts) > 0 {
-			if hops++; hops > 8 {
-				return nil
-			}
-			target := v.Link()
-			if !strings.HasPrefix(target, "/") {
-				target = path.Join(n.Path(), target)
-			}
-			rest := strings.Join(parts, "/")
-			parts = strings.Split(layers.CleanPath(target+"/"+rest), "/")
-			n = s.tree.Root
-			continue
-		}
-		n = c
-	}
-	return n
 }
 
 func (s *scan) ignored(id string) bool {
@@ -300,7 +271,7 @@ func (s *scan) takeDir(c *fstree.Node, t *taken) *taken {
 		if !r.Match(s.segs, true) {
 			continue
 		}
-		if r.Beside != "" && childNamed(c.Parent, r.Beside) == nil {
+		if r.Beside != "" && c.Parent.Child(r.Beside) == nil {
 			continue
 		}
 		return &taken{rule: r, path: strings.Join(s.segs, "/"), id: r.ID}
@@ -605,17 +576,6 @@ func distroNode(root string) bool {
 		}
 	}
 	return false
-}
-
-// childNamed returns n's child called name, or nil.
-func childNamed(n *fstree.Node, name string) *fstree.Node {
-	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *fstree.Node, name string) int {
-		return strings.Compare(c.Name, name)
-	})
-	if !ok {
-		return nil
-	}
-	return n.Children()[i]
 }
 
 // Names tells whether the finding's Path names the path p: p is the path,

@@ -360,3 +360,40 @@ func TestFileReplacedByDirectory(t *testing.T) {
 		t.Errorf("wasted findings hold %d bytes, want the metrics' %d", wasted, a.Metrics.WastedBytes)
 	}
 }
+
+// TestPackageFilesBehindSymlinks: the files a build-only package lists are
+// found behind as many symlinked directories as the kernel follows (40),
+// not the 8 the leftover pass once stopped at while the package view
+// followed 40.
+func TestPackageFilesBehindSymlinks(t *testing.T) {
+	for _, tt := range []struct {
+		hops  int
+		files int64
+	}{{1, 1}, {10, 1}, {40, 1}, {41, 0}} {
+		t.Run(fmt.Sprint(tt.hops, " hops"), func(t *testing.T) {
+			// l0 -> l1 -> … -> usr/lib/gcc-real: tt.hops symlinks.
+			fs := []lt.File{
+				{Name: "var/lib/dpkg/status", Body: dpkgGCC},
+				{Name: "var/lib/dpkg/info/gcc-12.list", Body: "/.\n/l0/cc1\n"},
+				{Name: "usr/lib/gcc-real/cc1", Body: "cc1 proper"},
+			}
+			for i := range tt.hops {
+				target := fmt.Sprintf("l%d", i+1)
+				if i == tt.hops-1 {
+					target = "usr/lib/gcc-real"
+				}
+				fs = append(fs, lt.Symlink(fmt.Sprintf("l%d", i), target))
+			}
+			a := analyzeSteps(t, one(fs...))
+			var got int64
+			for _, f := range a.Findings {
+				if f.RuleID == rules.Package {
+					got += f.Files
+				}
+			}
+			if got != tt.files {
+				t.Errorf("%s findings claim %d files, want %d (%s)", rules.Package, got, tt.files, summary(a.Findings))
+			}
+		})
+	}
+}

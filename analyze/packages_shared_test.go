@@ -88,30 +88,6 @@ func TestSharedCappNaivePackages(t *testing.T) {
 			t.Errorf("BuildOnly(%s) = %q, true, want false", name, why)
 		}
 	}
-	// apt's extended_states knows what came only as build dependencies.
-	auto, ok := AutoInstalled(r.files, pkgs)
-	if !ok || !auto["libmpfr6"] || auto["build-essential"] {
-		t.Fatalf("AutoInstalled = %d packages, %v; want libmpfr6 automatic and build-essential not", len(auto), ok)
-	}
-	removable := RemovableWith(pkgs, auto)
-	for name, by := range map[string]string{"libmpfr6": "gcc-12", "perl-modules-5.36": "dpkg-dev"} {
-		if !slices.Contains(removable[name], by) {
-			t.Errorf("RemovableWith[%s] = %v, want %s among them", name, removable[name], by)
-		}
-	}
-	for _, name := range []string{"libc6", "libstdc++6", "libgcc-s1", "zlib1g", "dpkg", "bash", "tzdata", "perl-base", "apt"} {
-		if by, ok := removable[name]; ok {
-			t.Errorf("RemovableWith[%s] = %v, want it kept", name, by)
-		}
-	}
-	for name := range removable {
-		p := packageNamed(t, pkgs, name)
-		for _, n := range OwnedFiles(r.tree, p) {
-			if l := int(n.Last().Layer); l != install {
-				t.Errorf("%s goes with the build packages but owns %s from layer %d, want the install layer %d", name, n.Path(), l, install)
-			}
-		}
-	}
 
 	// libc6's list says lib/x86_64-linux-gnu/libc.so.6; the image has it
 	// behind the merged-/usr symlink lib -> usr/lib.
@@ -158,14 +134,6 @@ func TestSharedWebappMultiPackages(t *testing.T) {
 	if !slices.Contains(build, "node-gyp") || !slices.Contains(build, "libnode-dev") {
 		t.Errorf("build-only packages %v, want node-gyp and libnode-dev among them", build)
 	}
-	// npm keeps them, and everything node needs stays.
-	auto, _ := AutoInstalled(r.files, pkgs)
-	removable := RemovableWith(pkgs, auto)
-	for _, name := range []string{"nodejs", "libnode108", "npm", "libuv1", "libssl3", "ca-certificates", "libc6"} {
-		if by, ok := removable[name]; ok {
-			t.Errorf("RemovableWith[%s] = %v, want it kept", name, by)
-		}
-	}
 }
 
 // BenchmarkAnalyzers measures the package and npm analyzers over
@@ -179,8 +147,6 @@ func BenchmarkAnalyzers(b *testing.B) {
 		for _, p := range pkgs {
 			OwnedFiles(r.tree, p)
 		}
-		auto, _ := AutoInstalled(files, pkgs)
-		RemovableWith(pkgs, auto)
 		NeededBy(pkgs)
 		NodePackages(files)
 	}

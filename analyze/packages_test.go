@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -118,12 +117,11 @@ func TestParseDpkg(t *testing.T) {
 		},
 		{
 			Manager: ManagerDpkg, Name: "dash", Version: "0.5.12-2", Arch: "amd64",
-			Depends: []string{"debianutils", "libc6"}, Essential: true,
+			Depends: []string{"debianutils", "libc6"},
 		},
 		{
 			Manager: ManagerDpkg, Name: "libc6", Version: "2.36-9+deb12u14", Arch: "amd64",
-			Depends:    []string{"libgcc-s1"},
-			Recommends: []string{"libidn2-0"},
+			Depends: []string{"libgcc-s1"},
 			Files: []string{
 				"etc", "etc/ld.so.conf.d", "etc/ld.so.conf.d/x86_64-linux-gnu.conf",
 				"lib/x86_64-linux-gnu/libc.so.6", "usr/lib/x86_64-linux-gnu/gconv/gconv-modules",
@@ -498,105 +496,5 @@ func TestNeededBy(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, NeededBy(pkgs)); diff != "" {
 		t.Errorf("NeededBy (-want +got):\n%s", diff)
-	}
-}
-
-func TestAutoInstalled(t *testing.T) {
-	apkPkgs := []Package{
-		{Manager: ManagerApk, Name: "alpine-baselayout"},
-		{Manager: ManagerApk, Name: "build-base"},
-		{Manager: ManagerApk, Name: "gcc"},
-		{Manager: ManagerApk, Name: "musl"},
-		{Manager: ManagerApk, Name: "nodejs"},
-	}
-	tests := []struct {
-		name   string
-		files  map[string][]byte
-		pkgs   []Package
-		want   map[string]bool
-		wantOK bool
-	}{
-		{name: "no record", want: map[string]bool{}},
-		{
-			name: "apt extended_states",
-			files: map[string][]byte{"var/lib/apt/extended_states": []byte(
-				"Package: libperl5.36\nArchitecture: amd64\nAuto-Installed: 1\n\n" +
-					"Package: build-essential\nArchitecture: amd64\nAuto-Installed: 0\n\n" +
-					"Package: libmpfr6\nArchitecture: amd64\nAuto-Installed: 1\n")},
-			want:   map[string]bool{"libperl5.36": true, "libmpfr6": true},
-			wantOK: true,
-		},
-		{
-			name:   "apk world",
-			files:  map[string][]byte{"etc/apk/world": []byte("alpine-baselayout\nbuild-base\nnodejs>=20\nmusl@edge\n")},
-			pkgs:   apkPkgs,
-			want:   map[string]bool{"gcc": true},
-			wantOK: true,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := AutoInstalled(tt.files, tt.pkgs)
-			if ok != tt.wantOK {
-				t.Errorf("AutoInstalled ok = %v, want %v", ok, tt.wantOK)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("AutoInstalled (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestRemovableWith(t *testing.T) {
-	type pk struct {
-		name, depends, recommends, provides string
-		essential, auto                     bool
-	}
-	split := func(s string) []string {
-		if s == "" {
-			return nil
-		}
-		return strings.Split(s, " ")
-	}
-	table := []pk{
-		{name: "build-essential", depends: "gcc make dpkg-dev"},
-		{name: "gcc", depends: "gcc-12", auto: true},
-		{name: "gcc-12", depends: "cpp-12 libmpfr6 libgcc-s1", auto: true},
-		{name: "cpp-12", depends: "libmpfr6", auto: true},
-		{name: "make", auto: true},
-		{name: "dpkg-dev", depends: "perl", auto: true},
-		{name: "perl", depends: "perl-modules", auto: true},
-		{name: "perl-modules", depends: "perl", auto: true}, // a cycle among the ones that go
-		{name: "libmpfr6", depends: "libgmp10", auto: true},
-		{name: "libgmp10"},
-		{name: "libgcc-s1", auto: true, depends: "libc6", essential: true}, // Priority: required
-		{name: "curl", depends: "libcurl4", recommends: "ca-certificates"},
-		{name: "libcurl4", depends: "libssl3 libc6", auto: true},
-		{name: "libssl3", auto: true},
-		{name: "ca-certificates", auto: true},
-		{name: "libc6", auto: true},
-		{name: "dash", essential: true, auto: true},
-		{name: "base-files", depends: "awk"},
-		{name: "mawk", provides: "awk", auto: true},
-		{name: "orphan", auto: true},
-	}
-	var pkgs []Package
-	auto := map[string]bool{}
-	for _, p := range table {
-		pkgs = append(pkgs, Package{Manager: ManagerDpkg, Name: p.name, Depends: split(p.depends),
-			Recommends: split(p.recommends), Provides: split(p.provides), Essential: p.essential})
-		auto[p.name] = p.auto
-	}
-	want := map[string][]string{
-		"libmpfr6":     {"cpp-12", "gcc-12"},
-		"perl":         {"dpkg-dev"},
-		"perl-modules": {"dpkg-dev"},
-	}
-	if diff := cmp.Diff(want, RemovableWith(pkgs, auto)); diff != "" {
-		t.Errorf("RemovableWith (-want +got):\n%s", diff)
-	}
-	// With no record of what was asked for, nothing goes along.
-	if got := RemovableWith(pkgs, map[string]bool{}); len(got) != 0 {
-		t.Errorf("RemovableWith without auto marks = %v, want none", got)
 	}
 }

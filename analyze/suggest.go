@@ -1,12 +1,12 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
 
-	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
 
@@ -90,10 +90,10 @@ func (s *scan) suggest(a *Analysis) *Suggestion {
 		s.rustSkeleton(&b, sg, dir("Cargo.toml"))
 	case dir("requirements.txt") != "" || dir("pyproject.toml") != "" || dir("setup.py") != "" || dir("Pipfile") != "":
 		sg.Ecosystem = EcoPython
-		s.pythonSkeleton(&b, sg, cmp2(dir("requirements.txt"), dir("pyproject.toml"), dir("setup.py"), dir("Pipfile")))
+		s.pythonSkeleton(&b, sg, cmp.Or(dir("requirements.txt"), dir("pyproject.toml"), dir("setup.py"), dir("Pipfile")))
 	case has("toolchain.gcc") || has("toolchain.cc") || dir("Makefile") != "" || dir("CMakeLists.txt") != "":
 		sg.Ecosystem = EcoC
-		s.cSkeleton(&b, sg, cmp2(dir("Makefile"), dir("CMakeLists.txt"), workdir))
+		s.cSkeleton(&b, sg, cmp.Or(dir("Makefile"), dir("CMakeLists.txt"), workdir))
 	default:
 		return nil
 	}
@@ -102,18 +102,9 @@ func (s *scan) suggest(a *Analysis) *Suggestion {
 	return sg
 }
 
-func cmp2(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 func (s *scan) hasNode() bool {
 	for _, p := range []string{"usr/bin/node", "usr/local/bin/node", "usr/bin/nodejs"} {
-		if n := s.resolve(p); n != nil {
+		if n := s.tree.Resolve(p); n != nil {
 			return true
 		}
 	}
@@ -148,7 +139,7 @@ func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	}
 	app := abs(root)
 	lock := "package-lock.json"
-	if childNamed2(s.tree, root, "package-lock.json") == nil && childNamed2(s.tree, root, "npm-shrinkwrap.json") != nil {
+	if s.tree.Lookup(path.Join(root, "package-lock.json")) == nil && s.tree.Lookup(path.Join(root, "npm-shrinkwrap.json")) != nil {
 		lock = "npm-shrinkwrap.json"
 	}
 	fmt.Fprintf(b, "FROM node:%s AS builder\nWORKDIR %s\nCOPY package.json %s ./\nRUN npm ci\nCOPY . .\nRUN npm run build --if-present\n\n", tag, app, lock)
@@ -157,7 +148,7 @@ func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	sg.Keep = append(sg.Keep, manifests)
 	fmt.Fprintf(b, "%s\nRUN npm ci --omit=dev && npm cache clean --force\n", manifests)
 	for _, name := range []string{"dist", "build", "out", "lib", ".next", "public", "static", "views", "server.js", "index.js", "app.js"} {
-		n := childNamed2(s.tree, root, name)
+		n := s.tree.Lookup(path.Join(root, name))
 		if n == nil || !n.Visible() {
 			continue
 		}
@@ -178,7 +169,7 @@ func (s *scan) goSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 		tag = v
 	}
 	bin, name := s.binaryOr("usr/local/bin/app")
-	src := abs(cmp2(root, "src"))
+	src := abs(cmp.Or(root, "src"))
 	fmt.Fprintf(b, "FROM golang:%s AS builder\nWORKDIR %s\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\n", tag, src)
 	fmt.Fprintf(b, "RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\\n    CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /out/%s .\n\n", name)
 	line := fmt.Sprintf("COPY --from=builder /out/%s %s", name, abs(bin))
@@ -193,14 +184,14 @@ func (s *scan) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 		tag = v
 	}
 	bin, name := s.binaryOr("usr/local/bin/app")
-	src := abs(cmp2(root, "usr/src/app"))
+	src := abs(cmp.Or(root, "usr/src/app"))
 	fmt.Fprintf(b, "FROM rust:%s AS builder\nWORKDIR %s\nCOPY . .\n", tag, src)
 	fmt.Fprintf(b, "RUN --mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=%s/target \\\n    cargo build --release && cp target/release/%s /out-%s\n\n", src, name, name)
 	line := fmt.Sprintf("COPY --from=builder /out-%s %s", name, abs(bin))
 	fmt.Fprintf(b, "FROM debian:bookworm-slim AS runner\n%s\n", line)
 	sg.Keep = append(sg.Keep, line)
 	for _, d := range []string{"static", "public", "assets", "templates"} {
-		if n := childNamed2(s.tree, root, d); n != nil && n.Visible() && n.IsDir() {
+		if n := s.tree.Lookup(path.Join(root, d)); n != nil && n.Visible() && n.IsDir() {
 			l := fmt.Sprintf("COPY --from=builder %s/%s %s/%s", src, d, src, d)
 			sg.Keep = append(sg.Keep, l)
 			b.WriteString(l + "\n")
@@ -211,7 +202,7 @@ func (s *scan) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 
 func (s *scan) cSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	bin, name := s.binaryOr("usr/local/bin/app")
-	src := abs(cmp2(root, "src"))
+	src := abs(cmp.Or(root, "src"))
 	fmt.Fprintf(b, "FROM debian:bookworm AS builder\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential%s \\\n && rm -rf /var/lib/apt/lists/*\nWORKDIR %s\nCOPY . .\nRUN make\n\n", s.devPackages(), src)
 	line := fmt.Sprintf("COPY --from=builder %s/%s %s", src, name, abs(bin))
 	fmt.Fprintf(b, "FROM debian:bookworm-slim AS runner\n")
@@ -225,7 +216,7 @@ func (s *scan) cSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 }
 
 func (s *scan) pythonSkeleton(b *strings.Builder, sg *Suggestion, root string) {
-	app := abs(cmp2(root, "app"))
+	app := abs(cmp.Or(root, "app"))
 	fmt.Fprintf(b, "FROM python:3-slim AS builder\nWORKDIR %s\nCOPY requirements.txt ./\nRUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt\n\n", app)
 	fmt.Fprintf(b, "FROM python:3-slim AS runner\nWORKDIR %s\nCOPY --from=builder /wheels /wheels\nRUN pip install --no-cache-dir /wheels/* && rm -rf /wheels\nCOPY . .\n", app)
 	s.writeCmd(b)
@@ -286,7 +277,7 @@ func (s *scan) binary() string {
 			cands = []string{"usr/local/bin/" + w, "usr/local/sbin/" + w, path.Join(wd, w)}
 		}
 		for _, c := range cands {
-			if n := s.resolve(c); n != nil && !n.IsDir() {
+			if n := s.tree.Resolve(c); n != nil && !n.IsDir() {
 				return c
 			}
 		}
@@ -399,17 +390,4 @@ func (s *scan) cleanupNotes(a *Analysis, sg *Suggestion) {
 			}
 		}
 	}
-}
-
-// childNamed2 returns the child name of the directory dir ("" is the
-// root), or nil.
-func childNamed2(t *fstree.Tree, dir, name string) *fstree.Node {
-	n := t.Root
-	if dir != "" {
-		n = t.Lookup(dir)
-	}
-	if n == nil {
-		return nil
-	}
-	return childNamed(n, name)
 }
