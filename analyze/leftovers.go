@@ -13,19 +13,6 @@ import (
 	"github.com/stagescope/stagescope/layers"
 )
 
-// Option configures Run.
-type Option func(*options)
-
-type options struct {
-	ignore rules.Ignore
-}
-
-// WithIgnore silences rules and paths: the pass skips the files of ignored
-// paths and never runs ignored rules, so that the totals leave them out too.
-func WithIgnore(ig rules.Ignore) Option {
-	return func(o *options) { o.ignore = ig }
-}
-
 // CategoryTotal is what one category of leftovers weighs, each file counted
 // once.
 type CategoryTotal struct {

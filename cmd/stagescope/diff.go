@@ -69,11 +69,6 @@ func (o *diffOptions) validate() error {
 	return o.sourceOptions.validate()
 }
 
-// side returns the inspect options that read one of the two images.
-func (o *diffOptions) side(ref string) *inspectOptions {
-	return &inspectOptions{Ref: ref, Output: "text", sourceOptions: o.sourceOptions}
-}
-
 func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 	if err := o.validate(); err != nil {
 		return err
@@ -107,19 +102,19 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 // before any layer is read, then reads A, then B without the layers it
 // shares with A.
 func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze.Analysis, srcA, srcB *layers.Source, err error) {
-	oa, ob := o.side(o.RefA), o.side(o.RefB)
 	// Errors say which side failed: the two references may look alike.
-	if srcA, err = layers.Load(ctx, o.RefA, oa.loadOptions()...); err != nil {
+	if srcA, err = layers.Load(ctx, o.RefA, o.loadOptions()...); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
 	}
-	if srcB, err = layers.Load(ctx, o.RefB, ob.loadOptions()...); err != nil {
+	if srcB, err = layers.Load(ctx, o.RefB, o.loadOptions()...); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
 	}
-	if a, err = analyzeSource(ctx, srcA, oa, s); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
+	ro := analyze.WithReadOptions(o.readOptions(s, true)...)
+	if a, err = analyze.Read(ctx, srcA, ro, analyze.KeepLayers()); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("image A: %s: %w", o.RefA, err)
 	}
-	if b, err = analyzeSource(ctx, srcB, ob, s, layers.WithKnownLayers(a.Image)); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
+	if b, err = analyze.Read(ctx, srcB, ro, analyze.WithSharedLayers(a)); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("image B: %s: %w", o.RefB, err)
 	}
 	return a, b, srcA, srcB, nil
 }

@@ -150,12 +150,14 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 	return lo
 }
 
-func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
+// readOptions are the layers.Read options of the flags; progress draws a
+// progress line on a terminal's stderr.
+func (o *sourceOptions) readOptions(s *streams, progress bool) []layers.Option {
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio)}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}
-	if s.ErrTTY && o.Output != "tui" {
+	if progress && s.ErrTTY {
 		ro = append(ro, layers.WithProgress(progressPrinter(s.ErrOut)))
 	}
 	return ro
@@ -163,26 +165,11 @@ func (o *inspectOptions) readOptions(s *streams) []layers.Option {
 
 // analyzeRef loads, reads and analyzes one image; extra adds read options.
 func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, *layers.Source, error) {
-	src, err := layers.Load(ctx, o.Ref, o.loadOptions()...)
-	if err != nil {
-		return nil, nil, err
-	}
-	// Layers are merged as they are read, each dropped once merged.
-	m := analyze.NewMerger()
-	img, err := src.Read(ctx, append(append(o.readOptions(s), m.Option()), extra...)...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
-	}
-	return m.Finish(img, analyze.WithIgnore(o.ignore)), src, nil
-}
-
-// analyzeSource reads and analyzes a loaded image; extra adds read options.
-func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, error) {
-	img, err := src.Read(ctx, append(o.readOptions(s), extra...)...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", o.Ref, err)
-	}
-	return analyze.Run(img, analyze.WithIgnore(o.ignore)), nil
+	return analyze.Load(ctx, o.Ref,
+		analyze.WithLoadOptions(o.loadOptions()...),
+		analyze.WithReadOptions(append(o.readOptions(s, o.Output != "tui"), extra...)...),
+		analyze.WithIgnore(o.ignore),
+		analyze.AfterMerge(collectGarbage))
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
