@@ -10,6 +10,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -26,6 +27,8 @@ type Analysis struct {
 	// Suggestion is the multi-stage fix for the whole image, nil when
 	// there is nothing to fix or no ecosystem was recognised.
 	Suggestion *Suggestion
+	// Secrets are the secrets found by content (see FindSecrets).
+	Secrets *secrets.Result
 }
 
 // Option configures Run and the pipeline (Load, Read).
@@ -38,6 +41,8 @@ type options struct {
 	keep       bool
 	shared     []*layers.Image
 	afterMerge func()
+	// secretAllow accepts known secrets (see WithSecretAllowlist).
+	secretAllow secrets.Allowlist
 }
 
 func makeOptions(opts []Option) *options {
@@ -60,7 +65,7 @@ func WithLoadOptions(lo ...layers.LoadOption) Option {
 }
 
 // WithReadOptions passes options to layers.Read, after the capture of the
-// files the analyzers read (Load and Read).
+// files the analyzers read and the secrets' content scan (Load and Read).
 func WithReadOptions(ro ...layers.Option) Option {
 	return func(o *options) { o.read = append(o.read, ro...) }
 }
@@ -110,7 +115,7 @@ func Read(ctx context.Context, src *layers.Source, opts ...Option) (*Analysis, e
 }
 
 func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error) {
-	ro := append([]layers.Option{layers.WithCapture(Capture, CaptureLimit)}, o.read...)
+	ro := append([]layers.Option{layers.WithCapture(Capture, CaptureLimit), layers.WithContentScan(secrets.NewLayerScanner)}, o.read...)
 	if len(o.shared) > 0 {
 		ro = append(ro, layers.WithKnownLayers(o.shared...))
 	}
@@ -162,5 +167,6 @@ func finish(b *fstree.Builder, img *layers.Image, o *options) *Analysis {
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
 	s.total(a)
+	a.Secrets = FindSecrets(img, t, o.secretAllow)
 	return a
 }

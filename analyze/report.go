@@ -27,6 +27,8 @@ type Report struct {
 	// Suggestion is the multi-stage fix for the whole image, when an
 	// ecosystem was recognised.
 	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
+	// Secrets are the secrets found by content, in files and the config.
+	Secrets *SecretsJSON `json:"secrets,omitempty"`
 }
 
 // ToolInfo names the program that wrote the report.
@@ -189,6 +191,7 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 	if sg := a.Suggestion; sg != nil {
 		r.Suggestion = &SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes}
 	}
+	r.Secrets = secretsJSON(a.Secrets)
 	for _, d := range m.Duplicates {
 		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: d.Paths})
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/containerd/platforms"
@@ -539,41 +540,101 @@ func loadLayout(path, sel string, o *loadOptions) (*Source, error) {
 const refNameAnnotation = "org.opencontainers.image.ref.name"
 
 // pickFromLayout picks the image of an OCI layout's index that sel names
-// (its org.opencontainers.image.ref.name), or, without sel, the image for
-// the wanted platform. prefix is the transport, for the hint in errors.
+// (its org.opencontainers.image.ref.name, or @N for the index's Nth entry),
+// or, without sel, the one image the layout holds, for the wanted platform
+// when that image has several. A layout of several images (entries with
+// different names, or unnamed entries that name no platform) is never
+// picked from silently: the error lists what it holds. prefix is the
+// transport, for the hint in errors.
 func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (v1.Image, error) {
-	var names []string
+	ms := x.im.Manifests
+	if sel == "" {
+		if several(ms) {
+			return nil, fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(ms), layoutNames(ms), prefix, path)
+		}
+		return pickPlatform(x, o, path)
+	}
+	what := path + ":" + sel
+	if n, ok := strings.CutPrefix(sel, "@"); ok {
+		i, err := strconv.Atoi(n)
+		if err != nil || i < 0 || i >= len(ms) {
+			return nil, fmt.Errorf("%s: no image %s: it holds images @0 to @%d (%s)", path, sel, len(ms)-1, layoutNames(ms))
+		}
+		return layoutEntry(x, ms[i], o, what)
+	}
+	var match []v1.Descriptor
+	for _, d := range ms {
+		if n := d.Annotations[refNameAnnotation]; n != "" && (n == sel || sameTag(n, sel)) {
+			match = append(match, d)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return nil, fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, layoutNames(ms))
+	case 1:
+		return layoutEntry(x, match[0], o, what)
+	}
+	// one name for several platforms: the wanted platform's image
+	sub := *x.im
+	sub.Manifests = match
+	return pickPlatform(entriesOf{x, &sub}, o, what)
+}
+
+// entriesOf is an index with only some of its entries.
+type entriesOf struct {
+	*ociIndex
+	im *v1.IndexManifest
+}
+
+func (e entriesOf) IndexManifest() (*v1.IndexManifest, error) { return e.im.DeepCopy(), nil }
+
+// several tells whether an index's entries are several images rather than
+// one image for several platforms: entries under different names, or more
+// than one entry and none of them naming its platform.
+func several(ms []v1.Descriptor) bool {
+	if len(ms) < 2 {
+		return false
+	}
 	withPlatform := 0
-	for _, d := range x.im.Manifests {
-		if n := d.Annotations[refNameAnnotation]; n != "" {
-			names = append(names, n)
+	for _, d := range ms {
+		if d.Annotations[refNameAnnotation] != ms[0].Annotations[refNameAnnotation] {
+			return true
 		}
 		if d.Platform != nil {
 			withPlatform++
 		}
 	}
-	if sel == "" {
-		if len(x.im.Manifests) > 1 && withPlatform == 0 {
-			return nil, fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(x.im.Manifests), strings.Join(names, ", "), prefix, path)
-		}
-		return pickPlatform(x, o, path)
-	}
-	what := path + ":" + sel
-	for _, d := range x.im.Manifests {
+	return withPlatform == 0
+}
+
+// layoutNames lists a layout's images for an error: each entry's name, or
+// @N for an unnamed one (pick it with :@N), with its platform when it names one.
+func layoutNames(ms []v1.Descriptor) string {
+	names := make([]string, len(ms))
+	for i, d := range ms {
 		n := d.Annotations[refNameAnnotation]
-		if n == "" || (n != sel && !sameTag(n, sel)) {
-			continue
+		if n == "" {
+			n = "@" + strconv.Itoa(i)
 		}
-		if d.MediaType.IsIndex() {
-			child, err := x.ImageIndex(d.Digest)
-			if err != nil {
-				return nil, err
-			}
-			return pickPlatform(child, o, what)
+		if d.Platform != nil {
+			n += " [" + d.Platform.String() + "]"
 		}
-		return x.Image(d.Digest)
+		names[i] = n
 	}
-	return nil, fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, strings.Join(names, ", "))
+	return strings.Join(names, ", ")
+}
+
+// layoutEntry opens one entry of a layout's index: an image, or an index
+// whose image for the wanted platform is taken.
+func layoutEntry(x *ociIndex, d v1.Descriptor, o *loadOptions, what string) (v1.Image, error) {
+	if d.MediaType.IsIndex() {
+		child, err := x.ImageIndex(d.Digest)
+		if err != nil {
+			return nil, err
+		}
+		return pickPlatform(child, o, what)
+	}
+	return x.Image(d.Digest)
 }
 
 // loadOCIArchive opens a tar of an OCI image layout in place, serving each

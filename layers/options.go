@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"context"
 	"errors"
 	"runtime"
 )
@@ -27,6 +28,7 @@ type options struct {
 	entries      func(index int, entries []Entry)
 	maxEntries   int
 	known        map[string]*Layer // by diff ID, see WithKnownLayers
+	cache        Cache
 	verify       bool
 	maxRatio     int64
 	scan         func() ContentScanner // see WithContentScan
@@ -187,6 +189,33 @@ func WithMaxRatio(r int64) Option {
 			return errors.New("max ratio must not be negative")
 		}
 		o.maxRatio = r
+		return nil
+	}
+}
+
+// Cache keeps what Read learns from a layer (Size, EntryCount, Entries and
+// Files), so that a later Read need not stream the layer again. A layer's
+// results depend on the read options (capture, hashing): a Cache must keep
+// apart what different options produced.
+type Cache interface {
+	// Get returns the results of the layer with this blob digest and diff
+	// ID, or false. It must return true only when it has seen the blob
+	// digest proven to uncompress to the diff ID (an earlier Put of a layer
+	// with both, or the two are equal: an uncompressed blob).
+	Get(ctx context.Context, digest, diffID string) (*Layer, bool)
+	// Put keeps the results of a layer whose bytes Read has checked
+	// against both its blob digest and its diff ID.
+	Put(ctx context.Context, lay *Layer)
+}
+
+// WithCache makes Read take a layer's results from c instead of streaming
+// it, when c holds them for the layer's blob digest and diff ID, and hand c
+// every layer it reads. Only verified reads use a cache (see WithoutVerify)
+// and only sources read layer by layer (not one-stream sources such as a
+// local engine or a compressed docker save archive).
+func WithCache(c Cache) Option {
+	return func(o *options) error {
+		o.cache = c
 		return nil
 	}
 }

@@ -49,6 +49,10 @@ type Config struct {
 	WorkingDir   string
 	ExposedPorts []string
 	Created      string
+	// Env and Labels are held for the analyzers (the secret scan) and
+	// never printed as they are.
+	Env    []string
+	Labels map[string]string
 	// History is the config's whole history, empty_layer entries included,
 	// oldest first: what a Dockerfile is matched against.
 	History []History
@@ -165,12 +169,17 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 		}
 		g.Go(func() error {
 			lay := &out.Layers[i]
-			// A layer too large to share the cores with the others
-			// gets a read-ahead goroutine (see readLayer).
-			ahead := lay.CompressedSize*int64(o.parallelism) > total
-			if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
-				stopMerging()
-				return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
+			if !fromCache(gctx, o, lay) {
+				// A layer too large to share the cores with the others
+				// gets a read-ahead goroutine (see readLayer).
+				ahead := lay.CompressedSize*int64(o.parallelism) > total
+				if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
+					stopMerging()
+					return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
+				}
+				if o.cache != nil && o.verify && lay.DiffID != "" { // openLayer checked the diff ID
+					o.cache.Put(gctx, lay)
+				}
 			}
 			layersDone.Add(1)
 			report()
@@ -274,6 +283,8 @@ func summarizeConfig(cfg *v1.ConfigFile) Config {
 		Cmd:        cfg.Config.Cmd,
 		WorkingDir: cfg.Config.WorkingDir,
 	}
+	c.Env = cfg.Config.Env
+	c.Labels = cfg.Config.Labels
 	for _, h := range cfg.History {
 		c.History = append(c.History, History{CreatedBy: h.CreatedBy, EmptyLayer: h.EmptyLayer})
 	}
@@ -342,7 +353,7 @@ type verifiedBlobs interface {
 
 // openLayer opens the layer's uncompressed tar stream. With verify, the
 // stream fails at its end unless its bytes match the layer's blob digest
-// (compressed blobs) or diff ID.
+// (compressed blobs) and its diff ID.
 func openLayer(l v1.Layer, lay *Layer, verify bool) (stream io.ReadCloser, blob io.Reader, err error) {
 	if sc, ok := l.(storedCompressed); ok && sc.StoredCompressed() {
 		rc, err := l.Compressed()
@@ -356,6 +367,12 @@ func openLayer(l v1.Layer, lay *Layer, verify bool) (stream io.ReadCloser, blob 
 			}
 		}
 		stream, err := decompress(rc)
+		if err != nil || !verify {
+			return stream, rc, err
+		}
+		// The blob digest proves the compressed bytes; the diff ID, which
+		// names the layer's results in a Cache, must be proven too.
+		stream, err = newVerifier(stream, lay.DiffID, "diff ID")
 		return stream, rc, err
 	}
 	rc, err := l.Uncompressed()
@@ -668,4 +685,18 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, tota
 		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare
 	}
 	return nil
+}
+
+// fromCache fills lay from o's cache when it holds the layer, proven by
+// its blob digest and diff ID; false means the layer must be read.
+func fromCache(ctx context.Context, o *options, lay *Layer) bool {
+	if o.cache == nil || !o.verify || lay.DiffID == "" || lay.Digest == "" {
+		return false
+	}
+	c, ok := o.cache.Get(ctx, lay.Digest, lay.DiffID)
+	if !ok || c.EntryCount > o.maxEntries {
+		return false
+	}
+	lay.Size, lay.EntryCount, lay.Entries, lay.Files = c.Size, c.EntryCount, c.Entries, c.Files
+	return true
 }

@@ -382,6 +382,82 @@ func TestOCILayoutSelection(t *testing.T) {
 	}
 }
 
+// Images that name their platform are still several images when their
+// names differ (what buildah and skopeo write for oci:DIR:NAME): nothing
+// is picked silently, the error lists them, and :@N picks an unnamed one.
+// Entries under one name (or none) that name their platforms are one
+// multi-platform image, and --platform picks among them.
+func TestOCILayoutSeveralWithPlatforms(t *testing.T) {
+	ctx := context.Background()
+	a := lt.WithPlatform(t, lt.Layers(t, []lt.File{{Name: "a", Body: "a"}}), "amd64", "")
+	b := lt.WithPlatform(t, lt.Layers(t, []lt.File{{Name: "b", Body: "b"}}, []lt.File{{Name: "c", Body: "c"}}), "amd64", "")
+	arm := lt.WithPlatform(t, lt.Layers(t, []lt.File{{Name: "d", Body: "d"}}, []lt.File{{Name: "e", Body: "e"}}, []lt.File{{Name: "f", Body: "f"}}), "arm64", "v8")
+	amd := v1.Platform{OS: "linux", Architecture: "amd64"}
+	armP := v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}
+	write := func(entries ...func(layout.Path) error) string {
+		dir := filepath.Join(t.TempDir(), "layout")
+		p, err := layout.Write(dir, empty.Index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if err := e(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+	entry := func(img v1.Image, name string, pl v1.Platform) func(layout.Path) error {
+		return func(p layout.Path) error {
+			opts := []layout.Option{layout.WithPlatform(pl)}
+			if name != "" {
+				opts = append(opts, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": name}))
+			}
+			return p.AppendImage(img, opts...)
+		}
+	}
+	named := write(entry(a, "a:1", amd), entry(b, "b:2", amd))
+	unnamed := write(entry(a, "", amd), entry(b, "b:2", amd))
+	multi := write(entry(a, "app:1", amd), entry(arm, "app:1", armP))
+	for _, tt := range []struct {
+		ref        string
+		opts       []layers.LoadOption
+		wantLayers int
+		wantErr    string
+	}{
+		{ref: named, wantErr: named + " holds 2 images (a:1 [linux/amd64], b:2 [linux/amd64]); pick one with oci:" + named + ":NAME"},
+		{ref: "oci:" + named, wantErr: named + " holds 2 images (a:1 [linux/amd64], b:2 [linux/amd64]); pick one with oci:" + named + ":NAME"},
+		{ref: "oci:" + named + ":nosuch", wantErr: named + ": no image named nosuch (it holds a:1 [linux/amd64], b:2 [linux/amd64])"},
+		{ref: "oci:" + named + ":@2", wantErr: named + ": no image @2: it holds images @0 to @1 (a:1 [linux/amd64], b:2 [linux/amd64])"},
+		{ref: "oci:" + named + ":b:2", wantLayers: 2},
+		{ref: "oci:" + named + ":@0", wantLayers: 1},
+		{ref: unnamed, wantErr: unnamed + " holds 2 images (@0 [linux/amd64], b:2 [linux/amd64]); pick one with oci:" + unnamed + ":NAME"},
+		{ref: "oci:" + unnamed + ":@0", wantLayers: 1},
+		{ref: "oci:" + multi, opts: []layers.LoadOption{layers.WithPlatform("linux/arm64")}, wantLayers: 3},
+		{ref: "oci:" + multi + ":app:1", opts: []layers.LoadOption{layers.WithPlatform("arm64")}, wantLayers: 3},
+		{ref: "oci:" + multi, opts: []layers.LoadOption{layers.WithPlatform("linux/amd64")}, wantLayers: 1},
+	} {
+		src, err := layers.Load(ctx, tt.ref, tt.opts...)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("Load(%s): error %v, want %q", tt.ref, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("Load(%s): %v", tt.ref, err)
+			continue
+		}
+		got, err := src.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Layers) != tt.wantLayers {
+			t.Errorf("Load(%s): %d layers, want %d", tt.ref, len(got.Layers), tt.wantLayers)
+		}
+	}
+}
+
 // A gzip layer that expands far past its size is stopped in a stream too.
 func TestReadArchiveStopsBombs(t *testing.T) {
 	if testing.Short() {

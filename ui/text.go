@@ -15,11 +15,13 @@ type seg struct {
 }
 
 // drawText draws s from (x, y), at most w cells wide, and returns the cells
-// used. A string cut short ends in "…", so nothing is cut silently.
+// used. A string cut short ends in "…", so nothing is cut silently. Control
+// characters are drawn escaped (see Escape), never handed to the terminal.
 func drawText(screen tcell.Screen, x, y, w int, s string, st tcell.Style) int {
 	if w <= 0 {
 		return 0
 	}
+	s = Escape(s)
 	full := uniseg.StringWidth(s)
 	limit := w
 	if full > w {
@@ -36,9 +38,6 @@ func drawText(screen tcell.Screen, x, y, w int, s string, st tcell.Style) int {
 			break
 		}
 		rs := []rune(cluster)
-		if rs[0] == '\t' || rs[0] == '\n' || rs[0] == '\r' {
-			rs, width = []rune{' '}, 1
-		}
 		screen.SetContent(x+used, y, rs[0], rs[1:], st) // a wide rune covers the next cell itself
 		used += width
 	}

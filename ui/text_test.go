@@ -38,7 +38,7 @@ func TestWrap(t *testing.T) {
 }
 
 // TestDrawTextMarksCuts: text that does not fit ends in "…", wide runes
-// take two cells and are never split.
+// take two cells and are never split, control characters show escaped.
 func TestDrawTextMarksCuts(t *testing.T) {
 	tests := []struct {
 		s    string
@@ -49,7 +49,8 @@ func TestDrawTextMarksCuts(t *testing.T) {
 		{"COPY . /app", 20, "COPY . /app", 11},
 		{"COPY . /app", 8, "COPY . …", 8},
 		{"日本語", 5, "日本…", 5},
-		{"tab\there", 10, "tab here", 8},
+		{"tab\there", 10, `tab\there`, 9},
+		{"\x1b]0;title\x07name", 30, `\x1b]0;title\x07name`, 20},
 		{"x", 0, "", 0},
 	}
 	for _, tt := range tests {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/analyze/secrets"
 )
 
 // Thresholds are the limits a CI run gates an image on. A nil pointer, an
@@ -37,6 +38,9 @@ type Thresholds struct {
 	// Ignore lists the findings a user accepted, as the config file gives
 	// them. Evaluate does not apply it: the analysis does (see Input).
 	Ignore rules.Ignore
+	// SecretAllow accepts known secrets (the config's secrets.allow).
+	// Evaluate does not apply it either: the analysis does.
+	SecretAllow secrets.Allowlist
 }
 
 // Empty tells whether the thresholds check nothing.

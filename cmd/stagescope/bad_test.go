@@ -4,14 +4,19 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -72,6 +77,16 @@ func treeDigest(t *testing.T, dir string) [32]byte {
 	return out
 }
 
+// Bounds of every corpus run unless its case sets its own.
+const (
+	defaultMaxSeconds = 60
+	defaultMaxRSS     = 2 << 30
+)
+
+// injected matches a line that a name from an image would have injected:
+// the hostile cases spell such lines "FAKE line".
+var injected = regexp.MustCompile(`(?m)^\s*(stagescope: )?FAKE`)
+
 func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 	bin := stagescopeBinary(t)
 	dir, err := filepath.Abs(dir)
@@ -80,10 +95,27 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 	}
 	before := treeDigest(t, dir)
 	for _, c := range cases {
-		t.Run(c.Name+strings.Join(c.Args, ""), func(t *testing.T) {
+		name := c.Name + strings.Join(c.Args, "")
+		if c.Diff != "" {
+			name += "-diff-" + c.Diff
+		} else if len(c.JSON) > 0 {
+			name += "-json"
+		}
+		t.Run(name, func(t *testing.T) {
 			work := t.TempDir()
 			args := append([]string{"inspect", "-o", "json"}, c.Args...)
 			args = append(args, filepath.Join(dir, c.Name))
+			if c.Diff != "" {
+				args = append([]string{"diff"}, c.Args...)
+				args = append(args, filepath.Join(dir, c.Name), filepath.Join(dir, c.Diff))
+			}
+			maxSeconds, maxRSS := c.MaxSeconds, c.MaxRSS
+			if maxSeconds == 0 {
+				maxSeconds = defaultMaxSeconds
+			}
+			if maxRSS == 0 {
+				maxRSS = defaultMaxRSS
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, bin, args...)
@@ -91,7 +123,9 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 			cmd.Env = append(os.Environ(), "TMPDIR="+work, "DOCKER_HOST=unix:///nonexistent.sock")
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			start := time.Now()
 			err := cmd.Run()
+			elapsed := time.Since(start)
 			code := 0
 			var ee *exec.ExitError
 			if errors.As(err, &ee) {
@@ -103,15 +137,43 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 			if code != c.Exit {
 				t.Fatalf("exit status %d, want %d; stderr: %s", code, c.Exit, msg)
 			}
+			if elapsed > time.Duration(maxSeconds)*time.Second {
+				t.Errorf("run took %s, want at most %ds", elapsed.Round(time.Millisecond), maxSeconds)
+			}
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+				if rss := ru.Maxrss * 1024; rss > maxRSS {
+					t.Errorf("peak RSS %d MiB, want at most %d MiB", rss>>20, maxRSS>>20)
+				}
+			}
 			if strings.Contains(msg, "goroutine ") || strings.Contains(msg, "panic") {
 				t.Fatalf("stderr has a panic or goroutine dump:\n%s", msg)
 			}
-			if c.Exit == 0 {
-				if msg != "" {
+			// Whatever the format, nothing from the image reaches the
+			// terminal raw: no control byte but the newline, no
+			// injected line.
+			for what, b := range map[string][]byte{"stdout": stdout.Bytes(), "stderr": stderr.Bytes()} {
+				if i := bytes.IndexFunc(b, func(r rune) bool { return r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0) }); i >= 0 {
+					t.Errorf("%s holds control character %q at byte %d: %.80q", what, b[i], i, b[max(0, i-40):])
+				}
+				if m := injected.Find(b); m != nil {
+					t.Errorf("%s has an injected line %q", what, m)
+				}
+			}
+			if c.Exit != exitError { // a report, even when the gate failed (1)
+				if c.Exit == 0 && msg != "" {
 					t.Errorf("stderr = %q, want nothing", msg)
 				}
-				if !bytes.Contains(stdout.Bytes(), []byte(`"schemaVersion"`)) {
+				isJSON := c.Diff == "" && !slices.Contains(c.Args, "text")
+				if isJSON && !bytes.Contains(stdout.Bytes(), []byte(`"schemaVersion"`)) {
 					t.Errorf("stdout is not a report: %.200s", stdout.String())
+				}
+				for _, re := range c.Stdout {
+					if !regexp.MustCompile(re).Match(stdout.Bytes()) {
+						t.Errorf("stdout does not match %q:\n%s", re, stdout.String())
+					}
+				}
+				if len(c.JSON) > 0 {
+					checkJSON(t, stdout.Bytes(), c.JSON)
 				}
 			} else {
 				if stdout.Len() != 0 {
@@ -132,6 +194,38 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 	}
 	if after := treeDigest(t, dir); after != before {
 		t.Errorf("the corpus changed on disk while being read")
+	}
+}
+
+// checkJSON compares the values at JSON pointers of a report.
+func checkJSON(t *testing.T, report []byte, want map[string]any) {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(report))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("stdout is not JSON: %v", err)
+	}
+	for ptr, w := range want {
+		v := doc
+		for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+			switch n := v.(type) {
+			case map[string]any:
+				v = n[tok]
+			case []any:
+				i, err := strconv.Atoi(tok)
+				if err != nil || i >= len(n) {
+					v = nil
+					break
+				}
+				v = n[i]
+			default:
+				v = nil
+			}
+		}
+		if got, want := fmt.Sprint(v), fmt.Sprint(w); got != want {
+			t.Errorf("report %s = %q, want %q", ptr, got, want)
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/analyze/secrets"
 )
 
 // The config files looked for in the working directory, in order. dive's
@@ -122,6 +123,10 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	ignore:
 //	  rules: [RULE-ID, …]
 //	  paths: ["usr/share/doc", "**/*.map"]
+//	secrets:
+//	  allow:                          # known secrets, reported as suppressed
+//	    fingerprints: [SHA256, …]     # a finding's fingerprint
+//	    paths: ["test/fixtures/**"]
 //
 // Every scalar rule also takes "disabled", as in dive.
 func parseConfig(file string, data []byte, knownRule func(string) bool) (gate.Thresholds, []string, error) {
@@ -147,6 +152,11 @@ func parseConfig(file string, data []byte, knownRule func(string) bool) (gate.Th
 	err := p.mapping(root, "the file", map[string]func(*yaml.Node) error{
 		"rules":  func(n *yaml.Node) error { return p.rules(n, &th) },
 		"ignore": func(n *yaml.Node) error { return p.ignore(n, &th.Ignore) },
+		"secrets": func(n *yaml.Node) error {
+			return p.mapping(n, "secrets", map[string]func(*yaml.Node) error{
+				"allow": func(v *yaml.Node) error { return p.secretAllow(v, &th.SecretAllow) },
+			})
+		},
 	})
 	return th, p.warnings, err
 }
@@ -284,6 +294,29 @@ func (p *configParser) ignore(n *yaml.Node, ig *rules.Ignore) error {
 			}
 			return nil
 		},
+	})
+}
+
+// secretAllow parses secrets.allow: {fingerprints: [SHA256, …], paths: [GLOB, …]}.
+func (p *configParser) secretAllow(n *yaml.Node, a *secrets.Allowlist) error {
+	each := func(name string, dst *[]string) func(*yaml.Node) error {
+		return func(v *yaml.Node) error {
+			items, err := p.list(v, name)
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				*dst = append(*dst, it.Value)
+				if err := a.Validate(); err != nil {
+					return p.errorf(it, "%s: %v", name, err)
+				}
+			}
+			return nil
+		}
+	}
+	return p.mapping(n, "secrets.allow", map[string]func(*yaml.Node) error{
+		"fingerprints": each("secrets.allow.fingerprints", &a.Fingerprints),
+		"paths":        each("secrets.allow.paths", &a.Paths),
 	})
 }
 

@@ -130,8 +130,8 @@ func savedStr(saved, of int64) string {
 
 func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	w := bufio.NewWriter(out)
-	fmt.Fprintf(w, "A  %s (%s), %d layers\n", r.A.Image.Reference, r.A.Image.Source, r.A.Layers)
-	fmt.Fprintf(w, "B  %s (%s), %d layers\n", r.B.Image.Reference, r.B.Image.Source, r.B.Layers)
+	fmt.Fprintf(w, "A  %s (%s), %d layers\n", ui.Escape(r.A.Image.Reference), r.A.Image.Source, r.A.Layers)
+	fmt.Fprintf(w, "B  %s (%s), %d layers\n", ui.Escape(r.B.Image.Reference), r.B.Image.Source, r.B.Layers)
 	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, ui.Bytes(r.SharedLayers.Bytes))
 
 	// Names left-aligned (padded to one width), numbers right-aligned.
@@ -169,7 +169,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, p := range l.Paths {
-			fmt.Fprintf(tw, "  %s\t%s\n", bytesOf(p), cut("/"+p.Path, width-24))
+			fmt.Fprintf(tw, "  %s\t%s\n", bytesOf(p), fit(ui.Escape("/"+p.Path), width, 24))
 		}
 		return tw.Flush()
 	}

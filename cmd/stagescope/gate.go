@@ -142,7 +142,7 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 		if c.Subject != "" {
 			name += " " + c.Subject
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, name, gateValue(c.Unit, c.Measured, c.Name), gateValue(c.Unit, c.Limit, c.Name))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, ui.Escape(name), gateValue(c.Unit, c.Measured, c.Name), gateValue(c.Unit, c.Limit, c.Name))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

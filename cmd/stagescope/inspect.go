@@ -14,6 +14,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -65,6 +66,8 @@ type inspectOptions struct {
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
 	ignore rules.Ignore // Ignore with the gate's ignore list, parsed
+	// secretAllow is the config's secrets.allow.
+	secretAllow secrets.Allowlist
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
@@ -100,7 +103,7 @@ docker save | gzip output is read as is.`,
 
   # SARIF for code scanning
   stagescope inspect -o sarif app.tar > stagescope.sarif`,
-		Args: cobra.ExactArgs(1),
+		Args: needRef,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref = args[0]
 			if runF != nil {
@@ -116,6 +119,19 @@ docker save | gzip output is read as is.`,
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// needRef accepts exactly one image reference; without one the error shows
+// how the command is used.
+func needRef(cmd *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return fmt.Errorf("%s needs an image, e.g. `%s myapp:latest` or `%s -o text app.tar` (%s --help shows every source and flag)",
+			cmd.Name(), cmd.CommandPath(), cmd.CommandPath(), cmd.CommandPath())
+	case len(args) > 1:
+		return fmt.Errorf("%s takes one image, got %d arguments", cmd.Name(), len(args))
+	}
+	return nil
 }
 
 func (o *inspectOptions) validate(s *streams) error {
@@ -169,6 +185,7 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 		analyze.WithLoadOptions(o.loadOptions()...),
 		analyze.WithReadOptions(append(o.readOptions(s, o.Output != "tui"), extra...)...),
 		analyze.WithIgnore(o.ignore),
+		analyze.WithSecretAllowlist(o.secretAllow),
 		analyze.AfterMerge(collectGarbage))
 }
 
@@ -192,6 +209,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		defer cancel()
 	}
 	o.ignore = th.Ignore
+	o.secretAllow = th.SecretAllow
 	if o.Output == "tui" {
 		return runTUI(ctx, o, s)
 	}

@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // gcPercent is the garbage collector's target unless GOGC says otherwise.
@@ -110,12 +111,14 @@ func exitCode(err error) int {
 		fmt.Fprintln(os.Stderr, "stagescope: interrupted")
 		return exitError
 	}
-	fmt.Fprintf(os.Stderr, "stagescope: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(os.Stderr, "stagescope: %s\n", errorLine(err))
 	return exitError
 }
 
-// oneLine folds a multi-line error (registries like to send those) onto one.
-func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+// errorLine is the one line an error is shown as. Errors quote names from
+// the image (tags, file and member names) and from registries, so the
+// message is escaped: an escape sequence is shown, never sent to the
+// terminal, and a newline cannot start a line of its own.
+func errorLine(err error) string {
+	return ui.Escape(strings.TrimSpace(err.Error()))
 }

@@ -112,12 +112,14 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"diff", "--max-ratio", "-1", testImage, testImage}, []string{"--max-ratio must not be negative, got -1"}},
 		{[]string{"diff", "--max-entries", "1", testImage, testImage}, []string{"more than 1 entries"}},
 		{[]string{"inspect", "--timeout", "soon", testImage}, []string{`invalid argument "soon" for "--timeout"`}},
-		{[]string{"inspect", "--platform", "linux", testImage}, []string{`invalid platform "linux"`}},
+		{[]string{"inspect", "--platform", "linux/amd64/v2/x", testImage}, []string{`invalid platform "linux/amd64/v2/x"`}},
 		{[]string{"inspect", "--bogus", testImage}, []string{"unknown flag: --bogus"}},
-		{[]string{"inspect"}, []string{"accepts 1 arg(s), received 0"}},
-		{[]string{"inspect", testImage, testImage}, []string{"accepts 1 arg(s), received 2"}},
+		{[]string{"inspect"}, []string{"inspect needs an image, e.g. `stagescope inspect myapp:latest`"}},
+		{[]string{"inspect", testImage, testImage}, []string{"inspect takes one image, got 2 arguments"}},
 		{[]string{"version", "extra"}, []string{`unknown command "extra"`}},
-		{[]string{"frobnicate"}, []string{`unknown command "frobnicate"`}},
+		// stagescope IMAGE is inspect; a near miss of a command is a typo
+		{[]string{"inspct", testImage}, []string{`unknown command "inspct" (did you mean "inspect"?)`}},
+		{[]string{"verison"}, []string{`unknown command "verison" (did you mean "version"?)`}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			wantOneLineError(t, stagescope(t, tc.args...), tc.want...)

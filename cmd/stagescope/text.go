@@ -16,7 +16,8 @@ import (
 // maxWastedRows bounds the wasted-files table of the text report.
 const maxWastedRows = 20
 
-// cut shortens s to at most n runes, marking the cut with "…".
+// cut shortens s to at most n runes, marking the cut with "…", and folds its
+// white space. Strings from the image go through ui.Escape first.
 func cut(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if n < 1 {
@@ -29,14 +30,24 @@ func cut(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
+// fit puts s on one line and, when the output has a width, cuts it to
+// what is left of that width after reserved columns. A width of 0 (a pipe
+// or a file, without --width or COLUMNS) never cuts: CI logs keep every path.
+func fit(s string, width, reserved int) string {
+	if width <= 0 {
+		return strings.Join(strings.Fields(s), " ")
+	}
+	return cut(s, width-reserved)
+}
+
 func writeText(out io.Writer, r *analyze.Report, width int) error {
 	w := bufio.NewWriter(out)
 	sm := r.Summary
-	fmt.Fprintf(w, "Image       %s (%s)\n", r.Image.Reference, r.Image.Source)
+	fmt.Fprintf(w, "Image       %s (%s)\n", ui.Escape(r.Image.Reference), r.Image.Source)
 	if r.Image.Digest != "" {
-		fmt.Fprintf(w, "Digest      %s\n", r.Image.Digest)
+		fmt.Fprintf(w, "Digest      %s\n", ui.Escape(r.Image.Digest))
 	}
-	fmt.Fprintf(w, "Platform    %s\n", r.Image.Platform)
+	fmt.Fprintf(w, "Platform    %s\n", ui.Escape(r.Image.Platform))
 	fmt.Fprintf(w, "Size        %s in %s files; layers %s (%s compressed)\n",
 		ui.Bytes(sm.TotalBytes), humanize.Comma(sm.Files), ui.Bytes(sm.LayerBytes), ui.Bytes(sm.CompressedBytes))
 	fmt.Fprintf(w, "Wasted      %s reclaimable (%.1f%% of the layers)\n", ui.Bytes(sm.WastedBytes), sm.WastedPercent)
@@ -57,7 +68,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	const fixed = 50 // width of the number columns
 	for _, l := range r.Layers {
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, ui.Bytes(l.Size), l.Files,
-			l.Added.Files, l.Modified.Files, l.Removed.Files, cut(analyze.Instruction(l.CreatedBy), width-fixed))
+			l.Added.Files, l.Modified.Files, l.Removed.Files, fit(ui.Escape(analyze.Instruction(l.CreatedBy)), width, fixed))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -71,7 +82,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 			if i == maxWastedRows {
 				break
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", ui.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, cut("/"+e.Path, width-40))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", ui.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, fit(ui.Escape("/"+e.Path), width, 40))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

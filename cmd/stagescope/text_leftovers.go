@@ -45,7 +45,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if l.Layer < len(r.Layers) {
 			cb = analyze.Instruction(r.Layers[l.Layer].CreatedBy)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, ui.Bytes(l.Bytes), cut(cb, width-25))
+		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, ui.Bytes(l.Bytes), fit(ui.Escape(cb), width, 25))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -58,7 +58,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if i == maxFindingRows {
 			break
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ui.Bytes(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, cut(findingPath(f), width-70))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ui.Bytes(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, fit(ui.Escape(findingPath(f)), width, 70))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -75,7 +75,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "rule\tlayer\tsize\tfingerprint\tpath\n")
 		for _, f := range secrets {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), ui.Bytes(f.Bytes), f.Fingerprint, "/"+f.Path)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), ui.Bytes(f.Bytes), f.Fingerprint, ui.Escape("/"+f.Path))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -114,20 +114,20 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if l < len(r.Layers) {
 			cb = analyze.Instruction(r.Layers[l].CreatedBy)
 		}
-		fmt.Fprintf(w, "- layer %d `%s`: %s\n", l, cut(cb, width-12), strings.Join(per[l].rules, ", "))
+		fmt.Fprintf(w, "- layer %d `%s`: %s\n", l, fit(ui.Escape(cb), width, 12), strings.Join(per[l].rules, ", "))
 	}
 	fmt.Fprintf(w, "\nFixes\n")
 	for _, id := range fixOrder {
-		fmt.Fprintf(w, "- %s: %s\n", id, fixes[id])
+		fmt.Fprintf(w, "- %s: %s\n", id, ui.Escape(fixes[id]))
 	}
 
 	if sg := r.Suggestion; sg != nil {
 		fmt.Fprintf(w, "\nSuggested multi-stage Dockerfile (%s; drops about %s)\n", sg.Ecosystem, ui.Bytes(sg.SavedBytes))
 		for _, line := range strings.Split(strings.TrimRight(sg.Dockerfile, "\n"), "\n") {
-			fmt.Fprintf(w, "    %s\n", line)
+			fmt.Fprintf(w, "    %s\n", ui.Escape(line))
 		}
 		for _, n := range sg.Notes {
-			fmt.Fprintf(w, "  * %s\n", n)
+			fmt.Fprintf(w, "  * %s\n", ui.Escape(n))
 		}
 	}
 	return nil

@@ -33,7 +33,19 @@ type BadCase struct {
 	// Again runs the file of the case before it of the same name once more
 	// (with other flags), instead of writing it again.
 	Again bool
-	make  func() ([]byte, map[string][]byte)
+	// Diff, when set, runs `stagescope diff NAME DIFF` (text) instead of
+	// inspect; DIFF is another case of the corpus.
+	Diff string
+	// Stdout are regular expressions the output must match.
+	Stdout []string
+	// JSON maps JSON pointers into the -o json report ("/summary/files")
+	// to the values they must hold, compared as fmt.Sprint prints them.
+	JSON map[string]any
+	// MaxSeconds and MaxRSS bound the run's wall time and peak resident
+	// memory (bytes); 0 means the runner's defaults.
+	MaxSeconds int
+	MaxRSS     int64
+	make       func() ([]byte, map[string][]byte)
 }
 
 // BadCases lists the corpus. Each case builds either a file (bytes) or a
@@ -91,6 +103,25 @@ func BadCases() []BadCase {
 			return c
 		}))},
 		{Name: "layer-cut-at-entry.tar", Exit: 2, Error: `layer 0.*(diff ID|digest).*mismatch`, make: file(archiveWithDiffID(truncate(layerTar(), 1024), layerTar()))},
+		// Round two (issue 20): terminal injection.
+		{Name: "inject-names.tar", Exit: 0, Args: []string{"-o", "text"}, make: file(injectNames()), Stdout: []string{
+			`(?m)^Platform +linux/amd64\\x1b\[2J/v8\\nstagescope: FAKE line$`,
+			`RUN \\x1b\]0;pwned\\x07make stagescope: FAKE line`,
+			`COPY \\x1b\[2J \. /`,
+			`/w/\\x1b\[2Jclear`,
+			`/app\\x1b\[2J/\.env`,
+		}},
+		{Name: "inject-names.tar", Exit: 0, Again: true, JSON: map[string]any{
+			"/image/platform":     InjectedPlatform,
+			"/layers/0/createdBy": "RUN " + oscTitle + "make" + fakeLine,
+			"/wasted/0/path":      "w/" + csiClear + "clear",
+		}},
+		{Name: "inject-names.tar", Exit: 0, Again: true, Diff: "zstd-layer.tar", Stdout: []string{
+			`/\\x1b\]0;pwned\\x07evil`,
+			`/x\\nstagescope: FAKE line`,
+		}},
+		{Name: "inject-config-member.tar", Exit: 2, Error: `config \\x1b\]0;pwned\\x07\\nstagescope: FAKE line\.json`, make: file(dockerArchive(func(m map[string]any) { m["Config"] = oscTitle + fakeLine + ".json" }, nil))},
+		{Name: "inject-tags.tar", Exit: 2, Error: `a\\x1b\]0;pwned\\x07:1.*b\\nstagescope: FAKE line:2`, make: file(injectTags())},
 		{Name: "gzip-bomb.tar", Exit: 2, Large: true, Error: `layer 0.*decompression bomb`, make: lazy(func() []byte {
 			return buildArchive(gzipBomb(4<<30), "sha256:"+strings.Repeat("0", 64), nil, nil)
 		})},

@@ -1,0 +1,56 @@
+package secrets
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/stagescope/stagescope/analyze/secrets/gitobj"
+)
+
+// PackLimit is the largest packfile streamed through the pack parser; the
+// parser's memory is bounded on its own (gitobj.CacheBytes), this bounds
+// its time.
+const PackLimit = 1 << 30
+
+// openGit returns the writer of a shipped repository's object file (loose
+// object or packfile), or nil when p is neither. Its commits, blobs and tags
+// are searched as text; findings name the file and the object.
+func (ls *layerScan) openGit(p string, size int64) io.WriteCloser {
+	found := func(o gitobj.Object) {
+		if o.Type == "blob" && len(o.Data) > 0 && isBinary(o.Data) {
+			return
+		}
+		searchAll(o.Data, func(h hit) {
+			f := newFinding(h.rule, p, -1, h.line, h.value)
+			f.Object = o.ID
+			ls.add(f)
+		})
+	}
+	warn := func(msg string) { ls.warn("%s: %s", p, msg) }
+	if id := gitobj.LooseID(p); id != "" {
+		if size > gitobj.MaxObject {
+			ls.warn("%s: loose object of %d bytes not searched (over %d)", p, size, gitobj.MaxObject)
+			return nil
+		}
+		ls.res.Searched++
+		return gitobj.Loose(id, found, warn)
+	}
+	if gitobj.IsPack(p) {
+		if size > PackLimit {
+			ls.warn("%s: packfile of %d bytes not searched (over %s)", p, size, fmt.Sprint(PackLimit))
+			return nil
+		}
+		ls.res.Searched++
+		return gitobj.Pack(found, warn)
+	}
+	return nil
+}
+
+func isBinary(b []byte) bool {
+	for _, c := range b[:min(len(b), sniffLen)] {
+		if c == 0 {
+			return true
+		}
+	}
+	return false
+}

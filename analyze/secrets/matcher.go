@@ -1,0 +1,216 @@
+package secrets
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+
+	"github.com/coregx/ahocorasick"
+)
+
+// matcher is the keyword prefilter of every rule, built once.
+type matcher struct {
+	ac       *ahocorasick.Automaton
+	rule     []int // pattern ID -> index in rules
+	maxKw    int
+	cont     [][256]bool // per rule: bytes that continue a value
+	hasValue []bool      // per rule: the pattern has a value submatch
+}
+
+var (
+	theMatcher *matcher
+	matcherErr error
+	matcherOne sync.Once
+)
+
+func getMatcher() *matcher {
+	matcherOne.Do(func() {
+		m := &matcher{cont: make([][256]bool, len(rules)), hasValue: make([]bool, len(rules))}
+		var kws []string
+		for i, r := range rules {
+			for _, k := range r.Keywords {
+				kws = append(kws, k)
+				m.rule = append(m.rule, i)
+				m.maxKw = max(m.maxKw, len(k))
+			}
+			for c := range 256 {
+				m.cont[i][c] = alnum(byte(c))
+			}
+			for _, c := range []byte(r.Cont) {
+				m.cont[i][c] = true
+			}
+			m.hasValue[i] = r.Pattern.NumSubexp() > 0
+		}
+		m.ac, matcherErr = ahocorasick.NewBuilder().SetASCII(true).AddStrings(kws).Build()
+		theMatcher = m
+	})
+	if matcherErr != nil {
+		panic(fmt.Sprintf("secrets: building the keyword automaton: %v", matcherErr)) // the table is fixed: a test catches this
+	}
+	return theMatcher
+}
+
+func alnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// hit is one secret found in a stream.
+type hit struct {
+	rule  int
+	value []byte // aliases the window: copy before the window moves
+	line  int    // 1-based
+	start int64  // offset of the value in the stream
+}
+
+// matchAt runs rule ri's pattern at buf[at:], with buf[:at] the bytes
+// before (for context) and final telling whether buf ends the stream. It
+// returns the value and its offsets in buf.
+func (m *matcher) matchAt(ri int, buf []byte, at int) (vs, ve int, ok bool) {
+	r := &rules[ri]
+	if at > 0 && !r.AnyBefore && (alnum(buf[at-1]) || buf[at-1] == '_') && alnum(buf[at]) {
+		return 0, 0, false // the keyword is inside a longer word
+	}
+	end := min(len(buf), at+maxMatch)
+	loc := r.Pattern.FindSubmatchIndex(buf[at:end])
+	if loc == nil {
+		return 0, 0, false
+	}
+	me := at + loc[1]
+	if me < len(buf) && m.cont[ri][buf[me]] {
+		return 0, 0, false // the value goes on: a longer string
+	}
+	vs, ve = at+loc[0], me
+	if m.hasValue[ri] && loc[2] >= 0 {
+		vs, ve = at+loc[2], at+loc[3]
+	}
+	if Placeholder(string(buf[vs:ve])) {
+		return 0, 0, false
+	}
+	if len(r.Context) > 0 && !nearby(buf, at, me, r.Context) {
+		return 0, 0, false
+	}
+	return vs, ve, true
+}
+
+// nearby tells whether one of words (lowercase) appears within
+// contextRadius bytes of buf[s:e].
+func nearby(buf []byte, s, e int, words []string) bool {
+	lo, hi := max(0, s-contextRadius), min(len(buf), e+contextRadius)
+	around := bytes.ToLower(buf[lo:hi])
+	for _, w := range words {
+		if bytes.Contains(around, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Search finds the secrets of a whole buffer (a config string, a git blob
+// held in memory). fn gets each hit's rule, value and line.
+func searchAll(buf []byte, fn func(h hit)) {
+	s := newStream(fn)
+	s.feed(buf, true)
+}
+
+// stream searches a byte stream chunk by chunk without holding it: it
+// keeps a window of the last bytes, long enough for a match that spans a
+// chunk boundary (maxMatch) and for a rule's context (contextRadius).
+type stream struct {
+	m     *matcher
+	fn    func(hit)
+	win   []byte
+	base  int64 // stream offset of win[0]
+	next  int   // keyword hits starting before win[next] are done
+	lines int   // newlines in the stream before win[0]
+	lastE int64 // stream offset where the last reported value ends
+}
+
+// window is the size a stream's window grows to before it is searched.
+const window = 256<<10 + maxMatch + contextRadius
+
+func newStream(fn func(hit)) *stream {
+	return &stream{m: getMatcher(), fn: fn}
+}
+
+// Write adds bytes to the stream, searching the window when it is full.
+func (s *stream) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if s.win == nil {
+			s.win = make([]byte, 0, window)
+		}
+		k := min(len(p), cap(s.win)-len(s.win))
+		s.win = append(s.win, p[:k]...)
+		p = p[k:]
+		if len(s.win) == cap(s.win) {
+			s.search(false)
+		}
+	}
+	return n, nil
+}
+
+// Close searches what is left.
+func (s *stream) Close() error {
+	s.search(true)
+	return nil
+}
+
+// feed searches buf as the rest of the stream, without copying it when the
+// stream is empty.
+func (s *stream) feed(buf []byte, final bool) {
+	if s.win == nil && final {
+		s.win = buf
+		s.search(true)
+		s.win = nil
+		return
+	}
+	_, _ = s.Write(buf)
+	if final {
+		s.search(true)
+	}
+}
+
+// search reports the hits whose keyword starts in win[next:limit], where
+// limit leaves room for a whole match unless the stream ends here, then
+// drops the bytes no later match or context can need.
+func (s *stream) search(final bool) {
+	limit := len(s.win)
+	if !final {
+		limit -= maxMatch + contextRadius
+	}
+	if limit <= s.next {
+		return
+	}
+	end := min(len(s.win), limit+s.m.maxKw-1)
+	hay := s.win[:end]
+	for at := s.next; at < limit; {
+		mt, ok := s.m.ac.Find(hay, at)
+		if !ok || mt.Start >= limit {
+			break
+		}
+		at = mt.Start + 1
+		ri := s.m.rule[mt.PatternID]
+		vs, ve, ok := s.m.matchAt(ri, s.win, mt.Start)
+		if !ok {
+			continue
+		}
+		abs := s.base + int64(vs)
+		if abs < s.lastE {
+			continue // inside a value already reported (a key block's body)
+		}
+		s.lastE = s.base + int64(ve)
+		line := s.lines + bytes.Count(s.win[:vs], []byte{'\n'}) + 1
+		s.fn(hit{rule: ri, value: s.win[vs:ve], line: line, start: abs})
+		at = max(at, ve)
+	}
+	s.next = limit
+	if final {
+		return
+	}
+	cut := max(0, s.next-contextRadius)
+	s.lines += bytes.Count(s.win[:cut], []byte{'\n'})
+	n := copy(s.win, s.win[cut:])
+	s.win = s.win[:n]
+	s.base += int64(cut)
+	s.next -= cut
+}

@@ -1,0 +1,207 @@
+package secrets
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/stagescope/stagescope/layers"
+)
+
+// The paths this analyzer reads, and how much of each: every regular text
+// file up to FileLimit bytes (binaries are skipped by a sniff of their first
+// bytes), and the objects of a shipped .git (see gitScanner).
+const (
+	// FileLimit is the largest file searched; larger ones are counted as
+	// skipped.
+	FileLimit = 8 << 20
+	// sniffLen is how many leading bytes decide that a file is binary (a
+	// NUL among them), as git does.
+	sniffLen = 8000
+	// maxLayerFindings bounds what one layer may report.
+	maxLayerFindings = 10_000
+)
+
+// binaryExts are names whose contents are compressed or machine code: not
+// searched, without even a sniff.
+var binaryExts = map[string]bool{
+	".so": true, ".a": true, ".o": true, ".png": true, ".jpg": true, ".jpeg": true, ".gif": true,
+	".ico": true, ".webp": true, ".gz": true, ".tgz": true, ".xz": true, ".bz2": true, ".zst": true,
+	".zip": true, ".jar": true, ".whl": true, ".pyc": true, ".woff": true, ".woff2": true, ".ttf": true,
+	".otf": true, ".mo": true, ".deb": true, ".rpm": true, ".db": true, ".sqlite": true, ".wasm": true,
+}
+
+// LayerResult is what the scan learned from one layer (layers.Layer.Content).
+type LayerResult struct {
+	Findings []Finding // Layer is set by Collect
+	Warnings []string
+	Searched int // files searched
+	Skipped  int // text files larger than FileLimit, not searched
+}
+
+// NewLayerScanner returns the scanner of one layer's contents: pass it to
+// layers.WithContentScan.
+func NewLayerScanner() layers.ContentScanner { return &layerScan{res: &LayerResult{}} }
+
+type layerScan struct {
+	res  *LayerResult
+	full bool
+}
+
+func (ls *layerScan) Result() any { return ls.res }
+
+func (ls *layerScan) warn(format string, args ...any) {
+	ls.res.Warnings = append(ls.res.Warnings, fmt.Sprintf(format, args...))
+}
+
+func (ls *layerScan) add(f Finding) {
+	if len(ls.res.Findings) >= maxLayerFindings {
+		if !ls.full {
+			ls.full = true
+			ls.warn("more than %d secrets in one layer: the rest are not reported", maxLayerFindings)
+		}
+		return
+	}
+	ls.res.Findings = append(ls.res.Findings, f)
+}
+
+func (ls *layerScan) Open(p string, size int64) io.WriteCloser {
+	if g := ls.openGit(p, size); g != nil {
+		return g
+	}
+	if size > FileLimit {
+		ls.res.Skipped++
+		return nil
+	}
+	if binaryExts[path.Ext(p)] {
+		return nil
+	}
+	ls.res.Searched++
+	f := &fileScan{}
+	f.s = newStream(func(h hit) { ls.add(newFinding(h.rule, p, -1, h.line, h.value)) })
+	return f
+}
+
+var errBinary = errors.New("binary file")
+
+// fileScan searches one file, unless its first bytes say it is binary.
+type fileScan struct {
+	s       *stream
+	sniffed bool
+}
+
+func (f *fileScan) Write(p []byte) (int, error) {
+	if !f.sniffed {
+		f.sniffed = true
+		if bytes.IndexByte(p[:min(len(p), sniffLen)], 0) >= 0 {
+			return 0, errBinary
+		}
+	}
+	return f.s.Write(p)
+}
+
+func (f *fileScan) Close() error { return f.s.Close() }
+
+// Result is the secret scan of a whole image.
+type Result struct {
+	Findings []Finding
+	// Suppressed are the findings the allowlist accepted.
+	Suppressed []Finding
+	Allowlist  Allowlist
+	Warnings   []string
+	Searched   int // files searched, every version counted
+	Skipped    int // files over FileLimit
+}
+
+// Collect gathers the findings of every layer that was read with
+// NewLayerScanner and of the image config. ships tells whether the version
+// of a path that layer wrote is in the final image.
+func Collect(img *layers.Image, ships func(path string, layer int) bool) *Result {
+	r := &Result{}
+	for i := range img.Layers {
+		lr, ok := img.Layers[i].Content.(*LayerResult)
+		if !ok {
+			continue
+		}
+		r.Searched += lr.Searched
+		r.Skipped += lr.Skipped
+		for _, w := range lr.Warnings {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("layer %d: %s", i, w))
+		}
+		for _, f := range lr.Findings {
+			f.Layer = i
+			f.StillShips = ships(f.Path, i)
+			r.Findings = append(r.Findings, f)
+		}
+	}
+	r.Findings = append(r.Findings, ScanConfig(img)...)
+	sortFindings(r.Findings)
+	return r
+}
+
+// Allow moves the findings the allowlist accepts to Suppressed.
+func (r *Result) Allow(a Allowlist) {
+	r.Allowlist = a
+	if a.Empty() {
+		return
+	}
+	kept := r.Findings[:0]
+	for _, f := range r.Findings {
+		if a.Allows(&f) {
+			r.Suppressed = append(r.Suppressed, f)
+		} else {
+			kept = append(kept, f)
+		}
+	}
+	r.Findings = kept
+}
+
+// Redactor returns a function that replaces every secret found (allowed
+// ones too) with its redacted form in a string.
+func (r *Result) Redactor() func(string) string {
+	var pairs []string
+	seen := map[string]bool{}
+	for _, fs := range [][]Finding{r.Findings, r.Suppressed} {
+		for _, f := range fs {
+			if f.value == "" || seen[f.value] {
+				continue
+			}
+			seen[f.value] = true
+			pairs = append(pairs, f.value, f.Redacted)
+		}
+	}
+	if len(pairs) == 0 {
+		return func(s string) string { return s }
+	}
+	rep := strings.NewReplacer(pairs...)
+	return rep.Replace
+}
+
+// Redact replaces every secret found in the strings of img that reports
+// print (history, the config) with its redacted form, in place.
+func (r *Result) Redact(img *layers.Image) {
+	red := r.Redactor()
+	for i := range img.Layers {
+		img.Layers[i].CreatedBy = red(img.Layers[i].CreatedBy)
+	}
+	c := &img.Config
+	for i := range c.Entrypoint {
+		c.Entrypoint[i] = red(c.Entrypoint[i])
+	}
+	for i := range c.Cmd {
+		c.Cmd[i] = red(c.Cmd[i])
+	}
+	for i := range c.Env {
+		c.Env[i] = red(c.Env[i])
+	}
+	for k, v := range c.Labels {
+		c.Labels[k] = red(v)
+	}
+	for i := range c.History {
+		c.History[i].CreatedBy = red(c.History[i].CreatedBy)
+	}
+	c.User, c.WorkingDir = red(c.User), red(c.WorkingDir)
+}
