@@ -161,12 +161,14 @@ func finish(b *fstree.Builder, img *layers.Image, o *options) *Analysis {
 	// by side.
 	measured := make(chan *fstree.Metrics, 1)
 	go func() { measured <- fstree.Measure(t) }()
-	s := scanLeftovers(a, o)
+	r := scanLeftovers(img, t, o)
 	a.Metrics = <-measured
 	for i := range img.Layers {
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
-	s.total(a)
+	a.Findings = r.findings
+	a.Leftovers = r.leftovers(a.Metrics)
+	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
 	a.Secrets = FindSecrets(img, t, o.secretAllow)
 	return a
 }

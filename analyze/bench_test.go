@@ -115,8 +115,11 @@ func BenchmarkLeftoverRules(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(entries(ls)), "ns/entry")
 }
 
-// findLeftovers runs the rules and the analyzers over the analysis, as
-// Merger.Finish does (without Measure beside them).
+// findLeftovers runs the rules and the analyzers over the analysis and
+// makes the suggestion, as Read does (without Measure beside them).
 func findLeftovers(a *Analysis, o *options) {
-	scanLeftovers(a, o).total(a)
+	r := scanLeftovers(a.Image, a.Tree, o)
+	a.Findings = r.findings
+	a.Leftovers = r.leftovers(a.Metrics)
+	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
 }

@@ -66,11 +66,8 @@ type scan struct {
 
 	pkgOf map[*fstree.Node]int32 // visible files owned by a build-only package
 	pkgs  []buildPkg
-	// versions of every installed OS package, by name
-	versions map[string]string
-	// projects lists the directories holding each project file name.
-	projects map[string][]string
-	node     map[string]NodePackage // node_modules package dirs, dev or not
+	node  map[string]NodePackage // node_modules package dirs, dev or not
+	facts Facts
 
 	segs    []string
 	groups  map[groupKey]*group
@@ -101,13 +98,31 @@ type taken struct {
 	owner bool // a node_modules package dir: path rules stay off below it
 }
 
-// scanLeftovers runs the rules and the analyzers over the tree and sets
-// a.Findings. It reads neither a.Metrics nor a.Dive, so that Measure may run
-// at the same time.
-func scanLeftovers(a *Analysis, o *options) *scan {
+// scanResult is what the leftover pass finds in a merged tree.
+type scanResult struct {
+	findings []Finding // largest first
+	// totals lacks ShippedBytes and RuntimeBytes, which need the metrics
+	// (see leftovers).
+	totals  Leftovers
+	visible int64 // union bytes of the visible files the findings claim
+	facts   Facts
+}
+
+// leftovers completes the totals with the image's metrics.
+func (r *scanResult) leftovers(m *fstree.Metrics) Leftovers {
+	l := r.totals
+	l.ShippedBytes = m.TotalBytes + m.WastedBytes
+	l.RuntimeBytes = m.TotalBytes - r.visible
+	return l
+}
+
+// scanLeftovers runs the rules and the analyzers over the merged tree of
+// img. It does not need the tree's metrics, so that Measure may run at the
+// same time.
+func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 	s := &scan{
-		img:     a.Image,
-		tree:    a.Tree,
+		img:     img,
+		tree:    t,
 		paths:   rules.Paths(),
 		secrets: rules.Secrets(),
 		ignore:  rules.NewSilencer(o.ignore),
@@ -116,22 +131,23 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		cats:    map[rules.Category]*CategoryTotal{},
 		pkgOf:   map[*fstree.Node]int32{},
 		node:    map[string]NodePackage{},
-
-		versions: map[string]string{},
-		projects: map[string][]string{},
+		facts: Facts{
+			Config: img.Config, Tree: t,
+			Versions: map[string]string{}, Projects: map[string][]string{},
+		},
 	}
 	s.dirRules = rules.NewIndex(s.paths, true, s.ignored)
 	s.fileRules = rules.NewIndex(s.paths, false, s.ignored)
 	s.secretRules = rules.NewIndex(s.secrets, false, s.ignored)
 	s.pkgRule, _ = rules.ByID(rules.Package)
 	s.devRule, _ = rules.ByID(rules.DevDependency)
-	for i := range a.Image.Layers {
-		for _, f := range a.Image.Layers[i].Files {
+	for i := range img.Layers {
+		for _, f := range img.Layers[i].Files {
 			s.content[layerPath{int32(i), f.Path}] = f.Data
 		}
 	}
-	s.totals.LayerBytes = make([]int64, len(a.Image.Layers))
-	visible := VisibleFiles(a.Image, a.Tree)
+	s.totals.LayerBytes = make([]int64, len(img.Layers))
+	visible := VisibleFiles(img, t)
 	s.packages(visible)
 	for _, np := range NodePackages(visible) {
 		if distroNode(np.Root) {
@@ -139,9 +155,10 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		}
 		s.node[np.Path] = np
 	}
-	s.walk(a.Tree.Root, nil)
-	a.Findings = s.findings()
-	for _, f := range a.Findings {
+	s.facts.NodePackages = len(s.node) > 0
+	s.walk(t.Root, nil)
+	findings := s.findings()
+	for _, f := range findings {
 		ct := s.cat(f.Category)
 		ct.Findings++
 	}
@@ -151,22 +168,13 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		}
 		s.totals.Categories = append(s.totals.Categories, *ct)
 	}
-	return s
-}
-
-// total completes the leftover totals and the suggestion once a.Metrics is
-// set.
-func (s *scan) total(a *Analysis) {
 	slices.SortFunc(s.totals.Categories, func(x, y CategoryTotal) int {
 		if c := cmp.Compare(y.Bytes, x.Bytes); c != 0 {
 			return c
 		}
 		return cmp.Compare(x.Category, y.Category)
 	})
-	s.totals.ShippedBytes = a.Metrics.TotalBytes + a.Metrics.WastedBytes
-	s.totals.RuntimeBytes = a.Metrics.TotalBytes - s.visible
-	a.Leftovers = s.totals
-	a.Suggestion = s.suggest(a)
+	return &scanResult{findings: findings, totals: s.totals, visible: s.visible, facts: s.facts}
 }
 
 func (s *scan) cat(c rules.Category) *CategoryTotal {
@@ -189,7 +197,7 @@ func (s *scan) packages(visible map[string][]byte) {
 	}
 	needed := NeededBy(all)
 	for _, p := range all {
-		s.versions[p.Name] = p.Version
+		s.facts.Versions[p.Name] = p.Version
 		why, ok := BuildOnly(p)
 		if !ok || s.ignored(rules.Package) {
 			continue
@@ -202,6 +210,7 @@ func (s *scan) packages(visible map[string][]byte) {
 		}
 		idx := int32(len(s.pkgs))
 		s.pkgs = append(s.pkgs, buildPkg{p: p, why: why, held: len(needed[p.Name]) > 0})
+		s.facts.BuildPackages = append(s.facts.BuildPackages, p)
 		for _, f := range p.Files {
 			n := s.tree.Resolve(layers.CleanPath(f))
 			if n == nil || !n.Visible() || n.IsDir() {
@@ -216,6 +225,19 @@ func (s *scan) packages(visible map[string][]byte) {
 
 func (s *scan) ignored(id string) bool {
 	return s.ignore.Rule(id)
+}
+
+// noteProject records where project files sit, outside distribution trees
+// and installed packages.
+func (s *scan) noteProject(name string) {
+	if !projectFiles[name] || slices.Contains(s.segs, "node_modules") || slices.Contains(s.segs, "mod") {
+		return
+	}
+	p := strings.Join(s.segs, "/")
+	if rules.Distro(s.segs) {
+		return
+	}
+	s.facts.Projects[name] = append(s.facts.Projects[name], path.Dir(p))
 }
 
 // walk visits n's children depth first. t is the directory rule that took
