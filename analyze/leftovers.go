@@ -49,6 +49,9 @@ type group struct {
 	f     Finding
 	first string // the one path while the group holds a single file
 	dir   bool   // the group is a directory taken whole
+	// claims are the paths of a group under the common directory of its
+	// files (a package's, hidden versions'), which its path cannot name.
+	claims []string
 }
 
 // scan is the leftover pass over a merged tree.
@@ -454,16 +457,17 @@ func (s *scan) claimCommon(g *group, v *fstree.Version, p string) {
 	default:
 		g.f.Path = commonDir(g.f.Path, p)
 	}
+	g.claims = append(g.claims, p)
 	g.f.Files++
 	g.f.Bytes += v.Size
 	s.claimed = append(s.claimed, g)
 }
 
 func (s *scan) claimWasted(id string, v *fstree.Version, p string) {
-	r, _ := rules.ByID(id)
 	k := groupKey{rule: id, path: "", layer: v.Layer, hidden: v.HiddenBy}
 	g, ok := s.groups[k]
 	if !ok {
+		r, _ := rules.ByID(id)
 		g = s.group(k, &r)
 		hb := s.createdBy(v.HiddenBy)
 		g.f.Why = fmt.Sprintf("%s (hidden by layer %d: %s)", r.Why, v.HiddenBy, hb)
@@ -521,6 +525,21 @@ func (s *scan) findings() []Finding {
 	for _, g := range s.groups {
 		if g.f.Bytes == 0 {
 			continue
+		}
+		switch {
+		case g.claims != nil:
+			g.f.Kind = KindPackage
+			if g.f.Category == rules.CatWasted {
+				g.f.Kind = KindWasted
+			}
+			slices.Sort(g.claims)
+			g.f.Claims = slices.Compact(g.claims)
+		case g.dir:
+			g.f.Kind = KindDir
+		case g.f.Files == 1 && g.first != "":
+			g.f.Kind = KindFile
+		default:
+			g.f.Kind = KindGlob
 		}
 		if !g.dir && g.f.Files == 1 && g.first != "" {
 			g.f.Path = g.first
@@ -583,22 +602,6 @@ func distroNode(root string) bool {
 		if strings.HasPrefix(root+"/", p) {
 			return true
 		}
-	}
-	return false
-}
-
-// Names tells whether the finding's Path names the path p: p is the path,
-// lies below it, or matches it as the glob of a group of files. Findings of
-// whole OS packages name their files only through the package database, and
-// wasted groups through their layers: for them Path is the directory that
-// holds all the files, and Names answers for that directory.
-func (f *Finding) Names(p string) bool {
-	if f.Path == "" || f.Path == p || strings.HasPrefix(p, f.Path+"/") {
-		return true
-	}
-	if strings.ContainsAny(f.Path, "*?[") {
-		ok, _ := path.Match(f.Path, p)
-		return ok
 	}
 	return false
 }

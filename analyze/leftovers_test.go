@@ -306,22 +306,28 @@ func TestIgnore(t *testing.T) {
 }
 
 func TestFindingNames(t *testing.T) {
+	wasted := analyze.Finding{Kind: analyze.KindWasted, Path: "", Claims: []string{"app/a", "var/b"}}
 	tests := []struct {
-		path, p string
-		want    bool
+		f    analyze.Finding
+		p    string
+		want bool
 	}{
-		{"app/.git", "app/.git/HEAD", true},
-		{"app/.git", "app/.gitignore", false},
-		{"app/dist/*.js.map", "app/dist/a.js.map", true},
-		{"app/dist/*.js.map", "app/dist/server.js", false},
-		{"app/dist/*.js.map", "app/dist/sub/a.js.map", false},
-		{"src/main.go", "src/main.go", true},
-		{"", "anything/at/all", true},
+		{analyze.Finding{Kind: analyze.KindDir, Path: "app/.git"}, "app/.git/HEAD", true},
+		{analyze.Finding{Kind: analyze.KindDir, Path: "app/.git"}, "app/.gitignore", false},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/a.js.map", true},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/server.js", false},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/sub/a.js.map", false},
+		{analyze.Finding{Kind: analyze.KindFile, Path: "src/main.go"}, "src/main.go", true},
+		{analyze.Finding{Kind: analyze.KindFile, Path: "src/main.go"}, "src/main.go/x", false},
+		// Hidden versions spread over the image: their common directory
+		// is the root, yet they name only their own files.
+		{wasted, "app/a", true},
+		{wasted, "var/b", true},
+		{wasted, "anything/at/all", false},
 	}
 	for _, tt := range tests {
-		f := analyze.Finding{Path: tt.path}
-		if got := f.Names(tt.p); got != tt.want {
-			t.Errorf("Finding{Path: %q}.Names(%q) = %v, want %v", tt.path, tt.p, got, tt.want)
+		if got := tt.f.Names(tt.p); got != tt.want {
+			t.Errorf("Finding{Kind: %d, Path: %q}.Names(%q) = %v, want %v", tt.f.Kind, tt.f.Path, tt.p, got, tt.want)
 		}
 	}
 }
@@ -395,5 +401,33 @@ func TestPackageFilesBehindSymlinks(t *testing.T) {
 				t.Errorf("%s findings claim %d files, want %d (%s)", rules.Package, got, tt.files, summary(a.Findings))
 			}
 		})
+	}
+}
+
+// TestFindingKinds: each finding says what its path names, and the
+// findings whose path is only a common directory list the files they
+// claim.
+func TestFindingKinds(t *testing.T) {
+	a := analyzeSteps(t, []lt.Step{
+		{CreatedBy: "COPY . /app", Files: files("app/.git/HEAD", "app/.git/config", "app/main.o", "usr/lib/libx.a", "usr/lib/liby.a", "tmp/a/x", "srv/b/y")},
+		{CreatedBy: "RUN rm", Files: []lt.File{lt.Whiteout("tmp/a/x"), lt.Whiteout("srv/b/y")}},
+	})
+	type kind struct {
+		Path   string
+		Kind   analyze.Kind
+		Claims []string
+	}
+	got := map[string]kind{}
+	for _, f := range a.Findings {
+		got[f.RuleID] = kind{f.Path, f.Kind, f.Claims}
+	}
+	want := map[string]kind{
+		"vcs.git":                 {"app/.git", analyze.KindDir, nil},
+		"build-cache.objects":     {"app/main.o", analyze.KindFile, nil},
+		"dev-headers.static-libs": {"usr/lib/*.a", analyze.KindGlob, nil},
+		rules.Deleted:             {"", analyze.KindWasted, []string{"srv/b/y", "tmp/a/x"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings by rule (-want +got):\n%s", diff)
 	}
 }

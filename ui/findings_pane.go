@@ -15,8 +15,7 @@ type findingsPane struct {
 	*listView
 	th    *theme
 	m     findingsModel
-	tree  *fstree.Tree              // the tree the findings name paths of
-	owned map[string][]*fstree.Node // files of the packages findings name
+	tree  *fstree.Tree // the tree the findings name paths of
 	ready bool
 	// onJump shows a finding's node in the tree, as of layer.
 	onJump func(n *fstree.Node, layer int)
@@ -45,10 +44,9 @@ func (p *findingsPane) keys() []binding {
 }
 
 // setAnalysis takes the analysis's findings.
-func (p *findingsPane) setAnalysis(a *analyze.Analysis, owned map[string][]*fstree.Node) {
+func (p *findingsPane) setAnalysis(a *analyze.Analysis) {
 	p.m = newFindingsModel(a)
 	p.tree = a.Tree
-	p.owned = owned
 	p.ready = true
 }
 
@@ -112,10 +110,7 @@ func (p *findingsPane) jump() {
 		}
 		return
 	}
-	ns := findingNodes(p.tree, f)
-	if files := p.owned[f.Package]; f.Package != "" && f.Files > 1 && len(files) > 0 {
-		ns = files // a package's group: its files, not their common directory
-	}
+	ns := f.Nodes(p.tree)
 	if len(ns) == 0 || p.onJump == nil {
 		return
 	}
@@ -148,7 +143,7 @@ func (p *findingsPane) describe() []line {
 		return p.groupDetails()
 	}
 	var n *fstree.Node // the versions shown are those of a single path
-	if ns := findingNodes(p.tree, f); len(ns) == 1 && (f.Package == "" || f.Files <= 1) {
+	if ns := f.Nodes(p.tree); len(ns) == 1 {
 		n = ns[0]
 	}
 	return nodeDetails(p.th, n, nodeInfo{}, f, true, 0, 0)

@@ -25,7 +25,7 @@ type treePane struct {
 
 func newTreePane(th *theme) *treePane {
 	p := &treePane{listView: newListView(th, "Files", true), th: th}
-	p.m = newTreeModel(emptyTree(), nil, nil)
+	p.m = newTreeModel(emptyTree(), nil)
 	p.count = func() int { return len(p.m.Rows()) }
 	p.header = func(screen tcell.Screen, x, y, w int) { drawText(screen, x, y, w, "    Size  L    Name", th.header) }
 	p.drawRow = p.drawTreeRow
@@ -59,9 +59,9 @@ func (p *treePane) keys() []binding {
 
 // setTree shows a new tree (the finished one replacing the empty one) as
 // of its last layer, or of layer when the user picked one.
-func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node) {
+func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding) {
 	p.findings = findings
-	p.m = newTreeModel(t, findings, owned)
+	p.m = newTreeModel(t, findings)
 	p.sel, p.top = 0, 0
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
-	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -363,9 +362,8 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.a = a
 	b.phase = phaseReady
 	b.layers.setImage(a)
-	owned := packageFiles(a)
-	b.findings.setAnalysis(a, owned)
-	b.tree.setTree(a.Tree, a.Findings, owned)
+	b.findings.setAnalysis(a)
+	b.tree.setTree(a.Tree, a.Findings)
 	if n := len(b.layers.layers); n > 0 {
 		l := n - 1
 		if b.layers.picked {
@@ -376,27 +374,6 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	}
 	b.summary.set(summaryLines(&b.th, b.ref, a, &b.findings.m))
 	b.updateDetails()
-}
-
-// packageFiles maps the packages that findings name to the files they own,
-// from the package databases captured while reading.
-func packageFiles(a *analyze.Analysis) map[string][]*fstree.Node {
-	want := map[string]bool{}
-	for _, f := range a.Findings {
-		if f.Package != "" && f.Files > 1 {
-			want[f.Package] = true
-		}
-	}
-	if len(want) == 0 {
-		return nil
-	}
-	out := map[string][]*fstree.Node{}
-	for _, p := range analyze.InstalledPackages(analyze.VisibleFiles(a.Image, a.Tree)) {
-		if want[p.Name] {
-			out[p.Name] = append(out[p.Name], analyze.OwnedFiles(a.Tree, p)...)
-		}
-	}
-	return out
 }
 
 // fail shows a loading error. Before any layer arrived there is nothing to

@@ -187,3 +187,11 @@ func Paths() []Compiled { return compileRules(pathRules) }
 // Secrets returns the secret rules, compiled: they are checked on every
 // version of every file, deleted and overwritten ones included.
 func Secrets() []Compiled { return compileRules(secretRules) }
+
+// MatchName tells whether one path component matches a one-component glob
+// (the last component of a finding's glob): path.Match's semantics, a
+// malformed glob matching nothing.
+func MatchName(glob, name string) bool {
+	g := compileSeg(glob)
+	return g.match(name)
+}
