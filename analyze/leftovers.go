@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/npm"
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -69,7 +71,7 @@ type scan struct {
 
 	pkgOf map[*fstree.Node]int32 // visible files owned by a build-only package
 	pkgs  []buildPkg
-	node  map[string]NodePackage // node_modules package dirs, dev or not
+	node  map[string]npm.NodePackage // node_modules package dirs, dev or not
 	facts Facts
 
 	segs    []string
@@ -87,7 +89,7 @@ type layerPath struct {
 }
 
 type buildPkg struct {
-	p    Package
+	p    pkgdb.Package
 	why  string
 	held bool // runtime packages depend on it
 }
@@ -97,7 +99,7 @@ type taken struct {
 	rule  *rules.Compiled
 	path  string
 	id    string // rule ID, or rules.DevDependency
-	pkg   *NodePackage
+	pkg   *npm.NodePackage
 	owner bool // a node_modules package dir: path rules stay off below it
 }
 
@@ -133,7 +135,7 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 		groups:  map[groupKey]*group{},
 		cats:    map[rules.Category]*CategoryTotal{},
 		pkgOf:   map[*fstree.Node]int32{},
-		node:    map[string]NodePackage{},
+		node:    map[string]npm.NodePackage{},
 		facts: Facts{
 			Config: img.Config, Tree: t,
 			Versions: map[string]string{}, Projects: map[string][]string{},
@@ -150,9 +152,12 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 		}
 	}
 	s.totals.LayerBytes = make([]int64, len(img.Layers))
+	// The package databases are parsed once, for the packages and for
+	// the node_modules trees they own.
 	visible := VisibleFiles(img, t)
-	s.packages(visible)
-	for _, np := range NodePackages(visible) {
+	installed := pkgdb.Installed(visible)
+	s.packages(installed)
+	for _, np := range npm.NodePackages(visible, installed) {
 		if distroNode(np.Root) {
 			continue
 		}
@@ -190,18 +195,11 @@ func (s *scan) cat(c rules.Category) *CategoryTotal {
 }
 
 // packages finds the build-only OS packages and the visible files they own.
-func (s *scan) packages(visible map[string][]byte) {
-	var all []Package
-	if st, ok := visible[dpkgStatusPath]; ok {
-		all = append(all, ParseDpkg(st, visible)...)
-	}
-	if db, ok := visible[apkInstalledDB]; ok {
-		all = append(all, ParseApk(db)...)
-	}
-	needed := NeededBy(all)
+func (s *scan) packages(all []pkgdb.Package) {
+	needed := pkgdb.NeededBy(all)
 	for _, p := range all {
 		s.facts.Versions[p.Name] = p.Version
-		why, ok := BuildOnly(p)
+		why, ok := pkgdb.BuildOnly(p)
 		if !ok || s.ignored(rules.Package) {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -57,7 +58,7 @@ type Facts struct {
 	// Versions are the versions of the installed OS packages, by name.
 	Versions map[string]string
 	// BuildPackages are the installed build-only OS packages.
-	BuildPackages []Package
+	BuildPackages []pkgdb.Package
 	// NodePackages tells whether an app's node_modules holds packages.
 	NodePackages bool
 }

@@ -1,4 +1,8 @@
-package analyze
+// Package pkgdb reads the OS package databases an image carries (dpkg's
+// status, info lists and status.d, apk's installed database) from the
+// small files layers.Read captured, and knows which packages are only
+// needed to build software. Capture declares the files it reads.
+package pkgdb
 
 import (
 	"bufio"
@@ -27,6 +31,38 @@ const (
 	osReleasePath   = "etc/os-release"
 	osReleaseUsrLib = "usr/lib/os-release"
 )
+
+// Size caps of the files Capture selects.
+const (
+	// Limit caps the package databases (a Debian status file with a
+	// thousand packages is about 2 MiB).
+	Limit = 8 << 20
+	// smallLimit caps os-release.
+	smallLimit = 64 << 10
+)
+
+// Capture is the layers.WithCapture predicate of the package databases:
+// dpkg's status, info/*.list and status.d, apk's installed database, and
+// os-release. p is cleaned (no leading "/"); pass Limit as the size cap.
+func Capture(p string, size int64) bool {
+	if size > Limit {
+		return false
+	}
+	switch p {
+	case dpkgStatusPath, apkInstalledDB:
+		return true
+	case osReleasePath, osReleaseUsrLib:
+		return size <= smallLimit
+	}
+	dir, base := path.Split(p)
+	switch strings.TrimSuffix(dir, "/") {
+	case dpkgInfoDir:
+		return strings.HasSuffix(base, ".list")
+	case dpkgStatusDDir:
+		return true
+	}
+	return false
+}
 
 // Package is one installed OS package and the paths its database says it
 // owns.
@@ -412,11 +448,10 @@ func BuildOnly(p Package) (why string, ok bool) {
 	return "", false
 }
 
-// InstalledPackages reads whichever package databases are among the
-// captured files (keyed by cleaned path; see CaptureContents and
-// VisibleFiles): dpkg's status, info lists and status.d, and apk's
-// installed database.
-func InstalledPackages(files map[string][]byte) []Package {
+// Installed reads whichever package databases are among the captured
+// files (keyed by cleaned path; see Capture): dpkg's status, info lists and
+// status.d, and apk's installed database.
+func Installed(files map[string][]byte) []Package {
 	out := ParseDpkg(files[dpkgStatusPath], files)
 	return append(out, ParseApk(files[apkInstalledDB])...)
 }
