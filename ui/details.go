@@ -7,6 +7,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // nodeDetails describes a path for the Details pane: as the tree shows it
@@ -25,7 +26,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 			p += fmt.Sprintf(" (%d files)", f.Files)
 		}
 		add("Path", p, th.base)
-		where := fmt.Sprintf("%s, added by layer %d", Bytes(f.Bytes), f.Layer)
+		where := fmt.Sprintf("%s, added by layer %d", format.Bytes(f.Bytes), f.Layer)
 		if f.HiddenBy >= 0 {
 			where += fmt.Sprintf(", removed by layer %d: still ships", f.HiddenBy)
 		}
@@ -43,7 +44,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 		} else if from < 0 {
 			rng = fmt.Sprintf("layers 0–%d", to)
 		}
-		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, Bytes(ni.size), desc, rng), th.forStatus(ni.st))
+		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, format.Bytes(ni.size), desc, rng), th.forStatus(ni.st))
 		if v := ni.v; v != nil && v.Link() != "" {
 			add("Link", v.Link(), th.base)
 		}
@@ -69,7 +70,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 			}
 			out = append(out, line{
 				label: fmt.Sprintf("  L%-3d ", v.Layer), labelStyle: th.dim,
-				text: fmt.Sprintf("%s %s%s · %s", kind, Bytes(v.Size), digest, state), style: st,
+				text: fmt.Sprintf("%s %s%s · %s", kind, format.Bytes(v.Size), digest, state), style: st,
 			})
 		}
 	}
@@ -106,11 +107,11 @@ func summaryLines(th *theme, ref string, a *analyze.Analysis, finds *findingsMod
 	}
 	n, lb, visible := finds.leftoverTotals()
 	return []line{
-		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", Bytes(m.TotalBytes), commas(m.Files))},
-		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", Bytes(m.LayerBytes), Bytes(compressed))},
-		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", Bytes(m.WastedBytes), wasteP)},
+		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", format.Bytes(m.TotalBytes), commas(m.Files))},
+		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", format.Bytes(m.LayerBytes), format.Bytes(compressed))},
+		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", format.Bytes(m.WastedBytes), wasteP)},
 		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*a.Dive.Efficiency)},
-		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings", Bytes(lb), n)},
-		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers", Bytes(m.TotalBytes-visible))},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings", format.Bytes(lb), n)},
+		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers", format.Bytes(m.TotalBytes-visible))},
 	}
 }

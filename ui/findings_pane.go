@@ -7,6 +7,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // findingsPane lists leftovers and waste by category. Until the image is
@@ -59,7 +60,7 @@ func (p *findingsPane) makeTitle() string {
 			n += len(g.items)
 			by += g.bytes
 		}
-		f += fmt.Sprintf(" · %d · %s", n, Bytes(by))
+		f += fmt.Sprintf(" · %d · %s", n, format.Bytes(by))
 	}
 	return f
 }
@@ -74,7 +75,7 @@ func (p *findingsPane) drawFindingRow(screen tcell.Screen, i, x, y, w int, hl fu
 			arrow = "▸ "
 		}
 		n := len(g.items)
-		right := fmt.Sprintf("%d  %s", n, padLeft(Bytes(g.bytes), 8))
+		right := fmt.Sprintf("%d  %s", n, padLeft(format.Bytes(g.bytes), 8))
 		rw := width(right)
 		used := drawText(screen, x, y, w-rw-1, arrow+string(g.cat), hl(th.header))
 		if used+rw+1 <= w {
@@ -92,7 +93,7 @@ func (p *findingsPane) drawFindingRow(screen tcell.Screen, i, x, y, w int, hl fu
 		path += fmt.Sprintf(" (%d files)", f.Files)
 	}
 	drawSegs(screen, x, y, w, []seg{
-		{"  " + padLeft(Bytes(f.Bytes), 8) + " ", hl(th.base)},
+		{"  " + padLeft(format.Bytes(f.Bytes), 8) + " ", hl(th.base)},
 		{padRight(where, 6) + " ", hl(th.dim)},
 		{path, hl(th.base)},
 	})
@@ -165,7 +166,7 @@ func (p *findingsPane) groupDetails() []line {
 	th := p.th
 	return []line{
 		{label: p.label("Category"), labelStyle: th.header, text: string(g.cat)},
-		{label: p.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings, %d files, from %d layers", Bytes(g.bytes), len(g.items), files, len(layers))},
+		{label: p.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings, %d files, from %d layers", format.Bytes(g.bytes), len(g.items), files, len(layers))},
 		{text: "Enter opens or closes the category; on a finding it shows the file in the tree.", style: th.dim},
 	}
 }

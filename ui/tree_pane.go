@@ -8,6 +8,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -107,7 +108,7 @@ func (p *treePane) makeTitle() string {
 	if m.leftOnly {
 		t += " · leftovers only"
 	}
-	return t + " · " + Bytes(m.rootInfo().size)
+	return t + " · " + format.Bytes(m.rootInfo().size)
 }
 
 func (p *treePane) emptyText() string {
@@ -146,7 +147,7 @@ func (p *treePane) drawTreeRow(screen tcell.Screen, i, x, y, w int, hl func(tcel
 		nameStyle = th.dir
 	}
 	segs := []seg{
-		{padLeft(Bytes(ni.size), 8) + " ", hl(th.base)},
+		{padLeft(format.Bytes(ni.size), 8) + " ", hl(th.base)},
 		{padLeft(fmt.Sprint(ni.layer), 2) + " ", hl(th.dim)},
 		{ni.st.mark(), hl(th.forStatus(ni.st))},
 		{flag + " ", hl(th.errStyle)},

@@ -16,6 +16,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -393,10 +394,10 @@ func (b *Browser) fail(err error) {
 func (b *Browser) status() (string, tcell.Style) {
 	switch b.phase {
 	case phaseFailed:
-		return "error: " + oneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
+		return "error: " + format.OneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
 	case phaseReady:
 		m := b.a.Metrics
-		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), Bytes(m.TotalBytes)), b.th.base
+		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), format.Bytes(m.TotalBytes)), b.th.base
 	}
 	p := b.progress
 	var st string
@@ -406,7 +407,7 @@ func (b *Browser) status() (string, tcell.Style) {
 	case p.LayersTotal == 0:
 		st = "opening image…"
 	default:
-		st = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, Bytes(p.BytesRead))
+		st = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, format.Bytes(p.BytesRead))
 	}
 	if !b.started.IsZero() {
 		if el := time.Since(b.started).Truncate(time.Second); el >= time.Second {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -121,7 +122,7 @@ func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze
 
 // savedStr shows what B saves over A, with the share of A it is.
 func savedStr(saved, of int64) string {
-	s := ui.Bytes(saved)
+	s := format.Bytes(saved)
 	if of > 0 && saved != 0 {
 		s += fmt.Sprintf(" (%.1f%%)", 100*float64(saved)/float64(of))
 	}
@@ -132,7 +133,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "A  %s (%s), %d layers\n", ui.Escape(r.A.Image.Reference), r.A.Image.Source, r.A.Layers)
 	fmt.Fprintf(w, "B  %s (%s), %d layers\n", ui.Escape(r.B.Image.Reference), r.B.Image.Source, r.B.Layers)
-	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, ui.Bytes(r.SharedLayers.Bytes))
+	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, format.Bytes(r.SharedLayers.Bytes))
 
 	// Names left-aligned (padded to one width), numbers right-aligned.
 	nameWidth := len("visible files")
@@ -143,7 +144,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\tA\tB\tB saves\t\n", pad(""))
 	row := func(name string, a, b, saved int64) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(name), ui.Bytes(a), ui.Bytes(b), savedStr(saved, a))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(name), format.Bytes(a), format.Bytes(b), savedStr(saved, a))
 	}
 	row("image size", r.A.LayerBytes, r.B.LayerBytes, r.Saved.LayerBytes)
 	row("compressed", r.A.CompressedBytes, r.B.CompressedBytes, r.Saved.CompressedBytes)
@@ -173,15 +174,15 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 		}
 		return tw.Flush()
 	}
-	if err := list("Only in A", r.OnlyInA, func(p analyze.PathDiffJSON) string { return ui.Bytes(p.ABytes) }, ui.Bytes(r.OnlyInA.ABytes)); err != nil {
+	if err := list("Only in A", r.OnlyInA, func(p analyze.PathDiffJSON) string { return format.Bytes(p.ABytes) }, format.Bytes(r.OnlyInA.ABytes)); err != nil {
 		return err
 	}
-	if err := list("Only in B", r.OnlyInB, func(p analyze.PathDiffJSON) string { return ui.Bytes(p.BBytes) }, ui.Bytes(r.OnlyInB.BBytes)); err != nil {
+	if err := list("Only in B", r.OnlyInB, func(p analyze.PathDiffJSON) string { return format.Bytes(p.BBytes) }, format.Bytes(r.OnlyInB.BBytes)); err != nil {
 		return err
 	}
 	if err := list("Changed", r.Changed, func(p analyze.PathDiffJSON) string {
-		return ui.Bytes(p.ABytes) + " -> " + ui.Bytes(p.BBytes)
-	}, ui.Bytes(r.Changed.ABytes)+" in A, "+ui.Bytes(r.Changed.BBytes)+" in B"); err != nil {
+		return format.Bytes(p.ABytes) + " -> " + format.Bytes(p.BBytes)
+	}, format.Bytes(r.Changed.ABytes)+" in A, "+format.Bytes(r.Changed.BBytes)+" in B"); err != nil {
 		return err
 	}
 	return w.Flush()

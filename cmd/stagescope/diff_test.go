@@ -13,8 +13,8 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers/layerstest"
-	"github.com/stagescope/stagescope/ui"
 )
 
 // diffPair writes a naive single-stage image and its multi-stage rewrite,
@@ -92,8 +92,8 @@ func TestDiffText(t *testing.T) {
 		}
 	}
 	// the column widths depend on every row (leftover categories included)
-	if !regexp.MustCompile(`image size +` + regexp.QuoteMeta(ui.Bytes(naiveSize)) + " ").MatchString(out) {
-		t.Errorf("text output lacks the image size %s:\n%s", ui.Bytes(naiveSize), out)
+	if !regexp.MustCompile(`image size +` + regexp.QuoteMeta(format.Bytes(naiveSize)) + " ").MatchString(out) {
+		t.Errorf("text output lacks the image size %s:\n%s", format.Bytes(naiveSize), out)
 	}
 	saved := savedStr(naiveSize-multiSize, naiveSize)
 	if !strings.Contains(out, saved) {

@@ -12,6 +12,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
 
@@ -153,7 +154,7 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 func gateValue(u gate.Unit, v float64, name string) string {
 	switch u {
 	case gate.UnitBytes:
-		return fmt.Sprintf("%s (%d)", ui.Bytes(int64(v)), int64(v))
+		return fmt.Sprintf("%s (%d)", format.Bytes(int64(v)), int64(v))
 	case gate.UnitFindings:
 		return fmt.Sprintf("%d findings", int64(v))
 	}

@@ -20,8 +20,8 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers/layerstest"
-	"github.com/stagescope/stagescope/ui"
 )
 
 // writeArchive saves img as a docker archive in a temporary directory.
@@ -130,7 +130,7 @@ func TestInspectGateText(t *testing.T) {
 	}
 	want := [][]string{
 		{"result", "check", "measured", "limit"},
-		{"FAIL", "highestImageBytes", ui.Bytes(size), "(" + strconv.FormatInt(size, 10) + ")", ui.Bytes(size - 1), "(" + strconv.FormatInt(size-1, 10) + ")"},
+		{"FAIL", "highestImageBytes", format.Bytes(size), "(" + strconv.FormatInt(size, 10) + ")", format.Bytes(size - 1), "(" + strconv.FormatInt(size-1, 10) + ")"},
 		{"PASS", "highestLeftoverBytes", "3.0", "kB", "(3000)", "3.0", "kB", "(3000)"},
 		{"PASS", "highestCategoryBytes", "vcs", "0", "B", "(0)", "0", "B", "(0)"},
 	}

@@ -15,8 +15,8 @@ import (
 	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
-	"github.com/stagescope/stagescope/ui"
 )
 
 // inspectOptions are the flags of `stagescope inspect`.
@@ -263,7 +263,7 @@ func writeJSON(w io.Writer, v any) error {
 // progressPrinter draws a one-line progress indicator on a terminal.
 func progressPrinter(w io.Writer) func(layers.Progress) {
 	return func(p layers.Progress) {
-		fmt.Fprintf(w, "\r\033[Kreading layers %d/%d, %s", p.LayersDone, p.LayersTotal, ui.Bytes(p.BytesRead))
+		fmt.Fprintf(w, "\r\033[Kreading layers %d/%d, %s", p.LayersDone, p.LayersTotal, format.Bytes(p.BytesRead))
 		if p.LayersDone == p.LayersTotal {
 			fmt.Fprint(w, "\r\033[K")
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/rules"
-	"github.com/stagescope/stagescope/ui"
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // SARIF 2.1.0 wire types: only the parts stagescope writes.
@@ -260,7 +260,7 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sari
 	}
 	p := "/" + strings.TrimPrefix(f.Path, "/")
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "%s leftover %s: %s", f.Category, p, ui.Bytes(f.Bytes))
+	fmt.Fprintf(&msg, "%s leftover %s: %s", f.Category, p, format.Bytes(f.Bytes))
 	if f.Files > 1 {
 		fmt.Fprintf(&msg, " in %s files", humanize.Comma(f.Files))
 	}
