@@ -1,46 +1,12 @@
 package fstree
 
 import (
-	"fmt"
 	"runtime"
 	"testing"
 
 	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/layers/layerstest"
 )
-
-// benchLayers is an image of n entries shaped like the bench/gen images: two
-// base layers of directories with a few dozen files each, and a change layer
-// that overwrites 1 % of the files, whites out 1 % and makes one directory
-// opaque.
-func benchLayers(n int) [][]layers.Entry {
-	var base [][]layers.Entry
-	var files []string
-	for l, root := range []string{"usr/lib", "usr/share"} {
-		var es []layers.Entry
-		for i := 0; len(es) < n/2; i++ {
-			dir := fmt.Sprintf("%s/package-%04d/sub-%d", root, i, i%7)
-			es = append(es, layers.Entry{Path: dir, Type: layers.TypeDir, Mode: 0o755})
-			for j := 0; j < 30 && len(es) < n/2; j++ {
-				p := fmt.Sprintf("%s/file-%02d-of-package-%04d.txt", dir, j, i)
-				es = append(es, layers.Entry{Path: p, Type: layers.TypeRegular, Mode: 0o644,
-					Size: int64((i*131 + j*17 + l) % 8192), Digest: uint64(i*1000+j) + 1})
-				files = append(files, p)
-			}
-		}
-		base = append(base, es)
-	}
-	var change []layers.Entry
-	for k, p := range files {
-		switch k % 100 {
-		case 0:
-			change = append(change, layers.Entry{Path: p, Type: layers.TypeRegular, Mode: 0o644, Size: 100, Digest: uint64(k)})
-		case 50:
-			change = append(change, layers.Entry{Path: p, Whiteout: layers.FileWhiteout})
-		}
-	}
-	change = append(change, layers.Entry{Path: "usr/share/package-0001", Type: layers.TypeDir, Whiteout: layers.OpaqueWhiteout})
-	return append(base, change)
-}
 
 func build(ls [][]layers.Entry) *Tree {
 	b := NewBuilder()
@@ -63,7 +29,7 @@ func entries(ls [][]layers.Entry) int {
 // tree and what only the merge needs) and the bytes the finished tree holds
 // (tree-B).
 func BenchmarkBuild(b *testing.B) {
-	ls := benchLayers(200_000)
+	ls := layerstest.BenchLayers(200_000)
 	n := entries(ls)
 	var before, merged, after runtime.MemStats
 	runtime.GC()
@@ -89,7 +55,7 @@ func BenchmarkBuild(b *testing.B) {
 
 // BenchmarkMeasure computes the metrics of a finished tree.
 func BenchmarkMeasure(b *testing.B) {
-	ls := benchLayers(200_000)
+	ls := layerstest.BenchLayers(200_000)
 	t := build(ls)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -38,9 +38,9 @@ const (
 )
 
 // seg is one compiled glob component. Nearly every rule glob is a literal,
-// "*", "*.ext" or "prefix*", which are tested without path.Match: matching
-// every path of an image against the rule table was 40 % of the CPU time of
-// a large image before.
+// "*", "*.ext" or "prefix*", which are tested without path.Match: with it,
+// matching every path of an image against the rule table was the largest
+// cost of a large image's leftover pass (bench/NOTES.md).
 type seg struct {
 	kind segKind
 	s    string // the literal, suffix or prefix; the glob for segGlob
