@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/perms"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
@@ -27,8 +28,12 @@ type Analysis struct {
 	// Suggestion is the multi-stage fix for the whole image, nil when
 	// there is nothing to fix or no ecosystem was recognised.
 	Suggestion *Suggestion
+	// Place is the base boundary and the Dockerfile line of each layer.
+	Place *Place
 	// Secrets are the secrets found by content (see FindSecrets).
 	Secrets *secrets.Result
+	// Permissions are the permission and user findings (see perms).
+	Permissions []perms.Finding
 }
 
 // Option configures Run and the pipeline (Load, Read).
@@ -41,6 +46,7 @@ type options struct {
 	keep       bool
 	shared     []*layers.Image
 	afterMerge func()
+	onMerged   func(layer int, snapshot func() *fstree.Tree)
 	// secretAllow accepts known secrets (see WithSecretAllowlist).
 	secretAllow secrets.Allowlist
 }
@@ -91,6 +97,14 @@ func AfterMerge(fn func()) Option {
 	return func(o *options) { o.afterMerge = fn }
 }
 
+// OnMerged calls fn after each layer is merged (Read only), on the
+// goroutine that merges, before the next layer is: fn may call snapshot for
+// a copy of the tree of the layers merged so far (fstree.Builder.Snapshot),
+// and merging waits for it.
+func OnMerged(fn func(layer int, snapshot func() *fstree.Tree)) Option {
+	return func(o *options) { o.onMerged = fn }
+}
+
 // Load loads the image ref names (layers.Load) and analyzes it (Read): the
 // one pipeline of every command that reads an image. A reading error names
 // ref.
@@ -126,12 +140,18 @@ func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error
 		}
 		return run(img, o), nil
 	}
-	b := fstree.NewBuilder()
-	img, err := src.Read(ctx, append(ro, layers.WithEntries(func(_ int, es []layers.Entry) { b.Add(es) }))...)
+	b, owners := fstree.NewBuilder(), perms.NewOwners()
+	img, err := src.Read(ctx, append(ro, layers.WithEntries(func(i int, es []layers.Entry) {
+		b.Add(es)
+		owners.Add(i, es)
+		if o.onMerged != nil {
+			o.onMerged(i, b.Snapshot)
+		}
+	}))...)
 	if err != nil {
 		return nil, err
 	}
-	return finish(b, img, o), nil
+	return finish(b, owners, img, o), nil
 }
 
 // Run merges the layers of an image already read, measures the result and
@@ -142,18 +162,22 @@ func Run(img *layers.Image, opts ...Option) *Analysis {
 }
 
 func run(img *layers.Image, o *options) *Analysis {
-	b := fstree.NewBuilder()
+	b, owners := fstree.NewBuilder(), perms.NewOwners()
 	for i := range img.Layers {
 		b.Add(img.Layers[i].Entries)
+		owners.Add(i, img.Layers[i].Entries)
 	}
 	o.afterMerge = nil // the caller still holds the entries: nothing to collect
-	return finish(b, img, o)
+	return finish(b, owners, img, o)
 }
 
 // finish measures the merged tree of img and finds the leftovers.
-func finish(b *fstree.Builder, img *layers.Image, o *options) *Analysis {
+func finish(b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *options) *Analysis {
 	t := b.Finish()
 	a := &Analysis{Image: img, Tree: t, Dive: b.DiveMetrics()}
+	// Secrets are redacted from img before anything copies its strings.
+	a.Secrets = FindSecrets(img, t, o.secretAllow)
+	a.Permissions = CheckPermissions(img, t, owners)
 	if o.afterMerge != nil {
 		o.afterMerge()
 	}
@@ -169,6 +193,6 @@ func finish(b *fstree.Builder, img *layers.Image, o *options) *Analysis {
 	a.Findings = r.findings
 	a.Leftovers = r.leftovers(a.Metrics)
 	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
-	a.Secrets = FindSecrets(img, t, o.secretAllow)
+	a.Place = Locate(img, PlaceOptions{})
 	return a
 }

@@ -4,8 +4,8 @@ import (
 	"testing"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/fstree/fstreetest"
 	"github.com/stagescope/stagescope/layers"
-	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
 func build(ls [][]layers.Entry) *fstree.Tree {
@@ -27,7 +27,7 @@ func entries(ls [][]layers.Entry) int {
 // BenchmarkLeftoverRules runs the leftover pass (mostly matching every path
 // against the rule table) over a merged tree of 200 k entries.
 func BenchmarkLeftoverRules(b *testing.B) {
-	ls := layerstest.BenchLayers(200_000)
+	ls := fstreetest.BenchLayers(200_000)
 	img := &layers.Image{Layers: make([]layers.Layer, len(ls))}
 	for i := range img.Layers {
 		img.Layers[i].Index = i

@@ -39,7 +39,11 @@ type Comparison struct {
 	// descending, then path.
 	OnlyA, OnlyB, Changed []PathDiff
 	// SharedLayers counts the layers of B whose diff ID is also a layer of
-	// A, and SharedBytes their size.
+	// A, and SharedBytes their size. Only diff IDs that the bytes proved
+	// (layers.Layer.DiffIDVerified) on both sides count: a config's claim
+	// alone does not make a layer shared. Only diff IDs that the bytes proved
+	// (layers.Layer.DiffIDVerified) on both sides count: a config's claim
+	// alone does not make a layer shared.
 	SharedLayers int
 	SharedBytes  int64
 }
@@ -65,10 +69,12 @@ func Compare(a, b *Analysis) *Comparison {
 	c := &Comparison{A: sideOf(a), B: sideOf(b)}
 	inA := map[string]bool{}
 	for i := range a.Image.Layers {
-		inA[a.Image.Layers[i].DiffID] = true
+		if l := &a.Image.Layers[i]; l.DiffIDVerified {
+			inA[l.DiffID] = true
+		}
 	}
 	for i := range b.Image.Layers {
-		if l := &b.Image.Layers[i]; l.DiffID != "" && inA[l.DiffID] {
+		if l := &b.Image.Layers[i]; l.DiffID != "" && l.DiffIDVerified && inA[l.DiffID] {
 			c.SharedLayers++
 			c.SharedBytes += l.Size
 		}

@@ -57,6 +57,8 @@ func (a *Analysis) GateInput() gate.Input {
 	for _, c := range a.Leftovers.Categories {
 		in.CategoryBytes[c.Category] += c.Bytes
 	}
+	own, _ := a.Leftovers.Split(a.Place)
+	in.OwnLeftoverBytes = own.Bytes
 	for i := range a.Findings {
 		in.RuleFindings[a.Findings[i].RuleID]++
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/npm"
+	"github.com/stagescope/stagescope/analyze/perms"
 	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
@@ -35,6 +36,8 @@ type Leftovers struct {
 	ShippedBytes int64
 	// LayerBytes is the union per layer that wrote the bytes.
 	LayerBytes []int64
+	// LayerFiles counts the files of LayerBytes.
+	LayerFiles []int64
 	// RuntimeBytes estimates the image's files without leftovers and waste.
 	RuntimeBytes int64
 }
@@ -152,6 +155,7 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 		}
 	}
 	s.totals.LayerBytes = make([]int64, len(img.Layers))
+	s.totals.LayerFiles = make([]int64, len(img.Layers))
 	// The package databases are parsed once, for the packages and for
 	// the node_modules trees they own.
 	visible := VisibleFiles(img, t)
@@ -500,6 +504,7 @@ func (s *scan) count(v *fstree.Version) {
 	s.totals.Files++
 	s.totals.Bytes += v.Size
 	s.totals.LayerBytes[v.Layer] += v.Size
+	s.totals.LayerFiles[v.Layer]++
 	if v.HiddenBy < 0 {
 		s.visible += v.Size
 	}
@@ -589,7 +594,7 @@ func CaptureSecrets(p string, size int64) bool {
 // Capture is the layers.WithCapture predicate of Run: every file an
 // analyzer reads. Pass CaptureLimit as the size cap.
 func Capture(p string, size int64) bool {
-	return CaptureContents(p, size) || CaptureSecrets(p, size)
+	return CaptureContents(p, size) || CaptureSecrets(p, size) || perms.Capture(p, size) || perms.Capture(p, size)
 }
 
 // distroNode tells whether a node_modules tree belongs to the distribution

@@ -269,6 +269,7 @@ func TestLeftoverTotals(t *testing.T) {
 		Bytes:        1110,
 		ShippedBytes: a.Metrics.TotalBytes + 10,
 		LayerBytes:   []int64{1100, 10, 0},
+		LayerFiles:   []int64{2, 1, 0},
 		RuntimeBytes: a.Metrics.TotalBytes - 1100,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

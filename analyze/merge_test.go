@@ -23,9 +23,9 @@ type flatNode struct {
 	Versions []fstree.Version
 }
 
-// versionFields lets cmp compare a Version's unexported link target (a
-// pointer, compared by what it points to).
-var versionFields = cmp.Exporter(func(t reflect.Type) bool { return t == reflect.TypeFor[fstree.Version]() })
+// versionFields lets cmp compare a Version's unexported link target and
+// owner (behind a pointer, compared by what it points to).
+var versionFields = cmp.Exporter(func(t reflect.Type) bool { return t.PkgPath() == reflect.TypeFor[fstree.Version]().PkgPath() })
 
 func flatten(t *fstree.Tree) []flatNode {
 	var out []flatNode

@@ -27,8 +27,14 @@ type Report struct {
 	// Suggestion is the multi-stage fix for the whole image, when an
 	// ecosystem was recognised.
 	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
+	// Notes say why a source of truth was not used, e.g. a Dockerfile that
+	// does not match the image.
+	Notes []string `json:"notes,omitempty"`
 	// Secrets are the secrets found by content, in files and the config.
 	Secrets *SecretsJSON `json:"secrets,omitempty"`
+	// Permissions are the permission and user findings (what dockle
+	// checks), by rule and path.
+	Permissions []PermissionJSON `json:"permissions"`
 }
 
 // ToolInfo names the program that wrote the report.
@@ -44,6 +50,30 @@ type ImageInfo struct {
 	Digest    string     `json:"digest,omitempty"`
 	Platform  string     `json:"platform"`
 	Config    ConfigInfo `json:"config"`
+	// Base is the base image's boundary; null when there is no way to
+	// tell.
+	Base *BaseJSON `json:"base"`
+}
+
+// BaseJSON is where the base image ends.
+type BaseJSON struct {
+	// Layers is how many bottom layers the base image made.
+	Layers int    `json:"layers"`
+	Name   string `json:"name"`
+	Digest string `json:"digest"`
+	// DetectedBy says how: "flag" (--base), "annotation"
+	// (org.opencontainers.image.base.*), "dockerfile" (the final FROM) or
+	// "history" (the base's last CMD/ENTRYPOINT).
+	DetectedBy string `json:"detectedBy"`
+}
+
+// LocationJSON is the Dockerfile instruction that made a layer.
+type LocationJSON struct {
+	Path        string `json:"path"`
+	StartLine   int    `json:"startLine"`
+	EndLine     int    `json:"endLine"`
+	Stage       string `json:"stage"`
+	Instruction string `json:"instruction"`
 }
 
 // ConfigInfo is the safe part of the image config (never env values).
@@ -102,6 +132,9 @@ type LayerReport struct {
 	Added          ChangeJSON `json:"added"`
 	Modified       ChangeJSON `json:"modified"`
 	Removed        ChangeJSON `json:"removed"`
+	InBase         bool       `json:"inBase"`
+	// Dockerfile is the instruction that made the layer, with --dockerfile.
+	Dockerfile *LocationJSON `json:"dockerfile,omitempty"`
 }
 
 // WastedEntry is one hidden copy of a file.
@@ -111,6 +144,7 @@ type WastedEntry struct {
 	Layer    int    `json:"layer"`
 	HiddenBy int    `json:"hiddenBy"`
 	Reason   string `json:"reason"` // "overwritten" or "deleted"
+	InBase   bool   `json:"inBase"`
 }
 
 // DuplicateJSON is one content stored at several visible paths.
@@ -184,14 +218,16 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 		if w.Deleted {
 			reason = "deleted"
 		}
-		r.Wasted = append(r.Wasted, WastedEntry{Path: w.Path, Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason})
+		r.Wasted = append(r.Wasted, WastedEntry{Path: w.Path, Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason, InBase: a.Place.InBase(w.Layer)})
 	}
 	r.Findings = FindingsJSON(a.Findings)
 	r.Leftovers = leftoversJSON(a)
+	placeJSON(r, a.Place)
 	if sg := a.Suggestion; sg != nil {
 		r.Suggestion = &SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes}
 	}
 	r.Secrets = secretsJSON(a.Secrets)
+	r.Permissions = permissionsJSON(a.Permissions)
 	for _, d := range m.Duplicates {
 		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: d.Paths})
 	}

@@ -21,6 +21,10 @@ type FindingJSON struct {
 	Why         string `json:"why"`
 	Fix         string `json:"fix"`
 	Fingerprint string `json:"fingerprint,omitempty"`
+	InBase      bool   `json:"inBase"`
+	// Dockerfile is where the user fixes it: the instruction of its layer,
+	// or the FROM line for a base layer's.
+	Dockerfile *LocationJSON `json:"dockerfile,omitempty"`
 }
 
 // LeftoversJSON sums the findings; every file is counted once however many
@@ -36,6 +40,16 @@ type LeftoversJSON struct {
 	RuntimeBytes int64                `json:"runtimeBytes"`
 	Categories   []CategoryTotalJSON  `json:"categories"`
 	Layers       []LayerLeftoversJSON `json:"layers"`
+	// Own and Base split Files and Bytes between the user's layers and the
+	// base image's: own + base = the total.
+	Own  ShareJSON `json:"own"`
+	Base ShareJSON `json:"base"`
+}
+
+// ShareJSON is a part of the leftovers.
+type ShareJSON struct {
+	Bytes int64 `json:"bytes"`
+	Files int64 `json:"files"`
 }
 
 // CategoryTotalJSON is one category's total, each file counted once.
@@ -89,6 +103,8 @@ func leftoversJSON(a *Analysis) LeftoversJSON {
 	for _, c := range l.Categories {
 		out.Categories = append(out.Categories, CategoryTotalJSON{Category: c.Category, Findings: c.Findings, Files: c.Files, Bytes: c.Bytes, Percent: percent(c.Bytes, l.ShippedBytes)})
 	}
+	own, base := l.Split(a.Place)
+	out.Own, out.Base = ShareJSON(own), ShareJSON(base)
 	for i, b := range l.LayerBytes {
 		if b > 0 {
 			out.Layers = append(out.Layers, LayerLeftoversJSON{Layer: i, Bytes: b})

@@ -191,7 +191,7 @@ func (c schemaChecker) check(where string, typ reflect.Type, s map[string]any) {
 	}
 	switch typ.Kind() {
 	case reflect.Struct:
-		if s["type"] != "object" || s["additionalProperties"] != false {
+		if !objectType(s["type"]) || s["additionalProperties"] != false {
 			c.t.Errorf("%s: schema is not a closed object (type %v, additionalProperties %v)", where, s["type"], s["additionalProperties"])
 		}
 		props, _ := s["properties"].(map[string]any)
@@ -292,4 +292,13 @@ func jsonType(v any) string {
 		return "number"
 	}
 	return "null"
+}
+
+// objectType says whether a schema type is "object", or ["object", "null"]
+// for a pointer that is null when absent.
+func objectType(t any) bool {
+	if ts, ok := t.([]any); ok {
+		return len(ts) == 2 && slices.Contains(ts, any("object")) && slices.Contains(ts, any("null"))
+	}
+	return t == "object"
 }

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/perms"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -31,4 +32,16 @@ func FindSecrets(img *layers.Image, t *fstree.Tree, allow secrets.Allowlist) *se
 	r.Allow(allow)
 	r.Redact(img)
 	return r
+}
+
+// CheckPermissions finds the permission and user problems of the merged
+// tree t of img (see perms.Check); owners were recorded while merging.
+func CheckPermissions(img *layers.Image, t *fstree.Tree, owners *perms.Owners) []perms.Finding {
+	files := map[string][]byte{}
+	for p, b := range VisibleFiles(img, t) {
+		if perms.Capture(p, int64(len(b))) {
+			files[p] = b
+		}
+	}
+	return perms.Check(img, t, files, owners)
 }

@@ -3,11 +3,16 @@
 #
 #   bench/tui.sh [-n PRESSES] [IMAGE]
 #
-# IMAGE is one of bench/gen's (default large, the docker archive). The script
-# starts `stagescope inspect` in a private tmux server and polls the screen
-# every few milliseconds. It prints:
+# IMAGE is one of bench/gen's (default large, the docker archive), or a
+# docker archive or OCI layout given by path (e.g. a shared image,
+# /var/cache/stagescope-images/docker-archive/goapp-naive.tar), or
+# reg:LAYOUT, an OCI layout pushed to a registry on loopback and read from
+# there. The script starts `stagescope inspect` in a private tmux server and
+# polls the screen every few milliseconds. It prints:
 #   paint     time from the start of the program to its first frame
-#   ready     time until the tree and findings are on the screen
+#   tree      time until the Files pane shows real entries (the tree of
+#             the layers merged so far)
+#   ready     time until the whole tree and findings are on the screen
 #   while-reading  how long key presses (moving through the layers) take to
 #             show on the screen while the image is still being read
 #   open      opening the largest top-level directory once ready (l),
@@ -22,7 +27,7 @@ n=20
 while getopts "n:" opt; do
 	case $opt in
 	n) n=$OPTARG ;;
-	*) sed -n 4,20p "$0"; exit 2 ;;
+	*) sed -n 4,26p "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -32,15 +37,35 @@ dir=${STAGESCOPE_BENCH_DIR:-/var/tmp/stagescope-bench}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 sock="$tmp/tmux.sock"
-cleanup() { tmux -S "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"; }
+cleanup() {
+	tmux -S "$sock" kill-server 2>/dev/null || true
+	jobs -p | xargs -r kill 2>/dev/null || true # the registry, when started
+	rm -rf "$tmp"
+}
 trap cleanup EXIT
 
-(cd "$repo" && go build -o "$tmp/stagescope" ./cmd/stagescope && go build -o "$tmp/gen" ./bench/gen)
-name=${im%%.*}
-"$tmp/gen" -dir "$dir" "$name" >&2
+(cd "$repo" && go build -o "$tmp/stagescope" ./cmd/stagescope && go build -o "$tmp/gen" ./bench/gen && go build -o "$tmp/registry" ./bench/registry)
+flags=""
 case $im in
-*.oci) ref="oci:$dir/$name.oci"; cat "$dir/$name.oci"/blobs/sha256/* >/dev/null ;;
-*) ref="$dir/$name.docker.tar"; cat "$ref" >/dev/null ;;
+reg:*)
+	layout=${im#reg:}
+	mkdir "$tmp/blobs"
+	"$tmp/registry" -dir "$tmp/blobs" >"$tmp/registry.addr" 2>"$tmp/registry.log" &
+	for _ in $(seq 100); do [ -s "$tmp/registry.addr" ] && break; sleep 0.1; done
+	ref="$(head -1 "$tmp/registry.addr")/bench/$(basename "$layout"):latest"
+	"$tmp/registry" -push "$layout" -to "$ref" >&2
+	flags="--insecure --no-daemon"
+	cat "$tmp/blobs"/* >/dev/null 2>&1 || true
+	;;
+*/*) ref=$im; if [ -d "$im" ]; then ref="oci:$im"; cat "$im"/blobs/sha256/* >/dev/null; else cat "$im" >/dev/null; fi ;;
+*)
+	name=${im%%.*}
+	"$tmp/gen" -dir "$dir" "$name" >&2
+	case $im in
+	*.oci) ref="oci:$dir/$name.oci"; cat "$dir/$name.oci"/blobs/sha256/* >/dev/null ;;
+	*) ref="$dir/$name.docker.tar"; cat "$ref" >/dev/null ;;
+	esac
+	;;
 esac
 
 now() { date +%s%N; }
@@ -49,7 +74,7 @@ screen() { tmux -S "$sock" capture-pane -p -e; } # -e: the selection is only an 
 # wait_for REGEX: polls until the screen matches; prints the time.
 wait_for() {
 	local deadline=$(($(now) + 120000000000))
-	until screen | grep -Eq "$1"; do
+	until screen | sed 's/\x1b\[[0-9;]*m//g' | grep -Eq "$1"; do
 		[ "$(now)" -lt "$deadline" ] || { echo "tui.sh: the screen never showed /$1/:" >&2; screen >&2; exit 1; }
 		sleep 0.002
 	done
@@ -69,10 +94,12 @@ press() {
 }
 stats() { sort -n | awk '{a[NR]=$1} END{printf "median %d ms, worst %d ms (%d presses)", a[int((NR+1)/2)], a[NR], NR}'; }
 
-tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "sleep 0.3; exec $tmp/stagescope inspect $ref"
+tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "sleep 0.3; exec $tmp/stagescope inspect $flags $ref"
 sleep 0.25
 t0=$(($(now) + 50000000)) # the program starts 0.3 s after the session
 paint=$(wait_for 'Layers')
+# A row of the Files pane: size, layer, mark, a directory's arrow.
+tree=$(wait_for '[0-9] [kMGT]?B +[0-9]{1,3} [-+~ ][ !] +[▸▾] [^ ]')
 # While reading: j/k in the layers pane; the screen also changes with
 # progress, so these are upper bounds on a key's latency.
 : >"$tmp/reading"
@@ -107,6 +134,7 @@ sleep 0.2
 for c in l i b c r y p t o; do press "$c" >>"$tmp/filter"; done
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), image $im"
 echo "paint          $(ms "$t0" "$paint") ms after start"
+echo "tree           $(ms "$t0" "$tree") ms after start"
 echo "ready          $(ms "$t0" "$ready") ms after start"
 if [ -s "$tmp/reading" ]; then echo "while-reading  $(stats <"$tmp/reading")"; else echo "while-reading  (read before a key could be sent)"; fi
 echo "open           $(stats <"$tmp/open")"

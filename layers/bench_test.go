@@ -3,6 +3,7 @@ package layers
 import (
 	"context"
 	"fmt"
+	"math/rand"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -42,7 +43,7 @@ func BenchmarkReadLayer(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var lay Layer
-		if err := readLayer(context.Background(), l, &lay, o, false, &total, func() {}); err != nil {
+		if _, err := readLayer(context.Background(), l, &lay, o, false, &total, func() {}); err != nil {
 			b.Fatal(err)
 		}
 		if len(lay.Entries) != len(files) {
@@ -50,4 +51,46 @@ func BenchmarkReadLayer(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(files)), "ns/entry")
+}
+
+// BenchmarkReadLayout reads a whole image from an OCI layout on disk, the
+// path every CLI source takes: the gzip blob read from the file, checked
+// against its digest, decompressed, parsed and hashed. "files" is a layer of
+// many small files, "random" one of a few large incompressible ones, where
+// checking the bytes costs most relative to parsing them.
+func BenchmarkReadLayout(b *testing.B) {
+	random := make([]layerstest.File, 4)
+	for i := range random {
+		body := make([]byte, 8<<20)
+		rand.New(rand.NewSource(int64(i))).Read(body)
+		random[i] = layerstest.File{Name: fmt.Sprintf("blob-%d", i), Body: string(body)}
+	}
+	for _, bc := range []struct {
+		name  string
+		files []layerstest.File
+	}{
+		{"files", benchFiles(20_000)},
+		{"random", random},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			img := layerstest.Image(b, layerstest.Step{CreatedBy: "COPY . /", Files: bc.files})
+			dir := layerstest.OCILayout(b, img)
+			ctx := context.Background()
+			src, err := Load(ctx, "oci:"+dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(layerstest.Tar(b, bc.files...))))
+			b.ReportAllocs()
+			for b.Loop() {
+				got, err := src.Read(ctx, WithParallelism(1))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if n := len(got.Layers[0].Entries); n != len(bc.files) {
+					b.Fatalf("got %d entries, want %d", n, len(bc.files))
+				}
+			}
+		})
+	}
 }

@@ -35,7 +35,7 @@ type dockerSaveEntry struct {
 func parseDockerManifest(raw []byte, where, sel string) (dockerSaveEntry, error) {
 	var es []dockerSaveEntry
 	if err := json.Unmarshal(raw, &es); err != nil {
-		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s: %w", where, err)
+		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s: %w", where, jsonProblem(err))
 	}
 	if len(es) == 0 {
 		return dockerSaveEntry{}, fmt.Errorf("manifest.json in %s lists no image", where)
@@ -49,7 +49,7 @@ func parseDockerManifest(raw []byte, where, sel string) (dockerSaveEntry, error)
 	case sel == "" && len(es) == 1:
 		e = es[0]
 	case sel == "":
-		return dockerSaveEntry{}, fmt.Errorf("%s holds %d images (%s); pick one with docker-archive:%s:TAG or :@INDEX", where, len(es), strings.Join(tags, ", "), where)
+		return dockerSaveEntry{}, fmt.Errorf("%s holds %d images (%s); pick one with docker-archive:%s:TAG or :@INDEX", where, len(es), firstFew(tags), where)
 	case strings.HasPrefix(sel, "@"):
 		n, err := strconv.Atoi(sel[1:])
 		if err != nil || n < 0 || n >= len(es) {
@@ -65,7 +65,7 @@ func parseDockerManifest(raw []byte, where, sel string) (dockerSaveEntry, error)
 			}
 		}
 		if !found {
-			return dockerSaveEntry{}, fmt.Errorf("%s: no image tagged %s (it holds %s)", where, sel, strings.Join(tags, ", "))
+			return dockerSaveEntry{}, fmt.Errorf("%s: no image tagged %s (it holds %s)", where, sel, firstFew(tags))
 		}
 	}
 	if e.Config == "" {
@@ -110,7 +110,7 @@ func dockerConfig(raw []byte, e dockerSaveEntry, where string) (v1.Hash, *v1.Con
 	}
 	cfg, err := v1.ParseConfigFile(bytes.NewReader(raw))
 	if err != nil {
-		return v1.Hash{}, nil, fmt.Errorf("%s: config %s: %w", where, e.Config, err)
+		return v1.Hash{}, nil, fmt.Errorf("%s: config %s: %w", where, e.Config, jsonProblem(err))
 	}
 	if n, m := len(cfg.RootFS.DiffIDs), len(e.Layers); n != m {
 		return v1.Hash{}, nil, fmt.Errorf("%s: config %s lists %d diff IDs for %d layers", where, e.Config, n, m)
@@ -143,6 +143,10 @@ func compressionOf(magic []byte) compression {
 		return gzipTar
 	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		return zstdTar
+	case len(magic) >= 4 && magic[0]&0xf0 == 0x50 && bytes.Equal(magic[1:4], []byte{0x2a, 0x4d, 0x18}):
+		// A zstd skippable frame (0x184D2A5?): zstd streams may start
+		// with one, and the decoder skips it.
+		return zstdTar
 	}
 	return plainTar
 }
@@ -157,9 +161,18 @@ func (c compression) dockerMediaType() types.MediaType {
 	return types.DockerUncompressedLayer
 }
 
-// newDockerArchive reads the image sel names (see parseDockerManifest) from
-// the docker save archive in s.
-func newDockerArchive(s blobStore, sel string) (v1.Image, error) {
+// dockerSave is the image of a docker save archive that manifest.json
+// picks, its config read and checked.
+type dockerSave struct {
+	entry     dockerSaveEntry
+	rawCfg    []byte
+	cfgDigest v1.Hash
+	cfg       *v1.ConfigFile
+}
+
+// readDockerSave reads manifest.json and the config of the image sel names
+// (see parseDockerManifest) from the docker save archive in s.
+func readDockerSave(s blobStore, sel string) (*dockerSave, error) {
 	raw, err := readSmall(s, "manifest.json")
 	if err != nil {
 		return nil, err
@@ -179,6 +192,52 @@ func newDockerArchive(s blobStore, sel string) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
+	return &dockerSave{entry: e, rawCfg: rawCfg, cfgDigest: cfgDigest, cfg: cfg}, nil
+}
+
+// unnamedCompressed tells whether a layer member is compressed and not
+// named by its digest (a gzip <id>/layer.tar): its blob digest is known
+// only once its bytes are hashed, which only a read of the whole archive
+// as a stream does in the same pass as reading the layer.
+func (d *dockerSave) unnamedCompressed(s blobStore) (bool, error) {
+	for i, name := range d.entry.Layers {
+		if _, named := digestFromBlobName(name); named {
+			continue
+		}
+		if !s.has(name) {
+			return false, fmt.Errorf("%s: layer %d (%s): missing from the archive", s.where(), i, name)
+		}
+		rc, _, err := s.open(name)
+		if err != nil {
+			return false, err
+		}
+		c, err := sniffCompression(rc)
+		_ = rc.Close()
+		if err != nil {
+			return false, err
+		}
+		if c != plainTar {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// newDockerArchive reads the image sel names (see parseDockerManifest) from
+// the docker save archive in s.
+func newDockerArchive(s blobStore, sel string) (v1.Image, error) {
+	d, err := readDockerSave(s, sel)
+	if err != nil {
+		return nil, err
+	}
+	return d.image(s)
+}
+
+// image is the v1.Image of d. A compressed layer member not named by its
+// digest is hashed here, a read of its own: Load reads such archives as a
+// stream instead (see unnamedCompressed).
+func (d *dockerSave) image(s blobStore) (v1.Image, error) {
+	e, rawCfg, cfgDigest, cfg := d.entry, d.rawCfg, d.cfgDigest, d.cfg
 	if s.has("index.json") && s.has("oci-layout") {
 		// Some docker 25 saves (dive's test-oci-docker-image.tar is one)
 		// list the layers out of order in the OCI manifest; docker load

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"bytes"
 	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -14,9 +15,12 @@ import (
 // manifest.json; each layer it opens then re-reads the stream.
 type lazyImage struct {
 	open func() (v1.Image, error)
-	once sync.Once
-	img  v1.Image
-	err  error
+	// rawConfig, when set, is the config, served without building the
+	// image.
+	rawConfig []byte
+	once      sync.Once
+	img       v1.Image
+	err       error
 }
 
 var _ v1.Image = (*lazyImage)(nil)
@@ -59,6 +63,9 @@ func (l *lazyImage) ConfigName() (v1.Hash, error) {
 }
 
 func (l *lazyImage) ConfigFile() (*v1.ConfigFile, error) {
+	if l.rawConfig != nil {
+		return v1.ParseConfigFile(bytes.NewReader(l.rawConfig))
+	}
 	img, err := l.get()
 	if err != nil {
 		return nil, err
@@ -67,6 +74,9 @@ func (l *lazyImage) ConfigFile() (*v1.ConfigFile, error) {
 }
 
 func (l *lazyImage) RawConfigFile() ([]byte, error) {
+	if l.rawConfig != nil {
+		return l.rawConfig, nil
+	}
 	img, err := l.get()
 	if err != nil {
 		return nil, err

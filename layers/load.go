@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/containerd/platforms"
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -73,6 +74,7 @@ func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 type LoadOption func(*loadOptions) error
 
 type loadOptions struct {
+	stall     time.Duration
 	platform  *v1.Platform
 	insecure  bool
 	keychain  authn.Keychain
@@ -81,7 +83,7 @@ type loadOptions struct {
 }
 
 func makeLoadOptions(opts ...LoadOption) (*loadOptions, error) {
-	o := &loadOptions{keychain: authn.DefaultKeychain, useDaemon: true}
+	o := &loadOptions{keychain: authn.DefaultKeychain, useDaemon: true, stall: DefaultStallTimeout}
 	for _, opt := range opts {
 		if err := opt(o); err != nil {
 			return nil, err
@@ -121,6 +123,20 @@ func parsePlatform(s string) (*v1.Platform, error) {
 		p.OS = "linux"
 	}
 	return &v1.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant, OSVersion: p.OSVersion}, nil
+}
+
+// WithStallTimeout sets how long a registry may keep a request waiting
+// (for its headers or its body's bytes) while sending less than 1 KiB
+// before the request fails (default DefaultStallTimeout; 0: no limit). It
+// is separate from any deadline of the whole run, which ctx carries.
+func WithStallTimeout(d time.Duration) LoadOption {
+	return func(o *loadOptions) error {
+		if d < 0 {
+			return fmt.Errorf("stall timeout must not be negative, got %s", d)
+		}
+		o.stall = d
+		return nil
+	}
 }
 
 // WithInsecure allows plain-HTTP and unverified-TLS registries.
@@ -304,7 +320,7 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 	}
 	ropts := append([]remote.Option{
 		remote.WithContext(ctx),
-		remote.WithTransport(newRetryAfterTransport(base)),
+		remote.WithTransport(newRetryAfterTransport(newGuardTransport(base, o.stall))),
 		remote.WithAuthFromKeychain(o.keychain),
 		remote.WithPlatform(o.wantPlatform()),
 	}, o.remote...)
@@ -327,6 +343,9 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", r.Name(), err)
 		}
+	}
+	if err := checkDescriptors(img, r.Name()); err != nil {
+		return nil, err
 	}
 	return &Source{Image: compressedImage{Image: img, verified: true, remote: true}, Reference: r.Name(), Kind: KindRegistry}, nil
 }
@@ -396,7 +415,7 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 	if len(avail) == 0 {
 		return nil, fmt.Errorf("%s: index has no image for %s", what, want.String())
 	}
-	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), strings.Join(avail, ", "))
+	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), firstFew(avail))
 }
 
 // splitArchiveRef splits PATH[:SELECTOR] (docker-archive:PATH:TAG,
@@ -451,7 +470,31 @@ func loadDockerArchive(path, sel string, idx *tarIndex) (*Source, error) {
 		}
 		return nil, fmt.Errorf("%s is not a docker save archive: no manifest.json", path)
 	}
-	img, err := newDockerArchive(idx, sel)
+	d, err := readDockerSave(idx, sel)
+	if err != nil {
+		return nil, err
+	}
+	if hashed, err := d.unnamedCompressed(idx); err != nil {
+		return nil, err
+	} else if hashed {
+		// Its blob digests are only known once the layers are hashed:
+		// read the archive once, as a stream, hashing as it goes.
+		return &Source{
+			Image:     &lazyImage{open: func() (v1.Image, error) { return d.image(idx) }, rawConfig: d.rawCfg},
+			Reference: archiveRef(path, sel),
+			Kind:      KindDockerArchive,
+			selector:  sel,
+			layers:    len(d.entry.Layers),
+			stream: func(context.Context) (io.ReadCloser, error) {
+				f, err := os.Open(path)
+				if err != nil {
+					return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+				}
+				return f, nil
+			},
+		}, nil
+	}
+	img, err := d.image(idx)
 	if err != nil {
 		return nil, err
 	}
@@ -621,7 +664,7 @@ func layoutNames(ms []v1.Descriptor) string {
 		}
 		names[i] = n
 	}
-	return strings.Join(names, ", ")
+	return firstFew(names)
 }
 
 // layoutEntry opens one entry of a layout's index: an image, or an index
@@ -725,3 +768,33 @@ func (c compressedLayer) BlobsVerified() bool { return c.verified }
 
 // Retryable: registry layers come over the network and may be fetched again.
 func (c compressedLayer) Retryable() bool { return c.remote }
+
+// checkDescriptors refuses, before anything is read, a manifest whose
+// config claims a negative size or more than maxMetadata bytes (the config
+// is read into memory), or whose layers claim a negative size (a layer is
+// read against its size).
+func checkDescriptors(img v1.Image, what string) error {
+	m, err := img.Manifest()
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", what, err)
+	}
+	if sz := m.Config.Size; sz < 0 || sz > maxMetadata {
+		return fmt.Errorf("%s: config %s claims %d bytes; a config must be 0 to %d bytes", what, shortDigest(m.Config.Digest.String()), sz, maxMetadata)
+	}
+	for i, l := range m.Layers {
+		if l.Size < 0 {
+			return fmt.Errorf("%s: layer %d (%s) claims %d bytes; a layer's size must be known", what, i, shortDigest(l.Digest.String()), l.Size)
+		}
+	}
+	return nil
+}
+
+// firstFew lists the first few of items and counts the rest, so that an
+// index of thousands of entries still makes a one-line error.
+func firstFew(items []string) string {
+	const few = 8
+	if len(items) <= few {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more, %d in all", strings.Join(items[:few], ", "), len(items)-few, len(items))
+}

@@ -40,7 +40,7 @@ func readOCIIndex(s blobStore) (*ociIndex, error) {
 func parseOCIIndex(s blobStore, raw []byte, name string) (*ociIndex, error) {
 	im, err := v1.ParseIndexManifest(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%s in %s: not an image index: %w", name, s.where(), err)
+		return nil, fmt.Errorf("%s in %s: not an image index: %w", name, s.where(), jsonProblem(err))
 	}
 	return &ociIndex{store: s, raw: raw, im: im}, nil
 }
@@ -147,7 +147,7 @@ var _ partial.CompressedImageCore = (*ociImage)(nil)
 func newOCIImage(s blobStore, raw []byte, names map[v1.Hash]string) (*ociImage, error) {
 	m, err := v1.ParseManifest(bytes.NewReader(raw))
 	if err != nil {
-		return nil, fmt.Errorf("%s: not an image manifest: %w", s.where(), err)
+		return nil, fmt.Errorf("%s: not an image manifest: %w", s.where(), jsonProblem(err))
 	}
 	if m.MediaType.IsIndex() {
 		return nil, fmt.Errorf("%s: expected an image manifest, found an index (%s)", s.where(), m.MediaType)
@@ -166,7 +166,7 @@ func newOCIImage(s blobStore, raw []byte, names map[v1.Hash]string) (*ociImage, 
 	}
 	cfg, err := v1.ParseConfigFile(bytes.NewReader(img.rawConfig))
 	if err != nil {
-		return nil, fmt.Errorf("%s: config %s: %w", s.where(), m.Config.Digest, err)
+		return nil, fmt.Errorf("%s: config %s: %w", s.where(), m.Config.Digest, jsonProblem(err))
 	}
 	img.diffIDs = cfg.RootFS.DiffIDs
 	if len(img.diffIDs) != len(m.Layers) {

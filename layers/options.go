@@ -27,7 +27,7 @@ type options struct {
 	layerDone    func(Layer)
 	entries      func(index int, entries []Entry)
 	maxEntries   int
-	known        map[string]*Layer // by diff ID, see WithKnownLayers
+	known        map[knownKey]*Layer // see WithKnownLayers
 	cache        Cache
 	verify       bool
 	maxRatio     int64
@@ -146,10 +146,14 @@ func WithMaxEntries(n int) Option {
 	}
 }
 
-// WithKnownLayers makes Read take every layer whose diff ID matches a layer
-// of imgs (read earlier with the same options) from there instead of reading
-// it again: images that share layers cost one read of each distinct layer.
-// The entries are shared, not copied; treat them as read-only.
+// WithKnownLayers makes Read take every layer whose blob digest and diff ID
+// both match a layer of imgs (read earlier with the same options) from
+// there instead of reading it again: images that share layers cost one read
+// of each distinct layer. Only layers whose diff ID their bytes proved
+// (Layer.DiffIDVerified) are taken: a config's diff ID alone proves
+// nothing, and the blob digest is what the source checks the bytes it
+// would have served against. The entries are shared, not copied; treat
+// them as read-only.
 func WithKnownLayers(imgs ...*Image) Option {
 	return func(o *options) error {
 		for _, img := range imgs {
@@ -158,18 +162,21 @@ func WithKnownLayers(imgs ...*Image) Option {
 			}
 			for i := range img.Layers {
 				l := &img.Layers[i]
-				if l.DiffID == "" {
+				if l.DiffID == "" || l.Digest == "" || !l.DiffIDVerified {
 					continue
 				}
 				if o.known == nil {
-					o.known = map[string]*Layer{}
+					o.known = map[knownKey]*Layer{}
 				}
-				o.known[l.DiffID] = l
+				o.known[knownKey{l.Digest, l.DiffID}] = l
 			}
 		}
 		return nil
 	}
 }
+
+// knownKey is what a known layer is found by: its blob digest and diff ID.
+type knownKey struct{ digest, diffID string }
 
 // WithoutVerify skips checking layer bytes against their digests (the blob
 // digest for compressed blobs, the diff ID otherwise). Registry blobs are

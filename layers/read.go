@@ -66,9 +66,15 @@ type History struct {
 
 // Layer is one layer of an image and its entries in tar order.
 type Layer struct {
-	Index          int
-	Digest         string // compressed blob digest
-	DiffID         string // digest of the uncompressed tar
+	Index  int
+	Digest string // compressed blob digest
+	DiffID string // digest of the uncompressed tar, as the image config claims it
+	// DiffIDVerified says that this read hashed the layer's uncompressed
+	// tar and found DiffID (or took the layer from a known layer with the
+	// same blob digest and diff ID that was so verified; see
+	// WithKnownLayers). A diff ID that is not verified is only a claim of
+	// the config: never key shared layers or a cache by it.
+	DiffIDVerified bool
 	MediaType      string
 	CreatedBy      string // history of the instruction that made it ("" if unknown)
 	CompressedSize int64
@@ -154,9 +160,10 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	g.SetLimit(o.parallelism)
 	for _, i := range readOrder(out.Layers, o.parallelism) {
 		l := ls[i]
-		if k, ok := o.known[out.Layers[i].DiffID]; ok {
+		if k, ok := o.known[knownKey{out.Layers[i].Digest, out.Layers[i].DiffID}]; ok {
 			lay := &out.Layers[i]
 			lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = k.Size, k.EntryCount, k.Entries, k.Files, k.Content
+			lay.DiffIDVerified = true
 			layersDone.Add(1)
 			report()
 			if o.layerDone != nil {
@@ -177,7 +184,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 					stopMerging()
 					return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
 				}
-				if o.cache != nil && o.verify && lay.DiffID != "" { // openLayer checked the diff ID
+				if o.cache != nil && lay.DiffIDVerified { // the bytes proved the diff ID
 					o.cache.Put(gctx, lay)
 				}
 			}
@@ -337,10 +344,10 @@ func layerMeta(i int, l v1.Layer) (Layer, error) {
 	return m, nil
 }
 
-// blobLayer is implemented by layers that know whether their stored blob is
-// compressed. Layers from registries and OCI layouts store compressed blobs;
-// asking them for Compressed() and decompressing here is faster than their
-// own Uncompressed().
+// storedCompressed is implemented by layers that know whether their stored
+// blob is compressed. Layers from registries and OCI layouts store
+// compressed blobs; asking them for Compressed() and decompressing here is
+// faster than their own Uncompressed().
 type storedCompressed interface {
 	StoredCompressed() bool
 }
@@ -351,41 +358,70 @@ type verifiedBlobs interface {
 	BlobsVerified() bool
 }
 
+// openedLayer is a layer's uncompressed tar stream and what checks it, all
+// in the one read of its bytes.
+type openedLayer struct {
+	stream io.ReadCloser // the uncompressed tar
+	blob   io.Reader     // the stored bytes, for blameDigest
+	// blobRead counts the bytes read from the stored blob: the
+	// decompression ratio is measured against them, never against a size
+	// a descriptor claims.
+	blobRead *atomic.Int64
+	// diff hashes the tar stream and checks it against the diff ID (nil
+	// when verifying is off).
+	diff *verifier
+	// byBlob: the blob is the tar itself, its digest is the diff ID, and
+	// reading it checks that digest: the blob's check proves the diff ID.
+	byBlob bool
+}
+
 // openLayer opens the layer's uncompressed tar stream. With verify, the
 // stream fails at its end unless its bytes match the layer's blob digest
 // (compressed blobs) and its diff ID.
-func openLayer(l v1.Layer, lay *Layer, verify bool) (stream io.ReadCloser, blob io.Reader, err error) {
+func openLayer(l v1.Layer, lay *Layer, verify bool) (*openedLayer, error) {
+	o := &openedLayer{blobRead: new(atomic.Int64)}
 	if sc, ok := l.(storedCompressed); ok && sc.StoredCompressed() {
 		rc, err := l.Compressed()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		if vb, ok := l.(verifiedBlobs); verify && !(ok && vb.BlobsVerified()) {
-			rc, err = newVerifier(rc, lay.Digest, "blob digest")
-			if err != nil {
-				return nil, nil, err
+		vb, ok := l.(verifiedBlobs)
+		blobChecked := ok && vb.BlobsVerified()
+		if verify && !blobChecked && lay.Digest != "" {
+			if rc, err = newVerifier(rc, lay.Digest, "blob digest"); err != nil {
+				return nil, err
 			}
+			blobChecked = true
 		}
-		stream, err := decompress(rc)
-		if err != nil || !verify {
-			return stream, rc, err
+		o.blob = rc
+		stream, c, err := decompress(readCloser{&countReader{r: rc, n: o.blobRead}, rc.Close})
+		if err != nil {
+			return nil, err
 		}
-		// The blob digest proves the compressed bytes; the diff ID, which
-		// names the layer's results in a Cache, must be proven too.
-		stream, err = newVerifier(stream, lay.DiffID, "diff ID")
-		return stream, rc, err
-	}
-	rc, err := l.Uncompressed()
-	if err != nil {
-		return nil, nil, err
+		o.stream = stream
+		if c == plainTar && lay.Digest == lay.DiffID && (blobChecked || lay.Digest == "") {
+			// lay.Digest == "": a stream whose reader hashes the
+			// blob itself (ReadArchive), which is then the diff ID.
+			o.byBlob = true
+			return o, nil
+		}
+	} else {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			return nil, err
+		}
+		o.blob = rc
+		o.stream = readCloser{&countReader{r: rc, n: o.blobRead}, rc.Close}
 	}
 	if verify {
-		rc, err = newVerifier(rc, lay.DiffID, "diff ID")
-		if err != nil {
-			return nil, nil, err
+		if !strings.HasPrefix(lay.DiffID, "sha256:") && lay.DiffID != "" {
+			_ = o.stream.Close()
+			return nil, fmt.Errorf("cannot verify diff ID %q: only sha256 digests are supported", lay.DiffID)
 		}
+		o.diff = &verifier{rc: o.stream, h: sha256.New(), want: lay.DiffID, what: "diff ID"}
+		o.stream = o.diff
 	}
-	return rc, rc, nil
+	return o, nil
 }
 
 // blameDigest explains a malformed stream: when the rest of the blob does
@@ -414,12 +450,14 @@ type limitError struct{ msg string }
 
 func (e *limitError) Error() string { return e.msg }
 
-// verifier hashes a stream and fails at EOF when the hash is not want.
+// verifier hashes a stream and, at EOF, fails when the hash is not want
+// (want "": it only hashes, for a caller that learns the digest later).
 type verifier struct {
 	rc   io.ReadCloser
 	h    hash.Hash
 	want string
 	what string
+	sum  string // the digest of the whole stream, once it has ended
 }
 
 func newVerifier(rc io.ReadCloser, want, what string) (io.ReadCloser, error) {
@@ -436,15 +474,32 @@ func newVerifier(rc io.ReadCloser, want, what string) (io.ReadCloser, error) {
 func (v *verifier) Read(p []byte) (int, error) {
 	n, err := v.rc.Read(p)
 	v.h.Write(p[:n])
-	if errors.Is(err, io.EOF) {
-		if got := "sha256:" + hex.EncodeToString(v.h.Sum(nil)); got != v.want {
-			return n, &DigestError{What: v.what, Got: got, Want: v.want}
+	if errors.Is(err, io.EOF) && v.sum == "" {
+		v.sum = "sha256:" + hex.EncodeToString(v.h.Sum(nil))
+		if v.want != "" && v.sum != v.want {
+			return n, &DigestError{What: v.what, Got: v.sum, Want: v.want}
 		}
 	}
 	return n, err
 }
 
 func (v *verifier) Close() error { return v.rc.Close() }
+
+// matched tells whether the whole stream was read and hashes to want.
+func (v *verifier) matched() bool { return v != nil && v.want != "" && v.sum == v.want }
+
+// countReader counts the bytes read through it, for readers on other
+// goroutines (the read-ahead reads the blob on one of its own).
+type countReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
 
 // DigestError says a layer's bytes do not match the digest that names them.
 type DigestError struct {
@@ -472,11 +527,11 @@ var layerRetryBackoff = []time.Duration{500 * time.Millisecond, 2 * time.Second}
 func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func()) error {
 	rl, ok := l.(retryableLayer)
 	for attempt := 0; ; attempt++ {
-		err := readLayer(ctx, l, lay, o, ahead, total, report)
+		_, err := readLayer(ctx, l, lay, o, ahead, total, report)
 		if err == nil || !ok || !rl.Retryable() || attempt >= len(layerRetryBackoff) || ctx.Err() != nil || !transient(err) {
 			return err
 		}
-		lay.Entries, lay.Files, lay.Content = nil, nil, nil
+		lay.Entries, lay.Files, lay.Content, lay.DiffIDVerified = nil, nil, nil, false
 		if err := sleep(ctx, layerRetryBackoff[attempt]); err != nil {
 			return err
 		}
@@ -502,47 +557,118 @@ type readCloser struct {
 func (r readCloser) Close() error { return r.close() }
 
 // decompress sniffs the stream's magic bytes and decodes gzip or zstd; any
-// other stream is returned as is.
-func decompress(rc io.ReadCloser) (io.ReadCloser, error) {
+// other stream is returned as is. It also says which it found.
+func decompress(rc io.ReadCloser) (io.ReadCloser, compression, error) {
 	br := bufio.NewReaderSize(rc, 1<<16)
 	magic, err := br.Peek(4)
 	if err != nil && !errors.Is(err, io.EOF) {
 		_ = rc.Close()
-		return nil, err
+		return nil, plainTar, err
 	}
-	switch {
-	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(br)
+	switch c := compressionOf(magic); c {
+	case gzipTar:
+		zr, err := newGzipMembers(br)
 		if err != nil {
 			_ = rc.Close()
-			return nil, fmt.Errorf("gzip: %w", err)
+			return nil, c, err
 		}
-		return readCloser{zr, func() error { _ = zr.Close(); return rc.Close() }}, nil
-	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return readCloser{zr, func() error { _ = zr.zr.Close(); return rc.Close() }}, c, nil
+	case zstdTar:
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			_ = rc.Close()
-			return nil, fmt.Errorf("zstd: %w", err)
+			return nil, c, fmt.Errorf("zstd: %w", err)
 		}
-		return readCloser{zr, func() error { zr.Close(); return rc.Close() }}, nil
+		return readCloser{zstdErrors{zr}, func() error { zr.Close(); return rc.Close() }}, c, nil
 	}
-	return readCloser{br, rc.Close}, nil
+	return readCloser{br, rc.Close}, plainTar, nil
+}
+
+// zstdErrors says which decoder an error comes from.
+type zstdErrors struct{ zr *zstd.Decoder }
+
+func (z zstdErrors) Read(p []byte) (int, error) {
+	n, err := z.zr.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = fmt.Errorf("zstd: %w", err)
+	}
+	return n, err
+}
+
+// gzipMembers decodes a gzip stream of one or more members (as gzip -d
+// does) and names what follows the last one when it is not a member:
+// trailing garbage, not a bare "unexpected EOF" or "invalid header".
+type gzipMembers struct {
+	br      *bufio.Reader
+	zr      *gzip.Reader
+	members int   // members decoded to their end
+	err     error // the error that ends the stream, once known
+}
+
+func newGzipMembers(br *bufio.Reader) (*gzipMembers, error) {
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	zr.Multistream(false)
+	return &gzipMembers{br: br, zr: zr}, nil
+}
+
+func (g *gzipMembers) Read(p []byte) (int, error) {
+	for g.err == nil {
+		n, err := g.zr.Read(p)
+		if err == nil {
+			return n, nil
+		}
+		if !errors.Is(err, io.EOF) {
+			g.err = fmt.Errorf("gzip member %d: %w", g.members+1, err)
+			return n, g.err
+		}
+		g.members++
+		g.err = g.next()
+		if n > 0 {
+			return n, nil
+		}
+	}
+	return 0, g.err
+}
+
+// next starts the member after the one just ended: nil when there is one,
+// io.EOF at the end of the stream, else an error that names the garbage.
+func (g *gzipMembers) next() error {
+	magic, err := g.br.Peek(2)
+	switch {
+	case len(magic) == 0 && errors.Is(err, io.EOF):
+		return io.EOF
+	case err != nil && !errors.Is(err, io.EOF):
+		return err
+	case len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b:
+		return fmt.Errorf("gzip: trailing garbage after %d complete gzip member(s): the bytes that follow are not gzip", g.members)
+	}
+	if err := g.zr.Reset(g.br); err != nil {
+		return fmt.Errorf("gzip member %d: %w", g.members+1, err)
+	}
+	g.zr.Multistream(false)
+	return nil
 }
 
 // checkRatio stops decompression bombs: streams that expand far beyond
-// their blob once past bombFloor bytes.
-func checkRatio(n, blob, maxRatio int64) error {
-	if maxRatio > 0 && blob > 0 && n > bombFloor && n/blob > maxRatio {
-		return &limitError{fmt.Sprintf("decompression bomb: %d-byte blob expanded past %d bytes (ratio over %d; --max-ratio raises the limit)", blob, n, maxRatio)}
+// the bytes read from their blob once past bombFloor bytes. blob counts
+// bytes actually read, never a size that a descriptor claims.
+func checkRatio(n, blob, maxRatio int64, what string) error {
+	if maxRatio > 0 && n > bombFloor && n/max(blob, 1) > maxRatio {
+		return &limitError{fmt.Sprintf("decompression bomb: %d bytes read from %s expanded past %d bytes (ratio over %d; --max-ratio raises the limit)", blob, what, n, maxRatio)}
 	}
 	return nil
 }
 
 type countingReader struct {
 	r        io.Reader
+	done     <-chan struct{} // the context's: reading stops when it is closed
+	ctx      context.Context
 	n        int64
 	total    *atomic.Int64
-	blob     int64 // size of the layer's blob, for the ratio check
+	blob     *atomic.Int64 // bytes read from the layer's blob, for the ratio check
 	maxRatio int64
 	report   func()
 	lastN    int64
@@ -553,11 +679,16 @@ type countingReader struct {
 const progressEvery = 200 * time.Millisecond
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	select {
+	case <-c.done:
+		return 0, c.ctx.Err()
+	default:
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	c.total.Add(int64(n))
 	if err == nil && c.n > bombFloor {
-		err = checkRatio(c.n, c.blob, c.maxRatio)
+		err = checkRatio(c.n, c.blob.Load(), c.maxRatio, "the blob")
 	}
 	if c.n-c.lastN > 8<<20 || (n > 0 && time.Since(c.lastT) > progressEvery) {
 		c.lastN, c.lastT = c.n, time.Now()
@@ -570,29 +701,35 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // decompressing the stream run one goroutine ahead of the tar parser and
 // file hashing, so that the layer keeps two cores busy: an image whose bulk
 // is one layer no longer reads on one core. It costs a copy of every byte,
-// so layers that share the cores with others go without.
-func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func()) error {
-	rc, blob, err := openLayer(l, lay, o.verify)
+// so layers that share the cores with others go without. It sets
+// lay.DiffIDVerified when the bytes proved the diff ID, and returns the
+// sha256 of the uncompressed tar when it hashed it ("" when it did not: the
+// blob is the tar, or verifying is off).
+func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func()) (string, error) {
+	ol, err := openLayer(l, lay, o.verify)
 	if err != nil {
-		return err
+		return "", err
 	}
-	defer rc.Close()
+	defer ol.stream.Close()
+	var rc io.Reader = ol.stream
 	if ahead {
-		ra, err := readahead.NewReaderSize(rc, readAheadBuffers, readAheadSize)
+		ra, err := readahead.NewReaderSize(ol.stream, readAheadBuffers, readAheadSize)
 		if err != nil {
-			return err
+			return "", err
 		}
-		err = readEntries(ctx, ra, lay, o, total, report)
-		_ = ra.Close() // stops the read-ahead; rc stays open for blameDigest
+		err = readEntries(ctx, ra, lay, ol.blobRead, o, total, report)
+		_ = ra.Close() // stops the read-ahead; the stream stays open for blameDigest
 		if err != nil {
-			return blameDigest(err, blob)
+			return "", blameDigest(err, ol.blob)
 		}
-		return nil
+	} else if err := readEntries(ctx, rc, lay, ol.blobRead, o, total, report); err != nil {
+		return "", blameDigest(err, ol.blob)
 	}
-	if err := readEntries(ctx, rc, lay, o, total, report); err != nil {
-		return blameDigest(err, blob)
+	lay.DiffIDVerified = (ol.byBlob && lay.DiffID != "") || ol.diff.matched()
+	if ol.diff != nil {
+		return ol.diff.sum, nil
 	}
-	return nil
+	return "", nil
 }
 
 // The read-ahead: buffers in flight per layer and their size.
@@ -601,8 +738,8 @@ const (
 	readAheadSize    = 256 << 10
 )
 
-func readEntries(ctx context.Context, rc io.Reader, lay *Layer, o *options, total *atomic.Int64, report func()) error {
-	cr := &countingReader{r: rc, total: total, blob: lay.CompressedSize, maxRatio: o.maxRatio, report: report, lastT: time.Now()}
+func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int64, o *options, total *atomic.Int64, report func()) error {
+	cr := &countingReader{r: rc, ctx: ctx, done: ctx.Done(), total: total, blob: blob, maxRatio: o.maxRatio, report: report, lastT: time.Now()}
 	tr := tar.NewReader(cr)
 	h := xxhash.New()
 	buf := make([]byte, 256<<10)
@@ -698,5 +835,6 @@ func fromCache(ctx context.Context, o *options, lay *Layer) bool {
 		return false
 	}
 	lay.Size, lay.EntryCount, lay.Entries, lay.Files = c.Size, c.EntryCount, c.Entries, c.Files
+	lay.DiffIDVerified = true // the cache holds only layers so proven
 	return true
 }

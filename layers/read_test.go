@@ -217,6 +217,7 @@ func TestReadLayers(t *testing.T) {
 			Index:          i,
 			Digest:         d.String(),
 			DiffID:         diffID.String(),
+			DiffIDVerified: true, // the tar was hashed as it was read
 			MediaType:      string(mt),
 			CompressedSize: size,
 			Size:           int64(len(lt.Tar(t, files[i]...))),

@@ -1,8 +1,10 @@
 package layers_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +14,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +26,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
@@ -389,5 +394,228 @@ func TestRegistrySlow(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("cancelled read took %s to stop", d)
+	}
+}
+
+// serveManifest answers a manifest GET with m, as a registry would.
+func serveManifest(w http.ResponseWriter, mt types.MediaType, m any) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	w.Header().Set("Content-Type", string(mt))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+}
+
+// endless writes filler until the client hangs up.
+func endless(w http.ResponseWriter, r *http.Request, filler byte) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	chunk := bytes.Repeat([]byte{filler}, 64<<10)
+	for r.Context().Err() == nil {
+		if _, err := w.Write(chunk); err != nil {
+			return
+		}
+	}
+}
+
+// TestRegistryBounds: a misbehaving registry ends in one clear error, soon,
+// whatever it sends: descriptor sizes that are unknown or huge over
+// endless bodies, an endless manifest, a redirect loop, silence or a
+// trickle, an index of thousands of platforms.
+func TestRegistryBounds(t *testing.T) {
+	img := randomLayerImage(t, 64<<10)
+	m, err := img.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, err := img.MediaType()
+	if err != nil {
+		t.Fatal(err)
+	}
+	withManifest := func(edit func(m *v1.Manifest)) func(w http.ResponseWriter, r *http.Request) bool {
+		return func(w http.ResponseWriter, r *http.Request) bool {
+			if !strings.Contains(r.URL.Path, "/manifests/") {
+				return false
+			}
+			c := m.DeepCopy()
+			edit(c)
+			serveManifest(w, mt, c)
+			return true
+		}
+	}
+	isBlob := func(r *http.Request, d v1.Hash) bool {
+		return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+d.String())
+	}
+	tests := []struct {
+		name    string
+		fault   func(w http.ResponseWriter, r *http.Request) bool
+		stall   time.Duration // 0: the default
+		wantErr string        // a regular expression
+	}{
+		{
+			name: "config of unknown size, endless body",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if isBlob(r, m.Config.Digest) {
+					endless(w, r, ' ')
+					return true
+				}
+				return withManifest(func(m *v1.Manifest) { m.Config.Size = -1 })(w, r)
+			},
+			wantErr: `config sha256:.* claims -1 bytes; a config must be 0 to 67108864 bytes`,
+		},
+		{
+			name: "config of 8 GiB, endless body",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if isBlob(r, m.Config.Digest) {
+					endless(w, r, ' ')
+					return true
+				}
+				return withManifest(func(m *v1.Manifest) { m.Config.Size = 8 << 30 })(w, r)
+			},
+			wantErr: `config sha256:.* claims 8589934592 bytes`,
+		},
+		{
+			name: "endless manifest",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if strings.Contains(r.URL.Path, "/manifests/") {
+					endless(w, r, ' ')
+					return true
+				}
+				return false
+			},
+			wantErr: `manifest .*more than the 67108864 bytes allowed for metadata`,
+		},
+		{
+			name: "manifest that says it is 1 GiB",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if strings.Contains(r.URL.Path, "/manifests/") {
+					w.Header().Set("Content-Length", strconv.Itoa(1<<30))
+					w.Header().Set("Content-Type", string(mt))
+					w.WriteHeader(http.StatusOK)
+					return true
+				}
+				return false
+			},
+			wantErr: `manifest .*1073741824 bytes, more than the 67108864 allowed for metadata`,
+		},
+		{
+			name: "layer of unknown size, endless body",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if isBlob(r, m.Layers[0].Digest) {
+					endless(w, r, 0)
+					return true
+				}
+				return withManifest(func(m *v1.Manifest) { m.Layers[0].Size = -1 })(w, r)
+			},
+			wantErr: `layer 0 \(sha256:.*\) claims -1 bytes; a layer's size must be known`,
+		},
+		{
+			name: "same-host redirect loop",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if isBlob(r, m.Layers[0].Digest) {
+					http.Redirect(w, r, r.URL.Path, http.StatusFound)
+					return true
+				}
+				return false
+			},
+			wantErr: `a redirect loop \(more than 10 redirects\): http://.*/blobs/sha256:.* → .*/blobs/sha256:`,
+		},
+		{
+			name: "headers, then silence",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if isBlob(r, m.Layers[0].Digest) {
+					w.Header().Set("Content-Length", strconv.FormatInt(m.Layers[0].Size, 10))
+					w.WriteHeader(http.StatusOK)
+					w.(http.Flusher).Flush()
+					<-r.Context().Done()
+					return true
+				}
+				return false
+			},
+			stall:   300 * time.Millisecond,
+			wantErr: `registry 127\.0\.0\.1:\d+ stalled: less than 1024 bytes in 300ms of waiting \(--stall-timeout\)`,
+		},
+		{
+			name: "no headers at all",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if isBlob(r, m.Layers[0].Digest) {
+					<-r.Context().Done()
+					return true
+				}
+				return false
+			},
+			stall:   300 * time.Millisecond,
+			wantErr: `stalled: less than 1024 bytes in 300ms`,
+		},
+		{
+			name: "a byte every 20 ms",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if isBlob(r, m.Layers[0].Digest) {
+					w.Header().Set("Content-Length", strconv.FormatInt(m.Layers[0].Size, 10))
+					for r.Context().Err() == nil {
+						if _, err := w.Write([]byte{0x1f}); err != nil {
+							return true
+						}
+						w.(http.Flusher).Flush()
+						time.Sleep(20 * time.Millisecond)
+					}
+					return true
+				}
+				return false
+			},
+			stall:   300 * time.Millisecond,
+			wantErr: `stalled: less than 1024 bytes in 300ms`,
+		},
+		{
+			name: "index of 10 000 platforms, none ours",
+			fault: func(w http.ResponseWriter, r *http.Request) bool {
+				if !strings.Contains(r.URL.Path, "/manifests/") {
+					return false
+				}
+				idx := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex}
+				for i := range 10_000 {
+					idx.Manifests = append(idx.Manifests, v1.Descriptor{MediaType: types.OCIManifestSchema1, Size: 100,
+						Digest:   v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%064x", i)},
+						Platform: &v1.Platform{OS: "plan9", Architecture: fmt.Sprintf("arch%d", i)}})
+				}
+				serveManifest(w, types.OCIImageIndex, idx)
+				return true
+			},
+			wantErr: `no image for platform linux/\w+ \(available: plan9/arch0, .*plan9/arch7 and 9992 more, 10000 in all\)`,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, ref := newFaultRegistry(t, img)
+			f.fault = func(w http.ResponseWriter, r *http.Request, _ int) bool { return tc.fault(w, r) }
+			lopts := []layers.LoadOption{layers.WithInsecure(), layers.WithoutDaemon(), fastRetries, layers.WithPlatform("linux/amd64")}
+			if tc.stall > 0 {
+				lopts = append(lopts, layers.WithStallTimeout(tc.stall))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			start := time.Now()
+			var err error
+			if src, lerr := layers.Load(ctx, ref, lopts...); lerr != nil {
+				err = lerr
+			} else {
+				_, err = src.Read(ctx)
+			}
+			elapsed := time.Since(start)
+			if err == nil {
+				t.Fatalf("read succeeded, want an error matching %q", tc.wantErr)
+			}
+			msg := err.Error()
+			if !regexp.MustCompile(tc.wantErr).MatchString(msg) {
+				t.Errorf("error %q does not match %q", msg, tc.wantErr)
+			}
+			if strings.Contains(msg, "\n") || len(msg) > 600 {
+				t.Errorf("error is %d bytes over %d lines, want one short line", len(msg), strings.Count(msg, "\n")+1)
+			}
+			if ctx.Err() != nil {
+				t.Errorf("the read ran into the test's 60 s deadline (%s): it must end on its own", elapsed)
+			}
+		})
 	}
 }

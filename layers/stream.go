@@ -43,7 +43,10 @@ type streamedLayer struct {
 	digest v1.Hash
 	size   int64
 	comp   compression
-	err    error
+	// diffSum is the sha256 of a compressed member's uncompressed tar
+	// ("" when not hashed); a plain member's is digest.
+	diffSum string
+	err     error
 }
 
 // oneShotLayer hands an already open stream to readLayer. It knows nothing
@@ -62,7 +65,8 @@ func (l oneShotLayer) Compressed() (io.ReadCloser, error)  { return io.NopCloser
 func (l oneShotLayer) StoredCompressed() bool              { return true }
 
 func (l oneShotLayer) Uncompressed() (io.ReadCloser, error) {
-	return decompress(io.NopCloser(l.r))
+	rc, _, err := decompress(io.NopCloser(l.r))
+	return rc, err
 }
 
 // isLayerMember tells the members of a docker save archive that hold layers:
@@ -127,11 +131,16 @@ func (st *memStore) where() string { return st.name }
 // readArchive reads the image sel names (see parseDockerManifest) from a
 // docker save stream.
 func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options, wantLayers int) (*Image, error) {
-	rc, err := decompress(io.NopCloser(r))
+	// The bytes read from the file (or the engine): an outer gzip or zstd
+	// is held to the decompression ratio against them, and every read
+	// checks ctx, even while the tar reader skips a member.
+	var raw atomic.Int64
+	rc, _, err := decompress(io.NopCloser(&countReader{r: r, n: &raw}))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	defer rc.Close()
+	outer := &archiveGuard{r: rc, ctx: ctx, raw: &raw, maxRatio: o.maxRatio}
 	st := &memStore{name: where, meta: map[string][]byte{}, read: map[string]*streamedLayer{}, links: map[string]string{}}
 
 	var (
@@ -148,7 +157,7 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 		o.progress(Progress{LayersDone: done, LayersTotal: max(wantLayers, done), BytesRead: bytesRead.Load()})
 	}
 
-	tr := tar.NewReader(rc)
+	tr := tar.NewReader(outer)
 	br := bufio.NewReaderSize(nil, 64<<10)
 	var metaBytes int64
 	for members := 0; ; members++ {
@@ -201,12 +210,18 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 			st.meta[name] = b
 		case isLayerMember(name):
 			sl := &streamedLayer{size: h.Size, comp: compressionOf(head)}
-			sl.lay.CompressedSize = h.Size // bounds the expansion ratio
+			sl.lay.CompressedSize = h.Size
 			hw := sha256.New()
-			// One layer at a time: the read-ahead keeps a second core busy.
-			sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, true, &bytesRead, report)
+			// One layer at a time: the read-ahead keeps a second core
+			// busy. The blob and (for a compressed member) its tar are
+			// hashed in this one read; manifest.json, which comes last,
+			// says what they must be.
+			sl.diffSum, sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, true, &bytesRead, report)
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if outer.err != nil {
+				return nil, fmt.Errorf("%s: reading member %s: %w", where, name, outer.err)
 			}
 			if sl.err == nil {
 				sl.digest = v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", hw.Sum(nil))}
@@ -260,14 +275,22 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 		if sl.err != nil {
 			return nil, fmt.Errorf("%s: reading layer %d (%s): %w", st.name, i, name, sl.err)
 		}
-		want, named := digestFromBlobName(name)
-		if !named && sl.comp == plainTar {
-			want, named = diffID, true
-		}
-		if named && want != sl.digest {
+		if want, named := digestFromBlobName(name); named && want != sl.digest {
 			return nil, fmt.Errorf("%s: layer %d (%s): digest mismatch: content is %s, want %s", st.name, i, name, sl.digest, want)
 		}
 		lay := sl.lay
+		// The diff ID is the digest of the uncompressed tar: the member
+		// itself when it is plain, else what it decompressed to.
+		got := sl.diffSum
+		if sl.comp == plainTar {
+			got = sl.digest.String()
+		}
+		if got != "" {
+			if got != diffID.String() {
+				return nil, fmt.Errorf("%s: layer %d (%s): %w", st.name, i, name, &DigestError{What: "diff ID", Got: got, Want: diffID.String()})
+			}
+			lay.DiffIDVerified = true
+		}
 		lay.Index = i
 		lay.Digest = sl.digest.String()
 		lay.DiffID = diffID.String()
@@ -311,4 +334,34 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 		}
 	}
 	return out, nil
+}
+
+// archiveGuard reads a docker save stream for readArchive: it stops when
+// ctx is done, and when an outer gzip or zstd expands beyond maxRatio times
+// the bytes read from the file (a bomb of a member, or of a member the tar
+// reader only skips).
+type archiveGuard struct {
+	r        io.Reader
+	ctx      context.Context
+	raw      *atomic.Int64
+	n        int64
+	maxRatio int64
+	err      error // the bound it stopped at
+}
+
+func (g *archiveGuard) Read(p []byte) (int, error) {
+	if g.err != nil {
+		return 0, g.err
+	}
+	if err := g.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := g.r.Read(p)
+	g.n += int64(n)
+	if err == nil && g.n > bombFloor {
+		if g.err = checkRatio(g.n, g.raw.Load(), g.maxRatio, "the archive"); g.err != nil {
+			return n, g.err
+		}
+	}
+	return n, err
 }

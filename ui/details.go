@@ -37,7 +37,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 		if v := ni.v; v != nil {
 			what = v.Type.String()
 		}
-		desc := map[status]string{stAdded: "added", stModified: "modified", stRemoved: "removed", stUnchanged: "unchanged"}[ni.st]
+		desc := ni.st.String()
 		rng := fmt.Sprintf("layer %d", to)
 		if from >= 0 && from != to-1 {
 			rng = fmt.Sprintf("layers %d–%d", from+1, to)
@@ -45,8 +45,17 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 			rng = fmt.Sprintf("layers 0–%d", to)
 		}
 		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, format.Bytes(ni.size), desc, rng), th.forStatus(ni.st))
-		if v := ni.v; v != nil && v.Link() != "" {
-			add("Link", v.Link(), th.base)
+		if v := ni.v; v != nil {
+			if !v.Deleted && !v.Implicit {
+				st := th.base
+				if specialBits(v.Mode) != "" {
+					st = th.errStyle
+				}
+				add("Mode", attrLine(v), st)
+			}
+			if v.Link() != "" {
+				add("Link", v.Link(), th.base)
+			}
 		}
 	}
 	if n != nil && len(n.Versions()) > 0 {
@@ -91,7 +100,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 }
 
 // summaryLines describe the whole image, or only its name while loading.
-func summaryLines(th *theme, ref string, a *analyze.Analysis, finds *findingsModel) []line {
+func summaryLines(th *theme, ref string, a *analyze.Analysis) []line {
 	lbl := func(s string) string { return padRight(s, 11) }
 	if a == nil {
 		return []line{{label: lbl("Image"), text: ref, labelStyle: th.header}}
@@ -105,13 +114,17 @@ func summaryLines(th *theme, ref string, a *analyze.Analysis, finds *findingsMod
 	if m.LayerBytes > 0 {
 		wasteP = 100 * float64(m.WastedBytes) / float64(m.LayerBytes)
 	}
-	n, lb, visible := finds.leftoverTotals()
+	l := a.Leftovers
+	leftP := 0.0
+	if l.ShippedBytes > 0 {
+		leftP = 100 * float64(l.Bytes) / float64(l.ShippedBytes)
+	}
 	return []line{
 		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", format.Bytes(m.TotalBytes), commas(m.Files))},
 		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", format.Bytes(m.LayerBytes), format.Bytes(compressed))},
 		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", format.Bytes(m.WastedBytes), wasteP)},
 		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*a.Dive.Efficiency)},
-		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings", format.Bytes(lb), n)},
-		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers", format.Bytes(m.TotalBytes-visible))},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %s (%.1f%% of shipped)", format.Bytes(l.Bytes), plural(l.Files, "file"), leftP)},
+		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers and waste", format.Bytes(l.RuntimeBytes))},
 	}
 }

@@ -11,8 +11,12 @@ import (
 
 // findingGroup is one category of the findings pane.
 type findingGroup struct {
-	cat    rules.Category
+	cat rules.Category
+	// bytes and files count every file once however many findings of the
+	// category name it: the analysis's own category total, as text and
+	// JSON report it.
 	bytes  int64
+	files  int64
 	items  []*analyze.Finding
 	closed bool
 }
@@ -28,6 +32,8 @@ type findingRow struct {
 type findingsModel struct {
 	groups []*findingGroup
 	rows   []findingRow
+	// total and files are the analysis's union of every finding.
+	total, files int64
 }
 
 func newFindingsModel(a *analyze.Analysis) findingsModel {
@@ -42,6 +48,7 @@ func newFindingsModel(a *analyze.Analysis) findingsModel {
 		}
 		g.items = append(g.items, f)
 		g.bytes += f.Bytes
+		g.files += max(f.Files, 1)
 	}
 	haveWaste := false
 	for i := range a.Findings {
@@ -67,6 +74,12 @@ func newFindingsModel(a *analyze.Analysis) findingsModel {
 			})
 		}
 	}
+	for _, ct := range a.Leftovers.Categories {
+		if g := byCat[ct.Category]; g != nil {
+			g.bytes, g.files = ct.Bytes, ct.Files
+		}
+	}
+	m.total, m.files = a.Leftovers.Bytes, a.Leftovers.Files
 	slices.SortStableFunc(m.groups, func(a, b *findingGroup) int {
 		if c := cmp.Compare(b.bytes, a.bytes); c != 0 {
 			return c
@@ -106,22 +119,4 @@ func (m *findingsModel) finding(i int) *analyze.Finding {
 	}
 	r := m.rows[i]
 	return m.groups[r.group].items[r.item]
-}
-
-// leftoverTotals counts the findings other than waste, their bytes, and
-// the bytes of those still visible in the final filesystem.
-func (m *findingsModel) leftoverTotals() (files int, bytes, visible int64) {
-	for _, g := range m.groups {
-		if g.cat == rules.CatWasted {
-			continue
-		}
-		for _, f := range g.items {
-			files++
-			bytes += f.Bytes
-			if f.HiddenBy < 0 {
-				visible += f.Bytes
-			}
-		}
-	}
-	return files, bytes, visible
 }

@@ -55,12 +55,10 @@ func (p *findingsPane) makeTitle() string {
 	f := "Findings"
 	if p.ready {
 		var n int
-		var by int64
 		for _, g := range p.m.groups {
 			n += len(g.items)
-			by += g.bytes
 		}
-		f += fmt.Sprintf(" · %d · %s", n, format.Bytes(by))
+		f += fmt.Sprintf(" · %d · %s in %s", n, format.Bytes(p.m.total), plural(p.m.files, "file"))
 	}
 	return f
 }
@@ -157,16 +155,15 @@ func (p *findingsPane) groupDetails() []line {
 		return nil
 	}
 	g := p.m.groups[p.m.rows[i].group]
-	var files int64
 	layers := map[int]bool{}
 	for _, f := range g.items {
-		files += max(f.Files, 1)
 		layers[f.Layer] = true
 	}
 	th := p.th
 	return []line{
 		{label: p.label("Category"), labelStyle: th.header, text: string(g.cat)},
-		{label: p.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %d findings, %d files, from %d layers", format.Bytes(g.bytes), len(g.items), files, len(layers))},
+		{label: p.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %s, %s, from %s",
+			format.Bytes(g.bytes), plural(int64(len(g.items)), "finding"), plural(g.files, "file"), plural(int64(len(layers)), "layer"))},
 		{text: "Enter opens or closes the category; on a finding it shows the file in the tree.", style: th.dim},
 	}
 }

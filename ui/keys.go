@@ -96,6 +96,9 @@ func (b *Browser) globalKeys() []binding {
 		global("next-pane", []key{special(tcell.KeyTab)}, "pane", "next pane", func() { b.cycle(1) }),
 		global("previous-pane", []key{special(tcell.KeyBacktab)}, "", "previous pane", func() { b.cycle(-1) }),
 		global("filter", []key{ch('/')}, "filter", "filter the tree by a path substring or glob, as you type", b.openFilter),
+		global("find", []key{ch('f')}, "find", "find a path in the tree (substring or glob, as the filter); n and N go to the next and previous", b.openFind),
+		global("find-next", []key{ch('n')}, "", "next path found", func() { b.setFocus(paneTree); b.tree.find(1, false) }),
+		global("find-previous", []key{ch('N')}, "", "previous path found", func() { b.setFocus(paneTree); b.tree.find(-1, false) }),
 		global("previous-layer", []key{ch('[')}, "", "previous layer", func() { b.layers.step(-1) }),
 		global("next-layer", []key{ch(']')}, "", "next layer", func() { b.layers.step(1) }),
 		global("layer-only", []key{ch('a')}, "layer/all", "tree shows only what the layer changed, or all layers up to it", b.tree.toggleLayerOnly),
@@ -114,6 +117,7 @@ func (b *Browser) handleKey(ev *tcell.EventKey) *tcell.EventKey {
 		}
 		return ev // the filter field types
 	}
+	b.notice = ""
 	if bd := b.lookup(b.focus, ev); bd != nil {
 		bd.do()
 		b.afterKey()
@@ -185,6 +189,7 @@ func (b *Browser) helpLines() []line {
 		}
 		out = append(out, line{})
 	}
+	out = append(out, line{text: "dive's keys work too: Ctrl-A, Ctrl-R and Ctrl-U hide added, removed and unchanged files, Ctrl-Space closes every directory. Three of dive's clash: Ctrl-B and Ctrl-F page here (b shows attributes, / filters), and Ctrl-M is Enter in a terminal (~ hides modified files).", style: b.th.dim}, line{})
 	out = append(out, line{text: "Marks: + added, ~ modified, - removed in the layers compared; ! a leftover finding names the path. Mouse: click selects, double click opens, the wheel scrolls.", style: b.th.dim})
 	return out
 }

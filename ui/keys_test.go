@@ -107,11 +107,11 @@ func TestKeysReachTheirPane(t *testing.T) {
 func TestHelpBarFollowsFocus(t *testing.T) {
 	b := loadedBrowser(t)
 	bar := func() string { return screenText(t, b.helpBar, 140, 1) }
-	if got, want := bar(), " Enter files  → scroll  Tab pane  / filter  a layer/all  ? help  q quit\n"; got != want {
+	if got, want := bar(), " Enter files  → scroll  Tab pane  / filter  f find  a layer/all  ? help  q quit\n"; got != want {
 		t.Errorf("layers bar = %q, want %q", got, want)
 	}
 	press(b, tcell.KeyTab)
-	if got, want := bar(), " Enter open/close  e open all  s sort  u unchanged  w wasted  o leftovers  Tab pane  / filter  a layer/all  ? help  q quit\n"; got != want {
+	if got, want := bar(), " Enter open/close  e open all  s sort  u unchanged  w wasted  o leftovers  b attrs  Tab pane  / filter  f find  a layer/all  ? help  q quit\n"; got != want {
 		t.Errorf("tree bar = %q, want %q", got, want)
 	}
 }

@@ -29,6 +29,8 @@ func (b *Browser) build() {
 	b.layers.onEnter = func(int) { b.setFocus(paneTree) }
 	b.tree = newTreePane(th)
 	b.tree.waiting = b.treeWaiting
+	b.tree.note = b.treeNote
+	b.tree.copy = b.copyText
 	b.tree.onMove = func(int) { b.updateDetails() }
 	b.findings = newFindingsPane(th)
 	b.findings.onMove = func(int) { b.updateDetails() }
@@ -99,7 +101,7 @@ func (b *Browser) build() {
 	b.app.SetRoot(b.pages, true)
 	b.app.SetInputCapture(b.handleKey)
 	b.setFocus(paneLayers)
-	b.summary.set(summaryLines(th, b.ref, b.a, &b.findings.m))
+	b.summary.set(summaryLines(th, b.ref, b.a))
 }
 
 // setFocus moves the keyboard to a pane.
@@ -205,38 +207,74 @@ func (b *Browser) drawHelpBar(screen tcell.Screen, x, y, w int) {
 	drawSegs(screen, x+1, y, w-1, segs)
 }
 
+// copyText puts text on the terminal's clipboard (OSC 52; tcell sends it
+// only to terminals that take it) and says so in the title bar.
+func (b *Browser) copyText(text string) {
+	if b.screen == nil {
+		return
+	}
+	b.screen.SetClipboard([]byte(text))
+	b.notice = "copied " + text
+}
+
 // treeWaiting says why there is no tree yet.
 func (b *Browser) treeWaiting() string {
 	switch {
 	case b.phase == phaseFailed:
 		return "the image could not be read"
 	case len(b.layers.layers) == 0:
-		return "the merged tree appears once every layer is read"
+		return "the tree appears as soon as the first layer is read"
 	}
-	return fmt.Sprintf("the merged tree appears once every layer is read (%d of %d)", b.layers.done, len(b.layers.layers))
+	return fmt.Sprintf("the tree appears as soon as the first layer is read (%d of %d read)", b.layers.done, len(b.layers.layers))
+}
+
+// treeNote tells, while the image is read, how much of it the tree holds.
+func (b *Browser) treeNote() string {
+	if b.phase == phaseReady {
+		return ""
+	}
+	return fmt.Sprintf("%d of %d layers merged", b.tree.m.tree.Layers, len(b.layers.layers))
 }
 
 // openFilter shows the filter field in place of the help bar.
-func (b *Browser) openFilter() {
+func (b *Browser) openFilter() { b.openPrompt(false, "filter: ", b.tree.m.pattern) }
+
+// openFind shows the find field in place of the help bar.
+func (b *Browser) openFind() { b.openPrompt(true, "find: ", b.tree.search.pattern) }
+
+func (b *Browser) openPrompt(find bool, label, text string) {
 	b.setFocus(paneTree)
-	b.filterOpen = true
-	b.filterIn.SetText(b.tree.m.pattern)
+	b.filterOpen, b.finding = true, find
+	b.filterIn.SetLabel(label)
+	b.filterIn.SetText(text)
 	b.bottom.Clear().AddItem(b.filterIn, 0, 1, true)
 	b.app.SetFocus(b.filterIn)
 }
 
+// filterChanged applies the filter, or finds the first match from the
+// cursor, as the user types.
 func (b *Browser) filterChanged(text string) {
 	if !b.filterOpen {
 		return
 	}
-	b.tree.setPattern(text)
+	if b.finding {
+		b.tree.search.set(text)
+		b.tree.find(1, true)
+	} else {
+		b.tree.setPattern(text)
+	}
 	b.updateDetails()
 }
 
-// filterDone closes the field: Enter keeps the filter, Esc drops it.
+// filterDone closes the field: Enter keeps the filter or search, Esc
+// drops it.
 func (b *Browser) filterDone(k tcell.Key) {
 	if k == tcell.KeyEscape {
-		b.tree.setPattern("")
+		if b.finding {
+			b.tree.search.set("")
+		} else {
+			b.tree.setPattern("")
+		}
 	}
 	b.filterOpen = false
 	b.bottom.Clear().AddItem(b.helpBar, 0, 1, false)

@@ -1,13 +1,19 @@
 package ui
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/google/go-cmp/cmp"
 	"github.com/rivo/tview"
 
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
 // TestPanes draws each pane, after keys sent to the handler, and compares
@@ -34,6 +40,8 @@ func TestPanes(t *testing.T) {
 		{name: "tree-wasted", keys: []any{tcell.KeyTab, 'w'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 12},
 		{name: "tree-leftovers", keys: []any{tcell.KeyTab, 'o'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 10},
 		{name: "tree-unchanged-hidden", keys: []any{tcell.KeyTab, 'u'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},
+		{name: "tree-attributes", keys: []any{tcell.KeyTab, 'e', 'b'}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 80, h: 14},
+		{name: "tree-hiding-added-removed", keys: []any{tcell.KeyTab, 'e', '+', tcell.KeyCtrlR}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 70, h: 14},
 		{name: "tree-filter-typing", keys: []any{'/', "lib"}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 100, h: 30},
 		{name: "tree-filter-kept", keys: []any{'/', "*.h", tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},
 		{name: "tree-filter-dropped", keys: []any{'/', "*.h", tcell.KeyEscape}, pane: func(b *Browser) tview.Primitive { return b.tree }, w: 60, h: 8},
@@ -103,4 +111,86 @@ func TestTinyScreens(t *testing.T) {
 			t.Errorf("at 60×20 the %s pane is gone:\n%s", want, got)
 		}
 	}
+}
+
+// snapshots merges the fixture image for real and returns the tree of
+// layers 0..k for every k, as analyze.Read hands them to Events.Merged.
+func snapshots(t *testing.T) []*fstree.Tree {
+	t.Helper()
+	var out []*fstree.Tree
+	onMerged := analyze.OnMerged(func(_ int, snapshot func() *fstree.Tree) { out = append(out, snapshot()) })
+	src := &layers.Source{Image: layerstest.Image(t, fixtureSteps()...)}
+	if _, err := analyze.Read(context.Background(), src, onMerged); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestProgressiveTree: the tree is there as soon as the first layer is
+// merged and follows the layers as they merge, keeping the open
+// directories and the path under the cursor; a layer the user picks stays
+// picked, through the finished analysis.
+func TestProgressiveTree(t *testing.T) {
+	snaps := snapshots(t)
+	a := fixture(t)
+	b, err := newBrowser("fixture.tar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.setProgress(layers.Progress{LayersTotal: 4})
+	b.addLayer(a.Image.Layers[0])
+	b.setPartialTree(snaps[0])
+	press(b, tcell.KeyTab, tcell.KeyEnter, 'j', 'l', 'j') // usr open, lib open, libc.so.6
+	golden(t, "tree-partial", screenText(t, b.pages, 100, 24))
+	if n := b.tree.selectedNode(); n == nil || n.Path() != "usr/lib/libc.so.6" {
+		t.Fatalf("selected before layer 1 merged: %v, want usr/lib/libc.so.6", n)
+	}
+
+	b.addLayer(a.Image.Layers[1])
+	b.setPartialTree(snaps[1])
+	if got, want := b.tree.m.layer, 1; got != want {
+		t.Errorf("tree layer after layer 1 merged: %d, want %d (the newest)", got, want)
+	}
+	if got, want := b.layers.sel, 1; got != want {
+		t.Errorf("layers cursor after layer 1 merged: %d, want %d (it follows)", got, want)
+	}
+	if n := b.tree.selectedNode(); n == nil || n.Path() != "usr/lib/libc.so.6" {
+		t.Errorf("selected after layer 1 merged: %v, want usr/lib/libc.so.6 kept", n)
+	}
+	// var (50 kB of apt cache) comes first now; usr and usr/lib stay open.
+	want := []string{"+ var/", "~ usr/", "  ~ bin/", "    lib/", "      libc.so.6", "  + include/", "  etc/", "  bin", "  tmp/"}
+	if diff := cmp.Diff(want, rowNames(b.tree.m)); diff != "" {
+		t.Errorf("rows after layer 1 merged (-want +got):\n%s", diff)
+	}
+
+	// The user picks layer 0: the tree stays there as layers merge.
+	b.setFocus(paneLayers)
+	press(b, 'k')
+	b.setPartialTree(snaps[2])
+	if got := b.tree.m.layer; got != 0 {
+		t.Errorf("tree layer after the user picked 0 and layer 2 merged: %d, want 0", got)
+	}
+	if got, want := b.tree.makeTitle(), "Files · layers 0–0 · by size · 10 kB · 3 of 4 layers merged"; got != want {
+		t.Errorf("title = %q, want %q", got, want)
+	}
+	b.setAnalysis(a)
+	if got := b.tree.m.layer; got != 0 {
+		t.Errorf("tree layer after the analysis: %d, want 0", got)
+	}
+	if n := b.tree.selectedNode(); n == nil || n.Path() != "usr/lib/libc.so.6" || n != a.Tree.Lookup("usr/lib/libc.so.6") {
+		t.Errorf("selected after the analysis: %v, want the finished tree's usr/lib/libc.so.6", n)
+	}
+}
+
+// rowNames are the tree's rows as "indent mark name".
+func rowNames(m *treeModel) []string {
+	out := []string{}
+	for _, r := range m.Rows() {
+		name := r.n.Name
+		if r.info.dir {
+			name += "/"
+		}
+		out = append(out, fmt.Sprintf("%*s%s %s", 2*r.depth, "", r.info.st.mark(), name))
+	}
+	return out
 }

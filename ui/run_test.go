@@ -12,6 +12,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -222,5 +223,41 @@ func TestProgressFrames(t *testing.T) {
 	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run = %v", err)
+	}
+}
+
+// TestRunProgressiveTree: with a loader that merges as it reads, the tree
+// of the first layer is on the screen while the other layers still wait.
+func TestRunProgressiveTree(t *testing.T) {
+	img := layerstest.Image(t, fixtureSteps()...)
+	s := simScreen(t)
+	done := make(chan error, 1)
+	seen := make(chan string, 1)
+	go func() {
+		done <- Run(context.Background(), "fixture.tar", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			onMerged := analyze.OnMerged(func(layer int, snapshot func() *fstree.Tree) {
+				ev.Merged(layer, snapshot)
+				if layer == 0 {
+					// Merging waits here until the first layer's tree
+					// is on the screen.
+					got, _ := screenShows(s, "▸ usr")
+					seen <- got
+				}
+			})
+			return analyze.Read(ctx, &layers.Source{Image: img}, onMerged,
+				analyze.WithReadOptions(layers.WithParallelism(1), layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone)))
+		}, s.opts()...)
+	}()
+	got := <-seen
+	for _, want := range []string{"▸ usr", "Files · layers 0–0", "findings appear once"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("while layer 1 waits to merge, the screen does not show %q:\n%s", want, got)
+		}
+	}
+	waitFor(t, s, "4 layers · 9 files")
+	waitFor(t, s, "Files · layers 0–3 · by size")
+	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil after q", err)
 	}
 }

@@ -76,6 +76,21 @@ func (s status) mark() string {
 	return " "
 }
 
+// String names the status as the tree's title and Details say it.
+func (s status) String() string {
+	switch s {
+	case stAdded:
+		return "added"
+	case stModified:
+		return "modified"
+	case stRemoved:
+		return "removed"
+	case stUnchanged:
+		return "unchanged"
+	}
+	return "absent"
+}
+
 func (t *theme) forStatus(s status) tcell.Style {
 	switch s {
 	case stAdded:

@@ -25,9 +25,10 @@ type treeModel struct {
 	layerOnly bool // show only what the layer changed, not the aggregate 0..layer
 	byName    bool // sort by name instead of size
 	pattern   string
-	hideSame  bool // hide unchanged paths
-	leftOnly  bool // only paths a leftover finding covers
-	wasteOnly bool // only paths that carry wasted bytes
+	hide      [stRemoved + 1]bool // hide paths of these statuses (dive's Ctrl+A/R/M/U)
+	leftOnly  bool                // only paths a leftover finding covers
+	wasteOnly bool                // only paths that carry wasted bytes
+	attrs     bool                // rows show mode and owner (dive's Ctrl+B)
 	// leftover marks the nodes a finding names, with the finding's index.
 	leftover map[*fstree.Node]int
 	open     map[*fstree.Node]bool // explicit open/closed state
@@ -109,7 +110,12 @@ func (m *treeModel) span() (from, to int) {
 
 // narrowed tells whether some filter hides paths.
 func (m *treeModel) narrowed() bool {
-	return m.pattern != "" || m.hideSame || m.leftOnly || m.wasteOnly || m.layerOnly
+	return m.pattern != "" || m.hiding() || m.leftOnly || m.wasteOnly || m.layerOnly
+}
+
+// hiding tells whether paths of some status are hidden.
+func (m *treeModel) hiding() bool {
+	return m.hide != [len(m.hide)]bool{}
 }
 
 // filtering tells whether directories open by themselves to show matches.
@@ -180,7 +186,7 @@ func (m *treeModel) passes(st status, wasted int64, covered bool, p []byte) bool
 	if st == stAbsent {
 		return false
 	}
-	if (m.layerOnly || m.hideSame) && st == stUnchanged {
+	if (m.layerOnly && st == stUnchanged) || m.hide[st] {
 		return false
 	}
 	if m.wasteOnly && wasted == 0 {
@@ -368,7 +374,7 @@ func (m *treeModel) reveal(n *fstree.Node) bool {
 	if m.index(n) >= 0 {
 		return true
 	}
-	m.pattern, m.hideSame, m.leftOnly, m.wasteOnly = "", false, false, false
+	m.pattern, m.hide, m.leftOnly, m.wasteOnly = "", [len(m.hide)]bool{}, false, false
 	m.invalidate()
 	return m.index(n) >= 0
 }

@@ -19,16 +19,27 @@ type treePane struct {
 	*listView
 	th       *theme
 	m        *treeModel
+	search   search
 	findings []analyze.Finding // what m's leftover marks index
-	// waiting says why the tree is empty while there is no image yet.
+	// waiting says why the tree is empty while there is no image yet;
+	// note, when set, adds to the title.
 	waiting func() string
+	note    func() string
+	// copy puts text on the clipboard.
+	copy func(text string)
 }
 
 func newTreePane(th *theme) *treePane {
 	p := &treePane{listView: newListView(th, "Files", true), th: th}
 	p.m = newTreeModel(emptyTree(), nil)
 	p.count = func() int { return len(p.m.Rows()) }
-	p.header = func(screen tcell.Screen, x, y, w int) { drawText(screen, x, y, w, "    Size  L    Name", th.header) }
+	p.header = func(screen tcell.Screen, x, y, w int) {
+		h := "    Size  L    Name"
+		if p.m.attrs {
+			h = "Mode       Owner          Size  L    Name"
+		}
+		drawText(screen, x, y, w, h, th.header)
+	}
 	p.drawRow = p.drawTreeRow
 	p.empty = p.emptyText
 	p.onEnter = func(int) { p.toggleDir() }
@@ -49,30 +60,78 @@ func (p *treePane) keys() []binding {
 		tree("open-dir", []key{special(tcell.KeyRight), ch('l')}, "", "open the directory", func() { p.openDir(true) }),
 		tree("close-dir", []key{special(tcell.KeyLeft), ch('h')}, "", "close the directory, or go to its parent", func() { p.openDir(false) }),
 		tree("open-all", []key{ch('e')}, "open all", "open every directory", func() { p.openAll(true) }),
-		tree("close-all", []key{ch('c')}, "", "close every directory", func() { p.openAll(false) }),
+		tree("close-all", []key{ch('c'), special(tcell.KeyCtrlSpace)}, "", "close every directory", func() { p.openAll(false) }),
 		tree("sort", []key{ch('s')}, "sort", "sort by size (biggest first) or by name", func() { p.keepSelection(p.m.toggleSort) }),
-		tree("hide-unchanged", []key{ch('u')}, "unchanged", "hide or show unchanged files", func() { p.keepSelection(func() { p.m.toggle(&p.m.hideSame) }) }),
+		tree("hide-added", []key{ch('+'), special(tcell.KeyCtrlA)}, "", "hide or show added files", func() { p.toggleHidden(stAdded) }),
+		tree("hide-removed", []key{ch('-'), special(tcell.KeyCtrlR)}, "", "hide or show removed files", func() { p.toggleHidden(stRemoved) }),
+		tree("hide-modified", []key{ch('~')}, "", "hide or show modified files (dive's Ctrl+M is Enter in a terminal)", func() { p.toggleHidden(stModified) }),
+		tree("hide-unchanged", []key{ch('u'), special(tcell.KeyCtrlU)}, "unchanged", "hide or show unchanged files", func() { p.toggleHidden(stUnchanged) }),
 		tree("wasted-only", []key{ch('w')}, "wasted", "show only files with wasted bytes", func() { p.keepSelection(func() { p.m.toggle(&p.m.wasteOnly) }) }),
 		tree("leftovers-only", []key{ch('o')}, "leftovers", "show only leftovers", func() { p.keepSelection(func() { p.m.toggle(&p.m.leftOnly) }) }),
+		tree("attributes", []key{ch('b')}, "attrs", "show or hide mode and owner in the rows (setuid and setgid in red)", func() { p.m.attrs = !p.m.attrs }),
+		tree("copy-path", []key{ch('y')}, "", "copy the path to the clipboard (OSC 52, where the terminal allows)", func() {
+			if n := p.selectedNode(); n != nil && p.copy != nil {
+				p.copy("/" + n.Path())
+			}
+		}),
 		tree("clear-filter", []key{special(tcell.KeyEscape)}, "", "clear the filter", func() { p.setPattern("") }),
 	}
 }
 
-// setTree shows a new tree (the finished one replacing the empty one) as
-// of its last layer, or of layer when the user picked one.
-func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding) {
-	p.findings = findings
-	p.m = newTreeModel(t, findings)
-	p.sel, p.top = 0, 0
+// setTree shows t as of layer: a tree of more layers merged, or the
+// finished one. What the user set up stays: the sort, the filters, the
+// open directories and the path under the cursor (or its nearest
+// ancestor), as far as t has them.
+func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, layer int) {
+	old := p.m
+	var sel string
+	if n := p.selectedNode(); n != nil {
+		sel = n.Path()
+	}
+	m := newTreeModel(t, findings)
+	m.layer, m.layerOnly, m.byName, m.pattern = layer, old.layerOnly, old.byName, old.pattern
+	m.hide, m.leftOnly, m.wasteOnly, m.allOpen, m.attrs = old.hide, old.leftOnly, old.wasteOnly, old.allOpen, old.attrs
+	for n, open := range old.open {
+		if c := t.Lookup(n.Path()); c != nil {
+			m.open[c] = open
+		}
+	}
+	m.invalidate()
+	p.findings, p.m = findings, m
+	if sel == "" {
+		p.clamp()
+		return
+	}
+	p.selectNode(nearest(t, sel))
 }
 
-// setLayer shows the tree as of layer l, keeping the cursor's path.
+// nearest is the node of path p in t, or of its nearest ancestor there.
+func nearest(t *fstree.Tree, p string) *fstree.Node {
+	for {
+		if n := t.Lookup(p); n != nil {
+			return n
+		}
+		i := strings.LastIndexByte(p, '/')
+		if i < 0 {
+			return nil
+		}
+		p = p[:i]
+	}
+}
+
+// setLayer shows the tree as of layer l (of those merged), keeping the
+// cursor's path.
 func (p *treePane) setLayer(l int) {
-	p.keepSelection(func() { p.m.setLayer(l, p.m.layerOnly) })
+	p.keepSelection(func() { p.m.setLayer(min(l, p.m.tree.Layers-1), p.m.layerOnly) })
 }
 
 func (p *treePane) toggleLayerOnly() {
 	p.keepSelection(func() { p.m.setLayer(p.m.layer, !p.m.layerOnly) })
+}
+
+// toggleHidden hides or shows the paths of a status.
+func (p *treePane) toggleHidden(st status) {
+	p.keepSelection(func() { p.m.toggle(&p.m.hide[st]) })
 }
 
 func (p *treePane) setPattern(pat string) {
@@ -99,8 +158,14 @@ func (p *treePane) makeTitle() string {
 	if m.pattern != "" {
 		t += fmt.Sprintf(" · filter %q", m.pattern)
 	}
-	if m.hideSame {
-		t += " · changed only"
+	if m.hiding() {
+		var hidden []string
+		for _, st := range []status{stAdded, stModified, stRemoved, stUnchanged} {
+			if m.hide[st] {
+				hidden = append(hidden, st.String())
+			}
+		}
+		t += " · hiding " + strings.Join(hidden, ", ")
 	}
 	if m.wasteOnly {
 		t += " · wasted only"
@@ -108,7 +173,13 @@ func (p *treePane) makeTitle() string {
 	if m.leftOnly {
 		t += " · leftovers only"
 	}
-	return t + " · " + format.Bytes(m.rootInfo().size)
+	t += " · " + format.Bytes(m.rootInfo().size)
+	if p.note != nil {
+		if n := p.note(); n != "" {
+			t += " · " + n
+		}
+	}
+	return t
 }
 
 func (p *treePane) emptyText() string {
@@ -146,14 +217,25 @@ func (p *treePane) drawTreeRow(screen tcell.Screen, i, x, y, w int, hl func(tcel
 	case ni.dir:
 		nameStyle = th.dir
 	}
-	segs := []seg{
+	var segs []seg
+	if p.m.attrs {
+		mode, own, st := "", "", th.dim
+		if v := ni.v; v != nil && !v.Deleted && !v.Implicit {
+			mode, own = lsMode(v), owner(v)
+			if specialBits(v.Mode) != "" {
+				st = th.errStyle
+			}
+		}
+		segs = append(segs, seg{padRight(mode, 10) + " ", hl(st)}, seg{padRight(own, 11) + " ", hl(th.dim)})
+	}
+	segs = append(segs, []seg{
 		{padLeft(format.Bytes(ni.size), 8) + " ", hl(th.base)},
 		{padLeft(fmt.Sprint(ni.layer), 2) + " ", hl(th.dim)},
 		{ni.st.mark(), hl(th.forStatus(ni.st))},
 		{flag + " ", hl(th.errStyle)},
 		{strings.Repeat("  ", r.depth) + arrow, hl(th.dim)},
 		{r.n.Name, hl(nameStyle)},
-	}
+	}...)
 	if v := ni.v; v != nil && v.Link() != "" {
 		arrow := " → "
 		if v.Type == layers.TypeHardlink {

@@ -118,7 +118,7 @@ func TestTreeModelRows(t *testing.T) {
 		},
 		{
 			name: "hide unchanged",
-			set:  func(m *treeModel) { m.toggle(&m.hideSame) },
+			set:  func(m *treeModel) { m.toggle(&m.hide[stUnchanged]) },
 			want: []string{"~ usr/ 32500 L0", "+ app/ 1100 L2", "~ etc/ 12 L0", "+ var/ 0 L1"},
 		},
 		{

@@ -16,6 +16,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -68,7 +69,13 @@ type Loader func(ctx context.Context, ev *Events) (*analyze.Analysis, error)
 
 // Events receives a Loader's progress. Its methods may be called from any
 // goroutine and never block on the screen.
-type Events struct{ b *Browser }
+type Events struct {
+	b *Browser
+	// The merging goroutine's own: when the last snapshot was taken and
+	// what it cost.
+	snapAt   time.Time
+	snapCost time.Duration
+}
 
 // Progress reports bytes and layers read (layers.WithProgress). The screen
 // shows the latest report at most once per progressFrame: a large image
@@ -98,6 +105,32 @@ func (e *Events) Progress(p layers.Progress) {
 
 // progressFrame is the least time between two progress frames.
 const progressFrame = 100 * time.Millisecond
+
+// Merged reports that layers 0..layer are merged; snapshot copies their
+// tree (analyze.Merger.Snapshot). It runs on the goroutine that merges,
+// which waits for it. The browser takes a snapshot only once it has shown
+// the previous one, and only when at least snapshotPace times the last
+// one's cost has passed since: the tree follows the layers as they merge,
+// and merging slows by at most a fifth.
+func (e *Events) Merged(layer int, snapshot func() *fstree.Tree) {
+	b := e.b
+	if b.treeQueued.Load() || (!e.snapAt.IsZero() && time.Since(e.snapAt) < snapshotPace*e.snapCost) {
+		return
+	}
+	start := time.Now()
+	t := snapshot()
+	e.snapAt = time.Now()
+	e.snapCost = e.snapAt.Sub(start)
+	b.treeQueued.Store(true)
+	b.post(func() {
+		b.treeQueued.Store(false)
+		b.setPartialTree(t)
+	})
+}
+
+// snapshotPace is how many times a snapshot's cost must pass before the
+// next is taken.
+const snapshotPace = 4
 
 // LayerDone reports a layer read to the end (layers.WithLayerDone). Only its
 // metadata is kept.
@@ -156,7 +189,10 @@ type Browser struct {
 	lastFocus  paneID // the pane before help opened
 	context    paneID // which selection the details pane describes
 	filterOpen bool
+	finding    bool // the field at the bottom finds rather than filters
 	helpOpen   bool
+	screen     tcell.Screen // the screen drawn on, once drawn
+	notice     string       // a one-off message for the title bar
 
 	// loading
 	phase    phase
@@ -172,6 +208,7 @@ type Browser struct {
 	inflight       sync.WaitGroup
 	pending        layers.Progress
 	progressQueued bool
+	treeQueued     atomic.Bool // a snapshot waits to be shown
 	cancel         context.CancelFunc
 	exitErr        error
 	panicked       any
@@ -228,6 +265,7 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	// fails at once, without reading anything.
 	var launch sync.Once
 	b.app.SetAfterDrawFunc(func(s tcell.Screen) {
+		b.screen = s
 		if b.o.afterDraw != nil {
 			b.o.afterDraw(s)
 		}
@@ -358,22 +396,35 @@ func (b *Browser) addLayer(l layers.Layer) {
 	}
 }
 
+// setPartialTree shows the tree of the layers merged so far, as of the
+// layer the user picked or else the newest, keeping the tree's view.
+func (b *Browser) setPartialTree(t *fstree.Tree) {
+	if b.phase != phaseReading || t.Layers == 0 {
+		return
+	}
+	b.tree.setTree(t, nil, b.followLayer(t.Layers))
+	b.updateDetails()
+}
+
+// followLayer is the layer to show of a tree of n layers: the one the user
+// picked, or the newest, which the layers' cursor then follows.
+func (b *Browser) followLayer(n int) int {
+	l := n - 1
+	if b.layers.picked {
+		return min(b.layers.sel, l)
+	}
+	b.layers.sel = l
+	return l
+}
+
 // setAnalysis takes the finished analysis: the tree and findings appear.
 func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.a = a
 	b.phase = phaseReady
 	b.layers.setImage(a)
 	b.findings.setAnalysis(a)
-	b.tree.setTree(a.Tree, a.Findings)
-	if n := len(b.layers.layers); n > 0 {
-		l := n - 1
-		if b.layers.picked {
-			l = min(b.layers.sel, l)
-		}
-		b.layers.sel = l
-		b.tree.m.setLayer(l, false)
-	}
-	b.summary.set(summaryLines(&b.th, b.ref, a, &b.findings.m))
+	b.tree.setTree(a.Tree, a.Findings, b.followLayer(len(b.layers.layers)))
+	b.summary.set(summaryLines(&b.th, b.ref, a))
 	b.updateDetails()
 }
 
@@ -392,10 +443,12 @@ func (b *Browser) fail(err error) {
 
 // status is the one-line state shown in the title bar.
 func (b *Browser) status() (string, tcell.Style) {
-	switch b.phase {
-	case phaseFailed:
+	switch {
+	case b.phase == phaseFailed:
 		return "error: " + format.OneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
-	case phaseReady:
+	case b.notice != "":
+		return b.notice, b.th.base
+	case b.phase == phaseReady:
 		m := b.a.Metrics
 		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), format.Bytes(m.TotalBytes)), b.th.base
 	}

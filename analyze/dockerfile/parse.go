@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -121,12 +122,17 @@ func Parse(path string, src []byte) (*File, error) {
 	return f, nil
 }
 
+// lineInMessage is the line BuildKit names in its message, which the
+// error gives as path:line instead.
+var lineInMessage = regexp.MustCompile(`^dockerfile parse error on line \d+: `)
+
 // parseErr makes BuildKit's error one line that names the file and line.
 func parseErr(path string, err error) error {
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
 	}
+	msg = lineInMessage.ReplaceAllString(msg, "")
 	var loc *parser.LocationError
 	if errors.As(err, &loc) && len(loc.Locations) > 0 && len(loc.Locations[0]) > 0 {
 		return fmt.Errorf("%s:%d: %s", path, loc.Locations[0][0].Start.Line, msg)

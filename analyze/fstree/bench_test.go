@@ -4,8 +4,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/stagescope/stagescope/analyze/fstree/fstreetest"
 	"github.com/stagescope/stagescope/layers"
-	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
 func build(ls [][]layers.Entry) *Tree {
@@ -29,7 +29,7 @@ func entries(ls [][]layers.Entry) int {
 // tree and what only the merge needs) and the bytes the finished tree holds
 // (tree-B).
 func BenchmarkBuild(b *testing.B) {
-	ls := layerstest.BenchLayers(200_000)
+	ls := fstreetest.BenchLayers(200_000)
 	n := entries(ls)
 	var before, merged, after runtime.MemStats
 	runtime.GC()
@@ -55,11 +55,26 @@ func BenchmarkBuild(b *testing.B) {
 
 // BenchmarkMeasure computes the metrics of a finished tree.
 func BenchmarkMeasure(b *testing.B) {
-	ls := layerstest.BenchLayers(200_000)
+	ls := fstreetest.BenchLayers(200_000)
 	t := build(ls)
 	b.ReportAllocs()
 	for b.Loop() {
 		Measure(t)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*t.Nodes()), "ns/node")
+}
+
+// BenchmarkSnapshot copies the tree of 200 000 entries merged so far, as
+// the browser does to show layers 0..k while k+1.. merge.
+func BenchmarkSnapshot(b *testing.B) {
+	ls := fstreetest.BenchLayers(200_000)
+	bl := NewBuilder()
+	for _, es := range ls {
+		bl.Add(es)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		bl.Snapshot()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*bl.tree.Nodes()), "ns/node")
 }

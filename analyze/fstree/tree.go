@@ -24,18 +24,32 @@ type Version struct {
 	Deleted  bool // a whiteout: the path was deleted in Layer
 	Opaque   bool // the directory was made opaque in Layer
 	Implicit bool // a directory only implied by its children's paths
-	// link is the target of a symlink or hard link (see Link): behind a
-	// pointer, as few versions have one, so that every other costs 8
-	// bytes instead of a string's 16.
-	link *string
+	// ext holds the link target and the owner (see Link and Owner):
+	// behind a pointer, as few versions have a link or an owner other
+	// than root, so that every other costs 8 bytes instead of 24.
+	ext *versionExt
+}
+
+// versionExt is what few versions need.
+type versionExt struct {
+	link     string
+	uid, gid uint32
 }
 
 // Link returns the target of a symlink or hard link, "" for other versions.
 func (v Version) Link() string {
-	if v.link == nil {
+	if v.ext == nil {
 		return ""
 	}
-	return *v.link
+	return v.ext.link
+}
+
+// Owner returns the numeric user and group that own the path.
+func (v Version) Owner() (uid, gid uint32) {
+	if v.ext == nil {
+		return 0, 0
+	}
+	return v.ext.uid, v.ext.gid
 }
 
 // cuts tells whether this version hides what lower layers put below the path.
@@ -462,11 +476,11 @@ func (b *Builder) addEntry(e *layers.Entry) {
 		Mode:     e.Mode,
 		Type:     e.Type,
 	}
-	if e.Link != "" {
-		// Copied, as names are: the entry's bytes share a chunk with the
-		// rest of its layer, which the tree must not keep alive.
-		l := b.names.String(e.Link)
-		v.link = &l
+	if e.Link != "" || e.UID != 0 || e.GID != 0 {
+		// The link is copied, as names are: the entry's bytes share a
+		// chunk with the rest of its layer, which the tree must not keep
+		// alive.
+		v.ext = &versionExt{link: b.names.String(e.Link), uid: e.UID, gid: e.GID}
 	}
 	if e.Type == layers.TypeHardlink && e.Whiteout == layers.NoWhiteout {
 		b.tree.links = append(b.tree.links, n)
@@ -518,33 +532,7 @@ func (b *Builder) Finish() *Tree {
 		n.indexed = false
 		cs := n.Children()
 		slices.SortFunc(cs, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
-		vs := n.Versions()
-		for i := range vs {
-			v := &vs[i]
-			hidden := int32(-1)
-			if i+1 < len(vs) {
-				hidden = vs[i+1].Layer
-			}
-			for _, c := range cuts {
-				if c > v.Layer {
-					if hidden < 0 || c < hidden {
-						hidden = c
-					}
-					break
-				}
-			}
-			v.HiddenBy = hidden
-		}
-		var own []int32
-		for i := range vs {
-			if vs[i].cuts() {
-				own = append(own, vs[i].Layer)
-			}
-		}
-		childCuts := cuts
-		if len(own) > 0 {
-			childCuts = mergeSorted(cuts, own)
-		}
+		childCuts := resolve(n.Versions(), cuts, len(cs) > 0)
 		for _, c := range cs {
 			walk(c, childCuts)
 		}

@@ -30,6 +30,10 @@ type Thresholds struct {
 	HighestImageBytes *int64
 	// HighestLeftoverBytes bounds the bytes of all leftover findings.
 	HighestLeftoverBytes *int64
+	// HighestOwnLeftoverBytes bounds the leftover bytes of the user's own
+	// layers, those above the base image (all layers when the base is
+	// unknown): what a team controls.
+	HighestOwnLeftoverBytes *int64
 	// HighestCategoryBytes bounds the leftover bytes of single categories;
 	// 0 allows none at all.
 	HighestCategoryBytes map[rules.Category]int64
@@ -46,7 +50,7 @@ type Thresholds struct {
 // Empty tells whether the thresholds check nothing.
 func (t *Thresholds) Empty() bool {
 	return t.LowestEfficiency == nil && t.HighestWastedBytes == nil && t.HighestUserWastedPercent == nil &&
-		t.HighestImageBytes == nil && t.HighestLeftoverBytes == nil && len(t.HighestCategoryBytes) == 0 &&
+		t.HighestImageBytes == nil && t.HighestLeftoverBytes == nil && t.HighestOwnLeftoverBytes == nil && len(t.HighestCategoryBytes) == 0 &&
 		len(t.ForbiddenRules) == 0
 }
 
@@ -67,6 +71,7 @@ const (
 	CheckHighestUserWastedPercent = "highestUserWastedPercent"
 	CheckHighestImageBytes        = "highestImageBytes"
 	CheckHighestLeftoverBytes     = "highestLeftoverBytes"
+	CheckHighestOwnLeftoverBytes  = "highestOwnLeftoverBytes"
 	CheckHighestCategoryBytes     = "highestCategoryBytes"
 	CheckForbiddenRules           = "forbiddenRules"
 )
@@ -107,6 +112,9 @@ type Input struct {
 	// counted once however many findings name it.
 	LeftoverBytes int64
 	CategoryBytes map[rules.Category]int64
+	// OwnLeftoverBytes are the leftover bytes of the layers above the base
+	// image (all layers when the base is unknown).
+	OwnLeftoverBytes int64
 	// RuleFindings counts the findings of each rule ID.
 	RuleFindings map[string]int
 }
@@ -137,6 +145,9 @@ func Evaluate(in Input, t Thresholds) Gate {
 	}
 	if t.HighestLeftoverBytes != nil {
 		add(CheckHighestLeftoverBytes, "", UnitBytes, float64(in.LeftoverBytes), float64(*t.HighestLeftoverBytes), in.LeftoverBytes <= *t.HighestLeftoverBytes)
+	}
+	if t.HighestOwnLeftoverBytes != nil {
+		add(CheckHighestOwnLeftoverBytes, "", UnitBytes, float64(in.OwnLeftoverBytes), float64(*t.HighestOwnLeftoverBytes), in.OwnLeftoverBytes <= *t.HighestOwnLeftoverBytes)
 	}
 	cats := make([]rules.Category, 0, len(t.HighestCategoryBytes))
 	for c := range t.HighestCategoryBytes {

@@ -524,3 +524,27 @@ func NeededBy(pkgs []Package) map[string][]string {
 	}
 	return out
 }
+
+// OSRelease returns ID and VERSION_ID of the image's os-release among
+// the captured files.
+func OSRelease(files map[string][]byte) (id, version string) {
+	b := files[osReleasePath]
+	if b == nil {
+		b = files[osReleaseUsrLib]
+	}
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if !ok {
+			continue
+		}
+		v = strings.Trim(v, `"'`)
+		switch k {
+		case "ID":
+			id = v
+		case "VERSION_ID":
+			version = v
+		}
+	}
+	return id, version
+}

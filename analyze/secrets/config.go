@@ -50,3 +50,15 @@ func ScanConfig(img *layers.Image) []Finding {
 	}
 	return out
 }
+
+// RedactText returns s with every secret the rules find in it redacted:
+// for strings shown before the scan of the whole image is done (a layer's
+// history while the layers are still being read).
+func RedactText(s string) string {
+	var pairs []string
+	searchAll([]byte(s), func(h hit) { pairs = append(pairs, string(h.value), Redact(string(h.value))) })
+	if len(pairs) == 0 {
+		return s
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}

@@ -186,6 +186,10 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 				if !regexp.MustCompile(c.Error).MatchString(line) {
 					t.Errorf("error %q does not match %q", line, c.Error)
 				}
+				// Go's own names mean nothing to the user.
+				if m := goInternals.FindString(line); m != "" {
+					t.Errorf("error %q shows Go internals (%q)", line, m)
+				}
 			}
 			if entries, _ := os.ReadDir(work); len(entries) != 0 {
 				t.Errorf("run left %d files in its working/temp dir", len(entries))
@@ -257,3 +261,7 @@ func TestBadCorpusLarge(t *testing.T) {
 	}
 	runBadCases(t, dir, cases)
 }
+
+// goInternals matches what Go's decoders and runtime put in errors about
+// the program rather than the input: struct and type names.
+var goInternals = regexp.MustCompile(`Go (struct field|value of type)|\bv1\.[A-Z]\w+|dockerSaveEntry|\*?\w+\.\w+ of type|\[\]string|map\[string\]`)

@@ -118,6 +118,8 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	  highestUserWastedPercent: 0.1
 //	  highestImageBytes: 500MB
 //	  highestLeftoverBytes: 50MB
+//	  highestOwnLeftoverBytes: 10MB  # only the layers above the base image
+//	  highestOwnLeftoverBytes: 10MB  # only the layers above the base image
 //	  highestCategoryBytes: {toolchain: 0, package-cache: 5MB}
 //	  forbiddenRules: [RULE-ID, …]
 //	ignore:
@@ -239,6 +241,7 @@ func (p *configParser) rules(n *yaml.Node, th *gate.Thresholds) error {
 		gate.CheckHighestUserWastedPercent: ratio(gate.CheckHighestUserWastedPercent, &th.HighestUserWastedPercent),
 		gate.CheckHighestImageBytes:        size(gate.CheckHighestImageBytes, &th.HighestImageBytes),
 		gate.CheckHighestLeftoverBytes:     size(gate.CheckHighestLeftoverBytes, &th.HighestLeftoverBytes),
+		gate.CheckHighestOwnLeftoverBytes:  size(gate.CheckHighestOwnLeftoverBytes, &th.HighestOwnLeftoverBytes),
 		gate.CheckHighestCategoryBytes: func(v *yaml.Node) error {
 			if v.Kind != yaml.MappingNode {
 				return p.errorf(v, "%s must be a mapping of category to size, e.g. {toolchain: 0}", gate.CheckHighestCategoryBytes)

@@ -108,7 +108,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad glob", "ignore:\n  paths:\n    - usr/[share\n",
 			`ci.yaml:3: ignore.paths: bad path glob "usr/[share": syntax error in pattern`},
 		{"unknown rules key", "rules:\n  lowestEfficency: 0.9\n",
-			`ci.yaml:2: unknown key "lowestEfficency" in rules (want one of forbiddenRules, highestCategoryBytes, highestImageBytes, highestLeftoverBytes, highestUserWastedPercent, highestWastedBytes, lowestEfficiency)`},
+			`ci.yaml:2: unknown key "lowestEfficency" in rules (want one of forbiddenRules, highestCategoryBytes, highestImageBytes, highestLeftoverBytes, highestOwnLeftoverBytes, highestUserWastedPercent, highestWastedBytes, lowestEfficiency)`},
 		{"unknown top-level key", "rule:\n  lowestEfficiency: 0.9\n",
 			`ci.yaml:1: unknown key "rule" in the file (want one of ignore, rules, secrets)`},
 		{"repeated key", "rules:\n  lowestEfficiency: 0.9\n  lowestEfficiency: 0.8\n",

@@ -111,11 +111,19 @@ func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze
 		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
 	}
 	ro := analyze.WithReadOptions(o.readOptions(s, true)...)
+	// Each image's layers are mapped to its history (no --dockerfile here).
+	var place placeOptions
 	if a, err = analyze.Read(ctx, srcA, ro, analyze.KeepLayers()); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %s: %w", o.RefA, err)
 	}
+	if err = place.locate(ctx, a, o.loadOptions()); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
+	}
 	if b, err = analyze.Read(ctx, srcB, ro, analyze.WithSharedLayers(a)); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image B: %s: %w", o.RefB, err)
+	}
+	if err = place.locate(ctx, b, o.loadOptions()); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
 	}
 	return a, b, srcA, srcB, nil
 }

@@ -26,6 +26,7 @@ type gateOptions struct {
 	HighestUserWastedPercent string
 	HighestImageBytes        string
 	HighestLeftoverBytes     string
+	HighestOwnLeftoverBytes  string
 	HighestCategoryBytes     []string // CATEGORY=SIZE
 	ForbiddenRules           []string
 	// Warnings are what reading the config file found to say without
@@ -40,6 +41,7 @@ func (g *gateOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&g.HighestUserWastedPercent, "highest-user-wasted-percent", "", "fail when dive's user-wasted ratio (0-1) exceeds this")
 	f.StringVar(&g.HighestImageBytes, "highest-image-bytes", "", "fail when the image (its layers, uncompressed) exceeds this size")
 	f.StringVar(&g.HighestLeftoverBytes, "highest-leftover-bytes", "", "fail when all leftovers together exceed this size")
+	f.StringVar(&g.HighestOwnLeftoverBytes, "highest-own-leftover-bytes", "", "fail when the leftovers of your own layers (above the base image) exceed this size")
 	f.StringArrayVar(&g.HighestCategoryBytes, "highest-category-bytes", nil, "fail when a category's leftovers exceed a size, CATEGORY=SIZE (e.g. toolchain=0); repeatable")
 	f.StringArrayVar(&g.ForbiddenRules, "forbid-rule", nil, "fail when this rule ID finds anything; repeatable")
 }
@@ -88,6 +90,7 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (gate.Thresholds, 
 		ratio("highest-user-wasted-percent", g.HighestUserWastedPercent, &th.HighestUserWastedPercent),
 		size("highest-image-bytes", g.HighestImageBytes, &th.HighestImageBytes),
 		size("highest-leftover-bytes", g.HighestLeftoverBytes, &th.HighestLeftoverBytes),
+		size("highest-own-leftover-bytes", g.HighestOwnLeftoverBytes, &th.HighestOwnLeftoverBytes),
 	} {
 		if err != nil {
 			return th, err

@@ -12,8 +12,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
@@ -30,6 +32,7 @@ type sourceOptions struct {
 	MaxEntries int
 	MaxRatio   int64
 	Timeout    time.Duration
+	Stall      time.Duration
 }
 
 func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
@@ -40,6 +43,7 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
+	f.DurationVar(&o.Stall, "stall-timeout", layers.DefaultStallTimeout, "fail when a registry sends less than 1 KiB in this long of waiting; 0 means no limit (apart from --timeout)")
 }
 
 func (o *sourceOptions) validate() error {
@@ -55,6 +59,9 @@ func (o *sourceOptions) validate() error {
 	if o.Timeout < 0 {
 		return fmt.Errorf("--timeout must not be negative, got %s", o.Timeout)
 	}
+	if o.Stall < 0 {
+		return fmt.Errorf("--stall-timeout must not be negative, got %s", o.Stall)
+	}
 	return nil
 }
 
@@ -66,11 +73,16 @@ type inspectOptions struct {
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
 	ignore rules.Ignore // Ignore with the gate's ignore list, parsed
+	// Place: --dockerfile, --target and --base.
+	Place placeOptions
 	// secretAllow is the config's secrets.allow.
 	secretAllow secrets.Allowlist
+	// merged, when set, is called after each layer is merged, on the
+	// merging goroutine (the browser takes snapshots of the tree there).
+	merged func(layer int, snapshot func() *fstree.Tree)
 }
 
-var outputFormats = []string{"auto", "tui", "text", "json", "sarif"}
+var outputFormats = []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
 
 func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *streams) error) *cobra.Command {
 	o := &inspectOptions{}
@@ -102,7 +114,11 @@ docker save | gzip output is read as is.`,
   stagescope inspect -o text --lowest-efficiency 0.95 --highest-category-bytes toolchain=0 app.tar
 
   # SARIF for code scanning
-  stagescope inspect -o sarif app.tar > stagescope.sarif`,
+  stagescope inspect -o sarif app.tar > stagescope.sarif
+
+  # every layer and finding on the Dockerfile line that made it; the base image's part apart
+  stagescope inspect -o sarif --dockerfile Dockerfile app.tar > stagescope.sarif
+  stagescope inspect -o text --base node:18 --highest-own-leftover-bytes 10MB app.tar`,
 		Args: needRef,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Ref = args[0]
@@ -113,9 +129,10 @@ docker save | gzip output is read as is.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json or sarif (auto: tui on a terminal, else text)")
+	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json, sarif or cyclonedx (a CycloneDX 1.6 SBOM; auto: tui on a terminal, else text)")
 	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
+	o.Place.addFlags(f)
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -142,18 +159,18 @@ func (o *inspectOptions) validate(s *streams) error {
 		} else {
 			o.Output = "text"
 		}
-	case "tui", "text", "json", "sarif":
+	case "tui", "text", "json", "sarif", "cyclonedx":
 	default:
-		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif)", o.Output)
+		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif, cyclonedx)", o.Output)
 	}
 	if err := o.sourceOptions.validate(); err != nil {
 		return err
 	}
-	return nil
+	return o.Place.prepare()
 }
 
 func (o *sourceOptions) loadOptions() []layers.LoadOption {
-	var lo []layers.LoadOption
+	lo := []layers.LoadOption{layers.WithStallTimeout(o.Stall)}
 	if o.Platform != "" {
 		lo = append(lo, layers.WithPlatform(o.Platform))
 	}
@@ -181,12 +198,24 @@ func (o *sourceOptions) readOptions(s *streams, progress bool) []layers.Option {
 
 // analyzeRef loads, reads and analyzes one image; extra adds read options.
 func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, *layers.Source, error) {
-	return analyze.Load(ctx, o.Ref,
+	opts := []analyze.Option{
 		analyze.WithLoadOptions(o.loadOptions()...),
 		analyze.WithReadOptions(append(o.readOptions(s, o.Output != "tui"), extra...)...),
 		analyze.WithIgnore(o.ignore),
 		analyze.WithSecretAllowlist(o.secretAllow),
-		analyze.AfterMerge(collectGarbage))
+		analyze.AfterMerge(collectGarbage),
+	}
+	if o.merged != nil {
+		opts = append(opts, analyze.OnMerged(o.merged))
+	}
+	a, src, err := analyze.Load(ctx, o.Ref, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
+		return nil, nil, err
+	}
+	return a, src, nil
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
@@ -220,12 +249,24 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		}
 		return err
 	}
+	for _, n := range a.Place.Notes {
+		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", printable(n))
+	}
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
 	if !th.Empty() {
 		rep.Gate = analyze.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}
+	var comps []sbom.Component
+	if o.Output == "cyclonedx" {
+		comps = analyze.SBOMComponents(a) // needs the tree
+	}
 	releaseTree(a)
-	if err := writeReport(s, o.Output, a, rep); err != nil {
+	if o.Output == "cyclonedx" {
+		bom := sbom.BOM(sbom.Image{Reference: src.Reference, Digest: a.Image.Digest, Tool: version}, comps)
+		if err := sbom.Write(s.Out, bom); err != nil {
+			return err
+		}
+	} else if err := writeReport(s, o.Output, a, rep, o.Place.sarifFile()); err != nil {
 		return err
 	}
 	if rep.Gate != nil && !rep.Gate.Pass {
@@ -234,12 +275,12 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	return nil
 }
 
-func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report) error {
+func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
 	switch format {
 	case "json":
 		return writeJSON(s.Out, rep)
 	case "sarif":
-		return writeJSON(s.Out, newSARIF(a, rep, rules.All()))
+		return writeJSON(s.Out, newSARIF(a, rep, rules.All(), df))
 	}
 	if err := writeText(s.Out, rep, s.Width); err != nil {
 		return err

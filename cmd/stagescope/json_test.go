@@ -53,7 +53,7 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v    any
-	}{{"report", rep}, {"sarif", newSARIF(a, rep, rules.All())}, {"diff", diff}} {
+	}{{"report", rep}, {"sarif", newSARIF(a, rep, rules.All(), nil)}, {"diff", diff}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got, want bytes.Buffer
 			if err := writeJSON(&got, tc.v); err != nil {

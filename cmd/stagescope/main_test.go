@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -119,7 +118,7 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"version", "extra"}, []string{`unknown command "extra"`}},
 		// stagescope IMAGE is inspect; a near miss of a command is a typo
 		{[]string{"inspct", testImage}, []string{`unknown command "inspct" (did you mean "inspect"?)`}},
-		{[]string{"verison"}, []string{`unknown command "verison" (did you mean "version"?)`}},
+		{[]string{"dif"}, []string{`unknown command "dif" (did you mean "diff"?)`}},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			wantOneLineError(t, stagescope(t, tc.args...), tc.want...)
@@ -274,16 +273,6 @@ func TestInspectGolden(t *testing.T) {
 	})
 }
 
-func TestVersion(t *testing.T) {
-	r := stagescope(t, "version")
-	if r.code != exitOK || r.stderr != "" {
-		t.Fatalf("exit status %d, stderr %q; want 0 and nothing", r.code, r.stderr)
-	}
-	if got, want := r.stdout, "stagescope "+version+"\n"; got != want {
-		t.Errorf("version printed %q, want %q", got, want)
-	}
-}
-
 func TestCompletion(t *testing.T) {
 	for _, tc := range []struct {
 		shell string
@@ -312,7 +301,7 @@ func TestCompletion(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	got := lines[:len(lines)-1]
-	want := []string{"auto", "tui", "text", "json", "sarif"}
+	want := []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("completions of -o (-want +got):\n%s", diff)
 	}
@@ -336,29 +325,6 @@ func TestHelpHasExamples(t *testing.T) {
 		}
 		if !strings.Contains(r.stdout, "Examples:") {
 			t.Errorf("%s has no examples:\n%s", strings.Join(args, " "), r.stdout)
-		}
-	}
-}
-
-func TestBuildVersion(t *testing.T) {
-	vcs := func(rev, modified string) *debug.BuildInfo {
-		return &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{
-			{Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: modified}}}
-	}
-	for _, tc := range []struct {
-		v    string
-		bi   *debug.BuildInfo
-		want string
-	}{
-		{"1.2.0", vcs("0123456789abcdef0123", "true"), "1.2.0"}, // -ldflags wins
-		{"dev", nil, "dev"},
-		{"dev", &debug.BuildInfo{Main: debug.Module{Version: "v0.3.1"}}, "v0.3.1"}, // go install …@v0.3.1
-		{"dev", vcs("0123456789abcdef0123", "false"), "dev-0123456789ab"},
-		{"dev", vcs("0123456789abcdef0123", "true"), "dev-0123456789ab-dirty"},
-		{"dev", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "dev"},
-	} {
-		if got := buildVersion(tc.v, tc.bi); got != tc.want {
-			t.Errorf("buildVersion(%q, %+v) = %q, want %q", tc.v, tc.bi, got, tc.want)
 		}
 	}
 }

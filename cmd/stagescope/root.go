@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -12,41 +11,6 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
-
-// version is set at build time with -ldflags "-X main.version=…"; without
-// it, the module version (go install …@v1.2.3) or the commit it was built
-// from stands in.
-var version = "dev"
-
-func init() {
-	bi, _ := debug.ReadBuildInfo()
-	version = buildVersion(version, bi)
-}
-
-// buildVersion is v unless v is "dev" and the build info names something
-// better: a module version, else "dev-" and the VCS revision (12 digits,
-// "-dirty" when the tree had changes).
-func buildVersion(v string, bi *debug.BuildInfo) string {
-	if v != "dev" || bi == nil {
-		return v
-	}
-	if mv := bi.Main.Version; mv != "" && mv != "(devel)" {
-		return mv
-	}
-	var rev, dirty string
-	for _, s := range bi.Settings {
-		switch {
-		case s.Key == "vcs.revision":
-			rev = s.Value[:min(12, len(s.Value))]
-		case s.Key == "vcs.modified" && s.Value == "true":
-			dirty = "-dirty"
-		}
-	}
-	if rev == "" {
-		return v
-	}
-	return v + "-" + rev + dirty
-}
 
 // streams are the program's standard streams, with what it needs to know
 // about them.
@@ -122,6 +86,7 @@ multi-stage build would have left behind.`,
 	root.AddCommand(inspect)
 	root.AddCommand(newDiffCmd(s, nil))
 	root.AddCommand(newVersionCmd(s))
+	root.AddCommand(newDocsCmd())
 	implicitInspect(root, inspect)
 	return root
 }
@@ -151,18 +116,5 @@ func implicitInspect(root, inspect *cobra.Command) {
 			return err
 		}
 		return inspect.RunE(cmd, args)
-	}
-}
-
-func newVersionCmd(s *streams) *cobra.Command {
-	return &cobra.Command{
-		Use:     "version",
-		Short:   "Print stagescope's version",
-		Args:    cobra.NoArgs,
-		Example: "  stagescope version",
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := io.WriteString(s.Out, "stagescope "+version+"\n")
-			return err
-		},
 	}
 }

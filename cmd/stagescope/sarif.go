@@ -144,8 +144,9 @@ var severityRank = map[rules.Severity]int{
 // newSARIF converts the findings of an analysis into a SARIF log: one rule
 // per rule ID of table (the leftover rules, in table order, whether they
 // found anything or not), then one per other rule ID a finding carries, and
-// one result per finding.
-func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule) *sarifLog {
+// one result per finding; with df, each result's first location is the
+// Dockerfile instruction that made it.
+func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *sarifDockerfile) *sarifLog {
 	var srules []sarifRule
 	index := map[string]int{}
 	for _, r := range table {
@@ -181,7 +182,11 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule) *sar
 	results := make([]sarifResult, 0, len(a.Findings))
 	for i := range a.Findings {
 		f := &a.Findings[i]
-		results = append(results, newSARIFResult(f, index[f.RuleID], rep))
+		r := newSARIFResult(f, index[f.RuleID], rep)
+		if loc := df.location(a.Place.Line(f.Layer)); loc != nil {
+			r.Locations = append([]sarifLocation{*loc}, r.Locations...)
+		}
+		results = append(results, r)
 	}
 	props := map[string]any{
 		"imageReference": rep.Image.Reference,
@@ -191,7 +196,7 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule) *sar
 	if rep.Image.Digest != "" {
 		props["imageDigest"] = rep.Image.Digest
 	}
-	return &sarifLog{
+	log := &sarifLog{
 		Schema:  sarifSchema,
 		Version: sarifVersion,
 		Runs: []sarifRun{{
@@ -207,6 +212,8 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule) *sar
 			Properties: props,
 		}},
 	}
+	addSARIFSecrets(&log.Runs[0], rep.Secrets, rep)
+	return log
 }
 
 func newSARIFRule(r rules.Rule) sarifRule {

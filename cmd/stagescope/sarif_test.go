@@ -113,7 +113,7 @@ func TestSARIF(t *testing.T) {
 		{ID: "apt-archives", Category: rules.CatPackageCache, Severity: rules.SevLow, Why: "downloaded .deb files stay after install", Fix: "run apt-get clean in the same RUN"},
 		{ID: "man-pages", Category: rules.CatDocs, Severity: rules.SevInfo, Why: "manual pages nobody reads in a container", Fix: "exclude them with dpkg path-exclude"},
 	}
-	if err := writeJSON(&buf, newSARIF(a, rep, table)); err != nil {
+	if err := writeJSON(&buf, newSARIF(a, rep, table, nil)); err != nil {
 		t.Fatal(err)
 	}
 	validateSARIF(t, buf.Bytes())
@@ -303,7 +303,7 @@ func TestSARIFHiddenMessage(t *testing.T) {
 	a := analyze.Run(li)
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, newSARIF(a, rep, rules.All())); err != nil {
+	if err := writeJSON(&buf, newSARIF(a, rep, rules.All(), nil)); err != nil {
 		t.Fatal(err)
 	}
 	var log sarifLog

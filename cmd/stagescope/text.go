@@ -62,6 +62,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 		fmt.Fprintf(w, "Leftovers   %s in %s files (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
 			format.Bytes(lo.Bytes), humanize.Comma(lo.Files), lo.Percent, format.Bytes(lo.RuntimeBytes))
 	}
+	writeBaseText(w, r)
 
 	fmt.Fprintf(w, "\nLayers\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)

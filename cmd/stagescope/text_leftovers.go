@@ -83,6 +83,13 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		}
 	}
 
+	if err := writeSecretsText(w, r.Secrets); err != nil {
+		return err
+	}
+	if err := writePermissionsText(w, r.Permissions); err != nil {
+		return err
+	}
+
 	// The Dockerfile lines to change: every layer with leftovers, largest
 	// first, with the rules that fired there; then each rule's fix once.
 	fmt.Fprintf(w, "\nWhat to change, by instruction\n")

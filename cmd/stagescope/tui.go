@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -19,7 +20,13 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 	return ui.Run(ctx, o.Ref, func(ctx context.Context, ev *ui.Events) (*analyze.Analysis, error) {
 		// Layers merge as they stream in, as for -o json: the tree is
 		// ready when the last layer is read, not after a second pass.
-		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
+		// The browser shows the tree of the layers merged so far.
+		o.merged = ev.Merged
+		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
+			// Shown before the whole scan is done: redacted on its own.
+			l.CreatedBy = secrets.RedactText(l.CreatedBy)
+			ev.LayerDone(l)
+		}))
 		return a, err
 	}, opts...)
 }

@@ -252,7 +252,7 @@ func (p *pack) inflate(r *countingReader, size int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zlib: %w", err)
 	}
-	var dst io.Writer = io.Discard
+	dst := io.Discard
 	var buf *limitedBuffer
 	if size <= MaxObject {
 		buf = &limitedBuffer{b: make([]byte, 0, size), max: int(size)}

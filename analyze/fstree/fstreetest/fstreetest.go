@@ -1,4 +1,5 @@
-package layerstest
+// Package fstreetest builds layer stacks for the tree's tests and benchmarks.
+package fstreetest
 
 import (
 	"fmt"

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"text/tabwriter"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/ui"
+)
+
+// writeSecretsText writes the secrets found by content: never a value,
+// only its redacted form and fingerprint.
+func writeSecretsText(w io.Writer, s *analyze.SecretsJSON) error {
+	if s == nil || len(s.Findings)+len(s.Suppressed)+len(s.Warnings) == 0 {
+		return nil
+	}
+	if len(s.Findings) > 0 {
+		fmt.Fprintf(w, "\nSecrets found by content (%d; values redacted, every layer version and .git object searched)\n", len(s.Findings))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "severity\trule\tlayer\tships\tredacted\tfingerprint\twhere\n")
+		for _, f := range s.Findings {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Severity, f.RuleID, secretLayer(f), yesNo(f.StillShips),
+				ui.Escape(f.Redacted), f.Fingerprint[:12], ui.Escape(secretWhere(f)))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if len(s.Suppressed) > 0 {
+		fmt.Fprintf(w, "\nSecrets allowed by .stagescope.yaml (%d suppressed)\n", len(s.Suppressed))
+		for _, f := range s.Suppressed {
+			fmt.Fprintf(w, "  %s %s %s %s\n", f.RuleID, ui.Escape(f.Redacted), f.Fingerprint[:12], ui.Escape(secretWhere(f)))
+		}
+	}
+	for _, m := range s.Warnings {
+		fmt.Fprintf(w, "secret scan: %s\n", ui.Escape(m))
+	}
+	return nil
+}
+
+func secretLayer(f analyze.SecretJSON) string {
+	if f.Layer == nil {
+		return "config"
+	}
+	return strconv.Itoa(*f.Layer)
+}
+
+func secretWhere(f analyze.SecretJSON) string {
+	p := f.Path
+	if len(p) < 7 || p[:7] != "config:" {
+		p = "/" + p
+	}
+	if f.Line > 0 {
+		p += ":" + strconv.Itoa(f.Line)
+	}
+	if f.GitObject != "" {
+		p += " (git object " + f.GitObject[:12] + ")"
+	}
+	return p
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no (deleted later)"
+}
+
+// maxPermRows bounds the permission findings listed in text.
+const maxPermRows = 30
+
+// writePermissionsText writes the permission and user findings.
+func writePermissionsText(w io.Writer, ps []analyze.PermissionJSON) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\nPermissions and users (%d)\n", len(ps))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "severity\trule\tlayer\tmode\towner\tpath\n")
+	for i, p := range ps {
+		if i == maxPermRows {
+			fmt.Fprintf(tw, "…\t%d more in -o json\t\t\t\t\n", len(ps)-maxPermRows)
+			break
+		}
+		layer, owner, path := "config", "", "(image config: no USER)"
+		if p.Layer != nil {
+			layer = strconv.Itoa(*p.Layer)
+		}
+		if p.UID != nil {
+			owner = "uid " + strconv.FormatInt(*p.UID, 10)
+		}
+		if p.GID != nil {
+			owner = "gid " + strconv.FormatInt(*p.GID, 10)
+		}
+		if p.Path != "" {
+			path = ui.Escape("/" + p.Path)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Severity, p.RuleID, layer, p.Mode, owner, path)
+	}
+	return tw.Flush()
+}
