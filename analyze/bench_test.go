@@ -8,22 +8,6 @@ import (
 	"github.com/stagescope/stagescope/layers"
 )
 
-func build(ls [][]layers.Entry) *fstree.Tree {
-	b := fstree.NewBuilder()
-	for _, es := range ls {
-		b.Add(es)
-	}
-	return b.Finish()
-}
-
-func entries(ls [][]layers.Entry) int {
-	n := 0
-	for _, es := range ls {
-		n += len(es)
-	}
-	return n
-}
-
 // BenchmarkLeftoverRules runs the leftover pass (mostly matching every path
 // against the rule table) over a merged tree of 200 k entries.
 func BenchmarkLeftoverRules(b *testing.B) {
@@ -32,12 +16,12 @@ func BenchmarkLeftoverRules(b *testing.B) {
 	for i := range img.Layers {
 		img.Layers[i].Index = i
 	}
-	t := build(ls)
+	t := fstreetest.Build(ls)
 	a := &Analysis{Image: img, Tree: t, Metrics: fstree.Measure(t)}
 	for b.Loop() {
 		findLeftovers(a, &options{})
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(entries(ls)), "ns/entry")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(fstreetest.Entries(ls)), "ns/entry")
 }
 
 // findLeftovers runs the rules and the analyzers over the analysis and

@@ -1,28 +1,12 @@
-package fstree
+package fstree_test
 
 import (
 	"runtime"
 	"testing"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/fstree/fstreetest"
-	"github.com/stagescope/stagescope/layers"
 )
-
-func build(ls [][]layers.Entry) *Tree {
-	b := NewBuilder()
-	for _, es := range ls {
-		b.Add(es)
-	}
-	return b.Finish()
-}
-
-func entries(ls [][]layers.Entry) int {
-	n := 0
-	for _, es := range ls {
-		n += len(es)
-	}
-	return n
-}
 
 // BenchmarkBuild merges layers (Builder.Add and Finish) and reports the
 // bytes the builder holds per entry once every layer is added (merge-B, the
@@ -30,11 +14,11 @@ func entries(ls [][]layers.Entry) int {
 // (tree-B).
 func BenchmarkBuild(b *testing.B) {
 	ls := fstreetest.BenchLayers(200_000)
-	n := entries(ls)
+	n := fstreetest.Entries(ls)
 	var before, merged, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	bl := NewBuilder()
+	bl := fstree.NewBuilder()
 	for _, es := range ls {
 		bl.Add(es)
 	}
@@ -46,7 +30,7 @@ func BenchmarkBuild(b *testing.B) {
 	runtime.KeepAlive(t)
 	b.ReportAllocs()
 	for b.Loop() {
-		build(ls)
+		fstreetest.Build(ls)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
 	b.ReportMetric(float64(merged.HeapAlloc-before.HeapAlloc)/float64(n), "merge-B/entry")
@@ -56,10 +40,10 @@ func BenchmarkBuild(b *testing.B) {
 // BenchmarkMeasure computes the metrics of a finished tree.
 func BenchmarkMeasure(b *testing.B) {
 	ls := fstreetest.BenchLayers(200_000)
-	t := build(ls)
+	t := fstreetest.Build(ls)
 	b.ReportAllocs()
 	for b.Loop() {
-		Measure(t)
+		fstree.Measure(t)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*t.Nodes()), "ns/node")
 }
@@ -68,13 +52,14 @@ func BenchmarkMeasure(b *testing.B) {
 // the browser does to show layers 0..k while k+1.. merge.
 func BenchmarkSnapshot(b *testing.B) {
 	ls := fstreetest.BenchLayers(200_000)
-	bl := NewBuilder()
+	bl := fstree.NewBuilder()
 	for _, es := range ls {
 		bl.Add(es)
 	}
+	nodes := bl.Snapshot().Nodes()
 	b.ReportAllocs()
 	for b.Loop() {
 		bl.Snapshot()
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*bl.tree.Nodes()), "ns/node")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*nodes), "ns/node")
 }

@@ -4,6 +4,7 @@ package fstreetest
 import (
 	"fmt"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -39,4 +40,22 @@ func BenchLayers(n int) [][]layers.Entry {
 	}
 	change = append(change, layers.Entry{Path: "usr/share/package-0001", Type: layers.TypeDir, Whiteout: layers.OpaqueWhiteout})
 	return append(base, change)
+}
+
+// Build merges the layers into a tree.
+func Build(ls [][]layers.Entry) *fstree.Tree {
+	b := fstree.NewBuilder()
+	for _, es := range ls {
+		b.Add(es)
+	}
+	return b.Finish()
+}
+
+// Entries counts the entries of the layers.
+func Entries(ls [][]layers.Entry) int {
+	n := 0
+	for _, es := range ls {
+		n += len(es)
+	}
+	return n
 }
