@@ -47,6 +47,7 @@ type options struct {
 	shared     []*layers.Image
 	afterMerge func()
 	onMerged   func(layer int, snapshot func() *fstree.Tree)
+	noSecrets  bool
 	// secretAllow accepts known secrets (see WithSecretAllowlist).
 	secretAllow secrets.Allowlist
 }
@@ -97,6 +98,12 @@ func AfterMerge(fn func()) Option {
 	return func(o *options) { o.afterMerge = fn }
 }
 
+// WithoutSecretScan skips searching file contents for secrets (Load and
+// Read); the image config is still searched and redacted.
+func WithoutSecretScan() Option {
+	return func(o *options) { o.noSecrets = true }
+}
+
 // OnMerged calls fn after each layer is merged (Read only), on the
 // goroutine that merges, before the next layer is: fn may call snapshot for
 // a copy of the tree of the layers merged so far (fstree.Builder.Snapshot),
@@ -129,7 +136,11 @@ func Read(ctx context.Context, src *layers.Source, opts ...Option) (*Analysis, e
 }
 
 func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error) {
-	ro := append([]layers.Option{layers.WithCapture(Capture, CaptureLimit), layers.WithContentScan(secrets.NewLayerScanner)}, o.read...)
+	ro := []layers.Option{layers.WithCapture(Capture, CaptureLimit)}
+	if !o.noSecrets {
+		ro = append(ro, layers.WithContentScan(secrets.NewLayerScanner))
+	}
+	ro = append(ro, o.read...)
 	if len(o.shared) > 0 {
 		ro = append(ro, layers.WithKnownLayers(o.shared...))
 	}
@@ -141,8 +152,10 @@ func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error
 		return run(img, o), nil
 	}
 	b, owners := fstree.NewBuilder(), perms.NewOwners()
-	img, err := src.Read(ctx, append(ro, layers.WithEntries(func(i int, es []layers.Entry) {
-		b.Add(es)
+	img, err := src.Read(ctx, append(ro, layers.WithEntries(func(ctx context.Context, i int, es []layers.Entry) {
+		if b.AddContext(ctx, es) != nil {
+			return // Read fails with ctx's error: the tree is never used
+		}
 		owners.Add(i, es)
 		if o.onMerged != nil {
 			o.onMerged(i, b.Snapshot)

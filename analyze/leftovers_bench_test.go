@@ -43,7 +43,7 @@ func BenchmarkInspectLeftovers(b *testing.B) {
 					continue
 				}
 				bl := fstree.NewBuilder()
-				if _, err := layers.Read(ctx, img, layers.WithEntries(func(_ int, es []layers.Entry) { bl.Add(es) })); err != nil {
+				if _, err := layers.Read(ctx, img, layers.WithEntries(func(_ context.Context, _ int, es []layers.Entry) { bl.Add(es) })); err != nil {
 					b.Fatal(err)
 				}
 				_ = fstree.Measure(bl.Finish())

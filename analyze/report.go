@@ -224,7 +224,7 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 	r.Leftovers = leftoversJSON(a)
 	placeJSON(r, a.Place)
 	if sg := a.Suggestion; sg != nil {
-		r.Suggestion = &SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes}
+		r.Suggestion = &SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes, Source: "skeleton"}
 	}
 	r.Secrets = secretsJSON(a.Secrets)
 	r.Permissions = permissionsJSON(a.Permissions)

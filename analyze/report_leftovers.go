@@ -74,6 +74,10 @@ type SuggestionJSON struct {
 	Keep       []string `json:"keep"`
 	Notes      []string `json:"notes"`
 	SavedBytes int64    `json:"savedBytes"`
+	// Source says what Dockerfile is: "skeleton", a generic one, or
+	// "rewrite", the user's own (Path) made multi-stage.
+	Source string `json:"source"`
+	Path   string `json:"path,omitempty"`
 }
 
 // FindingsJSON converts findings to their wire form, in their order.

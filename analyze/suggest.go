@@ -35,6 +35,16 @@ type Suggestion struct {
 	Notes []string
 	// SavedBytes estimates what the runner leaves out: leftovers and waste.
 	SavedBytes int64
+	// Runtime are the image paths (absolute) the runner needs: the
+	// program, build outputs, static files; for Node the app directory's
+	// package manifests and lockfile.
+	Runtime []string
+	// AppDir is the project's directory in the image (absolute), "" when
+	// unknown.
+	AppDir string
+	// RuntimePackages are the runtime libraries of the -dev packages the
+	// build used (C), for the runner to install.
+	RuntimePackages []string
 }
 
 // projectFiles are the file names that say which ecosystem built an app.
@@ -159,6 +169,11 @@ func (s *Facts) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	fmt.Fprintf(b, "FROM node:%s-slim AS runner\nWORKDIR %s\nENV NODE_ENV=production\n", tag, app)
 	manifests := fmt.Sprintf("COPY --from=builder %s/package.json %s/%s ./", app, app, lock)
 	sg.Keep = append(sg.Keep, manifests)
+	sg.AppDir = app
+	sg.Runtime = append(sg.Runtime, app+"/package.json")
+	if s.Tree.Lookup(path.Join(root, lock)) != nil {
+		sg.Runtime = append(sg.Runtime, app+"/"+lock)
+	}
 	fmt.Fprintf(b, "%s\nRUN npm ci --omit=dev && npm cache clean --force\n", manifests)
 	for _, name := range []string{"dist", "build", "out", "lib", ".next", "public", "static", "views", "server.js", "index.js", "app.js"} {
 		n := s.Tree.Lookup(path.Join(root, name))
@@ -170,6 +185,10 @@ func (s *Facts) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 			sg.Notes = append(sg.Notes, "for Next.js, `output: \"standalone\"` lets the runner copy only .next/standalone and .next/static; never copy .next/cache")
 		}
 		sg.Keep = append(sg.Keep, line)
+		sg.Runtime = append(sg.Runtime, app+"/"+name)
+		if name == ".next" && s.Tree.Lookup(strings.TrimPrefix(app, "/")+"/.next/standalone") != nil {
+			sg.Runtime = append(sg.Runtime, app+"/.next/standalone")
+		}
 		b.WriteString(line + "\n")
 	}
 	s.writeCmd(b)
@@ -188,6 +207,7 @@ func (s *Facts) goSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	line := fmt.Sprintf("COPY --from=builder /out/%s %s", name, abs(bin))
 	fmt.Fprintf(b, "FROM gcr.io/distroless/static-debian12 AS runner\n%s\nENTRYPOINT [\"%s\"]\n", line, abs(bin))
 	sg.Keep = append(sg.Keep, line)
+	sg.Runtime, sg.AppDir = append(sg.Runtime, abs(bin)), src
 	sg.Notes = append(sg.Notes, "a CGO_ENABLED=0 binary needs no libc: distroless/static or even scratch runs it (add ca-certificates if it calls HTTPS)")
 }
 
@@ -203,10 +223,12 @@ func (s *Facts) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	line := fmt.Sprintf("COPY --from=builder /out-%s %s", name, abs(bin))
 	fmt.Fprintf(b, "FROM debian:bookworm-slim AS runner\n%s\n", line)
 	sg.Keep = append(sg.Keep, line)
+	sg.Runtime, sg.AppDir = append(sg.Runtime, abs(bin)), src
 	for _, d := range []string{"static", "public", "assets", "templates"} {
 		if n := s.Tree.Lookup(path.Join(root, d)); n != nil && n.Visible() && n.IsDir() {
 			l := fmt.Sprintf("COPY --from=builder %s/%s %s/%s", src, d, src, d)
 			sg.Keep = append(sg.Keep, l)
+			sg.Runtime = append(sg.Runtime, src+"/"+d)
 			b.WriteString(l + "\n")
 		}
 	}
@@ -220,12 +242,14 @@ func (s *Facts) cSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	line := fmt.Sprintf("COPY --from=builder %s/%s %s", src, name, abs(bin))
 	fmt.Fprintf(b, "FROM debian:bookworm-slim AS runner\n")
 	if libs := s.runtimeLibs(); libs != "" {
+		sg.RuntimePackages = strings.Fields(libs)
 		fmt.Fprintf(b, "RUN apt-get update && apt-get install -y --no-install-recommends%s \\\n && rm -rf /var/lib/apt/lists/*\n", libs)
 		sg.Notes = append(sg.Notes, "the runner installs the runtime libraries of the -dev packages the build used; check the names with `apt-cache show`")
 	}
 	fmt.Fprintf(b, "%s\n", line)
 	s.writeCmd(b)
 	sg.Keep = append(sg.Keep, line)
+	sg.Runtime, sg.AppDir = append(sg.Runtime, abs(bin)), src
 }
 
 func (s *Facts) pythonSkeleton(b *strings.Builder, sg *Suggestion, root string) {
@@ -234,6 +258,7 @@ func (s *Facts) pythonSkeleton(b *strings.Builder, sg *Suggestion, root string) 
 	fmt.Fprintf(b, "FROM python:3-slim AS runner\nWORKDIR %s\nCOPY --from=builder /wheels /wheels\nRUN pip install --no-cache-dir /wheels/* && rm -rf /wheels\nCOPY . .\n", app)
 	s.writeCmd(b)
 	sg.Keep = append(sg.Keep, "COPY --from=builder /wheels /wheels")
+	sg.AppDir = app
 	sg.Notes = append(sg.Notes, "compilers and -dev packages for wheels with C extensions belong in the builder only")
 }
 

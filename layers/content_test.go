@@ -104,3 +104,32 @@ func TestContentScanKnownLayersKeepContent(t *testing.T) {
 		t.Errorf("known layer's Content = %v, want %v", got, want)
 	}
 }
+
+// mapCache is the smallest Cache: layers by blob digest, in memory.
+type mapCache map[string]*layers.Layer
+
+func (c mapCache) Get(_ context.Context, digest, _ string) (*layers.Layer, bool) {
+	l, ok := c[digest]
+	return l, ok
+}
+
+func (c mapCache) Put(_ context.Context, lay *layers.Layer) {
+	l := *lay
+	l.Content = nil // a cache that keeps no scan results
+	c[lay.Digest] = &l
+}
+
+// TestContentScanBypassesCacheWithoutContent: a cached layer that lacks
+// the content scan's result is read again rather than reported clean.
+func TestContentScanBypassesCacheWithoutContent(t *testing.T) {
+	img := lt.Image(t, lt.Step{CreatedBy: "base", Files: []lt.File{{Name: "a", Body: "x"}}})
+	c := mapCache{}
+	read(t, img, layers.WithCache(c)) // fills the cache
+	if len(c) != 1 {
+		t.Fatalf("cache holds %d layers, want 1", len(c))
+	}
+	got := read(t, img, layers.WithCache(c), layers.WithContentScan(func() layers.ContentScanner { return &recorder{} }))
+	if files, _ := got.Layers[0].Content.([]string); !cmp.Equal(files, []string{"a=x"}) {
+		t.Errorf("Content = %v, want the layer scanned", got.Layers[0].Content)
+	}
+}

@@ -40,7 +40,7 @@ func TestWithEntries(t *testing.T) {
 		t.Run(fmt.Sprint("parallel-", par), func(t *testing.T) {
 			var order []int
 			var got [][]layers.Entry
-			img2, err := layers.Read(ctx, img, layers.WithParallelism(par), layers.WithEntries(func(i int, es []layers.Entry) {
+			img2, err := layers.Read(ctx, img, layers.WithParallelism(par), layers.WithEntries(func(_ context.Context, i int, es []layers.Entry) {
 				order = append(order, i)
 				got = append(got, es)
 			}))
@@ -80,8 +80,8 @@ func TestWithEntriesFailure(t *testing.T) {
 		}
 		ls = append(ls, fs)
 	}
-	slow := func(got *[]int, then func()) func(int, []layers.Entry) {
-		return func(i int, _ []layers.Entry) {
+	slow := func(got *[]int, then func()) func(context.Context, int, []layers.Entry) {
+		return func(_ context.Context, i int, _ []layers.Entry) {
 			*got = append(*got, i)
 			if i == 0 {
 				time.Sleep(300 * time.Millisecond) // layers 1-3 are read meanwhile

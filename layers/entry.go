@@ -127,15 +127,12 @@ func entryFromHeader(h *tar.Header) Entry {
 		e.Type = TypeRegular
 	case tar.TypeDir:
 		e.Type = TypeDir
-		e.Size = 0
 	case tar.TypeSymlink:
 		e.Type = TypeSymlink
 		e.Link = h.Linkname
-		e.Size = 0
 	case tar.TypeLink:
 		e.Type = TypeHardlink
 		e.Link = CleanPath(h.Linkname)
-		e.Size = 0
 	case tar.TypeChar:
 		e.Type = TypeChar
 	case tar.TypeBlock:
@@ -144,6 +141,13 @@ func entryFromHeader(h *tar.Header) Entry {
 		e.Type = TypeFIFO
 	default:
 		e.Type = TypeOther
+	}
+	if e.Type != TypeRegular {
+		// Devices, FIFOs, directories and links carry no content
+		// (archive/tar skips no bytes for them either, nor does docker
+		// write any): whatever their size field says is a lie. Other
+		// types are nothing docker would extract.
+		e.Size = 0
 	}
 	dir, base := path.Split(e.Path)
 	dir = strings.TrimSuffix(dir, "/")

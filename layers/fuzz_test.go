@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -18,12 +20,18 @@ import (
 )
 
 // FuzzReadLayer feeds arbitrary bytes to the layer reader as one layer's
-// tar stream: it may fail, never panic, and every entry path it returns is
-// clean.
+// tar stream: it may fail, never panic, every entry path it returns is
+// clean, and sizes cannot lie: only regular files have any, and together
+// they never exceed the bytes of the stream (a device's size field, a
+// sparse file's holes count nothing). The seeds hold device sizes, sparse
+// maps of every kind and long PAX paths.
 func FuzzReadLayer(f *testing.F) {
 	f.Add(lt.Tar(f, lt.Dir("./etc/"), lt.File{Name: "./etc/passwd", Body: "root"}, lt.Whiteout("etc/shadow"), lt.Opaque("var")))
 	f.Add(lt.Tar(f, lt.Symlink("/a", "b"), lt.Hardlink("c", "/a"), lt.File{Name: "../../x", Body: "y"}))
 	f.Add([]byte{})
+	for _, name := range slices.Sorted(maps.Keys(lt.HostileLayers())) {
+		f.Add(lt.HostileLayers()[name])
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(data)), nil
@@ -41,10 +49,18 @@ func FuzzReadLayer(f *testing.F) {
 		if err != nil {
 			return
 		}
+		var sum int64
 		for _, e := range got.Layers[0].Entries {
 			if e.Path != layers.CleanPath(e.Path) {
 				t.Errorf("entry path %q is not clean", e.Path)
 			}
+			if e.Size < 0 || e.Type != layers.TypeRegular && e.Size != 0 {
+				t.Errorf("entry %q (%s) has size %d", e.Path, e.Type, e.Size)
+			}
+			sum += e.Size
+		}
+		if sum > got.Layers[0].Size {
+			t.Errorf("entries hold %d bytes, more than the %d of the stream", sum, got.Layers[0].Size)
 		}
 	})
 }

@@ -1,7 +1,10 @@
 package layers_test
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
+	"errors"
 	"math/rand"
 	"net/http/httptest"
 	"os"
@@ -9,7 +12,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -248,5 +253,53 @@ func TestReadOnce(t *testing.T) {
 				t.Errorf("read %d bytes from a %d-byte archive, want at most %d (one read of the layer)", read, len(tc.archive), limit)
 			}
 		})
+	}
+}
+
+// zeroBombGzip is a gzip layer whose tar holds one file of n zero bytes (n
+// a multiple of 64 MiB), made of concatenated gzip members so that it
+// costs little to build: 8 GiB take 8 MB.
+func zeroBombGzip(t *testing.T, n int64) []byte {
+	t.Helper()
+	const chunk = 64 << 20
+	var hdr bytes.Buffer
+	tw := tar.NewWriter(&hdr)
+	if err := tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Mode: 0o644, Size: n}); err != nil {
+		t.Fatal(err)
+	}
+	zeros := lt.Gzip(t, make([]byte, chunk))
+	out := lt.Gzip(t, hdr.Bytes())
+	for w := int64(0); w < n; w += chunk {
+		out = append(out, zeros...)
+	}
+	return append(out, lt.Gzip(t, make([]byte, 1024))...)
+}
+
+// TestCancelInsideOneEntry: Ctrl-C (a cancelled ctx) stops a read within a
+// second even in the middle of one huge file, where no entry boundary
+// comes to check it.
+func TestCancelInsideOneEntry(t *testing.T) {
+	var archive bytes.Buffer
+	aw := tar.NewWriter(&archive)
+	lt.AddFile(t, aw, "layer.tar.gz", zeroBombGzip(t, 8<<30))
+	lt.AddFile(t, aw, "config.json", []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:`+strings.Repeat("0", 64)+`"]}}`))
+	lt.AddFile(t, aw, "manifest.json", []byte(`[{"Config":"config.json","RepoTags":["zeros:1"],"Layers":["layer.tar.gz"]}]`))
+	if err := aw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var cancelled time.Time
+	var once sync.Once
+	_, err := layers.ReadArchive(ctx, &archive, layers.WithMaxRatio(0), layers.WithProgress(func(p layers.Progress) {
+		if p.BytesRead > 256<<20 {
+			once.Do(func() { cancelled = time.Now(); cancel() })
+		}
+	}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got error %v, want context.Canceled", err)
+	}
+	if d := time.Since(cancelled); d > time.Second {
+		t.Errorf("the read stopped %s after the cancel, want within a second", d)
 	}
 }

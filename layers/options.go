@@ -25,7 +25,7 @@ type options struct {
 	captureLimit int64
 	progress     func(Progress)
 	layerDone    func(Layer)
-	entries      func(index int, entries []Entry)
+	entries      func(ctx context.Context, index int, entries []Entry)
 	maxEntries   int
 	known        map[knownKey]*Layer // see WithKnownLayers
 	cache        Cache
@@ -128,7 +128,7 @@ func WithLayerDone(fn func(Layer)) Option {
 // fn has not caught up with: fn runs on a goroutine of its own and never
 // holds up reading), not the whole image's. Once reading fails or ctx is
 // done, fn is not called again.
-func WithEntries(fn func(index int, entries []Entry)) Option {
+func WithEntries(fn func(ctx context.Context, index int, entries []Entry)) Option {
 	return func(o *options) error {
 		o.entries = fn
 		return nil

@@ -83,6 +83,9 @@ type Layer struct {
 	Entries        []Entry
 	Files          []File // captured contents (see WithCapture)
 	Content        any    // what the content scanner made of it (see WithContentScan)
+	// Sparse lists the layer's sparse files, whose entries count the
+	// bytes the layer stores for them (see SparseFile).
+	Sparse []SparseFile
 }
 
 // File is a small file whose contents were captured while streaming.
@@ -184,7 +187,9 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 					stopMerging()
 					return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
 				}
-				if o.cache != nil && lay.DiffIDVerified { // the bytes proved the diff ID
+				// A layer with sparse files is not cached: the record has
+				// no room for their sizes.
+				if o.cache != nil && lay.DiffIDVerified && len(lay.Sparse) == 0 { // the bytes proved the diff ID
 					o.cache.Put(gctx, lay)
 				}
 			}
@@ -241,7 +246,7 @@ func readOrder(ls []Layer, parallelism int) []int {
 // along with all the layers below it, lowest first, and drops them, so that
 // merging never holds up a reader. Once ctx is done, it drops layers
 // without calling fn. With a nil fn it does nothing.
-func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver func(i int), wait func()) {
+func inOrder(ctx context.Context, ls []Layer, fn func(context.Context, int, []Entry)) (deliver func(i int), wait func()) {
 	if fn == nil {
 		return func(int) {}, func() {}
 	}
@@ -255,7 +260,7 @@ func inOrder(ctx context.Context, ls []Layer, fn func(int, []Entry)) (deliver fu
 			read[i] = true
 			for next < len(ls) && read[next] {
 				if ctx.Err() == nil {
-					fn(next, ls[next].Entries)
+					fn(ctx, next, ls[next].Entries)
 				}
 				ls[next].Entries = nil
 				next++
@@ -740,7 +745,8 @@ const (
 
 func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int64, o *options, total *atomic.Int64, report func()) error {
 	cr := &countingReader{r: rc, ctx: ctx, done: ctx.Done(), total: total, blob: blob, maxRatio: o.maxRatio, report: report, lastT: time.Now()}
-	tr := tar.NewReader(cr)
+	tap := &headerTap{r: cr}
+	tr := tar.NewReader(tap)
 	h := xxhash.New()
 	buf := make([]byte, 256<<10)
 	// Paths are copied into chunks: the tar reader's own strings become
@@ -756,6 +762,7 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 				return err
 			}
 		}
+		tap.arm()
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -763,12 +770,29 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 		if err != nil {
 			return fmt.Errorf("tar header after %d entries: %w", len(lay.Entries), err)
 		}
+		stored := int64(-1)
+		if kind := sparseKind(hdr); kind != "" {
+			if stored, err = tap.sparseStored(hdr, kind); err != nil {
+				return fmt.Errorf("tar header after %d entries: %w", len(lay.Entries), err)
+			}
+		}
+		tap.entryRead(hdr, stored)
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue // PAX records for the whole archive (git archive writes one): metadata, as docker treats it
+		}
 		if len(lay.Entries) >= o.maxEntries {
 			return &limitError{fmt.Sprintf("more than %d entries (raise --max-entries to read it)", o.maxEntries)}
 		}
 		e := entryFromHeader(hdr)
 		e.Path, e.Link = paths.String(e.Path), paths.String(e.Link)
-		if e.Type == TypeRegular && e.Whiteout == NoWhiteout && hdr.Size > 0 {
+		if stored >= 0 && e.Type == TypeRegular {
+			// Never read: archive/tar would expand the holes. The next
+			// header skips the stored bytes.
+			lay.Sparse = append(lay.Sparse, SparseFile{Path: strings.Clone(e.Path), Stored: stored, Logical: hdr.Size})
+			if e.Whiteout == NoWhiteout {
+				e.Size = stored
+			}
+		} else if e.Type == TypeRegular && e.Whiteout == NoWhiteout && hdr.Size > 0 {
 			var data []byte
 			capture := o.capture != nil && hdr.Size <= o.captureLimit && o.capture(e.Path, hdr.Size)
 			w := io.Discard
@@ -834,7 +858,10 @@ func fromCache(ctx context.Context, o *options, lay *Layer) bool {
 	if !ok || c.EntryCount > o.maxEntries {
 		return false
 	}
-	lay.Size, lay.EntryCount, lay.Entries, lay.Files = c.Size, c.EntryCount, c.Entries, c.Files
+	if o.scan != nil && c.Content == nil {
+		return false // a content scan needs the bytes: a cached layer without its result is read again
+	}
+	lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = c.Size, c.EntryCount, c.Entries, c.Files, c.Content
 	lay.DiffIDVerified = true // the cache holds only layers so proven
 	return true
 }

@@ -329,7 +329,7 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 			return nil, err
 		}
 		if o.entries != nil {
-			o.entries(i, out.Layers[i].Entries)
+			o.entries(ctx, i, out.Layers[i].Entries)
 			out.Layers[i].Entries = nil
 		}
 	}

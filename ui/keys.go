@@ -78,6 +78,7 @@ func (b *Browser) keyTable() []binding {
 	out = append(out, b.layers.keys()...)
 	out = append(out, b.tree.keys()...)
 	out = append(out, b.findings.keys()...)
+	out = append(out, b.viewer.keys()...)
 	return append(out, b.globalKeys()...)
 }
 
@@ -149,7 +150,7 @@ func (b *Browser) barItems(p paneID) [][2]string {
 	var out [][2]string
 	seen := map[string]bool{}
 	for _, where := range []paneID{p, anyPane} {
-		if p == paneHelp && where == anyPane {
+		if (p == paneHelp || p == paneViewer) && where == anyPane {
 			break
 		}
 		for _, bd := range b.keys {
@@ -170,12 +171,13 @@ var paneNames = map[paneID]string{
 	paneFindings: "Findings",
 	paneDetails:  "Details",
 	paneHelp:     "Help",
+	paneViewer:   "Viewer",
 }
 
 // helpLines is the help page, made from the key table.
 func (b *Browser) helpLines() []line {
 	var out []line
-	for _, p := range []paneID{anyPane, paneLayers, paneTree, paneFindings} {
+	for _, p := range []paneID{anyPane, paneLayers, paneTree, paneFindings, paneViewer} {
 		out = append(out, line{text: paneNames[p], style: b.th.header})
 		for _, bd := range b.keys {
 			if bd.where != p || len(bd.keys) == 0 {

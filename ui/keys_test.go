@@ -84,7 +84,7 @@ func TestKeysReachTheirPane(t *testing.T) {
 		ev    *tcell.EventKey
 		want  string
 	}{
-		{paneTree, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), "open or close the directory"},
+		{paneTree, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), "open or close the directory; on a file, view it"},
 		{paneFindings, tcell.NewEventKey(tcell.KeyEnter, 0, tcell.ModNone), "jump to the file in the tree (on a category: open or close it)"},
 		{paneHelp, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone), "close the help"},
 		{paneLayers, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone), "quit"},
@@ -111,7 +111,7 @@ func TestHelpBarFollowsFocus(t *testing.T) {
 		t.Errorf("layers bar = %q, want %q", got, want)
 	}
 	press(b, tcell.KeyTab)
-	if got, want := bar(), " Enter open/close  e open all  s sort  u unchanged  w wasted  o leftovers  b attrs  Tab pane  / filter  f find  a layer/all  ? help  q quit\n"; got != want {
+	if got, want := bar(), " Enter open/view  e open all  s sort  u unchanged  w wasted  o leftovers  b attrs  Tab pane  / filter  f find  a layer/all  ? help  q quit\n"; got != want {
 		t.Errorf("tree bar = %q, want %q", got, want)
 	}
 }
@@ -219,5 +219,55 @@ func TestWithoutColor(t *testing.T) {
 	}
 	if colored == 0 {
 		t.Error("the color theme drew no color")
+	}
+}
+
+// TestKeyConfig: actions are rebound by name; an unknown action, an
+// unknown key or a key that would mean two things in a pane is a clear
+// error.
+func TestKeyConfig(t *testing.T) {
+	tests := []struct {
+		keys    map[string][]string
+		wantErr string
+	}{
+		{keys: nil},
+		{keys: map[string][]string{"quit": {"Q", "Ctrl+Q"}, "tree.open-all": {"E"}, "find": {"F3"}}},
+		{keys: map[string][]string{"tree.toggle-dir": {"Space", "Enter", "x"}}},
+		{keys: map[string][]string{"tree.explode": {"x"}}, wantErr: `keys: unknown action "tree.explode" (actions: `},
+		{keys: map[string][]string{"quit": {"Hyper-Q"}}, wantErr: `keys: quit: unknown key "Hyper-Q"`},
+		{keys: map[string][]string{"quit": {}}, wantErr: "keys: quit: no keys given"},
+		{keys: map[string][]string{"quit": {"e"}}, wantErr: "keys: e is bound to both tree.open-all and quit in the Tree pane"},
+		{keys: map[string][]string{"tree.sort": {"j"}}, wantErr: "keys: j is bound to both tree.sort and down in the Tree pane"},
+	}
+	for _, tt := range tests {
+		err := CheckKeys(tt.keys)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("CheckKeys(%v) = %v, want nil", tt.keys, err)
+		case tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)):
+			t.Errorf("CheckKeys(%v) = %v, want %q…", tt.keys, err, tt.wantErr)
+		}
+	}
+
+	// A rebound key acts, the old one does nothing, and the bar and the
+	// help page show the new one.
+	b, err := newBrowser("x", WithKeys(map[string][]string{"quit": {"Q", "Ctrl+Q"}, "layers.show-files": {"o"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bd := b.lookup(paneLayers, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone)); bd != nil {
+		t.Errorf("q still bound to %s", bd.name())
+	}
+	for _, ev := range []*tcell.EventKey{tcell.NewEventKey(tcell.KeyRune, 'Q', tcell.ModNone), tcell.NewEventKey(tcell.KeyCtrlQ, 0, tcell.ModNone)} {
+		if bd := b.lookup(paneLayers, ev); bd == nil || bd.name() != "quit" {
+			t.Errorf("%s does not quit", ev.Name())
+		}
+	}
+	press(b, 'o')
+	if b.focus != paneTree {
+		t.Errorf("o in the layers pane: focus on %s, want the tree", paneNames[b.focus])
+	}
+	if got := screenText(t, b.helpBar, 140, 1); !strings.Contains(got, "Q quit") {
+		t.Errorf("help bar %q does not show Q quit", got)
 	}
 }

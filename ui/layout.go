@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/dustin/go-humanize"
@@ -22,7 +23,7 @@ type view interface {
 func (l *listView) list() *listView { return l }
 
 // build makes the panes and lays them out.
-func (b *Browser) build() {
+func (b *Browser) build() error {
 	th := &b.th
 	b.layers = newLayersPane(th)
 	b.layers.onPick = func(i int) { b.tree.setLayer(i) }
@@ -38,7 +39,14 @@ func (b *Browser) build() {
 	b.details = newTextPane(th, "Details")
 	b.summary = newTextPane(th, "Image")
 	b.help = newTextPane(th, "Keys")
+	b.viewer = newViewerPane(th)
+	b.viewer.post = b.post
+	b.viewer.onClose = b.closeViewer
+	b.tree.view = b.openViewer
 	b.keys = b.keyTable()
+	if err := rebind(b.keys, b.o.keys); err != nil {
+		return err
+	}
 	b.help.set(b.helpLines())
 
 	b.views = map[paneID]view{
@@ -47,9 +55,10 @@ func (b *Browser) build() {
 		paneFindings: b.findings,
 		paneDetails:  b.details,
 		paneHelp:     b.help,
+		paneViewer:   b.viewer,
 	}
 	for p, v := range b.views {
-		if p == paneHelp {
+		if p == paneHelp || p == paneViewer {
 			continue
 		}
 		v.list().SetFocusFunc(func() { b.focusedBy(p) })
@@ -94,14 +103,20 @@ func (b *Browser) build() {
 			AddItem(b.help, 0, 8, true).
 			AddItem(nil, 0, 1, false), 0, 6, true).
 		AddItem(nil, 0, 1, false)
+	viewBox := tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(nil, 1, 0, false).
+		AddItem(b.viewer, 0, 1, true).
+		AddItem(nil, 1, 0, false)
 	b.pages = tview.NewPages().
 		AddPage("main", main, true, true).
-		AddPage("help", helpBox, true, false)
+		AddPage("help", helpBox, true, false).
+		AddPage("viewer", viewBox, true, false)
 	b.pages.SetBackgroundColor(tcell.ColorDefault)
 	b.app.SetRoot(b.pages, true)
 	b.app.SetInputCapture(b.handleKey)
 	b.setFocus(paneLayers)
 	b.summary.set(summaryLines(th, b.ref, b.a))
+	return nil
 }
 
 // setFocus moves the keyboard to a pane.
@@ -117,8 +132,13 @@ func (b *Browser) focusedBy(p paneID) {
 		b.helpOpen = false
 		b.pages.HidePage("help")
 	}
+	if b.viewerOpen && p != paneViewer {
+		b.viewerOpen = false
+		b.viewer.cancel()
+		b.pages.HidePage("viewer")
+	}
 	b.focus = p
-	if p != paneDetails && p != paneHelp && p != b.context {
+	if p != paneDetails && p != paneHelp && p != paneViewer && p != b.context {
 		b.context = p
 		b.updateDetails()
 	}
@@ -171,6 +191,25 @@ func (b *Browser) helpPaneKeys() []binding {
 	return []binding{
 		{action: "close-help", keys: []key{ch('?'), special(tcell.KeyEscape), ch('q')}, where: paneHelp, bar: "close", help: "close the help", do: b.closeHelp},
 	}
+}
+
+// openViewer shows version v of node n in the viewer.
+func (b *Browser) openViewer(n *fstree.Node, v *fstree.Version) {
+	b.lastFocus = b.focus
+	b.viewerOpen = true
+	b.pages.ShowPage("viewer")
+	ctx := b.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	b.viewer.open(ctx, n, v)
+	b.setFocus(paneViewer)
+}
+
+func (b *Browser) closeViewer() {
+	b.viewerOpen = false
+	b.pages.HidePage("viewer")
+	b.setFocus(b.lastFocus)
 }
 
 func (b *Browser) openHelp() {

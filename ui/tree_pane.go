@@ -25,8 +25,9 @@ type treePane struct {
 	// note, when set, adds to the title.
 	waiting func() string
 	note    func() string
-	// copy puts text on the clipboard.
+	// copy puts text on the clipboard; view opens the viewer.
 	copy func(text string)
+	view func(n *fstree.Node, v *fstree.Version)
 }
 
 func newTreePane(th *theme) *treePane {
@@ -56,7 +57,8 @@ func (p *treePane) keys() []binding {
 		return binding{action: action, keys: keys, where: paneTree, bar: bar, help: help, do: do}
 	}
 	return []binding{
-		tree("toggle-dir", []key{special(tcell.KeyEnter), ch(' ')}, "open/close", "open or close the directory", p.toggleDir),
+		tree("toggle-dir", []key{special(tcell.KeyEnter), ch(' ')}, "open/view", "open or close the directory; on a file, view it", p.toggleDir),
+		tree("view", []key{ch('v')}, "", "view the file as the layer shown wrote it (a removed file: as it was before)", p.viewSelected),
 		tree("open-dir", []key{special(tcell.KeyRight), ch('l')}, "", "open the directory", func() { p.openDir(true) }),
 		tree("close-dir", []key{special(tcell.KeyLeft), ch('h')}, "", "close the directory, or go to its parent", func() { p.openDir(false) }),
 		tree("open-all", []key{ch('e')}, "open all", "open every directory", func() { p.openAll(true) }),
@@ -286,10 +288,21 @@ func (p *treePane) selectNode(n *fstree.Node) {
 
 func (p *treePane) toggleDir() {
 	r := p.selected()
-	if r == nil || !r.info.dir {
+	if r == nil {
+		return
+	}
+	if !r.info.dir {
+		p.viewSelected()
 		return
 	}
 	p.m.setOpen(r.n, !r.open)
+}
+
+// viewSelected opens the viewer on the version of the file the tree shows.
+func (p *treePane) viewSelected() {
+	if r := p.selected(); r != nil && !r.info.dir && viewable(r.info.v) && p.view != nil {
+		p.view(r.n, r.info.v)
+	}
 }
 
 // openDir opens the directory under the cursor; closing a file or a closed

@@ -27,6 +27,7 @@ type Option func(*options) error
 type options struct {
 	screen tcell.Screen
 	color  bool
+	keys   map[string][]string // WithKeys
 	// afterDraw runs on the UI goroutine after each draw (tests read the
 	// simulation screen there, where nothing draws concurrently).
 	afterDraw func(tcell.Screen)
@@ -148,6 +149,7 @@ const (
 	paneFindings
 	paneDetails
 	paneHelp
+	paneViewer
 	anyPane paneID = -1
 )
 
@@ -177,6 +179,7 @@ type Browser struct {
 	details  *textPane
 	summary  *textPane
 	help     *textPane
+	viewer   *viewerPane
 	views    map[paneID]view
 
 	// frame
@@ -191,8 +194,10 @@ type Browser struct {
 	filterOpen bool
 	finding    bool // the field at the bottom finds rather than filters
 	helpOpen   bool
-	screen     tcell.Screen // the screen drawn on, once drawn
-	notice     string       // a one-off message for the title bar
+	viewerOpen bool
+	ctx        context.Context // ends when the browser closes; nil in tests of panes
+	screen     tcell.Screen    // the screen drawn on, once drawn
+	notice     string          // a one-off message for the title bar
 
 	// loading
 	phase    phase
@@ -221,7 +226,9 @@ func newBrowser(ref string, opts ...Option) (*Browser, error) {
 		return nil, err
 	}
 	b := &Browser{o: o, th: newTheme(o.color), ref: ref, app: tview.NewApplication(), cancel: func() {}}
-	b.build()
+	if err := b.build(); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -240,6 +247,7 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	b.app.EnableMouse(true)
 	inner, cancel := context.WithCancel(ctx)
 	b.cancel = cancel
+	b.ctx = inner
 	defer cancel()
 
 	b.started = time.Now()

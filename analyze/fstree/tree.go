@@ -5,6 +5,7 @@
 package fstree
 
 import (
+	"context"
 	"path"
 	"slices"
 	"strings"
@@ -317,12 +318,28 @@ func NewBuilder() *Builder {
 
 // Add merges the next layer's entries. Layers must come in index order.
 func (b *Builder) Add(entries []layers.Entry) {
+	_ = b.AddContext(context.Background(), entries)
+}
+
+// AddContext is Add that stops, leaving the tree half built, and returns
+// ctx's error once ctx is done: one hostile layer may take long to merge,
+// and Ctrl-C or --timeout must stop it within a second.
+func (b *Builder) AddContext(ctx context.Context, entries []layers.Entry) error {
 	b.layer++
 	b.tree.Layers++
+	done := ctx.Done()
 	for i := range entries {
+		if i&1023 == 0 && done != nil {
+			select {
+			case <-done:
+				return ctx.Err()
+			default:
+			}
+		}
 		b.addEntry(&entries[i])
 	}
 	b.dive.addLayer(b, int(b.layer), entries)
+	return nil
 }
 
 // lookup finds n's child called name while the tree is being built.

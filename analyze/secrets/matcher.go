@@ -108,8 +108,7 @@ func nearby(buf []byte, s, e int, words []string) bool {
 // Search finds the secrets of a whole buffer (a config string, a git blob
 // held in memory). fn gets each hit's rule, value and line.
 func searchAll(buf []byte, fn func(h hit)) {
-	s := newStream(fn)
-	s.feed(buf, true)
+	newStream(fn).searchBuffer(buf)
 }
 
 // stream searches a byte stream chunk by chunk without holding it: it
@@ -132,12 +131,25 @@ func newStream(fn func(hit)) *stream {
 	return &stream{m: getMatcher(), fn: fn}
 }
 
+// newSizedStream is newStream for a stream of about size bytes: a small
+// file gets a window of its own size, not a whole one.
+func newSizedStream(fn func(hit), size int64) *stream {
+	s := newStream(fn)
+	if size < window {
+		s.win = make([]byte, 0, max(size, 512))
+	}
+	return s
+}
+
+// windows recycles full-size windows.
+var windows = sync.Pool{New: func() any { b := make([]byte, 0, window); return &b }}
+
 // Write adds bytes to the stream, searching the window when it is full.
 func (s *stream) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
-		if s.win == nil {
-			s.win = make([]byte, 0, window)
+		if cap(s.win) < window && len(s.win)+len(p) > cap(s.win) {
+			s.grow()
 		}
 		k := min(len(p), cap(s.win)-len(s.win))
 		s.win = append(s.win, p[:k]...)
@@ -149,25 +161,28 @@ func (s *stream) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close searches what is left.
+// grow moves the window into a full-size one.
+func (s *stream) grow() {
+	w := (*windows.Get().(*[]byte))[:0]
+	s.win = append(w, s.win...)
+}
+
+// Close searches what is left, and gives a full-size window back.
 func (s *stream) Close() error {
 	s.search(true)
+	if cap(s.win) == window {
+		w := s.win[:0]
+		windows.Put(&w)
+	}
+	s.win = nil
 	return nil
 }
 
-// feed searches buf as the rest of the stream, without copying it when the
-// stream is empty.
-func (s *stream) feed(buf []byte, final bool) {
-	if s.win == nil && final {
-		s.win = buf
-		s.search(true)
-		s.win = nil
-		return
-	}
-	_, _ = s.Write(buf)
-	if final {
-		s.search(true)
-	}
+// searchBuffer searches buf as a whole stream, without copying it.
+func (s *stream) searchBuffer(buf []byte) {
+	s.win = buf
+	s.search(true)
+	s.win = nil
 }
 
 // search reports the hits whose keyword starts in win[next:limit], where

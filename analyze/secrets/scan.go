@@ -81,7 +81,7 @@ func (ls *layerScan) Open(p string, size int64) io.WriteCloser {
 	}
 	ls.res.Searched++
 	f := &fileScan{}
-	f.s = newStream(func(h hit) { ls.add(newFinding(h.rule, p, -1, h.line, h.value)) })
+	f.s = newSizedStream(func(h hit) { ls.add(newFinding(h.rule, p, -1, h.line, h.value)) }, size)
 	return f
 }
 

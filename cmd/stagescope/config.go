@@ -129,6 +129,8 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	  allow:                          # known secrets, reported as suppressed
 //	    fingerprints: [SHA256, …]     # a finding's fingerprint
 //	    paths: ["test/fixtures/**"]
+//	keys:                             # the browser's key bindings
+//	  quit: [Q, Ctrl-Q]               # (see keys.go)
 //
 // Every scalar rule also takes "disabled", as in dive.
 func parseConfig(file string, data []byte, knownRule func(string) bool) (gate.Thresholds, []string, error) {
@@ -154,6 +156,10 @@ func parseConfig(file string, data []byte, knownRule func(string) bool) (gate.Th
 	err := p.mapping(root, "the file", map[string]func(*yaml.Node) error{
 		"rules":  func(n *yaml.Node) error { return p.rules(n, &th) },
 		"ignore": func(n *yaml.Node) error { return p.ignore(n, &th.Ignore) },
+		"keys": func(n *yaml.Node) error {
+			_, err := p.keys(n)
+			return err
+		},
 		"secrets": func(n *yaml.Node) error {
 			return p.mapping(n, "secrets", map[string]func(*yaml.Node) error{
 				"allow": func(v *yaml.Node) error { return p.secretAllow(v, &th.SecretAllow) },

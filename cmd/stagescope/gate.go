@@ -32,6 +32,8 @@ type gateOptions struct {
 	// Warnings are what reading the config file found to say without
 	// failing (keys of a .dive-ci that dive ignores too).
 	Warnings []string
+	// Keys are the config file's key bindings for the browser.
+	Keys map[string][]string
 }
 
 func (g *gateOptions) addFlags(f *pflag.FlagSet) {
@@ -62,6 +64,9 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (gate.Thresholds, 
 		return th, err
 	}
 	g.Warnings = warnings
+	if g.Keys, err = loadKeys(file); err != nil {
+		return th, err
+	}
 	ratio := func(flag, v string, dst **float64) error {
 		if v == "" {
 			return nil

@@ -33,6 +33,9 @@ type sourceOptions struct {
 	MaxRatio   int64
 	Timeout    time.Duration
 	Stall      time.Duration
+	// NoSecretScan skips searching file contents for secrets (the config
+	// is still searched, and what it holds redacted).
+	NoSecretScan bool
 }
 
 func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
@@ -42,6 +45,7 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
+	f.BoolVar(&o.NoSecretScan, "no-secret-scan", false, "do not search file contents (every layer version, .git objects) for secrets; the image config is still searched and redacted")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
 	f.DurationVar(&o.Stall, "stall-timeout", layers.DefaultStallTimeout, "fail when a registry sends less than 1 KiB in this long of waiting; 0 means no limit (apart from --timeout)")
 }
@@ -204,6 +208,9 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 		analyze.WithIgnore(o.ignore),
 		analyze.WithSecretAllowlist(o.secretAllow),
 		analyze.AfterMerge(collectGarbage),
+	}
+	if o.NoSecretScan {
+		opts = append(opts, analyze.WithoutSecretScan())
 	}
 	if o.merged != nil {
 		opts = append(opts, analyze.OnMerged(o.merged))

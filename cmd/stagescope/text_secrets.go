@@ -52,11 +52,13 @@ func secretWhere(f analyze.SecretJSON) string {
 	if len(p) < 7 || p[:7] != "config:" {
 		p = "/" + p
 	}
-	if f.Line > 0 {
-		p += ":" + strconv.Itoa(f.Line)
-	}
-	if f.GitObject != "" {
+	switch {
+	case f.GitObject != "" && f.Line > 0:
+		p += " (git object " + f.GitObject[:12] + ", line " + strconv.Itoa(f.Line) + ")"
+	case f.GitObject != "":
 		p += " (git object " + f.GitObject[:12] + ")"
+	case f.Line > 0:
+		p += ":" + strconv.Itoa(f.Line)
 	}
 	return p
 }

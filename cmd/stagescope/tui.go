@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
+	"unicode/utf8"
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/secrets"
@@ -13,7 +15,7 @@ import (
 // runTUI opens the interactive browser at once and reads the image behind
 // it, layer by layer. Findings the user ignores stay out of it (o.ignore).
 func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
-	var opts []ui.Option
+	opts := []ui.Option{ui.WithKeys(o.Gate.Keys)}
 	if os.Getenv("NO_COLOR") != "" {
 		opts = append(opts, ui.WithoutColor())
 	}
@@ -22,11 +24,21 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 		// ready when the last layer is read, not after a second pass.
 		// The browser shows the tree of the layers merged so far.
 		o.merged = ev.Merged
-		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
+		a, src, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
 			// Shown before the whole scan is done: redacted on its own.
 			l.CreatedBy = secrets.RedactText(l.CreatedBy)
 			ev.LayerDone(l)
 		}))
-		return a, err
+		if err != nil {
+			return nil, err
+		}
+		ev.Files(func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
+			data, size, err := layers.ReadFile(ctx, src.Image, layer, path, limit)
+			if err == nil && utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+				data = []byte(secrets.RedactText(string(data))) // text: secrets redacted
+			}
+			return data, size, err
+		})
+		return a, nil
 	}, opts...)
 }

@@ -59,7 +59,11 @@ sleep 600
 	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"-e", "NO_COLOR=", "-e", "TERM=screen", "-e", asMainEnv + "=1",
+	// A config in the working directory rebinds two keys.
+	if err := os.WriteFile(filepath.Join(dir, ".stagescope.yaml"), []byte("keys:\n  quit: [Q, Ctrl-C]\n  tree.attributes: B\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"-c", dir, "-e", "NO_COLOR=", "-e", "TERM=screen", "-e", asMainEnv + "=1",
 		"-e", "DOCKER_HOST=unix://" + filepath.Join(dir, "no-engine.sock")}
 	run(append(append([]string{"new-session", "-d", "-x", "150", "-y", "46"}, env...), "sh", script, bin, img)...)
 
@@ -121,8 +125,32 @@ sleep 600
 			strings.Contains(s, "Files · layers 0–"+l[1]) && strings.Contains(s, " "+base)
 	})
 
-	// q quits, the terminal is as it was and the exit status is 0.
+	// v shows dpkg's status file as the layer shown wrote it, read from
+	// that layer on demand.
+	keys("f", "dpkg/status", "Enter", "v")
+	waitFor("the viewer on dpkg's status file", func(s string) bool {
+		return strings.Contains(s, "/var/lib/dpkg/status") && strings.Contains(s, "wrote it") && strings.Contains(s, "Package: ")
+	})
+	keys("Escape")
+	waitFor("the viewer closed", contains("Details"))
+
+	// dive's Ctrl-U hides unchanged files, + added ones: the title says so.
+	keys("C-u", "+")
+	waitFor("the tree hiding added and unchanged files", contains("hiding added, unchanged"))
+	// B, bound in the config, shows the attributes; b no longer does.
+	keys("b")
+	keys("B")
+	waitFor("the attribute columns", contains("Mode       Owner"))
+
+	// q is no longer quit (the config made it Q): the browser stays.
 	keys("q")
+	time.Sleep(300 * time.Millisecond)
+	if s := screen(); !strings.Contains(s, "Layers") {
+		t.Fatalf("q quit although the config rebound quit to Q:\n%s", s)
+	}
+
+	// Q quits, the terminal is as it was and the exit status is 0.
+	keys("Q")
 	s = waitFor("the exit status", contains("EXIT="))
 	if !strings.Contains(s, "EXIT=0") || !strings.Contains(s, "TTY-RESTORED") {
 		t.Errorf("after q: want EXIT=0 and the tty restored:\n%s", s)

@@ -161,7 +161,7 @@ func TestDocs(t *testing.T) {
 	wantNames := []string{
 		"completions/stagescope.bash", "completions/stagescope.fish", "completions/stagescope.ps1", "completions/stagescope.zsh",
 		"man/stagescope-completion-bash.1", "man/stagescope-completion-fish.1", "man/stagescope-completion-powershell.1",
-		"man/stagescope-completion-zsh.1", "man/stagescope-completion.1", "man/stagescope-diff.1",
+		"man/stagescope-completion-zsh.1", "man/stagescope-completion.1", "man/stagescope-diff.1", "man/stagescope-fix.1",
 		"man/stagescope-inspect.1", "man/stagescope-version.1", "man/stagescope.1",
 	}
 	if diff := cmp.Diff(wantNames, names, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
@@ -177,6 +177,7 @@ func TestDocs(t *testing.T) {
 		"man/stagescope-version.1":         `\fB-o\fP, \fB--output\fP="text"`,
 		"man/stagescope-completion.1":      `.SH SEE ALSO`,
 		"man/stagescope-diff.1":            `stagescope diff A B [flags]`,
+		"man/stagescope-fix.1":             `stagescope fix --dockerfile PATH IMAGE [flags]`,
 		"man/stagescope-completion-bash.1": `.TH "STAGESCOPE-COMPLETION-BASH"`,
 	} {
 		if !strings.Contains(files[name], want) {

@@ -122,6 +122,18 @@ func BadCases() []BadCase {
 		}},
 		{Name: "inject-config-member.tar", Exit: 2, Error: `config \\x1b\]0;pwned\\x07\\nstagescope: FAKE line\.json`, make: file(dockerArchive(func(m map[string]any) { m["Config"] = oscTitle + fakeLine + ".json" }, nil))},
 		{Name: "inject-tags.tar", Exit: 2, Error: `a\\x1b\]0;pwned\\x07:1.*b\\nstagescope: FAKE line:2`, make: file(injectTags())},
+		// Sizes that cannot lie.
+		{Name: "devices-huge-size.tar", Exit: 1, Args: []string{"--highest-category-bytes", "toolchain=0"}, make: file(archiveWithLayer(devicesHugeSize())), JSON: map[string]any{
+			"/summary/totalBytes": CC1Size, "/gate/pass": false, "/gate/checks/0/measured": CC1Size, "/layers/0/size": len(devicesHugeSize()),
+		}},
+		{Name: "devices-huge-size.tar", Exit: 0, Again: true, JSON: map[string]any{"/summary/totalBytes": CC1Size, "/summary/files": 6, "/layers/0/added/bytes": CC1Size}},
+		{Name: "pax-global-header.tar", Exit: 0, make: file(archiveWithLayer(paxGlobal())), JSON: map[string]any{"/summary/totalBytes": CC1Size, "/summary/files": 1, "/layers/0/files": 1}},
+		// Bombs bounded: sparse files count the bytes they store, their
+		// 1 PiB holes are never expanded.
+		{Name: "sparse-old-gnu.tar", Exit: 0, MaxSeconds: 20, make: file(archiveWithLayer(sparseOldGNU())), JSON: map[string]any{"/summary/totalBytes": SparseStored + CC1Size, "/summary/files": 2, "/layers/0/size": len(sparseOldGNU())}},
+		{Name: "sparse-pax-1.0.tar", Exit: 0, MaxSeconds: 20, make: file(archiveWithLayer(sparsePAX10())), JSON: map[string]any{"/summary/totalBytes": SparseStored + CC1Size, "/summary/files": 2, "/layers/0/size": len(sparsePAX10())}},
+		{Name: "sparse-pax-0.1.tar", Exit: 0, MaxSeconds: 20, make: file(archiveWithLayer(sparsePAX01())), JSON: map[string]any{"/summary/totalBytes": SparseStored + CC1Size, "/summary/files": 2}},
+		{Name: "sparse-pax-1.0.tar", Exit: 1, Again: true, Args: []string{"--highest-category-bytes", "toolchain=0"}, JSON: map[string]any{"/gate/checks/0/measured": CC1Size}},
 		{Name: "gzip-bomb.tar", Exit: 2, Large: true, Error: `layer 0.*decompression bomb`, make: lazy(func() []byte {
 			return buildArchive(gzipBomb(4<<30), "sha256:"+strings.Repeat("0", 64), nil, nil)
 		})},

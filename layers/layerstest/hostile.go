@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // The hostile inputs of round two (issue 20): names that carry terminal
@@ -119,4 +120,211 @@ func injectTags() []byte {
 	must(err)
 	must(tw.Close())
 	return out.Bytes()
+}
+
+// CC1Size is the size of the real cc1 in devices-huge-size.tar and
+// sparse-*.tar: the only bytes those images hold.
+const CC1Size = 3000
+
+// SparseStored is the data a sparse case stores for its 1 PiB file.
+const SparseStored = 4096
+
+// sparseLogical is the logical size of the sparse cases' file: 1 PiB.
+const sparseLogical = 1 << 50
+
+// cc1 is a layer holding a real compiler, so that a toolchain gate fails.
+func cc1Member() member {
+	return member{"usr/lib/gcc/x86_64-linux-gnu/12/cc1", bytes.Repeat([]byte{0x7f}, CC1Size)}
+}
+
+// devicesHugeSize is a layer whose device, FIFO, directory and link
+// entries claim 2^62 bytes each, beside a real cc1: only the cc1's bytes
+// exist.
+func devicesHugeSize() []byte {
+	const huge = 1 << 62
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, h := range []tar.Header{
+		{Name: "dev/", Typeflag: tar.TypeDir, Size: huge},
+		{Name: "dev/null", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3, Size: huge},
+		{Name: "dev/sda", Typeflag: tar.TypeBlock, Devmajor: 8, Size: huge},
+		{Name: "run/fifo", Typeflag: tar.TypeFifo, Size: huge},
+		{Name: "run/link", Typeflag: tar.TypeSymlink, Linkname: "fifo", Size: huge},
+	} {
+		h.ModTime, h.Mode, h.Format = epoch, 0o644, tar.FormatPAX
+		must(tw.WriteHeader(&h))
+	}
+	c := cc1Member()
+	must(tw.WriteHeader(&tar.Header{Name: c.name, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(c.data)), ModTime: epoch}))
+	_, err := tw.Write(c.data)
+	must(err)
+	must(tw.WriteHeader(&tar.Header{Name: "usr/bin/cc1-again", Typeflag: tar.TypeLink, Linkname: c.name, Size: 1 << 62, ModTime: epoch, Format: tar.FormatPAX}))
+	must(tw.Close())
+	return buf.Bytes()
+}
+
+// paxGlobal is a layer that starts with a PAX global header, as `git
+// archive` writes one: metadata, not a file.
+func paxGlobal() []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	must(tw.WriteHeader(&tar.Header{Name: "pax_global_header", Typeflag: tar.TypeXGlobalHeader, PAXRecords: map[string]string{"comment": strings.Repeat("c0ffee", 7)}}))
+	c := cc1Member()
+	must(tw.WriteHeader(&tar.Header{Name: c.name, Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(c.data)), ModTime: epoch}))
+	_, err := tw.Write(c.data)
+	must(err)
+	must(tw.Close())
+	return buf.Bytes()
+}
+
+// Raw tar blocks, for what archive/tar's writer does not write (sparse
+// files).
+
+type block [512]byte
+
+func (b *block) setString(off, n int, s string) { copy(b[off:off+n], s) }
+
+// setNumber writes an octal field, or base-256 when the value does not fit.
+func (b *block) setNumber(off, n int, v int64) {
+	s := fmt.Sprintf("%0*o", n-1, v)
+	if len(s) <= n-1 {
+		b.setString(off, n, s)
+		return
+	}
+	f := b[off : off+n]
+	for i := n - 1; i > 0; i-- {
+		f[i] = byte(v)
+		v >>= 8
+	}
+	f[0] = 0x80
+}
+
+func (b *block) setChecksum() {
+	copy(b[148:156], "        ")
+	var sum int64
+	for _, c := range b {
+		sum += int64(c)
+	}
+	b.setString(148, 8, fmt.Sprintf("%06o\x00 ", sum))
+}
+
+// header is a ustar (or, with gnu, old GNU) header block.
+func header(name string, typ byte, size int64, gnu bool) *block {
+	var b block
+	b.setString(0, 100, name)
+	b.setNumber(100, 8, 0o644)
+	b.setNumber(108, 8, 0)
+	b.setNumber(116, 8, 0)
+	b.setNumber(124, 12, size)
+	b.setNumber(136, 12, 0)
+	b[156] = typ
+	if gnu {
+		b.setString(257, 8, "ustar  \x00")
+	} else {
+		b.setString(257, 6, "ustar\x00")
+		b.setString(263, 2, "00")
+	}
+	return &b
+}
+
+func padded(b []byte) []byte {
+	if r := len(b) % 512; r != 0 {
+		b = append(b, make([]byte, 512-r)...)
+	}
+	return b
+}
+
+func paxRecords(kv ...string) []byte {
+	var out []byte
+	for i := 0; i < len(kv); i += 2 {
+		rec := " " + kv[i] + "=" + kv[i+1] + "\n"
+		// The length counts its own digits.
+		n := len(rec) + len(fmt.Sprint(len(rec)))
+		for n != len(rec)+len(fmt.Sprint(n)) {
+			n = len(rec) + len(fmt.Sprint(n))
+		}
+		out = append(out, fmt.Sprint(n)+rec...)
+	}
+	return out
+}
+
+func endOfArchive(b []byte) []byte { return append(b, make([]byte, 1024)...) }
+
+// sparseData is what a sparse case stores: SparseStored bytes of 's'.
+func sparseData() []byte { return bytes.Repeat([]byte("s"), SparseStored) }
+
+// sparseOldGNU is a layer with an old GNU sparse file ('S'): a 1 PiB hole,
+// then SparseStored bytes of data at its end, and then a real cc1.
+func sparseOldGNU() []byte {
+	h := header("sparse/old-gnu", 'S', SparseStored, true)
+	// One sparse entry (offset, length) at 386, realsize at 483.
+	h.setNumber(386, 12, sparseLogical-SparseStored)
+	h.setNumber(398, 12, SparseStored)
+	h.setNumber(483, 12, sparseLogical)
+	h.setChecksum()
+	out := append([]byte(nil), h[:]...)
+	out = append(out, padded(sparseData())...)
+	return endOfArchive(append(out, plainMember(cc1Member())...))
+}
+
+// sparsePAX10 is a layer with a PAX GNU.sparse 1.0 file: the map leads
+// the data section, one fragment of SparseStored bytes after a 1 PiB hole.
+func sparsePAX10() []byte {
+	pax := paxRecords("GNU.sparse.major", "1", "GNU.sparse.minor", "0", "GNU.sparse.name", "sparse/pax-1.0", "GNU.sparse.realsize", fmt.Sprint(sparseLogical))
+	x := header("./PaxHeaders/sparse", 'x', int64(len(pax)), false)
+	x.setChecksum()
+	spmap := padded([]byte(fmt.Sprintf("1\n%d\n%d\n", sparseLogical-SparseStored, SparseStored)))
+	main := header("GNUSparseFile.0/pax-1.0", '0', int64(len(spmap)+SparseStored), false)
+	main.setChecksum()
+	out := append([]byte(nil), x[:]...)
+	out = append(out, padded(pax)...)
+	out = append(out, main[:]...)
+	out = append(out, spmap...)
+	out = append(out, padded(sparseData())...)
+	return endOfArchive(append(out, plainMember(cc1Member())...))
+}
+
+// sparsePAX01 is a layer with a PAX GNU.sparse 0.1 file: the map is a PAX
+// record.
+func sparsePAX01() []byte {
+	pax := paxRecords("GNU.sparse.major", "0", "GNU.sparse.minor", "1", "GNU.sparse.name", "sparse/pax-0.1",
+		"GNU.sparse.size", fmt.Sprint(sparseLogical), "GNU.sparse.numblocks", "1",
+		"GNU.sparse.map", fmt.Sprintf("%d,%d", sparseLogical-SparseStored, SparseStored))
+	x := header("./PaxHeaders/sparse", 'x', int64(len(pax)), false)
+	x.setChecksum()
+	main := header("GNUSparseFile.0/pax-0.1", '0', SparseStored, false)
+	main.setChecksum()
+	out := append([]byte(nil), x[:]...)
+	out = append(out, padded(pax)...)
+	out = append(out, main[:]...)
+	out = append(out, padded(sparseData())...)
+	return endOfArchive(append(out, plainMember(cc1Member())...))
+}
+
+// plainMember is one regular file's header and data, without the end of
+// the archive.
+func plainMember(m member) []byte {
+	h := header(m.name, '0', int64(len(m.data)), false)
+	h.setChecksum()
+	return append(append([]byte(nil), h[:]...), padded(append([]byte(nil), m.data...))...)
+}
+
+// deepPath is a layer of one file whose PAX path has n components.
+func deepPath(n int) []byte {
+	return tarOf(member{strings.Repeat("d/", n-1) + "f", []byte("deep\n")})
+}
+
+// HostileLayers returns the raw tar streams of the hostile layers, by name:
+// header sizes that lie, a PAX global header, sparse files of every kind
+// with a 1 PiB hole, and a path of 1 000 components. Tests and fuzz seeds
+// use them.
+func HostileLayers() map[string][]byte {
+	return map[string][]byte{
+		"devices-huge-size": devicesHugeSize(),
+		"pax-global-header": paxGlobal(),
+		"sparse-old-gnu":    sparseOldGNU(),
+		"sparse-pax-1.0":    sparsePAX10(),
+		"sparse-pax-0.1":    sparsePAX01(),
+		"deep-path":         deepPath(1000),
+	}
 }

@@ -150,6 +150,22 @@ func Layers(t testing.TB, layers ...[]File) v1.Image {
 	return Image(t, steps...)
 }
 
+// LayersFromTars builds an image with one layer per raw tar stream.
+func LayersFromTars(t testing.TB, tars ...[]byte) v1.Image {
+	t.Helper()
+	img := empty.Image
+	for _, b := range tars {
+		l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if img, err = mutate.AppendLayers(img, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return img
+}
+
 // SharedImagesDir returns the directory of the images built by
 // ../shared/images/build.sh ($STAGESCOPE_IMAGES, default
 // /var/cache/stagescope-images), or skips the test when they are absent.

@@ -59,6 +59,13 @@ func PlantedImage(seed uint64, work string) (v1.Image, []Planted, error) {
 	plant(awsSecret, "app/config.py", 0, true, "settings module")
 	plant(gcp, "app/credentials.json", 0, false, "deleted in layer 2")
 	plant(byRule["private-key"][0], "app/credentials.json", 0, false, "the key inside the service-account file")
+	var ci strings.Builder
+	ci.WriteString("#!/bin/sh\n# deploy settings\n")
+	for _, id := range []string{"github-oauth", "github-app-token", "slack-token", "npm-token"} {
+		p := byRule[id][len(byRule[id])-1]
+		ci.WriteString("export " + p.Text + "\n")
+		plant(p, "app/ci/deploy.sh", 0, true, "exported by a CI script")
+	}
 	jwt := one("jwt")
 	plant(jwt, "app/static/api.js", 0, true, "a bearer token in front-end code")
 	layer0 := []file{
@@ -66,6 +73,7 @@ func PlantedImage(seed uint64, work string) (v1.Image, []Planted, error) {
 		{name: "app/credentials.json", body: gcp.Text + "\n"},
 		{name: "app/static/api.js", body: "fetch('/api', {headers: {" + strings.Replace(jwt.Text, "Authorization: ", "Authorization: '", 1) + "'}})\n"},
 		{name: "app/README.md", body: "Set aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY and GITHUB_TOKEN=ghp_your_token_here.\n"},
+		{name: "app/ci/deploy.sh", body: ci.String(), mode: 0o755},
 		{name: "app/blob.bin", body: "\x00\x01binary " + g.S(alnum, 20) + "\n"},
 	}
 
