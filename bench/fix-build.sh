@@ -36,7 +36,11 @@ graphroot = "$WORK/storage"
 runroot = "$WORK/run"
 EOF
 export CONTAINERS_STORAGE_CONF=$WORK/storage.conf
-cleanup() { ((${KEEP:-0})) || { buildah rm --all >/dev/null 2>&1 || true; rm -rf "$WORK/storage" "$WORK/run"; }; }
+SVC=
+cleanup() {
+  [[ -n $SVC ]] && kill "$SVC" 2>/dev/null
+  ((${KEEP:-0})) || { buildah rm --all >/dev/null 2>&1 || true; rm -rf "$WORK/storage" "$WORK/run"; }
+}
 trap cleanup EXIT
 
 (cd "$ROOT" && go build -o "$WORK/stagescope" ./cmd/stagescope)
@@ -45,7 +49,7 @@ SS=$WORK/stagescope
 # the runtime files each app needs: its entrypoint and what that loads
 declare -A need=(
   [goapp]="usr/local/bin/goapp"
-  [capp]="usr/local/bin/gzstat bin/sh usr/bin/head"
+  [capp]="usr/local/bin/gzstat usr/bin/sh usr/bin/head usr/lib/x86_64-linux-gnu/libz.so.1"
   [webapp]="usr/bin/node app/package.json app/dist/server.js app/node_modules/express/package.json app/node_modules/pino/package.json app/public/docs/swagger-ui.css"
   [rustapp]="usr/local/bin/rustapp usr/src/rustapp/static/bootstrap.min.css"
 )
@@ -95,6 +99,16 @@ if missing:
     print("missing: " + " ".join(missing)); sys.exit(1)
 EOF
 }
+
+# The kit's bases, served by podman's Docker API over this storage: `stagescope fix` asks the
+# engine whether the base's slim variant exists, as it would ask a user's engine.
+for b in debian:bookworm debian:bookworm-slim node:18 golang:1.19; do load_base "localhost/$b"; done
+if command -v podman >/dev/null; then
+  podman system service --time=0 "unix://$WORK/podman.sock" > "$WORK/podman.log" 2>&1 &
+  SVC=$!
+  for _ in $(seq 50); do [[ -S $WORK/podman.sock ]] && break; sleep 0.2; done
+  export DOCKER_HOST=unix://$WORK/podman.sock
+fi
 
 printf '%-8s %-6s %12s %12s %7s  %s\n' app build rewrite multi ratio "runtime files"
 fail=0

@@ -84,6 +84,33 @@ func BenchmarkTreeView(b *testing.B) {
 			i++
 		}
 	})
+	b.Run("sort-keystroke", func(b *testing.B) {
+		m := newTreeModel(t, nil)
+		m.setOpen(t.Lookup("usr"), true)
+		m.setOpen(t.Lookup("usr/d3"), true)
+		for b.Loop() {
+			m.toggleSort()
+			m.Rows()
+		}
+	})
+	b.Run("hide-keystroke", func(b *testing.B) {
+		m := newTreeModel(t, nil)
+		for b.Loop() {
+			m.toggle(&m.hide[stUnchanged])
+			m.Rows()
+		}
+	})
+	b.Run("find-next", func(b *testing.B) {
+		p := newTreePane(&theme{})
+		p.m = newTreeModel(t, nil)
+		p.search.set("opt/app/m199/n99")
+		for b.Loop() {
+			p.sel = 0
+			if !p.find(1, false) {
+				b.Fatal("no match")
+			}
+		}
+	})
 	b.Run("open-all", func(b *testing.B) {
 		for b.Loop() {
 			m := newTreeModel(t, nil)

@@ -126,5 +126,29 @@ func summaryLines(th *theme, ref string, a *analyze.Analysis) []line {
 		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*a.Dive.Efficiency)},
 		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %s (%.1f%% of shipped)", format.Bytes(l.Bytes), plural(l.Files, "file"), leftP)},
 		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers and waste", format.Bytes(l.RuntimeBytes))},
+		baseLine(th, lbl("Base image"), a),
 	}
+}
+
+// baseLine splits the image between its base and the user's layers.
+func baseLine(th *theme, label string, a *analyze.Analysis) line {
+	p := a.Place
+	if p == nil || p.Base == nil {
+		return line{label: label, labelStyle: th.header, text: "unknown (no --base, --dockerfile, annotation or base CMD in the history)", style: th.dim}
+	}
+	var baseBytes, ownBytes int64
+	for i, l := range a.Image.Layers {
+		if p.InBase(i) {
+			baseBytes += l.Size
+		} else {
+			ownBytes += l.Size
+		}
+	}
+	own, base := a.Leftovers.Split(p)
+	name := p.Base.Name
+	if name == "" {
+		name = "(unnamed)"
+	}
+	return line{label: label, labelStyle: th.header, text: fmt.Sprintf("%s: %d layers, %s, leftovers %s · yours: %s, leftovers %s",
+		Escape(name), p.Base.Layers, format.Bytes(baseBytes), format.Bytes(base.Bytes), format.Bytes(ownBytes), format.Bytes(own.Bytes))}
 }

@@ -26,6 +26,7 @@ type layersPane struct {
 	done      int
 	picked    bool                // the user chose a layer while loading
 	stats     []fstree.LayerStats // what each layer changed, once measured
+	place     *analyze.Place      // the base boundary and Dockerfile lines, once analysed
 	cmdOffset int                 // runes of the commands scrolled off to the left
 	// onPick shows layer i in the tree; onEnter moves to the tree.
 	onPick func(i int)
@@ -81,6 +82,7 @@ func (p *layersPane) setImage(a *analyze.Analysis) {
 	}
 	p.done = len(p.layers)
 	p.stats = a.Metrics.Layers
+	p.place = a.Place
 }
 
 func (p *layersPane) makeTitle() string {
@@ -111,8 +113,15 @@ func (p *layersPane) drawLayerRow(screen tcell.Screen, i, x, y, w int, hl func(t
 		}
 	}
 	th := p.th
+	mark := " "
+	switch {
+	case p.place.InBase(i) && !p.place.InBase(i+1):
+		mark = "┘" // the base image's last layer: the boundary
+	case p.place.InBase(i):
+		mark = "│"
+	}
 	drawSegs(screen, x, y, w, []seg{
-		{padLeft(fmt.Sprint(i), 3) + " ", hl(th.header)},
+		{padLeft(fmt.Sprint(i), 3) + mark, hl(th.header)},
 		{padLeft(size, 8) + " ", hl(th.base)},
 		{padLeft(add, 7) + " ", hl(th.added)},
 		{padLeft(mod, 6) + " ", hl(th.modified)},
@@ -160,6 +169,18 @@ func (p *layersPane) describe() []line {
 	}
 	out = append(out,
 		line{label: p.label("Command"), labelStyle: th.header, text: analyze.Instruction(l.CreatedBy)},
+	)
+	if b := p.place; b != nil && b.Base != nil {
+		whose := "yours (above the base image)"
+		if b.InBase(i) {
+			whose = "the base image's " + Escape(b.Base.Name)
+		}
+		out = append(out, line{label: p.label("Origin"), labelStyle: th.header, text: whose + " · base found by " + b.Base.DetectedBy})
+	}
+	if loc := p.place.Line(i); loc != nil {
+		out = append(out, line{label: p.label("Dockerfile"), labelStyle: th.header, text: fmt.Sprintf("%s:%d-%d (stage %s) %s", Escape(loc.Path), loc.StartLine, loc.EndLine, Escape(loc.Stage), Escape(loc.Instruction))})
+	}
+	out = append(out,
 		line{label: p.label("Digest"), labelStyle: th.header, text: l.Digest, style: th.dim},
 		line{label: p.label("DiffID"), labelStyle: th.header, text: l.DiffID, style: th.dim},
 	)

@@ -189,7 +189,7 @@ func (b *Browser) showNode(n *fstree.Node, l int) {
 // helpPaneKeys are the help page's own actions.
 func (b *Browser) helpPaneKeys() []binding {
 	return []binding{
-		{action: "close-help", keys: []key{ch('?'), special(tcell.KeyEscape), ch('q')}, where: paneHelp, bar: "close", help: "close the help", do: b.closeHelp},
+		{action: "close", keys: []key{ch('?'), special(tcell.KeyEscape), ch('q')}, where: paneHelp, bar: "close", help: "close the help", do: b.closeHelp},
 	}
 }
 
