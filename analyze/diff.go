@@ -287,6 +287,7 @@ func pathList(ds []PathDiff, limit int) PathList {
 			l.Truncated = true
 			continue
 		}
+		d.Path = JSONPath(d.Path)
 		l.Paths = append(l.Paths, PathDiffJSON(d))
 	}
 	return l

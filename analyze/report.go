@@ -218,7 +218,7 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 		if w.Deleted {
 			reason = "deleted"
 		}
-		r.Wasted = append(r.Wasted, WastedEntry{Path: w.Path, Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason, InBase: a.Place.InBase(w.Layer)})
+		r.Wasted = append(r.Wasted, WastedEntry{Path: JSONPath(w.Path), Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason, InBase: a.Place.InBase(w.Layer)})
 	}
 	r.Findings = FindingsJSON(a.Findings)
 	r.Leftovers = leftoversJSON(a)
@@ -229,7 +229,7 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 	r.Secrets = secretsJSON(a.Secrets)
 	r.Permissions = permissionsJSON(a.Permissions)
 	for _, d := range m.Duplicates {
-		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: d.Paths})
+		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: jsonPaths(d.Paths)})
 	}
 	return r
 }

@@ -85,7 +85,7 @@ func FindingsJSON(fs []Finding) []FindingJSON {
 	out := make([]FindingJSON, len(fs))
 	for i, f := range fs {
 		out[i] = FindingJSON{
-			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: f.Path, Files: f.Files, Bytes: f.Bytes,
+			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
 			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix, Fingerprint: f.Fingerprint,
 		}
 		if f.HiddenBy >= 0 {

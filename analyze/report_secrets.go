@@ -61,7 +61,7 @@ func secretsJSON(r *secrets.Result) *SecretsJSON {
 func secretList(fs []secrets.Finding) []SecretJSON {
 	out := make([]SecretJSON, 0, len(fs))
 	for _, f := range fs {
-		s := SecretJSON{RuleID: f.RuleID, Category: "secret", Severity: string(f.Severity), Path: f.Path, Line: f.Line,
+		s := SecretJSON{RuleID: f.RuleID, Category: "secret", Severity: string(f.Severity), Path: JSONPath(f.Path), Line: f.Line,
 			Fingerprint: f.Fingerprint, Redacted: f.Redacted, StillShips: f.StillShips, GitObject: f.Object}
 		if r, ok := secrets.RuleByID(f.RuleID); ok {
 			s.Why = r.Why

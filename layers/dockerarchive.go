@@ -223,16 +223,6 @@ func (d *dockerSave) unnamedCompressed(s blobStore) (bool, error) {
 	return false, nil
 }
 
-// newDockerArchive reads the image sel names (see parseDockerManifest) from
-// the docker save archive in s.
-func newDockerArchive(s blobStore, sel string) (v1.Image, error) {
-	d, err := readDockerSave(s, sel)
-	if err != nil {
-		return nil, err
-	}
-	return d.image(s)
-}
-
 // image is the v1.Image of d. A compressed layer member not named by its
 // digest is hashed here, a read of its own: Load reads such archives as a
 // stream instead (see unnamedCompressed).

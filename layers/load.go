@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/containerd/platforms"
@@ -80,6 +81,7 @@ type loadOptions struct {
 	keychain  authn.Keychain
 	remote    []remote.Option
 	useDaemon bool
+	stdin     io.Reader // what "-" reads; nil: "-" is refused
 }
 
 func makeLoadOptions(opts ...LoadOption) (*loadOptions, error) {
@@ -90,6 +92,15 @@ func makeLoadOptions(opts ...LoadOption) (*loadOptions, error) {
 		}
 	}
 	return o, nil
+}
+
+// WithStdin lets the reference "-" read a `docker save` stream (plain or
+// gzip/zstd, as `docker save app | stagescope inspect -`) from r, once.
+func WithStdin(r io.Reader) LoadOption {
+	return func(o *loadOptions) error {
+		o.stdin = r
+		return nil
+	}
 }
 
 // WithPlatform picks the image for os/arch[/variant] from a multi-platform
@@ -225,6 +236,9 @@ func checkPlatform(src *Source, o *loadOptions) error {
 func load(ctx context.Context, ref string, o *loadOptions) (*Source, error) {
 	if ref == "" {
 		return nil, errors.New("empty image reference")
+	}
+	if ref == "-" || ref == "docker-archive:-" {
+		return stdinSource(o)
 	}
 	for prefix, kind := range transports {
 		if strings.HasPrefix(ref, prefix) {
@@ -797,4 +811,27 @@ func firstFew(items []string) string {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more, %d in all", strings.Join(items[:few], ", "), len(items)-few, len(items))
+}
+
+// stdinSource reads a docker save stream from standard input, in the one
+// pass Source.Read makes; nothing is written to disk. The image behind it
+// cannot be opened a second time.
+func stdinSource(o *loadOptions) (*Source, error) {
+	if o.stdin == nil {
+		return nil, errors.New(`"-" reads an image from standard input, and this is a terminal: pipe one in (docker save app:1 | stagescope inspect -)`)
+	}
+	var used atomic.Bool
+	return &Source{
+		Image: &lazyImage{open: func() (v1.Image, error) {
+			return nil, errors.New("standard input holds one stream, read once")
+		}},
+		Reference: "-",
+		Kind:      KindDockerArchive,
+		stream: func(context.Context) (io.ReadCloser, error) {
+			if used.Swap(true) {
+				return nil, errors.New("standard input holds one stream, read once")
+			}
+			return io.NopCloser(o.stdin), nil
+		},
+	}, nil
 }

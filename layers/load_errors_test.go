@@ -65,6 +65,7 @@ func TestLoadErrors(t *testing.T) {
 		{"layout without index", "oci:" + dir, nil, dir + " is not an OCI image layout: no index.json"},
 		{"layout missing a blob", broken, nil, broken + ": layer 0 blob " + d0.String() + " is missing"},
 		{"bad manifest.json", badManifest, nil, "manifest.json in " + badManifest + ": invalid JSON at byte 2: invalid character 'n' looking for beginning of object key string"},
+		{"stdin without a pipe", "-", nil, `"-" reads an image from standard input, and this is a terminal: pipe one in (docker save app:1 | stagescope inspect -)`},
 		{"engine without engine", "docker-daemon:app:1", nil, "docker-daemon:app:1: engine at " + os.Getenv("DOCKER_HOST") + ": dial unix " + strings.TrimPrefix(os.Getenv("DOCKER_HOST"), "unix://") + ": connect: no such file or directory"},
 	}
 	for _, tt := range tests {

@@ -44,7 +44,7 @@ type Finding struct {
 	Why      string
 }
 
-// Rules, by ID: the severity and why of each finding.
+// Rules are the checks, by ID: the severity and why of each finding.
 var Rules = []struct{ ID, Severity, Why string }{
 	{"perm-setuid", "high", "a setuid or setgid executable added by a layer of this build runs with its owner's rights whoever starts it"},
 	{"perm-world-writable", "medium", "any user in the container can change a world-writable file, or replace what a world-writable directory without the sticky bit holds"},

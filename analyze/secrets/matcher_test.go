@@ -127,3 +127,23 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// FuzzStream: chunked and whole searches of the same bytes find the same.
+func FuzzStream(f *testing.F) {
+	for _, p := range secretstest.New(5).All() {
+		f.Add([]byte("x "+p.Text+"\n"), uint16(7))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint16) {
+		whole := search(string(data))
+		var got []found
+		s := newStream(func(h hit) { got = append(got, found{rules[h.rule].ID, string(h.value), h.line}) })
+		n := int(chunk%4096) + 1
+		for rest := data; len(rest) > 0; rest = rest[min(n, len(rest)):] {
+			_, _ = s.Write(rest[:min(n, len(rest))])
+		}
+		_ = s.Close()
+		if diff := cmp.Diff(whole, got); diff != "" {
+			t.Errorf("chunks of %d differ from the whole (-whole +chunked):\n%s", n, diff)
+		}
+	})
+}

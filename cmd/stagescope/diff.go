@@ -74,6 +74,7 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 	if err := o.validate(); err != nil {
 		return err
 	}
+	o.streamsFor(s)
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))

@@ -36,6 +36,16 @@ type sourceOptions struct {
 	// NoSecretScan skips searching file contents for secrets (the config
 	// is still searched, and what it holds redacted).
 	NoSecretScan bool
+	// stdin is what the reference "-" reads: standard input unless it is
+	// a terminal (see streamsFor).
+	stdin io.Reader
+}
+
+// streamsFor lets "-" read standard input when it is not a terminal.
+func (o *sourceOptions) streamsFor(s *streams) {
+	if !s.InTTY {
+		o.stdin = s.In
+	}
 }
 
 func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
@@ -167,6 +177,7 @@ func (o *inspectOptions) validate(s *streams) error {
 	default:
 		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif, cyclonedx)", o.Output)
 	}
+	o.streamsFor(s)
 	if err := o.sourceOptions.validate(); err != nil {
 		return err
 	}
@@ -183,6 +194,9 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 	}
 	if o.NoDaemon {
 		lo = append(lo, layers.WithoutDaemon())
+	}
+	if o.stdin != nil {
+		lo = append(lo, layers.WithStdin(o.stdin))
 	}
 	return lo
 }

@@ -18,14 +18,15 @@ type streams struct {
 	In     io.Reader
 	Out    io.Writer
 	ErrOut io.Writer
-	// OutTTY and ErrTTY tell whether the streams are terminals.
-	OutTTY, ErrTTY bool
+	// InTTY, OutTTY and ErrTTY tell whether the streams are terminals.
+	InTTY, OutTTY, ErrTTY bool
 	// Width is the width text output is cut to; 0 never cuts.
 	Width int
 }
 
 func defaultStreams() *streams {
 	s := &streams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	s.InTTY = term.IsTerminal(int(os.Stdin.Fd()))
 	s.OutTTY = term.IsTerminal(int(os.Stdout.Fd()))
 	s.ErrTTY = term.IsTerminal(int(os.Stderr.Fd()))
 	termWidth := 0

@@ -1,8 +1,19 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze/analyzetest"
 )
 
 // TestImplicitInspect: `stagescope IMAGE [flags]` is `stagescope inspect
@@ -74,5 +85,70 @@ func TestOutputWidth(t *testing.T) {
 	}
 	if _, _, code, err := run(t, "inspect", "--width", "-3", testImage); code != exitError || err == nil || err.Error() != "--width must not be negative, got -3" {
 		t.Errorf("--width -3: exit %d, %v", code, err)
+	}
+}
+
+// runIn is run with standard input (not a terminal) reading in.
+func runIn(t *testing.T, in io.Reader, args ...string) (string, string, int, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	root := newRootCmd(&streams{In: in, Out: &out, ErrOut: &errOut, Width: 100})
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	code := exitOK
+	var g *gateError
+	switch {
+	case err == nil:
+	case errors.As(err, &g):
+		code = exitGate
+	default:
+		code = exitError
+	}
+	return out.String(), errOut.String(), code, err
+}
+
+// TestStdin: "-" reads a docker save stream from a pipe, plain or
+// compressed, in one pass: the report is the file's, but for the name.
+// Anything else on the pipe is one clear error.
+func TestStdin(t *testing.T) {
+	data, err := os.ReadFile(testImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _, code, err := run(t, "inspect", "-o", "json", testImage)
+	if code != exitOK {
+		t.Fatalf("inspect file: exit %d, %v", code, err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	norm := func(s string) string { return strings.ReplaceAll(s, `"reference": "`+testImage+`"`, `"reference": "-"`) }
+	for name, in := range map[string][]byte{"plain": data, "gzip": gz.Bytes()} {
+		got, stderr, code, err := runIn(t, bytes.NewReader(in), "inspect", "-o", "json", "-")
+		if code != exitOK {
+			t.Fatalf("%s on stdin: exit %d, %v %s", name, code, err, stderr)
+		}
+		analyzetest.ValidateReport(t, []byte(got))
+		var gr, wr map[string]any
+		if err := json.Unmarshal([]byte(got), &gr); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(norm(want)), &wr); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"summary", "leftovers", "findings", "layers"} {
+			if diff := cmp.Diff(wr[k], gr[k]); diff != "" {
+				t.Errorf("%s on stdin: %s differs from the file's (-file +stdin):\n%s", name, k, diff)
+			}
+		}
+	}
+	_, _, code, err = runIn(t, strings.NewReader("hello\n"), "inspect", "-o", "text", "-")
+	if code != exitError || err == nil || !strings.Contains(err.Error(), "is not a container image") {
+		t.Errorf("text on stdin: exit %d, %v; want one clear error", code, err)
 	}
 }

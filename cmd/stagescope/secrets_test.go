@@ -133,6 +133,16 @@ func TestPlantedSecrets(t *testing.T) {
 			t.Errorf("-o %s prints a secret in clear: %s", format, l)
 		}
 	}
+	// diff prints both images' history.
+	for _, format := range []string{"text", "json"} {
+		res := stagescope(t, "diff", "-o", format, archive, archive)
+		if res.code != exitOK {
+			t.Fatalf("diff -o %s: exit %d, stderr %s", format, res.code, res.stderr)
+		}
+		for _, l := range leaks(res.stdout+res.stderr, planted) {
+			t.Errorf("diff -o %s prints a secret in clear: %s", format, l)
+		}
+	}
 }
 
 func TestPlantedSecretsAllowlist(t *testing.T) {

@@ -40,7 +40,8 @@ type Store interface {
 type Cache struct {
 	store   Store // nil: this run only
 	version string
-	warn    func(string)
+	warn    func(string) // called one at a time, under warnMu
+	warnMu  sync.Mutex
 
 	mu     sync.Mutex
 	proven map[string]string        // blob digest → diff ID, seen this run
@@ -146,7 +147,7 @@ func (c *Cache) get(ctx context.Context, digest, diffID string) (*layers.Layer, 
 	lay, _, err := Decode(key, b)
 	if err != nil {
 		c.damaged.Add(1)
-		c.warn(fmt.Sprintf("layer cache: ignoring the record of %s: %v", diffID, err))
+		c.say(fmt.Sprintf("layer cache: ignoring the record of %s: %v", diffID, err))
 		return nil, false
 	}
 	c.mu.Lock()
@@ -236,8 +237,16 @@ func (c *Cache) warnOnce(what, msg string) {
 	c.warned[what] = true
 	c.mu.Unlock()
 	if !seen {
-		c.warn(msg)
+		c.say(msg)
 	}
+}
+
+// say hands msg to warn. Layers are read in parallel: warn hears one
+// message at a time, so that it need not lock (a test's slice, a terminal).
+func (c *Cache) say(msg string) {
+	c.warnMu.Lock()
+	defer c.warnMu.Unlock()
+	c.warn(msg)
 }
 
 // fileName turns a key into a name safe for any file system.

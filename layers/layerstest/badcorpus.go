@@ -51,7 +51,7 @@ type BadCase struct {
 // BadCases lists the corpus. Each case builds either a file (bytes) or a
 // directory (relative path -> bytes).
 func BadCases() []BadCase {
-	return []BadCase{
+	return append([]BadCase{
 		{Name: "empty.tar", Exit: 2, Error: `empty\.tar.*(not a container image|empty)`, make: file(nil)},
 		{Name: "random.bin", Exit: 2, Error: `random\.bin.*not a container image`, make: file(randomBytes(4096))},
 		{Name: "plain-tar.tar", Exit: 2, Error: `plain-tar\.tar.*not a container image`, make: file(tarOf(member{"hello.txt", []byte("hello\n")}))},
@@ -139,7 +139,7 @@ func BadCases() []BadCase {
 		})},
 		{Name: "million-entries.tar", Exit: 2, Large: true, Args: []string{"--max-entries", "500000"}, Error: `layer 0.*more than 500000 entries`, make: lazy(func() []byte { return archiveWithLayer(manyEntries(1_000_000)) })},
 		{Name: "million-entries.tar", Exit: 0, Large: true, Again: true},
-	}
+	}, integrityCases()...)
 }
 
 // WriteBadCorpus writes the corpus into dir; large cases only when large
@@ -393,6 +393,7 @@ const (
 	ociWrongMediaType
 	ociOtherPlatform
 	ociBlobMismatch
+	ociDiffIDMismatch
 )
 
 // ociLayout writes an OCI image layout with one gzip layer and one fault.
@@ -412,13 +413,17 @@ func ociLayout(f ociFault) map[string][]byte {
 	if f == ociMissingBlob {
 		delete(files, "blobs/sha256/"+strings.TrimPrefix(layerDigest, "sha256:"))
 	}
+	diffID := sha(raw)
+	if f == ociDiffIDMismatch {
+		diffID = sha(secretLayer()) // the blob is right; the config claims other bytes
+	}
 	arch := "amd64"
 	if f == ociOtherPlatform {
 		arch = "arm64"
 	}
 	cfg := jsonBytes(map[string]any{
 		"architecture": arch, "os": "linux", "config": map[string]any{},
-		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{sha(raw)}},
+		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{diffID}},
 	})
 	cfgDigest := blob(cfg)
 	manifest := jsonBytes(map[string]any{
