@@ -102,7 +102,10 @@ EOF
 
 # The kit's bases, served by podman's Docker API over this storage: `stagescope fix` asks the
 # engine whether the base's slim variant exists, as it would ask a user's engine.
-for b in debian:bookworm debian:bookworm-slim node:18 golang:1.19; do load_base "localhost/$b"; done
+bases=(debian:bookworm debian:bookworm-slim)
+[[ " ${apps[*]} " == *" webapp "* ]] && bases+=(node:18)
+[[ " ${apps[*]} " == *" goapp "* ]] && bases+=(golang:1.19)
+for b in "${bases[@]}"; do load_base "localhost/$b"; done
 if command -v podman >/dev/null; then
   podman system service --time=0 "unix://$WORK/podman.sock" > "$WORK/podman.log" 2>&1 &
   SVC=$!

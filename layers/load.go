@@ -499,13 +499,7 @@ func loadDockerArchive(path, sel string, idx *tarIndex) (*Source, error) {
 			Kind:      KindDockerArchive,
 			selector:  sel,
 			layers:    len(d.entry.Layers),
-			stream: func(context.Context) (io.ReadCloser, error) {
-				f, err := os.Open(path)
-				if err != nil {
-					return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
-				}
-				return f, nil
-			},
+			stream:    fileStream(path),
 		}, nil
 	}
 	img, err := d.image(idx)
@@ -547,14 +541,19 @@ func compressedDockerArchive(path, sel string, c compression) (*Source, error) {
 		Reference: archiveRef(path, sel),
 		Kind:      KindDockerArchive,
 		selector:  sel,
-		stream: func(context.Context) (io.ReadCloser, error) {
-			f, err := os.Open(path)
-			if err != nil {
-				return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
-			}
-			return f, nil
-		},
+		stream:    fileStream(path),
 	}, nil
+}
+
+// fileStream opens the file at path as the stream Source.Read consumes.
+func fileStream(path string) func(context.Context) (io.ReadCloser, error) {
+	return func(context.Context) (io.ReadCloser, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("opening %s: %w", path, unwrapPathError(err))
+		}
+		return f, nil
+	}
 }
 
 // wantFile checks that path is a regular file, naming what was expected and

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -158,8 +157,8 @@ func TestProgressiveTree(t *testing.T) {
 		t.Errorf("selected after layer 1 merged: %v, want usr/lib/libc.so.6 kept", n)
 	}
 	// var (50 kB of apt cache) comes first now; usr and usr/lib stay open.
-	want := []string{"+ var/", "~ usr/", "  ~ bin/", "    lib/", "      libc.so.6", "  + include/", "  etc/", "  bin", "  tmp/"}
-	if diff := cmp.Diff(want, rowNames(b.tree.m)); diff != "" {
+	want := []string{"+ var/ 50000 L1", "~ usr/ 42700 L0", "  ~ bin/ 31200 L0", "    lib/ 9000 L0", "      libc.so.6 9000 L0", "  + include/ 2500 L1", "  etc/ 10 L0", "  bin 0 L0", "  tmp/ 0 L0"}
+	if diff := cmp.Diff(want, rowStrings(b.tree.m)); diff != "" {
 		t.Errorf("rows after layer 1 merged (-want +got):\n%s", diff)
 	}
 
@@ -180,17 +179,4 @@ func TestProgressiveTree(t *testing.T) {
 	if n := b.tree.selectedNode(); n == nil || n.Path() != "usr/lib/libc.so.6" || n != a.Tree.Lookup("usr/lib/libc.so.6") {
 		t.Errorf("selected after the analysis: %v, want the finished tree's usr/lib/libc.so.6", n)
 	}
-}
-
-// rowNames are the tree's rows as "indent mark name".
-func rowNames(m *treeModel) []string {
-	out := []string{}
-	for _, r := range m.Rows() {
-		name := r.n.Name
-		if r.info.dir {
-			name += "/"
-		}
-		out = append(out, fmt.Sprintf("%*s%s %s", 2*r.depth, "", r.info.st.mark(), name))
-	}
-	return out
 }

@@ -239,7 +239,7 @@ func (w *writer) runner() {
 		if len(w.facts.RuntimePackages) > 0 {
 			w.line("RUN apt-get update \\")
 			w.line(" && apt-get install -y --no-install-recommends " + strings.Join(w.facts.RuntimePackages, " ") + " \\")
-			w.line(" && rm -rf /var/lib/apt/lists/*")
+			w.line(" && apt-get clean && rm -rf /var/lib/apt/lists/*")
 			w.notes = append(w.notes, "the runner installs the runtime libraries of the -dev packages the build used ("+strings.Join(w.facts.RuntimePackages, ", ")+")")
 		}
 		w.copyRuntime(app)
