@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 )
 
 // SchemaVersion is the version of Report's wire format.
@@ -36,8 +37,8 @@ type Image struct {
 	LeftoverBytes int64  `json:"leftoverBytes"`
 	// TopCategory is the leftover category with the most bytes, "" when
 	// there are no leftovers.
-	TopCategory      analyze.Category `json:"topCategory,omitempty"`
-	TopCategoryBytes int64            `json:"topCategoryBytes"`
+	TopCategory      rules.Category `json:"topCategory,omitempty"`
+	TopCategoryBytes int64          `json:"topCategoryBytes"`
 	// SharedLayers counts the image's layers that another image of the
 	// fleet has too (by diff ID); SharedBytes are their bytes.
 	SharedLayers int   `json:"sharedLayers"`

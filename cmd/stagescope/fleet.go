@@ -22,7 +22,9 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fleet"
+	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/secrets"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/cache"
 	"github.com/stagescope/stagescope/ui"
@@ -256,7 +258,7 @@ func (o *inspectOptions) loadFleet(ctx context.Context, refs []string, errOut io
 // and writes one report per image (JSON Lines with -o json) and, with
 // -o text, the fleet table. Every image's gate counts: exit 1 when any
 // fails; an image that cannot be read is reported and makes it exit 2.
-func runFleet(ctx context.Context, o *inspectOptions, s *streams, th analyze.Thresholds) error {
+func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresholds) error {
 	if o.Output == "tui" || o.Output == "sarif" {
 		return fmt.Errorf("-o %s shows one image; use -o text or -o json for many", o.Output)
 	}
@@ -331,7 +333,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th analyze.Thr
 	}
 	st := c.Stats()
 	fmt.Fprintf(s.ErrOut, "stagescope: %d images: %d layers from the layer cache, %d read (%d bytes, %s)\n",
-		len(imgs), st.Hits, st.Puts, st.LayerBytes, ui.Bytes(st.LayerBytes))
+		len(imgs), st.Hits, st.Puts, st.LayerBytes, format.Bytes(st.LayerBytes))
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d images could not be inspected: %s", len(failed), total, ui.Escape(strings.Join(failed, ", ")))
 	}
@@ -342,11 +344,10 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th analyze.Thr
 }
 
 // newImageReport makes the report of one analysis, with its gate.
-func newImageReport(a *analyze.Analysis, th analyze.Thresholds, src *layers.Source) *analyze.Report {
-	a.Findings = th.Ignore.Filter(a.Findings)
+func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source) *analyze.Report {
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
 	if !th.Empty() {
-		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
+		rep.Gate = analyze.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}
 	return rep
 }
@@ -363,8 +364,8 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 	w := bufio.NewWriter(out)
 	t := f.Totals
 	fmt.Fprintf(w, "Fleet       %d images, %d layers (%d distinct): %s of layers, %s distinct\n",
-		t.Images, t.Layers, t.UniqueLayers, ui.Bytes(t.LayerBytes), ui.Bytes(t.UniqueLayerBytes))
-	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s\n\n", ui.Bytes(t.WastedBytes), ui.Bytes(t.LeftoverBytes))
+		t.Images, t.Layers, t.UniqueLayers, format.Bytes(t.LayerBytes), format.Bytes(t.UniqueLayerBytes))
+	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s\n\n", format.Bytes(t.WastedBytes), format.Bytes(t.LeftoverBytes))
 	rows := slices.Clone(f.Images)
 	slices.SortStableFunc(rows, func(a, b fleet.Image) int {
 		return cmp.Compare(b.WastedBytes+b.LeftoverBytes, a.WastedBytes+a.LeftoverBytes)
@@ -378,10 +379,10 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 	for _, r := range rows {
 		top := "-"
 		if r.TopCategory != "" {
-			top = fmt.Sprintf("%s %s", r.TopCategory, ui.Bytes(r.TopCategoryBytes))
+			top = fmt.Sprintf("%s %s", r.TopCategory, format.Bytes(r.TopCategoryBytes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", cut(ui.Escape(r.Reference), max(width-70, 30)), ui.Bytes(r.LayerBytes),
-			ui.Bytes(r.WastedBytes), ui.Bytes(r.LeftoverBytes), top, r.SharedLayers, r.Layers, ui.Bytes(r.SharedBytes))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", cut(ui.Escape(r.Reference), max(width-70, 30)), format.Bytes(r.LayerBytes),
+			format.Bytes(r.WastedBytes), format.Bytes(r.LeftoverBytes), top, r.SharedLayers, r.Layers, format.Bytes(r.SharedBytes))
 		if f.Gate != nil {
 			switch {
 			case r.Pass == nil:
