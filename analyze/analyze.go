@@ -6,10 +6,11 @@ package analyze
 
 import (
 	"context"
-	"runtime"
+	"fmt"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/perms"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -35,89 +36,176 @@ type Analysis struct {
 	Permissions []perms.Finding
 }
 
-// Run merges the image's layers, measures the result and finds the
-// leftovers. The analyzers read the contents Read captured with Capture.
-func Run(img *layers.Image, opts ...Option) *Analysis {
-	m := NewMerger()
-	for i := range img.Layers {
-		m.b.Add(img.Layers[i].Entries)
-		m.owners.Add(i, img.Layers[i].Entries)
+// Option configures Run and the pipeline (Load, Read).
+type Option func(*options)
+
+type options struct {
+	ignore     rules.Ignore
+	load       []layers.LoadOption
+	read       []layers.Option
+	keep       bool
+	shared     []*layers.Image
+	afterMerge func()
+	onMerged   func(layer int, snapshot func() *fstree.Tree)
+	noSecrets  bool
+	// secretAllow accepts known secrets (see WithSecretAllowlist).
+	secretAllow secrets.Allowlist
+}
+
+func makeOptions(opts []Option) *options {
+	o := &options{}
+	for _, opt := range opts {
+		opt(o)
 	}
-	return m.finish(img, false, opts...)
+	return o
 }
 
-// Merger merges an image's layers while layers.Read streams them, so that
-// the entries of a layer are dropped as soon as it is merged: pass Option to
-// Read, then Finish with the image Read returned. The result is Run's.
-type Merger struct {
-	b      *fstree.Builder
-	merged func(layer int)
-	owners *perms.Owners // the uid and gid of every entry
+// WithIgnore silences rules and paths: the pass skips the files of ignored
+// paths and never runs ignored rules, so that the totals leave them out too.
+func WithIgnore(ig rules.Ignore) Option {
+	return func(o *options) { o.ignore = ig }
 }
 
-// NewMerger starts an empty merge.
-func NewMerger() *Merger { return &Merger{b: fstree.NewBuilder(), owners: perms.NewOwners()} }
+// WithLoadOptions passes options to layers.Load (Load only).
+func WithLoadOptions(lo ...layers.LoadOption) Option {
+	return func(o *options) { o.load = append(o.load, lo...) }
+}
 
-// Option is the read option that feeds the merger, layer by layer in index
-// order (see layers.WithEntries).
-func (m *Merger) Option() layers.Option {
-	return layers.WithEntries(func(ctx context.Context, i int, es []layers.Entry) {
-		if m.b.AddContext(ctx, es) != nil {
+// WithReadOptions passes options to layers.Read, after the capture of the
+// files the analyzers read and the secrets' content scan (Load and Read).
+func WithReadOptions(ro ...layers.Option) Option {
+	return func(o *options) { o.read = append(o.read, ro...) }
+}
+
+// KeepLayers keeps every layer's entries in the analysis's Image, so that
+// a later Read can take the layers two images share from it
+// (WithSharedLayers). The layers are then merged once all are read,
+// instead of each as soon as it is.
+func KeepLayers() Option {
+	return func(o *options) { o.keep = true }
+}
+
+// WithSharedLayers makes Read take every layer that a, analysed with
+// KeepLayers, also has from a instead of reading it again.
+func WithSharedLayers(a *Analysis) Option {
+	return func(o *options) { o.shared = append(o.shared, a.Image) }
+}
+
+// AfterMerge calls fn once the layers are merged and what only merging
+// needed is dropped, before the tree is measured: a program that cares
+// about its peak memory may collect garbage there (Read only).
+func AfterMerge(fn func()) Option {
+	return func(o *options) { o.afterMerge = fn }
+}
+
+// WithoutSecretScan skips searching file contents for secrets (Load and
+// Read); the image config is still searched and redacted.
+func WithoutSecretScan() Option {
+	return func(o *options) { o.noSecrets = true }
+}
+
+// OnMerged calls fn after each layer is merged (Read only), on the
+// goroutine that merges, before the next layer is: fn may call snapshot for
+// a copy of the tree of the layers merged so far (fstree.Builder.Snapshot),
+// and merging waits for it.
+func OnMerged(fn func(layer int, snapshot func() *fstree.Tree)) Option {
+	return func(o *options) { o.onMerged = fn }
+}
+
+// Load loads the image ref names (layers.Load) and analyzes it (Read): the
+// one pipeline of every command that reads an image. A reading error names
+// ref.
+func Load(ctx context.Context, ref string, opts ...Option) (*Analysis, *layers.Source, error) {
+	o := makeOptions(opts)
+	src, err := layers.Load(ctx, ref, o.load...)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := read(ctx, src, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", ref, err)
+	}
+	return a, src, nil
+}
+
+// Read reads the layers of a loaded image, each once, and analyzes it. The
+// layers merge as they are read and are dropped once merged, unless
+// KeepLayers says otherwise.
+func Read(ctx context.Context, src *layers.Source, opts ...Option) (*Analysis, error) {
+	return read(ctx, src, makeOptions(opts))
+}
+
+func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error) {
+	ro := []layers.Option{layers.WithCapture(Capture, CaptureLimit)}
+	if !o.noSecrets {
+		ro = append(ro, layers.WithContentScan(secrets.NewLayerScanner))
+	}
+	ro = append(ro, o.read...)
+	if len(o.shared) > 0 {
+		ro = append(ro, layers.WithKnownLayers(o.shared...))
+	}
+	if o.keep {
+		img, err := src.Read(ctx, ro...)
+		if err != nil {
+			return nil, err
+		}
+		return run(img, o), nil
+	}
+	b, owners := fstree.NewBuilder(), perms.NewOwners()
+	img, err := src.Read(ctx, append(ro, layers.WithEntries(func(ctx context.Context, i int, es []layers.Entry) {
+		if b.AddContext(ctx, es) != nil {
 			return // Read fails with ctx's error: the tree is never used
 		}
-		m.owners.Add(i, es)
-		if m.merged != nil {
-			m.merged(i)
+		owners.Add(i, es)
+		if o.onMerged != nil {
+			o.onMerged(i, b.Snapshot)
 		}
-	})
-}
-
-// OnMerged calls f after each layer is merged, on the goroutine that
-// merges, before the next layer is: f may take a Snapshot, and merging
-// waits for it.
-func (m *Merger) OnMerged(f func(layer int)) { m.merged = f }
-
-// Snapshot returns a copy of the tree of the layers merged so far (see
-// fstree.Builder.Snapshot). Call it only from OnMerged's f.
-func (m *Merger) Snapshot() *fstree.Tree { return m.b.Snapshot() }
-
-// Finish measures the merged tree of img, which Read returned, and finds
-// the leftovers.
-func (m *Merger) Finish(img *layers.Image, opts ...Option) *Analysis {
-	return m.finish(img, true, opts...)
-}
-
-// finish is Finish; collect says whether to collect what merging leaves
-// behind before measuring, which pays when the layers' entries are gone
-// (merged while streaming), not when the caller still holds them (Run).
-func (m *Merger) finish(img *layers.Image, collect bool, opts ...Option) *Analysis {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	}))...)
+	if err != nil {
+		return nil, err
 	}
-	t := m.b.Finish()
-	a := &Analysis{Image: img, Tree: t, Dive: m.b.DiveMetrics()}
+	return finish(b, owners, img, o), nil
+}
+
+// Run merges the layers of an image already read, measures the result and
+// finds the leftovers. The analyzers read the contents Read captured with
+// Capture.
+func Run(img *layers.Image, opts ...Option) *Analysis {
+	return run(img, makeOptions(opts))
+}
+
+func run(img *layers.Image, o *options) *Analysis {
+	b, owners := fstree.NewBuilder(), perms.NewOwners()
+	for i := range img.Layers {
+		b.Add(img.Layers[i].Entries)
+		owners.Add(i, img.Layers[i].Entries)
+	}
+	o.afterMerge = nil // the caller still holds the entries: nothing to collect
+	return finish(b, owners, img, o)
+}
+
+// finish measures the merged tree of img and finds the leftovers.
+func finish(b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *options) *Analysis {
+	t := b.Finish()
+	a := &Analysis{Image: img, Tree: t, Dive: b.DiveMetrics()}
 	// Secrets are redacted from img before anything copies its strings.
 	a.Secrets = FindSecrets(img, t, o.secretAllow)
-	a.Permissions = CheckPermissions(img, t, m.owners)
-	// The builder has just dropped what only merging needed (dive's
-	// records, ~40 B per node, and its lookup maps). Collecting them now,
-	// before measuring allocates, is what keeps the peak down: the largest
-	// of six runs on bench's large image went from 82 MB to 75 MB, for
-	// 20 ms.
-	if collect {
-		runtime.GC()
+	a.Permissions = CheckPermissions(img, t, owners)
+	if o.afterMerge != nil {
+		o.afterMerge()
 	}
 	// Measuring and the leftover scan only read the tree: they run side
-	// by side (0.1 s of 0.25 s on bench's large image).
+	// by side.
 	measured := make(chan *fstree.Metrics, 1)
 	go func() { measured <- fstree.Measure(t) }()
-	s := scanLeftovers(a, &o)
+	r := scanLeftovers(img, t, o)
 	a.Metrics = <-measured
 	for i := range img.Layers {
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
-	s.total(a)
+	a.Findings = r.findings
+	a.Leftovers = r.leftovers(a.Metrics)
+	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
 	a.Place = Locate(img, PlaceOptions{})
 	return a
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -18,7 +19,7 @@ type Side struct {
 	TotalBytes      int64 // bytes of visible files
 	WastedBytes     int64 // hidden copies still shipped
 	LeftoverBytes   int64 // all findings, each file counted once
-	Categories      map[Category]int64
+	Categories      map[rules.Category]int64
 }
 
 // PathDiff is one path that only one image has, or that both have with
@@ -40,52 +41,45 @@ type Comparison struct {
 	// SharedLayers counts the layers of B whose diff ID is also a layer of
 	// A, and SharedBytes their size. Only diff IDs that the bytes proved
 	// (layers.Layer.DiffIDVerified) on both sides count: a config's claim
+	// alone does not make a layer shared. Only diff IDs that the bytes proved
+	// (layers.Layer.DiffIDVerified) on both sides count: a config's claim
 	// alone does not make a layer shared.
 	SharedLayers int
 	SharedBytes  int64
 }
 
 func sideOf(a *Analysis) Side {
-	s := Side{Categories: map[Category]int64{}}
-	if a.Image != nil {
-		s.Layers = len(a.Image.Layers)
-		for i := range a.Image.Layers {
-			s.CompressedBytes += a.Image.Layers[i].CompressedSize
-		}
+	m := a.Metrics
+	s := Side{
+		Layers: len(a.Image.Layers), LayerBytes: m.LayerBytes,
+		Files: m.Files, TotalBytes: m.TotalBytes, WastedBytes: m.WastedBytes,
+		LeftoverBytes: a.Leftovers.Bytes, Categories: map[rules.Category]int64{},
 	}
-	s.LayerBytes = imageBytes(a)
-	if m := a.Metrics; m != nil {
-		s.Files, s.TotalBytes, s.WastedBytes = m.Files, m.TotalBytes, m.WastedBytes
+	for i := range a.Image.Layers {
+		s.CompressedBytes += a.Image.Layers[i].CompressedSize
 	}
-	s.LeftoverBytes, s.Categories = leftoverTotals(a, Ignore{})
+	for _, c := range a.Leftovers.Categories {
+		s.Categories[c.Category] += c.Bytes
+	}
 	return s
 }
 
 // Compare compares the final filesystems and the numbers of two images.
 func Compare(a, b *Analysis) *Comparison {
 	c := &Comparison{A: sideOf(a), B: sideOf(b)}
-	if a.Image != nil && b.Image != nil {
-		inA := map[string]bool{}
-		for i := range a.Image.Layers {
-			if l := &a.Image.Layers[i]; l.DiffIDVerified {
-				inA[l.DiffID] = true
-			}
-		}
-		for i := range b.Image.Layers {
-			if l := &b.Image.Layers[i]; l.DiffID != "" && l.DiffIDVerified && inA[l.DiffID] {
-				c.SharedLayers++
-				c.SharedBytes += l.Size
-			}
+	inA := map[string]bool{}
+	for i := range a.Image.Layers {
+		if l := &a.Image.Layers[i]; l.DiffIDVerified {
+			inA[l.DiffID] = true
 		}
 	}
-	var ra, rb *fstree.Node
-	if a.Tree != nil {
-		ra = a.Tree.Root
+	for i := range b.Image.Layers {
+		if l := &b.Image.Layers[i]; l.DiffID != "" && l.DiffIDVerified && inA[l.DiffID] {
+			c.SharedLayers++
+			c.SharedBytes += l.Size
+		}
 	}
-	if b.Tree != nil {
-		rb = b.Tree.Root
-	}
-	compareDirs(ra, rb, "", c)
+	compareDirs(a.Tree.Root, b.Tree.Root, "", c)
 	for _, l := range [][]PathDiff{c.OnlyA, c.OnlyB, c.Changed} {
 		slices.SortFunc(l, func(x, y PathDiff) int {
 			return cmp.Or(cmp.Compare(max(y.ABytes, y.BBytes), max(x.ABytes, x.BBytes)), strings.Compare(x.Path, y.Path))
@@ -213,10 +207,10 @@ type DiffShared struct {
 
 // CategoryDiff is one leftover category in both images.
 type CategoryDiff struct {
-	Category Category `json:"category"`
-	A        int64    `json:"a"`
-	B        int64    `json:"b"`
-	Saved    int64    `json:"saved"`
+	Category rules.Category `json:"category"`
+	A        int64          `json:"a"`
+	B        int64          `json:"b"`
+	Saved    int64          `json:"saved"`
 }
 
 // PathList is a set of differing paths: totals over all of them, and the
@@ -272,12 +266,12 @@ func NewDiffReport(a, b *Analysis, c *Comparison, o DiffReportOptions) *DiffRepo
 			LeftoverBytes:   c.A.LeftoverBytes - c.B.LeftoverBytes,
 		},
 		SharedLayers: DiffShared{Layers: c.SharedLayers, Bytes: c.SharedBytes},
-		Categories:   make([]CategoryDiff, 0, len(Categories)),
+		Categories:   make([]CategoryDiff, 0, len(rules.Categories())),
 		OnlyInA:      pathList(c.OnlyA, o.MaxPaths),
 		OnlyInB:      pathList(c.OnlyB, o.MaxPaths),
 		Changed:      pathList(c.Changed, o.MaxPaths),
 	}
-	for _, cat := range Categories {
+	for _, cat := range rules.Categories() {
 		x, y := c.A.Categories[cat], c.B.Categories[cat]
 		r.Categories = append(r.Categories, CategoryDiff{Category: cat, A: x, B: y, Saved: x - y})
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -97,8 +98,8 @@ func TestCompareNaiveMulti(t *testing.T) {
 	// Visible files: the base has 4 (3 files and a symlink) of 3600 bytes.
 	wantA := analyze.Side{Layers: 5, Files: 4 + 6, TotalBytes: 3600 + 4000 + 6000 + 10 + 300 + 20 + 1500, WastedBytes: 2000,
 		LeftoverBytes: 4000 + 6000 + 300 + 20 + 2000,
-		Categories:    map[analyze.Category]int64{analyze.CatToolchain: 4000 + 6000, analyze.CatBuildCache: 300, analyze.CatVCS: 20, analyze.CatWasted: 2000}}
-	wantB := analyze.Side{Layers: 2, Files: 4 + 3, TotalBytes: 3600 + 1400 + 50 + 7, Categories: map[analyze.Category]int64{}}
+		Categories:    map[rules.Category]int64{rules.CatToolchain: 4000 + 6000, rules.CatBuildCache: 300, rules.CatVCS: 20, rules.CatWasted: 2000}}
+	wantB := analyze.Side{Layers: 2, Files: 4 + 3, TotalBytes: 3600 + 1400 + 50 + 7, Categories: map[rules.Category]int64{}}
 	for _, s := range []struct {
 		name      string
 		got, want analyze.Side
@@ -121,8 +122,8 @@ func TestCompareNaiveMulti(t *testing.T) {
 			t.Errorf("category %s: a %d b %d saved %d, want saved %d", cd.Category, cd.A, cd.B, cd.Saved, wantCats[cd.Category])
 		}
 	}
-	if len(rep.Categories) != len(analyze.Categories) {
-		t.Errorf("%d categories in the report, want all %d", len(rep.Categories), len(analyze.Categories))
+	if len(rep.Categories) != len(rules.Categories()) {
+		t.Errorf("%d categories in the report, want all %d", len(rep.Categories), len(rules.Categories()))
 	}
 	wantList := analyze.PathList{Files: 5, ABytes: 10_330, Truncated: true, Paths: []analyze.PathDiffJSON{
 		{Path: "usr/lib/gcc/x86_64-linux-gnu/12/cc1", ABytes: 6000}, {Path: "usr/bin/gcc-12", ABytes: 4000}}}

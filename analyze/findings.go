@@ -1,40 +1,48 @@
 package analyze
 
-// Category groups leftover findings. The names are part of the JSON contract.
-type Category string
+import (
+	"path"
+	"slices"
+	"strings"
 
-// The leftover categories.
-const (
-	CatToolchain     Category = "toolchain"
-	CatPackageCache  Category = "package-cache"
-	CatBuildCache    Category = "build-cache"
-	CatDevDependency Category = "dev-dependency"
-	CatDevHeaders    Category = "dev-headers"
-	CatVCS           Category = "vcs"
-	CatDocs          Category = "docs"
-	CatSecret        Category = "secret"
-	CatWasted        Category = "wasted"
+	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 )
 
-// Severity ranks findings. The names are part of the JSON contract.
-type Severity string
+// Kind says what a finding's Path names.
+type Kind uint8
 
-// The severities, lowest first.
+// The kinds of findings.
 const (
-	SevInfo     Severity = "info"
-	SevLow      Severity = "low"
-	SevMedium   Severity = "medium"
-	SevHigh     Severity = "high"
-	SevCritical Severity = "critical"
+	// KindFile: Path is the one file the finding claims.
+	KindFile Kind = iota
+	// KindDir: Path is a directory the finding takes whole; it claims the
+	// files below it.
+	KindDir
+	// KindGlob: Path is a directory and a glob of file names in it
+	// ("usr/lib/x86_64-linux-gnu/*.a"); it claims the files it matches.
+	KindGlob
+	// KindPackage: the files of an OS package, listed in Claims; Path is
+	// the deepest directory holding them all.
+	KindPackage
+	// KindWasted: hidden versions of files, listed in Claims; Path is the
+	// deepest directory holding them all.
+	KindWasted
 )
 
-// Finding is one leftover: a file, or a directory grouping several files,
-// that a runtime image does not need.
+// Finding is one leftover: a file, or a group of files, that a runtime
+// image does not need.
 type Finding struct {
-	RuleID    string
-	Category  Category
-	Severity  Severity
-	Path      string // the file, or the directory that groups Files files
+	RuleID   string
+	Category rules.Category
+	Severity rules.Severity
+	Kind     Kind
+	// Path is the file, the directory or the glob of the files claimed,
+	// or the directory holding Claims (see Kind).
+	Path string
+	// Claims are the paths of the files of a KindPackage or KindWasted
+	// finding, sorted; nil for the other kinds, whose Path names them.
+	Claims    []string
 	Files     int64
 	Bytes     int64
 	Layer     int // layer that added the bytes
@@ -46,4 +54,49 @@ type Finding struct {
 	Why         string
 	Fix         string
 	Fingerprint string // secrets only: a short hash of the contents, never the contents
+}
+
+// Names tells whether the finding claims the path p, or a directory that
+// p lies below.
+func (f *Finding) Names(p string) bool {
+	switch f.Kind {
+	case KindFile:
+		return p == f.Path
+	case KindDir:
+		return p == f.Path || strings.HasPrefix(p, f.Path+"/")
+	case KindGlob:
+		dir, glob := path.Split(f.Path)
+		pd, name := path.Split(p)
+		return pd == dir && rules.MatchName(glob, name)
+	}
+	_, ok := slices.BinarySearch(f.Claims, p)
+	return ok
+}
+
+// Nodes returns the nodes of t the finding claims: the file, the directory
+// taken whole, the files of a glob, or the files listed in Claims.
+func (f *Finding) Nodes(t *fstree.Tree) []*fstree.Node {
+	var out []*fstree.Node
+	switch f.Kind {
+	case KindFile, KindDir:
+		if n := t.Lookup(f.Path); n != nil && n != t.Root {
+			out = append(out, n)
+		}
+	case KindGlob:
+		dir, glob := path.Split(f.Path)
+		if d := t.Lookup(strings.TrimSuffix(dir, "/")); d != nil {
+			for _, c := range d.Children() {
+				if rules.MatchName(glob, c.Name) {
+					out = append(out, c)
+				}
+			}
+		}
+	default:
+		for _, p := range f.Claims {
+			if n := t.Lookup(p); n != nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }

@@ -4,109 +4,22 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
-	"github.com/stagescope/stagescope/analyze/perms"
-	"github.com/stagescope/stagescope/analyze/secrets"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/npm"
+	"github.com/stagescope/stagescope/analyze/perms"
+	"github.com/stagescope/stagescope/analyze/pkgdb"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
-
-// Rule IDs of the findings that do not come from the path rule table.
-const (
-	RulePackage       = "toolchain.package"
-	RuleDevDependency = "dev-dependency.npm"
-	RuleDeleted       = "wasted.deleted"
-	RuleOverwritten   = "wasted.overwritten"
-)
-
-// knowledgeRules describe the findings of the analyzers, so that every rule
-// ID a finding can carry is listed (and can be silenced).
-var knowledgeRules = []Rule{
-	{ID: RulePackage, Category: CatToolchain, Severity: SevMedium,
-		Why: "an OS package needed only to build software",
-		Fix: "install it only in the builder stage (apt-get install/apk add there), and keep the runtime stage to the runtime libraries"},
-	{ID: RuleDevDependency, Category: CatDevDependency, Severity: SevMedium,
-		Why: "a package installed only for development (devDependencies)",
-		Fix: "install with `npm ci --omit=dev` in the runtime stage, or run `npm prune --omit=dev` after the build"},
-	{ID: RuleDeleted, Category: CatWasted, Severity: SevMedium,
-		Why: "files deleted by a later layer still ship in the layer that wrote them",
-		Fix: fixSameRun},
-	{ID: RuleOverwritten, Category: CatWasted, Severity: SevLow,
-		Why: "files overwritten by a later layer still ship in the layer that wrote them",
-		Fix: "change the file in the RUN that creates it, or start from a base that already has the version you need"},
-}
-
-// RuleByID returns the rule of an ID, from the table or the analyzers.
-func RuleByID(id string) (Rule, bool) {
-	for _, set := range [][]Rule{rules, secretRules, knowledgeRules} {
-		for _, r := range set {
-			if r.ID == id {
-				return r, true
-			}
-		}
-	}
-	return Rule{}, false
-}
-
-// AllRules lists every rule ID a finding can carry, with its description,
-// in table order.
-func AllRules() []Rule {
-	out := slices.Clone(rules)
-	out = append(out, secretRules...)
-	return append(out, knowledgeRules...)
-}
-
-// silencer applies an Ignore to files while the pass walks the tree.
-type silencer struct {
-	rules map[string]bool
-	paths [][]seg
-}
-
-func newSilencer(ig Ignore) *silencer {
-	s := &silencer{rules: map[string]bool{}}
-	for _, r := range ig.Rules {
-		s.rules[r] = true
-	}
-	for _, p := range ig.Paths {
-		if ValidateGlob(p) == nil {
-			s.paths = append(s.paths, compile(p).segs)
-		}
-	}
-	return s
-}
-
-// path tells whether a path or one of its parent directories matches an
-// ignored glob.
-func (s *silencer) path(segs []string) bool {
-	for _, p := range s.paths {
-		if globSegs(p, segs, true) {
-			return true
-		}
-	}
-	return false
-}
-
-// Option configures Run.
-type Option func(*options)
-
-type options struct {
-	ignore      Ignore
-	secretAllow secrets.Allowlist // see WithSecretAllowlist
-}
-
-// WithIgnore silences rules and paths: the pass skips the files of ignored
-// paths and never runs ignored rules, so that the totals leave them out too.
-func WithIgnore(ig Ignore) Option {
-	return func(o *options) { o.ignore = ig }
-}
 
 // CategoryTotal is what one category of leftovers weighs, each file counted
 // once.
 type CategoryTotal struct {
-	Category Category
+	Category rules.Category
 	Findings int
 	Files    int64
 	Bytes    int64
@@ -141,33 +54,34 @@ type group struct {
 	f     Finding
 	first string // the one path while the group holds a single file
 	dir   bool   // the group is a directory taken whole
-	rank  int    // table position, to order findings of equal size
+	// claims are the paths of a group under the common directory of its
+	// files (a package's, hidden versions'), which its path cannot name.
+	claims []string
 }
 
 // scan is the leftover pass over a merged tree.
 type scan struct {
 	img     *layers.Image
 	tree    *fstree.Tree
-	rules   []compiledRule
-	secrets []compiledRule
-	ignore  *silencer
+	paths   []rules.Compiled
+	secrets []rules.Compiled
+	ignore  *rules.Silencer
 	// The rules that are not ignored, by a path's last component.
-	dirRules, fileRules, secretRules *ruleIndex
-	content                          map[layerPath][]byte
+	dirRules, fileRules, secretRules *rules.Index
+	// The analyzers' rules.
+	pkgRule, devRule rules.Rule
+	content          map[layerPath][]byte
 
 	pkgOf map[*fstree.Node]int32 // visible files owned by a build-only package
 	pkgs  []buildPkg
-	// versions of every installed OS package, by name
-	versions map[string]string
-	// projects lists the directories holding each project file name.
-	projects map[string][]string
-	node     map[string]NodePackage // node_modules package dirs, dev or not
+	node  map[string]npm.NodePackage // node_modules package dirs, dev or not
+	facts Facts
 
 	segs    []string
 	groups  map[groupKey]*group
 	totals  Leftovers
 	visible int64 // union bytes of visible files
-	cats    map[Category]*CategoryTotal
+	cats    map[rules.Category]*CategoryTotal
 	// claimed marks which findings claim the file version being visited.
 	claimed []*group
 }
@@ -178,60 +92,85 @@ type layerPath struct {
 }
 
 type buildPkg struct {
-	p    Package
+	p    pkgdb.Package
 	why  string
 	held bool // runtime packages depend on it
 }
 
 // taken is a directory rule that took a subtree.
 type taken struct {
-	rule  *compiledRule
+	rule  *rules.Compiled
 	path  string
-	id    string // rule ID, or RuleDevDependency
-	pkg   *NodePackage
+	id    string // rule ID, or rules.DevDependency
+	pkg   *npm.NodePackage
 	owner bool // a node_modules package dir: path rules stay off below it
 }
 
-// scanLeftovers runs the rules and the analyzers over the tree and sets
-// a.Findings. It reads neither a.Metrics nor a.Dive, so that Measure may run
-// at the same time.
-func scanLeftovers(a *Analysis, o *options) *scan {
+// scanResult is what the leftover pass finds in a merged tree.
+type scanResult struct {
+	findings []Finding // largest first
+	// totals lacks ShippedBytes and RuntimeBytes, which need the metrics
+	// (see leftovers).
+	totals  Leftovers
+	visible int64 // union bytes of the visible files the findings claim
+	facts   Facts
+}
+
+// leftovers completes the totals with the image's metrics.
+func (r *scanResult) leftovers(m *fstree.Metrics) Leftovers {
+	l := r.totals
+	l.ShippedBytes = m.TotalBytes + m.WastedBytes
+	l.RuntimeBytes = m.TotalBytes - r.visible
+	return l
+}
+
+// scanLeftovers runs the rules and the analyzers over the merged tree of
+// img. It does not need the tree's metrics, so that Measure may run at the
+// same time.
+func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 	s := &scan{
-		img:     a.Image,
-		tree:    a.Tree,
-		rules:   compileRules(rules),
-		secrets: compileRules(secretRules),
-		ignore:  newSilencer(o.ignore),
+		img:     img,
+		tree:    t,
+		paths:   rules.Paths(),
+		secrets: rules.Secrets(),
+		ignore:  rules.NewSilencer(o.ignore),
 		content: map[layerPath][]byte{},
 		groups:  map[groupKey]*group{},
-		cats:    map[Category]*CategoryTotal{},
+		cats:    map[rules.Category]*CategoryTotal{},
 		pkgOf:   map[*fstree.Node]int32{},
-		node:    map[string]NodePackage{},
-
-		versions: map[string]string{},
-		projects: map[string][]string{},
+		node:    map[string]npm.NodePackage{},
+		facts: Facts{
+			Config: img.Config, Tree: t,
+			Versions: map[string]string{}, Projects: map[string][]string{},
+		},
 	}
-	s.dirRules = newRuleIndex(s.rules, true, s.ignored)
-	s.fileRules = newRuleIndex(s.rules, false, s.ignored)
-	s.secretRules = newRuleIndex(s.secrets, false, s.ignored)
-	for i := range a.Image.Layers {
-		for _, f := range a.Image.Layers[i].Files {
+	s.dirRules = rules.NewIndex(s.paths, true, s.ignored)
+	s.fileRules = rules.NewIndex(s.paths, false, s.ignored)
+	s.secretRules = rules.NewIndex(s.secrets, false, s.ignored)
+	s.pkgRule, _ = rules.ByID(rules.Package)
+	s.devRule, _ = rules.ByID(rules.DevDependency)
+	for i := range img.Layers {
+		for _, f := range img.Layers[i].Files {
 			s.content[layerPath{int32(i), f.Path}] = f.Data
 		}
 	}
-	s.totals.LayerBytes = make([]int64, len(a.Image.Layers))
-	s.totals.LayerFiles = make([]int64, len(a.Image.Layers))
-	visible := VisibleFiles(a.Image, a.Tree)
-	s.packages(visible)
-	for _, np := range NodePackages(visible) {
+	s.totals.LayerBytes = make([]int64, len(img.Layers))
+	s.totals.LayerFiles = make([]int64, len(img.Layers))
+	// The package databases are parsed once, for the packages and for
+	// the node_modules trees they own.
+	visible := VisibleFiles(img, t)
+	installed := pkgdb.Installed(visible)
+	s.packages(installed)
+	for _, np := range npm.NodePackages(visible, installed) {
 		if distroNode(np.Root) {
 			continue
 		}
 		s.node[np.Path] = np
 	}
-	s.walk(a.Tree.Root, nil)
-	a.Findings = s.findings()
-	for _, f := range a.Findings {
+	s.facts.NodePackages = len(s.node) > 0
+	s.walk(t.Root, nil)
+	findings := s.findings()
+	for _, f := range findings {
 		ct := s.cat(f.Category)
 		ct.Findings++
 	}
@@ -241,25 +180,16 @@ func scanLeftovers(a *Analysis, o *options) *scan {
 		}
 		s.totals.Categories = append(s.totals.Categories, *ct)
 	}
-	return s
-}
-
-// total completes the leftover totals and the suggestion once a.Metrics is
-// set.
-func (s *scan) total(a *Analysis) {
 	slices.SortFunc(s.totals.Categories, func(x, y CategoryTotal) int {
 		if c := cmp.Compare(y.Bytes, x.Bytes); c != 0 {
 			return c
 		}
 		return cmp.Compare(x.Category, y.Category)
 	})
-	s.totals.ShippedBytes = a.Metrics.TotalBytes + a.Metrics.WastedBytes
-	s.totals.RuntimeBytes = a.Metrics.TotalBytes - s.visible
-	a.Leftovers = s.totals
-	a.Suggestion = s.suggest(a)
+	return &scanResult{findings: findings, totals: s.totals, visible: s.visible, facts: s.facts}
 }
 
-func (s *scan) cat(c Category) *CategoryTotal {
+func (s *scan) cat(c rules.Category) *CategoryTotal {
 	ct, ok := s.cats[c]
 	if !ok {
 		ct = &CategoryTotal{Category: c}
@@ -269,19 +199,12 @@ func (s *scan) cat(c Category) *CategoryTotal {
 }
 
 // packages finds the build-only OS packages and the visible files they own.
-func (s *scan) packages(visible map[string][]byte) {
-	var all []Package
-	if st, ok := visible[dpkgStatusPath]; ok {
-		all = append(all, ParseDpkg(st, visible)...)
-	}
-	if db, ok := visible[apkInstalledDB]; ok {
-		all = append(all, ParseApk(db)...)
-	}
-	needed := NeededBy(all)
+func (s *scan) packages(all []pkgdb.Package) {
+	needed := pkgdb.NeededBy(all)
 	for _, p := range all {
-		s.versions[p.Name] = p.Version
-		why, ok := BuildOnly(p)
-		if !ok || s.ignored(RulePackage) {
+		s.facts.Versions[p.Name] = p.Version
+		why, ok := pkgdb.BuildOnly(p)
+		if !ok || s.ignored(rules.Package) {
 			continue
 		}
 		if hs := needed[p.Name]; len(hs) > 0 {
@@ -292,8 +215,9 @@ func (s *scan) packages(visible map[string][]byte) {
 		}
 		idx := int32(len(s.pkgs))
 		s.pkgs = append(s.pkgs, buildPkg{p: p, why: why, held: len(needed[p.Name]) > 0})
+		s.facts.BuildPackages = append(s.facts.BuildPackages, p)
 		for _, f := range p.Files {
-			n := s.resolve(layers.CleanPath(f))
+			n := s.tree.Resolve(layers.CleanPath(f))
 			if n == nil || !n.Visible() || n.IsDir() {
 				continue
 			}
@@ -304,37 +228,21 @@ func (s *scan) packages(visible map[string][]byte) {
 	}
 }
 
-// resolve looks a path up in the final tree, following symlinked parent
-// directories (a merged /usr makes "bin/sh" live at "usr/bin/sh").
-func (s *scan) resolve(p string) *fstree.Node {
-	parts := strings.Split(p, "/")
-	n := s.tree.Root
-	for hops := 0; len(parts) > 0; {
-		c := childNamed(n, parts[0])
-		if c == nil || !c.Visible() {
-			return nil
-		}
-		parts = parts[1:]
-		if v := c.Last(); v.Type == layers.TypeSymlink && len(parts) > 0 {
-			if hops++; hops > 8 {
-				return nil
-			}
-			target := v.Link()
-			if !strings.HasPrefix(target, "/") {
-				target = path.Join(n.Path(), target)
-			}
-			rest := strings.Join(parts, "/")
-			parts = strings.Split(layers.CleanPath(target+"/"+rest), "/")
-			n = s.tree.Root
-			continue
-		}
-		n = c
-	}
-	return n
+func (s *scan) ignored(id string) bool {
+	return s.ignore.Rule(id)
 }
 
-func (s *scan) ignored(id string) bool {
-	return s.ignore.rules[id]
+// noteProject records where project files sit, outside distribution trees
+// and installed packages.
+func (s *scan) noteProject(name string) {
+	if !projectFiles[name] || slices.Contains(s.segs, "node_modules") || slices.Contains(s.segs, "mod") {
+		return
+	}
+	p := strings.Join(s.segs, "/")
+	if rules.Distro(s.segs) {
+		return
+	}
+	s.facts.Projects[name] = append(s.facts.Projects[name], path.Dir(p))
 }
 
 // walk visits n's children depth first. t is the directory rule that took
@@ -363,8 +271,8 @@ func (s *scan) takeDir(c *fstree.Node, t *taken) *taken {
 	if l >= 2 && (s.segs[l-2] == "node_modules" || (l >= 3 && s.segs[l-3] == "node_modules" && strings.HasPrefix(s.segs[l-2], "@"))) {
 		p := strings.Join(s.segs, "/")
 		if np, ok := s.node[p]; ok {
-			if np.Dev && !s.ignored(RuleDevDependency) {
-				return &taken{path: p, id: RuleDevDependency, pkg: &np, owner: true}
+			if np.Dev && !s.ignored(rules.DevDependency) {
+				return &taken{path: p, id: rules.DevDependency, pkg: &np, owner: true}
 			}
 			return &taken{path: p, owner: true}
 		}
@@ -372,12 +280,12 @@ func (s *scan) takeDir(c *fstree.Node, t *taken) *taken {
 	if t != nil {
 		return t
 	}
-	for _, i := range s.dirRules.candidates(c.Name) {
-		r := &s.rules[i]
+	for _, i := range s.dirRules.Candidates(c.Name) {
+		r := &s.paths[i]
 		if !r.Match(s.segs, true) {
 			continue
 		}
-		if r.Beside != "" && childNamed(c.Parent, r.Beside) == nil {
+		if r.Beside != "" && c.Parent.Child(r.Beside) == nil {
 			continue
 		}
 		return &taken{rule: r, path: strings.Join(s.segs, "/"), id: r.ID}
@@ -401,28 +309,28 @@ func (s *scan) file(c *fstree.Node, t *taken) {
 			continue
 		}
 		s.claimed = s.claimed[:0]
-		if s.ignore.path(s.segs) {
+		if s.ignore.Path(s.segs) {
 			continue
 		}
 		if v.HiddenBy < 0 {
 			s.noteProject(c.Name)
 			s.visibleFile(c, v, t, pathOf)
 		} else if v.Size > 0 {
-			id := RuleDeleted
+			id := rules.Deleted
 			if i+1 < len(vs) && vs[i+1].Layer == v.HiddenBy && !vs[i+1].Deleted {
-				id = RuleOverwritten
+				id = rules.Overwritten
 			}
 			if !s.ignored(id) {
 				s.claimWasted(id, v, pathOf())
 			}
 		}
 		if v.Type == layers.TypeRegular {
-			for _, j := range s.secretRules.candidates(c.Name) {
+			for _, j := range s.secretRules.Candidates(c.Name) {
 				r := &s.secrets[j]
 				if !r.Match(s.segs, false) || !s.contentOK(r, v, pathOf) {
 					continue
 				}
-				g := s.group(groupKey{rule: r.ID, path: pathOf(), layer: v.Layer, hidden: v.HiddenBy}, r.Rule, len(rules)+j)
+				g := s.group(groupKey{rule: r.ID, path: pathOf(), layer: v.Layer, hidden: v.HiddenBy}, r.Rule)
 				g.f.Fingerprint = fingerprint(v.Digest)
 				s.claim(g, v, pathOf(), false)
 				break
@@ -437,18 +345,18 @@ func (s *scan) file(c *fstree.Node, t *taken) {
 func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf func() string) {
 	if idx, ok := s.pkgOf[c]; ok {
 		bp := &s.pkgs[idx]
-		g := s.group(groupKey{rule: RulePackage, path: "pkg:" + bp.p.Manager + ":" + bp.p.Name, layer: v.Layer, hidden: -1}, &knowledgeRules[0], len(rules)+len(secretRules))
+		g := s.group(groupKey{rule: rules.Package, path: "pkg:" + bp.p.Manager + ":" + bp.p.Name, layer: v.Layer, hidden: -1}, &s.pkgRule)
 		if g.f.Package == "" {
 			g.f.Package = bp.p.Name
 			g.f.Why = fmt.Sprintf("%s package %s %s: %s", bp.p.Manager, bp.p.Name, bp.p.Version, bp.why)
 			if bp.held {
-				g.f.Severity = SevLow // removing it alone is not possible
+				g.f.Severity = rules.SevLow // removing it alone is not possible
 			}
 		}
 		s.claimCommon(g, v, pathOf())
 	}
-	if t != nil && t.id == RuleDevDependency {
-		g := s.group(groupKey{rule: RuleDevDependency, path: t.path, layer: v.Layer, hidden: -1}, &knowledgeRules[1], -1)
+	if t != nil && t.id == rules.DevDependency {
+		g := s.group(groupKey{rule: rules.DevDependency, path: t.path, layer: v.Layer, hidden: -1}, &s.devRule)
 		if g.f.Package == "" {
 			g.f.Package = t.pkg.Name + "@" + t.pkg.Version
 			g.f.Why = fmt.Sprintf("%s is only a development dependency of %s (from %s)", t.pkg.Name, t.pkg.Root+"/node_modules", t.pkg.Source)
@@ -457,8 +365,8 @@ func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf f
 		s.claim(g, v, pathOf(), true)
 		return
 	}
-	if t != nil && t.rule != nil && !t.rule.excluded(s.segs) {
-		g := s.group(groupKey{rule: t.id, path: t.path, layer: v.Layer, hidden: -1}, t.rule.Rule, s.rank(t.rule))
+	if t != nil && t.rule != nil && !t.rule.Excluded(s.segs) {
+		g := s.group(groupKey{rule: t.id, path: t.path, layer: v.Layer, hidden: -1}, t.rule.Rule)
 		g.dir = true
 		s.claim(g, v, pathOf(), true)
 		return
@@ -466,9 +374,9 @@ func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf f
 	if t != nil && t.owner {
 		return // an installed npm package: its files are the package's
 	}
-	for _, i := range s.fileRules.candidates(c.Name) {
-		r := &s.rules[i]
-		last, ok := r.match(s.segs, false)
+	for _, i := range s.fileRules.Candidates(c.Name) {
+		r := &s.paths[i]
+		last, ok := r.MatchGroup(s.segs, false)
 		if !ok || !s.contentOK(r, v, pathOf) {
 			continue
 		}
@@ -481,23 +389,14 @@ func (s *scan) visibleFile(c *fstree.Node, v *fstree.Version, t *taken, pathOf f
 		if dir := path.Dir(pathOf()); dir != "." {
 			glob = dir + "/" + glob
 		}
-		g := s.group(groupKey{rule: r.ID, path: glob, layer: v.Layer, hidden: -1}, r.Rule, i)
+		g := s.group(groupKey{rule: r.ID, path: glob, layer: v.Layer, hidden: -1}, r.Rule)
 		s.claim(g, v, pathOf(), false)
 		return
 	}
 }
 
-func (s *scan) rank(r *compiledRule) int {
-	for i := range s.rules {
-		if &s.rules[i] == r {
-			return i
-		}
-	}
-	return len(s.rules)
-}
-
 // contentOK checks a rule's content condition against the captured file.
-func (s *scan) contentOK(r *compiledRule, v *fstree.Version, pathOf func() string) bool {
+func (s *scan) contentOK(r *rules.Compiled, v *fstree.Version, pathOf func() string) bool {
 	if len(r.Content) == 0 {
 		return true
 	}
@@ -513,11 +412,11 @@ func (s *scan) contentOK(r *compiledRule, v *fstree.Version, pathOf func() strin
 	return false
 }
 
-func (s *scan) group(k groupKey, r *Rule, rank int) *group {
+func (s *scan) group(k groupKey, r *rules.Rule) *group {
 	if g, ok := s.groups[k]; ok {
 		return g
 	}
-	g := &group{rank: rank, f: Finding{
+	g := &group{f: Finding{
 		RuleID:    r.ID,
 		Category:  r.Category,
 		Severity:  r.Severity,
@@ -560,17 +459,18 @@ func (s *scan) claimCommon(g *group, v *fstree.Version, p string) {
 	default:
 		g.f.Path = commonDir(g.f.Path, p)
 	}
+	g.claims = append(g.claims, p)
 	g.f.Files++
 	g.f.Bytes += v.Size
 	s.claimed = append(s.claimed, g)
 }
 
 func (s *scan) claimWasted(id string, v *fstree.Version, p string) {
-	r, _ := RuleByID(id)
 	k := groupKey{rule: id, path: "", layer: v.Layer, hidden: v.HiddenBy}
 	g, ok := s.groups[k]
 	if !ok {
-		g = s.group(k, &r, len(rules)+len(secretRules)+2)
+		r, _ := rules.ByID(id)
+		g = s.group(k, &r)
 		hb := s.createdBy(v.HiddenBy)
 		g.f.Why = fmt.Sprintf("%s (hidden by layer %d: %s)", r.Why, v.HiddenBy, hb)
 	}
@@ -608,7 +508,7 @@ func (s *scan) count(v *fstree.Version) {
 	if v.HiddenBy < 0 {
 		s.visible += v.Size
 	}
-	seen := make([]Category, 0, 2)
+	seen := make([]rules.Category, 0, 2)
 	for _, g := range s.claimed {
 		if slices.Contains(seen, g.f.Category) {
 			continue
@@ -628,6 +528,21 @@ func (s *scan) findings() []Finding {
 	for _, g := range s.groups {
 		if g.f.Bytes == 0 {
 			continue
+		}
+		switch {
+		case g.claims != nil:
+			g.f.Kind = KindPackage
+			if g.f.Category == rules.CatWasted {
+				g.f.Kind = KindWasted
+			}
+			slices.Sort(g.claims)
+			g.f.Claims = slices.Compact(g.claims)
+		case g.dir:
+			g.f.Kind = KindDir
+		case g.f.Files == 1 && g.first != "":
+			g.f.Kind = KindFile
+		default:
+			g.f.Kind = KindGlob
 		}
 		if !g.dir && g.f.Files == 1 && g.first != "" {
 			g.f.Path = g.first
@@ -679,7 +594,7 @@ func CaptureSecrets(p string, size int64) bool {
 // Capture is the layers.WithCapture predicate of Run: every file an
 // analyzer reads. Pass CaptureLimit as the size cap.
 func Capture(p string, size int64) bool {
-	return CaptureContents(p, size) || CaptureSecrets(p, size) || perms.Capture(p, size)
+	return CaptureContents(p, size) || CaptureSecrets(p, size) || perms.Capture(p, size) || perms.Capture(p, size)
 }
 
 // distroNode tells whether a node_modules tree belongs to the distribution
@@ -690,33 +605,6 @@ func distroNode(root string) bool {
 		if strings.HasPrefix(root+"/", p) {
 			return true
 		}
-	}
-	return false
-}
-
-// childNamed returns n's child called name, or nil.
-func childNamed(n *fstree.Node, name string) *fstree.Node {
-	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *fstree.Node, name string) int {
-		return strings.Compare(c.Name, name)
-	})
-	if !ok {
-		return nil
-	}
-	return n.Children()[i]
-}
-
-// Names tells whether the finding's Path names the path p: p is the path,
-// lies below it, or matches it as the glob of a group of files. Findings of
-// whole OS packages name their files only through the package database, and
-// wasted groups through their layers: for them Path is the directory that
-// holds all the files, and Names answers for that directory.
-func (f *Finding) Names(p string) bool {
-	if f.Path == "" || f.Path == p || strings.HasPrefix(p, f.Path+"/") {
-		return true
-	}
-	if strings.ContainsAny(f.Path, "*?[") {
-		ok, _ := path.Match(f.Path, p)
-		return ok
 	}
 	return false
 }

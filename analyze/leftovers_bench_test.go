@@ -34,23 +34,20 @@ func BenchmarkInspectLeftovers(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				m := NewMerger()
-				opts := []layers.Option{m.Option()}
 				if tc.leftovers {
-					opts = append(opts, layers.WithCapture(Capture, CaptureLimit))
+					a, err := Read(ctx, &layers.Source{Image: img})
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric(float64(len(a.Findings)), "findings")
+					continue
 				}
-				li, err := layers.Read(ctx, img, opts...)
-				if err != nil {
+				bl := fstree.NewBuilder()
+				if _, err := layers.Read(ctx, img, layers.WithEntries(func(_ context.Context, _ int, es []layers.Entry) { bl.Add(es) })); err != nil {
 					b.Fatal(err)
 				}
-				if tc.leftovers {
-					a := m.Finish(li)
-					b.ReportMetric(float64(len(a.Findings)), "findings")
-				} else {
-					t := m.b.Finish()
-					_ = fstree.Measure(t)
-					_ = m.b.DiveMetrics()
-				}
+				_ = fstree.Measure(bl.Finish())
+				_ = bl.DiveMetrics()
 			}
 		})
 	}

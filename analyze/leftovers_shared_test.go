@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -19,18 +20,18 @@ import (
 // tsvCategories maps the categories of ../shared/images/leftovers.tsv to
 // the report's: build outputs, sources and downloads left in the image are
 // build debris (build-cache); a download deleted later is waste.
-var tsvCategories = map[string][]Category{
-	"apt-lists":    {CatPackageCache},
-	"apt-debs":     {CatPackageCache},
-	"build-tools":  {CatToolchain, CatDevHeaders},
-	"pkg-cache":    {CatPackageCache, CatBuildCache},
-	"build-cache":  {CatBuildCache},
-	"build-output": {CatBuildCache},
-	"sources":      {CatBuildCache},
-	"download":     {CatBuildCache, CatWasted},
-	"dev-deps":     {CatDevDependency},
-	"vcs":          {CatVCS},
-	"secret":       {CatSecret},
+var tsvCategories = map[string][]rules.Category{
+	"apt-lists":    {rules.CatPackageCache},
+	"apt-debs":     {rules.CatPackageCache},
+	"build-tools":  {rules.CatToolchain, rules.CatDevHeaders},
+	"pkg-cache":    {rules.CatPackageCache, rules.CatBuildCache},
+	"build-cache":  {rules.CatBuildCache},
+	"build-output": {rules.CatBuildCache},
+	"sources":      {rules.CatBuildCache},
+	"download":     {rules.CatBuildCache, rules.CatWasted},
+	"dev-deps":     {rules.CatDevDependency},
+	"vcs":          {rules.CatVCS},
+	"secret":       {rules.CatSecret},
 }
 
 // wantSuggestion is what the whole-image fix must say for each naive app:
@@ -137,7 +138,7 @@ func plantedFiles(a *Analysis, row plantedRow) []plantedFile {
 // Findings whose path is only the common directory of an OS package's
 // files do not count.
 func covers(f *Finding, pf plantedFile) bool {
-	if f.RuleID == RulePackage || f.Layer != pf.layer || f.HiddenBy != pf.hidden {
+	if f.RuleID == rules.Package || f.Layer != pf.layer || f.HiddenBy != pf.hidden {
 		return false
 	}
 	return f.Names(pf.path)
@@ -211,7 +212,7 @@ func TestSharedLeftoverAccuracy(t *testing.T) {
 					}
 					for _, pf := range files {
 						for i := range a.Findings {
-							if f := &a.Findings[i]; f.RuleID != RulePackage && f.Category != CatWasted && f.Names(pf.path) && f.HiddenBy < 0 {
+							if f := &a.Findings[i]; f.RuleID != rules.Package && f.Category != rules.CatWasted && f.Names(pf.path) && f.HiddenBy < 0 {
 								t.Errorf("%s: runtime file %s flagged by %s (%s)", row.id, pf.path, f.RuleID, f.Path)
 							}
 						}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -134,19 +135,19 @@ var ruleCases = map[string]ruleCase{
 }
 
 func TestEveryRuleHasCases(t *testing.T) {
-	for _, r := range analyze.AllRules() {
+	for _, r := range rules.All() {
 		if _, ok := ruleCases[r.ID]; !ok {
 			t.Errorf("rule %s has no matching and non-matching test case", r.ID)
 		}
-		if _, ok := analyze.RuleByID(r.ID); !ok {
+		if _, ok := rules.ByID(r.ID); !ok {
 			t.Errorf("RuleByID(%q) finds nothing", r.ID)
 		}
-		if r.Why == "" || r.Fix == "" || !analyze.ValidCategory(r.Category) {
+		if r.Why == "" || r.Fix == "" || !rules.ValidCategory(r.Category) {
 			t.Errorf("rule %s: why %q, fix %q, category %q: all must be set", r.ID, r.Why, r.Fix, r.Category)
 		}
 	}
 	for id := range ruleCases {
-		if _, ok := analyze.RuleByID(id); !ok {
+		if _, ok := rules.ByID(id); !ok {
 			t.Errorf("test case for unknown rule %s", id)
 		}
 	}
@@ -165,7 +166,7 @@ func TestRules(t *testing.T) {
 			if got == nil {
 				t.Fatalf("no %s finding at %s; findings: %v", id, tc.path, summary(a.Findings))
 			}
-			r, _ := analyze.RuleByID(id)
+			r, _ := rules.ByID(id)
 			if got.Category != r.Category || got.Layer != tc.layer || got.Bytes <= 0 || got.Files < 1 {
 				t.Errorf("finding %+v: want category %s, layer %d, bytes and files", *got, r.Category, tc.layer)
 			}
@@ -179,7 +180,7 @@ func TestRules(t *testing.T) {
 			if got.CreatedBy != a.Image.Layers[tc.layer].CreatedBy {
 				t.Errorf("created by %q, want %q", got.CreatedBy, a.Image.Layers[tc.layer].CreatedBy)
 			}
-			if r.Category == analyze.CatSecret && !strings.HasPrefix(got.Fingerprint, "xxh64:") {
+			if r.Category == rules.CatSecret && !strings.HasPrefix(got.Fingerprint, "xxh64:") {
 				t.Errorf("secret fingerprint %q, want xxh64:…", got.Fingerprint)
 			}
 
@@ -259,10 +260,10 @@ func TestLeftoverTotals(t *testing.T) {
 	// cc1 is claimed by toolchain.gcc and toolchain.package: one file.
 	want := analyze.Leftovers{
 		Categories: []analyze.CategoryTotal{
-			{Category: analyze.CatToolchain, Findings: 2, Files: 1, Bytes: 1000},
-			{Category: analyze.CatDocs, Findings: 1, Files: 1, Bytes: 100},
-			{Category: analyze.CatSecret, Findings: 1, Files: 1, Bytes: 10},
-			{Category: analyze.CatWasted, Findings: 1, Files: 1, Bytes: 10},
+			{Category: rules.CatToolchain, Findings: 2, Files: 1, Bytes: 1000},
+			{Category: rules.CatDocs, Findings: 1, Files: 1, Bytes: 100},
+			{Category: rules.CatSecret, Findings: 1, Files: 1, Bytes: 10},
+			{Category: rules.CatWasted, Findings: 1, Files: 1, Bytes: 10},
 		},
 		Files:        3,
 		Bytes:        1110,
@@ -279,13 +280,13 @@ func TestLeftoverTotals(t *testing.T) {
 func TestIgnore(t *testing.T) {
 	steps := one(files("usr/share/doc/x/README", "usr/share/man/man1/x.1.gz", "app/.git/HEAD", "app/dist/a.js.map", "app/dist/b.js.map")...)
 	tests := []struct {
-		ignore analyze.Ignore
+		ignore rules.Ignore
 		want   []string
 	}{
-		{analyze.Ignore{}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
-		{analyze.Ignore{Rules: []string{"docs.man", "vcs.git"}}, []string{"docs.doc usr/share/doc", "build-cache.source-maps app/dist/*.js.map"}},
-		{analyze.Ignore{Paths: []string{"usr/share"}}, []string{"vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
-		{analyze.Ignore{Paths: []string{"/app/dist/a.js.map", "**/.git"}}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "build-cache.source-maps app/dist/b.js.map"}},
+		{rules.Ignore{}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
+		{rules.Ignore{Rules: []string{"docs.man", "vcs.git"}}, []string{"docs.doc usr/share/doc", "build-cache.source-maps app/dist/*.js.map"}},
+		{rules.Ignore{Paths: []string{"usr/share"}}, []string{"vcs.git app/.git", "build-cache.source-maps app/dist/*.js.map"}},
+		{rules.Ignore{Paths: []string{"/app/dist/a.js.map", "**/.git"}}, []string{"docs.doc usr/share/doc", "docs.man usr/share/man", "build-cache.source-maps app/dist/b.js.map"}},
 	}
 	for _, tt := range tests {
 		a := analyzeSteps(t, steps, analyze.WithIgnore(tt.ignore))
@@ -306,22 +307,28 @@ func TestIgnore(t *testing.T) {
 }
 
 func TestFindingNames(t *testing.T) {
+	wasted := analyze.Finding{Kind: analyze.KindWasted, Path: "", Claims: []string{"app/a", "var/b"}}
 	tests := []struct {
-		path, p string
-		want    bool
+		f    analyze.Finding
+		p    string
+		want bool
 	}{
-		{"app/.git", "app/.git/HEAD", true},
-		{"app/.git", "app/.gitignore", false},
-		{"app/dist/*.js.map", "app/dist/a.js.map", true},
-		{"app/dist/*.js.map", "app/dist/server.js", false},
-		{"app/dist/*.js.map", "app/dist/sub/a.js.map", false},
-		{"src/main.go", "src/main.go", true},
-		{"", "anything/at/all", true},
+		{analyze.Finding{Kind: analyze.KindDir, Path: "app/.git"}, "app/.git/HEAD", true},
+		{analyze.Finding{Kind: analyze.KindDir, Path: "app/.git"}, "app/.gitignore", false},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/a.js.map", true},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/server.js", false},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/sub/a.js.map", false},
+		{analyze.Finding{Kind: analyze.KindFile, Path: "src/main.go"}, "src/main.go", true},
+		{analyze.Finding{Kind: analyze.KindFile, Path: "src/main.go"}, "src/main.go/x", false},
+		// Hidden versions spread over the image: their common directory
+		// is the root, yet they name only their own files.
+		{wasted, "app/a", true},
+		{wasted, "var/b", true},
+		{wasted, "anything/at/all", false},
 	}
 	for _, tt := range tests {
-		f := analyze.Finding{Path: tt.path}
-		if got := f.Names(tt.p); got != tt.want {
-			t.Errorf("Finding{Path: %q}.Names(%q) = %v, want %v", tt.path, tt.p, got, tt.want)
+		if got := tt.f.Names(tt.p); got != tt.want {
+			t.Errorf("Finding{Kind: %d, Path: %q}.Names(%q) = %v, want %v", tt.f.Kind, tt.f.Path, tt.p, got, tt.want)
 		}
 	}
 }
@@ -342,9 +349,9 @@ func TestFileReplacedByDirectory(t *testing.T) {
 	var wasted int64
 	for _, f := range a.Findings {
 		switch f.Category {
-		case analyze.CatSecret:
+		case rules.CatSecret:
 			secrets = append(secrets, fmt.Sprintf("%s %s layer %d hidden by %d", f.RuleID, f.Path, f.Layer, f.HiddenBy))
-		case analyze.CatWasted:
+		case rules.CatWasted:
 			wasted += f.Bytes
 		}
 	}
@@ -358,5 +365,70 @@ func TestFileReplacedByDirectory(t *testing.T) {
 	}
 	if wasted != a.Metrics.WastedBytes {
 		t.Errorf("wasted findings hold %d bytes, want the metrics' %d", wasted, a.Metrics.WastedBytes)
+	}
+}
+
+// TestPackageFilesBehindSymlinks: the files a build-only package lists are
+// found behind as many symlinked directories as the kernel follows (40),
+// not the 8 the leftover pass once stopped at while the package view
+// followed 40.
+func TestPackageFilesBehindSymlinks(t *testing.T) {
+	for _, tt := range []struct {
+		hops  int
+		files int64
+	}{{1, 1}, {10, 1}, {40, 1}, {41, 0}} {
+		t.Run(fmt.Sprint(tt.hops, " hops"), func(t *testing.T) {
+			// l0 -> l1 -> … -> usr/lib/gcc-real: tt.hops symlinks.
+			fs := []lt.File{
+				{Name: "var/lib/dpkg/status", Body: dpkgGCC},
+				{Name: "var/lib/dpkg/info/gcc-12.list", Body: "/.\n/l0/cc1\n"},
+				{Name: "usr/lib/gcc-real/cc1", Body: "cc1 proper"},
+			}
+			for i := range tt.hops {
+				target := fmt.Sprintf("l%d", i+1)
+				if i == tt.hops-1 {
+					target = "usr/lib/gcc-real"
+				}
+				fs = append(fs, lt.Symlink(fmt.Sprintf("l%d", i), target))
+			}
+			a := analyzeSteps(t, one(fs...))
+			var got int64
+			for _, f := range a.Findings {
+				if f.RuleID == rules.Package {
+					got += f.Files
+				}
+			}
+			if got != tt.files {
+				t.Errorf("%s findings claim %d files, want %d (%s)", rules.Package, got, tt.files, summary(a.Findings))
+			}
+		})
+	}
+}
+
+// TestFindingKinds: each finding says what its path names, and the
+// findings whose path is only a common directory list the files they
+// claim.
+func TestFindingKinds(t *testing.T) {
+	a := analyzeSteps(t, []lt.Step{
+		{CreatedBy: "COPY . /app", Files: files("app/.git/HEAD", "app/.git/config", "app/main.o", "usr/lib/libx.a", "usr/lib/liby.a", "tmp/a/x", "srv/b/y")},
+		{CreatedBy: "RUN rm", Files: []lt.File{lt.Whiteout("tmp/a/x"), lt.Whiteout("srv/b/y")}},
+	})
+	type kind struct {
+		Path   string
+		Kind   analyze.Kind
+		Claims []string
+	}
+	got := map[string]kind{}
+	for _, f := range a.Findings {
+		got[f.RuleID] = kind{f.Path, f.Kind, f.Claims}
+	}
+	want := map[string]kind{
+		"vcs.git":                 {"app/.git", analyze.KindDir, nil},
+		"build-cache.objects":     {"app/main.o", analyze.KindFile, nil},
+		"dev-headers.static-libs": {"usr/lib/*.a", analyze.KindGlob, nil},
+		rules.Deleted:             {"", analyze.KindWasted, []string{"srv/b/y", "tmp/a/x"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings by rule (-want +got):\n%s", diff)
 	}
 }

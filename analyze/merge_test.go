@@ -36,9 +36,9 @@ func flatten(t *fstree.Tree) []flatNode {
 	return out
 }
 
-// TestMergerMatchesRun merges an image while it is read and checks the
-// result against Run over the entries Read returns.
-func TestMergerMatchesRun(t *testing.T) {
+// TestReadMatchesRun merges an image while it is read (Read) and checks
+// the result against Run over the entries layers.Read returns.
+func TestReadMatchesRun(t *testing.T) {
 	img := lt.Layers(t,
 		[]lt.File{lt.Dir("app/"), {Name: "app/a", Body: "a1"}, {Name: "app/b", Body: "b1"}, {Name: "app/cache/x", Body: strings.Repeat("x", 300)}, {Name: "etc/conf", Body: "c"}},
 		[]lt.File{{Name: "app/a", Body: "a2"}, lt.Whiteout("app/b"), {Name: "app/dup", Body: "c"}},
@@ -51,20 +51,18 @@ func TestMergerMatchesRun(t *testing.T) {
 	}
 	want := analyze.Run(read)
 
-	m := analyze.NewMerger()
-	streamed, err := layers.Read(ctx, img, m.Option(), layers.WithParallelism(3))
+	got, err := analyze.Read(ctx, &layers.Source{Image: img}, analyze.WithReadOptions(layers.WithParallelism(3)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := m.Finish(streamed)
 	if diff := cmp.Diff(flatten(want.Tree), flatten(got.Tree), versionFields); diff != "" {
-		t.Errorf("tree (-Run +Merger):\n%s", diff)
+		t.Errorf("tree (-Run +Read):\n%s", diff)
 	}
 	if diff := cmp.Diff(want.Metrics, got.Metrics); diff != "" {
-		t.Errorf("metrics (-Run +Merger):\n%s", diff)
+		t.Errorf("metrics (-Run +Read):\n%s", diff)
 	}
 	if diff := cmp.Diff(want.Dive, got.Dive); diff != "" {
-		t.Errorf("dive metrics (-Run +Merger):\n%s", diff)
+		t.Errorf("dive metrics (-Run +Read):\n%s", diff)
 	}
 	if got.Metrics.WastedBytes == 0 {
 		t.Errorf("no wasted bytes: the image overwrites and deletes files")

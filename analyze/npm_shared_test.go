@@ -2,11 +2,15 @@ package analyze
 
 import (
 	"testing"
+
+	"github.com/stagescope/stagescope/analyze/npm"
+
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 )
 
-// nodeByPath indexes NodePackages' result.
-func nodeByPath(pkgs []NodePackage) map[string]NodePackage {
-	out := map[string]NodePackage{}
+// nodeByPath indexes npm.NodePackages' result.
+func nodeByPath(pkgs []npm.NodePackage) map[string]npm.NodePackage {
+	out := map[string]npm.NodePackage{}
 	for _, p := range pkgs {
 		out[p.Path] = p
 	}
@@ -19,7 +23,7 @@ func nodeByPath(pkgs []NodePackage) map[string]NodePackage {
 // /usr/share/nodejs belong to dpkg packages.
 func TestSharedWebappNaiveNodePackages(t *testing.T) {
 	r := readShared(t, "webapp-naive")
-	pkgs := NodePackages(r.files)
+	pkgs := npm.NodePackages(r.files, pkgdb.Installed(r.files))
 	byPath := nodeByPath(pkgs)
 	for name, dev := range map[string]bool{
 		"typescript": true, "jest": true, "eslint": true, "ts-node": true, "@esbuild/linux-x64": true,
@@ -30,8 +34,8 @@ func TestSharedWebappNaiveNodePackages(t *testing.T) {
 			t.Errorf("app/node_modules/%s not found", name)
 			continue
 		}
-		if p.Dev != dev || p.Source != SourceHiddenLockfile || p.Root != "app" || p.Name != name {
-			t.Errorf("%s = %+v, want Dev %v from %s in root app", name, p, dev, SourceHiddenLockfile)
+		if p.Dev != dev || p.Source != npm.SourceHiddenLockfile || p.Root != "app" || p.Name != name {
+			t.Errorf("%s = %+v, want Dev %v from %s in root app", name, p, dev, npm.SourceHiddenLockfile)
 		}
 	}
 	var app, devs int
@@ -43,7 +47,7 @@ func TestSharedWebappNaiveNodePackages(t *testing.T) {
 			}
 			continue
 		}
-		if p.Dev || p.Source != SourceOSPackage || p.OSPackage == "" {
+		if p.Dev || p.Source != npm.SourceOSPackage || p.OSPackage == "" {
 			t.Errorf("%s = %+v, want a tree of an OS package, not dev", p.Path, p)
 		}
 	}
@@ -58,16 +62,16 @@ func TestSharedWebappNaiveNodePackages(t *testing.T) {
 		files[k] = v
 	}
 	delete(files, "app/node_modules/.package-lock.json")
-	fromLock := nodeByPath(NodePackages(files))
+	fromLock := nodeByPath(npm.NodePackages(files, pkgdb.Installed(files)))
 	delete(files, "app/package-lock.json")
-	fromGraph := nodeByPath(NodePackages(files))
+	fromGraph := nodeByPath(npm.NodePackages(files, pkgdb.Installed(files)))
 	for _, p := range pkgs {
 		if p.Root != "app" {
 			continue
 		}
 		l, g := fromLock[p.Path], fromGraph[p.Path]
-		if l.Source != SourcePackageLock || g.Source != SourcePackageJSON {
-			t.Errorf("%s: sources %q, %q, want %q, %q", p.Path, l.Source, g.Source, SourcePackageLock, SourcePackageJSON)
+		if l.Source != npm.SourcePackageLock || g.Source != npm.SourcePackageJSON {
+			t.Errorf("%s: sources %q, %q, want %q, %q", p.Path, l.Source, g.Source, npm.SourcePackageLock, npm.SourcePackageJSON)
 		}
 		if l.Dev != p.Dev || g.Dev != p.Dev {
 			t.Errorf("%s: dev from hidden lockfile %v, package-lock %v, package.json graph %v; want all equal", p.Path, p.Dev, l.Dev, g.Dev)
@@ -78,7 +82,7 @@ func TestSharedWebappNaiveNodePackages(t *testing.T) {
 // webapp-multi ran `npm ci --omit=dev`: production packages only.
 func TestSharedWebappMultiNodePackages(t *testing.T) {
 	r := readShared(t, "webapp-multi")
-	pkgs := NodePackages(r.files)
+	pkgs := npm.NodePackages(r.files, pkgdb.Installed(r.files))
 	byPath := nodeByPath(pkgs)
 	for _, name := range []string{"express", "pino"} {
 		if p, ok := byPath["app/node_modules/"+name]; !ok || p.Dev {
@@ -89,8 +93,8 @@ func TestSharedWebappMultiNodePackages(t *testing.T) {
 		if p.Dev {
 			t.Errorf("%s is dev, want no dev package", p.Path)
 		}
-		if p.Root == "app" && p.Source != SourceHiddenLockfile {
-			t.Errorf("%s source %q, want %q", p.Path, p.Source, SourceHiddenLockfile)
+		if p.Root == "app" && p.Source != npm.SourceHiddenLockfile {
+			t.Errorf("%s source %q, want %q", p.Path, p.Source, npm.SourceHiddenLockfile)
 		}
 	}
 }

@@ -5,22 +5,24 @@ import (
 	"testing"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/npm"
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 )
 
 // packageNamed returns the installed package called name, failing the test
 // when it is absent.
-func packageNamed(t *testing.T, pkgs []Package, name string) Package {
+func packageNamed(t *testing.T, pkgs []pkgdb.Package, name string) pkgdb.Package {
 	t.Helper()
-	i := slices.IndexFunc(pkgs, func(p Package) bool { return p.Name == name })
+	i := slices.IndexFunc(pkgs, func(p pkgdb.Package) bool { return p.Name == name })
 	if i < 0 {
 		t.Fatalf("package %s not installed", name)
 	}
 	return pkgs[i]
 }
 
-func ownedPaths(t *fstree.Tree, p Package) []string {
+func ownedPaths(t *fstree.Tree, p pkgdb.Package) []string {
 	var out []string
-	for _, n := range OwnedFiles(t, p) {
+	for _, n := range pkgdb.OwnedFiles(t, p) {
 		out = append(out, n.Path())
 	}
 	return out
@@ -32,7 +34,7 @@ func ownedPaths(t *fstree.Tree, p Package) []string {
 func TestSharedCappNaivePackages(t *testing.T) {
 	r := readShared(t, "capp-naive")
 	install := layerMatching(t, r.img, "apt-get install -y build-essential zlib1g-dev make")
-	pkgs := InstalledPackages(r.files)
+	pkgs := pkgdb.Installed(r.files)
 	if len(pkgs) < 150 {
 		t.Fatalf("got %d installed packages, want the ~200 of debian bookworm plus build-essential", len(pkgs))
 	}
@@ -49,7 +51,7 @@ func TestSharedCappNaivePackages(t *testing.T) {
 	}
 	for name, file := range ownedBy {
 		p := packageNamed(t, pkgs, name)
-		if _, ok := BuildOnly(p); !ok {
+		if _, ok := pkgdb.BuildOnly(p); !ok {
 			t.Errorf("BuildOnly(%s) = false, want true", name)
 		}
 		if got := ownedPaths(r.tree, p); !slices.Contains(got, file) {
@@ -61,11 +63,11 @@ func TestSharedCappNaivePackages(t *testing.T) {
 	// of the debian base.
 	var buildBytes int64
 	for _, p := range pkgs {
-		why, ok := BuildOnly(p)
+		why, ok := pkgdb.BuildOnly(p)
 		if !ok {
 			continue
 		}
-		nodes := OwnedFiles(r.tree, p)
+		nodes := pkgdb.OwnedFiles(r.tree, p)
 		if len(nodes) == 0 {
 			t.Errorf("build-only %s (%s) owns no visible file", p.Name, why)
 		}
@@ -79,37 +81,13 @@ func TestSharedCappNaivePackages(t *testing.T) {
 	if buildBytes < 100<<20 {
 		t.Errorf("build-only packages own %d bytes, want over 100 MiB (gcc-12 and g++-12 alone weigh more)", buildBytes)
 	}
-	if got := NeededBy(pkgs); len(got) != 0 {
+	if got := pkgdb.NeededBy(pkgs); len(got) != 0 {
 		t.Errorf("NeededBy = %v, want no runtime package needing a build-only one", got)
 	}
 
 	for _, name := range []string{"libc6", "libstdc++6", "libgcc-s1", "gcc-12-base", "zlib1g", "tzdata", "perl-base", "dpkg"} {
-		if why, ok := BuildOnly(packageNamed(t, pkgs, name)); ok {
+		if why, ok := pkgdb.BuildOnly(packageNamed(t, pkgs, name)); ok {
 			t.Errorf("BuildOnly(%s) = %q, true, want false", name, why)
-		}
-	}
-	// apt's extended_states knows what came only as build dependencies.
-	auto, ok := AutoInstalled(r.files, pkgs)
-	if !ok || !auto["libmpfr6"] || auto["build-essential"] {
-		t.Fatalf("AutoInstalled = %d packages, %v; want libmpfr6 automatic and build-essential not", len(auto), ok)
-	}
-	removable := RemovableWith(pkgs, auto)
-	for name, by := range map[string]string{"libmpfr6": "gcc-12", "perl-modules-5.36": "dpkg-dev"} {
-		if !slices.Contains(removable[name], by) {
-			t.Errorf("RemovableWith[%s] = %v, want %s among them", name, removable[name], by)
-		}
-	}
-	for _, name := range []string{"libc6", "libstdc++6", "libgcc-s1", "zlib1g", "dpkg", "bash", "tzdata", "perl-base", "apt"} {
-		if by, ok := removable[name]; ok {
-			t.Errorf("RemovableWith[%s] = %v, want it kept", name, by)
-		}
-	}
-	for name := range removable {
-		p := packageNamed(t, pkgs, name)
-		for _, n := range OwnedFiles(r.tree, p) {
-			if l := int(n.Last().Layer); l != install {
-				t.Errorf("%s goes with the build packages but owns %s from layer %d, want the install layer %d", name, n.Path(), l, install)
-			}
 		}
 	}
 
@@ -128,12 +106,12 @@ func TestSharedCappNaivePackages(t *testing.T) {
 // package at all.
 func TestSharedCappMultiPackages(t *testing.T) {
 	r := readShared(t, "capp-multi")
-	pkgs := InstalledPackages(r.files)
+	pkgs := pkgdb.Installed(r.files)
 	if len(pkgs) < 50 {
 		t.Fatalf("got %d installed packages, want debian bookworm-slim's", len(pkgs))
 	}
 	for _, p := range pkgs {
-		if why, ok := BuildOnly(p); ok {
+		if why, ok := pkgdb.BuildOnly(p); ok {
 			t.Errorf("BuildOnly(%s) = %q, true, want false", p.Name, why)
 		}
 	}
@@ -144,11 +122,11 @@ func TestSharedCappMultiPackages(t *testing.T) {
 // them.
 func TestSharedWebappMultiPackages(t *testing.T) {
 	r := readShared(t, "webapp-multi")
-	pkgs := InstalledPackages(r.files)
-	needed := NeededBy(pkgs)
+	pkgs := pkgdb.Installed(r.files)
+	needed := pkgdb.NeededBy(pkgs)
 	var build []string
 	for _, p := range pkgs {
-		if _, ok := BuildOnly(p); ok {
+		if _, ok := pkgdb.BuildOnly(p); ok {
 			build = append(build, p.Name)
 			if !slices.Contains(needed[p.Name], "npm") {
 				t.Errorf("NeededBy[%s] = %v, want npm among them", p.Name, needed[p.Name])
@@ -157,14 +135,6 @@ func TestSharedWebappMultiPackages(t *testing.T) {
 	}
 	if !slices.Contains(build, "node-gyp") || !slices.Contains(build, "libnode-dev") {
 		t.Errorf("build-only packages %v, want node-gyp and libnode-dev among them", build)
-	}
-	// npm keeps them, and everything node needs stays.
-	auto, _ := AutoInstalled(r.files, pkgs)
-	removable := RemovableWith(pkgs, auto)
-	for _, name := range []string{"nodejs", "libnode108", "npm", "libuv1", "libssl3", "ca-certificates", "libc6"} {
-		if by, ok := removable[name]; ok {
-			t.Errorf("RemovableWith[%s] = %v, want it kept", name, by)
-		}
 	}
 }
 
@@ -175,13 +145,11 @@ func BenchmarkAnalyzers(b *testing.B) {
 	r := readShared(b, "webapp-naive")
 	for b.Loop() {
 		files := VisibleFiles(r.img, r.tree)
-		pkgs := InstalledPackages(files)
+		pkgs := pkgdb.Installed(files)
 		for _, p := range pkgs {
-			OwnedFiles(r.tree, p)
+			pkgdb.OwnedFiles(r.tree, p)
 		}
-		auto, _ := AutoInstalled(files, pkgs)
-		RemovableWith(pkgs, auto)
-		NeededBy(pkgs)
-		NodePackages(files)
+		pkgdb.NeededBy(pkgs)
+		npm.NodePackages(files, pkgdb.Installed(files))
 	}
 }

@@ -1,10 +1,12 @@
 package analyze
 
+import "github.com/stagescope/stagescope/analyze/rules"
+
 // FindingJSON is one leftover in the JSON report.
 type FindingJSON struct {
-	RuleID   string   `json:"ruleId"`
-	Category Category `json:"category"`
-	Severity Severity `json:"severity"`
+	RuleID   string         `json:"ruleId"`
+	Category rules.Category `json:"category"`
+	Severity rules.Severity `json:"severity"`
 	// Path is the file, or the directory grouping Files files; for a
 	// package, the directory holding all its files.
 	Path      string `json:"path"`
@@ -52,11 +54,11 @@ type ShareJSON struct {
 
 // CategoryTotalJSON is one category's total, each file counted once.
 type CategoryTotalJSON struct {
-	Category Category `json:"category"`
-	Findings int      `json:"findings"`
-	Files    int64    `json:"files"`
-	Bytes    int64    `json:"bytes"`
-	Percent  float64  `json:"percent"`
+	Category rules.Category `json:"category"`
+	Findings int            `json:"findings"`
+	Files    int64          `json:"files"`
+	Bytes    int64          `json:"bytes"`
+	Percent  float64        `json:"percent"`
 }
 
 // LayerLeftoversJSON is the leftover bytes a layer wrote.

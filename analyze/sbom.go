@@ -1,11 +1,9 @@
 package analyze
 
 import (
-	"bufio"
-	"bytes"
-	"strings"
-
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/npm"
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/analyze/sbom"
 )
 
@@ -16,22 +14,23 @@ import (
 // packages, dev dependencies for npm). Call it before the tree is dropped.
 func SBOMComponents(a *Analysis) []sbom.Component {
 	files := VisibleFiles(a.Image, a.Tree)
-	distro, release := osRelease(files)
+	distro, release := pkgdb.OSRelease(files)
+	installed := pkgdb.Installed(files)
 	var out []sbom.Component
-	for _, p := range InstalledPackages(files) {
+	for _, p := range installed {
 		c := sbom.Component{Type: "deb", Distro: distro, Release: release, Name: p.Name, Version: p.Version, Arch: p.Arch, Layer: -1}
-		if p.Manager == ManagerApk {
+		if p.Manager == pkgdb.ManagerApk {
 			c.Type = "apk"
 		}
-		c.Why, c.BuildOnly = BuildOnly(p)
-		for _, n := range OwnedFiles(a.Tree, p) {
+		c.Why, c.BuildOnly = pkgdb.BuildOnly(p)
+		for _, n := range pkgdb.OwnedFiles(a.Tree, p) {
 			if l := firstLayer(n); c.Layer < 0 || l < c.Layer {
 				c.Layer = l
 			}
 		}
 		out = append(out, c)
 	}
-	for _, np := range NodePackages(files) {
+	for _, np := range npm.NodePackages(files, installed) {
 		c := sbom.Component{Type: "npm", Name: np.Name, Version: np.Version, Path: np.Path, Layer: -1, BuildOnly: np.Dev}
 		if np.Dev {
 			c.Why = "an npm devDependency: npm ci --omit=dev leaves it out"
@@ -50,27 +49,4 @@ func firstLayer(n *fstree.Node) int {
 		return int(vs[0].Layer)
 	}
 	return -1
-}
-
-// osRelease returns ID and VERSION_ID of the image's os-release.
-func osRelease(files map[string][]byte) (id, version string) {
-	b := files[osReleasePath]
-	if b == nil {
-		b = files[osReleaseUsrLib]
-	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok {
-			continue
-		}
-		v = strings.Trim(v, `"'`)
-		switch k {
-		case "ID":
-			id = v
-		case "VERSION_ID":
-			version = v
-		}
-	}
-	return id, version
 }

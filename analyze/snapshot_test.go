@@ -41,18 +41,17 @@ func TestSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := analyze.NewMerger()
 	var snaps []*fstree.Tree
 	var flat [][]flatNode
-	m.OnMerged(func(layer int) {
+	onMerged := analyze.OnMerged(func(layer int, snapshot func() *fstree.Tree) {
 		if layer != len(snaps) {
 			t.Errorf("merged layer %d after %d layers", layer, len(snaps))
 		}
-		s := m.Snapshot()
+		s := snapshot()
 		snaps = append(snaps, s)
 		flat = append(flat, flatten(s))
 	})
-	if _, err := layers.Read(ctx, img, m.Option(), layers.WithParallelism(3)); err != nil {
+	if _, err := analyze.Read(ctx, &layers.Source{Image: img}, onMerged, analyze.WithReadOptions(layers.WithParallelism(3))); err != nil {
 		t.Fatal(err)
 	}
 	if len(snaps) != len(files) {

@@ -1,15 +1,19 @@
 package analyze
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/pkgdb"
+	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/layers"
 )
 
-// The ecosystems Suggest recognises.
+// The ecosystems Suggest recognises (rules.Rule.Ecosystem names them too).
 const (
 	EcoNode   = "node"
 	EcoGo     = "go"
@@ -49,35 +53,43 @@ var projectFiles = map[string]bool{
 	"requirements.txt": true, "pyproject.toml": true, "setup.py": true, "Pipfile": true,
 }
 
-// noteProject records where project files sit, outside distribution trees
-// and installed packages.
-func (s *scan) noteProject(name string) {
-	if !projectFiles[name] || slices.Contains(s.segs, "node_modules") || slices.Contains(s.segs, "mod") {
-		return
-	}
-	p := strings.Join(s.segs, "/")
-	for i := range distroPatterns {
-		if globSegs(distroPatterns[i].segs, s.segs, false) {
-			return
-		}
-	}
-	s.projects[name] = append(s.projects[name], path.Dir(p))
+// Facts are what the leftover pass learns about an image besides its
+// findings: the suggestion is made from them (Suggest).
+type Facts struct {
+	// Config is the image's config (entrypoint, command, working
+	// directory).
+	Config layers.Config
+	// Tree is the merged filesystem.
+	Tree *fstree.Tree
+	// Projects lists the directories holding each project file name
+	// (package.json, go.mod, …), outside distribution trees and installed
+	// packages.
+	Projects map[string][]string
+	// Versions are the versions of the installed OS packages, by name.
+	Versions map[string]string
+	// BuildPackages are the installed build-only OS packages.
+	BuildPackages []pkgdb.Package
+	// NodePackages tells whether an app's node_modules holds packages.
+	NodePackages bool
 }
 
-// suggest picks the ecosystem and writes the skeleton. It returns nil when
-// the image has nothing a multi-stage build would drop, or no ecosystem is
-// recognised.
-func (s *scan) suggest(a *Analysis) *Suggestion {
-	if len(a.Findings) == 0 {
+// Suggest picks the ecosystem of an image from its facts and findings and
+// writes the multi-stage skeleton that would drop saved bytes. It returns
+// nil when there are no findings, or no ecosystem is recognised.
+func Suggest(s *Facts, findings []Finding, saved int64) *Suggestion {
+	if len(findings) == 0 {
 		return nil
 	}
-	has := func(rule string) bool {
-		return slices.ContainsFunc(a.Findings, func(f Finding) bool { return f.RuleID == rule })
+	// has tells whether a finding's rule points at an ecosystem.
+	has := func(eco string) bool {
+		return slices.ContainsFunc(findings, func(f Finding) bool {
+			r, _ := rules.ByID(f.RuleID)
+			return r.Ecosystem == eco
+		})
 	}
-	cfg := a.Image.Config
-	workdir := strings.TrimPrefix(cfg.WorkingDir, "/")
+	workdir := strings.TrimPrefix(s.Config.WorkingDir, "/")
 	dir := func(name string) string {
-		ds := s.projects[name]
+		ds := s.Projects[name]
 		if len(ds) == 0 {
 			return ""
 		}
@@ -87,53 +99,44 @@ func (s *scan) suggest(a *Analysis) *Suggestion {
 		slices.Sort(ds)
 		return ds[0]
 	}
-	sg := &Suggestion{SavedBytes: a.Leftovers.Bytes}
+	sg := &Suggestion{SavedBytes: saved}
 	var b strings.Builder
 	switch {
 	case dir("package.json") != "" && s.hasNode():
 		sg.Ecosystem = EcoNode
 		s.nodeSkeleton(&b, sg, dir("package.json"))
-	case dir("go.mod") != "" || has("toolchain.go") || has("build-cache.go-build"):
+	case dir("go.mod") != "" || has(EcoGo):
 		sg.Ecosystem = EcoGo
 		s.goSkeleton(&b, sg, dir("go.mod"))
-	case dir("Cargo.toml") != "" || has("toolchain.rust"):
+	case dir("Cargo.toml") != "" || has(EcoRust):
 		sg.Ecosystem = EcoRust
 		s.rustSkeleton(&b, sg, dir("Cargo.toml"))
 	case dir("requirements.txt") != "" || dir("pyproject.toml") != "" || dir("setup.py") != "" || dir("Pipfile") != "":
 		sg.Ecosystem = EcoPython
-		s.pythonSkeleton(&b, sg, cmp2(dir("requirements.txt"), dir("pyproject.toml"), dir("setup.py"), dir("Pipfile")))
-	case has("toolchain.gcc") || has("toolchain.cc") || dir("Makefile") != "" || dir("CMakeLists.txt") != "":
+		s.pythonSkeleton(&b, sg, cmp.Or(dir("requirements.txt"), dir("pyproject.toml"), dir("setup.py"), dir("Pipfile")))
+	case has(EcoC) || dir("Makefile") != "" || dir("CMakeLists.txt") != "":
 		sg.Ecosystem = EcoC
-		s.cSkeleton(&b, sg, cmp2(dir("Makefile"), dir("CMakeLists.txt"), workdir))
+		s.cSkeleton(&b, sg, cmp.Or(dir("Makefile"), dir("CMakeLists.txt"), workdir))
 	default:
 		return nil
 	}
 	sg.Dockerfile = b.String()
-	s.cleanupNotes(a, sg)
+	cleanupNotes(findings, sg)
 	return sg
 }
 
-func cmp2(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func (s *scan) hasNode() bool {
+func (s *Facts) hasNode() bool {
 	for _, p := range []string{"usr/bin/node", "usr/local/bin/node", "usr/bin/nodejs"} {
-		if n := s.resolve(p); n != nil {
+		if n := s.Tree.Resolve(p); n != nil {
 			return true
 		}
 	}
-	return len(s.node) > 0
+	return s.NodePackages
 }
 
 // pkgVersion returns the major[.minor] version of an installed OS package.
-func (s *scan) pkgVersion(name string, parts int) string {
-	v, ok := s.versions[name]
+func (s *Facts) pkgVersion(name string, parts int) string {
+	v, ok := s.Versions[name]
 	if !ok {
 		return ""
 	}
@@ -152,14 +155,14 @@ func (s *scan) pkgVersion(name string, parts int) string {
 
 func abs(p string) string { return "/" + strings.TrimPrefix(p, "/") }
 
-func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+func (s *Facts) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	tag := "lts"
 	if v := s.pkgVersion("nodejs", 1); v != "" {
 		tag = v
 	}
 	app := abs(root)
 	lock := "package-lock.json"
-	if childNamed2(s.tree, root, "package-lock.json") == nil && childNamed2(s.tree, root, "npm-shrinkwrap.json") != nil {
+	if s.Tree.Lookup(path.Join(root, "package-lock.json")) == nil && s.Tree.Lookup(path.Join(root, "npm-shrinkwrap.json")) != nil {
 		lock = "npm-shrinkwrap.json"
 	}
 	fmt.Fprintf(b, "FROM node:%s AS builder\nWORKDIR %s\nCOPY package.json %s ./\nRUN npm ci\nCOPY . .\nRUN npm run build --if-present\n\n", tag, app, lock)
@@ -168,12 +171,12 @@ func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	sg.Keep = append(sg.Keep, manifests)
 	sg.AppDir = app
 	sg.Runtime = append(sg.Runtime, app+"/package.json")
-	if childNamed2(s.tree, root, lock) != nil {
+	if s.Tree.Lookup(path.Join(root, lock)) != nil {
 		sg.Runtime = append(sg.Runtime, app+"/"+lock)
 	}
 	fmt.Fprintf(b, "%s\nRUN npm ci --omit=dev && npm cache clean --force\n", manifests)
 	for _, name := range []string{"dist", "build", "out", "lib", ".next", "public", "static", "views", "server.js", "index.js", "app.js"} {
-		n := childNamed2(s.tree, root, name)
+		n := s.Tree.Lookup(path.Join(root, name))
 		if n == nil || !n.Visible() {
 			continue
 		}
@@ -183,7 +186,7 @@ func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 		}
 		sg.Keep = append(sg.Keep, line)
 		sg.Runtime = append(sg.Runtime, app+"/"+name)
-		if name == ".next" && s.tree.Lookup(strings.TrimPrefix(app, "/")+"/.next/standalone") != nil {
+		if name == ".next" && s.Tree.Lookup(strings.TrimPrefix(app, "/")+"/.next/standalone") != nil {
 			sg.Runtime = append(sg.Runtime, app+"/.next/standalone")
 		}
 		b.WriteString(line + "\n")
@@ -192,13 +195,13 @@ func (s *scan) nodeSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	sg.Notes = append(sg.Notes, "`npm ci --omit=dev` installs only dependencies, optionalDependencies and peerDependencies: every devDependency stays in the builder")
 }
 
-func (s *scan) goSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+func (s *Facts) goSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	tag := "1"
 	if v := s.goVersion(); v != "" {
 		tag = v
 	}
 	bin, name := s.binaryOr("usr/local/bin/app")
-	src := abs(cmp2(root, "src"))
+	src := abs(cmp.Or(root, "src"))
 	fmt.Fprintf(b, "FROM golang:%s AS builder\nWORKDIR %s\nCOPY go.mod go.sum ./\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\nCOPY . .\n", tag, src)
 	fmt.Fprintf(b, "RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\\n    CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /out/%s .\n\n", name)
 	line := fmt.Sprintf("COPY --from=builder /out/%s %s", name, abs(bin))
@@ -208,13 +211,13 @@ func (s *scan) goSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	sg.Notes = append(sg.Notes, "a CGO_ENABLED=0 binary needs no libc: distroless/static or even scratch runs it (add ca-certificates if it calls HTTPS)")
 }
 
-func (s *scan) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+func (s *Facts) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	tag := "1"
 	if v := s.pkgVersion("rustc", 2); v != "" {
 		tag = v
 	}
 	bin, name := s.binaryOr("usr/local/bin/app")
-	src := abs(cmp2(root, "usr/src/app"))
+	src := abs(cmp.Or(root, "usr/src/app"))
 	fmt.Fprintf(b, "FROM rust:%s AS builder\nWORKDIR %s\nCOPY . .\n", tag, src)
 	fmt.Fprintf(b, "RUN --mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=%s/target \\\n    cargo build --release && cp target/release/%s /out-%s\n\n", src, name, name)
 	line := fmt.Sprintf("COPY --from=builder /out-%s %s", name, abs(bin))
@@ -222,7 +225,7 @@ func (s *scan) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	sg.Keep = append(sg.Keep, line)
 	sg.Runtime, sg.AppDir = append(sg.Runtime, abs(bin)), src
 	for _, d := range []string{"static", "public", "assets", "templates"} {
-		if n := childNamed2(s.tree, root, d); n != nil && n.Visible() && n.IsDir() {
+		if n := s.Tree.Lookup(path.Join(root, d)); n != nil && n.Visible() && n.IsDir() {
 			l := fmt.Sprintf("COPY --from=builder %s/%s %s/%s", src, d, src, d)
 			sg.Keep = append(sg.Keep, l)
 			sg.Runtime = append(sg.Runtime, src+"/"+d)
@@ -232,9 +235,9 @@ func (s *scan) rustSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	fmt.Fprintf(b, "CMD [\"%s\"]\n", abs(bin))
 }
 
-func (s *scan) cSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+func (s *Facts) cSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	bin, name := s.binaryOr("usr/local/bin/app")
-	src := abs(cmp2(root, "src"))
+	src := abs(cmp.Or(root, "src"))
 	fmt.Fprintf(b, "FROM debian:bookworm AS builder\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential%s \\\n && rm -rf /var/lib/apt/lists/*\nWORKDIR %s\nCOPY . .\nRUN make\n\n", s.devPackages(), src)
 	line := fmt.Sprintf("COPY --from=builder %s/%s %s", src, name, abs(bin))
 	fmt.Fprintf(b, "FROM debian:bookworm-slim AS runner\n")
@@ -249,8 +252,8 @@ func (s *scan) cSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 	sg.Runtime, sg.AppDir = append(sg.Runtime, abs(bin)), src
 }
 
-func (s *scan) pythonSkeleton(b *strings.Builder, sg *Suggestion, root string) {
-	app := abs(cmp2(root, "app"))
+func (s *Facts) pythonSkeleton(b *strings.Builder, sg *Suggestion, root string) {
+	app := abs(cmp.Or(root, "app"))
 	fmt.Fprintf(b, "FROM python:3-slim AS builder\nWORKDIR %s\nCOPY requirements.txt ./\nRUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt\n\n", app)
 	fmt.Fprintf(b, "FROM python:3-slim AS runner\nWORKDIR %s\nCOPY --from=builder /wheels /wheels\nRUN pip install --no-cache-dir /wheels/* && rm -rf /wheels\nCOPY . .\n", app)
 	s.writeCmd(b)
@@ -260,8 +263,8 @@ func (s *scan) pythonSkeleton(b *strings.Builder, sg *Suggestion, root string) {
 }
 
 // writeCmd repeats the image's own CMD/ENTRYPOINT in the runner.
-func (s *scan) writeCmd(b *strings.Builder) {
-	cfg := s.img.Config
+func (s *Facts) writeCmd(b *strings.Builder) {
+	cfg := s.Config
 	q := func(args []string) string {
 		out := make([]string, len(args))
 		for i, a := range args {
@@ -282,7 +285,7 @@ func (s *scan) writeCmd(b *strings.Builder) {
 // distribution's own directories (dpkg never installs into /usr/local).
 // binaryOr is the image's program (see binary) and its file name, or def
 // when the config names none.
-func (s *scan) binaryOr(def string) (bin, name string) {
+func (s *Facts) binaryOr(def string) (bin, name string) {
 	bin = s.binary()
 	if bin == "" {
 		bin = def
@@ -290,8 +293,8 @@ func (s *scan) binaryOr(def string) (bin, name string) {
 	return bin, path.Base(bin)
 }
 
-func (s *scan) binary() string {
-	cfg := s.img.Config
+func (s *Facts) binary() string {
+	cfg := s.Config
 	var words []string
 	for _, a := range append(slices.Clone(cfg.Entrypoint), cfg.Cmd...) {
 		words = append(words, strings.FieldsFunc(a, func(r rune) bool { return strings.ContainsRune(" \t|;&()<>", r) })...)
@@ -312,7 +315,7 @@ func (s *scan) binary() string {
 			cands = []string{"usr/local/bin/" + w, "usr/local/sbin/" + w, path.Join(wd, w)}
 		}
 		for _, c := range cands {
-			if n := s.resolve(c); n != nil && !n.IsDir() {
+			if n := s.Tree.Resolve(c); n != nil && !n.IsDir() {
 				return c
 			}
 		}
@@ -320,8 +323,8 @@ func (s *scan) binary() string {
 	return ""
 }
 
-func (s *scan) goVersion() string {
-	for name := range s.versions {
+func (s *Facts) goVersion() string {
+	for name := range s.Versions {
 		if strings.HasPrefix(name, "golang-1.") && strings.HasSuffix(name, "-go") {
 			return strings.TrimSuffix(strings.TrimPrefix(name, "golang-"), "-go")
 		}
@@ -343,11 +346,11 @@ var genericDev = map[string]bool{"libc6-dev": true, "linux-libc-dev": true, "lib
 
 // devPackages lists the build-only -dev packages besides the toolchain's
 // own, as " name1 name2".
-func (s *scan) devPackages() string {
+func (s *Facts) devPackages() string {
 	var out []string
-	for _, bp := range s.pkgs {
-		if libDev(bp.p.Name) {
-			out = append(out, bp.p.Name)
+	for _, p := range s.BuildPackages {
+		if libDev(p.Name) {
+			out = append(out, p.Name)
 		}
 	}
 	slices.Sort(out)
@@ -359,15 +362,15 @@ func (s *scan) devPackages() string {
 
 // runtimeLibs names the runtime package of each -dev package, by the Debian
 // convention that libfoo-dev's Depends holds the versioned libfooN.
-func (s *scan) runtimeLibs() string {
+func (s *Facts) runtimeLibs() string {
 	var out []string
-	for _, bp := range s.pkgs {
-		if !libDev(bp.p.Name) {
+	for _, p := range s.BuildPackages {
+		if !libDev(p.Name) {
 			continue
 		}
-		stem := strings.TrimSuffix(bp.p.Name, "-dev")
-		for _, d := range bp.p.Depends {
-			if d != bp.p.Name && strings.HasPrefix(d, stem) && !strings.HasSuffix(d, "-dev") {
+		stem := strings.TrimSuffix(p.Name, "-dev")
+		for _, d := range p.Depends {
+			if d != p.Name && strings.HasPrefix(d, stem) && !strings.HasSuffix(d, "-dev") {
 				out = append(out, d)
 				break
 			}
@@ -380,62 +383,16 @@ func (s *scan) runtimeLibs() string {
 	return " " + strings.Join(slices.Compact(out), " ")
 }
 
-// cleanupNotes adds the cache clean-up of every package manager whose
-// leftovers were found.
-func (s *scan) cleanupNotes(a *Analysis, sg *Suggestion) {
+// cleanupNotes adds the clean-up note of every rule that found something
+// (rules.Rule.Cleanup), each note once, in the order of the findings.
+func cleanupNotes(findings []Finding, sg *Suggestion) {
 	seen := map[string]bool{}
-	for _, f := range a.Findings {
-		if seen[f.RuleID] {
+	for _, f := range findings {
+		r, _ := rules.ByID(f.RuleID)
+		if r.Cleanup == "" || seen[r.Cleanup] {
 			continue
 		}
-		seen[f.RuleID] = true
-		switch f.RuleID {
-		case "package-cache.apt-lists", "package-cache.apt-archives":
-			if !seen["apt"] {
-				seen["apt"] = true
-				sg.Notes = append(sg.Notes, "apt: `apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*` in one RUN (apt-get clean drops /var/cache/apt/archives)")
-			}
-		case "package-cache.apk":
-			sg.Notes = append(sg.Notes, "apk: `apk add --no-cache …`")
-		case "package-cache.npm":
-			sg.Notes = append(sg.Notes, "npm: `npm ci … && npm cache clean --force` in one RUN, or `RUN --mount=type=cache,target=/root/.npm npm ci`")
-		case "package-cache.yarn":
-			sg.Notes = append(sg.Notes, "yarn: `yarn install --frozen-lockfile && yarn cache clean` in one RUN")
-		case "package-cache.pnpm":
-			sg.Notes = append(sg.Notes, "pnpm: `RUN --mount=type=cache,target=/root/.local/share/pnpm/store pnpm install --frozen-lockfile`")
-		case "package-cache.pip":
-			sg.Notes = append(sg.Notes, "pip: `pip install --no-cache-dir …`")
-		case "build-cache.go-build", "build-cache.go-mod":
-			if !seen["go"] {
-				seen["go"] = true
-				sg.Notes = append(sg.Notes, "go: cache mounts for /go/pkg/mod and /root/.cache/go-build keep both caches out of every layer")
-			}
-		case "package-cache.cargo-registry", "build-cache.rust-target":
-			if !seen["cargo"] {
-				seen["cargo"] = true
-				sg.Notes = append(sg.Notes, "cargo: cache mounts for the registry and target/ keep them out of every layer")
-			}
-		case "package-cache.composer", "package-cache.bundler", "package-cache.maven", "package-cache.gradle":
-			r, _ := RuleByID(f.RuleID)
-			sg.Notes = append(sg.Notes, strings.TrimPrefix(f.RuleID, "package-cache.")+": "+r.Fix)
-		case "secret.dotenv", "secret.ssh-key", "secret.private-key", "secret.npmrc-token", "secret.credentials":
-			if !seen["secret"] {
-				seen["secret"] = true
-				sg.Notes = append(sg.Notes, "secrets: a multi-stage build does not clean a layer already pushed; rotate the credentials found, keep them out with .dockerignore and pass build secrets with RUN --mount=type=secret")
-			}
-		}
+		seen[r.Cleanup] = true
+		sg.Notes = append(sg.Notes, r.Cleanup)
 	}
-}
-
-// childNamed2 returns the child name of the directory dir ("" is the
-// root), or nil.
-func childNamed2(t *fstree.Tree, dir, name string) *fstree.Node {
-	n := t.Root
-	if dir != "" {
-		n = t.Lookup(dir)
-	}
-	if n == nil {
-		return nil
-	}
-	return childNamed(n, name)
 }

@@ -19,6 +19,9 @@
 # docker image, and each shared app's naive build against its multi build,
 # as text and as JSON with every path (--max-paths 0). Every file records the
 # exit status on its last line; stderr goes beside it (.err).
+#
+# COMPARE_SHARED, a shell glob, picks the shared images (default "*", all of
+# them); e.g. COMPARE_SHARED='*-multi' for a quicker run on the small ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
@@ -83,7 +86,7 @@ run diff-leftovers-dive.text diff --no-daemon testdata/leftovers.tar docker-arch
 run diff-leftovers-dive.json diff --no-daemon -o json --max-paths 0 testdata/leftovers.tar docker-archive:testdata/dive/test-docker-image.tar
 
 shared=0
-for tar in "$images"/docker-archive/*.tar; do
+for tar in "$images"/docker-archive/${COMPARE_SHARED:-*}.tar; do
 	[ -e "$tar" ] || continue
 	name=$(basename "$tar" .tar)
 	inspect "shared-$name" "docker-archive:$tar"

@@ -48,14 +48,14 @@ func BenchmarkTreeView(b *testing.B) {
 	t := bigTree(b)
 	b.Run("first-paint", func(b *testing.B) {
 		for b.Loop() {
-			m := newTreeModel(t, nil, nil)
+			m := newTreeModel(t, nil)
 			if len(m.Rows()) == 0 {
 				b.Fatal("no rows")
 			}
 		}
 	})
 	b.Run("open-one", func(b *testing.B) {
-		m := newTreeModel(t, nil, nil)
+		m := newTreeModel(t, nil)
 		m.Rows()
 		usr := t.Lookup("usr/d3")
 		for b.Loop() {
@@ -66,7 +66,7 @@ func BenchmarkTreeView(b *testing.B) {
 		}
 	})
 	b.Run("switch-layer", func(b *testing.B) {
-		m := newTreeModel(t, nil, nil)
+		m := newTreeModel(t, nil)
 		i := 0
 		for b.Loop() {
 			m.setLayer(i%3, false)
@@ -75,7 +75,7 @@ func BenchmarkTreeView(b *testing.B) {
 		}
 	})
 	b.Run("filter-keystroke", func(b *testing.B) {
-		m := newTreeModel(t, nil, nil)
+		m := newTreeModel(t, nil)
 		pats := []string{"f3", "f39", "e4/f39"}
 		i := 0
 		for b.Loop() {
@@ -85,7 +85,7 @@ func BenchmarkTreeView(b *testing.B) {
 		}
 	})
 	b.Run("sort-keystroke", func(b *testing.B) {
-		m := newTreeModel(t, nil, nil)
+		m := newTreeModel(t, nil)
 		m.setOpen(t.Lookup("usr"), true)
 		m.setOpen(t.Lookup("usr/d3"), true)
 		for b.Loop() {
@@ -94,7 +94,7 @@ func BenchmarkTreeView(b *testing.B) {
 		}
 	})
 	b.Run("hide-keystroke", func(b *testing.B) {
-		m := newTreeModel(t, nil, nil)
+		m := newTreeModel(t, nil)
 		for b.Loop() {
 			m.toggle(&m.hide[stUnchanged])
 			m.Rows()
@@ -102,7 +102,7 @@ func BenchmarkTreeView(b *testing.B) {
 	})
 	b.Run("find-next", func(b *testing.B) {
 		p := newTreePane(&theme{})
-		p.m = newTreeModel(t, nil, nil)
+		p.m = newTreeModel(t, nil)
 		p.search.set("opt/app/m199/n99")
 		for b.Loop() {
 			p.sel = 0
@@ -113,7 +113,7 @@ func BenchmarkTreeView(b *testing.B) {
 	})
 	b.Run("open-all", func(b *testing.B) {
 		for b.Loop() {
-			m := newTreeModel(t, nil, nil)
+			m := newTreeModel(t, nil)
 			m.setAllOpen(true)
 			if n := len(m.Rows()); n < 250_000 {
 				b.Fatalf("%d rows open, want every node", n)

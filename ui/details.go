@@ -7,6 +7,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // nodeDetails describes a path for the Details pane: as the tree shows it
@@ -25,7 +26,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 			p += fmt.Sprintf(" (%d files)", f.Files)
 		}
 		add("Path", p, th.base)
-		where := fmt.Sprintf("%s, added by layer %d", Bytes(f.Bytes), f.Layer)
+		where := fmt.Sprintf("%s, added by layer %d", format.Bytes(f.Bytes), f.Layer)
 		if f.HiddenBy >= 0 {
 			where += fmt.Sprintf(", removed by layer %d: still ships", f.HiddenBy)
 		}
@@ -43,7 +44,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 		} else if from < 0 {
 			rng = fmt.Sprintf("layers 0–%d", to)
 		}
-		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, Bytes(ni.size), desc, rng), th.forStatus(ni.st))
+		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, format.Bytes(ni.size), desc, rng), th.forStatus(ni.st))
 		if v := ni.v; v != nil {
 			if !v.Deleted && !v.Implicit {
 				st := th.base
@@ -78,7 +79,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 			}
 			out = append(out, line{
 				label: fmt.Sprintf("  L%-3d ", v.Layer), labelStyle: th.dim,
-				text: fmt.Sprintf("%s %s%s · %s", kind, Bytes(v.Size), digest, state), style: st,
+				text: fmt.Sprintf("%s %s%s · %s", kind, format.Bytes(v.Size), digest, state), style: st,
 			})
 		}
 	}
@@ -119,12 +120,12 @@ func summaryLines(th *theme, ref string, a *analyze.Analysis) []line {
 		leftP = 100 * float64(l.Bytes) / float64(l.ShippedBytes)
 	}
 	return []line{
-		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", Bytes(m.TotalBytes), commas(m.Files))},
-		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", Bytes(m.LayerBytes), Bytes(compressed))},
-		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", Bytes(m.WastedBytes), wasteP)},
+		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", format.Bytes(m.TotalBytes), commas(m.Files))},
+		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", format.Bytes(m.LayerBytes), format.Bytes(compressed))},
+		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", format.Bytes(m.WastedBytes), wasteP)},
 		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*a.Dive.Efficiency)},
-		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %s (%.1f%% of shipped)", Bytes(l.Bytes), plural(l.Files, "file"), leftP)},
-		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers and waste", Bytes(l.RuntimeBytes))},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %s (%.1f%% of shipped)", format.Bytes(l.Bytes), plural(l.Files, "file"), leftP)},
+		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers and waste", format.Bytes(l.RuntimeBytes))},
 		baseLine(th, lbl("Base image"), a),
 	}
 }
@@ -149,5 +150,5 @@ func baseLine(th *theme, label string, a *analyze.Analysis) line {
 		name = "(unnamed)"
 	}
 	return line{label: label, labelStyle: th.header, text: fmt.Sprintf("%s: %d layers, %s, leftovers %s · yours: %s, leftovers %s",
-		Escape(name), p.Base.Layers, Bytes(baseBytes), Bytes(base.Bytes), Bytes(ownBytes), Bytes(own.Bytes))}
+		Escape(name), p.Base.Layers, format.Bytes(baseBytes), format.Bytes(base.Bytes), format.Bytes(ownBytes), format.Bytes(own.Bytes))}
 }

@@ -6,11 +6,12 @@ import (
 	"slices"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 )
 
 // findingGroup is one category of the findings pane.
 type findingGroup struct {
-	cat analyze.Category
+	cat rules.Category
 	// bytes and files count every file once however many findings of the
 	// category name it: the analysis's own category total, as text and
 	// JSON report it.
@@ -37,7 +38,7 @@ type findingsModel struct {
 
 func newFindingsModel(a *analyze.Analysis) findingsModel {
 	var m findingsModel
-	byCat := map[analyze.Category]*findingGroup{}
+	byCat := map[rules.Category]*findingGroup{}
 	add := func(f *analyze.Finding) {
 		g := byCat[f.Category]
 		if g == nil {
@@ -52,7 +53,7 @@ func newFindingsModel(a *analyze.Analysis) findingsModel {
 	haveWaste := false
 	for i := range a.Findings {
 		f := &a.Findings[i]
-		haveWaste = haveWaste || f.Category == analyze.CatWasted
+		haveWaste = haveWaste || f.Category == rules.CatWasted
 		add(f)
 	}
 	if !haveWaste && a.Metrics != nil {
@@ -66,7 +67,7 @@ func newFindingsModel(a *analyze.Analysis) findingsModel {
 				createdBy = a.Image.Layers[w.Layer].CreatedBy
 			}
 			add(&analyze.Finding{
-				RuleID: "wasted", Category: analyze.CatWasted, Severity: analyze.SevInfo,
+				RuleID: "wasted", Category: rules.CatWasted, Severity: rules.SevInfo,
 				Path: w.Path, Files: 1, Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy,
 				CreatedBy: createdBy, Why: why,
 				Fix: "create, use and delete the file in one RUN instruction, or build it in another stage",

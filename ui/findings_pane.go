@@ -7,6 +7,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // findingsPane lists leftovers and waste by category. Until the image is
@@ -15,8 +16,7 @@ type findingsPane struct {
 	*listView
 	th    *theme
 	m     findingsModel
-	tree  *fstree.Tree              // the tree the findings name paths of
-	owned map[string][]*fstree.Node // files of the packages findings name
+	tree  *fstree.Tree // the tree the findings name paths of
 	ready bool
 	// onJump shows a finding's node in the tree, as of layer.
 	onJump func(n *fstree.Node, layer int)
@@ -45,10 +45,9 @@ func (p *findingsPane) keys() []binding {
 }
 
 // setAnalysis takes the analysis's findings.
-func (p *findingsPane) setAnalysis(a *analyze.Analysis, owned map[string][]*fstree.Node) {
+func (p *findingsPane) setAnalysis(a *analyze.Analysis) {
 	p.m = newFindingsModel(a)
 	p.tree = a.Tree
-	p.owned = owned
 	p.ready = true
 }
 
@@ -59,7 +58,7 @@ func (p *findingsPane) makeTitle() string {
 		for _, g := range p.m.groups {
 			n += len(g.items)
 		}
-		f += fmt.Sprintf(" · %d · %s in %s", n, Bytes(p.m.total), plural(p.m.files, "file"))
+		f += fmt.Sprintf(" · %d · %s in %s", n, format.Bytes(p.m.total), plural(p.m.files, "file"))
 	}
 	return f
 }
@@ -74,7 +73,7 @@ func (p *findingsPane) drawFindingRow(screen tcell.Screen, i, x, y, w int, hl fu
 			arrow = "▸ "
 		}
 		n := len(g.items)
-		right := fmt.Sprintf("%d  %s", n, padLeft(Bytes(g.bytes), 8))
+		right := fmt.Sprintf("%d  %s", n, padLeft(format.Bytes(g.bytes), 8))
 		rw := width(right)
 		used := drawText(screen, x, y, w-rw-1, arrow+string(g.cat), hl(th.header))
 		if used+rw+1 <= w {
@@ -92,7 +91,7 @@ func (p *findingsPane) drawFindingRow(screen tcell.Screen, i, x, y, w int, hl fu
 		path += fmt.Sprintf(" (%d files)", f.Files)
 	}
 	drawSegs(screen, x, y, w, []seg{
-		{"  " + padLeft(Bytes(f.Bytes), 8) + " ", hl(th.base)},
+		{"  " + padLeft(format.Bytes(f.Bytes), 8) + " ", hl(th.base)},
 		{padRight(where, 6) + " ", hl(th.dim)},
 		{path, hl(th.base)},
 	})
@@ -110,10 +109,7 @@ func (p *findingsPane) jump() {
 		}
 		return
 	}
-	ns := findingNodes(p.tree, f)
-	if files := p.owned[f.Package]; f.Package != "" && f.Files > 1 && len(files) > 0 {
-		ns = files // a package's group: its files, not their common directory
-	}
+	ns := f.Nodes(p.tree)
 	if len(ns) == 0 || p.onJump == nil {
 		return
 	}
@@ -146,7 +142,7 @@ func (p *findingsPane) describe() []line {
 		return p.groupDetails()
 	}
 	var n *fstree.Node // the versions shown are those of a single path
-	if ns := findingNodes(p.tree, f); len(ns) == 1 && (f.Package == "" || f.Files <= 1) {
+	if ns := f.Nodes(p.tree); len(ns) == 1 {
 		n = ns[0]
 	}
 	return nodeDetails(p.th, n, nodeInfo{}, f, true, 0, 0)
@@ -167,7 +163,7 @@ func (p *findingsPane) groupDetails() []line {
 	return []line{
 		{label: p.label("Category"), labelStyle: th.header, text: string(g.cat)},
 		{label: p.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %s, %s, from %s",
-			Bytes(g.bytes), plural(int64(len(g.items)), "finding"), plural(g.files, "file"), plural(int64(len(layers)), "layer"))},
+			format.Bytes(g.bytes), plural(int64(len(g.items)), "finding"), plural(g.files, "file"), plural(int64(len(layers)), "layer"))},
 		{text: "Enter opens or closes the category; on a finding it shows the file in the tree.", style: th.dim},
 	}
 }

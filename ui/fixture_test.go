@@ -13,6 +13,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -59,11 +60,11 @@ func fixtureSteps() []layerstest.Step {
 // tests do not change when the rules do.
 func fixtureFindings() []analyze.Finding {
 	return []analyze.Finding{
-		{RuleID: "gcc", Category: analyze.CatToolchain, Severity: analyze.SevMedium, Path: "usr/bin/gcc", Files: 1, Bytes: 30000, Layer: 1, HiddenBy: -1,
+		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevMedium, Path: "usr/bin/gcc", Files: 1, Bytes: 30000, Layer: 1, HiddenBy: -1,
 			Package: "gcc-12", Why: "a C compiler is only needed to build", Fix: "build in a separate stage"},
-		{RuleID: "c-headers", Category: analyze.CatDevHeaders, Severity: analyze.SevLow, Path: "usr/include", Files: 1, Bytes: 2500, Layer: 1, HiddenBy: -1,
+		{RuleID: "c-headers", Category: rules.CatDevHeaders, Severity: rules.SevLow, Path: "usr/include", Files: 1, Bytes: 2500, Layer: 1, HiddenBy: -1,
 			Package: "libc6-dev", Why: "headers are only needed to compile", Fix: "install libc6-dev in the build stage only"},
-		{RuleID: "dotenv", Category: analyze.CatSecret, Severity: analyze.SevHigh, Path: "app/.env", Files: 1, Bytes: 10, Layer: 2, HiddenBy: 3,
+		{RuleID: "dotenv", Category: rules.CatSecret, Severity: rules.SevHigh, Path: "app/.env", Files: 1, Bytes: 10, Layer: 2, HiddenBy: 3,
 			Why: "a deleted secret still ships in the layer that added it", Fix: "use a build secret (RUN --mount=type=secret)"},
 	}
 }

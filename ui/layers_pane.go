@@ -7,6 +7,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -98,7 +99,7 @@ func (p *layersPane) drawLayerRow(screen tcell.Screen, i, x, y, w int, hl func(t
 	li := p.layers[i]
 	size, add, mod, rem := "…", "", "", ""
 	if li.done {
-		size = Bytes(li.meta.Size)
+		size = format.Bytes(li.meta.Size)
 	}
 	if i < len(p.stats) {
 		s := p.stats[i]
@@ -159,12 +160,12 @@ func (p *layersPane) describe() []line {
 	l := p.layers[i].meta
 	out := []line{
 		{label: p.label("Layer"), labelStyle: th.header, text: fmt.Sprintf("%d of %d", i, len(p.layers))},
-		{label: p.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s entries", Bytes(l.Size), Bytes(l.CompressedSize), commas(int64(l.EntryCount)))},
+		{label: p.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s entries", format.Bytes(l.Size), format.Bytes(l.CompressedSize), commas(int64(l.EntryCount)))},
 	}
 	if i < len(p.stats) {
 		s := p.stats[i]
 		out = append(out, line{label: p.label("Changes"), labelStyle: th.header, text: fmt.Sprintf("+%d files %s · ~%d files %s · -%d files %s",
-			s.Added.Files, Bytes(s.Added.Bytes), s.Modified.Files, Bytes(s.Modified.Bytes), s.Removed.Files, Bytes(s.Removed.Bytes))})
+			s.Added.Files, format.Bytes(s.Added.Bytes), s.Modified.Files, format.Bytes(s.Modified.Bytes), s.Removed.Files, format.Bytes(s.Removed.Bytes))})
 	}
 	out = append(out,
 		line{label: p.label("Command"), labelStyle: th.header, text: analyze.Instruction(l.CreatedBy)},

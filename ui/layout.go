@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/dustin/go-humanize"
 	"github.com/gdamore/tcell/v2"
@@ -13,11 +12,6 @@ import (
 )
 
 func commas(n int64) string { return humanize.Comma(n) }
-
-// oneLine folds a multi-line message onto one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
 
 // view is what the browser asks of a pane: the list the movement keys
 // drive.

@@ -113,13 +113,13 @@ func TestTinyScreens(t *testing.T) {
 }
 
 // snapshots merges the fixture image for real and returns the tree of
-// layers 0..k for every k, as analyze.Merger hands them to Events.Merged.
+// layers 0..k for every k, as analyze.Read hands them to Events.Merged.
 func snapshots(t *testing.T) []*fstree.Tree {
 	t.Helper()
-	m := analyze.NewMerger()
 	var out []*fstree.Tree
-	m.OnMerged(func(int) { out = append(out, m.Snapshot()) })
-	if _, err := layers.Read(context.Background(), layerstest.Image(t, fixtureSteps()...), m.Option()); err != nil {
+	onMerged := analyze.OnMerged(func(_ int, snapshot func() *fstree.Tree) { out = append(out, snapshot()) })
+	src := &layers.Source{Image: layerstest.Image(t, fixtureSteps()...)}
+	if _, err := analyze.Read(context.Background(), src, onMerged); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -234,9 +235,8 @@ func TestRunProgressiveTree(t *testing.T) {
 	seen := make(chan string, 1)
 	go func() {
 		done <- Run(context.Background(), "fixture.tar", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
-			m := analyze.NewMerger()
-			m.OnMerged(func(layer int) {
-				ev.Merged(layer, m.Snapshot)
+			onMerged := analyze.OnMerged(func(layer int, snapshot func() *fstree.Tree) {
+				ev.Merged(layer, snapshot)
 				if layer == 0 {
 					// Merging waits here until the first layer's tree
 					// is on the screen.
@@ -244,11 +244,8 @@ func TestRunProgressiveTree(t *testing.T) {
 					seen <- got
 				}
 			})
-			li, err := layers.Read(ctx, img, m.Option(), layers.WithParallelism(1), layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone))
-			if err != nil {
-				return nil, err
-			}
-			return m.Finish(li), nil
+			return analyze.Read(ctx, &layers.Source{Image: img}, onMerged,
+				analyze.WithReadOptions(layers.WithParallelism(1), layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone)))
 		}, s.opts()...)
 	}()
 	got := <-seen

@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 
-	"github.com/dustin/go-humanize"
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/uniseg"
 )
@@ -84,14 +83,6 @@ func padRight(s string, n int) string {
 		return s + strings.Repeat(" ", d)
 	}
 	return s
-}
-
-// Bytes formats a size the way stagescope's screens and reports do.
-func Bytes(n int64) string {
-	if n < 0 {
-		return "-" + humanize.Bytes(uint64(-n))
-	}
-	return humanize.Bytes(uint64(n))
 }
 
 // wrap breaks s into lines of at most w cells, at spaces where it can and

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -65,25 +66,15 @@ type treeRow struct {
 	open  bool
 }
 
-// newTreeModel starts the view of t as of its last layer. owned lists the
-// files of a package, for findings that group a package's files under
-// their common directory; everything else a finding covers is below its
-// path.
-func newTreeModel(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node) *treeModel {
+// newTreeModel starts the view of t as of its last layer, with the files
+// the findings claim marked.
+func newTreeModel(t *fstree.Tree, findings []analyze.Finding) *treeModel {
 	m := &treeModel{tree: t, layer: t.Layers - 1, open: map[*fstree.Node]bool{}, leftover: map[*fstree.Node]int{}}
 	for i, f := range findings {
-		if f.Category == analyze.CatWasted {
+		if f.Category == rules.CatWasted {
 			continue
 		}
-		if files, ok := owned[f.Package]; ok && f.Package != "" && f.Files > 1 {
-			for _, n := range files {
-				if _, ok := m.leftover[n]; !ok {
-					m.leftover[n] = i
-				}
-			}
-			continue
-		}
-		for _, n := range findingNodes(t, &f) {
+		for _, n := range f.Nodes(t) {
 			if _, ok := m.leftover[n]; !ok {
 				m.leftover[n] = i
 			}
@@ -91,33 +82,6 @@ func newTreeModel(t *fstree.Tree, findings []analyze.Finding, owned map[string][
 	}
 	m.invalidate()
 	return m
-}
-
-// findingNodes are the nodes a finding's Path names: the path itself, or,
-// when the last element is a glob grouping files of one directory
-// ("usr/lib/x86_64-linux-gnu/*.a"), the directory's children it matches.
-// What is below a named node is covered too (see covered).
-func findingNodes(t *fstree.Tree, f *analyze.Finding) []*fstree.Node {
-	if !strings.ContainsAny(f.Path, "*?[") {
-		// The root names nothing in particular: a group of files spread
-		// over the whole image (a package's) is known only by its files.
-		if n := t.Lookup(f.Path); n != nil && n != t.Root {
-			return []*fstree.Node{n}
-		}
-		return nil
-	}
-	dir, glob := path.Split(f.Path)
-	d := t.Lookup(strings.TrimSuffix(dir, "/"))
-	if d == nil {
-		return nil
-	}
-	var out []*fstree.Node
-	for _, c := range d.Children() {
-		if ok, _ := path.Match(glob, c.Name); ok {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // invalidate drops everything derived from the settings.

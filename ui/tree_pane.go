@@ -8,6 +8,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -31,7 +32,7 @@ type treePane struct {
 
 func newTreePane(th *theme) *treePane {
 	p := &treePane{listView: newListView(th, "Files", true), th: th}
-	p.m = newTreeModel(emptyTree(), nil, nil)
+	p.m = newTreeModel(emptyTree(), nil)
 	p.count = func() int { return len(p.m.Rows()) }
 	p.header = func(screen tcell.Screen, x, y, w int) {
 		h := "    Size  L    Name"
@@ -83,13 +84,13 @@ func (p *treePane) keys() []binding {
 // finished one. What the user set up stays: the sort, the filters, the
 // open directories and the path under the cursor (or its nearest
 // ancestor), as far as t has them.
-func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, owned map[string][]*fstree.Node, layer int) {
+func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, layer int) {
 	old := p.m
 	var sel string
 	if n := p.selectedNode(); n != nil {
 		sel = n.Path()
 	}
-	m := newTreeModel(t, findings, owned)
+	m := newTreeModel(t, findings)
 	m.layer, m.layerOnly, m.byName, m.pattern = layer, old.layerOnly, old.byName, old.pattern
 	m.hide, m.leftOnly, m.wasteOnly, m.allOpen, m.attrs = old.hide, old.leftOnly, old.wasteOnly, old.allOpen, old.attrs
 	for n, open := range old.open {
@@ -174,7 +175,7 @@ func (p *treePane) makeTitle() string {
 	if m.leftOnly {
 		t += " · leftovers only"
 	}
-	t += " · " + Bytes(m.rootInfo().size)
+	t += " · " + format.Bytes(m.rootInfo().size)
 	if p.note != nil {
 		if n := p.note(); n != "" {
 			t += " · " + n
@@ -230,7 +231,7 @@ func (p *treePane) drawTreeRow(screen tcell.Screen, i, x, y, w int, hl func(tcel
 		segs = append(segs, seg{padRight(mode, 10) + " ", hl(st)}, seg{padRight(own, 11) + " ", hl(th.dim)})
 	}
 	segs = append(segs, []seg{
-		{padLeft(Bytes(ni.size), 8) + " ", hl(th.base)},
+		{padLeft(format.Bytes(ni.size), 8) + " ", hl(th.base)},
 		{padLeft(fmt.Sprint(ni.layer), 2) + " ", hl(th.dim)},
 		{ni.st.mark(), hl(th.forStatus(ni.st))},
 		{flag + " ", hl(th.errStyle)},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -144,7 +145,7 @@ func TestTreeModelRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newTreeModel(a.Tree, a.Findings, nil)
+			m := newTreeModel(a.Tree, a.Findings)
 			tt.set(m)
 			if diff := cmp.Diff(tt.want, rowStrings(m)); diff != "" {
 				t.Errorf("rows (-want +got):\n%s", diff)
@@ -155,7 +156,7 @@ func TestTreeModelRows(t *testing.T) {
 
 func TestTreeModelCloseKeepsOthers(t *testing.T) {
 	a := fixture(t)
-	m := newTreeModel(a.Tree, a.Findings, nil)
+	m := newTreeModel(a.Tree, a.Findings)
 	m.setAllOpen(true)
 	m.setOpen(m.tree.Lookup("usr"), false)
 	got := rowStrings(m)[:3]
@@ -199,7 +200,7 @@ func TestMatcher(t *testing.T) {
 // else in the directory.
 func TestPackageFindingCoversOwnedFiles(t *testing.T) {
 	a := packageAnalysis(t)
-	m := newTreeModel(a.Tree, a.Findings, packageFiles(a))
+	m := newTreeModel(a.Tree, a.Findings)
 	m.toggle(&m.leftOnly)
 	want := []string{
 		"~ usr/ 1000 L0",
@@ -249,38 +250,51 @@ func packageAnalysis(t *testing.T) *analyze.Analysis {
 		t.Fatal(err)
 	}
 	a := analyze.Run(li)
-	a.Findings = []analyze.Finding{{RuleID: "toolchain.package", Category: analyze.CatToolchain, Path: "usr", Files: 2, Bytes: 1000, Layer: 1, HiddenBy: -1, Package: "gcc-12"}}
+	// Only the package's finding: the rules' own (toolchain.gcc) would
+	// mark the same files.
+	var pkg []analyze.Finding
+	for _, f := range a.Findings {
+		if f.RuleID == rules.Package {
+			pkg = append(pkg, f)
+		}
+	}
+	if len(pkg) != 1 || pkg[0].Kind != analyze.KindPackage || pkg[0].Path != "usr" || pkg[0].Files != 2 {
+		t.Fatalf("package findings %+v, want one of gcc-12's 2 files under usr", pkg)
+	}
+	a.Findings = pkg
 	return a
 }
 
 func TestFindingNodes(t *testing.T) {
 	a := fixture(t)
 	tests := []struct {
-		path string
+		f    analyze.Finding
 		want []string
 	}{
-		{"usr/bin/gcc", []string{"usr/bin/gcc"}},
-		{"usr/include", []string{"usr/include"}},
-		{"usr/bin/*c*", []string{"usr/bin/cc", "usr/bin/gcc"}},
-		{"usr/lib/*.so.[0-9]", []string{"usr/lib/libc.so.6"}},
-		{"usr/bin/*.h", nil},
-		{"usr/nothing/*.h", nil},
-		{"usr/bin/nothing", nil},
-		{"", nil}, // a group spread over the whole image names no node
+		{analyze.Finding{Kind: analyze.KindFile, Path: "usr/bin/gcc"}, []string{"usr/bin/gcc"}},
+		{analyze.Finding{Kind: analyze.KindDir, Path: "usr/include"}, []string{"usr/include"}},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "usr/bin/*c*"}, []string{"usr/bin/cc", "usr/bin/gcc"}},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "usr/lib/*.so.[0-9]"}, []string{"usr/lib/libc.so.6"}},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "usr/bin/*.h"}, nil},
+		{analyze.Finding{Kind: analyze.KindGlob, Path: "usr/nothing/*.h"}, nil},
+		{analyze.Finding{Kind: analyze.KindFile, Path: "usr/bin/nothing"}, nil},
+		// A package names its files, not the directory that holds them.
+		{analyze.Finding{Kind: analyze.KindPackage, Path: "usr", Claims: []string{"usr/bin/gcc", "usr/lib/libc.so.6"}}, []string{"usr/bin/gcc", "usr/lib/libc.so.6"}},
+		{analyze.Finding{Kind: analyze.KindWasted, Path: ""}, nil},
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, n := range findingNodes(a.Tree, &analyze.Finding{Path: tt.path}) {
+		for _, n := range tt.f.Nodes(a.Tree) {
 			got = append(got, n.Path())
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("findingNodes(%q) (-want +got):\n%s", tt.path, diff)
+			t.Errorf("Finding{Kind: %d, Path: %q}.Nodes (-want +got):\n%s", tt.f.Kind, tt.f.Path, diff)
 		}
 	}
 
 	// A glob finding covers what it matches and nothing else of the
 	// directory.
-	m := newTreeModel(a.Tree, []analyze.Finding{{RuleID: "r", Category: analyze.CatToolchain, Path: "usr/bin/g*", Files: 1, HiddenBy: -1}}, nil)
+	m := newTreeModel(a.Tree, []analyze.Finding{{RuleID: "r", Category: rules.CatToolchain, Kind: analyze.KindGlob, Path: "usr/bin/g*", Files: 1, HiddenBy: -1}})
 	m.toggle(&m.leftOnly)
 	want := []string{"~ usr/ 30000 L0", "  ~ bin/ 30000 L0", "    + gcc 30000 L1 !"}
 	if diff := cmp.Diff(want, rowStrings(m)); diff != "" {
@@ -299,7 +313,7 @@ func TestFilterOpensBoundedRows(t *testing.T) {
 	}
 	bl := fstree.NewBuilder()
 	bl.Add(es)
-	m := newTreeModel(bl.Finish(), nil, nil)
+	m := newTreeModel(bl.Finish(), nil)
 	m.toggleSort() // by name: d000 first
 	m.setPattern("f")
 	rows := m.Rows()

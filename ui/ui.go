@@ -17,6 +17,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -409,7 +410,7 @@ func (b *Browser) setPartialTree(t *fstree.Tree) {
 	if b.phase != phaseReading || t.Layers == 0 {
 		return
 	}
-	b.tree.setTree(t, nil, nil, b.followLayer(t.Layers))
+	b.tree.setTree(t, nil, b.followLayer(t.Layers))
 	b.updateDetails()
 }
 
@@ -429,32 +430,10 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.a = a
 	b.phase = phaseReady
 	b.layers.setImage(a)
-	owned := packageFiles(a)
-	b.findings.setAnalysis(a, owned)
-	b.tree.setTree(a.Tree, a.Findings, owned, b.followLayer(len(b.layers.layers)))
+	b.findings.setAnalysis(a)
+	b.tree.setTree(a.Tree, a.Findings, b.followLayer(len(b.layers.layers)))
 	b.summary.set(summaryLines(&b.th, b.ref, a))
 	b.updateDetails()
-}
-
-// packageFiles maps the packages that findings name to the files they own,
-// from the package databases captured while reading.
-func packageFiles(a *analyze.Analysis) map[string][]*fstree.Node {
-	want := map[string]bool{}
-	for _, f := range a.Findings {
-		if f.Package != "" && f.Files > 1 {
-			want[f.Package] = true
-		}
-	}
-	if len(want) == 0 {
-		return nil
-	}
-	out := map[string][]*fstree.Node{}
-	for _, p := range analyze.InstalledPackages(analyze.VisibleFiles(a.Image, a.Tree)) {
-		if want[p.Name] {
-			out[p.Name] = append(out[p.Name], analyze.OwnedFiles(a.Tree, p)...)
-		}
-	}
-	return out
 }
 
 // fail shows a loading error. Before any layer arrived there is nothing to
@@ -474,12 +453,12 @@ func (b *Browser) fail(err error) {
 func (b *Browser) status() (string, tcell.Style) {
 	switch {
 	case b.phase == phaseFailed:
-		return "error: " + oneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
+		return "error: " + format.OneLine(b.loadErr.Error()) + " (q quits)", b.th.errStyle
 	case b.notice != "":
 		return b.notice, b.th.base
 	case b.phase == phaseReady:
 		m := b.a.Metrics
-		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), Bytes(m.TotalBytes)), b.th.base
+		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), format.Bytes(m.TotalBytes)), b.th.base
 	}
 	p := b.progress
 	var st string
@@ -489,7 +468,7 @@ func (b *Browser) status() (string, tcell.Style) {
 	case p.LayersTotal == 0:
 		st = "opening image…"
 	default:
-		st = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, Bytes(p.BytesRead))
+		st = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, format.Bytes(p.BytesRead))
 	}
 	if !b.started.IsZero() {
 		if el := time.Since(b.started).Truncate(time.Second); el >= time.Second {

@@ -10,6 +10,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -66,7 +67,7 @@ func (p *viewerPane) open(ctx context.Context, n *fstree.Node, v *fstree.Version
 	seq := p.seq
 	path := n.Path()
 	p.lines, p.top = nil, 0
-	p.what = fmt.Sprintf("/%s · as layer %d wrote it · %s", path, v.Layer, Bytes(v.Size))
+	p.what = fmt.Sprintf("/%s · as layer %d wrote it · %s", path, v.Layer, format.Bytes(v.Size))
 	p.status = "reading the file from layer " + fmt.Sprint(v.Layer) + "…"
 	if p.read == nil {
 		p.status = "the file viewer opens files once the image is read"
@@ -81,12 +82,12 @@ func (p *viewerPane) open(ctx context.Context, n *fstree.Node, v *fstree.Version
 				return // the viewer moved on
 			}
 			if err != nil {
-				p.status = oneLine(err.Error())
+				p.status = format.OneLine(err.Error())
 				return
 			}
 			p.lines = viewLines(data)
 			if size > int64(len(data)) {
-				p.lines = append(p.lines, fmt.Sprintf("… the first %s of %s shown", Bytes(int64(len(data))), Bytes(size)))
+				p.lines = append(p.lines, fmt.Sprintf("… the first %s of %s shown", format.Bytes(int64(len(data))), format.Bytes(size)))
 			}
 			if len(p.lines) == 0 {
 				p.status = "(empty file)"

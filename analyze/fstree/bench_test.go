@@ -1,74 +1,24 @@
-package fstree
+package fstree_test
 
 import (
-	"fmt"
 	"runtime"
 	"testing"
 
-	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/fstree/fstreetest"
 )
-
-// benchLayers is an image of n entries shaped like the bench/gen images: two
-// base layers of directories with a few dozen files each, and a change layer
-// that overwrites 1 % of the files, whites out 1 % and makes one directory
-// opaque.
-func benchLayers(n int) [][]layers.Entry {
-	var base [][]layers.Entry
-	var files []string
-	for l, root := range []string{"usr/lib", "usr/share"} {
-		var es []layers.Entry
-		for i := 0; len(es) < n/2; i++ {
-			dir := fmt.Sprintf("%s/package-%04d/sub-%d", root, i, i%7)
-			es = append(es, layers.Entry{Path: dir, Type: layers.TypeDir, Mode: 0o755})
-			for j := 0; j < 30 && len(es) < n/2; j++ {
-				p := fmt.Sprintf("%s/file-%02d-of-package-%04d.txt", dir, j, i)
-				es = append(es, layers.Entry{Path: p, Type: layers.TypeRegular, Mode: 0o644,
-					Size: int64((i*131 + j*17 + l) % 8192), Digest: uint64(i*1000+j) + 1})
-				files = append(files, p)
-			}
-		}
-		base = append(base, es)
-	}
-	var change []layers.Entry
-	for k, p := range files {
-		switch k % 100 {
-		case 0:
-			change = append(change, layers.Entry{Path: p, Type: layers.TypeRegular, Mode: 0o644, Size: 100, Digest: uint64(k)})
-		case 50:
-			change = append(change, layers.Entry{Path: p, Whiteout: layers.FileWhiteout})
-		}
-	}
-	change = append(change, layers.Entry{Path: "usr/share/package-0001", Type: layers.TypeDir, Whiteout: layers.OpaqueWhiteout})
-	return append(base, change)
-}
-
-func build(ls [][]layers.Entry) *Tree {
-	b := NewBuilder()
-	for _, es := range ls {
-		b.Add(es)
-	}
-	return b.Finish()
-}
-
-func entries(ls [][]layers.Entry) int {
-	n := 0
-	for _, es := range ls {
-		n += len(es)
-	}
-	return n
-}
 
 // BenchmarkBuild merges layers (Builder.Add and Finish) and reports the
 // bytes the builder holds per entry once every layer is added (merge-B, the
 // tree and what only the merge needs) and the bytes the finished tree holds
 // (tree-B).
 func BenchmarkBuild(b *testing.B) {
-	ls := benchLayers(200_000)
-	n := entries(ls)
+	ls := fstreetest.BenchLayers(200_000)
+	n := fstreetest.Entries(ls)
 	var before, merged, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	bl := NewBuilder()
+	bl := fstree.NewBuilder()
 	for _, es := range ls {
 		bl.Add(es)
 	}
@@ -80,7 +30,7 @@ func BenchmarkBuild(b *testing.B) {
 	runtime.KeepAlive(t)
 	b.ReportAllocs()
 	for b.Loop() {
-		build(ls)
+		fstreetest.Build(ls)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/entry")
 	b.ReportMetric(float64(merged.HeapAlloc-before.HeapAlloc)/float64(n), "merge-B/entry")
@@ -89,11 +39,11 @@ func BenchmarkBuild(b *testing.B) {
 
 // BenchmarkMeasure computes the metrics of a finished tree.
 func BenchmarkMeasure(b *testing.B) {
-	ls := benchLayers(200_000)
-	t := build(ls)
+	ls := fstreetest.BenchLayers(200_000)
+	t := fstreetest.Build(ls)
 	b.ReportAllocs()
 	for b.Loop() {
-		Measure(t)
+		fstree.Measure(t)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*t.Nodes()), "ns/node")
 }
@@ -101,14 +51,15 @@ func BenchmarkMeasure(b *testing.B) {
 // BenchmarkSnapshot copies the tree of 200 000 entries merged so far, as
 // the browser does to show layers 0..k while k+1.. merge.
 func BenchmarkSnapshot(b *testing.B) {
-	ls := benchLayers(200_000)
-	bl := NewBuilder()
+	ls := fstreetest.BenchLayers(200_000)
+	bl := fstree.NewBuilder()
 	for _, es := range ls {
 		bl.Add(es)
 	}
+	nodes := bl.Snapshot().Nodes()
 	b.ReportAllocs()
 	for b.Loop() {
 		bl.Snapshot()
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*bl.tree.Nodes()), "ns/node")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*nodes), "ns/node")
 }

@@ -6,6 +6,7 @@ package fstree
 
 import (
 	"context"
+	"path"
 	"slices"
 	"strings"
 	"unsafe"
@@ -214,21 +215,83 @@ func (t *Tree) Walk(fn func(*Node) bool) {
 	walk(t.Root)
 }
 
-// Lookup finds the node of a cleaned path, or nil.
+// Child returns the child of n called name, or nil.
+func (n *Node) Child(name string) *Node {
+	cs := n.Children()
+	i, ok := slices.BinarySearchFunc(cs, name, func(c *Node, name string) int {
+		return strings.Compare(c.Name, name)
+	})
+	if !ok {
+		return nil
+	}
+	return cs[i]
+}
+
+// Lookup finds the node of a cleaned path, or nil. It follows no symlinks
+// (see Resolve).
 func (t *Tree) Lookup(p string) *Node {
 	n := t.Root
 	if p == "" {
 		return n
 	}
 	for _, part := range strings.Split(p, "/") {
-		cs := n.Children()
-		i, ok := slices.BinarySearchFunc(cs, part, func(c *Node, name string) int {
-			return strings.Compare(c.Name, name)
-		})
-		if !ok {
+		if n = n.Child(part); n == nil {
 			return nil
 		}
-		n = cs[i]
+	}
+	return n
+}
+
+// maxSymlinks bounds the symlinks followed while resolving one path, as
+// the kernel's ELOOP limit does.
+const maxSymlinks = 40
+
+// Resolve finds the visible node of a cleaned path in the final
+// filesystem, following visible symlinks in its directories (not in its
+// last element), so that "bin/sh" finds "usr/bin/sh" behind a merged
+// /usr's "bin -> usr/bin". It returns nil when the path does not exist or
+// a symlink loops.
+func (t *Tree) Resolve(p string) *Node {
+	if n := t.Lookup(p); n != nil && n.Visible() {
+		return n // the common case: no symlink on the way
+	}
+	parts := strings.Split(p, "/")
+	n := t.Root
+	hops := 0
+	for i := 0; i < len(parts); i++ {
+		part := parts[i]
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			if n.Parent != nil {
+				n = n.Parent
+			}
+			continue
+		}
+		c := n.Child(part)
+		if c == nil || !c.Visible() {
+			return nil
+		}
+		if i < len(parts)-1 {
+			if v := c.Last(); v.Type == layers.TypeSymlink {
+				hops++
+				if hops > maxSymlinks {
+					return nil
+				}
+				target := v.Link()
+				if !strings.HasPrefix(target, "/") {
+					target = path.Join(n.Path(), target)
+				}
+				rest := append(strings.Split(layers.CleanPath(target), "/"), parts[i+1:]...)
+				parts, i, n = rest, -1, t.Root
+				continue
+			}
+		}
+		n = c
+	}
+	if n == t.Root {
+		return nil
 	}
 	return n
 }

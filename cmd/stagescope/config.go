@@ -15,7 +15,8 @@ import (
 	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
 )
 
@@ -68,13 +69,13 @@ func unwrapPathError(err error) error {
 
 // loadConfig reads and parses a config file; "" gives empty thresholds.
 // The warnings name what a dive .dive-ci holds that stagescope ignores.
-func loadConfig(file string, knownRule func(string) bool) (analyze.Thresholds, []string, error) {
+func loadConfig(file string, knownRule func(string) bool) (gate.Thresholds, []string, error) {
 	if file == "" {
-		return analyze.Thresholds{}, nil, nil
+		return gate.Thresholds{}, nil, nil
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return analyze.Thresholds{}, nil, fmt.Errorf("reading config file %s: %w", file, unwrapPathError(err))
+		return gate.Thresholds{}, nil, fmt.Errorf("reading config file %s: %w", file, unwrapPathError(err))
 	}
 	th, warnings, err := parseConfig(file, data, knownRule)
 	if err == nil && isDiveConfig(file) {
@@ -91,7 +92,7 @@ func isDiveConfig(file string) bool { return filepath.Base(file) == ".dive-ci" }
 // diveDefaults gives the rules a .dive-ci leaves out the defaults dive
 // checks them with, so that the file means what it means to dive. A rule
 // set to "disabled" is present, and stays off.
-func diveDefaults(data []byte, th *analyze.Thresholds) {
+func diveDefaults(data []byte, th *gate.Thresholds) {
 	var doc struct {
 		Rules map[string]any `yaml:"rules"`
 	}
@@ -118,6 +119,7 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	  highestImageBytes: 500MB
 //	  highestLeftoverBytes: 50MB
 //	  highestOwnLeftoverBytes: 10MB  # only the layers above the base image
+//	  highestOwnLeftoverBytes: 10MB  # only the layers above the base image
 //	  highestCategoryBytes: {toolchain: 0, package-cache: 5MB}
 //	  forbiddenRules: [RULE-ID, …]
 //	ignore:
@@ -131,8 +133,8 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	  quit: [Q, Ctrl-Q]               # (see keys.go)
 //
 // Every scalar rule also takes "disabled", as in dive.
-func parseConfig(file string, data []byte, knownRule func(string) bool) (analyze.Thresholds, []string, error) {
-	var th analyze.Thresholds
+func parseConfig(file string, data []byte, knownRule func(string) bool) (gate.Thresholds, []string, error) {
+	var th gate.Thresholds
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		msg := err.Error()
@@ -212,7 +214,7 @@ func (p *configParser) mapping(n *yaml.Node, what string, keys map[string]func(*
 	return nil
 }
 
-func (p *configParser) rules(n *yaml.Node, th *analyze.Thresholds) error {
+func (p *configParser) rules(n *yaml.Node, th *gate.Thresholds) error {
 	ratio := func(name string, dst **float64) func(*yaml.Node) error {
 		return func(v *yaml.Node) error {
 			if err := p.scalar(v, name); err != nil {
@@ -240,32 +242,32 @@ func (p *configParser) rules(n *yaml.Node, th *analyze.Thresholds) error {
 		}
 	}
 	return p.mapping(n, "rules", map[string]func(*yaml.Node) error{
-		analyze.CheckLowestEfficiency:         ratio(analyze.CheckLowestEfficiency, &th.LowestEfficiency),
-		analyze.CheckHighestWastedBytes:       size(analyze.CheckHighestWastedBytes, &th.HighestWastedBytes),
-		analyze.CheckHighestUserWastedPercent: ratio(analyze.CheckHighestUserWastedPercent, &th.HighestUserWastedPercent),
-		analyze.CheckHighestImageBytes:        size(analyze.CheckHighestImageBytes, &th.HighestImageBytes),
-		analyze.CheckHighestLeftoverBytes:     size(analyze.CheckHighestLeftoverBytes, &th.HighestLeftoverBytes),
-		analyze.CheckHighestOwnLeftoverBytes:  size(analyze.CheckHighestOwnLeftoverBytes, &th.HighestOwnLeftoverBytes),
-		analyze.CheckHighestCategoryBytes: func(v *yaml.Node) error {
+		gate.CheckLowestEfficiency:         ratio(gate.CheckLowestEfficiency, &th.LowestEfficiency),
+		gate.CheckHighestWastedBytes:       size(gate.CheckHighestWastedBytes, &th.HighestWastedBytes),
+		gate.CheckHighestUserWastedPercent: ratio(gate.CheckHighestUserWastedPercent, &th.HighestUserWastedPercent),
+		gate.CheckHighestImageBytes:        size(gate.CheckHighestImageBytes, &th.HighestImageBytes),
+		gate.CheckHighestLeftoverBytes:     size(gate.CheckHighestLeftoverBytes, &th.HighestLeftoverBytes),
+		gate.CheckHighestOwnLeftoverBytes:  size(gate.CheckHighestOwnLeftoverBytes, &th.HighestOwnLeftoverBytes),
+		gate.CheckHighestCategoryBytes: func(v *yaml.Node) error {
 			if v.Kind != yaml.MappingNode {
-				return p.errorf(v, "%s must be a mapping of category to size, e.g. {toolchain: 0}", analyze.CheckHighestCategoryBytes)
+				return p.errorf(v, "%s must be a mapping of category to size, e.g. {toolchain: 0}", gate.CheckHighestCategoryBytes)
 			}
-			th.HighestCategoryBytes = map[analyze.Category]int64{}
+			th.HighestCategoryBytes = map[rules.Category]int64{}
 			for i := 0; i+1 < len(v.Content); i += 2 {
 				k, val := v.Content[i], v.Content[i+1]
-				c := analyze.Category(k.Value)
-				if !analyze.ValidCategory(c) {
-					return p.errorf(k, "%s: unknown category %q (want one of %s)", analyze.CheckHighestCategoryBytes, k.Value, categoryList())
+				c := rules.Category(k.Value)
+				if !rules.ValidCategory(c) {
+					return p.errorf(k, "%s: unknown category %q (want one of %s)", gate.CheckHighestCategoryBytes, k.Value, categoryList())
 				}
 				if _, dup := th.HighestCategoryBytes[c]; dup {
-					return p.errorf(k, "%s: category %s given twice", analyze.CheckHighestCategoryBytes, k.Value)
+					return p.errorf(k, "%s: category %s given twice", gate.CheckHighestCategoryBytes, k.Value)
 				}
 				if err := p.scalar(val, k.Value); err != nil {
 					return err
 				}
 				s, err := parseSize(val.Value)
 				if err != nil {
-					return p.errorf(val, "%s: %s: %v", analyze.CheckHighestCategoryBytes, k.Value, err)
+					return p.errorf(val, "%s: %s: %v", gate.CheckHighestCategoryBytes, k.Value, err)
 				}
 				if s != nil {
 					th.HighestCategoryBytes[c] = *s
@@ -273,15 +275,15 @@ func (p *configParser) rules(n *yaml.Node, th *analyze.Thresholds) error {
 			}
 			return nil
 		},
-		analyze.CheckForbiddenRules: func(v *yaml.Node) error {
-			ids, err := p.ruleIDs(v, analyze.CheckForbiddenRules)
+		gate.CheckForbiddenRules: func(v *yaml.Node) error {
+			ids, err := p.ruleIDs(v, gate.CheckForbiddenRules)
 			th.ForbiddenRules = ids
 			return err
 		},
 	})
 }
 
-func (p *configParser) ignore(n *yaml.Node, ig *analyze.Ignore) error {
+func (p *configParser) ignore(n *yaml.Node, ig *rules.Ignore) error {
 	return p.mapping(n, "ignore", map[string]func(*yaml.Node) error{
 		"rules": func(v *yaml.Node) error {
 			ids, err := p.ruleIDs(v, "ignore.rules")
@@ -294,7 +296,7 @@ func (p *configParser) ignore(n *yaml.Node, ig *analyze.Ignore) error {
 				return err
 			}
 			for _, it := range items {
-				if err := analyze.ValidateGlob(it.Value); err != nil {
+				if err := rules.ValidateGlob(it.Value); err != nil {
 					return p.errorf(it, "ignore.paths: %v", err)
 				}
 				ig.Paths = append(ig.Paths, it.Value)
@@ -382,8 +384,8 @@ func checkRuleID(id string, knownRule func(string) bool) error {
 }
 
 func categoryList() string {
-	names := make([]string, len(analyze.Categories))
-	for i, c := range analyze.Categories {
+	names := make([]string, len(rules.Categories()))
+	for i, c := range rules.Categories() {
 		names[i] = string(c)
 	}
 	return strings.Join(names, ", ")

@@ -9,7 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/rules"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -26,21 +27,21 @@ func testRules(id string) bool {
 func TestParseConfig(t *testing.T) {
 	tests := []struct {
 		name, text string
-		want       analyze.Thresholds
+		want       gate.Thresholds
 	}{
-		{"empty file", "", analyze.Thresholds{}},
-		{"only a comment", "# nothing yet\n", analyze.Thresholds{}},
+		{"empty file", "", gate.Thresholds{}},
+		{"only a comment", "# nothing yet\n", gate.Thresholds{}},
 		{"dive's own .dive-ci", `rules:
   # If the efficiency is measured below X%, mark as failed.
   lowestEfficiency: 0.95
   highestWastedBytes: 20MB
   highestUserWastedPercent: 0.20
-`, analyze.Thresholds{LowestEfficiency: ptr(0.95), HighestWastedBytes: ptr(int64(20_000_000)), HighestUserWastedPercent: ptr(0.20)}},
+`, gate.Thresholds{LowestEfficiency: ptr(0.95), HighestWastedBytes: ptr(int64(20_000_000)), HighestUserWastedPercent: ptr(0.20)}},
 		{"dive's disabled", `rules:
   lowestEfficiency: disabled
   highestWastedBytes: disabled
   highestUserWastedPercent: 0.1
-`, analyze.Thresholds{HighestUserWastedPercent: ptr(0.1)}},
+`, gate.Thresholds{HighestUserWastedPercent: ptr(0.1)}},
 		{"everything", `rules:
   lowestEfficiency: 1
   highestWastedBytes: 0
@@ -56,17 +57,17 @@ ignore:
   rules:
     - apt-archives
   paths: ["usr/share/doc", "**/*.map"]
-`, analyze.Thresholds{
+`, gate.Thresholds{
 			LowestEfficiency:         ptr(1.0),
 			HighestWastedBytes:       ptr(int64(0)),
 			HighestUserWastedPercent: ptr(0.0),
 			HighestImageBytes:        ptr(int64(1536 << 20)),
 			HighestLeftoverBytes:     ptr(int64(50_000)),
-			HighestCategoryBytes:     map[analyze.Category]int64{analyze.CatToolchain: 0, analyze.CatPackageCache: 5_000_000},
+			HighestCategoryBytes:     map[rules.Category]int64{rules.CatToolchain: 0, rules.CatPackageCache: 5_000_000},
 			ForbiddenRules:           []string{"aws-key", "git-dir"},
-			Ignore:                   analyze.Ignore{Rules: []string{"apt-archives"}, Paths: []string{"usr/share/doc", "**/*.map"}},
+			Ignore:                   rules.Ignore{Rules: []string{"apt-archives"}, Paths: []string{"usr/share/doc", "**/*.map"}},
 		}},
-		{"a single rule ID instead of a list", "rules:\n  forbiddenRules: gcc\n", analyze.Thresholds{ForbiddenRules: []string{"gcc"}}},
+		{"a single rule ID instead of a list", "rules:\n  forbiddenRules: gcc\n", gate.Thresholds{ForbiddenRules: []string{"gcc"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,12 +205,12 @@ ignore:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := analyze.Thresholds{
+	want := gate.Thresholds{
 		LowestEfficiency:     ptr(0.95),
 		HighestImageBytes:    ptr(int64(100_000_000)),
-		HighestCategoryBytes: map[analyze.Category]int64{analyze.CatToolchain: 0, analyze.CatVCS: 0},
+		HighestCategoryBytes: map[rules.Category]int64{rules.CatToolchain: 0, rules.CatVCS: 0},
 		ForbiddenRules:       []string{"git-dir", "aws-key"},
-		Ignore:               analyze.Ignore{Paths: []string{"usr/share/doc"}},
+		Ignore:               rules.Ignore{Paths: []string{"usr/share/doc"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("thresholds (-want +got):\n%s", diff)

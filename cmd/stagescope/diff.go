@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -69,11 +70,6 @@ func (o *diffOptions) validate() error {
 	return o.sourceOptions.validate()
 }
 
-// side returns the inspect options that read one of the two images.
-func (o *diffOptions) side(ref string) *inspectOptions {
-	return &inspectOptions{Ref: ref, Output: "text", sourceOptions: o.sourceOptions}
-}
-
 func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 	if err := o.validate(); err != nil {
 		return err
@@ -108,18 +104,26 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 // before any layer is read, then reads A, then B without the layers it
 // shares with A.
 func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze.Analysis, srcA, srcB *layers.Source, err error) {
-	oa, ob := o.side(o.RefA), o.side(o.RefB)
 	// Errors say which side failed: the two references may look alike.
-	if srcA, err = layers.Load(ctx, o.RefA, oa.loadOptions()...); err != nil {
+	if srcA, err = layers.Load(ctx, o.RefA, o.loadOptions()...); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
 	}
-	if srcB, err = layers.Load(ctx, o.RefB, ob.loadOptions()...); err != nil {
+	if srcB, err = layers.Load(ctx, o.RefB, o.loadOptions()...); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
 	}
-	if a, err = analyzeSource(ctx, srcA, oa, s); err != nil {
+	ro := analyze.WithReadOptions(o.readOptions(s, true)...)
+	// Each image's layers are mapped to its history (no --dockerfile here).
+	var place placeOptions
+	if a, err = analyze.Read(ctx, srcA, ro, analyze.KeepLayers()); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("image A: %s: %w", o.RefA, err)
+	}
+	if err = place.locate(ctx, a, o.loadOptions()); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
 	}
-	if b, err = analyzeSource(ctx, srcB, ob, s, layers.WithKnownLayers(a.Image)); err != nil {
+	if b, err = analyze.Read(ctx, srcB, ro, analyze.WithSharedLayers(a)); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("image B: %s: %w", o.RefB, err)
+	}
+	if err = place.locate(ctx, b, o.loadOptions()); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
 	}
 	return a, b, srcA, srcB, nil
@@ -127,7 +131,7 @@ func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze
 
 // savedStr shows what B saves over A, with the share of A it is.
 func savedStr(saved, of int64) string {
-	s := ui.Bytes(saved)
+	s := format.Bytes(saved)
 	if of > 0 && saved != 0 {
 		s += fmt.Sprintf(" (%.1f%%)", 100*float64(saved)/float64(of))
 	}
@@ -138,7 +142,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "A  %s (%s), %d layers\n", ui.Escape(r.A.Image.Reference), r.A.Image.Source, r.A.Layers)
 	fmt.Fprintf(w, "B  %s (%s), %d layers\n", ui.Escape(r.B.Image.Reference), r.B.Image.Source, r.B.Layers)
-	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, ui.Bytes(r.SharedLayers.Bytes))
+	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, format.Bytes(r.SharedLayers.Bytes))
 
 	// Names left-aligned (padded to one width), numbers right-aligned.
 	nameWidth := len("visible files")
@@ -149,7 +153,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s\tA\tB\tB saves\t\n", pad(""))
 	row := func(name string, a, b, saved int64) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(name), ui.Bytes(a), ui.Bytes(b), savedStr(saved, a))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", pad(name), format.Bytes(a), format.Bytes(b), savedStr(saved, a))
 	}
 	row("image size", r.A.LayerBytes, r.B.LayerBytes, r.Saved.LayerBytes)
 	row("compressed", r.A.CompressedBytes, r.B.CompressedBytes, r.Saved.CompressedBytes)
@@ -179,15 +183,15 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 		}
 		return tw.Flush()
 	}
-	if err := list("Only in A", r.OnlyInA, func(p analyze.PathDiffJSON) string { return ui.Bytes(p.ABytes) }, ui.Bytes(r.OnlyInA.ABytes)); err != nil {
+	if err := list("Only in A", r.OnlyInA, func(p analyze.PathDiffJSON) string { return format.Bytes(p.ABytes) }, format.Bytes(r.OnlyInA.ABytes)); err != nil {
 		return err
 	}
-	if err := list("Only in B", r.OnlyInB, func(p analyze.PathDiffJSON) string { return ui.Bytes(p.BBytes) }, ui.Bytes(r.OnlyInB.BBytes)); err != nil {
+	if err := list("Only in B", r.OnlyInB, func(p analyze.PathDiffJSON) string { return format.Bytes(p.BBytes) }, format.Bytes(r.OnlyInB.BBytes)); err != nil {
 		return err
 	}
 	if err := list("Changed", r.Changed, func(p analyze.PathDiffJSON) string {
-		return ui.Bytes(p.ABytes) + " -> " + ui.Bytes(p.BBytes)
-	}, ui.Bytes(r.Changed.ABytes)+" in A, "+ui.Bytes(r.Changed.BBytes)+" in B"); err != nil {
+		return format.Bytes(p.ABytes) + " -> " + format.Bytes(p.BBytes)
+	}, format.Bytes(r.Changed.ABytes)+" in A, "+format.Bytes(r.Changed.BBytes)+" in B"); err != nil {
 		return err
 	}
 	return w.Flush()

@@ -12,8 +12,9 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers/layerstest"
-	"github.com/stagescope/stagescope/ui"
 )
 
 // diffPair writes a naive single-stage image and its multi-stage rewrite,
@@ -67,8 +68,8 @@ func TestDiffJSON(t *testing.T) {
 	if got, want := r.Saved.TotalBytes, int64(200+9000+400+3000)-int64(200+2900+3); got != want {
 		t.Errorf("saved visible bytes %d, want %d", got, want)
 	}
-	if len(r.Categories) != len(analyze.Categories) {
-		t.Errorf("%d categories, want %d", len(r.Categories), len(analyze.Categories))
+	if len(r.Categories) != len(rules.Categories()) {
+		t.Errorf("%d categories, want %d", len(r.Categories), len(rules.Categories()))
 	}
 }
 
@@ -91,8 +92,8 @@ func TestDiffText(t *testing.T) {
 		}
 	}
 	// the column widths depend on every row (leftover categories included)
-	if !regexp.MustCompile(`image size +` + regexp.QuoteMeta(ui.Bytes(naiveSize)) + " ").MatchString(out) {
-		t.Errorf("text output lacks the image size %s:\n%s", ui.Bytes(naiveSize), out)
+	if !regexp.MustCompile(`image size +` + regexp.QuoteMeta(format.Bytes(naiveSize)) + " ").MatchString(out) {
+		t.Errorf("text output lacks the image size %s:\n%s", format.Bytes(naiveSize), out)
 	}
 	saved := savedStr(naiveSize-multiSize, naiveSize)
 	if !strings.Contains(out, saved) {
@@ -154,13 +155,13 @@ func TestDiffSharedImages(t *testing.T) {
 			if r.A.LayerBytes != sizes[app+"-naive"] || r.B.LayerBytes != sizes[app+"-multi"] {
 				t.Errorf("sizes %d, %d; images.tsv says %d, %d", r.A.LayerBytes, r.B.LayerBytes, sizes[app+"-naive"], sizes[app+"-multi"])
 			}
-			saved := map[analyze.Category]int64{}
+			saved := map[rules.Category]int64{}
 			for _, c := range r.Categories {
 				saved[c.Category] = c.Saved
 			}
 			// Both naive builds keep their compilers and apt caches (leftovers.tsv).
-			if saved[analyze.CatToolchain] <= 0 || saved[analyze.CatPackageCache] <= 0 {
-				t.Errorf("toolchain saved %d, package-cache saved %d; want both > 0", saved[analyze.CatToolchain], saved[analyze.CatPackageCache])
+			if saved[rules.CatToolchain] <= 0 || saved[rules.CatPackageCache] <= 0 {
+				t.Errorf("toolchain saved %d, package-cache saved %d; want both > 0", saved[rules.CatToolchain], saved[rules.CatPackageCache])
 			}
 			if r.Saved.LayerBytes <= 0 || r.OnlyInA.Files == 0 {
 				t.Errorf("the multi-stage build saves %d bytes and drops %d files; want both > 0", r.Saved.LayerBytes, r.OnlyInA.Files)

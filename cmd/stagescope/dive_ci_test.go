@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/gate"
 )
 
 // diveImage is dive's own test image (see testdata/dive/README.md), made
@@ -50,9 +51,9 @@ func TestDiveCIRules(t *testing.T) {
 		wantPass             map[string]bool // by rule; absent: not checked
 	}{
 		{"allFail", "0.99", "1B", "0.01", exitGate, map[string]bool{
-			analyze.CheckLowestEfficiency: false, analyze.CheckHighestWastedBytes: false, analyze.CheckHighestUserWastedPercent: false}},
+			gate.CheckLowestEfficiency: false, gate.CheckHighestWastedBytes: false, gate.CheckHighestUserWastedPercent: false}},
 		{"allPass", "0.9", "50kB", "0.5", exitOK, map[string]bool{
-			analyze.CheckLowestEfficiency: true, analyze.CheckHighestWastedBytes: true, analyze.CheckHighestUserWastedPercent: true}},
+			gate.CheckLowestEfficiency: true, gate.CheckHighestWastedBytes: true, gate.CheckHighestUserWastedPercent: true}},
 		{"allDisabled", "disabled", "disabled", "disabled", exitOK, nil},
 		{"misconfiguredHigh", "1.1", "1BB", "10", exitError, nil},
 		{"misconfiguredLow", "-9", "-1BB", "-0.1", exitError, nil},
@@ -144,11 +145,11 @@ func TestDiveCIDefaults(t *testing.T) {
 		want     map[string]float64 // limit by check
 	}{
 		{"only wasted bytes", "rules:\n  highestWastedBytes: 1GB\n", map[string]float64{
-			analyze.CheckLowestEfficiency: 0.9, analyze.CheckHighestWastedBytes: 1e9, analyze.CheckHighestUserWastedPercent: 0.1}},
+			gate.CheckLowestEfficiency: 0.9, gate.CheckHighestWastedBytes: 1e9, gate.CheckHighestUserWastedPercent: 0.1}},
 		{"empty rules", "rules: {}\n", map[string]float64{
-			analyze.CheckLowestEfficiency: 0.9, analyze.CheckHighestUserWastedPercent: 0.1}},
+			gate.CheckLowestEfficiency: 0.9, gate.CheckHighestUserWastedPercent: 0.1}},
 		{"disabled stays off", "rules:\n  lowestEfficiency: disabled\n", map[string]float64{
-			analyze.CheckHighestUserWastedPercent: 0.1}},
+			gate.CheckHighestUserWastedPercent: 0.1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Chdir(t.TempDir())
@@ -202,7 +203,7 @@ func TestDiveCIUnknownKeys(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Gate == nil || len(rep.Gate.Checks) != 1 || rep.Gate.Checks[0].Name != analyze.CheckLowestEfficiency {
+	if rep.Gate == nil || len(rep.Gate.Checks) != 1 || rep.Gate.Checks[0].Name != gate.CheckLowestEfficiency {
 		t.Errorf("gate = %+v, want the one lowestEfficiency check", rep.Gate)
 	}
 

@@ -10,6 +10,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
 
@@ -46,15 +49,15 @@ func (g *gateOptions) addFlags(f *pflag.FlagSet) {
 }
 
 // thresholds reads the config file, then applies the flags over it.
-func (g *gateOptions) thresholds() (analyze.Thresholds, error) {
+func (g *gateOptions) thresholds() (gate.Thresholds, error) {
 	return g.thresholdsWith(knownRule())
 }
 
 // thresholdsWith is thresholds with the rule IDs known told.
-func (g *gateOptions) thresholdsWith(known func(string) bool) (analyze.Thresholds, error) {
+func (g *gateOptions) thresholdsWith(known func(string) bool) (gate.Thresholds, error) {
 	file, err := findConfig(g.Config, g.WorkDir)
 	if err != nil {
-		return analyze.Thresholds{}, err
+		return gate.Thresholds{}, err
 	}
 	th, warnings, err := loadConfig(file, known)
 	if err != nil {
@@ -103,8 +106,8 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (analyze.Threshold
 		if !ok {
 			return th, fmt.Errorf("--highest-category-bytes %q: want CATEGORY=SIZE, e.g. toolchain=0", kv)
 		}
-		c := analyze.Category(strings.TrimSpace(k))
-		if !analyze.ValidCategory(c) {
+		c := rules.Category(strings.TrimSpace(k))
+		if !rules.ValidCategory(c) {
 			return th, fmt.Errorf("--highest-category-bytes %q: unknown category %q (want one of %s)", kv, k, categoryList())
 		}
 		s, err := parseSize(v)
@@ -112,7 +115,7 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (analyze.Threshold
 			return th, fmt.Errorf("--highest-category-bytes %q: %w", kv, err)
 		}
 		if th.HighestCategoryBytes == nil {
-			th.HighestCategoryBytes = map[analyze.Category]int64{}
+			th.HighestCategoryBytes = map[rules.Category]int64{}
 		}
 		if s == nil {
 			delete(th.HighestCategoryBytes, c)
@@ -156,14 +159,14 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 	return w.Flush()
 }
 
-func gateValue(u analyze.Unit, v float64, name string) string {
+func gateValue(u gate.Unit, v float64, name string) string {
 	switch u {
-	case analyze.UnitBytes:
-		return fmt.Sprintf("%s (%d)", ui.Bytes(int64(v)), int64(v))
-	case analyze.UnitFindings:
+	case gate.UnitBytes:
+		return fmt.Sprintf("%s (%d)", format.Bytes(int64(v)), int64(v))
+	case gate.UnitFindings:
 		return fmt.Sprintf("%d findings", int64(v))
 	}
-	if name == analyze.CheckHighestUserWastedPercent {
+	if name == gate.CheckHighestUserWastedPercent {
 		return fmt.Sprintf("%.4f (%.2f%%)", v, 100*v)
 	}
 	return fmt.Sprintf("%.4f", v)
@@ -173,7 +176,7 @@ func gateValue(u analyze.Unit, v float64, name string) string {
 // lists; nil accepts any ID.
 func knownRule() func(string) bool {
 	return func(id string) bool {
-		_, ok := analyze.RuleByID(id)
+		_, ok := rules.ByID(id)
 		return ok
 	}
 }

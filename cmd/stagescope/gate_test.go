@@ -19,8 +19,9 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers/layerstest"
-	"github.com/stagescope/stagescope/ui"
 )
 
 // writeArchive saves img as a docker archive in a temporary directory.
@@ -97,7 +98,7 @@ func TestInspectGateExitStatus(t *testing.T) {
 				Pass:   tt.wantCode == exitOK,
 				Failed: map[bool]int{true: 0, false: 1}[tt.wantCode == exitOK],
 				Checks: []analyze.CheckJSON{{
-					Name: analyze.CheckHighestImageBytes, Unit: analyze.UnitBytes,
+					Name: gate.CheckHighestImageBytes, Unit: gate.UnitBytes,
 					Measured: float64(size), Limit: float64(tt.limit), Pass: tt.wantCode == exitOK,
 				}},
 				Ignore: analyze.IgnoreJSON{Rules: []string{}, Paths: []string{}},
@@ -129,7 +130,7 @@ func TestInspectGateText(t *testing.T) {
 	}
 	want := [][]string{
 		{"result", "check", "measured", "limit"},
-		{"FAIL", "highestImageBytes", ui.Bytes(size), "(" + strconv.FormatInt(size, 10) + ")", ui.Bytes(size - 1), "(" + strconv.FormatInt(size-1, 10) + ")"},
+		{"FAIL", "highestImageBytes", format.Bytes(size), "(" + strconv.FormatInt(size, 10) + ")", format.Bytes(size - 1), "(" + strconv.FormatInt(size-1, 10) + ")"},
 		{"PASS", "highestLeftoverBytes", "3.0", "kB", "(3000)", "3.0", "kB", "(3000)"},
 		{"PASS", "highestCategoryBytes", "vcs", "0", "B", "(0)", "0", "B", "(0)"},
 	}
@@ -158,7 +159,7 @@ func TestInspectConfigFile(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Gate == nil || len(rep.Gate.Checks) != 1 || rep.Gate.Checks[0].Name != analyze.CheckHighestWastedBytes || rep.Gate.Checks[0].Limit != 20e6 {
+	if rep.Gate == nil || len(rep.Gate.Checks) != 1 || rep.Gate.Checks[0].Name != gate.CheckHighestWastedBytes || rep.Gate.Checks[0].Limit != 20e6 {
 		t.Errorf("gate from .dive-ci = %+v, want one highestWastedBytes check at 20MB", rep.Gate)
 	}
 

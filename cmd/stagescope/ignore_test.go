@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 )
 
 func TestIgnoreFlagErrors(t *testing.T) {
@@ -63,13 +64,13 @@ func TestIgnoreFlag(t *testing.T) {
 	// the deleted .env also leaves the wasted group of its layers
 	var envWaste int64
 	for _, f := range all.Findings {
-		if f.RuleID == analyze.RuleDeleted && f.Path == "app/.env" {
+		if f.RuleID == rules.Deleted && f.Path == "app/.env" {
 			envWaste = f.Bytes
 		}
 	}
-	want[analyze.RuleDeleted] -= envWaste
-	if want[analyze.RuleDeleted] == 0 {
-		delete(want, analyze.RuleDeleted)
+	want[rules.Deleted] -= envWaste
+	if want[rules.Deleted] == 0 {
+		delete(want, rules.Deleted)
 	}
 	if diff := cmp.Diff(want, byRule(got)); diff != "" {
 		t.Errorf("bytes per rule after --ignore (-want +got):\n%s", diff)
@@ -78,7 +79,7 @@ func TestIgnoreFlag(t *testing.T) {
 		t.Errorf("leftover total %d after --ignore, want less than %d", got.Leftovers.Bytes, all.Leftovers.Bytes)
 	}
 	if slices.ContainsFunc(got.Leftovers.Categories, func(c analyze.CategoryTotalJSON) bool {
-		return c.Category == analyze.CatVCS || c.Category == analyze.CatSecret
+		return c.Category == rules.CatVCS || c.Category == rules.CatSecret
 	}) {
 		t.Errorf("categories after --ignore still list vcs or secret: %+v", got.Leftovers.Categories)
 	}

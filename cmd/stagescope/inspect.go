@@ -12,10 +12,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
-	"github.com/stagescope/stagescope/ui"
 )
 
 // inspectOptions are the flags of `stagescope inspect`.
@@ -83,14 +86,14 @@ type inspectOptions struct {
 	Gate gateOptions
 	// Ignore silences leftover rules (by ID) and paths (by glob).
 	Ignore []string
-	ignore analyze.Ignore // Ignore with the gate's ignore list, parsed
+	ignore rules.Ignore // Ignore with the gate's ignore list, parsed
 	// Place: --dockerfile, --target and --base.
 	Place placeOptions
 	// secretAllow is the config's secrets.allow.
 	secretAllow secrets.Allowlist
 	// merged, when set, is called after each layer is merged, on the
 	// merging goroutine (the browser takes snapshots of the tree there).
-	merged func(m *analyze.Merger, layer int)
+	merged func(layer int, snapshot func() *fstree.Tree)
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
@@ -198,15 +201,14 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 	return lo
 }
 
-func (o *inspectOptions) readOptions(s *streams) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio), layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
-	if !o.NoSecretScan {
-		ro = append(ro, layers.WithContentScan(secrets.NewLayerScanner))
-	}
+// readOptions are the layers.Read options of the flags; progress draws a
+// progress line on a terminal's stderr.
+func (o *sourceOptions) readOptions(s *streams, progress bool) []layers.Option {
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio)}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}
-	if s.ErrTTY && o.Output != "tui" {
+	if progress && s.ErrTTY {
 		ro = append(ro, layers.WithProgress(progressPrinter(s.ErrOut)))
 	}
 	return ro
@@ -214,37 +216,27 @@ func (o *inspectOptions) readOptions(s *streams) []layers.Option {
 
 // analyzeRef loads, reads and analyzes one image; extra adds read options.
 func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, *layers.Source, error) {
-	src, err := layers.Load(ctx, o.Ref, o.loadOptions()...)
+	opts := []analyze.Option{
+		analyze.WithLoadOptions(o.loadOptions()...),
+		analyze.WithReadOptions(append(o.readOptions(s, o.Output != "tui"), extra...)...),
+		analyze.WithIgnore(o.ignore),
+		analyze.WithSecretAllowlist(o.secretAllow),
+		analyze.AfterMerge(collectGarbage),
+	}
+	if o.NoSecretScan {
+		opts = append(opts, analyze.WithoutSecretScan())
+	}
+	if o.merged != nil {
+		opts = append(opts, analyze.OnMerged(o.merged))
+	}
+	a, src, err := analyze.Load(ctx, o.Ref, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
-	// Layers are merged as they are read, each dropped once merged.
-	m := analyze.NewMerger()
-	if o.merged != nil {
-		m.OnMerged(func(layer int) { o.merged(m, layer) })
-	}
-	img, err := src.Read(ctx, append(append(o.readOptions(s), m.Option()), extra...)...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", o.Ref, err)
-	}
-	a := m.Finish(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow))
 	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
 		return nil, nil, err
 	}
 	return a, src, nil
-}
-
-// analyzeSource reads and analyzes a loaded image; extra adds read options.
-func analyzeSource(ctx context.Context, src *layers.Source, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, error) {
-	img, err := src.Read(ctx, append(o.readOptions(s), extra...)...)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", o.Ref, err)
-	}
-	a := analyze.Run(img, analyze.WithIgnore(o.ignore), analyze.WithSecretAllowlist(o.secretAllow))
-	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
@@ -269,7 +261,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	o.ignore = th.Ignore
 	o.secretAllow = th.SecretAllow
 	if o.Output == "tui" {
-		return runTUI(ctx, o, s, th.Ignore)
+		return runTUI(ctx, o, s)
 	}
 	a, src, err := analyzeRef(ctx, o, s)
 	if err != nil {
@@ -281,10 +273,9 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	for _, n := range a.Place.Notes {
 		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", printable(n))
 	}
-	a.Findings = th.Ignore.Filter(a.Findings)
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
 	if !th.Empty() {
-		rep.Gate = analyze.NewGateJSON(analyze.Evaluate(a, th), th.Ignore)
+		rep.Gate = analyze.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}
 	var comps []sbom.Component
 	if o.Output == "cyclonedx" {
@@ -310,7 +301,7 @@ func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Re
 	case "json":
 		return writeJSON(s.Out, rep)
 	case "sarif":
-		return writeJSON(s.Out, newSARIF(a, rep, analyze.AllRules(), df))
+		return writeJSON(s.Out, newSARIF(a, rep, rules.All(), df))
 	}
 	if err := writeText(s.Out, rep, s.Width); err != nil {
 		return err
@@ -322,8 +313,8 @@ func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Re
 }
 
 // writeJSON writes v indented. goccy/go-json writes the same bytes as
-// encoding/json, whose indenting pass alone took half of the 130-160 ms that
-// writing the 8 MB report of bench's large image took; goccy takes 27-72 ms.
+// encoding/json in a fraction of the time: encoding/json's indenting pass
+// alone was half of writing a large report (bench/NOTES.md).
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -334,7 +325,7 @@ func writeJSON(w io.Writer, v any) error {
 // progressPrinter draws a one-line progress indicator on a terminal.
 func progressPrinter(w io.Writer) func(layers.Progress) {
 	return func(p layers.Progress) {
-		fmt.Fprintf(w, "\r\033[Kreading layers %d/%d, %s", p.LayersDone, p.LayersTotal, ui.Bytes(p.BytesRead))
+		fmt.Fprintf(w, "\r\033[Kreading layers %d/%d, %s", p.LayersDone, p.LayersTotal, format.Bytes(p.BytesRead))
 		if p.LayersDone == p.LayersTotal {
 			fmt.Fprint(w, "\r\033[K")
 		}
@@ -343,17 +334,17 @@ func progressPrinter(w io.Writer) func(layers.Progress) {
 
 // addIgnores adds --ignore values to ig: a known rule ID silences the rule,
 // anything with a "/" or a glob character is a path glob.
-func addIgnores(ig *analyze.Ignore, specs []string) error {
+func addIgnores(ig *rules.Ignore, specs []string) error {
 	for _, v := range specs {
 		v = strings.TrimSpace(v)
-		if _, ok := analyze.RuleByID(v); ok {
+		if _, ok := rules.ByID(v); ok {
 			ig.Rules = append(ig.Rules, v)
 			continue
 		}
 		if !strings.ContainsAny(v, "/*?[") {
 			return fmt.Errorf("--ignore %q: no leftover rule has this ID (a path glob needs a \"/\" or a glob character)", v)
 		}
-		if err := analyze.ValidateGlob(v); err != nil {
+		if err := rules.ValidateGlob(v); err != nil {
 			return fmt.Errorf("--ignore: %w", err)
 		}
 		ig.Paths = append(ig.Paths, v)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -52,7 +53,7 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v    any
-	}{{"report", rep}, {"sarif", newSARIF(a, rep, analyze.AllRules(), nil)}, {"diff", diff}} {
+	}{{"report", rep}, {"sarif", newSARIF(a, rep, rules.All(), nil)}, {"diff", diff}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got, want bytes.Buffer
 			if err := writeJSON(&got, tc.v); err != nil {

@@ -22,19 +22,17 @@ import (
 // gcPercent is the garbage collector's target unless GOGC says otherwise.
 // Nearly all of stagescope's heap is the merged tree, which lives until the
 // end, so the default (let the heap grow to twice what is live) doubles the
-// peak for nothing: on bench's large image 50 cut peak RSS by a quarter for
-// about 6 % more CPU. The tree holds few pointers and the merge allocates
-// little besides it, so marking is cheap (about 2.5 % of CPU at 50): 30
-// cuts the peak by another seventh for about 3 % more CPU.
+// peak for nothing. The tree holds few pointers and the merge allocates
+// little besides it, so marking is cheap and a low target costs little CPU
+// for a much lower peak (bench/NOTES.md has the figures).
 const gcPercent = 30
 
 // releaseTree hands the merged tree of a, which the report no longer needs,
 // to the collector, and then lets the heap grow to twice what is live
 // (unless GOGC says otherwise). Formatting a large report allocates
-// several times the small heap that is left, which at the 30 % target
-// meant a collection every few milliseconds (eight while writing the
-// large bench image's JSON). The peak is not raised: what is live once
-// the tree is gone is a fraction of it.
+// several times the small heap that is left, which at gcPercent meant a
+// collection every few milliseconds. The peak is not raised: what is live
+// once the tree is gone is a fraction of it (bench/NOTES.md).
 func releaseTree(a *analyze.Analysis) {
 	a.Tree = nil
 	if os.Getenv("GOGC") == "" {
@@ -42,6 +40,12 @@ func releaseTree(a *analyze.Analysis) {
 		debug.SetGCPercent(100)
 	}
 }
+
+// collectGarbage runs once the layers are merged (analyze.AfterMerge):
+// the builder has just dropped what only merging needed (dive's records
+// and its lookup maps), and collecting them before measuring allocates
+// keeps the peak down (bench/NOTES.md).
+func collectGarbage() { runtime.GC() }
 
 func main() {
 	if os.Getenv("GOGC") == "" {

@@ -127,7 +127,9 @@ func TestStdin(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	norm := func(s string) string { return strings.ReplaceAll(s, `"reference": "`+testImage+`"`, `"reference": "-"`) }
+	norm := func(s string) string {
+		return strings.ReplaceAll(s, `"reference": "`+testImage+`"`, `"reference": "-"`)
+	}
 	for name, in := range map[string][]byte{"plain": data, "gzip": gz.Bytes()} {
 		got, stderr, code, err := runIn(t, bytes.NewReader(in), "inspect", "-o", "json", "-")
 		if code != exitOK {

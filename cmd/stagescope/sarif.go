@@ -12,7 +12,8 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
-	"github.com/stagescope/stagescope/ui"
+	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // SARIF 2.1.0 wire types: only the parts stagescope writes.
@@ -111,54 +112,53 @@ type sarifLogicalLocation struct {
 }
 
 // sarifLevel maps a finding's severity onto SARIF's levels.
-func sarifLevel(s analyze.Severity) string {
+func sarifLevel(s rules.Severity) string {
 	switch s {
-	case analyze.SevCritical, analyze.SevHigh:
+	case rules.SevCritical, rules.SevHigh:
 		return "error"
-	case analyze.SevMedium:
+	case rules.SevMedium:
 		return "warning"
 	}
 	return "note"
 }
 
 // securitySeverity is GitHub's score for security rules (secrets).
-func securitySeverity(s analyze.Severity) string {
+func securitySeverity(s rules.Severity) string {
 	switch s {
-	case analyze.SevCritical:
+	case rules.SevCritical:
 		return "9.5"
-	case analyze.SevHigh:
+	case rules.SevHigh:
 		return "8.0"
-	case analyze.SevMedium:
+	case rules.SevMedium:
 		return "5.5"
-	case analyze.SevLow:
+	case rules.SevLow:
 		return "3.0"
 	}
 	return ""
 }
 
-var severityRank = map[analyze.Severity]int{
-	analyze.SevInfo: 0, analyze.SevLow: 1, analyze.SevMedium: 2, analyze.SevHigh: 3, analyze.SevCritical: 4,
+var severityRank = map[rules.Severity]int{
+	rules.SevInfo: 0, rules.SevLow: 1, rules.SevMedium: 2, rules.SevHigh: 3, rules.SevCritical: 4,
 }
 
 // newSARIF converts the findings of an analysis into a SARIF log: one rule
 // per rule ID of table (the leftover rules, in table order, whether they
 // found anything or not), then one per other rule ID a finding carries, and
-// one result per finding.
-// newSARIF writes the findings of a as SARIF results; with df, each
-// result's first location is the Dockerfile instruction that made it.
-func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule, df *sarifDockerfile) *sarifLog {
-	var rules []sarifRule
+// one result per finding; with df, each result's first location is the
+// Dockerfile instruction that made it.
+func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *sarifDockerfile) *sarifLog {
+	var srules []sarifRule
 	index := map[string]int{}
 	for _, r := range table {
 		if _, dup := index[r.ID]; dup {
 			continue
 		}
-		index[r.ID] = len(rules)
-		rules = append(rules, newSARIFRule(r))
+		index[r.ID] = len(srules)
+		srules = append(srules, newSARIFRule(r))
 	}
 	// Rule IDs the table lacks: described by their findings, at the
 	// highest severity any of them has.
-	extra := map[string]analyze.Rule{}
+	extra := map[string]rules.Rule{}
 	for i := range a.Findings {
 		f := &a.Findings[i]
 		if _, ok := index[f.RuleID]; ok {
@@ -166,7 +166,7 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule, df
 		}
 		r, ok := extra[f.RuleID]
 		if !ok || severityRank[f.Severity] > severityRank[r.Severity] {
-			extra[f.RuleID] = analyze.Rule{ID: f.RuleID, Category: f.Category, Severity: f.Severity, Why: f.Why, Fix: f.Fix}
+			extra[f.RuleID] = rules.Rule{ID: f.RuleID, Category: f.Category, Severity: f.Severity, Why: f.Why, Fix: f.Fix}
 		}
 	}
 	ids := make([]string, 0, len(extra))
@@ -175,8 +175,8 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule, df
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		index[id] = len(rules)
-		rules = append(rules, newSARIFRule(extra[id]))
+		index[id] = len(srules)
+		srules = append(srules, newSARIFRule(extra[id]))
 	}
 
 	results := make([]sarifResult, 0, len(a.Findings))
@@ -203,7 +203,7 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule, df
 			Tool: sarifTool{Driver: sarifDriver{
 				Name:    "stagescope",
 				Version: rep.Tool.Version,
-				Rules:   rules,
+				Rules:   srules,
 			}},
 			OriginalURIBaseIDs: map[string]sarifArtifactLocation{
 				sarifRoot: {Description: &sarifText{Text: "The root of the filesystem of image " + rep.Image.Reference}},
@@ -216,7 +216,7 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []analyze.Rule, df
 	return log
 }
 
-func newSARIFRule(r analyze.Rule) sarifRule {
+func newSARIFRule(r rules.Rule) sarifRule {
 	why := sentence(r.Why)
 	if why == "" {
 		why = fmt.Sprintf("A %s leftover that a runtime image does not need.", r.Category)
@@ -237,7 +237,7 @@ func newSARIFRule(r analyze.Rule) sarifRule {
 			"category": string(r.Category),
 		},
 	}
-	if r.Category == analyze.CatSecret {
+	if r.Category == rules.CatSecret {
 		sr.Properties["tags"] = []string{"container-image", "leftover", string(r.Category), "security"}
 		if sev := securitySeverity(r.Severity); sev != "" {
 			sr.Properties["security-severity"] = sev
@@ -267,7 +267,7 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sari
 	}
 	p := "/" + strings.TrimPrefix(f.Path, "/")
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "%s leftover %s: %s", f.Category, p, ui.Bytes(f.Bytes))
+	fmt.Fprintf(&msg, "%s leftover %s: %s", f.Category, p, format.Bytes(f.Bytes))
 	if f.Files > 1 {
 		fmt.Fprintf(&msg, " in %s files", humanize.Comma(f.Files))
 	}
@@ -277,7 +277,7 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sari
 	}
 	if f.HiddenBy >= 0 {
 		how := "deleted"
-		if f.RuleID == analyze.RuleOverwritten {
+		if f.RuleID == rules.Overwritten {
 			how = "overwritten"
 		}
 		fmt.Fprintf(&msg, "; %s in layer %d, but its bytes still ship in layer %d", how, f.HiddenBy, f.Layer)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
 )
 
@@ -29,7 +30,7 @@ func addSARIFSecrets(run *sarifRun, s *analyze.SecretsJSON, rep *analyze.Report)
 		index[id] = len(run.Tool.Driver.Rules)
 		why := sentence(r.Why)
 		fix := "Rotate the credential, then keep it out of the image: .dockerignore, and RUN --mount=type=secret for build-time secrets."
-		sev := analyze.Severity(r.Severity)
+		sev := rules.Severity(r.Severity)
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 			ID: id, Name: id,
 			ShortDescription:     sarifText{Text: firstSentence(why)},
@@ -73,7 +74,7 @@ func addSARIFSecrets(run *sarifRun, s *analyze.SecretsJSON, rep *analyze.Report)
 			uri = "config/" + pathURI(strings.TrimPrefix(f.Path, "config:"))
 		}
 		run.Results = append(run.Results, sarifResult{
-			RuleID: id, RuleIndex: index[id], Level: sarifLevel(analyze.Severity(f.Severity)),
+			RuleID: id, RuleIndex: index[id], Level: sarifLevel(rules.Severity(f.Severity)),
 			Message: sarifText{Text: msg.String()},
 			Locations: []sarifLocation{{
 				PhysicalLocation: sarifPhysicalLocation{

@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -96,21 +97,21 @@ func TestSARIF(t *testing.T) {
 	a := analyze.Run(li)
 	// Findings as the leftover rules report them.
 	a.Findings = []analyze.Finding{
-		{RuleID: "gcc", Category: analyze.CatToolchain, Severity: analyze.SevMedium, Path: "usr/bin/gcc-12", Files: 1, Bytes: 4000, Layer: 1,
+		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevMedium, Path: "usr/bin/gcc-12", Files: 1, Bytes: 4000, Layer: 1,
 			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Package: "gcc-12", Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
-		{RuleID: "dotenv", Category: analyze.CatSecret, Severity: analyze.SevHigh, Path: "app/.env", Files: 1, Bytes: 22, Layer: 2,
+		{RuleID: "dotenv", Category: rules.CatSecret, Severity: rules.SevHigh, Path: "app/.env", Files: 1, Bytes: 22, Layer: 2,
 			CreatedBy: li.Layers[2].CreatedBy, HiddenBy: 3, Why: "A .env file holds credentials.", Fix: "Pass secrets at run time.", Fingerprint: "ab12cd"},
-		{RuleID: "apt-archives", Category: analyze.CatPackageCache, Severity: analyze.SevLow, Path: "var/cache/apt/archives", Files: 1, Bytes: 900, Layer: 1,
+		{RuleID: "apt-archives", Category: rules.CatPackageCache, Severity: rules.SevLow, Path: "var/cache/apt/archives", Files: 1, Bytes: 900, Layer: 1,
 			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Why: "Downloaded .deb files stay after install.", Fix: "Run apt-get clean in the same RUN."},
-		{RuleID: "gcc", Category: analyze.CatToolchain, Severity: analyze.SevHigh, Path: "app/my file:1.txt", Files: 1, Bytes: 1, Layer: 1,
+		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevHigh, Path: "app/my file:1.txt", Files: 1, Bytes: 1, Layer: 1,
 			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
 	}
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1.2.3", Reference: "app.tar", Source: "docker-archive"})
 	var buf bytes.Buffer
-	table := []analyze.Rule{
-		{ID: "gcc", Category: analyze.CatToolchain, Severity: analyze.SevMedium, Why: "a C compiler is needed to build, not to run. It adds attack surface", Fix: "compile in a build stage"},
-		{ID: "apt-archives", Category: analyze.CatPackageCache, Severity: analyze.SevLow, Why: "downloaded .deb files stay after install", Fix: "run apt-get clean in the same RUN"},
-		{ID: "man-pages", Category: analyze.CatDocs, Severity: analyze.SevInfo, Why: "manual pages nobody reads in a container", Fix: "exclude them with dpkg path-exclude"},
+	table := []rules.Rule{
+		{ID: "gcc", Category: rules.CatToolchain, Severity: rules.SevMedium, Why: "a C compiler is needed to build, not to run. It adds attack surface", Fix: "compile in a build stage"},
+		{ID: "apt-archives", Category: rules.CatPackageCache, Severity: rules.SevLow, Why: "downloaded .deb files stay after install", Fix: "run apt-get clean in the same RUN"},
+		{ID: "man-pages", Category: rules.CatDocs, Severity: rules.SevInfo, Why: "manual pages nobody reads in a container", Fix: "exclude them with dpkg path-exclude"},
 	}
 	if err := writeJSON(&buf, newSARIF(a, rep, table, nil)); err != nil {
 		t.Fatal(err)
@@ -223,8 +224,8 @@ func TestInspectSARIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	drv := log.Runs[0].Tool.Driver
-	if len(drv.Rules) < len(analyze.AllRules()) {
-		t.Errorf("%d rules in the driver, want every one of the %d rules", len(drv.Rules), len(analyze.AllRules()))
+	if len(drv.Rules) < len(rules.All()) {
+		t.Errorf("%d rules in the driver, want every one of the %d rules", len(drv.Rules), len(rules.All()))
 	}
 	type ref struct {
 		Rule, Path, Layer string
@@ -302,7 +303,7 @@ func TestSARIFHiddenMessage(t *testing.T) {
 	a := analyze.Run(li)
 	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, newSARIF(a, rep, analyze.Rules(), nil)); err != nil {
+	if err := writeJSON(&buf, newSARIF(a, rep, rules.All(), nil)); err != nil {
 		t.Fatal(err)
 	}
 	var log sarifLog
@@ -314,8 +315,8 @@ func TestSARIFHiddenMessage(t *testing.T) {
 		got[r.RuleID] = r.Message.Text
 	}
 	for id, want := range map[string]string{
-		analyze.RuleOverwritten: "; overwritten in layer 1, but its bytes still ship in layer 0",
-		analyze.RuleDeleted:     "; deleted in layer 1, but its bytes still ship in layer 0",
+		rules.Overwritten: "; overwritten in layer 1, but its bytes still ship in layer 0",
+		rules.Deleted:     "; deleted in layer 1, but its bytes still ship in layer 0",
 	} {
 		if !strings.Contains(got[id], want) {
 			t.Errorf("%s message %q, want it to contain %q", id, got[id], want)

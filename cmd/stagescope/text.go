@@ -10,6 +10,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
 
@@ -49,17 +50,17 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	}
 	fmt.Fprintf(w, "Platform    %s\n", ui.Escape(r.Image.Platform))
 	fmt.Fprintf(w, "Size        %s in %s files; layers %s (%s compressed)\n",
-		ui.Bytes(sm.TotalBytes), humanize.Comma(sm.Files), ui.Bytes(sm.LayerBytes), ui.Bytes(sm.CompressedBytes))
-	fmt.Fprintf(w, "Wasted      %s reclaimable (%.1f%% of the layers)\n", ui.Bytes(sm.WastedBytes), sm.WastedPercent)
+		format.Bytes(sm.TotalBytes), humanize.Comma(sm.Files), format.Bytes(sm.LayerBytes), format.Bytes(sm.CompressedBytes))
+	fmt.Fprintf(w, "Wasted      %s reclaimable (%.1f%% of the layers)\n", format.Bytes(sm.WastedBytes), sm.WastedPercent)
 	if sm.DuplicateBytes > 0 {
-		fmt.Fprintf(w, "Duplicates  %s in files stored more than once\n", ui.Bytes(sm.DuplicateBytes))
+		fmt.Fprintf(w, "Duplicates  %s in files stored more than once\n", format.Bytes(sm.DuplicateBytes))
 	}
 	// dive's fractions, shown as percentages the way dive prints them.
 	fmt.Fprintf(w, "dive        efficiency %.2f%%, wasted %s, user wasted %.2f%%\n",
-		100*sm.Efficiency, ui.Bytes(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
+		100*sm.Efficiency, format.Bytes(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
 	if lo := r.Leftovers; lo.Bytes > 0 {
 		fmt.Fprintf(w, "Leftovers   %s in %s files (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
-			ui.Bytes(lo.Bytes), humanize.Comma(lo.Files), lo.Percent, ui.Bytes(lo.RuntimeBytes))
+			format.Bytes(lo.Bytes), humanize.Comma(lo.Files), lo.Percent, format.Bytes(lo.RuntimeBytes))
 	}
 	writeBaseText(w, r)
 
@@ -68,7 +69,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	fmt.Fprintf(tw, "#\tsize\tfiles\tadded\tmodified\tremoved\t  %s\n", "created by")
 	const fixed = 50 // width of the number columns
 	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, ui.Bytes(l.Size), l.Files,
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, format.Bytes(l.Size), l.Files,
 			l.Added.Files, l.Modified.Files, l.Removed.Files, fit(ui.Escape(analyze.Instruction(l.CreatedBy)), width, fixed))
 	}
 	if err := tw.Flush(); err != nil {
@@ -83,7 +84,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 			if i == maxWastedRows {
 				break
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", ui.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, fit(ui.Escape("/"+e.Path), width, 40))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", format.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, fit(ui.Escape("/"+e.Path), width, 40))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

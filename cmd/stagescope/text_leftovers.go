@@ -10,6 +10,8 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
 
@@ -29,9 +31,9 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "size\tshare\tfiles\tfindings\t  category\n")
 	for _, c := range lo.Categories {
-		fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  %s\n", ui.Bytes(c.Bytes), c.Percent, humanize.Comma(c.Files), c.Findings, c.Category)
+		fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  %s\n", format.Bytes(c.Bytes), c.Percent, humanize.Comma(c.Files), c.Findings, c.Category)
 	}
-	fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  all (union)\n", ui.Bytes(lo.Bytes), lo.Percent, humanize.Comma(lo.Files), len(r.Findings))
+	fmt.Fprintf(tw, "%s\t%.1f%%\t%s\t%d\t  all (union)\n", format.Bytes(lo.Bytes), lo.Percent, humanize.Comma(lo.Files), len(r.Findings))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -44,7 +46,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if l.Layer < len(r.Layers) {
 			cb = analyze.Instruction(r.Layers[l.Layer].CreatedBy)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, ui.Bytes(l.Bytes), fit(ui.Escape(cb), width, 25))
+		fmt.Fprintf(tw, "%d\t%s\t  %s\n", l.Layer, format.Bytes(l.Bytes), fit(ui.Escape(cb), width, 25))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -57,7 +59,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		if i == maxFindingRows {
 			break
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", ui.Bytes(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, fit(ui.Escape(findingPath(f)), width, 70))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", format.Bytes(f.Bytes), f.Files, layerCell(f), f.Category, f.RuleID, fit(ui.Escape(findingPath(f)), width, 70))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -65,7 +67,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 
 	var secrets []analyze.FindingJSON
 	for _, f := range r.Findings {
-		if f.Category == analyze.CatSecret {
+		if f.Category == rules.CatSecret {
 			secrets = append(secrets, f)
 		}
 	}
@@ -74,7 +76,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "rule\tlayer\tsize\tfingerprint\tpath\n")
 		for _, f := range secrets {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), ui.Bytes(f.Bytes), f.Fingerprint, ui.Escape("/"+f.Path))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), format.Bytes(f.Bytes), f.Fingerprint, ui.Escape("/"+f.Path))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -128,7 +130,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 	}
 
 	if sg := r.Suggestion; sg != nil {
-		fmt.Fprintf(w, "\nSuggested multi-stage Dockerfile (%s; drops about %s)\n", sg.Ecosystem, ui.Bytes(sg.SavedBytes))
+		fmt.Fprintf(w, "\nSuggested multi-stage Dockerfile (%s; drops about %s)\n", sg.Ecosystem, format.Bytes(sg.SavedBytes))
 		for _, line := range strings.Split(strings.TrimRight(sg.Dockerfile, "\n"), "\n") {
 			fmt.Fprintf(w, "    %s\n", ui.Escape(line))
 		}

@@ -8,7 +8,7 @@ import (
 	"unicode"
 
 	"github.com/stagescope/stagescope/analyze"
-	"github.com/stagescope/stagescope/ui"
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // writeBaseText writes the two lines that split the image between its
@@ -33,8 +33,8 @@ func writeBaseText(w io.Writer, r *analyze.Report) {
 	}
 	lo := r.Leftovers
 	fmt.Fprintf(w, "Base image  %s: %s, %s, leftovers %s (fix: a slimmer base, or clean it in your first RUN); found by %s\n",
-		printable(name), layerRange(0, b.Layers), ui.Bytes(baseBytes), ui.Bytes(lo.Base.Bytes), b.DetectedBy)
-	fmt.Fprintf(w, "Your layers %s, %s, leftovers %s\n", layerRange(b.Layers, len(r.Layers)), ui.Bytes(ownBytes), ui.Bytes(lo.Own.Bytes))
+		printable(name), layerRange(0, b.Layers), format.Bytes(baseBytes), format.Bytes(lo.Base.Bytes), b.DetectedBy)
+	fmt.Fprintf(w, "Your layers %s, %s, leftovers %s\n", layerRange(b.Layers, len(r.Layers)), format.Bytes(ownBytes), format.Bytes(lo.Own.Bytes))
 }
 
 // layerRange names layers [from, to).

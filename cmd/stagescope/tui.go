@@ -13,8 +13,8 @@ import (
 )
 
 // runTUI opens the interactive browser at once and reads the image behind
-// it, layer by layer. Findings the user ignores stay out of it.
-func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.Ignore) error {
+// it, layer by layer. Findings the user ignores stay out of it (o.ignore).
+func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 	opts := []ui.Option{ui.WithKeys(o.Gate.Keys)}
 	if os.Getenv("NO_COLOR") != "" {
 		opts = append(opts, ui.WithoutColor())
@@ -23,7 +23,7 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.I
 		// Layers merge as they stream in, as for -o json: the tree is
 		// ready when the last layer is read, not after a second pass.
 		// The browser shows the tree of the layers merged so far.
-		o.merged = func(m *analyze.Merger, layer int) { ev.Merged(layer, m.Snapshot) }
+		o.merged = ev.Merged
 		a, src, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
 			// Shown before the whole scan is done: redacted on its own.
 			l.CreatedBy = secrets.RedactText(l.CreatedBy)
@@ -32,7 +32,6 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams, ignore analyze.I
 		if err != nil {
 			return nil, err
 		}
-		a.Findings = ignore.Filter(a.Findings)
 		ev.Files(func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
 			data, size, err := layers.ReadFile(ctx, src.Image, layer, path, limit)
 			if err == nil && utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {

@@ -16,7 +16,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -254,9 +253,4 @@ func (c *Cache) say(msg string) {
 func fileName(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
-}
-
-// oneLine keeps a store's error on one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // PasswordEnv is the environment variable that holds the Redis password,
@@ -56,7 +58,7 @@ func OpenRedis(ctx context.Context, rawURL string) (*Redis, error) {
 	defer cancel()
 	if err := c.Ping(pctx).Err(); err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("layer cache %s: %s", redact(rawURL), oneLine(err.Error()))
+		return nil, fmt.Errorf("layer cache %s: %s", redact(rawURL), format.OneLine(err.Error()))
 	}
 	return &Redis{c: c}, nil
 }
@@ -77,7 +79,7 @@ func (r *Redis) Get(ctx context.Context, key string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("redis: %s", oneLine(err.Error()))
+		return nil, false, fmt.Errorf("redis: %s", format.OneLine(err.Error()))
 	}
 	return b, true, nil
 }
@@ -85,7 +87,7 @@ func (r *Redis) Get(ctx context.Context, key string) ([]byte, bool, error) {
 // Set implements Store.
 func (r *Redis) Set(ctx context.Context, key string, val []byte) error {
 	if err := r.c.Set(ctx, key, val, RedisTTL).Err(); err != nil {
-		return fmt.Errorf("redis: %s", oneLine(err.Error()))
+		return fmt.Errorf("redis: %s", format.OneLine(err.Error()))
 	}
 	return nil
 }
@@ -102,12 +104,12 @@ func (r *Redis) DeletePrefix(ctx context.Context, prefix string) error {
 		keys = append(keys, it.Val())
 	}
 	if err := it.Err(); err != nil {
-		return fmt.Errorf("redis: %s", oneLine(err.Error()))
+		return fmt.Errorf("redis: %s", format.OneLine(err.Error()))
 	}
 	for len(keys) > 0 {
 		n := min(len(keys), 500)
 		if err := r.c.Del(ctx, keys[:n]...).Err(); err != nil {
-			return fmt.Errorf("redis: %s", oneLine(err.Error()))
+			return fmt.Errorf("redis: %s", format.OneLine(err.Error()))
 		}
 		keys = keys[n:]
 	}

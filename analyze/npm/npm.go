@@ -1,4 +1,7 @@
-package analyze
+// Package npm finds the packages installed in node_modules trees and tells
+// the development dependencies from the rest, from the package.json files
+// and lockfiles layers.Read captured. Capture declares the files it reads.
+package npm
 
 import (
 	"encoding/json"
@@ -6,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -63,7 +67,8 @@ func (m *nodeManifest) runtimeDeps() []string {
 			out = append(out, n)
 		}
 	}
-	return sortedUnique(out)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // lockfile is a package-lock.json, npm-shrinkwrap.json or hidden lockfile.
@@ -218,16 +223,16 @@ func parentDir(p string) string {
 
 // osOwners maps the roots whose package.json an installed OS package owns
 // to that package's name.
-func osOwners(files map[string][]byte, roots map[string]bool) map[string]string {
+func osOwners(os []pkgdb.Package, roots map[string]bool) map[string]string {
 	out := map[string]string{}
-	if files[dpkgStatusPath] == nil && files[apkInstalledDB] == nil {
+	if len(os) == 0 {
 		return out
 	}
 	want := map[string]string{} // root package.json -> root
 	for r := range roots {
 		want[path.Join(r, "package.json")] = r
 	}
-	for _, p := range InstalledPackages(files) {
+	for _, p := range os {
 		for _, f := range p.Files {
 			if r, ok := want[f]; ok {
 				out[r] = p.Name
@@ -238,7 +243,7 @@ func osOwners(files map[string][]byte, roots map[string]bool) map[string]string 
 }
 
 // NodePackages finds every node_modules tree among the captured files
-// (keyed by cleaned path; see CaptureContents) and tells for each installed
+// (keyed by cleaned path; see Capture) and tells for each installed
 // package, known by its package.json, whether it is a dev dependency. It
 // trusts, per package, the tree's hidden lockfile first, then the
 // project's package-lock.json (or npm-shrinkwrap.json), then the
@@ -246,9 +251,9 @@ func osOwners(files map[string][]byte, roots map[string]bool) map[string]string 
 // and not from its dependencies, optionalDependencies or
 // peerDependencies, resolving each name as Node does (the package's own
 // node_modules first, then walking up). Trees whose root package.json a
-// dpkg or apk package owns (per the captured package databases) are OS
+// dpkg or apk package owns (one of os, the installed OS packages) are OS
 // packages, never dev. Results are sorted by path.
-func NodePackages(files map[string][]byte) []NodePackage {
+func NodePackages(files map[string][]byte, os []pkgdb.Package) []NodePackage {
 	type installed struct {
 		root, dir, name string
 		m               *nodeManifest
@@ -320,7 +325,7 @@ func NodePackages(files map[string][]byte) []NodePackage {
 		return seen
 	}
 
-	owners := osOwners(files, roots)
+	owners := osOwners(os, roots)
 	locks := lockfiles{get: get, parsed: map[string]map[string]bool{}}
 	var out []NodePackage
 	for root := range roots {
@@ -364,4 +369,47 @@ func NodePackages(files map[string][]byte) []NodePackage {
 	}
 	slices.SortFunc(out, func(a, b NodePackage) int { return strings.Compare(a.Path, b.Path) })
 	return out
+}
+
+// Size caps of the files Capture selects.
+const (
+	// Limit caps lockfiles.
+	Limit = 8 << 20
+	// manifestLimit caps package.json files.
+	manifestLimit = 1 << 20
+	// smallLimit caps .npmrc files.
+	smallLimit = 64 << 10
+)
+
+// Capture is the layers.WithCapture predicate of NodePackages and of the
+// .npmrc secret rule: package.json of projects and of installed packages,
+// package-lock.json, npm-shrinkwrap.json, node_modules/.package-lock.json
+// and .npmrc. p is cleaned (no leading "/"); pass Limit as the size cap.
+func Capture(p string, size int64) bool {
+	if size > Limit {
+		return false
+	}
+	dir, base := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	switch base {
+	case "package.json":
+		if size > manifestLimit {
+			return false
+		}
+		if !insideNodeModules(dir) {
+			return true // a project's own manifest (or any outside node_modules)
+		}
+		_, _, ok := splitNodeModules(dir)
+		return ok
+	case "package-lock.json", "npm-shrinkwrap.json":
+		return !insideNodeModules(dir)
+	case ".package-lock.json":
+		if path.Base(dir) != "node_modules" {
+			return false
+		}
+		return !insideNodeModules(path.Dir(dir))
+	case ".npmrc":
+		return size <= smallLimit && !insideNodeModules(dir)
+	}
+	return false
 }

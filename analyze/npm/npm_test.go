@@ -1,10 +1,12 @@
-package analyze
+package npm
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 )
 
 // manifest returns a package.json of an installed package.
@@ -284,7 +286,7 @@ func TestNodePackages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := NodePackages(tt.files)
+			got := NodePackages(tt.files, pkgdb.Installed(tt.files))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("NodePackages (-want +got):\n%s", diff)
 			}

@@ -1,4 +1,4 @@
-package analyze
+package rules
 
 import (
 	"path"
@@ -14,7 +14,7 @@ func TestSegMatchesPathMatch(t *testing.T) {
 		"automake", "automake-1.16", "llvm-14", "main.o", ".o", "app.js.map", "id_rsa", "id_rsa.pub",
 		".env", ".env.local", "env", "server.pem", "Cargo.toml", "node_modules", ".git", "a*b", "[x]", `\`}
 	globs := map[string]bool{"*": true, "**": true, "*.o": true, "lib*": true, "[a-c]*": true, `a\*b`: true, "[": true, "?": true}
-	for _, r := range rules {
+	for _, r := range pathRules {
 		for _, p := range append(append([]string{}, r.Paths...), r.Unless...) {
 			for _, g := range strings.Split(strings.Trim(p, "/"), "/") {
 				globs[g] = true
@@ -102,7 +102,7 @@ func TestRuleIndex(t *testing.T) {
 		return out
 	}
 	paths := map[string]bool{}
-	for _, table := range [][]Rule{rules, secretRules} {
+	for _, table := range [][]Rule{pathRules, secretRules} {
 		for _, r := range table {
 			for _, p := range r.Paths {
 				ps := []string{""}
@@ -126,16 +126,16 @@ func TestRuleIndex(t *testing.T) {
 	}
 	skipped := map[string]bool{"toolchain.cc": true, "build-cache.objects": true, "secret.dotenv": true}
 	matched := 0
-	for _, table := range [][]Rule{rules, secretRules} {
+	for _, table := range [][]Rule{pathRules, secretRules} {
 		rs := compileRules(table)
 		for _, dir := range []bool{false, true} {
-			all := newRuleIndex(rs, dir, func(string) bool { return false })
-			some := newRuleIndex(rs, dir, func(id string) bool { return skipped[id] })
+			all := NewIndex(rs, dir, func(string) bool { return false })
+			some := NewIndex(rs, dir, func(id string) bool { return skipped[id] })
 			for p := range paths {
 				segs := strings.Split(p, "/")
 				name := segs[len(segs)-1]
-				for _, x := range []*ruleIndex{all, some} {
-					got := x.candidates(name)
+				for _, x := range []*Index{all, some} {
+					got := x.Candidates(name)
 					for i := 1; i < len(got); i++ {
 						if got[i] <= got[i-1] {
 							t.Fatalf("%s: candidates %v are not in table order", p, got)

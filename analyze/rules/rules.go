@@ -1,10 +1,52 @@
-package analyze
+// Package rules is stagescope's table of leftover rules (what a runtime
+// image does not need, found by its path), the globs they are written in,
+// an index that narrows the table to the rules a path may match, and the
+// ignore list that silences rules and paths. It knows nothing of trees or
+// findings: the leftover pass (analyze/leftovers) applies it.
+package rules
 
-import (
-	"path"
-	"slices"
-	"strings"
+import "slices"
+
+// Category groups leftover findings. The names are part of the JSON contract.
+type Category string
+
+// The leftover categories.
+const (
+	CatToolchain     Category = "toolchain"
+	CatPackageCache  Category = "package-cache"
+	CatBuildCache    Category = "build-cache"
+	CatDevDependency Category = "dev-dependency"
+	CatDevHeaders    Category = "dev-headers"
+	CatVCS           Category = "vcs"
+	CatDocs          Category = "docs"
+	CatSecret        Category = "secret"
+	CatWasted        Category = "wasted"
 )
+
+// Severity ranks findings. The names are part of the JSON contract.
+type Severity string
+
+// The severities, lowest first.
+const (
+	SevInfo     Severity = "info"
+	SevLow      Severity = "low"
+	SevMedium   Severity = "medium"
+	SevHigh     Severity = "high"
+	SevCritical Severity = "critical"
+)
+
+// categories lists every leftover category, in the order reports show
+// them.
+var categories = []Category{
+	CatToolchain, CatPackageCache, CatBuildCache, CatDevDependency, CatDevHeaders,
+	CatVCS, CatDocs, CatSecret, CatWasted,
+}
+
+// Categories lists every leftover category, in the order reports show them.
+func Categories() []Category { return slices.Clone(categories) }
+
+// ValidCategory tells whether c names a leftover category.
+func ValidCategory(c Category) bool { return slices.Contains(categories, c) }
 
 // Rule is one entry of the leftover rule table: what a runtime image does
 // not need, found by its path.
@@ -34,187 +76,69 @@ type Rule struct {
 	Hidden bool
 	Why    string
 	Fix    string
+	// Cleanup is the clean-up a whole-image suggestion notes when the
+	// rule finds something; rules of one package manager share it.
+	Cleanup string
+	// Ecosystem names the ecosystem ("go", "rust", "c") that a finding of
+	// the rule shows the image was built with, for the suggestion.
+	Ecosystem string
 }
 
-// pattern is a glob split into components.
-type pattern struct {
-	segs []seg
-	dir  bool
-	deep bool   // a "**" component: the path may have any depth
-	last string // the final component as written, to name a group ("*.o")
-}
-
-func compile(p string) pattern {
-	dir := strings.HasSuffix(p, "/")
-	parts := strings.Split(strings.Trim(p, "/"), "/")
-	segs := make([]seg, len(parts))
-	deep := false
-	for i, s := range parts {
-		segs[i] = compileSeg(s)
-		deep = deep || segs[i].kind == segDeep
-	}
-	return pattern{segs: segs, dir: dir, deep: deep, last: parts[len(parts)-1]}
-}
-
-// segKind is how a glob component is tested.
-type segKind uint8
-
+// Rule IDs of the findings that do not come from the path rule table.
 const (
-	segGlob   segKind = iota // anything else: path.Match
-	segLit                   // no metacharacters: equality
-	segAny                   // "*"
-	segSuffix                // "*" then a literal
-	segPrefix                // a literal then "*"
-	segDeep                  // "**": any number of components
+	Package       = "toolchain.package"
+	DevDependency = "dev-dependency.npm"
+	Deleted       = "wasted.deleted"
+	Overwritten   = "wasted.overwritten"
 )
 
-// seg is one compiled glob component. Nearly every rule glob is a literal,
-// "*", "*.ext" or "prefix*", which are tested without path.Match: matching
-// every path of an image against the rule table was 40 % of the CPU time of
-// a large image before.
-type seg struct {
-	kind segKind
-	s    string // the literal, suffix or prefix; the glob for segGlob
-}
+// The rules of the analyzers' findings, so that every rule ID a finding
+// can carry is listed (and can be silenced).
+var (
+	packageRule = Rule{ID: Package, Category: CatToolchain, Severity: SevMedium,
+		Why: "an OS package needed only to build software",
+		Fix: "install it only in the builder stage (apt-get install/apk add there), and keep the runtime stage to the runtime libraries"}
+	devDependencyRule = Rule{ID: DevDependency, Category: CatDevDependency, Severity: SevMedium,
+		Why: "a package installed only for development (devDependencies)",
+		Fix: "install with `npm ci --omit=dev` in the runtime stage, or run `npm prune --omit=dev` after the build"}
+	deletedRule = Rule{ID: Deleted, Category: CatWasted, Severity: SevMedium,
+		Why: "files deleted by a later layer still ship in the layer that wrote them",
+		Fix: fixSameRun}
+	overwrittenRule = Rule{ID: Overwritten, Category: CatWasted, Severity: SevLow,
+		Why: "files overwritten by a later layer still ship in the layer that wrote them",
+		Fix: "change the file in the RUN that creates it, or start from a base that already has the version you need"}
+)
 
-func compileSeg(g string) seg {
-	const meta = `*?[\`
-	switch {
-	case g == "**":
-		return seg{kind: segDeep}
-	case g == "*":
-		return seg{kind: segAny}
-	case !strings.ContainsAny(g, meta):
-		return seg{kind: segLit, s: g}
-	case g[0] == '*' && !strings.ContainsAny(g[1:], meta):
-		return seg{kind: segSuffix, s: g[1:]}
-	case g[len(g)-1] == '*' && !strings.ContainsAny(g[:len(g)-1], meta):
-		return seg{kind: segPrefix, s: g[:len(g)-1]}
-	}
-	return seg{kind: segGlob, s: g}
-}
+// knowledgeRules are the analyzers' rules, in the order reports list them.
+var knowledgeRules = []*Rule{&packageRule, &devDependencyRule, &deletedRule, &overwrittenRule}
 
-// match tells whether the path component name matches; path.Match's
-// semantics, a malformed glob matching nothing.
-func (g *seg) match(name string) bool {
-	switch g.kind {
-	case segLit:
-		return name == g.s
-	case segAny, segDeep:
-		return true
-	case segSuffix:
-		return strings.HasSuffix(name, g.s)
-	case segPrefix:
-		return strings.HasPrefix(name, g.s)
-	}
-	ok, _ := path.Match(g.s, name)
-	return ok
-}
-
-// match tells whether the path components segs match the pattern.
-func (p *pattern) match(segs []string) bool {
-	if len(segs) == 0 || (!p.deep && len(segs) != len(p.segs)) {
-		return false
-	}
-	// The first and final components rule most paths out at once.
-	if first := &p.segs[0]; first.kind == segLit && segs[0] != first.s {
-		return false
-	}
-	if !p.segs[len(p.segs)-1].match(segs[len(segs)-1]) {
-		return false
-	}
-	return globSegs(p.segs, segs, false)
-}
-
-// globSegs matches pattern components against a path's components: all
-// of them, or with parents a leading part of them (a pattern that names a
-// directory then matches everything below it).
-func globSegs(pat []seg, segs []string, parents bool) bool {
-	for len(pat) > 0 {
-		if pat[0].kind == segDeep {
-			for i := 0; i <= len(segs); i++ {
-				if globSegs(pat[1:], segs[i:], parents) {
-					return true
-				}
-			}
-			return false
-		}
-		if len(segs) == 0 || !pat[0].match(segs[0]) {
-			return false
-		}
-		pat, segs = pat[1:], segs[1:]
-	}
-	return parents || len(segs) == 0
-}
-
-// compiledRule is a Rule with its globs split.
-type compiledRule struct {
-	*Rule
-	dirs, files []pattern
-	unless      []pattern
-}
-
-func compileRules(rules []Rule) []compiledRule {
-	out := make([]compiledRule, len(rules))
-	for i := range rules {
-		r := &rules[i]
-		c := compiledRule{Rule: r}
-		for _, p := range r.Paths {
-			if cp := compile(p); cp.dir {
-				c.dirs = append(c.dirs, cp)
-			} else {
-				c.files = append(c.files, cp)
+// ByID returns the rule of an ID, from the table or the analyzers.
+func ByID(id string) (Rule, bool) {
+	for _, set := range [][]Rule{pathRules, secretRules} {
+		for _, r := range set {
+			if r.ID == id {
+				return r, true
 			}
 		}
-		for _, p := range r.Unless {
-			c.unless = append(c.unless, compile(p))
+	}
+	for _, r := range knowledgeRules {
+		if r.ID == id {
+			return *r, true
 		}
-		out[i] = c
+	}
+	return Rule{}, false
+}
+
+// All lists every rule a finding can carry, in table order: the path
+// rules, the secret rules, then the analyzers'.
+func All() []Rule {
+	out := slices.Clone(pathRules)
+	out = append(out, secretRules...)
+	for _, r := range knowledgeRules {
+		out = append(out, *r)
 	}
 	return out
 }
-
-// Match tells whether the rule takes the path p, given as its components:
-// a directory (dir true) that the rule takes whole, or a file. It is the one
-// matcher of the rule table; content and Beside conditions are checked by
-// the caller that knows the tree.
-func (c *compiledRule) Match(segs []string, dir bool) bool {
-	_, ok := c.match(segs, dir)
-	return ok
-}
-
-// match is Match that also returns the last component of the pattern that
-// matched, to name a group of files ("*.o").
-func (c *compiledRule) match(segs []string, dir bool) (string, bool) {
-	ps := c.files
-	if dir {
-		ps = c.dirs
-	}
-	for i := range ps {
-		if ps[i].match(segs) {
-			if c.excluded(segs) {
-				return "", false
-			}
-			return ps[i].last, true
-		}
-	}
-	return "", false
-}
-
-// excluded tells whether an Unless glob covers the path.
-func (c *compiledRule) excluded(segs []string) bool {
-	for i := range c.unless {
-		if globSegs(c.unless[i].segs, segs, false) {
-			return true
-		}
-	}
-	return false
-}
-
-// Rules returns the leftover rule table, in the order it is applied: a file
-// is taken by the first path rule that matches it (secret rules are checked
-// on every file besides).
-func Rules() []Rule { return append([]Rule(nil), rules...) }
 
 // distro are the trees a distribution's packages own: source-like files in
 // them are not the app's.
@@ -228,6 +152,17 @@ var distroPatterns = func() []pattern {
 	return ps
 }()
 
+// Distro tells whether a path, given as its components, lies in a tree a
+// distribution's packages own (usr/share, usr/lib, etc, …).
+func Distro(segs []string) bool {
+	for i := range distroPatterns {
+		if globSegs(distroPatterns[i].segs, segs, false) {
+			return true
+		}
+	}
+	return false
+}
+
 const (
 	fixMulti     = "build in a builder stage and COPY --from=builder only the artifact into the runtime stage"
 	fixSameRun   = "remove it in the same RUN that creates it, or build in a separate stage"
@@ -239,7 +174,17 @@ const (
 	fixCacheRule = "mount the cache (`RUN --mount=type=cache,target=…`) or clean it in the same RUN"
 )
 
-var rules = []Rule{
+// The clean-up notes that several rules share.
+const (
+	cleanupApt    = "apt: `apt-get update && apt-get install -y --no-install-recommends … && rm -rf /var/lib/apt/lists/*` in one RUN (apt-get clean drops /var/cache/apt/archives)"
+	cleanupGo     = "go: cache mounts for /go/pkg/mod and /root/.cache/go-build keep both caches out of every layer"
+	cleanupCargo  = "cargo: cache mounts for the registry and target/ keep them out of every layer"
+	cleanupSecret = "secrets: a multi-stage build does not clean a layer already pushed; rotate the credentials found, keep them out with .dockerignore and pass build secrets with RUN --mount=type=secret"
+)
+
+// pathRules is the table of path rules, in the order they are tried: a file
+// is taken by the first that matches it.
+var pathRules = []Rule{
 	// vcs first: a .git below any tree is reported as such.
 	{ID: "vcs.git", Category: CatVCS, Severity: SevMedium,
 		Paths: []string{"**/.git/"},
@@ -259,16 +204,18 @@ var rules = []Rule{
 
 	// toolchain
 	{ID: "toolchain.gcc", Category: CatToolchain, Severity: SevHigh,
-		Paths: []string{"usr/lib/gcc/", "usr/libexec/gcc/", "usr/lib/gcc-cross/", "usr/local/libexec/gcc/"},
-		Why:   "the GCC compiler (cc1, cc1plus, collect2, lto) is needed only to build",
-		Fix:   fixMulti},
+		Paths:     []string{"usr/lib/gcc/", "usr/libexec/gcc/", "usr/lib/gcc-cross/", "usr/local/libexec/gcc/"},
+		Why:       "the GCC compiler (cc1, cc1plus, collect2, lto) is needed only to build",
+		Fix:       fixMulti,
+		Ecosystem: "c"},
 	{ID: "toolchain.cc", Category: CatToolchain, Severity: SevHigh,
 		Paths: []string{"usr/bin/*-linux-gnu*-*", "usr/bin/*-linux-musl*-*", "usr/bin/gcc", "usr/bin/gcc-[0-9]*", "usr/bin/g++", "usr/bin/g++-[0-9]*",
 			"usr/bin/cc", "usr/bin/c++", "usr/bin/cpp", "usr/bin/cpp-[0-9]*", "usr/bin/lto-dump*",
 			"usr/bin/ld", "usr/bin/ld.*", "usr/bin/as", "usr/bin/gold", "usr/bin/gcov*", "usr/bin/gcc-ar*", "usr/bin/gcc-nm*", "usr/bin/gcc-ranlib*",
 			"usr/bin/clang*", "usr/bin/llc", "usr/bin/lld*"},
-		Why: "C/C++ compiler, assembler or linker, needed only to build",
-		Fix: fixMulti},
+		Why:       "C/C++ compiler, assembler or linker, needed only to build",
+		Fix:       fixMulti,
+		Ecosystem: "c"},
 	{ID: "toolchain.llvm", Category: CatToolchain, Severity: SevHigh,
 		Paths: []string{"usr/lib/llvm-*/"},
 		Why:   "the LLVM/Clang toolchain is needed only to build",
@@ -279,14 +226,16 @@ var rules = []Rule{
 		Why: "a build tool (make, cmake, ninja, autotools, pkg-config) is needed only to build",
 		Fix: fixMulti},
 	{ID: "toolchain.go", Category: CatToolchain, Severity: SevHigh,
-		Paths: []string{"usr/local/go/", "usr/lib/go-*/", "usr/lib/go/", "usr/share/go-*/", "usr/lib/golang/"},
-		Why:   "the Go toolchain is needed only to build; a Go binary runs without it",
-		Fix:   "build with `go build` in a golang builder stage and COPY --from=builder only the binary (CGO_ENABLED=0 runs even FROM scratch)"},
+		Paths:     []string{"usr/local/go/", "usr/lib/go-*/", "usr/lib/go/", "usr/share/go-*/", "usr/lib/golang/"},
+		Why:       "the Go toolchain is needed only to build; a Go binary runs without it",
+		Fix:       "build with `go build` in a golang builder stage and COPY --from=builder only the binary (CGO_ENABLED=0 runs even FROM scratch)",
+		Ecosystem: "go"},
 	{ID: "toolchain.rust", Category: CatToolchain, Severity: SevHigh,
 		Paths: []string{"usr/lib/rustlib/", "usr/local/rustup/", "**/.rustup/", "usr/local/cargo/bin/", "**/.cargo/bin/",
 			"usr/bin/rustc", "usr/bin/rustdoc", "usr/bin/cargo", "usr/bin/rust-gdb", "usr/bin/rust-lldb"},
-		Why: "the Rust toolchain (rustc, cargo, the standard library rlibs) is needed only to build",
-		Fix: "run `cargo build --release` in a rust builder stage and COPY --from=builder only target/release/<binary>"},
+		Why:       "the Rust toolchain (rustc, cargo, the standard library rlibs) is needed only to build",
+		Fix:       "run `cargo build --release` in a rust builder stage and COPY --from=builder only target/release/<binary>",
+		Ecosystem: "rust"},
 	{ID: "toolchain.jdk", Category: CatToolchain, Severity: SevMedium,
 		Paths: []string{"**/bin/javac", "**/jmods/", "usr/lib/jvm/*/lib/src.zip"},
 		Why:   "a JDK (javac, jmods) where a JRE would do",
@@ -298,71 +247,86 @@ var rules = []Rule{
 
 	// package caches
 	{ID: "package-cache.apt-lists", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"var/lib/apt/lists/"},
-		Why:   "apt package indexes from apt-get update are needed only to install packages",
-		Fix:   fixAptClean},
+		Paths:   []string{"var/lib/apt/lists/"},
+		Why:     "apt package indexes from apt-get update are needed only to install packages",
+		Fix:     fixAptClean,
+		Cleanup: cleanupApt},
 	{ID: "package-cache.apt-archives", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"var/cache/apt/"},
-		Why:   "downloaded .deb archives and apt's package caches",
-		Fix:   "run `apt-get clean` (and `rm -rf /var/lib/apt/lists/*`) in the same RUN as apt-get install"},
+		Paths:   []string{"var/cache/apt/"},
+		Why:     "downloaded .deb archives and apt's package caches",
+		Fix:     "run `apt-get clean` (and `rm -rf /var/lib/apt/lists/*`) in the same RUN as apt-get install",
+		Cleanup: cleanupApt},
 	{ID: "package-cache.apk", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"var/cache/apk/", "etc/apk/cache/"},
-		Why:   "the apk download cache",
-		Fix:   "use `apk add --no-cache`"},
+		Paths:   []string{"var/cache/apk/", "etc/apk/cache/"},
+		Why:     "the apk download cache",
+		Fix:     "use `apk add --no-cache`",
+		Cleanup: "apk: `apk add --no-cache …`"},
 	{ID: "package-cache.npm", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"**/.npm/"},
-		Why:   "npm's download cache (_cacache) and logs",
-		Fix:   "run `npm cache clean --force` in the same RUN as npm install/ci, or use a cache mount (`RUN --mount=type=cache,target=/root/.npm`)"},
+		Paths:   []string{"**/.npm/"},
+		Why:     "npm's download cache (_cacache) and logs",
+		Fix:     "run `npm cache clean --force` in the same RUN as npm install/ci, or use a cache mount (`RUN --mount=type=cache,target=/root/.npm`)",
+		Cleanup: "npm: `npm ci … && npm cache clean --force` in one RUN, or `RUN --mount=type=cache,target=/root/.npm npm ci`"},
 	{ID: "package-cache.yarn", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"usr/local/share/.cache/yarn/", "**/.cache/yarn/", "**/.yarn/berry/cache/", "**/.yarn-cache/"},
-		Why:   "yarn's download cache",
-		Fix:   "run `yarn cache clean` in the same RUN as yarn install, or use a cache mount"},
+		Paths:   []string{"usr/local/share/.cache/yarn/", "**/.cache/yarn/", "**/.yarn/berry/cache/", "**/.yarn-cache/"},
+		Why:     "yarn's download cache",
+		Fix:     "run `yarn cache clean` in the same RUN as yarn install, or use a cache mount",
+		Cleanup: "yarn: `yarn install --frozen-lockfile && yarn cache clean` in one RUN"},
 	{ID: "package-cache.pnpm", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"**/.pnpm-store/", "**/.local/share/pnpm/store/", "**/.cache/pnpm/"},
-		Why:   "pnpm's content-addressed store",
-		Fix:   "run `pnpm store prune` in the same RUN, or use a cache mount"},
+		Paths:   []string{"**/.pnpm-store/", "**/.local/share/pnpm/store/", "**/.cache/pnpm/"},
+		Why:     "pnpm's content-addressed store",
+		Fix:     "run `pnpm store prune` in the same RUN, or use a cache mount",
+		Cleanup: "pnpm: `RUN --mount=type=cache,target=/root/.local/share/pnpm/store pnpm install --frozen-lockfile`"},
 	{ID: "package-cache.pip", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"**/.cache/pip/"},
-		Why:   "pip's download and wheel cache",
-		Fix:   "use `pip install --no-cache-dir` (or PIP_NO_CACHE_DIR=1)"},
+		Paths:   []string{"**/.cache/pip/"},
+		Why:     "pip's download and wheel cache",
+		Fix:     "use `pip install --no-cache-dir` (or PIP_NO_CACHE_DIR=1)",
+		Cleanup: "pip: `pip install --no-cache-dir …`"},
 	{ID: "package-cache.composer", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"**/.composer/cache/", "**/.cache/composer/"},
-		Why:   "Composer's download cache",
-		Fix:   "run `composer install --no-cache` or `composer clear-cache` in the same RUN"},
+		Paths:   []string{"**/.composer/cache/", "**/.cache/composer/"},
+		Why:     "Composer's download cache",
+		Fix:     "run `composer install --no-cache` or `composer clear-cache` in the same RUN",
+		Cleanup: "composer: run `composer install --no-cache` or `composer clear-cache` in the same RUN"},
 	{ID: "package-cache.bundler", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"**/.bundle/cache/", "usr/local/bundle/cache/", "**/.gem/specs/"},
-		Why:   "Bundler's and RubyGems' download caches",
-		Fix:   "run `bundle install` then `rm -rf /usr/local/bundle/cache` in the same RUN"},
+		Paths:   []string{"**/.bundle/cache/", "usr/local/bundle/cache/", "**/.gem/specs/"},
+		Why:     "Bundler's and RubyGems' download caches",
+		Fix:     "run `bundle install` then `rm -rf /usr/local/bundle/cache` in the same RUN",
+		Cleanup: "bundler: run `bundle install` then `rm -rf /usr/local/bundle/cache` in the same RUN"},
 	{ID: "package-cache.maven", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"**/.m2/"},
-		Why:   "the Maven local repository holds every build dependency",
-		Fix:   fixMulti},
+		Paths:   []string{"**/.m2/"},
+		Why:     "the Maven local repository holds every build dependency",
+		Fix:     fixMulti,
+		Cleanup: "maven: " + fixMulti},
 	{ID: "package-cache.gradle", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"**/.gradle/caches/", "**/.gradle/wrapper/dists/"},
-		Why:   "Gradle's dependency caches and wrapper distributions",
-		Fix:   fixMulti},
+		Paths:   []string{"**/.gradle/caches/", "**/.gradle/wrapper/dists/"},
+		Why:     "Gradle's dependency caches and wrapper distributions",
+		Fix:     fixMulti,
+		Cleanup: "gradle: " + fixMulti},
 	{ID: "package-cache.cargo-registry", Category: CatPackageCache, Severity: SevMedium,
-		Paths: []string{"**/.cargo/registry/", "**/.cargo/git/", "usr/local/cargo/registry/", "usr/local/cargo/git/"},
-		Why:   "Cargo's crate registry and git checkouts",
-		Fix:   fixMulti},
+		Paths:   []string{"**/.cargo/registry/", "**/.cargo/git/", "usr/local/cargo/registry/", "usr/local/cargo/git/"},
+		Why:     "Cargo's crate registry and git checkouts",
+		Fix:     fixMulti,
+		Cleanup: cleanupCargo},
 
 	// build caches
 	{ID: "build-cache.go-build", Category: CatBuildCache, Severity: SevMedium,
-		Paths: []string{"**/.cache/go-build/"},
-		Why:   "the Go build cache",
-		Fix:   fixCacheRule + " (`RUN --mount=type=cache,target=/root/.cache/go-build`), or build in a separate stage"},
+		Paths:   []string{"**/.cache/go-build/"},
+		Why:     "the Go build cache",
+		Fix:     fixCacheRule + " (`RUN --mount=type=cache,target=/root/.cache/go-build`), or build in a separate stage",
+		Cleanup: cleanupGo, Ecosystem: "go"},
 	{ID: "build-cache.go-mod", Category: CatBuildCache, Severity: SevMedium,
-		Paths: []string{"**/go/pkg/mod/"},
-		Why:   "the Go module cache holds the sources of every dependency",
-		Fix:   fixCacheRule + " (`RUN --mount=type=cache,target=/go/pkg/mod`), or build in a separate stage"},
+		Paths:   []string{"**/go/pkg/mod/"},
+		Why:     "the Go module cache holds the sources of every dependency",
+		Fix:     fixCacheRule + " (`RUN --mount=type=cache,target=/go/pkg/mod`), or build in a separate stage",
+		Cleanup: cleanupGo},
 	{ID: "build-cache.next", Category: CatBuildCache, Severity: SevMedium,
 		Paths: []string{"**/.next/cache/"},
 		Why:   "Next.js build cache, not read by `next start`",
 		Fix:   "COPY --from=builder only .next/standalone, .next/static and public (or delete .next/cache)"},
 	{ID: "build-cache.rust-target", Category: CatBuildCache, Severity: SevMedium,
 		Paths: []string{"**/target/"}, Beside: "Cargo.toml",
-		Why: "Cargo's target directory: intermediate objects, dependency builds and incremental caches",
-		Fix: "COPY --from=builder only target/release/<binary> into the runtime stage"},
+		Why:     "Cargo's target directory: intermediate objects, dependency builds and incremental caches",
+		Fix:     "COPY --from=builder only target/release/<binary> into the runtime stage",
+		Cleanup: cleanupCargo},
 	{ID: "build-cache.ccache", Category: CatBuildCache, Severity: SevMedium,
 		Paths: []string{"**/.ccache/", "**/.cache/ccache/", "**/.cache/sccache/", "**/.cache/bazel/", "**/node_modules/.cache/", "**/.parcel-cache/", "**/.turbo/"},
 		Why:   "a compiler or bundler cache",
@@ -422,100 +386,34 @@ var rules = []Rule{
 // overwritten ones included.
 var secretRules = []Rule{
 	{ID: "secret.dotenv", Category: CatSecret, Severity: SevHigh, Hidden: true,
-		Paths:  []string{"**/.env", "**/.env.*"},
-		Unless: []string{"**/.env.example", "**/.env.sample", "**/.env.template", "**/.env.dist", "**/.env.*.example"},
-		Why:    "a .env file usually holds credentials and API keys",
-		Fix:    fixSecret},
+		Paths:   []string{"**/.env", "**/.env.*"},
+		Unless:  []string{"**/.env.example", "**/.env.sample", "**/.env.template", "**/.env.dist", "**/.env.*.example"},
+		Why:     "a .env file usually holds credentials and API keys",
+		Fix:     fixSecret,
+		Cleanup: cleanupSecret},
 	{ID: "secret.ssh-key", Category: CatSecret, Severity: SevCritical, Hidden: true,
-		Paths: []string{"**/id_rsa", "**/id_dsa", "**/id_ecdsa", "**/id_ed25519", "**/id_ecdsa_sk", "**/id_ed25519_sk"},
-		Why:   "an SSH private key",
-		Fix:   fixSecret},
+		Paths:   []string{"**/id_rsa", "**/id_dsa", "**/id_ecdsa", "**/id_ed25519", "**/id_ecdsa_sk", "**/id_ed25519_sk"},
+		Why:     "an SSH private key",
+		Fix:     fixSecret,
+		Cleanup: cleanupSecret},
 	{ID: "secret.private-key", Category: CatSecret, Severity: SevCritical, Hidden: true,
 		Paths: []string{"**/*.pem", "**/*.key", "**/*.p12", "**/*.pfx"},
 		Unless: []string{"etc/ssl/certs/**", "usr/local/share/ca-certificates/**", "etc/pki/**", "etc/apt/**", "usr/share/**", "usr/lib/**", "usr/local/lib/python3*/**",
 			"**/site-packages/**", "**/dist-packages/**", "**/node_modules/**", "**/testdata/**", "**/go/pkg/mod/**"},
 		Content: []string{"PRIVATE KEY-----"},
 		Why:     "a private key",
-		Fix:     fixSecret},
+		Fix:     fixSecret,
+		Cleanup: cleanupSecret},
 	{ID: "secret.npmrc-token", Category: CatSecret, Severity: SevHigh, Hidden: true,
 		Paths:   []string{"**/.npmrc"},
 		Content: []string{"_authToken", "_auth=", "_auth =", "_password"}, NeedContent: true,
-		Why: "an .npmrc with a registry token",
-		Fix: "pass the token with `RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci` instead of copying .npmrc"},
+		Why:     "an .npmrc with a registry token",
+		Fix:     "pass the token with `RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci` instead of copying .npmrc",
+		Cleanup: cleanupSecret},
 	{ID: "secret.credentials", Category: CatSecret, Severity: SevHigh, Hidden: true,
 		Paths: []string{"**/.git-credentials", "**/.aws/credentials", "**/.config/gcloud/credentials.db", "**/.config/gcloud/application_default_credentials.json",
 			"**/.azure/accessTokens.json", "**/.azure/msal_token_cache.*", "**/.netrc", "**/.pypirc", "**/.docker/config.json", "**/.kube/config"},
-		Why: "a credentials file of git, a cloud CLI, a registry or a package index",
-		Fix: fixSecret},
-}
-
-// ruleIndex narrows a rule table to the rules that may take a path, by the
-// path's last component: every pattern must match it, so a rule none of
-// whose patterns can is never tried. Trying the whole table on every path
-// of an image was most of the leftover pass.
-type ruleIndex struct {
-	byName map[string][]int // a pattern ends in this literal component
-	byExt  map[string][]int // a pattern ends in "*" then a literal: keyed by that literal from its last "."
-	always []int            // a pattern ends in anything else
-	buf    []int
-}
-
-// newRuleIndex indexes the directory or the file patterns of rs, leaving
-// out the rules that skip says are off. Every list holds rule indexes in
-// table order.
-func newRuleIndex(rs []compiledRule, dir bool, skip func(id string) bool) *ruleIndex {
-	x := &ruleIndex{byName: map[string][]int{}, byExt: map[string][]int{}}
-	add := func(l []int, i int) []int {
-		if len(l) > 0 && l[len(l)-1] == i {
-			return l
-		}
-		return append(l, i)
-	}
-	for i := range rs {
-		if skip(rs[i].ID) {
-			continue
-		}
-		ps := rs[i].files
-		if dir {
-			ps = rs[i].dirs
-		}
-		for _, p := range ps {
-			switch last := p.segs[len(p.segs)-1]; {
-			case last.kind == segLit:
-				x.byName[last.s] = add(x.byName[last.s], i)
-			case last.kind == segSuffix && strings.Contains(last.s, "."):
-				ext := last.s[strings.LastIndexByte(last.s, '.'):]
-				x.byExt[ext] = add(x.byExt[ext], i)
-			default:
-				x.always = add(x.always, i)
-			}
-		}
-	}
-	return x
-}
-
-// candidates returns, in table order, the rules that may take a path whose
-// last component is name. The slice belongs to the index: it must not be
-// changed, and the next call may overwrite it, so an index is for one
-// goroutine and one loop over candidates at a time.
-func (x *ruleIndex) candidates(name string) []int {
-	var ext []int
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		ext = x.byExt[name[i:]]
-	}
-	lists := [3][]int{x.always, x.byName[name], ext}
-	var one []int
-	n := 0
-	for _, l := range lists {
-		if len(l) > 0 {
-			one, n = l, n+1
-		}
-	}
-	if n <= 1 {
-		return one // most names: nothing to merge
-	}
-	out := append(append(append(x.buf[:0], lists[0]...), lists[1]...), lists[2]...)
-	slices.Sort(out)
-	x.buf = slices.Compact(out)
-	return x.buf
+		Why:     "a credentials file of git, a cloud CLI, a registry or a package index",
+		Fix:     fixSecret,
+		Cleanup: cleanupSecret},
 }

@@ -1,14 +1,9 @@
-package analyze
+package pkgdb
 
 import (
-	"context"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/stagescope/stagescope/layers"
-	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
 // dpkgStatus is a Debian bookworm status file cut down to a few stanzas,
@@ -118,12 +113,11 @@ func TestParseDpkg(t *testing.T) {
 		},
 		{
 			Manager: ManagerDpkg, Name: "dash", Version: "0.5.12-2", Arch: "amd64",
-			Depends: []string{"debianutils", "libc6"}, Essential: true,
+			Depends: []string{"debianutils", "libc6"},
 		},
 		{
 			Manager: ManagerDpkg, Name: "libc6", Version: "2.36-9+deb12u14", Arch: "amd64",
-			Depends:    []string{"libgcc-s1"},
-			Recommends: []string{"libidn2-0"},
+			Depends: []string{"libgcc-s1"},
 			Files: []string{
 				"etc", "etc/ld.so.conf.d", "etc/ld.so.conf.d/x86_64-linux-gnu.conf",
 				"lib/x86_64-linux-gnu/libc.so.6", "usr/lib/x86_64-linux-gnu/gconv/gconv-modules",
@@ -420,57 +414,6 @@ func TestBuildOnly(t *testing.T) {
 	}
 }
 
-func TestOwnedFiles(t *testing.T) {
-	img := layerstest.Image(t,
-		layerstest.Step{CreatedBy: "debootstrap", Files: []layerstest.File{
-			layerstest.Dir("bin/"),
-			{Name: "bin/bash", Body: "old bash"},
-			{Name: "usr/lib/x86_64-linux-gnu/libc.so.6", Body: "libc"},
-			layerstest.Symlink("lib", "usr/lib"),
-			layerstest.Symlink("a", "b"),
-			layerstest.Symlink("b", "a"),
-			layerstest.Symlink("opt/tools", "../usr/bin"),
-		}},
-		layerstest.Step{CreatedBy: "usrmerge", Files: []layerstest.File{
-			layerstest.Symlink("bin", "/usr/bin"),
-			{Name: "usr/bin/bash", Body: "bash 5.2"},
-		}},
-		layerstest.Step{CreatedBy: "apt-get install gcc-12", Files: []layerstest.File{
-			{Name: "usr/bin/gcc-12", Body: "gcc driver"},
-			layerstest.Hardlink("usr/bin/x86_64-linux-gnu-gcc-12", "usr/bin/gcc-12"),
-			{Name: "usr/lib/gcc/x86_64-linux-gnu/12/cc1", Body: "cc1 proper"},
-		}},
-		layerstest.Step{CreatedBy: "rm cc1", Files: []layerstest.File{
-			layerstest.Whiteout("usr/lib/gcc/x86_64-linux-gnu/12/cc1"),
-		}},
-	)
-	li, err := layers.Read(context.Background(), img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree := Run(li).Tree
-	tests := []struct {
-		files []string
-		want  []string
-	}{
-		{[]string{"bin", "bin/bash", "usr/bin/bash", "opt/tools/bash"}, []string{"usr/bin/bash"}},
-		{[]string{"bin/bash"}, []string{"usr/bin/bash"}}, // behind the old, hidden bin/bash
-		{[]string{"opt/tools/bash"}, []string{"usr/bin/bash"}},
-		{[]string{"lib/x86_64-linux-gnu/libc.so.6"}, []string{"usr/lib/x86_64-linux-gnu/libc.so.6"}},
-		{[]string{"usr/bin/gcc-12", "usr/bin/x86_64-linux-gnu-gcc-12", "usr/lib/gcc/x86_64-linux-gnu/12/cc1"}, []string{"usr/bin/gcc-12"}},
-		{[]string{"a/x", "missing/file", "lib/../lib/x86_64-linux-gnu/libc.so.6"}, []string{"usr/lib/x86_64-linux-gnu/libc.so.6"}},
-	}
-	for _, tt := range tests {
-		var got []string
-		for _, n := range OwnedFiles(tree, Package{Name: "p", Files: tt.files}) {
-			got = append(got, n.Path())
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("OwnedFiles(%q) (-want +got):\n%s", tt.files, diff)
-		}
-	}
-}
-
 func TestNeededBy(t *testing.T) {
 	pkg := func(name string, deps ...string) Package {
 		return Package{Manager: ManagerDpkg, Name: name, Depends: deps}
@@ -498,105 +441,5 @@ func TestNeededBy(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, NeededBy(pkgs)); diff != "" {
 		t.Errorf("NeededBy (-want +got):\n%s", diff)
-	}
-}
-
-func TestAutoInstalled(t *testing.T) {
-	apkPkgs := []Package{
-		{Manager: ManagerApk, Name: "alpine-baselayout"},
-		{Manager: ManagerApk, Name: "build-base"},
-		{Manager: ManagerApk, Name: "gcc"},
-		{Manager: ManagerApk, Name: "musl"},
-		{Manager: ManagerApk, Name: "nodejs"},
-	}
-	tests := []struct {
-		name   string
-		files  map[string][]byte
-		pkgs   []Package
-		want   map[string]bool
-		wantOK bool
-	}{
-		{name: "no record", want: map[string]bool{}},
-		{
-			name: "apt extended_states",
-			files: map[string][]byte{"var/lib/apt/extended_states": []byte(
-				"Package: libperl5.36\nArchitecture: amd64\nAuto-Installed: 1\n\n" +
-					"Package: build-essential\nArchitecture: amd64\nAuto-Installed: 0\n\n" +
-					"Package: libmpfr6\nArchitecture: amd64\nAuto-Installed: 1\n")},
-			want:   map[string]bool{"libperl5.36": true, "libmpfr6": true},
-			wantOK: true,
-		},
-		{
-			name:   "apk world",
-			files:  map[string][]byte{"etc/apk/world": []byte("alpine-baselayout\nbuild-base\nnodejs>=20\nmusl@edge\n")},
-			pkgs:   apkPkgs,
-			want:   map[string]bool{"gcc": true},
-			wantOK: true,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := AutoInstalled(tt.files, tt.pkgs)
-			if ok != tt.wantOK {
-				t.Errorf("AutoInstalled ok = %v, want %v", ok, tt.wantOK)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("AutoInstalled (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestRemovableWith(t *testing.T) {
-	type pk struct {
-		name, depends, recommends, provides string
-		essential, auto                     bool
-	}
-	split := func(s string) []string {
-		if s == "" {
-			return nil
-		}
-		return strings.Split(s, " ")
-	}
-	table := []pk{
-		{name: "build-essential", depends: "gcc make dpkg-dev"},
-		{name: "gcc", depends: "gcc-12", auto: true},
-		{name: "gcc-12", depends: "cpp-12 libmpfr6 libgcc-s1", auto: true},
-		{name: "cpp-12", depends: "libmpfr6", auto: true},
-		{name: "make", auto: true},
-		{name: "dpkg-dev", depends: "perl", auto: true},
-		{name: "perl", depends: "perl-modules", auto: true},
-		{name: "perl-modules", depends: "perl", auto: true}, // a cycle among the ones that go
-		{name: "libmpfr6", depends: "libgmp10", auto: true},
-		{name: "libgmp10"},
-		{name: "libgcc-s1", auto: true, depends: "libc6", essential: true}, // Priority: required
-		{name: "curl", depends: "libcurl4", recommends: "ca-certificates"},
-		{name: "libcurl4", depends: "libssl3 libc6", auto: true},
-		{name: "libssl3", auto: true},
-		{name: "ca-certificates", auto: true},
-		{name: "libc6", auto: true},
-		{name: "dash", essential: true, auto: true},
-		{name: "base-files", depends: "awk"},
-		{name: "mawk", provides: "awk", auto: true},
-		{name: "orphan", auto: true},
-	}
-	var pkgs []Package
-	auto := map[string]bool{}
-	for _, p := range table {
-		pkgs = append(pkgs, Package{Manager: ManagerDpkg, Name: p.name, Depends: split(p.depends),
-			Recommends: split(p.recommends), Provides: split(p.provides), Essential: p.essential})
-		auto[p.name] = p.auto
-	}
-	want := map[string][]string{
-		"libmpfr6":     {"cpp-12", "gcc-12"},
-		"perl":         {"dpkg-dev"},
-		"perl-modules": {"dpkg-dev"},
-	}
-	if diff := cmp.Diff(want, RemovableWith(pkgs, auto)); diff != "" {
-		t.Errorf("RemovableWith (-want +got):\n%s", diff)
-	}
-	// With no record of what was asked for, nothing goes along.
-	if got := RemovableWith(pkgs, map[string]bool{}); len(got) != 0 {
-		t.Errorf("RemovableWith without auto marks = %v, want none", got)
 	}
 }

@@ -1,4 +1,8 @@
-package analyze
+// Package pkgdb reads the OS package databases an image carries (dpkg's
+// status, info lists and status.d, apk's installed database) from the
+// small files layers.Read captured, and knows which packages are only
+// needed to build software. Capture declares the files it reads.
+package pkgdb
 
 import (
 	"bufio"
@@ -28,6 +32,38 @@ const (
 	osReleaseUsrLib = "usr/lib/os-release"
 )
 
+// Size caps of the files Capture selects.
+const (
+	// Limit caps the package databases (a Debian status file with a
+	// thousand packages is about 2 MiB).
+	Limit = 8 << 20
+	// smallLimit caps os-release.
+	smallLimit = 64 << 10
+)
+
+// Capture is the layers.WithCapture predicate of the package databases:
+// dpkg's status, info/*.list and status.d, apk's installed database, and
+// os-release. p is cleaned (no leading "/"); pass Limit as the size cap.
+func Capture(p string, size int64) bool {
+	if size > Limit {
+		return false
+	}
+	switch p {
+	case dpkgStatusPath, apkInstalledDB:
+		return true
+	case osReleasePath, osReleaseUsrLib:
+		return size <= smallLimit
+	}
+	dir, base := path.Split(p)
+	switch strings.TrimSuffix(dir, "/") {
+	case dpkgInfoDir:
+		return strings.HasSuffix(base, ".list")
+	case dpkgStatusDDir:
+		return true
+	}
+	return false
+}
+
 // Package is one installed OS package and the paths its database says it
 // owns.
 type Package struct {
@@ -40,14 +76,8 @@ type Package struct {
 	// without versions or architecture qualifiers. Names may be virtual:
 	// another package's Provides (apk's so:, cmd: and pc: names always are).
 	Depends []string
-	// Recommends names the packages recommended (dpkg only); apt keeps
-	// what an installed package recommends.
-	Recommends []string
 	// Provides names the virtual packages this one provides.
 	Provides []string
-	// Essential is set for dpkg's Essential: yes and Priority: required
-	// packages, which apt never removes on its own.
-	Essential bool
 	// Files are cleaned paths (no leading "/"), sorted, as the database
 	// lists them: directories included, and not resolved through symlinks
 	// (dpkg lists "bin/sh" where a merged /usr has "usr/bin/sh").
@@ -93,14 +123,12 @@ func ParseDpkg(status []byte, files map[string][]byte) []Package {
 		}
 		seen[key] = true
 		p := Package{
-			Manager:    ManagerDpkg,
-			Name:       st.get("Package"),
-			Version:    st.get("Version"),
-			Arch:       st.get("Architecture"),
-			Depends:    dpkgDepends(st.get("Pre-Depends"), st.get("Depends")),
-			Recommends: dpkgDepends(st.get("Recommends")),
-			Provides:   dpkgDepends(st.get("Provides")),
-			Essential:  st.get("Essential") == "yes" || st.get("Priority") == "required",
+			Manager:  ManagerDpkg,
+			Name:     st.get("Package"),
+			Version:  st.get("Version"),
+			Arch:     st.get("Architecture"),
+			Depends:  dpkgDepends(st.get("Pre-Depends"), st.get("Depends")),
+			Provides: dpkgDepends(st.get("Provides")),
 		}
 		p.Files = append(files, conffiles(st.get("Conffiles"))...)
 		p.Files = sortedUnique(p.Files)
@@ -420,11 +448,10 @@ func BuildOnly(p Package) (why string, ok bool) {
 	return "", false
 }
 
-// InstalledPackages reads whichever package databases are among the
-// captured files (keyed by cleaned path; see CaptureContents and
-// VisibleFiles): dpkg's status, info lists and status.d, and apk's
-// installed database.
-func InstalledPackages(files map[string][]byte) []Package {
+// Installed reads whichever package databases are among the captured
+// files (keyed by cleaned path; see Capture): dpkg's status, info lists and
+// status.d, and apk's installed database.
+func Installed(files map[string][]byte) []Package {
 	out := ParseDpkg(files[dpkgStatusPath], files)
 	return append(out, ParseApk(files[apkInstalledDB])...)
 }
@@ -438,7 +465,7 @@ func OwnedFiles(t *fstree.Tree, p Package) []*fstree.Node {
 	var out []*fstree.Node
 	seen := map[*fstree.Node]bool{}
 	for _, f := range p.Files {
-		n := resolveDirs(t, f)
+		n := t.Resolve(f)
 		if n == nil || seen[n] || !n.Visible() || n.Last().Type != layers.TypeRegular {
 			continue
 		}
@@ -446,68 +473,6 @@ func OwnedFiles(t *fstree.Tree, p Package) []*fstree.Node {
 		out = append(out, n)
 	}
 	return out
-}
-
-// maxSymlinks bounds the symlinks followed while resolving one path, as
-// the kernel's ELOOP limit does.
-const maxSymlinks = 40
-
-// resolveDirs finds the node of a cleaned path, following visible symlinks
-// in its directories (not in its last element). It returns nil when the
-// path does not exist or a symlink loops.
-func resolveDirs(t *fstree.Tree, p string) *fstree.Node {
-	if n := t.Lookup(p); n != nil && n.Visible() {
-		return n // the common case: no symlink on the way
-	}
-	parts := strings.Split(p, "/")
-	n := t.Root
-	hops := 0
-	for i := 0; i < len(parts); i++ {
-		part := parts[i]
-		switch part {
-		case "", ".":
-			continue
-		case "..":
-			if n.Parent != nil {
-				n = n.Parent
-			}
-			continue
-		}
-		c := childByName(n, part)
-		if c == nil || !c.Visible() {
-			return nil
-		}
-		if i < len(parts)-1 {
-			if v := c.Last(); v.Type == layers.TypeSymlink {
-				hops++
-				if hops > maxSymlinks {
-					return nil
-				}
-				target := v.Link()
-				if !strings.HasPrefix(target, "/") {
-					target = path.Join(n.Path(), target)
-				}
-				rest := append(strings.Split(layers.CleanPath(target), "/"), parts[i+1:]...)
-				parts, i, n = rest, -1, t.Root
-				continue
-			}
-		}
-		n = c
-	}
-	if n == t.Root {
-		return nil
-	}
-	return n
-}
-
-func childByName(n *fstree.Node, name string) *fstree.Node {
-	i, ok := slices.BinarySearchFunc(n.Children(), name, func(c *fstree.Node, name string) int {
-		return strings.Compare(c.Name, name)
-	})
-	if !ok {
-		return nil
-	}
-	return n.Children()[i]
 }
 
 // NeededBy tells, for each installed build-only package (see BuildOnly),
@@ -560,132 +525,26 @@ func NeededBy(pkgs []Package) map[string][]string {
 	return out
 }
 
-// The package managers' records of what the user asked for.
-const (
-	aptExtendedStates = "var/lib/apt/extended_states"
-	apkWorld          = "etc/apk/world"
-)
-
-// AutoInstalled tells which installed packages were pulled in as
-// dependencies rather than asked for: apt's extended_states marks them
-// Auto-Installed: 1; apk's world file lists the packages asked for, every
-// other one is automatic. ok is false when the captured files hold
-// neither record, and then nothing is known to be automatic.
-func AutoInstalled(files map[string][]byte, pkgs []Package) (auto map[string]bool, ok bool) {
-	auto = map[string]bool{}
-	if b, found := files[aptExtendedStates]; found {
-		ok = true
-		for _, st := range parseStanzas(b) {
-			if st.get("Auto-Installed") == "1" && st.get("Package") != "" {
-				auto[st.get("Package")] = true
-			}
-		}
+// OSRelease returns ID and VERSION_ID of the image's os-release among
+// the captured files.
+func OSRelease(files map[string][]byte) (id, version string) {
+	b := files[osReleasePath]
+	if b == nil {
+		b = files[osReleaseUsrLib]
 	}
-	if b, found := files[apkWorld]; found {
-		ok = true
-		world := map[string]bool{}
-		for _, w := range strings.Fields(string(b)) {
-			if n := apkDepName(w); n != "" {
-				world[n] = true
-			}
-		}
-		for _, p := range pkgs {
-			if p.Manager == ManagerApk && !world[p.Name] {
-				auto[p.Name] = true
-			}
-		}
-	}
-	return auto, ok
-}
-
-// RemovableWith finds the packages that would go with the build-only ones:
-// what `apt-get purge <build-only> && apt-get autoremove` (or `apk del`)
-// would also remove. A package stays when it is not automatic (asked for,
-// or no record says otherwise), essential, or depended on or recommended,
-// directly or not, by a package that stays; build-only packages go. For
-// each package that goes along and is not build-only itself, the result
-// names the nearest build-only packages that pulled it in, directly or
-// through others that go along (libmpfr6 and perl come with gcc and dpkg-dev).
-// A library that the image's own programs link but that only came as the
-// dependency of a -dev package (libssl3 with libssl-dev) is in the result
-// too: apt would remove it, and the runtime stage must install it by name.
-func RemovableWith(pkgs []Package, auto map[string]bool) map[string][]string {
-	byName := map[string][]int{} // real and virtual names -> packages
-	build := make([]bool, len(pkgs))
-	for i, p := range pkgs {
-		byName[p.Name] = append(byName[p.Name], i)
-		for _, v := range p.Provides {
-			byName[v] = append(byName[v], i)
-		}
-		_, build[i] = BuildOnly(p)
-	}
-	needs := func(i int, fn func(j int)) {
-		for _, names := range [][]string{pkgs[i].Depends, pkgs[i].Recommends} {
-			for _, n := range names {
-				for _, j := range byName[n] {
-					if j != i {
-						fn(j)
-					}
-				}
-			}
-		}
-	}
-	keep := make([]bool, len(pkgs))
-	var queue []int
-	for i, p := range pkgs {
-		if !build[i] && (!auto[p.Name] || p.Essential) {
-			keep[i] = true
-			queue = append(queue, i)
-		}
-	}
-	for len(queue) > 0 {
-		i := queue[0]
-		queue = queue[1:]
-		needs(i, func(j int) {
-			if !keep[j] {
-				keep[j] = true
-				queue = append(queue, j)
-			}
-		})
-	}
-	// who pulls whom in, among the packages that go
-	pulledBy := map[int][]int{}
-	for i := range pkgs {
-		if keep[i] {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if !ok {
 			continue
 		}
-		needs(i, func(j int) {
-			if !keep[j] {
-				pulledBy[j] = append(pulledBy[j], i)
-			}
-		})
-	}
-	out := map[string][]string{}
-	for i, p := range pkgs {
-		if keep[i] || build[i] {
-			continue
-		}
-		seen := map[int]bool{i: true}
-		queue := []int{i}
-		var by []string
-		for len(queue) > 0 {
-			k := queue[0]
-			queue = queue[1:]
-			for _, r := range pulledBy[k] {
-				if seen[r] {
-					continue
-				}
-				seen[r] = true
-				if build[r] {
-					by = append(by, pkgs[r].Name) // the nearest build-only package
-					continue
-				}
-				queue = append(queue, r)
-			}
-		}
-		if len(by) > 0 {
-			out[p.Name] = sortedUnique(by)
+		v = strings.Trim(v, `"'`)
+		switch k {
+		case "ID":
+			id = v
+		case "VERSION_ID":
+			version = v
 		}
 	}
-	return out
+	return id, version
 }
