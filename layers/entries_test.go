@@ -69,8 +69,10 @@ func TestWithEntries(t *testing.T) {
 
 // When a layer fails, Read returns its error and fn sees no layer that was
 // waiting to be handed on; when ctx is done, Read returns ctx's error and
-// fn is not called again. fn is slow on layer 0, so that the layers read
-// meanwhile wait for it.
+// fn is not called again. fn holds on to layer 0 until its context ends
+// (the failure of layer 3 ends it) or, in the cancel case, for a moment, so
+// that the layers read meanwhile wait for it. Waiting on the context rather
+// than a fixed sleep keeps the test right on a loaded machine.
 func TestWithEntriesFailure(t *testing.T) {
 	var ls [][]lt.File
 	for i := range 4 {
@@ -80,11 +82,14 @@ func TestWithEntriesFailure(t *testing.T) {
 		}
 		ls = append(ls, fs)
 	}
-	slow := func(got *[]int, then func()) func(context.Context, int, []layers.Entry) {
-		return func(_ context.Context, i int, _ []layers.Entry) {
+	slow := func(got *[]int, wait time.Duration, then func()) func(context.Context, int, []layers.Entry) {
+		return func(ctx context.Context, i int, _ []layers.Entry) {
 			*got = append(*got, i)
 			if i == 0 {
-				time.Sleep(300 * time.Millisecond) // layers 1-3 are read meanwhile
+				select { // layers 1-3 are read meanwhile
+				case <-ctx.Done():
+				case <-time.After(wait):
+				}
 				then()
 			}
 		}
@@ -101,7 +106,7 @@ func TestWithEntriesFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []int
-	_, err = src.Read(context.Background(), layers.WithParallelism(1), layers.WithEntries(slow(&got, func() {})))
+	_, err = src.Read(context.Background(), layers.WithParallelism(1), layers.WithEntries(slow(&got, time.Minute, func() {})))
 	if err == nil || !strings.Contains(err.Error(), "layer 3") || !strings.Contains(err.Error(), "digest mismatch") {
 		t.Errorf("got error %v, want layer 3's digest mismatch", err)
 	}
@@ -112,7 +117,7 @@ func TestWithEntriesFailure(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	got = nil
-	_, err = layers.Read(ctx, lt.Layers(t, ls...), layers.WithParallelism(1), layers.WithEntries(slow(&got, cancel)))
+	_, err = layers.Read(ctx, lt.Layers(t, ls...), layers.WithParallelism(1), layers.WithEntries(slow(&got, 300*time.Millisecond, cancel)))
 	if !errors.Is(err, context.Canceled) || !slices.Equal(got, []int{0}) {
 		t.Errorf("cancelled: got error %v and fn saw layers %v, want context.Canceled and only layer 0", err, got)
 	}
