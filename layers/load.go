@@ -314,15 +314,9 @@ func loadKind(ctx context.Context, kind Kind, ref string, o *loadOptions) (*Sour
 	return nil, fmt.Errorf("unknown source kind %q", kind)
 }
 
-func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error) {
-	var nopts []name.Option
-	if o.insecure {
-		nopts = append(nopts, name.Insecure)
-	}
-	r, err := name.ParseReference(ref, nopts...)
-	if err != nil {
-		return nil, fmt.Errorf("invalid image reference %q: %w", ref, err)
-	}
+// remoteOptions are the go-containerregistry options of every registry
+// request.
+func (o *loadOptions) remoteOptions(ctx context.Context) []remote.Option {
 	base := remote.DefaultTransport
 	if o.insecure {
 		// Plain HTTP (name.Insecure) and certificates that do not verify.
@@ -332,13 +326,24 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 			base = t
 		}
 	}
-	ropts := append([]remote.Option{
+	return append([]remote.Option{
 		remote.WithContext(ctx),
 		remote.WithTransport(newRetryAfterTransport(newGuardTransport(base, o.stall))),
 		remote.WithAuthFromKeychain(o.keychain),
 		remote.WithPlatform(o.wantPlatform()),
 	}, o.remote...)
-	desc, err := remote.Get(r, ropts...)
+}
+
+func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error) {
+	var nopts []name.Option
+	if o.insecure {
+		nopts = append(nopts, name.Insecure)
+	}
+	r, err := name.ParseReference(ref, nopts...)
+	if err != nil {
+		return nil, fmt.Errorf("invalid image reference %q: %w", ref, err)
+	}
+	desc, err := remote.Get(r, o.remoteOptions(ctx)...)
 	if err != nil {
 		return nil, describeRegistryError(r, err)
 	}

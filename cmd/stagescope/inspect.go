@@ -13,7 +13,6 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
-	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
@@ -81,7 +80,9 @@ func (o *sourceOptions) validate() error {
 
 type inspectOptions struct {
 	Ref    string
+	Refs   []string // every REF argument; Ref is the first
 	Output string
+	Fleet  fleetOptions
 	sourceOptions
 	Gate gateOptions
 	// Ignore silences leftover rules (by ID) and paths (by glob).
@@ -101,7 +102,7 @@ var outputFormats = []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"
 func newInspectCmd(s *streams, runF func(context.Context, *inspectOptions, *streams) error) *cobra.Command {
 	o := &inspectOptions{}
 	cmd := &cobra.Command{
-		Use:   "inspect REF",
+		Use:   "inspect REF [REF...]",
 		Short: "Analyze an image: layers, waste and build-time leftovers",
 		Long: `Analyze an image: every layer's files, wasted bytes and build-time leftovers.
 
@@ -116,7 +117,13 @@ Without a transport prefix an existing path is opened as a file, otherwise the
 local Docker/Podman engine (DOCKER_HOST) is asked, then the registry.
 A tarball or layout holding several images needs the prefix and the TAG or
 NAME of one (docker-archive:all.tar:app:1, docker-archive:all.tar:@0).
-docker save | gzip output is read as is.`,
+docker save | gzip output is read as is.
+
+Many images (several REFs, --refs, --catalog) are inspected one after the
+other, and a layer they share is read once: -o json writes JSON Lines (one
+report per image), -o text every report and then a fleet table. Layer
+results are kept in a cache (the user's cache directory by default, or Redis
+with --cache redis://HOST:PORT/DB) that later runs and other machines reuse.`,
 		Example: `  # open the interactive browser on a local image
   stagescope inspect myapp:latest
 
@@ -132,10 +139,23 @@ docker save | gzip output is read as is.`,
 
   # every layer and finding on the Dockerfile line that made it; the base image's part apart
   stagescope inspect -o sarif --dockerfile Dockerfile app.tar > stagescope.sarif
-  stagescope inspect -o text --base node:18 --highest-own-leftover-bytes 10MB app.tar`,
-		Args: needRef,
+  stagescope inspect -o text --base node:18 --highest-own-leftover-bytes 10MB app.tar
+
+  # a fleet: every repository's newest image of a registry, one shard of four,
+  # sharing layer results through Redis; then one report of all shards
+  stagescope inspect -o json --catalog 127.0.0.1:5000/team --shard 0/4 --cache redis://127.0.0.1:6379/0 > shard-0.jsonl
+  stagescope merge shard-*.jsonl`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 || o.Fleet.RefsFile != "" || o.Fleet.Catalog != "" {
+				return nil // many images
+			}
+			return needRef(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Ref = args[0]
+			o.Refs = args
+			if len(args) > 0 {
+				o.Ref = args[0]
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o, s)
 			}
@@ -146,6 +166,7 @@ docker save | gzip output is read as is.`,
 	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json, sarif or cyclonedx (a CycloneDX 1.6 SBOM; auto: tui on a terminal, else text)")
 	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
+	o.Fleet.addFlags(f)
 	o.Place.addFlags(f)
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
@@ -179,6 +200,9 @@ func (o *inspectOptions) validate(s *streams) error {
 	}
 	o.streamsFor(s)
 	if err := o.sourceOptions.validate(); err != nil {
+		return err
+	}
+	if err := o.Fleet.validate(); err != nil {
 		return err
 	}
 	return o.Place.prepare()
@@ -216,6 +240,31 @@ func (o *sourceOptions) readOptions(s *streams, progress bool) []layers.Option {
 
 // analyzeRef loads, reads and analyzes one image; extra adds read options.
 func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, *layers.Source, error) {
+	a, src, err := analyze.Load(ctx, o.Ref, o.analyzeOptions(s, extra...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
+		return nil, nil, err
+	}
+	return a, src, nil
+}
+
+// analyzeLoaded reads and analyzes an image already loaded (the images of
+// a fleet); extra adds read options.
+func analyzeLoaded(ctx context.Context, src *layers.Source, o *inspectOptions, s *streams, extra ...layers.Option) (*analyze.Analysis, error) {
+	a, err := analyze.Read(ctx, src, o.analyzeOptions(s, extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// analyzeOptions are the options of the one load-read-analyze pipeline.
+func (o *inspectOptions) analyzeOptions(s *streams, extra ...layers.Option) []analyze.Option {
 	opts := []analyze.Option{
 		analyze.WithLoadOptions(o.loadOptions()...),
 		analyze.WithReadOptions(append(o.readOptions(s, o.Output != "tui"), extra...)...),
@@ -229,14 +278,7 @@ func analyzeRef(ctx context.Context, o *inspectOptions, s *streams, extra ...lay
 	if o.merged != nil {
 		opts = append(opts, analyze.OnMerged(o.merged))
 	}
-	a, src, err := analyze.Load(ctx, o.Ref, opts...)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := o.Place.locate(ctx, a, o.loadOptions()); err != nil {
-		return nil, nil, err
-	}
-	return a, src, nil
+	return opts
 }
 
 func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
@@ -260,10 +302,18 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	}
 	o.ignore = th.Ignore
 	o.secretAllow = th.SecretAllow
+	if o.many() {
+		return runFleet(ctx, o, s, th)
+	}
 	if o.Output == "tui" {
 		return runTUI(ctx, o, s)
 	}
-	a, src, err := analyzeRef(ctx, o, s)
+	c, closeCache, err := o.Fleet.openCache(ctx, s.ErrOut)
+	if err != nil {
+		return err
+	}
+	defer closeCache()
+	a, src, err := analyzeRef(ctx, o, s, layers.WithCache(c))
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
 			return cause
@@ -273,10 +323,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	for _, n := range a.Place.Notes {
 		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", printable(n))
 	}
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
-	if !th.Empty() {
-		rep.Gate = analyze.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
-	}
+	rep := newImageReport(a, th, src)
 	var comps []sbom.Component
 	if o.Output == "cyclonedx" {
 		comps = analyze.SBOMComponents(a) // needs the tree

@@ -31,7 +31,16 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	// The layer cache goes to a directory of the test run's own, never
+	// the user's.
+	dir, err := os.MkdirTemp("", "stagescope-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // testImage is the image README's first command inspects.
@@ -114,7 +123,14 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"inspect", "--platform", "linux/amd64/v2/x", testImage}, []string{`invalid platform "linux/amd64/v2/x"`}},
 		{[]string{"inspect", "--bogus", testImage}, []string{"unknown flag: --bogus"}},
 		{[]string{"inspect"}, []string{"inspect needs an image, e.g. `stagescope inspect myapp:latest`"}},
-		{[]string{"inspect", testImage, testImage}, []string{"inspect takes one image, got 2 arguments"}},
+		{[]string{"inspect", "-o", "tui", testImage, testImage}, []string{"-o tui shows one image"}},
+		{[]string{"inspect", "--shard", "4/4", testImage}, []string{"--shard \"4/4\": want I/N"}},
+		{[]string{"inspect", "--shard", "x", testImage}, []string{"--shard \"x\": want I/N"}},
+		{[]string{"inspect", "--tags", "all", testImage}, []string{"--tags needs --catalog"}},
+		{[]string{"inspect", "--no-cache", "--cache", "/tmp/x", testImage}, []string{"contradict"}},
+		{[]string{"inspect", "--cache-size", "lots", testImage}, []string{"--cache-size \"lots\""}},
+		{[]string{"inspect", "--cache", "redis://127.0.0.1:1/0", testImage}, []string{"layer cache redis://127.0.0.1:1/0", "connection refused"}},
+		{[]string{"inspect", "--refs", "/nonexistent/refs", testImage}, []string{"--refs: open /nonexistent/refs"}},
 		{[]string{"version", "extra"}, []string{`unknown command "extra"`}},
 		// stagescope IMAGE is inspect; a near miss of a command is a typo
 		{[]string{"inspct", testImage}, []string{`unknown command "inspct" (did you mean "inspect"?)`}},

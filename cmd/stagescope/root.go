@@ -86,6 +86,7 @@ multi-stage build would have left behind.`,
 	inspect := newInspectCmd(s, nil)
 	root.AddCommand(inspect)
 	root.AddCommand(newDiffCmd(s, nil))
+	root.AddCommand(newMergeCmd(s, nil))
 	root.AddCommand(newFixCmd(s, nil))
 	root.AddCommand(newVersionCmd(s))
 	root.AddCommand(newDocsCmd())

@@ -42,6 +42,10 @@ type Cache struct {
 	version string
 	warn    func(string) // called one at a time, under warnMu
 	warnMu  sync.Mutex
+	// content encodes and decodes a layer's Content (a content scanner's
+	// result) as the TagContent section; nil: Content is not kept.
+	encContent func(any) ([]byte, error)
+	decContent func([]byte) (any, error)
 
 	mu     sync.Mutex
 	proven map[string]string        // blob digest → diff ID, seen this run
@@ -49,8 +53,8 @@ type Cache struct {
 	held   map[string]*layers.Layer // by diff ID, while wanted
 	warned map[string]bool
 
-	hits, misses, puts, damaged atomic.Int64
-	bytesIn, bytesOut           atomic.Int64
+	hits, misses, puts, damaged  atomic.Int64
+	bytesIn, bytesOut, layerRead atomic.Int64
 }
 
 // Stats counts what a Cache did.
@@ -58,6 +62,8 @@ type Stats struct {
 	Hits, Misses, Puts int64
 	Damaged            int64 // records that were a miss because damaged or foreign
 	BytesIn, BytesOut  int64 // record bytes read from and written to the store
+	// LayerBytes are the uncompressed bytes of the layers read (Put).
+	LayerBytes int64
 }
 
 // New makes a cache over store (nil keeps results for this run only).
@@ -86,6 +92,13 @@ func Version(tool, capture string, captureLimit int64, hashed bool) string {
 	return fmt.Sprintf("f%d/%s/capture=%s,%d/hash=%t", FormatVersion, tool, capture, captureLimit, hashed)
 }
 
+// KeepContent makes the cache keep each layer's Content (what a
+// layers.ContentScanner returned) with enc, and restore it with dec. A
+// layer kept without it is read again by a Read that scans contents.
+func (c *Cache) KeepContent(enc func(any) ([]byte, error), dec func([]byte) (any, error)) {
+	c.encContent, c.decContent = enc, dec
+}
+
 // Want says that diffID will be asked for n more times in this run: a
 // result read or fetched for it stays in memory until then.
 func (c *Cache) Want(diffID string, n int) {
@@ -98,7 +111,7 @@ func (c *Cache) Want(diffID string, n int) {
 func (c *Cache) Stats() Stats {
 	return Stats{
 		Hits: c.hits.Load(), Misses: c.misses.Load(), Puts: c.puts.Load(), Damaged: c.damaged.Load(),
-		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(),
+		BytesIn: c.bytesIn.Load(), BytesOut: c.bytesOut.Load(), LayerBytes: c.layerRead.Load(),
 	}
 }
 
@@ -144,7 +157,10 @@ func (c *Cache) get(ctx context.Context, digest, diffID string) (*layers.Layer, 
 		return nil, false
 	}
 	c.bytesIn.Add(int64(len(b)))
-	lay, _, err := Decode(key, b)
+	lay, extra, err := Decode(key, b)
+	if err == nil {
+		err = c.restoreContent(lay, extra)
+	}
 	if err != nil {
 		c.damaged.Add(1)
 		c.say(fmt.Sprintf("layer cache: ignoring the record of %s: %v", diffID, err))
@@ -201,6 +217,7 @@ func (c *Cache) isProven(ctx context.Context, digest, diffID string) bool {
 // against its bytes.
 func (c *Cache) Put(ctx context.Context, lay *layers.Layer) {
 	c.puts.Add(1)
+	c.layerRead.Add(lay.Size)
 	c.mu.Lock()
 	c.proven[lay.Digest] = lay.DiffID
 	c.used(lay.DiffID)
@@ -221,12 +238,36 @@ func (c *Cache) Put(ctx context.Context, lay *layers.Layer) {
 		}
 	}
 	key := c.layerKey(lay.DiffID)
-	b := Encode(key, lay)
+	var extra []Section
+	if lay.Content != nil && c.encContent != nil {
+		data, err := c.encContent(lay.Content)
+		if err != nil {
+			c.warnOnce("content", fmt.Sprintf("layer cache: %v (results not kept)", err))
+			return
+		}
+		extra = append(extra, Section{Tag: TagContent, Data: data})
+	}
+	b := Encode(key, lay, extra...)
 	if err := c.store.Set(ctx, key, b); err != nil {
 		c.warnOnce("store", fmt.Sprintf("layer cache: %v (results not kept)", err))
 		return
 	}
 	c.bytesOut.Add(int64(len(b)))
+}
+
+// restoreContent decodes the TagContent section into lay.Content.
+func (c *Cache) restoreContent(lay *layers.Layer, extra []Section) error {
+	for _, sec := range extra {
+		if sec.Tag != TagContent || c.decContent == nil {
+			continue
+		}
+		v, err := c.decContent(sec.Data)
+		if err != nil {
+			return fmt.Errorf("content section: %w", err)
+		}
+		lay.Content = v
+	}
+	return nil
 }
 
 // warnOnce warns about what once per run: a store that is down would

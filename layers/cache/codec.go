@@ -35,6 +35,9 @@ const (
 const (
 	// TagLayer is the layer's size, entries and captured files.
 	TagLayer = 1
+	// TagContent is the layer's Content: a content scanner's result (the
+	// secret scan's), in the encoding Cache.KeepContent was given.
+	TagContent = 2
 )
 
 // Section is one analyzer's results for a layer.

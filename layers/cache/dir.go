@@ -126,7 +126,7 @@ func (d *Dir) Evict() error {
 	if !ok {
 		return nil
 	}
-	defer lock.Unlock()
+	defer func() { _ = lock.Unlock() }()
 	type rec struct {
 		path string
 		size int64

@@ -2,63 +2,15 @@ package cache_test
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/layers/cache"
+	"github.com/stagescope/stagescope/layers/cache/cachetest"
 )
-
-// redisURL is the URL of a real Redis for the test: database 1 (other
-// packages' tests use others) of $STAGESCOPE_TEST_REDIS, a HOST:PORT (CI
-// starts one), else a redis-server of the test's own on a free loopback
-// port. Without either the test skips, except in CI, where it fails.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	if addr := os.Getenv("STAGESCOPE_TEST_REDIS"); addr != "" {
-		return "redis://" + addr + "/1"
-	}
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("redis-server is not installed and STAGESCOPE_TEST_REDIS is unset (.ci/run installs and starts it)")
-		}
-		t.Skip("skipping: no redis-server on PATH and STAGESCOPE_TEST_REDIS unset (apt-get install redis-server)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	_ = l.Close()
-	dir := t.TempDir()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--save", "", "--appendonly", "no", "--dir", dir)
-	cmd.Stdout, cmd.Stderr = nil, nil
-	logf := filepath.Join(dir, "redis.log")
-	cmd.Args = append(cmd.Args, "--logfile", logf)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for range 100 {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			_ = c.Close()
-			return "redis://" + addr + "/0"
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	b, _ := os.ReadFile(logf)
-	t.Fatalf("redis-server did not start on %s:\n%s", addr, b)
-	return ""
-}
 
 // flushKeys removes what a test wrote, so that runs against a shared
 // server start cold.
@@ -70,7 +22,7 @@ func flushKeys(t *testing.T, r *cache.Redis) {
 }
 
 func TestRedisTwoMachines(t *testing.T) {
-	url := redisURL(t)
+	url := cachetest.RedisURL(t, 1)
 	ctx := context.Background()
 	imgA, imgB := images(t)
 	fresh, all := read(t, imgB, nil)
@@ -111,7 +63,7 @@ func TestRedisTwoMachines(t *testing.T) {
 }
 
 func TestRedisURLs(t *testing.T) {
-	url := redisURL(t)
+	url := cachetest.RedisURL(t, 1)
 	ctx := context.Background()
 	dead := func() string { // a loopback port nobody listens on
 		l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -1,0 +1,155 @@
+// Package fleet sums up the reports of many images: what each wastes and
+// leaves behind, and which layers they share. It is a pure function of the
+// reports, so that the reports of many shards merge into the same summary
+// as one run over all the images.
+package fleet
+
+import (
+	"cmp"
+	_ "embed" // the fleet report's JSON Schema
+	"slices"
+
+	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/rules"
+)
+
+// SchemaVersion is the version of Report's wire format.
+const SchemaVersion = 1
+
+// Report is the fleet report: one row per image and the totals.
+type Report struct {
+	SchemaVersion int              `json:"schemaVersion"`
+	Tool          analyze.ToolInfo `json:"tool"`
+	Images        []Image          `json:"images"`
+	Totals        Totals           `json:"totals"`
+	// Gate is present when any image's report carried one.
+	Gate *Gate `json:"gate,omitempty"`
+}
+
+// Image is one image's row.
+type Image struct {
+	Reference     string `json:"reference"`
+	Source        string `json:"source"`
+	Digest        string `json:"digest,omitempty"`
+	Layers        int    `json:"layers"`
+	LayerBytes    int64  `json:"layerBytes"`
+	WastedBytes   int64  `json:"wastedBytes"`
+	LeftoverBytes int64  `json:"leftoverBytes"`
+	// TopCategory is the leftover category with the most bytes, "" when
+	// there are no leftovers.
+	TopCategory      rules.Category `json:"topCategory,omitempty"`
+	TopCategoryBytes int64          `json:"topCategoryBytes"`
+	// SharedLayers counts the image's layers that another image of the
+	// fleet has too (by diff ID); SharedBytes are their bytes.
+	SharedLayers int   `json:"sharedLayers"`
+	SharedBytes  int64 `json:"sharedBytes"`
+	// Pass is the image's gate result, absent without a gate.
+	Pass *bool `json:"pass,omitempty"`
+}
+
+// Totals sum the fleet. UniqueLayerBytes counts every distinct layer once:
+// what reading the fleet costs when shared layers are read once.
+type Totals struct {
+	Images           int   `json:"images"`
+	Layers           int   `json:"layers"`
+	UniqueLayers     int   `json:"uniqueLayers"`
+	LayerBytes       int64 `json:"layerBytes"`
+	UniqueLayerBytes int64 `json:"uniqueLayerBytes"`
+	WastedBytes      int64 `json:"wastedBytes"`
+	LeftoverBytes    int64 `json:"leftoverBytes"`
+}
+
+// Gate sums the images' gates.
+type Gate struct {
+	Pass bool `json:"pass"`
+	// Failed are the references of the images whose gate failed.
+	Failed []string `json:"failed"`
+}
+
+// New sums up reports, in the order given; tool names the program.
+func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
+	uses := map[string]int{}
+	sizes := map[string]int64{}
+	for _, r := range reports {
+		for _, id := range layerIDs(r) {
+			uses[id]++
+		}
+		for _, l := range r.Layers {
+			sizes[l.DiffID] = l.Size
+		}
+	}
+	out := &Report{SchemaVersion: SchemaVersion, Tool: tool, Images: []Image{}}
+	for _, r := range reports {
+		img := Image{
+			Reference:     r.Image.Reference,
+			Source:        r.Image.Source,
+			Digest:        r.Image.Digest,
+			Layers:        len(r.Layers),
+			LayerBytes:    r.Summary.LayerBytes,
+			WastedBytes:   r.Summary.WastedBytes,
+			LeftoverBytes: r.Leftovers.Bytes,
+		}
+		if len(r.Leftovers.Categories) > 0 {
+			top := slices.MaxFunc(r.Leftovers.Categories, func(a, b analyze.CategoryTotalJSON) int {
+				if c := cmp.Compare(a.Bytes, b.Bytes); c != 0 {
+					return c
+				}
+				return cmp.Compare(b.Category, a.Category) // the first name wins a tie
+			})
+			if top.Bytes > 0 {
+				img.TopCategory, img.TopCategoryBytes = top.Category, top.Bytes
+			}
+		}
+		for _, id := range layerIDs(r) {
+			if uses[id] > 1 {
+				img.SharedLayers++
+				img.SharedBytes += sizes[id]
+			}
+		}
+		if r.Gate != nil {
+			pass := r.Gate.Pass
+			img.Pass = &pass
+			if out.Gate == nil {
+				out.Gate = &Gate{Pass: true, Failed: []string{}}
+			}
+			if !pass {
+				out.Gate.Pass = false
+				out.Gate.Failed = append(out.Gate.Failed, r.Image.Reference)
+			}
+		}
+		out.Images = append(out.Images, img)
+		t := &out.Totals
+		t.Images++
+		t.Layers += len(r.Layers)
+		t.LayerBytes += r.Summary.LayerBytes
+		t.WastedBytes += r.Summary.WastedBytes
+		t.LeftoverBytes += r.Leftovers.Bytes
+	}
+	out.Totals.UniqueLayers = len(uses)
+	for id := range uses {
+		out.Totals.UniqueLayerBytes += sizes[id]
+	}
+	return out
+}
+
+// layerIDs are the distinct diff IDs of a report's layers (an image may
+// hold one layer twice).
+func layerIDs(r *analyze.Report) []string {
+	var ids []string
+	for _, l := range r.Layers {
+		if !slices.Contains(ids, l.DiffID) {
+			ids = append(ids, l.DiffID)
+		}
+	}
+	return ids
+}
+
+//go:embed fleet.schema.json
+var schema []byte
+
+// SchemaID is the $id of the fleet report's JSON Schema.
+const SchemaID = "https://github.com/stagescope/stagescope/analyze/fleet/fleet.schema.json"
+
+// Schema returns the JSON Schema (draft 2020-12) of a Report encoded as
+// JSON: analyze/fleet/fleet.schema.json. Its objects are closed.
+func Schema() []byte { return append([]byte(nil), schema...) }
