@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,24 +39,11 @@ func writeArchive(t *testing.T, img v1.Image) string {
 // exit status main would give.
 func run(t *testing.T, args ...string) (string, string, int, error) {
 	t.Helper()
-	var out, errOut bytes.Buffer
-	s := &streams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, Width: 100}
-	root := newRootCmd(s)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	code := exitOK
-	var g *gateError
-	switch {
-	case err == nil:
-	case errors.As(err, &g):
-		code = exitGate
-	default:
-		code = exitError
-	}
+	out, errOut, code, err := runIn(t, strings.NewReader(""), args...)
 	if code != exitError && len(args) > 0 && args[0] == "inspect" && slices.Contains(args, "json") {
-		analyzetest.ValidateReport(t, out.Bytes()) // every JSON report the tests produce
+		analyzetest.ValidateReport(t, []byte(out)) // every JSON report the tests produce
 	}
-	return out.String(), errOut.String(), code, err
+	return out, errOut, code, err
 }
 
 // gateImage is a two-layer image; size is its layers' uncompressed bytes,
