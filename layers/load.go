@@ -57,6 +57,11 @@ type Source struct {
 // single pass.
 func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 	if s.stream == nil {
+		if s.Kind == KindDockerArchive {
+			// A docker save's layer digests are not content addresses
+			// the archive proves: never trust a cached result for them.
+			opts = append(opts[:len(opts):len(opts)], func(o *options) error { o.noCacheReads = true; return nil })
+		}
 		return Read(ctx, s.Image, opts...)
 	}
 	o, err := makeOptions(opts...)

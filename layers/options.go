@@ -29,6 +29,10 @@ type options struct {
 	maxEntries   int
 	known        map[knownKey]*Layer // see WithKnownLayers
 	cache        Cache
+	// cacheReads off: the layers' blob digests are claims the source does
+	// not prove before the bytes are read (a docker save names its members
+	// as it likes), so a cached result may not stand in for them.
+	noCacheReads bool
 	verify       bool
 	maxRatio     int64
 	scan         func() ContentScanner // see WithContentScan

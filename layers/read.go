@@ -851,7 +851,7 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 // fromCache fills lay from o's cache when it holds the layer, proven by
 // its blob digest and diff ID; false means the layer must be read.
 func fromCache(ctx context.Context, o *options, lay *Layer) bool {
-	if o.cache == nil || !o.verify || lay.DiffID == "" || lay.Digest == "" {
+	if o.cache == nil || o.noCacheReads || !o.verify || lay.DiffID == "" || lay.Digest == "" {
 		return false
 	}
 	c, ok := o.cache.Get(ctx, lay.Digest, lay.DiffID)
