@@ -60,7 +60,7 @@ func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 		if s.Kind == KindDockerArchive {
 			// A docker save's layer digests are not content addresses
 			// the archive proves: never trust a cached result for them.
-			opts = append(opts[:len(opts):len(opts)], func(o *options) error { o.noCacheReads = true; return nil })
+			opts = append(opts[:len(opts):len(opts)], withoutCacheReads)
 		}
 		return Read(ctx, s.Image, opts...)
 	}

@@ -219,6 +219,14 @@ type Cache interface {
 	Put(ctx context.Context, lay *Layer)
 }
 
+// withoutCacheReads keeps a cache's results from standing in for layers
+// (Source.Read sets it for docker saves, whose digests prove nothing until
+// read); layers read are still offered to the cache.
+func withoutCacheReads(o *options) error {
+	o.noCacheReads = true
+	return nil
+}
+
 // WithCache makes Read take a layer's results from c instead of streaming
 // it, when c holds them for the layer's blob digest and diff ID, and hand c
 // every layer it reads. Only verified reads use a cache (see WithoutVerify)

@@ -1,7 +1,9 @@
 package cache_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -362,5 +364,52 @@ func setAge(t *testing.T, root, _ string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDockerSaveNeverFromCache: a docker save names its layers as it
+// likes, so a digest there proves nothing until the bytes are read. Once a
+// good archive's layer is cached, an archive whose layer is damaged but
+// claims the same diff ID must still be read, and fail, not be served the
+// good layer's result.
+func TestDockerSaveNeverFromCache(t *testing.T) {
+	ctx := context.Background()
+	var files []lt.File
+	for i := range 50 {
+		files = append(files, lt.File{Name: fmt.Sprintf("app/f%03d", i), Body: fmt.Sprintf("CONTENT-%03d", i)})
+	}
+	img := lt.Layers(t, files)
+	good := lt.DockerSave(t, img, "app:1", lt.SaveClassic, false)
+	bad := bytes.Clone(good)
+	k := bytes.Index(bad, []byte("CONTENT-042"))
+	if k < 0 {
+		t.Fatal("the layer's content is not in the archive")
+	}
+	bad[k] = 'X'
+
+	d, err := cache.OpenDir(t.TempDir(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cache.New(d, version("v1"), nil)
+	readArchive := func(b []byte) error {
+		src, err := layers.Load(ctx, lt.WriteFile(t, "app.tar", b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = src.Read(ctx, layers.WithCache(c))
+		return err
+	}
+	// The layer, read from a source that names blobs by their contents,
+	// is cached: a second read takes nothing from the stream.
+	read(t, img, c)
+	if _, n := read(t, img, c); n != 0 {
+		t.Fatalf("the layer was not cached: %d bytes read again", n)
+	}
+	if err := readArchive(good); err != nil {
+		t.Fatalf("good archive: %v", err)
+	}
+	if err := readArchive(bad); err == nil || !strings.Contains(err.Error(), "mismatch") {
+		t.Errorf("damaged archive claiming a cached diff ID: error %v, want a digest mismatch", err)
 	}
 }
