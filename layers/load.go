@@ -59,8 +59,8 @@ func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 	if s.stream == nil {
 		if s.Kind == KindDockerArchive {
 			// A docker save's layer digests are not content addresses
-			// the archive proves: never trust a cached result for them.
-			opts = append(opts[:len(opts):len(opts)], withoutCacheReads)
+			// the archive proves: no cached or known layer stands in.
+			opts = append(opts[:len(opts):len(opts)], withClaimedDigests)
 		}
 		return Read(ctx, s.Image, opts...)
 	}

@@ -29,10 +29,11 @@ type options struct {
 	maxEntries   int
 	known        map[knownKey]*Layer // see WithKnownLayers
 	cache        Cache
-	// cacheReads off: the layers' blob digests are claims the source does
+	// claimedDigests: the layers' blob digests are claims the source does
 	// not prove before the bytes are read (a docker save names its members
-	// as it likes), so a cached result may not stand in for them.
-	noCacheReads bool
+	// as it likes), so neither a cached result nor a known layer may stand
+	// in for them.
+	claimedDigests bool
 	verify       bool
 	maxRatio     int64
 	scan         func() ContentScanner // see WithContentScan
@@ -219,11 +220,11 @@ type Cache interface {
 	Put(ctx context.Context, lay *Layer)
 }
 
-// withoutCacheReads keeps a cache's results from standing in for layers
-// (Source.Read sets it for docker saves, whose digests prove nothing until
-// read); layers read are still offered to the cache.
-func withoutCacheReads(o *options) error {
-	o.noCacheReads = true
+// withClaimedDigests keeps cached results and known layers from standing in
+// for layers (Source.Read sets it for docker saves, whose digests prove
+// nothing until read); layers read are still offered to the cache.
+func withClaimedDigests(o *options) error {
+	o.claimedDigests = true
 	return nil
 }
 

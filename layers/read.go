@@ -163,7 +163,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	g.SetLimit(o.parallelism)
 	for _, i := range readOrder(out.Layers, o.parallelism) {
 		l := ls[i]
-		if k, ok := o.known[knownKey{out.Layers[i].Digest, out.Layers[i].DiffID}]; ok {
+		if k, ok := o.known[knownKey{out.Layers[i].Digest, out.Layers[i].DiffID}]; ok && !o.claimedDigests {
 			lay := &out.Layers[i]
 			lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = k.Size, k.EntryCount, k.Entries, k.Files, k.Content
 			lay.DiffIDVerified = true
@@ -536,7 +536,7 @@ func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, 
 		if err == nil || !ok || !rl.Retryable() || attempt >= len(layerRetryBackoff) || ctx.Err() != nil || !transient(err) {
 			return err
 		}
-		lay.Entries, lay.Files, lay.Content, lay.DiffIDVerified = nil, nil, nil, false
+		lay.Entries, lay.Files, lay.Content, lay.Sparse, lay.DiffIDVerified = nil, nil, nil, nil, false
 		if err := sleep(ctx, layerRetryBackoff[attempt]); err != nil {
 			return err
 		}
@@ -851,7 +851,7 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 // fromCache fills lay from o's cache when it holds the layer, proven by
 // its blob digest and diff ID; false means the layer must be read.
 func fromCache(ctx context.Context, o *options, lay *Layer) bool {
-	if o.cache == nil || o.noCacheReads || !o.verify || lay.DiffID == "" || lay.Digest == "" {
+	if o.cache == nil || o.claimedDigests || !o.verify || lay.DiffID == "" || lay.Digest == "" {
 		return false
 	}
 	c, ok := o.cache.Get(ctx, lay.Digest, lay.DiffID)

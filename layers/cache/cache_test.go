@@ -371,7 +371,8 @@ func setAge(t *testing.T, root, _ string) {
 // likes, so a digest there proves nothing until the bytes are read. Once a
 // good archive's layer is cached, an archive whose layer is damaged but
 // claims the same diff ID must still be read, and fail, not be served the
-// good layer's result.
+// good layer's result; nor may a known layer (diff's shared layers) stand
+// in for it.
 func TestDockerSaveNeverFromCache(t *testing.T) {
 	ctx := context.Background()
 	var files []lt.File
@@ -392,13 +393,12 @@ func TestDockerSaveNeverFromCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := cache.New(d, version("v1"), nil)
-	readArchive := func(b []byte) error {
+	readArchive := func(b []byte, opts ...layers.Option) (*layers.Image, error) {
 		src, err := layers.Load(ctx, lt.WriteFile(t, "app.tar", b))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = src.Read(ctx, layers.WithCache(c))
-		return err
+		return src.Read(ctx, opts...)
 	}
 	// The layer, read from a source that names blobs by their contents,
 	// is cached: a second read takes nothing from the stream.
@@ -406,10 +406,14 @@ func TestDockerSaveNeverFromCache(t *testing.T) {
 	if _, n := read(t, img, c); n != 0 {
 		t.Fatalf("the layer was not cached: %d bytes read again", n)
 	}
-	if err := readArchive(good); err != nil {
+	known, err := readArchive(good, layers.WithCache(c))
+	if err != nil {
 		t.Fatalf("good archive: %v", err)
 	}
-	if err := readArchive(bad); err == nil || !strings.Contains(err.Error(), "mismatch") {
+	if _, err := readArchive(bad, layers.WithCache(c)); err == nil || !strings.Contains(err.Error(), "mismatch") {
 		t.Errorf("damaged archive claiming a cached diff ID: error %v, want a digest mismatch", err)
+	}
+	if _, err := readArchive(bad, layers.WithKnownLayers(known)); err == nil || !strings.Contains(err.Error(), "mismatch") {
+		t.Errorf("damaged archive claiming a known layer's diff ID: error %v, want a digest mismatch", err)
 	}
 }

@@ -209,6 +209,10 @@ func decodeLayer(data []byte) (*layers.Layer, error) {
 	if r.err == nil && n > len(r.b)/minEntryBytes {
 		return nil, fmt.Errorf("record claims %d entries in %d bytes", n, len(r.b))
 	}
+	if n > layers.DefaultMaxEntries {
+		// a shared store is not trusted with an allocation read cannot make
+		return nil, fmt.Errorf("record claims %d entries, more than a layer may have (%d)", n, layers.DefaultMaxEntries)
+	}
 	if n > 0 {
 		lay.Entries = make([]layers.Entry, n)
 	}
