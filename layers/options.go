@@ -34,9 +34,9 @@ type options struct {
 	// as it likes), so neither a cached result nor a known layer may stand
 	// in for them.
 	claimedDigests bool
-	verify       bool
-	maxRatio     int64
-	scan         func() ContentScanner // see WithContentScan
+	verify         bool
+	maxRatio       int64
+	scan           func() ContentScanner // see WithContentScan
 }
 
 // DefaultCaptureLimit is the largest file whose contents Read keeps by default.
