@@ -594,7 +594,7 @@ func CaptureSecrets(p string, size int64) bool {
 // Capture is the layers.WithCapture predicate of Run: every file an
 // analyzer reads. Pass CaptureLimit as the size cap.
 func Capture(p string, size int64) bool {
-	return CaptureContents(p, size) || CaptureSecrets(p, size) || perms.Capture(p, size) || perms.Capture(p, size)
+	return CaptureContents(p, size) || CaptureSecrets(p, size) || perms.Capture(p, size)
 }
 
 // distroNode tells whether a node_modules tree belongs to the distribution

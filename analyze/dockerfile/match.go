@@ -285,7 +285,9 @@ func dropBuildArgs(s string) string {
 	if !ok || err != nil {
 		return s
 	}
-	for range n {
+	// n comes from the image: stop when the words run out, not after n
+	// of them (|9223372036854775807 would spin for ever).
+	for i := 0; i < n && rest != ""; i++ {
 		_, rest, _ = strings.Cut(rest, " ")
 	}
 	return rest

@@ -398,3 +398,20 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestDropBuildArgs: the "|N K=V …" prefix of a RUN's history is dropped;
+// N is the image's word, so a huge or lying N ends with the words.
+func TestDropBuildArgs(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"|2 A=1 B=2 /bin/sh -c make", "/bin/sh -c make"},
+		{"|0 /bin/sh -c make", "/bin/sh -c make"},
+		{"/bin/sh -c make", "/bin/sh -c make"},
+		{"|x A=1 /bin/sh -c make", "|x A=1 /bin/sh -c make"},
+		{"|9223372036854775807 A=1 /bin/sh -c make", ""},
+		{"|5 A=1", ""},
+	} {
+		if got := dropBuildArgs(tt.in); got != tt.want {
+			t.Errorf("dropBuildArgs(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
