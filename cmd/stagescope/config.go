@@ -119,7 +119,6 @@ var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
 //	  highestImageBytes: 500MB
 //	  highestLeftoverBytes: 50MB
 //	  highestOwnLeftoverBytes: 10MB  # only the layers above the base image
-//	  highestOwnLeftoverBytes: 10MB  # only the layers above the base image
 //	  highestCategoryBytes: {toolchain: 0, package-cache: 5MB}
 //	  forbiddenRules: [RULE-ID, …]
 //	ignore:

@@ -13,6 +13,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/rewrite"
 	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/ui"
 )
 
 var fixFormats = []string{"dockerfile", "diff", "json"}
@@ -71,6 +72,7 @@ func runFix(ctx context.Context, o *inspectOptions, s *streams) error {
 	default:
 		return fmt.Errorf("unknown output format %q (want one of dockerfile, diff, json)", o.Output)
 	}
+	o.streamsFor(s)
 	if err := o.sourceOptions.validate(); err != nil {
 		return err
 	}
@@ -90,7 +92,7 @@ func runFix(ctx context.Context, o *inspectOptions, s *streams) error {
 		return err
 	}
 	for _, n := range a.Place.Notes {
-		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", printable(n))
+		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", ui.Escape(n))
 	}
 	lo := o.loadOptions()
 	exists := func(ref string) bool {
@@ -121,7 +123,7 @@ func runFix(ctx context.Context, o *inspectOptions, s *streams) error {
 	}
 	rep.UseRewrite(o.Place.Dockerfile, res)
 	for _, n := range res.Notes {
-		fmt.Fprintf(s.ErrOut, "stagescope: note: %s\n", printable(n))
+		fmt.Fprintf(s.ErrOut, "stagescope: note: %s\n", ui.Escape(n))
 	}
 	switch o.Output {
 	case "json":

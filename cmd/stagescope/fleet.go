@@ -259,7 +259,7 @@ func (o *inspectOptions) loadFleet(ctx context.Context, refs []string, errOut io
 // -o text, the fleet table. Every image's gate counts: exit 1 when any
 // fails; an image that cannot be read is reported and makes it exit 2.
 func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresholds) error {
-	if o.Output == "tui" || o.Output == "sarif" {
+	if o.Output == "tui" || o.Output == "sarif" || o.Output == "cyclonedx" {
 		return fmt.Errorf("-o %s shows one image; use -o text or -o json for many", o.Output)
 	}
 	refs, err := o.allRefs(ctx, s)
@@ -381,7 +381,7 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 		if r.TopCategory != "" {
 			top = fmt.Sprintf("%s %s", r.TopCategory, format.Bytes(r.TopCategoryBytes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", cut(ui.Escape(r.Reference), max(width-70, 30)), format.Bytes(r.LayerBytes),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", fitMin(ui.Escape(r.Reference), width, 70, 30), format.Bytes(r.LayerBytes),
 			format.Bytes(r.WastedBytes), format.Bytes(r.LeftoverBytes), top, r.SharedLayers, r.Layers, format.Bytes(r.SharedBytes))
 		if f.Gate != nil {
 			switch {

@@ -18,6 +18,7 @@ import (
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // inspectOptions are the flags of `stagescope inspect`.
@@ -321,7 +322,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		return err
 	}
 	for _, n := range a.Place.Notes {
-		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", printable(n))
+		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", ui.Escape(n))
 	}
 	rep := newImageReport(a, th, src)
 	var comps []sbom.Component

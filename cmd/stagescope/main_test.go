@@ -122,6 +122,7 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"inspect", "--timeout", "soon", testImage}, []string{`invalid argument "soon" for "--timeout"`}},
 		{[]string{"inspect", "--platform", "linux/amd64/v2/x", testImage}, []string{`invalid platform "linux/amd64/v2/x"`}},
 		{[]string{"inspect", "--bogus", testImage}, []string{"unknown flag: --bogus"}},
+		{[]string{"inspect", "-o", "cyclonedx", testImage, testImage}, []string{"-o cyclonedx shows one image; use -o text or -o json for many"}},
 		{[]string{"inspect"}, []string{"inspect needs an image, e.g. `stagescope inspect myapp:latest`"}},
 		{[]string{"inspect", "-o", "tui", testImage, testImage}, []string{"-o tui shows one image"}},
 		{[]string{"inspect", "--shard", "4/4", testImage}, []string{"--shard \"4/4\": want I/N"}},

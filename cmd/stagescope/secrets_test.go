@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,9 +12,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/analyze/secrets/secretstest"
 )
@@ -87,7 +85,7 @@ func TestPlantedSecrets(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
-	validateReport(t, []byte(r.stdout))
+	analyzetest.ValidateReport(t, []byte(r.stdout))
 	for _, w := range rep.Secrets.Warnings {
 		t.Errorf("warning: %s", w)
 	}
@@ -193,29 +191,5 @@ func TestPlantedSecretsAllowlist(t *testing.T) {
 	}
 	for _, l := range leaks(r.stdout, planted) {
 		t.Errorf("prints a secret in clear: %s", l)
-	}
-}
-
-// validateReport checks a JSON report against analyze/report.schema.json.
-func validateReport(t *testing.T, data []byte) {
-	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(analyze.ReportSchema()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(analyze.ReportSchemaID, doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(analyze.ReportSchemaID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sch.Validate(v); err != nil {
-		t.Errorf("report does not follow report.schema.json: %v", err)
 	}
 }

@@ -41,6 +41,15 @@ func fit(s string, width, reserved int) string {
 	return cut(s, width-reserved)
 }
 
+// fitMin is fit that leaves at least least columns when the output has a
+// width.
+func fitMin(s string, width, reserved, least int) string {
+	if width > 0 {
+		width = max(width, reserved+least)
+	}
+	return fit(s, width, reserved)
+}
+
 func writeText(out io.Writer, r *analyze.Report, width int) error {
 	w := bufio.NewWriter(out)
 	sm := r.Summary

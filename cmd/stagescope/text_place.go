@@ -4,11 +4,10 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/internal/format"
+	"github.com/stagescope/stagescope/ui"
 )
 
 // writeBaseText writes the two lines that split the image between its
@@ -33,7 +32,7 @@ func writeBaseText(w io.Writer, r *analyze.Report) {
 	}
 	lo := r.Leftovers
 	fmt.Fprintf(w, "Base image  %s: %s, %s, leftovers %s (fix: a slimmer base, or clean it in your first RUN); found by %s\n",
-		printable(name), layerRange(0, b.Layers), format.Bytes(baseBytes), format.Bytes(lo.Base.Bytes), b.DetectedBy)
+		ui.Escape(name), layerRange(0, b.Layers), format.Bytes(baseBytes), format.Bytes(lo.Base.Bytes), b.DetectedBy)
 	fmt.Fprintf(w, "Your layers %s, %s, leftovers %s\n", layerRange(b.Layers, len(r.Layers)), format.Bytes(ownBytes), format.Bytes(lo.Own.Bytes))
 }
 
@@ -46,22 +45,4 @@ func layerRange(from, to int) string {
 		return "layer " + strconv.Itoa(from)
 	}
 	return fmt.Sprintf("layers %d–%d", from, to-1)
-}
-
-// printable escapes what a terminal would act on in a string that came
-// from an image or a file: control characters and invalid UTF-8.
-func printable(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == unicode.ReplacementChar:
-			b.WriteString(`\ufffd`)
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
