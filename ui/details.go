@@ -150,5 +150,5 @@ func baseLine(th *theme, label string, a *analyze.Analysis) line {
 		name = "(unnamed)"
 	}
 	return line{label: label, labelStyle: th.header, text: fmt.Sprintf("%s: %d layers, %s, leftovers %s · yours: %s, leftovers %s",
-		Escape(name), p.Base.Layers, format.Bytes(baseBytes), format.Bytes(base.Bytes), format.Bytes(ownBytes), format.Bytes(own.Bytes))}
+		name, p.Base.Layers, format.Bytes(baseBytes), format.Bytes(base.Bytes), format.Bytes(ownBytes), format.Bytes(own.Bytes))}
 }

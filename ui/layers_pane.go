@@ -173,12 +173,12 @@ func (p *layersPane) describe() []line {
 	if b := p.place; b != nil && b.Base != nil {
 		whose := "yours (above the base image)"
 		if b.InBase(i) {
-			whose = "the base image's " + Escape(b.Base.Name)
+			whose = "the base image's " + b.Base.Name
 		}
 		out = append(out, line{label: p.label("Origin"), labelStyle: th.header, text: whose + " · base found by " + b.Base.DetectedBy})
 	}
 	if loc := p.place.Line(i); loc != nil {
-		out = append(out, line{label: p.label("Dockerfile"), labelStyle: th.header, text: fmt.Sprintf("%s:%d-%d (stage %s) %s", Escape(loc.Path), loc.StartLine, loc.EndLine, Escape(loc.Stage), Escape(loc.Instruction))})
+		out = append(out, line{label: p.label("Dockerfile"), labelStyle: th.header, text: fmt.Sprintf("%s:%d-%d (stage %s) %s", loc.Path, loc.StartLine, loc.EndLine, loc.Stage, loc.Instruction)})
 	}
 	out = append(out,
 		line{label: p.label("Digest"), labelStyle: th.header, text: l.Digest, style: th.dim},

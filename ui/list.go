@@ -54,7 +54,9 @@ func (l *listView) n() int {
 // Draw draws the frame and the visible rows.
 func (l *listView) Draw(screen tcell.Screen) {
 	if l.title != nil {
-		l.SetTitle(" " + l.title() + " ")
+		// titles hold image-derived names: escaped for the terminal, and
+		// for tview, which reads [style] tags in a title
+		l.SetTitle(" " + tview.Escape(Escape(l.title())) + " ")
 	}
 	l.DrawForSubclass(screen, l)
 	x, y, w, h := l.GetInnerRect()

@@ -68,3 +68,23 @@ func TestDrawTextMarksCuts(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileTitleAndDetails: a name with a newline, an escape sequence or
+// a tview style tag shows escaped in a pane title and in a text pane: it
+// neither starts a line of its own nor styles the frame.
+func TestHostileTitleAndDetails(t *testing.T) {
+	th := newTheme(false)
+	const name = "app/evil\n\x1b[2J[red]x"
+	l := newListView(&th, "Files", true)
+	l.title = func() string { return "Files · /" + name }
+	got := screenText(t, l, 60, 3)
+	if want := `Files · /app/evil\n\x1b[2J[red]x`; !strings.Contains(got, want) {
+		t.Errorf("title drawn as\n%s\nwant it to hold %q", got, want)
+	}
+	p := newTextPane(&th, "Details")
+	p.set([]line{{label: "Path     ", text: "/" + name}})
+	got = screenText(t, p, 60, 4)
+	if want := `Path     /app/evil\n\x1b[2J[red]x`; !strings.Contains(got, want) {
+		t.Errorf("details drawn as\n%s\nwant one line holding %q", got, want)
+	}
+}

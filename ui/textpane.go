@@ -58,7 +58,9 @@ func (t *textPane) rewrap(w int) {
 			t.wrapped = append(t.wrapped, l)
 			continue
 		}
-		for i, part := range wrap(l.text, w-lw) {
+		// image-derived text is escaped before it is measured and wrapped:
+		// a newline in a path must not start a line of its own
+		for i, part := range wrap(Escape(l.text), w-lw) {
 			nl := line{label: l.label, text: part, labelStyle: l.labelStyle, style: l.style}
 			if i > 0 {
 				nl.label = padRight("", lw)
