@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
-	"path"
+	pathrules "github.com/stagescope/stagescope/analyze/rules"
 	"slices"
 	"strings"
 )
@@ -71,7 +71,9 @@ func sortFindings(fs []Finding) {
 }
 
 // Allowlist names secrets that are known and accepted: by fingerprint, or
-// by a path glob (path.Match syntax, "**/" also matching no directory).
+// by a path glob, in the one glob dialect of --ignore and ignore.paths
+// (pathrules.Ignore: "**" any number of components, a directory's glob its
+// whole subtree, a leading "/" optional).
 type Allowlist struct {
 	Fingerprints []string
 	Paths        []string
@@ -85,12 +87,10 @@ func (a Allowlist) Allows(f *Finding) bool {
 	if slices.Contains(a.Fingerprints, f.Fingerprint) {
 		return true
 	}
-	for _, g := range a.Paths {
-		if globMatch(g, f.Path) {
-			return true
-		}
+	if len(a.Paths) == 0 {
+		return false
 	}
-	return false
+	return pathrules.NewSilencer(pathrules.Ignore{Paths: a.Paths}).Path(strings.Split(strings.TrimPrefix(f.Path, "/"), "/"))
 }
 
 // Validate checks the allowlist's fingerprints and globs.
@@ -101,7 +101,7 @@ func (a Allowlist) Validate() error {
 		}
 	}
 	for _, g := range a.Paths {
-		if _, err := path.Match(g, ""); err != nil {
+		if err := pathrules.ValidateGlob(g); err != nil {
 			return &AllowlistError{Value: g, Msg: "bad path glob"}
 		}
 	}
@@ -112,31 +112,3 @@ func (a Allowlist) Validate() error {
 type AllowlistError struct{ Value, Msg string }
 
 func (e *AllowlistError) Error() string { return "secrets allowlist: " + e.Msg + ": " + e.Value }
-
-func globMatch(g, p string) bool {
-	if ok, _ := path.Match(g, p); ok {
-		return true
-	}
-	if rest, ok := strings.CutPrefix(g, "**/"); ok {
-		for q := p; ; {
-			if ok, _ := path.Match(rest, q); ok {
-				return true
-			}
-			i := strings.IndexByte(q, '/')
-			if i < 0 {
-				return false
-			}
-			q = q[i+1:]
-		}
-	}
-	// A glob names a directory's whole subtree too.
-	for q := p; q != "."; q = path.Dir(q) {
-		if ok, _ := path.Match(g, q); ok {
-			return true
-		}
-		if !strings.Contains(q, "/") {
-			break
-		}
-	}
-	return false
-}

@@ -103,6 +103,11 @@ func TestAllowlist(t *testing.T) {
 		{secrets.Allowlist{Paths: []string{"app/.git"}}, true},
 		{secrets.Allowlist{Paths: []string{"**/*.pack"}}, true},
 		{secrets.Allowlist{Paths: []string{"srv/**"}}, false},
+		// the dialect of --ignore and ignore.paths: a leading "/", and "**"
+		// anywhere, as users write them there
+		{secrets.Allowlist{Paths: []string{"/app/.git"}}, true},
+		{secrets.Allowlist{Paths: []string{"app/**/*.pack"}}, true},
+		{secrets.Allowlist{Paths: []string{"app/**/*.idx"}}, false},
 	} {
 		if got := tc.a.Allows(&f); got != tc.want {
 			t.Errorf("%+v.Allows = %v, want %v", tc.a, got, tc.want)
@@ -110,5 +115,8 @@ func TestAllowlist(t *testing.T) {
 	}
 	if err := (secrets.Allowlist{Fingerprints: []string{"ABC"}}).Validate(); err == nil {
 		t.Error("a bad fingerprint validates")
+	}
+	if err := (secrets.Allowlist{Paths: []string{"app/[x"}}).Validate(); err == nil {
+		t.Error("a bad path glob validates")
 	}
 }
