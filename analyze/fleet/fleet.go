@@ -9,7 +9,7 @@ import (
 	_ "embed" // the fleet report's JSON Schema
 	"slices"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
 
@@ -18,10 +18,10 @@ const SchemaVersion = 1
 
 // Report is the fleet report: one row per image and the totals.
 type Report struct {
-	SchemaVersion int              `json:"schemaVersion"`
-	Tool          analyze.ToolInfo `json:"tool"`
-	Images        []Image          `json:"images"`
-	Totals        Totals           `json:"totals"`
+	SchemaVersion int             `json:"schemaVersion"`
+	Tool          report.ToolInfo `json:"tool"`
+	Images        []Image         `json:"images"`
+	Totals        Totals          `json:"totals"`
 	// Gate is present when any image's report carried one.
 	Gate *Gate `json:"gate,omitempty"`
 }
@@ -67,7 +67,7 @@ type Gate struct {
 }
 
 // New sums up reports, in the order given; tool names the program.
-func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
+func New(reports []*report.Report, tool report.ToolInfo) *Report {
 	uses := map[string]int{}
 	sizes := map[string]int64{}
 	for _, r := range reports {
@@ -90,7 +90,7 @@ func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
 			LeftoverBytes: r.Leftovers.Bytes,
 		}
 		if len(r.Leftovers.Categories) > 0 {
-			top := slices.MaxFunc(r.Leftovers.Categories, func(a, b analyze.CategoryTotalJSON) int {
+			top := slices.MaxFunc(r.Leftovers.Categories, func(a, b report.CategoryTotalJSON) int {
 				if c := cmp.Compare(a.Bytes, b.Bytes); c != 0 {
 					return c
 				}
@@ -134,7 +134,7 @@ func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
 
 // layerIDs are the distinct diff IDs of a report's layers (an image may
 // hold one layer twice).
-func layerIDs(r *analyze.Report) []string {
+func layerIDs(r *report.Report) []string {
 	var ids []string
 	for _, l := range r.Layers {
 		if !slices.Contains(ids, l.DiffID) {

@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 )
 
 // diveImage is dive's own test image (see testdata/dive/README.md), made
@@ -21,7 +21,7 @@ var diveImage, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "dive", "t
 
 // runDiveCI runs inspect on dive's test image with a .dive-ci holding the
 // three rules, and returns the exit status and the gate.
-func runDiveCI(t *testing.T, efficiency, wasted, userWasted string) (int, *analyze.GateJSON, error) {
+func runDiveCI(t *testing.T, efficiency, wasted, userWasted string) (int, *report.GateJSON, error) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -34,7 +34,7 @@ func runDiveCI(t *testing.T, efficiency, wasted, userWasted string) (int, *analy
 		return code, nil, err
 	}
 	analyzetest.ValidateReport(t, []byte(out))
-	var rep analyze.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("report: %v", err)
 	}
@@ -160,7 +160,7 @@ func TestDiveCIDefaults(t *testing.T) {
 			if code == exitError {
 				t.Fatalf("inspect: %v", err)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatal(err)
 			}
@@ -199,7 +199,7 @@ func TestDiveCIUnknownKeys(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	var rep analyze.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
@@ -344,7 +345,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	return nil
 }
 
-func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
+func writeReport(s *streams, format string, a *analyze.Analysis, rep *report.Report, df *sarifDockerfile) error {
 	switch format {
 	case "json":
 		return writeJSON(s.Out, rep)

@@ -10,8 +10,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -57,13 +57,13 @@ func placeFixture(t *testing.T) (dir, image, base, dockerfile string) {
 	return dir, image, base, dockerfile
 }
 
-func reportOf(t *testing.T, r result) *analyze.Report {
+func reportOf(t *testing.T, r result) *report.Report {
 	t.Helper()
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	analyzetest.ValidateReport(t, []byte(r.stdout))
-	var rep analyze.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +75,12 @@ func TestPlaceJSON(t *testing.T) {
 	tests := []struct {
 		name      string
 		args      []string
-		wantBase  *analyze.BaseJSON
+		wantBase  *report.BaseJSON
 		wantLines [][2]int // per layer; {0,0} for none
 	}{
-		{"history alone", nil, &analyze.BaseJSON{Layers: 2, DetectedBy: "history"}, [][2]int{{}, {}, {}, {}}},
-		{"--base", []string{"--base", base}, &analyze.BaseJSON{Layers: 2, Name: base, DetectedBy: "flag"}, [][2]int{{}, {}, {}, {}}},
-		{"--dockerfile", []string{"--dockerfile", dockerfile}, &analyze.BaseJSON{Layers: 2, Name: "localhost/node:18", DetectedBy: "dockerfile"}, [][2]int{{}, {}, {3, 3}, {4, 5}}},
+		{"history alone", nil, &report.BaseJSON{Layers: 2, DetectedBy: "history"}, [][2]int{{}, {}, {}, {}}},
+		{"--base", []string{"--base", base}, &report.BaseJSON{Layers: 2, Name: base, DetectedBy: "flag"}, [][2]int{{}, {}, {}, {}}},
+		{"--dockerfile", []string{"--dockerfile", dockerfile}, &report.BaseJSON{Layers: 2, Name: "localhost/node:18", DetectedBy: "dockerfile"}, [][2]int{{}, {}, {3, 3}, {4, 5}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -50,7 +51,7 @@ func fitMin(s string, width, reserved, least int) string {
 	return fit(s, width, reserved)
 }
 
-func writeText(out io.Writer, r *analyze.Report, width int) error {
+func writeText(out io.Writer, r *report.Report, width int) error {
 	w := bufio.NewWriter(out)
 	sm := r.Summary
 	fmt.Fprintf(w, "Image       %s (%s)\n", ui.Escape(r.Image.Reference), r.Image.Source)

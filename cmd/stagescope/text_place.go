@@ -5,14 +5,14 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
 
 // writeBaseText writes the two lines that split the image between its
 // base and the user's layers, or says that the base is unknown.
-func writeBaseText(w io.Writer, r *analyze.Report) {
+func writeBaseText(w io.Writer, r *report.Report) {
 	b := r.Image.Base
 	if b == nil {
 		fmt.Fprintf(w, "Base image  unknown: no --base, --dockerfile or base annotation, and no CMD/ENTRYPOINT in the history to tell where it ends\n")
