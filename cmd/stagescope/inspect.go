@@ -171,6 +171,7 @@ with --cache redis://HOST:PORT/DB) that later runs and other machines reuse.`,
 	o.Place.addFlags(f)
 	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+	registerRuleCompletions(cmd)
 	return cmd
 }
 
