@@ -313,7 +313,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 			if i > 0 {
 				fmt.Fprintln(s.Out)
 			}
-			err = writeReport(s, o.Output, a, rep, nil)
+			err = writeReport(s.Out, s.Width, o.Output, a, rep, nil)
 		}
 		if err != nil {
 			return err
