@@ -121,7 +121,7 @@ func newFleetRecipeRun(t *testing.T, db int) *fleetRecipeRun {
 	return run
 }
 
-var layersReadRE = regexp.MustCompile(`stagescope: (\d+) images: (\d+) layers from the layer cache, (\d+) read`)
+var layersReadRE = regexp.MustCompile(`stagescope: (\d+) images?: (\d+) layers? from the layer cache, (\d+) read`)
 
 // shard runs one shard's script with the scheduler's variables and returns
 // how many images it inspected and how many layers it read.
