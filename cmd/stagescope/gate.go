@@ -173,7 +173,7 @@ func gateValue(u gate.Unit, v float64, name string) string {
 	case gate.UnitBytes:
 		return fmt.Sprintf("%s (%d)", format.Bytes(int64(v)), int64(v))
 	case gate.UnitFindings:
-		return fmt.Sprintf("%d findings", int64(v))
+		return format.Count(int64(v), "finding")
 	}
 	if name == gate.CheckHighestUserWastedPercent {
 		return fmt.Sprintf("%.4f (%.2f%%)", v, 100*v)
