@@ -21,6 +21,9 @@ type CheckJSON struct {
 	Measured float64   `json:"measured"`
 	Limit    float64   `json:"limit"`
 	Pass     bool      `json:"pass"`
+	// Note says why where the value is not a number (dive's undefined
+	// userWastedPercent, reported as 0).
+	Note string `json:"note,omitempty"`
 }
 
 // IgnoreJSON is the ignore list the gate applied.

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/dustin/go-humanize"
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 )
-
-func commas(n int64) string { return humanize.Comma(n) }
 
 // view is what the browser asks of a pane: the list the movement keys
 // drive.
@@ -86,10 +84,11 @@ func (b *Browser) build() error {
 	b.filterIn.SetChangedFunc(b.filterChanged)
 	b.filterIn.SetDoneFunc(b.filterDone)
 
-	left := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(b.summary, 8, 0, false).
+	leftFlex := tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(b.summary, summaryHeight, 0, false).
 		AddItem(b.layers, 0, 3, true).
 		AddItem(b.findings, 0, 2, false)
+	left := &column{Flex: leftFlex, fit: func(h int) { leftFlex.ResizeItem(b.summary, summaryFit(h), 0) }}
 	right := tview.NewFlex().SetDirection(tview.FlexRow).
 		AddItem(b.tree, 0, 3, false).
 		AddItem(b.details, 0, 2, false)
@@ -122,6 +121,38 @@ func (b *Browser) build() error {
 	b.setFocus(paneLayers)
 	b.summary.set(summaryLines(th, b.ref, b.a))
 	return nil
+}
+
+// summaryHeight is the Image pane's height, borders included, where the
+// screen has room for it.
+const summaryHeight = 8
+
+// summaryFit is the Image pane's height in a column h rows high: what the
+// Layers and Findings panes below it need to show a few rows each comes
+// first (a frame, Layers' header and at least three layers; a frame and
+// two findings), and an Image pane with no room for one line of text is
+// left out.
+func summaryFit(h int) int {
+	const lists = 10 // Layers 6 rows + Findings 4 rows
+	s := min(h-lists, summaryHeight)
+	if s < 3 {
+		return 0
+	}
+	return s
+}
+
+// column is a Flex that sets its items' sizes for its height before each
+// draw.
+type column struct {
+	*tview.Flex
+	fit func(h int)
+}
+
+// Draw fits the items to the height, then draws them.
+func (c *column) Draw(screen tcell.Screen) {
+	_, _, _, h := c.GetRect()
+	c.fit(h)
+	c.Flex.Draw(screen)
 }
 
 // setFocus moves the keyboard to a pane.
@@ -304,7 +335,7 @@ func (b *Browser) treeNote() string {
 	if b.phase == phaseReady {
 		return ""
 	}
-	return fmt.Sprintf("%d of %d layers merged", b.tree.m.tree.Layers, len(b.layers.layers))
+	return fmt.Sprintf("%d of %s merged", b.tree.m.tree.Layers, format.Count(int64(len(b.layers.layers)), "layer"))
 }
 
 // openFilter shows the filter field in place of the help bar.

@@ -49,7 +49,7 @@ func TestPanes(t *testing.T) {
 		{name: "findings-closed", keys: []any{tcell.KeyBacktab, tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.findings }, w: 60, h: 12},
 		{name: "group-details", keys: []any{tcell.KeyBacktab}, pane: func(b *Browser) tview.Primitive { return b.details }, w: 70, h: 6},
 		{name: "finding-details", keys: []any{tcell.KeyBacktab, 'j'}, pane: func(b *Browser) tview.Primitive { return b.details }, w: 70, h: 12},
-		{name: "finding-jump", keys: []any{tcell.KeyBacktab, 'G', 'k', 'k', 'k', 'k', tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 120, h: 36},
+		{name: "finding-jump", keys: []any{tcell.KeyBacktab, 'G', 'k', 'k', tcell.KeyEnter}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 120, h: 36},
 		{name: "help", keys: []any{'?'}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 100, h: 40},
 		{name: "help-closed", keys: []any{'?', 'q'}, pane: func(b *Browser) tview.Primitive { return b.pages }, w: 100, h: 12},
 	}

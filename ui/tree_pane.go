@@ -359,7 +359,8 @@ func (p *treePane) openAll(open bool) {
 }
 
 // show puts the cursor on n as of layer l, opening its ancestors and
-// dropping what hides it.
+// dropping what hides it. The view keeps n's directory in sight above it
+// where the pane is high enough for both.
 func (p *treePane) show(n *fstree.Node, l int) {
 	m := p.m
 	if l >= 0 && l < m.tree.Layers && l != m.layer {
@@ -372,6 +373,9 @@ func (p *treePane) show(n *fstree.Node, l int) {
 	if i := m.index(n); i >= 0 {
 		p.sel = i
 		p.clamp()
+		if pi := m.index(n.Parent); pi >= 0 && pi < p.top && i-pi < p.height {
+			p.top = pi
+		}
 	}
 }
 

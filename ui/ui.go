@@ -459,13 +459,13 @@ func (b *Browser) status() (string, tcell.Style) {
 		return b.notice, b.th.base
 	case b.phase == phaseReady:
 		m := b.a.Metrics
-		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), format.Bytes(m.TotalBytes)), b.th.base
+		return fmt.Sprintf("%s · %s · %s", format.Count(int64(len(b.layers.layers)), "layer"), format.Count(m.Files, "file"), format.Bytes(m.TotalBytes)), b.th.base
 	}
 	p := b.progress
 	var st string
 	switch {
 	case p.LayersTotal > 0 && p.LayersDone == p.LayersTotal:
-		st = fmt.Sprintf("merging %d layers…", p.LayersTotal)
+		st = fmt.Sprintf("merging %s…", format.Count(int64(p.LayersTotal), "layer"))
 	case p.LayersTotal == 0:
 		st = "opening image…"
 	default:

@@ -140,8 +140,8 @@ func savedStr(saved, of int64) string {
 
 func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	w := bufio.NewWriter(out)
-	fmt.Fprintf(w, "A  %s (%s), %d layers\n", ui.Escape(r.A.Image.Reference), r.A.Image.Source, r.A.Layers)
-	fmt.Fprintf(w, "B  %s (%s), %d layers\n", ui.Escape(r.B.Image.Reference), r.B.Image.Source, r.B.Layers)
+	fmt.Fprintf(w, "A  %s (%s), %s\n", ui.Escape(r.A.Image.Reference), r.A.Image.Source, format.Count(int64(r.A.Layers), "layer"))
+	fmt.Fprintf(w, "B  %s (%s), %s\n", ui.Escape(r.B.Image.Reference), r.B.Image.Source, format.Count(int64(r.B.Layers), "layer"))
 	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, format.Bytes(r.SharedLayers.Bytes))
 
 	// Names left-aligned (padded to one width), numbers right-aligned.
@@ -172,7 +172,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 	}
 
 	list := func(title string, l analyze.PathList, bytesOf func(analyze.PathDiffJSON) string, total string) error {
-		fmt.Fprintf(w, "\n%s: %s files, %s", title, humanize.Comma(l.Files), total)
+		fmt.Fprintf(w, "\n%s: %s, %s", title, format.Count(l.Files, "file"), total)
 		if l.Truncated {
 			fmt.Fprintf(w, " (largest %d shown)", len(l.Paths))
 		}

@@ -83,8 +83,8 @@ func TestDiffText(t *testing.T) {
 		"Shared layers: 1 (",
 		"Only in A: 2 files, 9.4 kB (largest 1 shown)",
 		"  9.0 kB  /usr/bin/gcc-12",
-		"Only in B: 1 files, 3 B",
-		"Changed: 1 files, 3.0 kB in A, 2.9 kB in B",
+		"Only in B: 1 file, 3 B",
+		"Changed: 1 file, 3.0 kB in A, 2.9 kB in B",
 		"  3.0 kB -> 2.9 kB  /app/main",
 	} {
 		if !strings.Contains(out, line) {

@@ -313,7 +313,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 			if i > 0 {
 				fmt.Fprintln(s.Out)
 			}
-			err = writeReport(s, o.Output, a, rep, nil)
+			err = writeReport(s.Out, s.Width, o.Output, a, rep, nil)
 		}
 		if err != nil {
 			return err
@@ -332,8 +332,8 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 		}
 	}
 	st := c.Stats()
-	fmt.Fprintf(s.ErrOut, "stagescope: %d images: %d layers from the layer cache, %d read (%d bytes, %s)\n",
-		len(imgs), st.Hits, st.Puts, st.LayerBytes, format.Bytes(st.LayerBytes))
+	fmt.Fprintf(s.ErrOut, "stagescope: %s: %s from the layer cache, %d read (%d bytes, %s)\n",
+		format.Count(int64(len(imgs)), "image"), format.Count(int64(st.Hits), "layer"), st.Puts, st.LayerBytes, format.Bytes(st.LayerBytes))
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d images could not be inspected: %s", len(failed), total, ui.Escape(strings.Join(failed, ", ")))
 	}
@@ -363,8 +363,8 @@ func writeJSONLine(w io.Writer, v any) error {
 func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 	w := bufio.NewWriter(out)
 	t := f.Totals
-	fmt.Fprintf(w, "Fleet       %d images, %d layers (%d distinct): %s of layers, %s distinct\n",
-		t.Images, t.Layers, t.UniqueLayers, format.Bytes(t.LayerBytes), format.Bytes(t.UniqueLayerBytes))
+	fmt.Fprintf(w, "Fleet       %s, %s (%d distinct): %s of layers, %s distinct\n",
+		format.Count(int64(t.Images), "image"), format.Count(int64(t.Layers), "layer"), t.UniqueLayers, format.Bytes(t.LayerBytes), format.Bytes(t.UniqueLayerBytes))
 	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s\n\n", format.Bytes(t.WastedBytes), format.Bytes(t.LeftoverBytes))
 	rows := slices.Clone(f.Images)
 	slices.SortStableFunc(rows, func(a, b fleet.Image) int {
