@@ -71,10 +71,11 @@ func TestDiveMetricsMatchDive(t *testing.T) {
 			if w.UserWastedPercent != nil {
 				wantUser = *w.UserWastedPercent
 			}
-			want := fstree.DiveMetrics{Efficiency: w.Efficiency, WastedBytes: w.WastedBytes, UserWastedPercent: wantUser}
+			want := fstree.DiveMetrics{Efficiency: w.Efficiency, WastedBytes: w.WastedBytes, UserWastedPercent: wantUser, NoUserBytes: w.UserWastedPercent == nil}
 			checkDive(t, a.Dive, want)
 			// The report carries them unrounded.
 			sm := analyze.NewReport(a, analyze.ReportOptions{}).Summary
+			want.NoUserBytes = false // the report says it in the gate's check
 			checkDive(t, fstree.DiveMetrics{Efficiency: sm.Efficiency, WastedBytes: sm.DiveWastedBytes, UserWastedPercent: sm.UserWastedPercent}, want)
 		})
 	}
@@ -220,7 +221,15 @@ func diveCases() []diveCase {
 		{
 			name:   "single layer",
 			layers: [][]layerstest.File{{dir("d"), f("d/x", 7), layerstest.Symlink("l", "d/x")}},
-			want:   fstree.DiveMetrics{Efficiency: 1, WastedBytes: 0, UserWastedPercent: 0},
+			want:   fstree.DiveMetrics{Efficiency: 1, WastedBytes: 0, UserWastedPercent: 0, NoUserBytes: true},
+		},
+		{
+			// Only a deletion above the first layer: no user bytes, so
+			// dive's userWastedPercent is 10/0 (worked out from dive's
+			// source: dive/image/image.go divides regardless).
+			name:   "deletion only above the first layer",
+			layers: [][]layerstest.File{{f("a", 10)}, {wh("a")}},
+			want:   fstree.DiveMetrics{Efficiency: 0, WastedBytes: 10, UserWastedPercent: 0, NoUserBytes: true},
 		},
 	}
 }

@@ -21,12 +21,16 @@ type CheckJSON struct {
 	Measured float64   `json:"measured"`
 	Limit    float64   `json:"limit"`
 	Pass     bool      `json:"pass"`
+	// Note says why where the value is not a number (dive's undefined
+	// userWastedPercent, reported as 0).
+	Note string `json:"note,omitempty"`
 }
 
 // IgnoreJSON is the ignore list the gate applied.
 type IgnoreJSON struct {
-	Rules []string `json:"rules"`
-	Paths []string `json:"paths"`
+	Rules      []string         `json:"rules"`
+	Categories []rules.Category `json:"categories"`
+	Paths      []string         `json:"paths"`
 }
 
 // NewGateJSON builds the wire form of a gate evaluated with ignore.
@@ -35,7 +39,7 @@ func NewGateJSON(g gate.Gate, ignore rules.Ignore) *GateJSON {
 		Pass:   g.Pass,
 		Failed: g.Failed(),
 		Checks: make([]CheckJSON, len(g.Checks)),
-		Ignore: IgnoreJSON{Rules: append([]string{}, ignore.Rules...), Paths: append([]string{}, ignore.Paths...)},
+		Ignore: IgnoreJSON{Rules: append([]string{}, ignore.Rules...), Categories: append([]rules.Category{}, ignore.Categories...), Paths: append([]string{}, ignore.Paths...)},
 	}
 	for i, c := range g.Checks {
 		// Unrounded, like the report's summary: a ratio that passes by a

@@ -110,7 +110,8 @@ type Summary struct {
 	// UserWastedPercent is, despite its name (dive's), a fraction:
 	// DiveWastedBytes over the bytes of all layers but the first; 0.25
 	// means 25% and it may exceed 1 (dive's highestUserWastedPercent). It is
-	// 0 for a single-layer image, where dive divides by zero.
+	// 0 when the layers above the first hold no bytes, where dive divides
+	// by zero (the gate's check then says what dive decides).
 	UserWastedPercent float64 `json:"userWastedPercent"`
 }
 

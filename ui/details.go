@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -40,14 +42,7 @@ func nodeDetails(th *theme, a *analyze.Analysis, n *fstree.Node, ni nodeInfo, f 
 		if v := ni.v; v != nil {
 			what = v.Type.String()
 		}
-		desc := ni.st.String()
-		rng := fmt.Sprintf("layer %d", to)
-		if from >= 0 && from != to-1 {
-			rng = fmt.Sprintf("layers %d–%d", from+1, to)
-		} else if from < 0 {
-			rng = fmt.Sprintf("layers 0–%d", to)
-		}
-		add("Kind", fmt.Sprintf("%s · %s · %s in %s", what, format.Bytes(ni.size), desc, rng), th.forStatus(ni.st))
+		add("Kind", fmt.Sprintf("%s · %s · %s", what, format.Bytes(ni.size), changeText(n, ni, from, to)), th.forStatus(ni.st))
 		if v := ni.v; v != nil {
 			if !v.Deleted && !v.Implicit {
 				st := th.base
@@ -64,7 +59,9 @@ func nodeDetails(th *theme, a *analyze.Analysis, n *fstree.Node, ni nodeInfo, f 
 	if n != nil && len(n.Versions()) > 0 {
 		out = append(out, line{text: "Versions", style: th.header})
 		hashes := a != nil && !a.ContentHashHidden(n.Path())
-		for _, v := range n.Versions() {
+		vs := n.Versions()
+		for i := range vs {
+			v := &vs[i]
 			state := "visible"
 			st := th.added
 			switch {
@@ -84,6 +81,7 @@ func nodeDetails(th *theme, a *analyze.Analysis, n *fstree.Node, ni nodeInfo, f 
 			out = append(out, line{
 				label: fmt.Sprintf("  L%-3d ", v.Layer), labelStyle: th.dim,
 				text: fmt.Sprintf("%s %s%s · %s", kind, format.Bytes(v.Size), digest, state), style: st,
+				node: n, version: v,
 			})
 		}
 	}
@@ -101,6 +99,58 @@ func nodeDetails(th *theme, a *analyze.Analysis, n *fstree.Node, ni nodeInfo, f 
 		add("Fix", f.Fix, th.base)
 	}
 	return out
+}
+
+// changeText says how the tree's view of n changed between the state after
+// layer from and the state after layer to (from -1: the empty filesystem):
+// for a path, the layers in that range that wrote (or removed) it ("added in layer 1",
+// "modified in layers 2 and 5"), or the layer of the unchanged version; for
+// a directory, whose status is its contents', the layers compared.
+func changeText(n *fstree.Node, ni nodeInfo, from, to int) string {
+	st := ni.st.String()
+	switch {
+	case ni.st == stUnchanged && ni.v != nil && !ni.dir:
+		return fmt.Sprintf("%s since layer %d", st, ni.v.Layer)
+	case ni.st == stUnchanged:
+		return st
+	case ni.dir && from+1 < to:
+		return fmt.Sprintf("%s below, in layers %d–%d", st, from+1, to)
+	case ni.dir:
+		return fmt.Sprintf("%s below, in layer %d", st, to)
+	}
+	var in []int
+	note := func(l int32) {
+		if int(l) > from && int(l) <= to && !slices.Contains(in, int(l)) {
+			in = append(in, int(l))
+		}
+	}
+	for _, v := range n.Versions() {
+		switch {
+		case ni.st != stRemoved && !v.Deleted:
+			note(v.Layer) // the layers that wrote it
+		case ni.st == stRemoved && v.Deleted:
+			note(v.Layer) // its whiteout
+		case ni.st == stRemoved && v.HiddenBy >= 0:
+			note(v.HiddenBy) // an opaque directory or a deleted parent
+		}
+	}
+	slices.Sort(in)
+	return st + " in " + layerList(in)
+}
+
+// layerList names layers: "layer 3", "layers 2 and 5", "layers 1, 2 and 4".
+func layerList(ls []int) string {
+	s := make([]string, len(ls))
+	for i, l := range ls {
+		s[i] = fmt.Sprint(l)
+	}
+	switch len(s) {
+	case 0:
+		return "no layer"
+	case 1:
+		return "layer " + s[0]
+	}
+	return "layers " + strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // summaryLines describe the whole image, or only its name while loading.
@@ -124,11 +174,11 @@ func summaryLines(th *theme, ref string, a *analyze.Analysis) []line {
 		leftP = 100 * float64(l.Bytes) / float64(l.ShippedBytes)
 	}
 	return []line{
-		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s files", format.Bytes(m.TotalBytes), commas(m.Files))},
+		{label: lbl("Size"), labelStyle: th.header, text: fmt.Sprintf("%s in %s", format.Bytes(m.TotalBytes), format.Count(m.Files, "file"))},
 		{label: lbl("Layers"), labelStyle: th.header, text: fmt.Sprintf("%s, %s packed", format.Bytes(m.LayerBytes), format.Bytes(compressed))},
 		{label: lbl("Wasted"), labelStyle: th.header, text: fmt.Sprintf("%s (%.1f%% of layers)", format.Bytes(m.WastedBytes), wasteP)},
 		{label: lbl("Efficiency"), labelStyle: th.header, text: fmt.Sprintf("%.1f%% (as dive counts)", 100*a.Dive.Efficiency)},
-		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %s (%.1f%% of shipped)", format.Bytes(l.Bytes), plural(l.Files, "file"), leftP)},
+		{label: lbl("Leftovers"), labelStyle: th.header, text: fmt.Sprintf("%s in %s (%.1f%% of shipped)", format.Bytes(l.Bytes), format.Count(l.Files, "file"), leftP)},
 		{label: lbl("Runtime"), labelStyle: th.header, text: fmt.Sprintf("≈ %s without leftovers and waste", format.Bytes(l.RuntimeBytes))},
 		baseLine(th, lbl("Base image"), a),
 	}
@@ -153,6 +203,6 @@ func baseLine(th *theme, label string, a *analyze.Analysis) line {
 	if name == "" {
 		name = "(unnamed)"
 	}
-	return line{label: label, labelStyle: th.header, text: fmt.Sprintf("%s: %d layers, %s, leftovers %s · yours: %s, leftovers %s",
-		name, p.Base.Layers, format.Bytes(baseBytes), format.Bytes(base.Bytes), format.Bytes(ownBytes), format.Bytes(own.Bytes))}
+	return line{label: label, labelStyle: th.header, text: fmt.Sprintf("%s: %s, %s, leftovers %s · yours: %s, leftovers %s",
+		name, format.Count(int64(p.Base.Layers), "layer"), format.Bytes(baseBytes), format.Bytes(base.Bytes), format.Bytes(ownBytes), format.Bytes(own.Bytes))}
 }

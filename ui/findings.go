@@ -28,7 +28,7 @@ type findingRow struct {
 }
 
 // findingsModel is the view state of the findings pane: leftovers and waste
-// grouped by category, biggest first.
+// grouped by category, secrets first, then biggest first.
 type findingsModel struct {
 	groups []*findingGroup
 	rows   []findingRow
@@ -80,7 +80,15 @@ func newFindingsModel(a *analyze.Analysis) findingsModel {
 		}
 	}
 	m.total, m.files = a.Leftovers.Bytes, a.Leftovers.Files
+	// Secrets come first: a leaked credential matters whatever its size,
+	// and by bytes a few-byte .env would sort last, below the scroll.
 	slices.SortStableFunc(m.groups, func(a, b *findingGroup) int {
+		if as, bs := a.cat == rules.CatSecret, b.cat == rules.CatSecret; as != bs {
+			if as {
+				return -1
+			}
+			return 1
+		}
 		if c := cmp.Compare(b.bytes, a.bytes); c != 0 {
 			return c
 		}

@@ -60,7 +60,7 @@ func (p *findingsPane) makeTitle() string {
 		for _, g := range p.m.groups {
 			n += len(g.items)
 		}
-		f += fmt.Sprintf(" · %d · %s in %s", n, format.Bytes(p.m.total), plural(p.m.files, "file"))
+		f += fmt.Sprintf(" · %d · %s in %s", n, format.Bytes(p.m.total), format.Count(p.m.files, "file"))
 	}
 	return f
 }
@@ -165,7 +165,7 @@ func (p *findingsPane) groupDetails() []line {
 	return []line{
 		{label: p.label("Category"), labelStyle: th.header, text: string(g.cat)},
 		{label: p.label("Bytes"), labelStyle: th.header, text: fmt.Sprintf("%s in %s, %s, from %s",
-			format.Bytes(g.bytes), plural(int64(len(g.items)), "finding"), plural(g.files, "file"), plural(int64(len(layers)), "layer"))},
+			format.Bytes(g.bytes), format.Count(int64(len(g.items)), "finding"), format.Count(g.files, "file"), format.Count(int64(len(layers)), "layer"))},
 		{text: "Enter opens or closes the category; on a finding it shows the file in the tree.", style: th.dim},
 	}
 }

@@ -85,7 +85,12 @@ func fixture(t testing.TB) *analyze.Analysis {
 // drives it, without a running application.
 func loadedBrowser(t testing.TB, opts ...Option) *Browser {
 	t.Helper()
-	a := fixture(t)
+	return browserOf(t, fixture(t), opts...)
+}
+
+// browserOf is a browser that went through a whole load of a's image.
+func browserOf(t testing.TB, a *analyze.Analysis, opts ...Option) *Browser {
+	t.Helper()
 	b, err := newBrowser("fixture.tar", opts...)
 	if err != nil {
 		t.Fatal(err)

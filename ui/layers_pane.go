@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 
+	"github.com/dustin/go-humanize"
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
@@ -150,6 +151,12 @@ func (p *layersPane) step(d int) {
 
 func (p *layersPane) label(s string) string { return padRight(s, 9) }
 
+// layerOrdinal names layer i (indexes count from 0, as the # column and
+// every report do) of n: "6 (the 7th of 7)", never the off-by-one "6 of 7".
+func layerOrdinal(i, n int) string {
+	return fmt.Sprintf("%d (the %s of %d)", i, humanize.Ordinal(i+1), n)
+}
+
 // describe is what Details shows of the selected layer.
 func (p *layersPane) describe() []line {
 	i := p.sel
@@ -159,13 +166,13 @@ func (p *layersPane) describe() []line {
 	th := p.th
 	l := p.layers[i].meta
 	out := []line{
-		{label: p.label("Layer"), labelStyle: th.header, text: fmt.Sprintf("%d of %d", i, len(p.layers))},
-		{label: p.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s entries", format.Bytes(l.Size), format.Bytes(l.CompressedSize), commas(int64(l.EntryCount)))},
+		{label: p.label("Layer"), labelStyle: th.header, text: layerOrdinal(i, len(p.layers))},
+		{label: p.label("Size"), labelStyle: th.header, text: fmt.Sprintf("%s (%s compressed) · %s", format.Bytes(l.Size), format.Bytes(l.CompressedSize), format.Count(int64(l.EntryCount), "entry"))},
 	}
 	if i < len(p.stats) {
 		s := p.stats[i]
-		out = append(out, line{label: p.label("Changes"), labelStyle: th.header, text: fmt.Sprintf("+%d files %s · ~%d files %s · -%d files %s",
-			s.Added.Files, format.Bytes(s.Added.Bytes), s.Modified.Files, format.Bytes(s.Modified.Bytes), s.Removed.Files, format.Bytes(s.Removed.Bytes))})
+		out = append(out, line{label: p.label("Changes"), labelStyle: th.header, text: fmt.Sprintf("+%s %s · ~%s %s · -%s %s",
+			format.Count(s.Added.Files, "file"), format.Bytes(s.Added.Bytes), format.Count(s.Modified.Files, "file"), format.Bytes(s.Modified.Bytes), format.Count(s.Removed.Files, "file"), format.Bytes(s.Removed.Bytes))})
 	}
 	out = append(out,
 		line{label: p.label("Command"), labelStyle: th.header, text: analyze.Instruction(l.CreatedBy)},

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/dustin/go-humanize"
 	"github.com/gdamore/tcell/v2"
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/internal/format"
 )
-
-func commas(n int64) string { return humanize.Comma(n) }
 
 // view is what the browser asks of a pane: the list the movement keys
 // drive.
@@ -36,13 +34,18 @@ func (b *Browser) build() error {
 	b.findings = newFindingsPane(th)
 	b.findings.onMove = func(int) { b.updateDetails() }
 	b.findings.onJump = b.showNode
-	b.details = newTextPane(th, "Details")
+	b.details = newDetailsPane(th)
+	b.details.view = b.openViewer
+	b.details.diff = b.openDiff
+	b.details.say = b.say
 	b.summary = newTextPane(th, "Image")
 	b.help = newTextPane(th, "Keys")
 	b.viewer = newViewerPane(th)
 	b.viewer.post = b.post
 	b.viewer.onClose = b.closeViewer
 	b.tree.view = b.openViewer
+	b.tree.diff = b.openDiff
+	b.tree.say = b.say
 	b.keys = b.keyTable()
 	if err := rebind(b.keys, b.o.keys); err != nil {
 		return err
@@ -81,10 +84,11 @@ func (b *Browser) build() error {
 	b.filterIn.SetChangedFunc(b.filterChanged)
 	b.filterIn.SetDoneFunc(b.filterDone)
 
-	left := tview.NewFlex().SetDirection(tview.FlexRow).
-		AddItem(b.summary, 8, 0, false).
+	leftFlex := tview.NewFlex().SetDirection(tview.FlexRow).
+		AddItem(b.summary, summaryHeight, 0, false).
 		AddItem(b.layers, 0, 3, true).
 		AddItem(b.findings, 0, 2, false)
+	left := &column{Flex: leftFlex, fit: func(h int) { leftFlex.ResizeItem(b.summary, summaryFit(h), 0) }}
 	right := tview.NewFlex().SetDirection(tview.FlexRow).
 		AddItem(b.tree, 0, 3, false).
 		AddItem(b.details, 0, 2, false)
@@ -119,6 +123,38 @@ func (b *Browser) build() error {
 	return nil
 }
 
+// summaryHeight is the Image pane's height, borders included, where the
+// screen has room for it.
+const summaryHeight = 8
+
+// summaryFit is the Image pane's height in a column h rows high: what the
+// Layers and Findings panes below it need to show a few rows each comes
+// first (a frame, Layers' header and at least three layers; a frame and
+// two findings), and an Image pane with no room for one line of text is
+// left out.
+func summaryFit(h int) int {
+	const lists = 10 // Layers 6 rows + Findings 4 rows
+	s := min(h-lists, summaryHeight)
+	if s < 3 {
+		return 0
+	}
+	return s
+}
+
+// column is a Flex that sets its items' sizes for its height before each
+// draw.
+type column struct {
+	*tview.Flex
+	fit func(h int)
+}
+
+// Draw fits the items to the height, then draws them.
+func (c *column) Draw(screen tcell.Screen) {
+	_, _, _, h := c.GetRect()
+	c.fit(h)
+	c.Flex.Draw(screen)
+}
+
 // setFocus moves the keyboard to a pane.
 func (b *Browser) setFocus(p paneID) {
 	b.app.SetFocus(b.views[p])
@@ -127,15 +163,17 @@ func (b *Browser) setFocus(p paneID) {
 
 // focusedBy follows focus changes, by key or by mouse.
 func (b *Browser) focusedBy(p paneID) {
-	if b.helpOpen && p != paneHelp {
-		// A click on a pane behind the help page closes it.
-		b.helpOpen = false
-		b.pages.HidePage("help")
+	if b.hiding {
+		return
 	}
-	if b.viewerOpen && p != paneViewer {
-		b.viewerOpen = false
+	if b.helpOpen && p != paneHelp || b.viewerOpen && p != paneViewer {
+		// A click on a pane behind the help or the viewer closes it.
+		b.helpOpen, b.viewerOpen = false, false
 		b.viewer.cancel()
-		b.pages.HidePage("viewer")
+		b.hidePage("help")
+		b.hidePage("viewer")
+		b.setFocus(p)
+		return
 	}
 	b.focus = p
 	if p != paneDetails && p != paneHelp && p != paneViewer && p != b.context {
@@ -148,7 +186,9 @@ func (b *Browser) focusedBy(p paneID) {
 func (b *Browser) list() *listView { return b.views[b.focus].list() }
 
 func (b *Browser) cycle(d int) {
-	order := []paneID{paneLayers, paneTree, paneFindings, paneDetails}
+	// Details follows the tree, which it sits under and describes; from
+	// Findings, S-Tab reaches it still describing the finding.
+	order := []paneID{paneLayers, paneTree, paneDetails, paneFindings}
 	i := 0
 	for j, p := range order {
 		if p == b.focus {
@@ -195,6 +235,17 @@ func (b *Browser) helpPaneKeys() []binding {
 
 // openViewer shows version v of node n in the viewer.
 func (b *Browser) openViewer(n *fstree.Node, v *fstree.Version) {
+	b.showViewer(func(ctx context.Context) { b.viewer.open(ctx, n, v) })
+}
+
+// openDiff shows the diff of versions a and v (a the older) of node n in
+// the viewer.
+func (b *Browser) openDiff(n *fstree.Node, a, v *fstree.Version) {
+	b.showViewer(func(ctx context.Context) { b.viewer.openDiff(ctx, n, a, v) })
+}
+
+// showViewer opens the viewer page and starts what it shows.
+func (b *Browser) showViewer(open func(ctx context.Context)) {
 	b.lastFocus = b.focus
 	b.viewerOpen = true
 	b.pages.ShowPage("viewer")
@@ -202,14 +253,23 @@ func (b *Browser) openViewer(n *fstree.Node, v *fstree.Version) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	b.viewer.open(ctx, n, v)
+	open(ctx)
 	b.setFocus(paneViewer)
 }
 
 func (b *Browser) closeViewer() {
 	b.viewerOpen = false
-	b.pages.HidePage("viewer")
+	b.hidePage("viewer")
 	b.setFocus(b.lastFocus)
+}
+
+// hidePage hides a page over the main one. tview then focuses the main
+// page's first pane, which the user did not choose: the browser ignores
+// that and its caller sets the focus after.
+func (b *Browser) hidePage(name string) {
+	b.hiding = true
+	defer func() { b.hiding = false }()
+	b.pages.HidePage(name)
 }
 
 func (b *Browser) openHelp() {
@@ -222,7 +282,7 @@ func (b *Browser) openHelp() {
 
 func (b *Browser) closeHelp() {
 	b.helpOpen = false
-	b.pages.HidePage("help")
+	b.hidePage("help")
 	b.setFocus(b.lastFocus)
 }
 
@@ -246,6 +306,9 @@ func (b *Browser) drawHelpBar(screen tcell.Screen, x, y, w int) {
 	drawSegs(screen, x+1, y, w-1, segs)
 }
 
+// say puts a one-off note in the title bar.
+func (b *Browser) say(s string) { b.notice = s }
+
 // copyText puts text on the terminal's clipboard (OSC 52; tcell sends it
 // only to terminals that take it) and says so in the title bar.
 func (b *Browser) copyText(text string) {
@@ -253,7 +316,7 @@ func (b *Browser) copyText(text string) {
 		return
 	}
 	b.screen.SetClipboard([]byte(text))
-	b.notice = "copied " + text
+	b.say("copied " + text)
 }
 
 // treeWaiting says why there is no tree yet.
@@ -272,7 +335,7 @@ func (b *Browser) treeNote() string {
 	if b.phase == phaseReady {
 		return ""
 	}
-	return fmt.Sprintf("%d of %d layers merged", b.tree.m.tree.Layers, len(b.layers.layers))
+	return fmt.Sprintf("%d of %s merged", b.tree.m.tree.Layers, format.Count(int64(len(b.layers.layers)), "layer"))
 }
 
 // openFilter shows the filter field in place of the help bar.

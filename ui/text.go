@@ -134,11 +134,3 @@ func splitWidth(s string, w int) (string, string) {
 	}
 	return s, ""
 }
-
-// plural is n and noun, with an s unless n is 1: "1 file", "2 files".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return commas(n) + " " + noun + "s"
-}

@@ -176,7 +176,7 @@ type Browser struct {
 	layers   *layersPane
 	tree     *treePane
 	findings *findingsPane
-	details  *textPane
+	details  *detailsPane
 	summary  *textPane
 	help     *textPane
 	viewer   *viewerPane
@@ -195,6 +195,7 @@ type Browser struct {
 	finding    bool // the field at the bottom finds rather than filters
 	helpOpen   bool
 	viewerOpen bool
+	hiding     bool            // a page is being hidden: focus changes are tview's (hidePage)
 	ctx        context.Context // ends when the browser closes; nil in tests of panes
 	screen     tcell.Screen    // the screen drawn on, once drawn
 	notice     string          // a one-off message for the title bar
@@ -459,13 +460,13 @@ func (b *Browser) status() (string, tcell.Style) {
 		return b.notice, b.th.base
 	case b.phase == phaseReady:
 		m := b.a.Metrics
-		return fmt.Sprintf("%d layers · %s files · %s", len(b.layers.layers), commas(m.Files), format.Bytes(m.TotalBytes)), b.th.base
+		return fmt.Sprintf("%s · %s · %s", format.Count(int64(len(b.layers.layers)), "layer"), format.Count(m.Files, "file"), format.Bytes(m.TotalBytes)), b.th.base
 	}
 	p := b.progress
 	var st string
 	switch {
 	case p.LayersTotal > 0 && p.LayersDone == p.LayersTotal:
-		st = fmt.Sprintf("merging %d layers…", p.LayersTotal)
+		st = fmt.Sprintf("merging %s…", format.Count(int64(p.LayersTotal), "layer"))
 	case p.LayersTotal == 0:
 		st = "opening image…"
 	default:

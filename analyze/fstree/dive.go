@@ -32,9 +32,13 @@ type DiveMetrics struct {
 	Efficiency  float64
 	WastedBytes int64
 	// UserWastedPercent is a fraction (0.25 means 25%), like dive's
-	// highestUserWastedPercent threshold. It is 0 for a single-layer image,
-	// where dive divides by zero.
+	// highestUserWastedPercent threshold. It is 0 when NoUserBytes.
 	UserWastedPercent float64
+	// NoUserBytes tells that the layers above the first hold no bytes (a
+	// single-layer image, or layers of deletions and empty files only):
+	// dive's userWastedPercent then divides by zero, +Inf when WastedBytes
+	// is positive and NaN when it is 0.
+	NoUserBytes bool
 }
 
 // diveNode is dive's view of one path of the merged tree, kept beside the
@@ -481,6 +485,8 @@ func (d *diveState) metrics() DiveMetrics {
 	}
 	if d.userBytes != 0 {
 		m.UserWastedPercent = float64(d.wasted) / float64(d.userBytes)
+	} else {
+		m.NoUserBytes = true
 	}
 	return m
 }

@@ -84,6 +84,9 @@ type Check struct {
 	Measured float64
 	Limit    float64
 	Pass     bool
+	// Note says why a check passed or failed the way it did where its
+	// value is not a number (dive's undefined userWastedPercent).
+	Note string
 }
 
 // Gate is the outcome of evaluating thresholds on an image.
@@ -138,7 +141,13 @@ func Evaluate(in Input, t Thresholds) Gate {
 		add(CheckHighestWastedBytes, "", UnitBytes, float64(d.WastedBytes), float64(*t.HighestWastedBytes), d.WastedBytes <= *t.HighestWastedBytes)
 	}
 	if t.HighestUserWastedPercent != nil {
-		add(CheckHighestUserWastedPercent, "", UnitRatio, d.UserWastedPercent, *t.HighestUserWastedPercent, !(*t.HighestUserWastedPercent < d.UserWastedPercent))
+		if d.NoUserBytes {
+			pass, note := userWastedUndefined(d.WastedBytes)
+			add(CheckHighestUserWastedPercent, "", UnitRatio, 0, *t.HighestUserWastedPercent, pass)
+			g.Checks[len(g.Checks)-1].Note = note
+		} else {
+			add(CheckHighestUserWastedPercent, "", UnitRatio, d.UserWastedPercent, *t.HighestUserWastedPercent, !(*t.HighestUserWastedPercent < d.UserWastedPercent))
+		}
 	}
 	if t.HighestImageBytes != nil {
 		add(CheckHighestImageBytes, "", UnitBytes, float64(in.ImageBytes), float64(*t.HighestImageBytes), in.ImageBytes <= *t.HighestImageBytes)
@@ -168,4 +177,17 @@ func Evaluate(in Input, t Thresholds) Gate {
 		add(CheckForbiddenRules, id, UnitFindings, float64(n), 0, n == 0)
 	}
 	return g
+}
+
+// userWastedUndefined is dive's verdict on highestUserWastedPercent when
+// no layer above the first holds a byte, and why. dive 0.13.1 divides the
+// wasted bytes by those bytes anyway (dive/image/image.go) and fails the
+// rule when limit < value (runtime/ci/rule.go): +Inf, from wasted bytes,
+// fails every limit, and NaN, from none, passes every one. The gate
+// follows dive, so that a .dive-ci gives the same verdict in both.
+func userWastedUndefined(wasted int64) (pass bool, note string) {
+	if wasted > 0 {
+		return false, "undefined: the layers above the first hold no bytes, so dive's userWastedPercent is wasted bytes / 0 = +Inf, which fails every limit in dive; stagescope follows dive"
+	}
+	return true, "undefined: the layers above the first hold no bytes and none are wasted, so dive's userWastedPercent is 0/0 = NaN, which passes every limit in dive; stagescope follows dive"
 }

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -113,5 +114,43 @@ func TestEvaluateAllTogether(t *testing.T) {
 	}
 	if g.Pass || g.Failed() != 3 {
 		t.Errorf("Pass = %v, Failed() = %d; want false, 3", g.Pass, g.Failed())
+	}
+}
+
+// Where no layer above the first holds a byte, dive's userWastedPercent is
+// wasted/0: +Inf fails every limit and NaN (nothing wasted) passes every
+// one, in dive 0.13.1 (runtime/ci/rule.go: fail when limit < value). The
+// gate gives dive's verdict and says why.
+func TestEvaluateUserWastedUndefined(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		wasted   int64
+		limit    float64
+		wantPass bool
+		wantNote string
+	}{
+		{"wasted bytes: +Inf fails even limit 1", 10, 1, false, "+Inf"},
+		{"wasted bytes: +Inf fails limit 0", 10, 0, false, "+Inf"},
+		{"nothing wasted: NaN passes limit 0", 0, 0, true, "NaN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := gateInput()
+			in.Dive = fstree.DiveMetrics{Efficiency: 0, WastedBytes: tc.wasted, NoUserBytes: true}
+			g := Evaluate(in, Thresholds{HighestUserWastedPercent: ptr(tc.limit)})
+			if len(g.Checks) != 1 {
+				t.Fatalf("got %d checks, want 1", len(g.Checks))
+			}
+			c := g.Checks[0]
+			if c.Pass != tc.wantPass || g.Pass != tc.wantPass || c.Measured != 0 {
+				t.Errorf("check %+v, gate pass %v: want pass %v, measured 0", c, g.Pass, tc.wantPass)
+			}
+			if !strings.Contains(c.Note, tc.wantNote) || !strings.Contains(c.Note, "dive") {
+				t.Errorf("note %q: want it to say %s and that dive decides so", c.Note, tc.wantNote)
+			}
+		})
+	}
+	// A defined value has no note.
+	if c := Evaluate(gateInput(), Thresholds{HighestUserWastedPercent: ptr(0.5)}).Checks[0]; c.Note != "" {
+		t.Errorf("note %q on a defined userWastedPercent, want none", c.Note)
 	}
 }

@@ -165,6 +165,9 @@ var rules = []Rule{{
 // Rules returns the rule table, in a stable order.
 func Rules() []Rule { return rules }
 
+// Fix is what to do about a secret found by content, whatever its rule.
+const Fix = "rotate the credential, then keep it out of the image: .dockerignore, and RUN --mount=type=secret for build-time secrets"
+
 // RuleByID returns the rule with the given ID.
 func RuleByID(id string) (Rule, bool) {
 	for _, r := range rules {

@@ -13,6 +13,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
 // diveImage is dive's own test image (see testdata/dive/README.md), made
@@ -214,5 +215,52 @@ func TestDiveCIUnknownKeys(t *testing.T) {
 	_, _, code, err := run(t, "inspect", "-o", "json", diveImage)
 	if code != exitError || err == nil || !strings.Contains(err.Error(), `.stagescope.yaml:1: unknown key "plugins" in the file`) {
 		t.Errorf("with .stagescope.yaml: exit %d, %v; want exit 2 naming the unknown key", code, err)
+	}
+}
+
+// Where dive's userWastedPercent is undefined (no bytes above the first
+// layer), a .dive-ci gives dive's verdict: +Inf (bytes wasted) fails, NaN
+// (none) passes, and both the text and the JSON say why.
+func TestDiveCIUserWastedUndefined(t *testing.T) {
+	deleted := writeArchive(t, layerstest.Layers(t,
+		[]layerstest.File{{Name: "app/big", Body: strings.Repeat("b", 4000)}},
+		[]layerstest.File{layerstest.Whiteout("app/big")}))
+	single := writeArchive(t, layerstest.Layers(t, []layerstest.File{{Name: "app/main", Body: "m"}}))
+	for _, tc := range []struct {
+		name, img string
+		wantCode  int
+		wantPass  bool
+		wantNote  string
+	}{
+		{"deletion only: +Inf fails", deleted, exitGate, false, "= +Inf, which fails every limit in dive"},
+		{"single layer: NaN passes", single, exitOK, true, "= NaN, which passes every limit in dive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			// the limit dive's rule allows at most; lowestEfficiency off
+			ci := "rules:\n  lowestEfficiency: disabled\n  highestUserWastedPercent: 1\n"
+			if err := os.WriteFile(".dive-ci", []byte(ci), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, _, code, err := run(t, "inspect", "-o", "json", tc.img)
+			if code != tc.wantCode {
+				t.Fatalf("exit %d (%v), want %d", code, err, tc.wantCode)
+			}
+			var rep analyze.Report
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Gate == nil || len(rep.Gate.Checks) != 1 {
+				t.Fatalf("gate %+v: want one check", rep.Gate)
+			}
+			c := rep.Gate.Checks[0]
+			if c.Name != gate.CheckHighestUserWastedPercent || c.Pass != tc.wantPass || !strings.Contains(c.Note, tc.wantNote) {
+				t.Errorf("check %+v: want %s pass %v with a note saying %q", c, gate.CheckHighestUserWastedPercent, tc.wantPass, tc.wantNote)
+			}
+			text, _, _, _ := run(t, "inspect", "-o", "text", tc.img)
+			if !strings.Contains(text, "highestUserWastedPercent  undefined") || !strings.Contains(text, "highestUserWastedPercent: undefined: ") || !strings.Contains(text, tc.wantNote) {
+				t.Errorf("text gate table does not show the undefined value and why:\n%s", text)
+			}
+		})
 	}
 }

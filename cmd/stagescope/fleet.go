@@ -313,7 +313,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 			if i > 0 {
 				fmt.Fprintln(s.Out)
 			}
-			err = writeReport(s, o.Output, a, rep, nil)
+			err = writeReport(s.Out, s.Width, o.Output, a, rep, nil)
 		}
 		if err != nil {
 			return err
@@ -332,8 +332,8 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 		}
 	}
 	st := c.Stats()
-	fmt.Fprintf(s.ErrOut, "stagescope: %d images: %d layers from the layer cache, %d read (%d bytes, %s)\n",
-		len(imgs), st.Hits, st.Puts, st.LayerBytes, format.Bytes(st.LayerBytes))
+	fmt.Fprintf(s.ErrOut, "stagescope: %s: %s from the layer cache, %d read (%d bytes, %s)\n",
+		format.Count(int64(len(imgs)), "image"), format.Count(int64(st.Hits), "layer"), st.Puts, st.LayerBytes, format.Bytes(st.LayerBytes))
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d images could not be inspected: %s", len(failed), total, ui.Escape(strings.Join(failed, ", ")))
 	}
@@ -363,15 +363,16 @@ func writeJSONLine(w io.Writer, v any) error {
 func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 	w := bufio.NewWriter(out)
 	t := f.Totals
-	fmt.Fprintf(w, "Fleet       %d images, %d layers (%d distinct): %s of layers, %s distinct\n",
-		t.Images, t.Layers, t.UniqueLayers, format.Bytes(t.LayerBytes), format.Bytes(t.UniqueLayerBytes))
-	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s\n\n", format.Bytes(t.WastedBytes), format.Bytes(t.LeftoverBytes))
+	fmt.Fprintf(w, "Fleet       %s, %s (%d distinct): %s of layers, %s distinct\n",
+		format.Count(int64(t.Images), "image"), format.Count(int64(t.Layers), "layer"), t.UniqueLayers, format.Bytes(t.LayerBytes), format.Bytes(t.UniqueLayerBytes))
+	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s (own %s, base images %s)\n\n", format.Bytes(t.WastedBytes),
+		format.Bytes(t.LeftoverBytes), format.Bytes(t.OwnLeftoverBytes), format.Bytes(t.BaseLeftoverBytes))
 	rows := slices.Clone(f.Images)
 	slices.SortStableFunc(rows, func(a, b fleet.Image) int {
 		return cmp.Compare(b.WastedBytes+b.LeftoverBytes, a.WastedBytes+a.LeftoverBytes)
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "image\tsize\twasted\tleftovers\ttop category\tshared layers")
+	fmt.Fprintf(tw, "image\tsize\twasted\tleftovers\town / base\ttop category\tshared layers")
 	if f.Gate != nil {
 		fmt.Fprintf(tw, "\tgate")
 	}
@@ -381,8 +382,13 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 		if r.TopCategory != "" {
 			top = fmt.Sprintf("%s %s", r.TopCategory, format.Bytes(r.TopCategoryBytes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", fitMin(ui.Escape(r.Reference), width, 70, 30), format.Bytes(r.LayerBytes),
-			format.Bytes(r.WastedBytes), format.Bytes(r.LeftoverBytes), top, r.SharedLayers, r.Layers, format.Bytes(r.SharedBytes))
+		// Without a base boundary the split is unknown, not "all own".
+		split := "? (no base)"
+		if r.Base != "" {
+			split = format.Bytes(r.OwnLeftoverBytes) + " / " + format.Bytes(r.BaseLeftoverBytes)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", fitMin(ui.Escape(r.Reference), width, 70, 30), format.Bytes(r.LayerBytes),
+			format.Bytes(r.WastedBytes), format.Bytes(r.LeftoverBytes), split, top, r.SharedLayers, r.Layers, format.Bytes(r.SharedBytes))
 		if f.Gate != nil {
 			switch {
 			case r.Pass == nil:

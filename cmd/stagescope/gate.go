@@ -151,10 +151,19 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 		if c.Subject != "" {
 			name += " " + c.Subject
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, ui.Escape(name), gateValue(c.Unit, c.Measured, c.Name), gateValue(c.Unit, c.Limit, c.Name))
+		measured := gateValue(c.Unit, c.Measured, c.Name)
+		if c.Note != "" {
+			measured = "undefined"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, ui.Escape(name), measured, gateValue(c.Unit, c.Limit, c.Name))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, c := range g.Checks {
+		if c.Note != "" {
+			fmt.Fprintf(w, "%s: %s\n", c.Name, c.Note)
+		}
 	}
 	return w.Flush()
 }
@@ -164,7 +173,7 @@ func gateValue(u gate.Unit, v float64, name string) string {
 	case gate.UnitBytes:
 		return fmt.Sprintf("%s (%d)", format.Bytes(int64(v)), int64(v))
 	case gate.UnitFindings:
-		return fmt.Sprintf("%d findings", int64(v))
+		return format.Count(int64(v), "finding")
 	}
 	if name == gate.CheckHighestUserWastedPercent {
 		return fmt.Sprintf("%.4f (%.2f%%)", v, 100*v)

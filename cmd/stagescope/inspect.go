@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,10 +81,14 @@ func (o *sourceOptions) validate() error {
 }
 
 type inspectOptions struct {
-	Ref    string
-	Refs   []string // every REF argument; Ref is the first
-	Output string
-	Fleet  fleetOptions
+	Ref  string
+	Refs []string // every REF argument; Ref is the first
+	// Outputs are the -o values; validate sets Output, the format written
+	// to stdout ("" for none), and files, those written to files.
+	Outputs []string
+	Output  string
+	files   []output
+	Fleet   fleetOptions
 	sourceOptions
 	Gate gateOptions
 	// Ignore silences leftover rules (by ID) and paths (by glob).
@@ -138,6 +143,9 @@ with --cache redis://HOST:PORT/DB) that later runs and other machines reuse.`,
   # SARIF for code scanning
   stagescope inspect -o sarif app.tar > stagescope.sarif
 
+  # one read of the image, several outputs: text on stdout, the others to files
+  stagescope inspect -o text -o json=report.json -o sarif=results.sarif app.tar
+
   # every layer and finding on the Dockerfile line that made it; the base image's part apart
   stagescope inspect -o sarif --dockerfile Dockerfile app.tar > stagescope.sarif
   stagescope inspect -o text --base node:18 --highest-own-leftover-bytes 10MB app.tar
@@ -164,13 +172,14 @@ with --cache redis://HOST:PORT/DB) that later runs and other machines reuse.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "auto", "output format: auto, tui, text, json, sarif or cyclonedx (a CycloneDX 1.6 SBOM; auto: tui on a terminal, else text)")
+	f.StringArrayVarP(&o.Outputs, "output", "o", nil, "output format: auto, tui, text, json, sarif or cyclonedx (a CycloneDX 1.6 SBOM; auto: tui on a terminal, else text); FORMAT=FILE writes to a file instead of stdout, and -o repeats: -o text -o json=report.json -o sarif=results.sarif reads the image once for all (default auto)")
 	o.addFlags(f) // the shared source flags
 	o.Gate.addFlags(f)
 	o.Fleet.addFlags(f)
 	o.Place.addFlags(f)
-	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
+	addIgnoreFlag(f, &o.Ignore)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
+	registerRuleCompletions(cmd)
 	return cmd
 }
 
@@ -188,16 +197,15 @@ func needRef(cmd *cobra.Command, args []string) error {
 }
 
 func (o *inspectOptions) validate(s *streams) error {
-	switch o.Output {
-	case "auto":
-		if s.OutTTY {
+	var err error
+	if o.Output, o.files, err = parseOutputs(o.Outputs); err != nil {
+		return err
+	}
+	if o.Output == "auto" {
+		o.Output = "text"
+		if s.OutTTY && len(o.files) == 0 {
 			o.Output = "tui"
-		} else {
-			o.Output = "text"
 		}
-	case "tui", "text", "json", "sarif", "cyclonedx":
-	default:
-		return fmt.Errorf("unknown output format %q (want one of auto, tui, text, json, sarif, cyclonedx)", o.Output)
 	}
 	o.streamsFor(s)
 	if err := o.sourceOptions.validate(); err != nil {
@@ -304,6 +312,9 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	o.ignore = th.Ignore
 	o.secretAllow = th.SecretAllow
 	if o.many() {
+		if len(o.files) > 0 {
+			return fmt.Errorf("-o %s=%s writes the report of one image; for many images use -o json (JSON Lines) or -o text", o.files[0].Format, o.files[0].File)
+		}
 		return runFleet(ctx, o, s, th)
 	}
 	if o.Output == "tui" {
@@ -326,17 +337,24 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	}
 	rep := newImageReport(a, th, src)
 	var comps []sbom.Component
-	if o.Output == "cyclonedx" {
+	if o.wants("cyclonedx") {
 		comps = analyze.SBOMComponents(a) // needs the tree
 	}
 	releaseTree(a)
-	if o.Output == "cyclonedx" {
-		bom := sbom.BOM(sbom.Image{Reference: src.Reference, Digest: a.Image.Digest, Tool: version}, comps)
-		if err := sbom.Write(s.Out, bom); err != nil {
+	// Every output renders the one analysis; files are never cut.
+	render := func(w io.Writer, format string, width int) error {
+		if format == "cyclonedx" {
+			return sbom.Write(w, sbom.BOM(sbom.Image{Reference: src.Reference, Digest: a.Image.Digest, Tool: version}, comps))
+		}
+		return writeReport(w, width, format, a, rep, o.Place.sarifFile())
+	}
+	if err := writeOutputFiles(o.files, func(w io.Writer, format string) error { return render(w, format, 0) }); err != nil {
+		return err
+	}
+	if o.Output != "" {
+		if err := render(s.Out, o.Output, s.Width); err != nil {
 			return err
 		}
-	} else if err := writeReport(s, o.Output, a, rep, o.Place.sarifFile()); err != nil {
-		return err
 	}
 	if rep.Gate != nil && !rep.Gate.Pass {
 		return &gateError{failed: rep.Gate.Failed}
@@ -344,18 +362,25 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	return nil
 }
 
-func writeReport(s *streams, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
+// wants tells whether one of the outputs is in format.
+func (o *inspectOptions) wants(format string) bool {
+	return o.Output == format || slices.ContainsFunc(o.files, func(f output) bool { return f.Format == format })
+}
+
+// writeReport writes one report in format (text, json or sarif) to w; text
+// is cut to width columns (0 never cuts).
+func writeReport(w io.Writer, width int, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
 	switch format {
 	case "json":
-		return writeJSON(s.Out, rep)
+		return writeJSON(w, rep)
 	case "sarif":
-		return writeJSON(s.Out, newSARIF(a, rep, rules.All(), df))
+		return writeJSON(w, newSARIF(a, rep, rules.All(), df))
 	}
-	if err := writeText(s.Out, rep, s.Width); err != nil {
+	if err := writeText(w, rep, width); err != nil {
 		return err
 	}
 	if rep.Gate != nil {
-		return writeGateText(s.Out, rep.Gate)
+		return writeGateText(w, rep.Gate)
 	}
 	return nil
 }
@@ -380,8 +405,14 @@ func progressPrinter(w io.Writer) func(layers.Progress) {
 	}
 }
 
+// addIgnoreFlag adds --ignore, which inspect and diff share.
+func addIgnoreFlag(f *pflag.FlagSet, ignore *[]string) {
+	f.StringArrayVar(ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man), a category (e.g. docs) or a path glob (e.g. usr/share/doc, **/*.map); adds to the config's ignore list; repeatable")
+}
+
 // addIgnores adds --ignore values to ig: a known rule ID silences the rule,
-// anything with a "/" or a glob character is a path glob.
+// a category every rule of it, and anything with a "/" or a glob character
+// is a path glob.
 func addIgnores(ig *rules.Ignore, specs []string) error {
 	for _, v := range specs {
 		v = strings.TrimSpace(v)
@@ -389,8 +420,12 @@ func addIgnores(ig *rules.Ignore, specs []string) error {
 			ig.Rules = append(ig.Rules, v)
 			continue
 		}
+		if c := rules.Category(v); rules.ValidCategory(c) {
+			ig.Categories = append(ig.Categories, c)
+			continue
+		}
 		if !strings.ContainsAny(v, "/*?[") {
-			return fmt.Errorf("--ignore %q: no leftover rule has this ID (a path glob needs a \"/\" or a glob character)", v)
+			return fmt.Errorf("--ignore %q: no leftover rule has this ID and no category this name (a path glob needs a \"/\" or a glob character; stagescope rules lists IDs and categories)", v)
 		}
 		if err := rules.ValidateGlob(v); err != nil {
 			return fmt.Errorf("--ignore: %w", err)

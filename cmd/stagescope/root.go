@@ -88,6 +88,7 @@ multi-stage build would have left behind.`,
 	root.AddCommand(newDiffCmd(s, nil))
 	root.AddCommand(newMergeCmd(s, nil))
 	root.AddCommand(newFixCmd(s, nil))
+	root.AddCommand(newRulesCmd(s))
 	root.AddCommand(newVersionCmd(s))
 	root.AddCommand(newDocsCmd())
 	implicitInspect(root, inspect)
@@ -103,6 +104,9 @@ func implicitInspect(root, inspect *cobra.Command) {
 		c := *f
 		c.Hidden = true
 		root.Flags().AddFlag(&c)
+		if fn, ok := inspect.GetFlagCompletionFunc(f.Name); ok {
+			_ = root.RegisterFlagCompletionFunc(f.Name, fn)
+		}
 	})
 	root.Args = cobra.ArbitraryArgs
 	root.SuggestionsMinimumDistance = 2 // cobra's own default for unknown commands

@@ -29,7 +29,7 @@ func addSARIFSecrets(run *sarifRun, s *analyze.SecretsJSON, rep *analyze.Report)
 		id := "secret/" + r.ID
 		index[id] = len(run.Tool.Driver.Rules)
 		why := sentence(r.Why)
-		fix := "Rotate the credential, then keep it out of the image: .dockerignore, and RUN --mount=type=secret for build-time secrets."
+		fix := sentence(secrets.Fix)
 		sev := rules.Severity(r.Severity)
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{
 			ID: id, Name: id,

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
@@ -58,8 +56,8 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 		fmt.Fprintf(w, "Digest      %s\n", ui.Escape(r.Image.Digest))
 	}
 	fmt.Fprintf(w, "Platform    %s\n", ui.Escape(r.Image.Platform))
-	fmt.Fprintf(w, "Size        %s in %s files; layers %s (%s compressed)\n",
-		format.Bytes(sm.TotalBytes), humanize.Comma(sm.Files), format.Bytes(sm.LayerBytes), format.Bytes(sm.CompressedBytes))
+	fmt.Fprintf(w, "Size        %s in %s; layers %s (%s compressed)\n",
+		format.Bytes(sm.TotalBytes), format.Count(sm.Files, "file"), format.Bytes(sm.LayerBytes), format.Bytes(sm.CompressedBytes))
 	fmt.Fprintf(w, "Wasted      %s reclaimable (%.1f%% of the layers)\n", format.Bytes(sm.WastedBytes), sm.WastedPercent)
 	if sm.DuplicateBytes > 0 {
 		fmt.Fprintf(w, "Duplicates  %s in files stored more than once\n", format.Bytes(sm.DuplicateBytes))
@@ -68,8 +66,8 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	fmt.Fprintf(w, "dive        efficiency %.2f%%, wasted %s, user wasted %.2f%%\n",
 		100*sm.Efficiency, format.Bytes(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
 	if lo := r.Leftovers; lo.Bytes > 0 {
-		fmt.Fprintf(w, "Leftovers   %s in %s files (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
-			format.Bytes(lo.Bytes), humanize.Comma(lo.Files), lo.Percent, format.Bytes(lo.RuntimeBytes))
+		fmt.Fprintf(w, "Leftovers   %s in %s (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
+			format.Bytes(lo.Bytes), format.Count(lo.Files, "file"), lo.Percent, format.Bytes(lo.RuntimeBytes))
 	}
 	writeBaseText(w, r)
 

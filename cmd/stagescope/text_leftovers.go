@@ -52,7 +52,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		return err
 	}
 
-	fmt.Fprintf(w, "\nLargest leftovers (%d findings)\n", len(r.Findings))
+	fmt.Fprintf(w, "\nLargest leftovers (%s)\n", format.Count(int64(len(r.Findings)), "finding"))
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "size\tfiles\tlayer\tcategory\trule\tpath\n")
 	for i, f := range r.Findings {

@@ -24,3 +24,16 @@ func Bytes(n int64) string {
 func OneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
+
+// Count is n and noun, the noun plural unless n is 1, n with thousands
+// separators: "1 file", "0 files", "2,345 files", "3 entries". The plural
+// is the English regular one: noun+"s", or "ies" for a consonant and "y".
+func Count(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if stem, ok := strings.CutSuffix(noun, "y"); ok && stem != "" && !strings.ContainsRune("aeiou", rune(stem[len(stem)-1])) {
+		return humanize.Comma(n) + " " + stem + "ies"
+	}
+	return humanize.Comma(n) + " " + noun + "s"
+}

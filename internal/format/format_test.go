@@ -21,3 +21,24 @@ func TestOneLine(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		noun string
+		want string
+	}{
+		{0, "file", "0 files"},
+		{1, "file", "1 file"},
+		{2, "layer", "2 layers"},
+		{-1, "byte", "-1 bytes"},
+		{12345, "finding", "12,345 findings"},
+		{3, "entry", "3 entries"},
+		{1, "entry", "1 entry"},
+		{2, "key", "2 keys"},
+	} {
+		if got := Count(tt.n, tt.noun); got != tt.want {
+			t.Errorf("Count(%d, %q) = %q, want %q", tt.n, tt.noun, got, tt.want)
+		}
+	}
+}
