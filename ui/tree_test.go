@@ -228,7 +228,7 @@ func TestJumpToPackageFinding(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.setAnalysis(packageAnalysis(t))
-	press(b, tcell.KeyBacktab, tcell.KeyBacktab, 'j', tcell.KeyEnter)
+	press(b, tcell.KeyBacktab, 'j', tcell.KeyEnter)
 	n := b.tree.selectedNode()
 	if b.focus != paneTree || n == nil || n.Path() != "usr/lib/gcc/x86_64-linux-gnu/12/cc1" {
 		t.Fatalf("after the jump: focus %s, node %v; want the tree on cc1", paneNames[b.focus], n)
