@@ -28,8 +28,9 @@ type CheckJSON struct {
 
 // IgnoreJSON is the ignore list the gate applied.
 type IgnoreJSON struct {
-	Rules []string `json:"rules"`
-	Paths []string `json:"paths"`
+	Rules      []string         `json:"rules"`
+	Categories []rules.Category `json:"categories"`
+	Paths      []string         `json:"paths"`
 }
 
 // NewGateJSON builds the wire form of a gate evaluated with ignore.
@@ -38,7 +39,7 @@ func NewGateJSON(g gate.Gate, ignore rules.Ignore) *GateJSON {
 		Pass:   g.Pass,
 		Failed: g.Failed(),
 		Checks: make([]CheckJSON, len(g.Checks)),
-		Ignore: IgnoreJSON{Rules: append([]string{}, ignore.Rules...), Paths: append([]string{}, ignore.Paths...)},
+		Ignore: IgnoreJSON{Rules: append([]string{}, ignore.Rules...), Categories: append([]rules.Category{}, ignore.Categories...), Paths: append([]string{}, ignore.Paths...)},
 	}
 	for i, c := range g.Checks {
 		// Unrounded, like the report's summary: a ratio that passes by a

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -89,7 +90,7 @@ func validReport(t *testing.T) map[string]any {
 	r.Gate = &analyze.GateJSON{
 		Pass: false, Failed: 1,
 		Checks: []analyze.CheckJSON{{Name: "highestCategoryBytes", Subject: "toolchain", Unit: "bytes", Measured: 10, Limit: 0}},
-		Ignore: analyze.IgnoreJSON{Rules: []string{}, Paths: []string{"usr/share/doc"}},
+		Ignore: analyze.IgnoreJSON{Rules: []string{}, Categories: []rules.Category{}, Paths: []string{"usr/share/doc"}},
 	}
 	if len(r.Wasted) == 0 || len(r.Duplicates) == 0 {
 		t.Fatalf("test report has %d wasted entries and %d duplicates, want some of both", len(r.Wasted), len(r.Duplicates))

@@ -7,6 +7,7 @@ package fleet
 import (
 	"cmp"
 	_ "embed" // the fleet report's JSON Schema
+	"fmt"
 	"slices"
 
 	"github.com/stagescope/stagescope/analyze"
@@ -35,6 +36,14 @@ type Image struct {
 	LayerBytes    int64  `json:"layerBytes"`
 	WastedBytes   int64  `json:"wastedBytes"`
 	LeftoverBytes int64  `json:"leftoverBytes"`
+	// OwnLeftoverBytes and BaseLeftoverBytes split LeftoverBytes between
+	// the image's own layers and its base image's (the report's
+	// leftovers.own and leftovers.base); all are own when Base is "".
+	OwnLeftoverBytes  int64 `json:"ownLeftoverBytes"`
+	BaseLeftoverBytes int64 `json:"baseLeftoverBytes"`
+	// Base names the base image when the report knows where it ends
+	// (image.base): its name, else its digest, else "N layers" (its bottom N).
+	Base string `json:"base,omitempty"`
 	// TopCategory is the leftover category with the most bytes, "" when
 	// there are no leftovers.
 	TopCategory      rules.Category `json:"topCategory,omitempty"`
@@ -57,6 +66,9 @@ type Totals struct {
 	UniqueLayerBytes int64 `json:"uniqueLayerBytes"`
 	WastedBytes      int64 `json:"wastedBytes"`
 	LeftoverBytes    int64 `json:"leftoverBytes"`
+	// OwnLeftoverBytes + BaseLeftoverBytes = LeftoverBytes.
+	OwnLeftoverBytes  int64 `json:"ownLeftoverBytes"`
+	BaseLeftoverBytes int64 `json:"baseLeftoverBytes"`
 }
 
 // Gate sums the images' gates.
@@ -88,6 +100,10 @@ func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
 			LayerBytes:    r.Summary.LayerBytes,
 			WastedBytes:   r.Summary.WastedBytes,
 			LeftoverBytes: r.Leftovers.Bytes,
+
+			OwnLeftoverBytes:  r.Leftovers.Own.Bytes,
+			BaseLeftoverBytes: r.Leftovers.Base.Bytes,
+			Base:              baseName(r.Image.Base),
 		}
 		if len(r.Leftovers.Categories) > 0 {
 			top := slices.MaxFunc(r.Leftovers.Categories, func(a, b analyze.CategoryTotalJSON) int {
@@ -124,12 +140,31 @@ func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
 		t.LayerBytes += r.Summary.LayerBytes
 		t.WastedBytes += r.Summary.WastedBytes
 		t.LeftoverBytes += r.Leftovers.Bytes
+		t.OwnLeftoverBytes += r.Leftovers.Own.Bytes
+		t.BaseLeftoverBytes += r.Leftovers.Base.Bytes
 	}
 	out.Totals.UniqueLayers = len(uses)
 	for id := range uses {
 		out.Totals.UniqueLayerBytes += sizes[id]
 	}
 	return out
+}
+
+// baseName names a report's base image for its row: "" when the report
+// does not know where the base ends.
+func baseName(b *analyze.BaseJSON) string {
+	switch {
+	case b == nil || b.Layers == 0:
+		return ""
+	case b.Name != "":
+		return b.Name
+	case b.Digest != "":
+		return b.Digest
+	}
+	if b.Layers == 1 {
+		return "1 layer"
+	}
+	return fmt.Sprintf("%d layers", b.Layers)
 }
 
 // layerIDs are the distinct diff IDs of a report's layers (an image may

@@ -30,22 +30,27 @@ func TestNew(t *testing.T) {
 	a.Summary.WastedBytes = 7
 	a.Leftovers = analyze.LeftoversJSON{Bytes: 30, Categories: []analyze.CategoryTotalJSON{
 		{Category: "docs", Bytes: 10}, {Category: "toolchain", Bytes: 20}, {Category: "vcs", Bytes: 20},
-	}}
+	}, Own: analyze.ShareJSON{Bytes: 20}, Base: analyze.ShareJSON{Bytes: 10}}
+	a.Image.Base = &analyze.BaseJSON{Layers: 1, Name: "debian:12", DetectedBy: "flag"}
 	b := report("b", &no, layer("base", 100), layer("b1", 5), layer("b1", 5))
+	b.Image.Base = &analyze.BaseJSON{Layers: 1, DetectedBy: "history"}
 	c := report("c", nil, layer("c1", 1))
+	// No base boundary: every leftover counts as the image's own.
+	c.Leftovers = analyze.LeftoversJSON{Bytes: 4, Own: analyze.ShareJSON{Bytes: 4}}
 	got := fleet.New([]*analyze.Report{a, b, c}, analyze.ToolInfo{Name: "stagescope", Version: "test"})
 	want := &fleet.Report{
 		SchemaVersion: fleet.SchemaVersion,
 		Tool:          analyze.ToolInfo{Name: "stagescope", Version: "test"},
 		Images: []fleet.Image{
 			{Reference: "a", Source: "registry", Layers: 2, LayerBytes: 110, WastedBytes: 7, LeftoverBytes: 30,
-				TopCategory: "toolchain", TopCategoryBytes: 20, SharedLayers: 1, SharedBytes: 100, Pass: &yes},
+				OwnLeftoverBytes: 20, BaseLeftoverBytes: 10, Base: "debian:12", TopCategory: "toolchain", TopCategoryBytes: 20, SharedLayers: 1, SharedBytes: 100, Pass: &yes},
 			// A layer twice in one image is not shared with another.
-			{Reference: "b", Source: "registry", Layers: 3, LayerBytes: 110, SharedLayers: 1, SharedBytes: 100, Pass: &no},
-			{Reference: "c", Source: "registry", Layers: 1, LayerBytes: 1},
+			{Reference: "b", Source: "registry", Layers: 3, LayerBytes: 110, Base: "1 layer", SharedLayers: 1, SharedBytes: 100, Pass: &no},
+			{Reference: "c", Source: "registry", Layers: 1, LayerBytes: 1, LeftoverBytes: 4, OwnLeftoverBytes: 4},
 		},
-		Totals: fleet.Totals{Images: 3, Layers: 6, UniqueLayers: 4, LayerBytes: 221, UniqueLayerBytes: 116, WastedBytes: 7, LeftoverBytes: 30},
-		Gate:   &fleet.Gate{Pass: false, Failed: []string{"b"}},
+		Totals: fleet.Totals{Images: 3, Layers: 6, UniqueLayers: 4, LayerBytes: 221, UniqueLayerBytes: 116, WastedBytes: 7, LeftoverBytes: 34,
+			OwnLeftoverBytes: 24, BaseLeftoverBytes: 10},
+		Gate: &fleet.Gate{Pass: false, Failed: []string{"b"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fleet (-want +got):\n%s", diff)

@@ -59,3 +59,28 @@ func TestSilencerRule(t *testing.T) {
 		}
 	}
 }
+
+// An ignored category silences every rule of it, and RuleBy names what
+// silenced a rule: its ID when listed, else its category.
+func TestSilencerCategory(t *testing.T) {
+	s := NewSilencer(Ignore{Rules: []string{"docs.man"}, Categories: []Category{CatDocs, CatWasted}})
+	for id, want := range map[string]string{
+		"docs.man": "docs.man", "docs.doc": "docs", Deleted: "wasted", Overwritten: "wasted",
+		"vcs.git": "", "": "",
+	} {
+		if got := s.RuleBy(id); got != want {
+			t.Errorf("RuleBy(%q) = %q, want %q", id, got, want)
+		}
+	}
+}
+
+// Unmatched lists the globs no path matched, in order.
+func TestSilencerUnmatched(t *testing.T) {
+	s := NewSilencer(Ignore{Paths: []string{"usr/share/doc", "**/*.map", "opt/nothing", "[bad"}})
+	for _, p := range []string{"usr/share/doc/bash/README", "usr/bin/bash", "app/x.js.map"} {
+		s.Path(strings.Split(p, "/"))
+	}
+	if got, want := strings.Join(s.Unmatched(), " "), "opt/nothing"; got != want {
+		t.Errorf("Unmatched() = %q, want %q (a malformed glob is not listed: it was refused before)", got, want)
+	}
+}

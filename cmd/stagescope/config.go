@@ -284,10 +284,23 @@ func (p *configParser) rules(n *yaml.Node, th *gate.Thresholds) error {
 
 func (p *configParser) ignore(n *yaml.Node, ig *rules.Ignore) error {
 	return p.mapping(n, "ignore", map[string]func(*yaml.Node) error{
+		// Rule IDs and, as --ignore takes them, categories.
 		"rules": func(v *yaml.Node) error {
-			ids, err := p.ruleIDs(v, "ignore.rules")
-			ig.Rules = ids
-			return err
+			items, err := p.list(v, "ignore.rules")
+			if err != nil {
+				return err
+			}
+			for _, it := range items {
+				if c := rules.Category(it.Value); rules.ValidCategory(c) {
+					ig.Categories = append(ig.Categories, c)
+					continue
+				}
+				if err := checkRuleID(it.Value, p.knownRule); err != nil {
+					return p.errorf(it, "ignore.rules: %v (nor a category: %s)", err, categoryList())
+				}
+				ig.Rules = append(ig.Rules, it.Value)
+			}
+			return nil
 		},
 		"paths": func(v *yaml.Node) error {
 			items, err := p.list(v, "ignore.paths")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/dustin/go-humanize"
@@ -22,6 +23,13 @@ type diffOptions struct {
 	Output     string
 	sourceOptions
 	MaxPaths int
+	// Config names the config file whose ignore list (and secrets
+	// allowlist) applies, as for inspect; Ignore adds to it.
+	Config string
+	Ignore []string
+	// WorkDir is where the config file is looked for; "" is the working
+	// directory.
+	WorkDir string
 }
 
 func newDiffCmd(s *streams, runF func(context.Context, *diffOptions, *streams) error) *cobra.Command {
@@ -35,7 +43,9 @@ saves over A. Typically A is the single-stage build and B its multi-stage
 rewrite: the comparison shows what the rewrite paid.
 
 A and B are any two REFs, of any sources (see "stagescope inspect --help").
-Layers the two images share (same diff ID) are read once.`,
+Layers the two images share (same diff ID) are read once. The config file's
+ignore list (.stagescope.yaml, else .dive-ci, or --config) and --ignore apply
+to both images, as they do for inspect.`,
 		Example: `  # what did the multi-stage rewrite save?
   stagescope diff app:naive app:multi
 
@@ -54,6 +64,9 @@ Layers the two images share (same diff ID) are read once.`,
 	f.StringVarP(&o.Output, "output", "o", "text", "output format: text or json")
 	o.addFlags(f) // the shared source flags
 	f.IntVar(&o.MaxPaths, "max-paths", 20, "largest paths listed per kind of change; 0 lists all")
+	f.StringVar(&o.Config, "config", "", "config file whose ignore list applies (default: .stagescope.yaml, else dive's .dive-ci, in the working directory)")
+	addIgnoreFlag(f, &o.Ignore)
+	registerRuleCompletions(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -75,12 +88,26 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 		return err
 	}
 	o.streamsFor(s)
+	// The config's ignore list and secrets allowlist, with --ignore: what
+	// inspect leaves out, diff leaves out too. Its thresholds gate nothing
+	// here.
+	g := gateOptions{Config: o.Config, WorkDir: o.WorkDir}
+	th, err := g.thresholds()
+	if err != nil {
+		return err
+	}
+	for _, w := range g.Warnings {
+		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", w)
+	}
+	if err := addIgnores(&th.Ignore, o.Ignore); err != nil {
+		return err
+	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))
 		defer cancel()
 	}
-	a, b, srcA, srcB, err := analyzePair(ctx, o, s)
+	a, b, srcA, srcB, err := analyzePair(ctx, o, s, analyze.WithIgnore(th.Ignore), analyze.WithSecretAllowlist(th.SecretAllow))
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
 			return cause
@@ -103,7 +130,7 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 // analyzePair loads both images first, so that a bad second reference fails
 // before any layer is read, then reads A, then B without the layers it
 // shares with A.
-func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze.Analysis, srcA, srcB *layers.Source, err error) {
+func analyzePair(ctx context.Context, o *diffOptions, s *streams, opts ...analyze.Option) (a, b *analyze.Analysis, srcA, srcB *layers.Source, err error) {
 	// Errors say which side failed: the two references may look alike.
 	if srcA, err = layers.Load(ctx, o.RefA, o.loadOptions()...); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
@@ -114,13 +141,13 @@ func analyzePair(ctx context.Context, o *diffOptions, s *streams) (a, b *analyze
 	ro := analyze.WithReadOptions(o.readOptions(s, true)...)
 	// Each image's layers are mapped to its history (no --dockerfile here).
 	var place placeOptions
-	if a, err = analyze.Read(ctx, srcA, ro, analyze.KeepLayers()); err != nil {
+	if a, err = analyze.Read(ctx, srcA, slices.Concat(opts, []analyze.Option{ro, analyze.KeepLayers()})...); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %s: %w", o.RefA, err)
 	}
 	if err = place.locate(ctx, a, o.loadOptions()); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
 	}
-	if b, err = analyze.Read(ctx, srcB, ro, analyze.WithSharedLayers(a)); err != nil {
+	if b, err = analyze.Read(ctx, srcB, slices.Concat(opts, []analyze.Option{ro, analyze.WithSharedLayers(a)})...); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image B: %s: %w", o.RefB, err)
 	}
 	if err = place.locate(ctx, b, o.loadOptions()); err != nil {

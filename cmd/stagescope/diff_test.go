@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -170,4 +171,50 @@ func TestDiffSharedImages(t *testing.T) {
 				app, r.Saved.LayerBytes, r.SharedLayers.Layers, r.OnlyInA.Files, r.OnlyInB.Files, r.Changed.Files)
 		})
 	}
+}
+
+// diff leaves out what the config's ignore list and --ignore leave out,
+// as inspect does: the leftover totals of both images drop them.
+func TestDiffIgnore(t *testing.T) {
+	naive, multi, _, _, _ := diffPair(t)
+	t.Chdir(t.TempDir())
+	leftovers := func(t *testing.T, args ...string) analyze.DiffReport {
+		t.Helper()
+		out, _, code, err := run(t, append(append([]string{"diff", "-o", "json"}, args...), naive, multi)...)
+		if code != exitOK {
+			t.Fatalf("diff %v: exit %d: %v", args, code, err)
+		}
+		var r analyze.DiffReport
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	all := leftovers(t)
+	if all.A.LeftoverBytes == 0 {
+		t.Fatalf("naive image has no leftovers to ignore: %+v", all.A)
+	}
+	for _, tc := range []struct {
+		name   string
+		config string
+		args   []string
+	}{
+		{"--ignore path", "", []string{"--ignore", "/usr/bin/**", "--ignore", "app/*.c"}},
+		{"--ignore categories", "", []string{"--ignore", "toolchain", "--ignore", "build-cache"}},
+		{"config ignore.paths", "ignore:\n  paths: [usr/bin, '**/*.c']\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.config != "" {
+				if err := os.WriteFile(".stagescope.yaml", []byte(tc.config), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				defer os.Remove(".stagescope.yaml")
+			}
+			r := leftovers(t, tc.args...)
+			if r.A.LeftoverBytes != 0 || r.B.LeftoverBytes != 0 {
+				t.Errorf("leftover bytes A %d, B %d after ignoring every leftover path; want 0, 0 (before: %d, %d)", r.A.LeftoverBytes, r.B.LeftoverBytes, all.A.LeftoverBytes, all.B.LeftoverBytes)
+			}
+		})
+	}
+	wantOneLineError(t, stagescope(t, "diff", "--ignore", "nosuch", naive, multi), `--ignore "nosuch"`)
 }

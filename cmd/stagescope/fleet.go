@@ -365,13 +365,14 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 	t := f.Totals
 	fmt.Fprintf(w, "Fleet       %s, %s (%d distinct): %s of layers, %s distinct\n",
 		format.Count(int64(t.Images), "image"), format.Count(int64(t.Layers), "layer"), t.UniqueLayers, format.Bytes(t.LayerBytes), format.Bytes(t.UniqueLayerBytes))
-	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s\n\n", format.Bytes(t.WastedBytes), format.Bytes(t.LeftoverBytes))
+	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s (own %s, base images %s)\n\n", format.Bytes(t.WastedBytes),
+		format.Bytes(t.LeftoverBytes), format.Bytes(t.OwnLeftoverBytes), format.Bytes(t.BaseLeftoverBytes))
 	rows := slices.Clone(f.Images)
 	slices.SortStableFunc(rows, func(a, b fleet.Image) int {
 		return cmp.Compare(b.WastedBytes+b.LeftoverBytes, a.WastedBytes+a.LeftoverBytes)
 	})
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "image\tsize\twasted\tleftovers\ttop category\tshared layers")
+	fmt.Fprintf(tw, "image\tsize\twasted\tleftovers\town / base\ttop category\tshared layers")
 	if f.Gate != nil {
 		fmt.Fprintf(tw, "\tgate")
 	}
@@ -381,8 +382,13 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 		if r.TopCategory != "" {
 			top = fmt.Sprintf("%s %s", r.TopCategory, format.Bytes(r.TopCategoryBytes))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", fitMin(ui.Escape(r.Reference), width, 70, 30), format.Bytes(r.LayerBytes),
-			format.Bytes(r.WastedBytes), format.Bytes(r.LeftoverBytes), top, r.SharedLayers, r.Layers, format.Bytes(r.SharedBytes))
+		// Without a base boundary the split is unknown, not "all own".
+		split := "? (no base)"
+		if r.Base != "" {
+			split = format.Bytes(r.OwnLeftoverBytes) + " / " + format.Bytes(r.BaseLeftoverBytes)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", fitMin(ui.Escape(r.Reference), width, 70, 30), format.Bytes(r.LayerBytes),
+			format.Bytes(r.WastedBytes), format.Bytes(r.LeftoverBytes), split, top, r.SharedLayers, r.Layers, format.Bytes(r.SharedBytes))
 		if f.Gate != nil {
 			switch {
 			case r.Pass == nil:

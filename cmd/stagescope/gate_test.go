@@ -17,6 +17,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -85,7 +86,7 @@ func TestInspectGateExitStatus(t *testing.T) {
 					Name: gate.CheckHighestImageBytes, Unit: gate.UnitBytes,
 					Measured: float64(size), Limit: float64(tt.limit), Pass: tt.wantCode == exitOK,
 				}},
-				Ignore: analyze.IgnoreJSON{Rules: []string{}, Paths: []string{}},
+				Ignore: analyze.IgnoreJSON{Rules: []string{}, Categories: []rules.Category{}, Paths: []string{}},
 			}
 			if diff := cmp.Diff(want, rep.Gate); diff != "" {
 				t.Errorf("gate (-want +got):\n%s", diff)

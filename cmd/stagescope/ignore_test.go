@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -16,7 +18,7 @@ func TestIgnoreFlagErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"inspect", "--ignore", "docs", testImage}, []string{`--ignore "docs": no leftover rule has this ID`}},
+		{[]string{"inspect", "--ignore", "doc", testImage}, []string{`--ignore "doc": no leftover rule has this ID and no category this name`}},
 		{[]string{"inspect", "--ignore", "usr/[share", testImage}, []string{`--ignore: bad path glob "usr/[share"`}},
 		{[]string{"inspect", "--ignore", "/", testImage}, []string{"--ignore: empty path glob"}},
 	} {
@@ -82,5 +84,48 @@ func TestIgnoreFlag(t *testing.T) {
 		return c.Category == rules.CatVCS || c.Category == rules.CatSecret
 	}) {
 		t.Errorf("categories after --ignore still list vcs or secret: %+v", got.Leftovers.Categories)
+	}
+}
+
+// --ignore and the config's ignore.rules take a category: every rule of it
+// is silenced, and the gate's ignore list names the category.
+func TestIgnoreCategory(t *testing.T) {
+	dir := t.TempDir()
+	img, err := filepath.Abs(testImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	for _, tc := range []struct {
+		name, config string
+		args         []string
+	}{
+		{"flag", "", []string{"--ignore", "docs"}},
+		{"config", "ignore:\n  rules: [docs]\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(".stagescope.yaml")
+			if tc.config != "" {
+				if err := os.WriteFile(".stagescope.yaml", []byte(tc.config), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, _, code, err := run(t, append(append([]string{"inspect", "-o", "json", "--highest-leftover-bytes", "1GB"}, tc.args...), img)...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %v", code, err)
+			}
+			var rep analyze.Report
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range rep.Findings {
+				if f.Category == rules.CatDocs {
+					t.Errorf("finding %s %s left after ignoring the docs category", f.RuleID, f.Path)
+				}
+			}
+			if got := rep.Gate.Ignore.Categories; !slices.Equal(got, []rules.Category{rules.CatDocs}) {
+				t.Errorf("gate ignore categories %v, want [docs]", got)
+			}
+		})
 	}
 }

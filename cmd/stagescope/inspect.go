@@ -177,7 +177,7 @@ with --cache redis://HOST:PORT/DB) that later runs and other machines reuse.`,
 	o.Gate.addFlags(f)
 	o.Fleet.addFlags(f)
 	o.Place.addFlags(f)
-	f.StringArrayVar(&o.Ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man) or a path glob (e.g. usr/share/doc, **/*.map); repeatable")
+	addIgnoreFlag(f, &o.Ignore)
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
 	registerRuleCompletions(cmd)
 	return cmd
@@ -405,8 +405,14 @@ func progressPrinter(w io.Writer) func(layers.Progress) {
 	}
 }
 
+// addIgnoreFlag adds --ignore, which inspect and diff share.
+func addIgnoreFlag(f *pflag.FlagSet, ignore *[]string) {
+	f.StringArrayVar(ignore, "ignore", nil, "silence a leftover rule ID (e.g. docs.man), a category (e.g. docs) or a path glob (e.g. usr/share/doc, **/*.map); adds to the config's ignore list; repeatable")
+}
+
 // addIgnores adds --ignore values to ig: a known rule ID silences the rule,
-// anything with a "/" or a glob character is a path glob.
+// a category every rule of it, and anything with a "/" or a glob character
+// is a path glob.
 func addIgnores(ig *rules.Ignore, specs []string) error {
 	for _, v := range specs {
 		v = strings.TrimSpace(v)
@@ -414,8 +420,12 @@ func addIgnores(ig *rules.Ignore, specs []string) error {
 			ig.Rules = append(ig.Rules, v)
 			continue
 		}
+		if c := rules.Category(v); rules.ValidCategory(c) {
+			ig.Categories = append(ig.Categories, c)
+			continue
+		}
 		if !strings.ContainsAny(v, "/*?[") {
-			return fmt.Errorf("--ignore %q: no leftover rule has this ID (a path glob needs a \"/\" or a glob character)", v)
+			return fmt.Errorf("--ignore %q: no leftover rule has this ID and no category this name (a path glob needs a \"/\" or a glob character; stagescope rules lists IDs and categories)", v)
 		}
 		if err := rules.ValidateGlob(v); err != nil {
 			return fmt.Errorf("--ignore: %w", err)

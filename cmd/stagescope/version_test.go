@@ -162,7 +162,7 @@ func TestDocs(t *testing.T) {
 		"completions/stagescope.bash", "completions/stagescope.fish", "completions/stagescope.ps1", "completions/stagescope.zsh",
 		"man/stagescope-completion-bash.1", "man/stagescope-completion-fish.1", "man/stagescope-completion-powershell.1",
 		"man/stagescope-completion-zsh.1", "man/stagescope-completion.1", "man/stagescope-diff.1", "man/stagescope-fix.1",
-		"man/stagescope-inspect.1", "man/stagescope-merge.1", "man/stagescope-version.1", "man/stagescope.1",
+		"man/stagescope-inspect.1", "man/stagescope-merge.1", "man/stagescope-rules.1", "man/stagescope-version.1", "man/stagescope.1",
 	}
 	if diff := cmp.Diff(wantNames, names, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("files written (-want +got):\n%s", diff)
