@@ -55,7 +55,9 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 	}
 	if n != nil && len(n.Versions()) > 0 {
 		out = append(out, line{text: "Versions", style: th.header})
-		for _, v := range n.Versions() {
+		vs := n.Versions()
+		for i := range vs {
+			v := &vs[i]
 			state := "visible"
 			st := th.added
 			switch {
@@ -75,6 +77,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 			out = append(out, line{
 				label: fmt.Sprintf("  L%-3d ", v.Layer), labelStyle: th.dim,
 				text: fmt.Sprintf("%s %s%s · %s", kind, format.Bytes(v.Size), digest, state), style: st,
+				node: n, version: v,
 			})
 		}
 	}

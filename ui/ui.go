@@ -176,7 +176,7 @@ type Browser struct {
 	layers   *layersPane
 	tree     *treePane
 	findings *findingsPane
-	details  *textPane
+	details  *detailsPane
 	summary  *textPane
 	help     *textPane
 	viewer   *viewerPane
@@ -195,6 +195,7 @@ type Browser struct {
 	finding    bool // the field at the bottom finds rather than filters
 	helpOpen   bool
 	viewerOpen bool
+	hiding     bool            // a page is being hidden: focus changes are tview's (hidePage)
 	ctx        context.Context // ends when the browser closes; nil in tests of panes
 	screen     tcell.Screen    // the screen drawn on, once drawn
 	notice     string          // a one-off message for the title bar
