@@ -47,6 +47,7 @@ type options struct {
 	shared     []*layers.Image
 	afterMerge func()
 	onMerged   func(layer int, snapshot func() *fstree.Tree)
+	onLoaded   func(src *layers.Source)
 	noSecrets  bool
 	// secretAllow accepts known secrets (see WithSecretAllowlist).
 	secretAllow secrets.Allowlist
@@ -112,6 +113,13 @@ func OnMerged(fn func(layer int, snapshot func() *fstree.Tree)) Option {
 	return func(o *options) { o.onMerged = fn }
 }
 
+// OnLoaded calls fn with the loaded source before its layers are read
+// (Load only): the browser reads files of the layers already read from it
+// while the rest stream.
+func OnLoaded(fn func(src *layers.Source)) Option {
+	return func(o *options) { o.onLoaded = fn }
+}
+
 // Load loads the image ref names (layers.Load) and analyzes it (Read): the
 // one pipeline of every command that reads an image. A reading error names
 // ref.
@@ -120,6 +128,9 @@ func Load(ctx context.Context, ref string, opts ...Option) (*Analysis, *layers.S
 	src, err := layers.Load(ctx, ref, o.load...)
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.onLoaded != nil {
+		o.onLoaded(src)
 	}
 	a, err := read(ctx, src, o)
 	if err != nil {
