@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/stagescope/stagescope/analyze/report"
 )
@@ -61,7 +62,11 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 	r.Secrets = report.NewSecretsJSON(a.Secrets)
 	r.Permissions = report.PermissionsJSON(a.Permissions)
 	for _, d := range m.Duplicates {
-		r.Duplicates = append(r.Duplicates, report.DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: report.JSONPaths(d.Paths)})
+		dj := report.DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: report.JSONPaths(d.Paths)}
+		if slices.ContainsFunc(d.Paths, a.ContentHashHidden) {
+			dj.Digest = ""
+		}
+		r.Duplicates = append(r.Duplicates, dj)
 	}
 	return r
 }
@@ -72,7 +77,7 @@ func FindingsJSON(fs []Finding) []report.FindingJSON {
 	for i, f := range fs {
 		out[i] = report.FindingJSON{
 			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: report.JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
-			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix, Fingerprint: f.Fingerprint,
+			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix,
 		}
 		if f.HiddenBy >= 0 {
 			h := f.HiddenBy

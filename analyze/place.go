@@ -31,6 +31,10 @@ type PlaceOptions struct {
 	// Annotated is the boundary of the base the OCI annotations name, when
 	// it could be read.
 	Annotated *dockerfile.Boundary
+	// AnnotatedIsWrong says the base the annotations name was read and its
+	// layers are not the image's: the name is not given to a boundary
+	// found another way.
+	AnnotatedIsWrong bool
 	// Dockerfile and Target: the user's Dockerfile and the stage built
 	// (Target "" is the last one).
 	Dockerfile *dockerfile.File
@@ -65,7 +69,7 @@ func Locate(img *layers.Image, o PlaceOptions) *Place {
 			break
 		}
 	}
-	if p.Base != nil && p.Base.Name == "" {
+	if p.Base != nil && p.Base.Name == "" && !o.AnnotatedIsWrong {
 		p.Base.Name, p.Base.Digest = dockerfile.AnnotatedBase(img.Annotations)
 	}
 	if p.Base != nil && p.Base.Layers > len(img.Layers) {

@@ -31,7 +31,7 @@ func CheckKeys(keys map[string][]string) error {
 }
 
 // paneKeys name the panes in qualified action names.
-var paneKeys = map[paneID]string{paneLayers: "layers", paneTree: "tree", paneFindings: "findings", paneHelp: "help", paneViewer: "viewer"}
+var paneKeys = map[paneID]string{paneLayers: "layers", paneTree: "tree", paneFindings: "findings", paneDetails: "details", paneHelp: "help", paneViewer: "viewer"}
 
 // name is the binding's name in a key map: "pane.action", or "action"
 // for one that works everywhere.

@@ -78,6 +78,7 @@ func (b *Browser) keyTable() []binding {
 	out = append(out, b.layers.keys()...)
 	out = append(out, b.tree.keys()...)
 	out = append(out, b.findings.keys()...)
+	out = append(out, b.details.keys()...)
 	out = append(out, b.viewer.keys()...)
 	return append(out, b.globalKeys()...)
 }
@@ -88,8 +89,8 @@ func (b *Browser) globalKeys() []binding {
 		return binding{action: action, keys: keys, where: anyPane, bar: bar, help: help, do: do}
 	}
 	return []binding{
-		global("up", []key{special(tcell.KeyUp), ch('k')}, "", "move up", func() { b.list().move(-1) }),
-		global("down", []key{special(tcell.KeyDown), ch('j')}, "", "move down", func() { b.list().move(1) }),
+		global("up", []key{special(tcell.KeyUp), ch('k')}, "", "move up (in Details: to the previous version)", func() { b.step(-1) }),
+		global("down", []key{special(tcell.KeyDown), ch('j')}, "", "move down (in Details: to the next version)", func() { b.step(1) }),
 		global("page-up", []key{special(tcell.KeyPgUp), special(tcell.KeyCtrlB)}, "", "page up", func() { b.list().page(-1) }),
 		global("page-down", []key{special(tcell.KeyPgDn), special(tcell.KeyCtrlF)}, "", "page down", func() { b.list().page(1) }),
 		global("top", []key{special(tcell.KeyHome), ch('g')}, "", "go to the top", func() { b.list().home() }),
@@ -106,6 +107,18 @@ func (b *Browser) globalKeys() []binding {
 		global("help", []key{ch('?')}, "help", "show all keys", b.openHelp),
 		global("quit", []key{ch('q'), special(tcell.KeyCtrlC)}, "quit", "quit", b.quit),
 	}
+}
+
+// stepper is a pane whose up and down keys do more than move its list.
+type stepper interface{ step(d int) }
+
+// step moves up or down in the focused pane.
+func (b *Browser) step(d int) {
+	if s, ok := b.views[b.focus].(stepper); ok {
+		s.step(d)
+		return
+	}
+	b.list().move(d)
 }
 
 // handleKey dispatches a key through the table. It is the application's
@@ -177,7 +190,7 @@ var paneNames = map[paneID]string{
 // helpLines is the help page, made from the key table.
 func (b *Browser) helpLines() []line {
 	var out []line
-	for _, p := range []paneID{anyPane, paneLayers, paneTree, paneFindings, paneViewer} {
+	for _, p := range []paneID{anyPane, paneLayers, paneTree, paneFindings, paneDetails, paneViewer} {
 		out = append(out, line{text: paneNames[p], style: b.th.header})
 		for _, bd := range b.keys {
 			if bd.where != p || len(bd.keys) == 0 {

@@ -47,7 +47,7 @@ func TestKeyTable(t *testing.T) {
 // is read (issue 13: a toggle in the tree panicked then), and again after
 // a layer arrived, and checks the browser still draws.
 func TestKeysWhileLoading(t *testing.T) {
-	keys := []any{'u', 'w', 'o', 's', 'e', 'c', 'a', '[', ']', 'l', 'h', ' ', tcell.KeyEnter, tcell.KeyEscape,
+	keys := []any{'u', 'w', 'o', 's', 'e', 'c', 'a', '[', ']', 'l', 'h', ' ', 'd', 'v', tcell.KeyEnter, tcell.KeyEscape,
 		'j', 'k', 'g', 'G', tcell.KeyPgDn, tcell.KeyPgUp, tcell.KeyRight, tcell.KeyLeft}
 	for _, focus := range []paneID{paneLayers, paneTree, paneFindings, paneDetails} {
 		t.Run(paneNames[focus], func(t *testing.T) {
@@ -89,7 +89,9 @@ func TestKeysReachTheirPane(t *testing.T) {
 		{paneHelp, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone), "close the help"},
 		{paneLayers, tcell.NewEventKey(tcell.KeyRune, 'q', tcell.ModNone), "quit"},
 		{paneLayers, tcell.NewEventKey(tcell.KeyCtrlC, 0, tcell.ModNone), "quit"},
-		{paneDetails, tcell.NewEventKey(tcell.KeyRune, 'j', tcell.ModNone), "move down"},
+		{paneDetails, tcell.NewEventKey(tcell.KeyRune, 'j', tcell.ModNone), "move down (in Details: to the next version)"},
+		{paneDetails, tcell.NewEventKey(tcell.KeyRune, 'd', tcell.ModNone), "pick the version under the cursor; d on a second one diffs the two"},
+		{paneTree, tcell.NewEventKey(tcell.KeyRune, 'd', tcell.ModNone), "diff the file as the layer shown has it against its version before (Details' Versions list diffs any two)"},
 		{paneLayers, tcell.NewEventKey(tcell.KeyRune, 'e', tcell.ModNone), ""},
 	}
 	for _, tt := range tests {

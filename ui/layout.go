@@ -34,13 +34,18 @@ func (b *Browser) build() error {
 	b.findings = newFindingsPane(th)
 	b.findings.onMove = func(int) { b.updateDetails() }
 	b.findings.onJump = b.showNode
-	b.details = newTextPane(th, "Details")
+	b.details = newDetailsPane(th)
+	b.details.view = b.openViewer
+	b.details.diff = b.openDiff
+	b.details.say = b.say
 	b.summary = newTextPane(th, "Image")
 	b.help = newTextPane(th, "Keys")
 	b.viewer = newViewerPane(th)
 	b.viewer.post = b.post
 	b.viewer.onClose = b.closeViewer
 	b.tree.view = b.openViewer
+	b.tree.diff = b.openDiff
+	b.tree.say = b.say
 	b.keys = b.keyTable()
 	if err := rebind(b.keys, b.o.keys); err != nil {
 		return err
@@ -158,15 +163,17 @@ func (b *Browser) setFocus(p paneID) {
 
 // focusedBy follows focus changes, by key or by mouse.
 func (b *Browser) focusedBy(p paneID) {
-	if b.helpOpen && p != paneHelp {
-		// A click on a pane behind the help page closes it.
-		b.helpOpen = false
-		b.pages.HidePage("help")
+	if b.hiding {
+		return
 	}
-	if b.viewerOpen && p != paneViewer {
-		b.viewerOpen = false
+	if b.helpOpen && p != paneHelp || b.viewerOpen && p != paneViewer {
+		// A click on a pane behind the help or the viewer closes it.
+		b.helpOpen, b.viewerOpen = false, false
 		b.viewer.cancel()
-		b.pages.HidePage("viewer")
+		b.hidePage("help")
+		b.hidePage("viewer")
+		b.setFocus(p)
+		return
 	}
 	b.focus = p
 	if p != paneDetails && p != paneHelp && p != paneViewer && p != b.context {
@@ -179,7 +186,9 @@ func (b *Browser) focusedBy(p paneID) {
 func (b *Browser) list() *listView { return b.views[b.focus].list() }
 
 func (b *Browser) cycle(d int) {
-	order := []paneID{paneLayers, paneTree, paneFindings, paneDetails}
+	// Details follows the tree, which it sits under and describes; from
+	// Findings, S-Tab reaches it still describing the finding.
+	order := []paneID{paneLayers, paneTree, paneDetails, paneFindings}
 	i := 0
 	for j, p := range order {
 		if p == b.focus {
@@ -226,6 +235,17 @@ func (b *Browser) helpPaneKeys() []binding {
 
 // openViewer shows version v of node n in the viewer.
 func (b *Browser) openViewer(n *fstree.Node, v *fstree.Version) {
+	b.showViewer(func(ctx context.Context) { b.viewer.open(ctx, n, v) })
+}
+
+// openDiff shows the diff of versions a and v (a the older) of node n in
+// the viewer.
+func (b *Browser) openDiff(n *fstree.Node, a, v *fstree.Version) {
+	b.showViewer(func(ctx context.Context) { b.viewer.openDiff(ctx, n, a, v) })
+}
+
+// showViewer opens the viewer page and starts what it shows.
+func (b *Browser) showViewer(open func(ctx context.Context)) {
 	b.lastFocus = b.focus
 	b.viewerOpen = true
 	b.pages.ShowPage("viewer")
@@ -233,14 +253,23 @@ func (b *Browser) openViewer(n *fstree.Node, v *fstree.Version) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	b.viewer.open(ctx, n, v)
+	open(ctx)
 	b.setFocus(paneViewer)
 }
 
 func (b *Browser) closeViewer() {
 	b.viewerOpen = false
-	b.pages.HidePage("viewer")
+	b.hidePage("viewer")
 	b.setFocus(b.lastFocus)
+}
+
+// hidePage hides a page over the main one. tview then focuses the main
+// page's first pane, which the user did not choose: the browser ignores
+// that and its caller sets the focus after.
+func (b *Browser) hidePage(name string) {
+	b.hiding = true
+	defer func() { b.hiding = false }()
+	b.pages.HidePage(name)
 }
 
 func (b *Browser) openHelp() {
@@ -253,7 +282,7 @@ func (b *Browser) openHelp() {
 
 func (b *Browser) closeHelp() {
 	b.helpOpen = false
-	b.pages.HidePage("help")
+	b.hidePage("help")
 	b.setFocus(b.lastFocus)
 }
 
@@ -277,6 +306,9 @@ func (b *Browser) drawHelpBar(screen tcell.Screen, x, y, w int) {
 	drawSegs(screen, x+1, y, w-1, segs)
 }
 
+// say puts a one-off note in the title bar.
+func (b *Browser) say(s string) { b.notice = s }
+
 // copyText puts text on the terminal's clipboard (OSC 52; tcell sends it
 // only to terminals that take it) and says so in the title bar.
 func (b *Browser) copyText(text string) {
@@ -284,7 +316,7 @@ func (b *Browser) copyText(text string) {
 		return
 	}
 	b.screen.SetClipboard([]byte(text))
-	b.notice = "copied " + text
+	b.say("copied " + text)
 }
 
 // treeWaiting says why there is no tree yet.

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"github.com/gdamore/tcell/v2"
+
+	"github.com/stagescope/stagescope/analyze/fstree"
 )
 
 // line is one logical line of a text pane: an optional label in its own
@@ -11,6 +13,10 @@ type line struct {
 	text       string
 	labelStyle tcell.Style
 	style      tcell.Style
+	// node and version, on a line of Details' Versions list, say which
+	// version of which path the line lists.
+	node    *fstree.Node
+	version *fstree.Version
 }
 
 // textPane is a scrolling pane of wrapped text.
@@ -18,6 +24,7 @@ type textPane struct {
 	*listView
 	lines   []line
 	wrapped []line
+	src     []int // the line each wrapped line comes from
 	wrapW   int
 }
 
@@ -51,11 +58,11 @@ func (t *textPane) rewrap(w int) {
 		return
 	}
 	t.wrapW = w
-	t.wrapped = t.wrapped[:0]
-	for _, l := range t.lines {
+	t.wrapped, t.src = t.wrapped[:0], t.src[:0]
+	for j, l := range t.lines {
 		lw := width(l.label)
 		if l.text == "" || lw >= w {
-			t.wrapped = append(t.wrapped, l)
+			t.wrapped, t.src = append(t.wrapped, l), append(t.src, j)
 			continue
 		}
 		// image-derived text is escaped before it is measured and wrapped:
@@ -65,7 +72,7 @@ func (t *textPane) rewrap(w int) {
 			if i > 0 {
 				nl.label = padRight("", lw)
 			}
-			t.wrapped = append(t.wrapped, nl)
+			t.wrapped, t.src = append(t.wrapped, nl), append(t.src, j)
 		}
 	}
 }

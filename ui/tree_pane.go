@@ -21,13 +21,18 @@ type treePane struct {
 	m        *treeModel
 	search   search
 	findings []analyze.Finding // what m's leftover marks index
+	a        *analyze.Analysis // nil until the image is analysed
 	// waiting says why the tree is empty while there is no image yet;
 	// note, when set, adds to the title.
 	waiting func() string
 	note    func() string
-	// copy puts text on the clipboard; view opens the viewer.
+	// copy puts text on the clipboard; view opens the viewer; diff shows
+	// the diff of two versions (older first); say puts a note in the
+	// title bar.
 	copy func(text string)
 	view func(n *fstree.Node, v *fstree.Version)
+	diff func(n *fstree.Node, a, b *fstree.Version)
+	say  func(string)
 }
 
 func newTreePane(th *theme) *treePane {
@@ -59,6 +64,7 @@ func (p *treePane) keys() []binding {
 	return []binding{
 		tree("toggle-dir", []key{special(tcell.KeyEnter), ch(' ')}, "open/view", "open or close the directory; on a file, view it", p.toggleDir),
 		tree("view", []key{ch('v')}, "", "view the file as the layer shown wrote it (a removed file: as it was before)", p.viewSelected),
+		tree("diff", []key{ch('d')}, "", "diff the file as the layer shown has it against its version before (Details' Versions list diffs any two)", p.diffSelected),
 		tree("open-dir", []key{special(tcell.KeyRight), ch('l')}, "", "open the directory", func() { p.openDir(true) }),
 		tree("close-dir", []key{special(tcell.KeyLeft), ch('h')}, "", "close the directory, or go to its parent", func() { p.openDir(false) }),
 		tree("open-all", []key{ch('e')}, "open all", "open every directory", func() { p.openAll(true) }),
@@ -305,6 +311,30 @@ func (p *treePane) viewSelected() {
 	}
 }
 
+// diffSelected shows the diff of the version of the file the tree shows
+// against the version before it.
+func (p *treePane) diffSelected() {
+	r := p.selected()
+	if r == nil || r.info.dir || r.info.v == nil || p.diff == nil {
+		return
+	}
+	vs := r.n.Versions()
+	i := 0
+	for i < len(vs) && &vs[i] != r.info.v {
+		i++
+	}
+	if i == len(vs) || !diffable(r.info.v) {
+		return
+	}
+	if i == 0 || !diffable(&vs[i-1]) {
+		if p.say != nil {
+			p.say(fmt.Sprintf("/%s: layer %d's version has no earlier file version to diff against", r.n.Path(), r.info.v.Layer))
+		}
+		return
+	}
+	p.diff(r.n, &vs[i-1], r.info.v)
+}
+
 // openDir opens the directory under the cursor; closing a file or a closed
 // directory moves to its parent.
 func (p *treePane) openDir(open bool) {
@@ -367,5 +397,5 @@ func (p *treePane) describe() []line {
 		return nil
 	}
 	from, to := p.m.span()
-	return nodeDetails(p.th, r.n, r.info, p.coveringFinding(r.n), false, from, to)
+	return nodeDetails(p.th, p.a, r.n, r.info, p.coveringFinding(r.n), false, from, to)
 }

@@ -182,6 +182,14 @@ func TestMatcher(t *testing.T) {
 		{"usr/*/libc*", "/usr/lib/libc.so.6", true},
 		{"/usr/*/libc*", "/usr/lib/x/libc.so.6", false},
 		{"[", "/a[b", true}, // a bad glob is a substring
+		// the glob engine of --ignore: ** spans directories, and what
+		// matches a directory matches everything below it
+		{"usr/**/*.so", "/usr/lib/x86_64-linux-gnu/libc.so", true},
+		{"/usr/**/*.so", "/usr/libc.so", true},
+		{"**/node_modules", "/app/node_modules/x/index.js", true},
+		{"**/node_modules", "/app/node_modules_old", false},
+		{"/usr/lib/*", "/usr/lib/x/libc.so.6", true},
+		{"usr/**/*.so", "/opt/usr/lib/libc.so", false},
 		{"ünï", "/ÜNÏ/x", true},
 	}
 	for _, tt := range tests {
@@ -220,7 +228,7 @@ func TestJumpToPackageFinding(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.setAnalysis(packageAnalysis(t))
-	press(b, tcell.KeyBacktab, tcell.KeyBacktab, 'j', tcell.KeyEnter)
+	press(b, tcell.KeyBacktab, 'j', tcell.KeyEnter)
 	n := b.tree.selectedNode()
 	if b.focus != paneTree || n == nil || n.Path() != "usr/lib/gcc/x86_64-linux-gnu/12/cc1" {
 		t.Fatalf("after the jump: focus %s, node %v; want the tree on cc1", paneNames[b.focus], n)

@@ -176,7 +176,7 @@ type Browser struct {
 	layers   *layersPane
 	tree     *treePane
 	findings *findingsPane
-	details  *textPane
+	details  *detailsPane
 	summary  *textPane
 	help     *textPane
 	viewer   *viewerPane
@@ -195,6 +195,7 @@ type Browser struct {
 	finding    bool // the field at the bottom finds rather than filters
 	helpOpen   bool
 	viewerOpen bool
+	hiding     bool            // a page is being hidden: focus changes are tview's (hidePage)
 	ctx        context.Context // ends when the browser closes; nil in tests of panes
 	screen     tcell.Screen    // the screen drawn on, once drawn
 	notice     string          // a one-off message for the title bar
@@ -431,6 +432,7 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.phase = phaseReady
 	b.layers.setImage(a)
 	b.findings.setAnalysis(a)
+	b.tree.a = a
 	b.tree.setTree(a.Tree, a.Findings, b.followLayer(len(b.layers.layers)))
 	b.summary.set(summaryLines(&b.th, b.ref, a))
 	b.updateDetails()

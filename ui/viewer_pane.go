@@ -33,6 +33,7 @@ type viewerPane struct {
 	th     *theme
 	read   FileReader
 	lines  []string
+	diff   bool   // the lines are a unified diff
 	what   string // the path and layer shown, for the title
 	status string // loading, or what went wrong
 	cancel context.CancelFunc
@@ -46,7 +47,11 @@ func newViewerPane(th *theme) *viewerPane {
 	p := &viewerPane{listView: newListView(th, "View", false), th: th, cancel: func() {}}
 	p.count = func() int { return len(p.lines) }
 	p.drawRow = func(screen tcell.Screen, i, x, y, w int, _ func(tcell.Style) tcell.Style) {
-		drawText(screen, x, y, w, p.lines[i], th.base)
+		st := th.base
+		if p.diff {
+			st = diffStyle(th, p.lines[i])
+		}
+		drawText(screen, x, y, w, p.lines[i], st)
 	}
 	p.empty = func() string { return p.status }
 	p.title = func() string { return p.what }
@@ -62,21 +67,61 @@ func (p *viewerPane) keys() []binding {
 
 // open starts reading version v of node n; the lines arrive later.
 func (p *viewerPane) open(ctx context.Context, n *fstree.Node, v *fstree.Version) {
+	path := n.Path()
+	what := fmt.Sprintf("/%s · as layer %d wrote it · %s", path, v.Layer, format.Bytes(v.Size))
+	p.start(ctx, what, fmt.Sprintf("reading the file from layer %d…", v.Layer), false, func(ctx context.Context, read FileReader) ([]string, error) {
+		data, size, err := read(ctx, int(v.Layer), path, viewLimit)
+		if err != nil {
+			return nil, err
+		}
+		lines := viewLines(data)
+		if size > int64(len(data)) {
+			lines = append(lines, fmt.Sprintf("… the first %s of %s shown", format.Bytes(int64(len(data))), format.Bytes(size)))
+		}
+		return lines, nil
+	})
+}
+
+// openDiff starts reading versions a and b of node n (a the older) and
+// shows their unified diff once both are read.
+func (p *viewerPane) openDiff(ctx context.Context, n *fstree.Node, a, b *fstree.Version) {
+	path := n.Path()
+	what := fmt.Sprintf("/%s · diff of layer %d's version and layer %d's", path, a.Layer, b.Layer)
+	p.start(ctx, what, fmt.Sprintf("reading the versions of layers %d and %d…", a.Layer, b.Layer), true, func(ctx context.Context, read FileReader) ([]string, error) {
+		var sides [2]diffSide
+		for i, v := range []*fstree.Version{a, b} {
+			sides[i] = diffSide{v: v, label: fmt.Sprintf("/%s (layer %d)", path, v.Layer)}
+			if v.Deleted {
+				sides[i].label = fmt.Sprintf("/%s (deleted by layer %d)", path, v.Layer)
+				continue
+			}
+			data, size, err := read(ctx, int(v.Layer), path, viewLimit)
+			if err != nil {
+				return nil, err
+			}
+			sides[i].data, sides[i].size = data, size
+		}
+		return diffLines(sides[0], sides[1])
+	})
+}
+
+// start shows what in the title and status until work, run on its own
+// goroutine with the file reader, returns the lines. A newer request or
+// closing the viewer cancels it and drops its answer.
+func (p *viewerPane) start(ctx context.Context, what, status string, diff bool, work func(context.Context, FileReader) ([]string, error)) {
 	p.cancel()
 	p.seq++
 	seq := p.seq
-	path := n.Path()
-	p.lines, p.top = nil, 0
-	p.what = fmt.Sprintf("/%s · as layer %d wrote it · %s", path, v.Layer, format.Bytes(v.Size))
-	p.status = "reading the file from layer " + fmt.Sprint(v.Layer) + "…"
+	p.lines, p.top, p.diff = nil, 0, diff
+	p.what, p.status = what, status
 	if p.read == nil {
-		p.status = "the file viewer opens files once the image is read"
+		p.status = "the file viewer opens files once the image is open"
 		return
 	}
 	ctx, p.cancel = context.WithCancel(ctx)
-	read, layer := p.read, int(v.Layer)
+	read := p.read
 	go func() {
-		data, size, err := read(ctx, layer, path, viewLimit)
+		lines, err := work(ctx, read)
 		p.post(func() {
 			if seq != p.seq {
 				return // the viewer moved on
@@ -85,10 +130,7 @@ func (p *viewerPane) open(ctx context.Context, n *fstree.Node, v *fstree.Version
 				p.status = format.OneLine(err.Error())
 				return
 			}
-			p.lines = viewLines(data)
-			if size > int64(len(data)) {
-				p.lines = append(p.lines, fmt.Sprintf("… the first %s of %s shown", format.Bytes(int64(len(data))), format.Bytes(size)))
-			}
+			p.lines = lines
 			if len(p.lines) == 0 {
 				p.status = "(empty file)"
 			}
@@ -108,7 +150,7 @@ func (p *viewerPane) close() {
 // viewLines are a file's lines: text (UTF-8 without NUL bytes) as it is,
 // tabs as spaces; anything else as a hex dump.
 func viewLines(data []byte) []string {
-	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+	if isText(data) {
 		text := strings.ReplaceAll(string(data), "\t", "    ")
 		text = strings.TrimSuffix(text, "\n")
 		if text == "" {
@@ -118,6 +160,9 @@ func viewLines(data []byte) []string {
 	}
 	return hexDump(data)
 }
+
+// isText tells whether data is text: UTF-8 without NUL bytes.
+func isText(data []byte) bool { return utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 }
 
 // hexDump formats data as offset, 16 bytes in hex, and the printable ones.
 func hexDump(data []byte) []string {

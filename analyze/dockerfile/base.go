@@ -38,11 +38,11 @@ func (b *Boundary) InBase(i int) bool { return b != nil && i < b.Layers }
 // the image's and makes the boundary --base gives.
 func BoundaryFromDiffIDs(image, base []string, name, digest string) (*Boundary, error) {
 	if len(base) > len(image) {
-		return nil, fmt.Errorf("--base %s has %d layers, more than the image's %d: it is not the image's base", name, len(base), len(image))
+		return nil, fmt.Errorf("%s has %d layers, more than the image's %d: it is not the image's base", name, len(base), len(image))
 	}
 	for i, d := range base {
 		if image[i] != d {
-			return nil, fmt.Errorf("--base %s is not the image's base: its layer %d (%s) is not the image's layer %d (%s)", name, i, short(d), i, short(image[i]))
+			return nil, fmt.Errorf("%s is not the image's base: its layer %d (%s) is not the image's layer %d (%s)", name, i, short(d), i, short(image[i]))
 		}
 	}
 	return &Boundary{Layers: len(base), Name: name, Digest: digest, DetectedBy: ByFlag}, nil

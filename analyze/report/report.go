@@ -155,8 +155,10 @@ type WastedEntry struct {
 
 // DuplicateJSON is one content stored at several visible paths.
 type DuplicateJSON struct {
-	Digest string   `json:"digest"` // xxhash64 of the content, hex
-	Bytes  int64    `json:"bytes"`  // size of one copy
+	// Digest is the xxhash64 of the content, hex; "" when a secret rule
+	// matched one of the paths (see analyze.Analysis.ContentHashHidden).
+	Digest string   `json:"digest,omitempty"`
+	Bytes  int64    `json:"bytes"` // size of one copy
 	Paths  []string `json:"paths"`
 }
 

@@ -81,7 +81,7 @@ func (p *placeOptions) locate(ctx context.Context, a *analyze.Analysis, lo []lay
 		}
 		b, err := dockerfile.BoundaryFromDiffIDs(diffIDs, ids, p.Base, digest)
 		if err != nil {
-			return err
+			return fmt.Errorf("--base %w", err)
 		}
 		po.Base = b
 	} else if name, digest := dockerfile.AnnotatedBase(img.Annotations); name != "" {
@@ -98,7 +98,8 @@ func (p *placeOptions) locate(ctx context.Context, a *analyze.Analysis, lo []lay
 				b.DetectedBy = dockerfile.ByAnnotation
 				po.Annotated = b
 			} else {
-				notes = append(notes, "the annotated base "+err.Error())
+				po.AnnotatedIsWrong = true
+				notes = append(notes, "the annotated base "+err.Error()+": its layers were told another way")
 			}
 		} else {
 			notes = append(notes, fmt.Sprintf("the annotated base %s could not be read (%v): its layers were told another way", name, err))

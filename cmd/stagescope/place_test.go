@@ -2,15 +2,24 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/dockerfile"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -303,5 +312,88 @@ func TestPlaceSharedImages(t *testing.T) {
 				t.Errorf("lines of the layers above the base (-want +got):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestPlaceAnnotation reads the base boundary from the OCI annotations
+// org.opencontainers.image.base.name/.base.digest of an image built here,
+// loaded from an OCI layout and from a registry on loopback; the annotated
+// base is read from that registry. The base is the first layer only, where
+// the history alone would say two (node's CMD ends layer 1).
+func TestPlaceAnnotation(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	push := func(ref string, img v1.Image) {
+		t.Helper()
+		r, err := name.ParseReference(ref, name.Insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := remote.Write(r, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := layerstest.Image(t, placeSteps[:1]...)
+	push(host+"/debian:12", base)
+	baseDigest, err := base.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := layerstest.Image(t, layerstest.Step{CreatedBy: "ADD x /", Files: []layerstest.File{{Name: "x", Body: "x"}}})
+	push(host+"/other:1", other)
+	annotated := func(name, digest string) v1.Image {
+		ann := map[string]string{dockerfile.AnnotationBaseName: name}
+		if digest != "" {
+			ann[dockerfile.AnnotationBaseDigest] = digest
+		}
+		img, ok := mutate.Annotations(layerstest.Image(t, placeSteps...), ann).(v1.Image)
+		if !ok {
+			t.Fatal("mutate.Annotations did not return an image")
+		}
+		return img
+	}
+	tests := []struct {
+		name       string
+		img        v1.Image
+		wantBase   *report.BaseJSON
+		wantStderr string
+	}{
+		{"name and digest", annotated(host+"/debian:12", baseDigest.String()),
+			&report.BaseJSON{Layers: 1, Name: host + "/debian:12", Digest: baseDigest.String(), DetectedBy: "annotation"}, ""},
+		{"name alone", annotated(host+"/debian:12", ""),
+			&report.BaseJSON{Layers: 1, Name: host + "/debian:12", DetectedBy: "annotation"}, ""},
+		// an annotated base that is not the image's: the history decides
+		// and the wrong name is dropped; one that cannot be read still
+		// names the base
+		{"not a prefix", annotated(host+"/other:1", ""),
+			&report.BaseJSON{Layers: 2, DetectedBy: "history"}, "other:1 is not the image's base"},
+		{"not in the registry", annotated(host+"/gone:1", ""),
+			&report.BaseJSON{Layers: 2, Name: host + "/gone:1", DetectedBy: "history"}, "could not be read"},
+	}
+	for i, tt := range tests {
+		ref := fmt.Sprintf("%s/app:%d", host, i)
+		push(ref, tt.img)
+		for _, src := range []struct{ name, ref string }{
+			{"oci layout", layerstest.OCILayout(t, tt.img)},
+			{"registry", ref},
+		} {
+			t.Run(tt.name+"/"+src.name, func(t *testing.T) {
+				r := stagescope(t, "inspect", "-o", "json", "--insecure", "--no-daemon", src.ref)
+				rep := reportOf(t, r)
+				if d := cmp.Diff(tt.wantBase, rep.Image.Base); d != "" {
+					t.Errorf("image.base (-want +got):\n%s", d)
+				}
+				if tt.wantStderr == "" && r.stderr != "" || !strings.Contains(r.stderr, tt.wantStderr) {
+					t.Errorf("stderr %q, want %q", r.stderr, tt.wantStderr)
+				}
+				for i, l := range rep.Layers {
+					if got, want := l.InBase, i < tt.wantBase.Layers; got != want {
+						t.Errorf("layer %d inBase = %v, want %v", i, got, want)
+					}
+				}
+			})
+		}
 	}
 }

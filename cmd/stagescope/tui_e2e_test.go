@@ -111,7 +111,7 @@ sleep 600
 	keys("Enter")
 
 	// Jump from the first finding to its file.
-	keys("Tab", "j")
+	keys("Tab", "Tab", "j")
 	s := waitFor("a finding's details", contains("Finding  "))
 	m := regexp.MustCompile(`Path     /(\S+)`).FindStringSubmatch(s)
 	l := regexp.MustCompile(`added by layer (\d+)`).FindStringSubmatch(s)
@@ -133,6 +133,17 @@ sleep 600
 	})
 	keys("Escape")
 	waitFor("the viewer closed", contains("Details"))
+
+	// d in Details' Versions list picks a version, d on another diffs the
+	// two: the package added to dpkg's status file shows as added lines.
+	keys("Tab", "d", "k", "d")
+	waitFor("the diff of dpkg's status file", func(s string) bool {
+		return strings.Contains(s, "diff of layer") && strings.Contains(s, "+++ /var/lib/dpkg/status (layer") &&
+			regexp.MustCompile(`(?m)^.\+Package: `).MatchString(s)
+	})
+	keys("Escape")
+	waitFor("the diff closed", contains("Versions"))
+	keys("BTab")
 
 	// dive's Ctrl-U hides unchanged files, + added ones: the title says so.
 	keys("C-u", "+")
