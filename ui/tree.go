@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"cmp"
-	"path"
 	"slices"
 	"strings"
 	"unicode"
@@ -407,25 +406,26 @@ func (m *treeModel) toggleSort() {
 }
 
 // newMatcher returns the test of a filter pattern against a path with a
-// leading "/": a glob when it holds glob characters (matched against the
-// base name, or against the whole path when it holds a "/"), else a
-// substring of the path, ignoring case unless the pattern has capitals.
+// leading "/": a glob when it holds glob characters, else a substring of
+// the path, ignoring case unless the pattern has capitals. A glob with a
+// "/" is matched against the whole path by the glob engine of --ignore
+// (rules.Glob: "**" spans directories, and what matches a directory
+// matches everything below it); one without is matched against the base
+// name.
 func newMatcher(pat string) func(p []byte) bool {
 	if pat == "" {
 		return nil
 	}
 	if strings.ContainsAny(pat, "*?[") {
-		if _, err := path.Match(pat, ""); err == nil {
-			if strings.Contains(pat, "/") {
-				if !strings.HasPrefix(pat, "/") {
-					pat = "/" + pat
+		if strings.Contains(pat, "/") {
+			if g, err := rules.CompileGlob(pat); err == nil {
+				return func(p []byte) bool {
+					return g.Match(strings.Split(strings.TrimPrefix(string(p), "/"), "/"))
 				}
-				return func(p []byte) bool { ok, _ := path.Match(pat, string(p)); return ok }
 			}
+		} else if _, err := rules.CompileGlob(pat); err == nil {
 			return func(p []byte) bool {
-				base := p[bytes.LastIndexByte(p, '/')+1:]
-				ok, _ := path.Match(pat, string(base))
-				return ok
+				return rules.MatchName(pat, string(p[bytes.LastIndexByte(p, '/')+1:]))
 			}
 		}
 	}

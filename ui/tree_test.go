@@ -182,6 +182,14 @@ func TestMatcher(t *testing.T) {
 		{"usr/*/libc*", "/usr/lib/libc.so.6", true},
 		{"/usr/*/libc*", "/usr/lib/x/libc.so.6", false},
 		{"[", "/a[b", true}, // a bad glob is a substring
+		// the glob engine of --ignore: ** spans directories, and what
+		// matches a directory matches everything below it
+		{"usr/**/*.so", "/usr/lib/x86_64-linux-gnu/libc.so", true},
+		{"/usr/**/*.so", "/usr/libc.so", true},
+		{"**/node_modules", "/app/node_modules/x/index.js", true},
+		{"**/node_modules", "/app/node_modules_old", false},
+		{"/usr/lib/*", "/usr/lib/x/libc.so.6", true},
+		{"usr/**/*.so", "/opt/usr/lib/libc.so", false},
 		{"ünï", "/ÜNÏ/x", true},
 	}
 	for _, tt := range tests {

@@ -36,13 +36,30 @@ func ValidateGlob(pattern string) error {
 	return nil
 }
 
+// Glob is a compiled path glob as Ignore's paths are written (see Ignore):
+// the one glob engine of ignore lists, the secrets allowlist and the
+// browser's filter.
+type Glob struct{ segs []seg }
+
+// CompileGlob compiles a path glob; it fails as ValidateGlob does.
+func CompileGlob(pattern string) (Glob, error) {
+	if err := ValidateGlob(pattern); err != nil {
+		return Glob{}, err
+	}
+	return Glob{segs: compile(pattern).segs}, nil
+}
+
+// Match tells whether a path, given as its components (no leading "/"),
+// or one of its parent directories matches the glob.
+func (g Glob) Match(segs []string) bool { return globSegs(g.segs, segs, true) }
+
 // Silencer applies an Ignore: to rules by ID or category, and to files
 // while the leftover pass walks the tree. It remembers which path globs
 // matched something (Unmatched). It is not safe for concurrent use.
 type Silencer struct {
 	rules   map[string]string // rule ID → the ID or category that silences it
 	globs   []string
-	paths   [][]seg
+	paths   []Glob
 	matched []bool
 }
 
@@ -61,9 +78,9 @@ func NewSilencer(ig Ignore) *Silencer {
 		s.rules[r] = r // the ID is the more precise reason
 	}
 	for _, p := range ig.Paths {
-		if ValidateGlob(p) == nil {
+		if g, err := CompileGlob(p); err == nil {
 			s.globs = append(s.globs, p)
-			s.paths = append(s.paths, compile(p).segs)
+			s.paths = append(s.paths, g)
 		}
 	}
 	s.matched = make([]bool, len(s.paths))
@@ -77,8 +94,8 @@ func (s *Silencer) Path(segs []string) bool { return s.PathBy(segs) != "" }
 // PathBy returns the first ignored glob that matches a path, given as its
 // components, or one of its parent directories; "" when none does.
 func (s *Silencer) PathBy(segs []string) string {
-	for i, p := range s.paths {
-		if globSegs(p, segs, true) {
+	for i, g := range s.paths {
+		if g.Match(segs) {
 			s.matched[i] = true
 			return s.globs[i]
 		}

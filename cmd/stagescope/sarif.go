@@ -188,10 +188,15 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *
 		}
 		results = append(results, r)
 	}
+	// The image's totals, as the JSON report has them (its summary and
+	// leftovers objects): a result is one finding, and files that several
+	// findings claim count once only in these.
 	props := map[string]any{
 		"imageReference": rep.Image.Reference,
 		"imageSource":    rep.Image.Source,
 		"platform":       rep.Image.Platform,
+		"summary":        rep.Summary,
+		"leftovers":      rep.Leftovers,
 	}
 	if rep.Image.Digest != "" {
 		props["imageDigest"] = rep.Image.Digest
@@ -302,9 +307,6 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sari
 	}
 	if f.Package != "" {
 		props["package"] = f.Package
-	}
-	if f.Fingerprint != "" {
-		props["fingerprint"] = f.Fingerprint
 	}
 	var logical []sarifLogicalLocation
 	if layer.Digest != "" {
