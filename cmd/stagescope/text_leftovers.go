@@ -74,9 +74,9 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 	if len(secrets) > 0 {
 		fmt.Fprintf(w, "\nSecrets (contents never shown; a deleted one still ships in its layer)\n")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "rule\tlayer\tsize\tfingerprint\tpath\n")
+		fmt.Fprintf(tw, "rule\tlayer\tsize\tpath\n")
 		for _, f := range secrets {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), format.Bytes(f.Bytes), f.Fingerprint, ui.Escape("/"+f.Path))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), format.Bytes(f.Bytes), ui.Escape("/"+f.Path))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
