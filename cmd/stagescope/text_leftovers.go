@@ -117,12 +117,20 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 			fixOrder = append(fixOrder, f.RuleID)
 		}
 	}
+	lines := layerLines(r)
 	for _, l := range order {
-		cb := ""
+		cb, where := "", ""
 		if l < len(r.Layers) {
 			cb = analyze.Instruction(r.Layers[l].CreatedBy)
+			switch c := lines.cells[l]; c {
+			case "", "?":
+			case "base":
+				where = " (base image)"
+			default:
+				where = " (" + c + ")"
+			}
 		}
-		fmt.Fprintf(w, "- layer %d `%s`: %s\n", l, fit(ui.Escape(cb), width, 12), strings.Join(per[l].rules, ", "))
+		fmt.Fprintf(w, "- layer %d%s `%s`: %s\n", l, where, fit(ui.Escape(cb), width, 12+len(where)), strings.Join(per[l].rules, ", "))
 	}
 	fmt.Fprintf(w, "\nFixes\n")
 	for _, id := range fixOrder {
