@@ -22,8 +22,11 @@ type Report struct {
 	// Gate is present when CI thresholds were given.
 	Gate *GateJSON `json:"gate,omitempty"`
 	// Findings are the build-time leftovers, bytes descending.
-	Findings  []FindingJSON `json:"findings"`
-	Leftovers LeftoversJSON `json:"leftovers"`
+	Findings []FindingJSON `json:"findings"`
+	// Suppressed are the findings the ignore list silenced, bytes
+	// descending: in no total.
+	Suppressed []SuppressedJSON `json:"suppressed"`
+	Leftovers  LeftoversJSON    `json:"leftovers"`
 	// Suggestion is the multi-stage fix for the whole image, when an
 	// ecosystem was recognised.
 	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
@@ -160,6 +163,10 @@ type ReportOptions struct {
 	ToolVersion string
 	Reference   string
 	Source      string
+	// IgnoreFlags are the ignore entries given on the command line
+	// (--ignore): a suppressed finding silenced by one of them says
+	// "flag", by any other (the config file's) "config".
+	IgnoreFlags []string
 }
 
 // NewReport builds the wire report of an analysis.
@@ -222,6 +229,7 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 		r.Wasted = append(r.Wasted, WastedEntry{Path: JSONPath(w.Path), Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason, InBase: a.Place.InBase(w.Layer)})
 	}
 	r.Findings = FindingsJSON(a.Findings)
+	r.Suppressed = suppressedJSON(a.Suppressed, o.IgnoreFlags)
 	r.Leftovers = leftoversJSON(a)
 	placeJSON(r, a.Place)
 	if sg := a.Suggestion; sg != nil {

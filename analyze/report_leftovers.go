@@ -1,6 +1,10 @@
 package analyze
 
-import "github.com/stagescope/stagescope/analyze/rules"
+import (
+	"slices"
+
+	"github.com/stagescope/stagescope/analyze/rules"
+)
 
 // FindingJSON is one leftover in the JSON report.
 type FindingJSON struct {
@@ -25,6 +29,44 @@ type FindingJSON struct {
 	// Dockerfile is where the user fixes it: the instruction of its layer,
 	// or the FROM line for a base layer's.
 	Dockerfile *LocationJSON `json:"dockerfile,omitempty"`
+}
+
+// SuppressedJSON is a finding the ignore list silenced.
+type SuppressedJSON struct {
+	RuleID   string         `json:"ruleId"`
+	Category rules.Category `json:"category"`
+	Severity rules.Severity `json:"severity"`
+	Path     string         `json:"path"`
+	Files    int64          `json:"files"`
+	Bytes    int64          `json:"bytes"`
+	Layer    int            `json:"layer"`
+	HiddenBy *int           `json:"hiddenBy,omitempty"`
+	// Ignore is the entry that silenced it: a rule ID, a category or a
+	// path glob, as written.
+	Ignore string `json:"ignore"`
+	// Why says where the entry came from: "flag" (--ignore) or "config"
+	// (the config file's ignore list).
+	Why string `json:"why"`
+}
+
+// The origins of ignore entries.
+const (
+	IgnoredByFlag   = "flag"
+	IgnoredByConfig = "config"
+)
+
+func suppressedJSON(ss []Suppressed, flags []string) []SuppressedJSON {
+	out := make([]SuppressedJSON, len(ss))
+	for i, s := range ss {
+		why := IgnoredByConfig
+		if slices.Contains(flags, s.By) {
+			why = IgnoredByFlag
+		}
+		f := FindingsJSON([]Finding{s.Finding})[0]
+		out[i] = SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: f.Path, Files: f.Files, Bytes: f.Bytes,
+			Layer: f.Layer, HiddenBy: f.HiddenBy, Ignore: s.By, Why: why}
+	}
+	return out
 }
 
 // LeftoversJSON sums the findings; every file is counted once however many
