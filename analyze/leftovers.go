@@ -91,6 +91,16 @@ type scan struct {
 	cats    map[rules.Category]*CategoryTotal
 	// claimed marks which findings claim the file version being visited.
 	claimed []*group
+	// empties are the zero-byte files claimed, counted once the findings
+	// are known: a finding of only empty files is dropped, and so must
+	// its files be from the totals.
+	empties []emptyClaim
+}
+
+// emptyClaim is a zero-byte file version and the findings that claim it.
+type emptyClaim struct {
+	layer int32
+	by    []*group
 }
 
 type layerPath struct {
@@ -181,6 +191,7 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 	}
 	s.facts.NodePackages = len(s.node) > 0
 	s.walk(t.Root, nil)
+	s.countEmpties()
 	findings, suppressed := s.findings()
 	for _, f := range findings {
 		ct := s.cat(f.Category)
@@ -188,7 +199,7 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 	}
 	for _, ct := range s.cats {
 		if ct.Findings == 0 {
-			continue // only empty files, whose findings were dropped
+			continue // only empty files, whose findings were dropped (countEmpties left them out)
 		}
 		s.totals.Categories = append(s.totals.Categories, *ct)
 	}
@@ -343,7 +354,6 @@ func (s *scan) file(c *fstree.Node, t *taken) {
 					continue
 				}
 				g := s.group(groupKey{rule: r.ID, path: pathOf(), layer: v.Layer, hidden: v.HiddenBy}, r.Rule)
-				g.f.Fingerprint = fingerprint(v.Digest)
 				s.claim(g, v, pathOf(), false)
 				break
 			}
@@ -527,6 +537,11 @@ func (s *scan) count(v *fstree.Version) {
 	if len(s.claimed) == 0 {
 		return
 	}
+	if v.Size == 0 {
+		s.empties = append(s.empties, emptyClaim{layer: v.Layer, by: slices.Clone(s.claimed)})
+		s.claimed = s.claimed[:0]
+		return
+	}
 	s.totals.Files++
 	s.totals.Bytes += v.Size
 	s.totals.LayerBytes[v.Layer] += v.Size
@@ -534,17 +549,38 @@ func (s *scan) count(v *fstree.Version) {
 	if v.HiddenBy < 0 {
 		s.visible += v.Size
 	}
+	s.countCategories(s.claimed, v.Size)
+	s.claimed = s.claimed[:0]
+}
+
+// countCategories adds a file of size bytes to the category of each of
+// the findings that claim it, once per category.
+func (s *scan) countCategories(by []*group, size int64) {
 	seen := make([]rules.Category, 0, 2)
-	for _, g := range s.claimed {
+	for _, g := range by {
 		if slices.Contains(seen, g.f.Category) {
 			continue
 		}
 		seen = append(seen, g.f.Category)
 		ct := s.cat(g.f.Category)
 		ct.Files++
-		ct.Bytes += v.Size
+		ct.Bytes += size
 	}
-	s.claimed = s.claimed[:0]
+}
+
+// countEmpties adds the zero-byte files that a finding with bytes claims
+// to the totals; the others belong to no finding reported.
+func (s *scan) countEmpties() {
+	for _, e := range s.empties {
+		by := slices.DeleteFunc(e.by, func(g *group) bool { return g.f.Bytes == 0 })
+		if len(by) == 0 {
+			continue
+		}
+		s.totals.Files++
+		s.totals.LayerFiles[e.layer]++
+		s.countCategories(by, 0)
+	}
+	s.empties = nil
 }
 
 // findings returns the collected findings and those the ignore list
@@ -597,15 +633,6 @@ func (s *scan) findings() ([]Finding, []Suppressed) {
 		out = append(out, g.f)
 	}
 	return out, supp
-}
-
-// fingerprint is a short, stable name for a secret's contents that does not
-// reveal them: the first 12 hex digits of the xxhash64 the reader computed.
-func fingerprint(d uint64) string {
-	if d == 0 {
-		return ""
-	}
-	return fmt.Sprintf("xxh64:%012x", d>>16)
 }
 
 // secretLimit caps the key files whose contents Read captures to tell

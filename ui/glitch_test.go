@@ -14,16 +14,6 @@ import (
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
-// lineText is the text of the line labelled label, "" when there is none.
-func lineText(ls []line, label string) string {
-	for _, l := range ls {
-		if strings.TrimSpace(l.label) == label {
-			return l.text
-		}
-	}
-	return ""
-}
-
 // TestDetailsNamesTheChangingLayers: Details says in which layers a path
 // was written or removed, not the whole range the tree compares ("added in
 // layers 1–3" for a file layer 1 added).

@@ -23,6 +23,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fleet"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
@@ -285,7 +286,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	// image: its output is JSON Lines all the same, for merge.
 	jsonLines := o.Output == "json"
 	var (
-		reports []*analyze.Report
+		reports []*report.Report
 		gateErr *gateError
 	)
 	for i, fi := range imgs {
@@ -327,7 +328,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	}
 	if o.Output == "text" && len(imgs) > 1 {
 		fmt.Fprintln(s.Out)
-		if err := writeFleetText(s.Out, fleet.New(reports, analyze.ToolInfo{Name: "stagescope", Version: version}), s.Width); err != nil {
+		if err := writeFleetText(s.Out, fleet.New(reports, report.ToolInfo{Name: "stagescope", Version: version}), s.Width); err != nil {
 			return err
 		}
 	}
@@ -346,14 +347,14 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 // newImageReport makes the report of one analysis, with its gate;
 // ignoreFlags are the --ignore values, which the suppressed findings they
 // silenced name as given on the command line.
-func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source, ignoreFlags []string) *analyze.Report {
+func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source, ignoreFlags []string) *report.Report {
 	flags := make([]string, len(ignoreFlags))
 	for i, v := range ignoreFlags {
 		flags[i] = strings.TrimSpace(v) // as addIgnores reads them
 	}
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind), IgnoreFlags: flags})
+	rep := analyze.NewReport(a, report.Options{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind), IgnoreFlags: flags})
 	if !th.Empty() {
-		rep.Gate = analyze.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
+		rep.Gate = report.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}
 	return rep
 }
@@ -371,8 +372,12 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 	t := f.Totals
 	fmt.Fprintf(w, "Fleet       %s, %s (%d distinct): %s of layers, %s distinct\n",
 		format.Count(int64(t.Images), "image"), format.Count(int64(t.Layers), "layer"), t.UniqueLayers, format.Bytes(t.LayerBytes), format.Bytes(t.UniqueLayerBytes))
-	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s (own %s, base images %s)\n\n", format.Bytes(t.WastedBytes),
-		format.Bytes(t.LeftoverBytes), format.Bytes(t.OwnLeftoverBytes), format.Bytes(t.BaseLeftoverBytes))
+	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s", format.Bytes(t.WastedBytes), format.Bytes(t.LeftoverBytes))
+	if t.BaseKnownImages > 0 {
+		fmt.Fprintf(w, " (of the %s with a known base: own %s, base %s)", format.Count(int64(t.BaseKnownImages), "image"),
+			format.Bytes(t.OwnLeftoverBytes), format.Bytes(t.BaseLeftoverBytes))
+	}
+	fmt.Fprint(w, "\n\n")
 	rows := slices.Clone(f.Images)
 	slices.SortStableFunc(rows, func(a, b fleet.Image) int {
 		return cmp.Compare(b.WastedBytes+b.LeftoverBytes, a.WastedBytes+a.LeftoverBytes)

@@ -15,6 +15,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
@@ -102,6 +103,9 @@ type inspectOptions struct {
 	// merged, when set, is called after each layer is merged, on the
 	// merging goroutine (the browser takes snapshots of the tree there).
 	merged func(layer int, snapshot func() *fstree.Tree)
+	// loaded, when set, is called with the source before its layers are
+	// read (analyze.OnLoaded).
+	loaded func(src *layers.Source)
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
@@ -285,6 +289,9 @@ func (o *inspectOptions) analyzeOptions(s *streams, extra ...layers.Option) []an
 	if o.NoSecretScan {
 		opts = append(opts, analyze.WithoutSecretScan())
 	}
+	if o.loaded != nil {
+		opts = append(opts, analyze.OnLoaded(o.loaded))
+	}
 	if o.merged != nil {
 		opts = append(opts, analyze.OnMerged(o.merged))
 	}
@@ -372,7 +379,7 @@ func (o *inspectOptions) wants(format string) bool {
 
 // writeReport writes one report in format (text, json or sarif) to w; text
 // is cut to width columns (0 never cuts).
-func writeReport(w io.Writer, width int, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
+func writeReport(w io.Writer, width int, format string, a *analyze.Analysis, rep *report.Report, df *sarifDockerfile) error {
 	switch format {
 	case "json":
 		return writeJSON(w, rep)

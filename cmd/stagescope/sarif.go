@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 )
@@ -158,7 +159,7 @@ var severityRank = map[rules.Severity]int{
 // found anything or not), then one per other rule ID a finding carries, and
 // one result per finding; with df, each result's first location is the
 // Dockerfile instruction that made it.
-func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *sarifDockerfile) *sarifLog {
+func newSARIF(a *analyze.Analysis, rep *report.Report, table []rules.Rule, df *sarifDockerfile) *sarifLog {
 	var srules []sarifRule
 	index := map[string]int{}
 	for _, r := range table {
@@ -213,10 +214,15 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *
 		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: suppressionJustification(rep.Suppressed[i])}}
 		results = append(results, r)
 	}
+	// The image's totals, as the JSON report has them (its summary and
+	// leftovers objects): a result is one finding, and files that several
+	// findings claim count once only in these.
 	props := map[string]any{
 		"imageReference": rep.Image.Reference,
 		"imageSource":    rep.Image.Source,
 		"platform":       rep.Image.Platform,
+		"summary":        rep.Summary,
+		"leftovers":      rep.Leftovers,
 	}
 	if rep.Image.Digest != "" {
 		props["imageDigest"] = rep.Image.Digest
@@ -285,8 +291,8 @@ func sentence(s string) string {
 	return s
 }
 
-func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sarifResult {
-	var layer analyze.LayerReport
+func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *report.Report) sarifResult {
+	var layer report.LayerReport
 	if f.Layer >= 0 && f.Layer < len(rep.Layers) {
 		layer = rep.Layers[f.Layer]
 	}
@@ -327,9 +333,6 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sari
 	}
 	if f.Package != "" {
 		props["package"] = f.Package
-	}
-	if f.Fingerprint != "" {
-		props["fingerprint"] = f.Fingerprint
 	}
 	var logical []sarifLogicalLocation
 	if layer.Digest != "" {
@@ -389,8 +392,8 @@ func firstSentence(s string) string {
 
 // suppressionJustification says which ignore entry silenced a finding, and
 // where it was given.
-func suppressionJustification(s analyze.SuppressedJSON) string {
-	if s.Why == analyze.IgnoredByFlag {
+func suppressionJustification(s report.SuppressedJSON) string {
+	if s.Why == report.IgnoredByFlag {
 		return fmt.Sprintf("ignored on the command line: --ignore %s", s.Ignore)
 	}
 	return fmt.Sprintf("ignored by the config file's ignore list: %s", s.Ignore)

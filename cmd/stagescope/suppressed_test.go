@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 )
 
 // What the ignore list silences is reported, not dropped: JSON
@@ -28,12 +28,12 @@ func TestSuppressedReported(t *testing.T) {
 	if err := os.WriteFile(".stagescope.yaml", []byte("ignore:\n  paths: [/app/.git]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := func() analyze.Report {
+	before := func() report.Report {
 		out, _, code, err := run(t, "inspect", "-o", "json", "--config", "/dev/null", img)
 		if code != exitOK {
 			t.Fatalf("exit %d: %v", code, err)
 		}
-		var r analyze.Report
+		var r report.Report
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +46,7 @@ func TestSuppressedReported(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %v", code, err)
 	}
-	var r analyze.Report
+	var r report.Report
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestForbiddenAndIgnored(t *testing.T) {
 			if r.code != tc.wantCode {
 				t.Fatalf("exit %d, want %d: %s", r.code, tc.wantCode, r.stderr)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 				t.Fatal(err)
 			}

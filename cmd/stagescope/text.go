@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -50,7 +51,7 @@ func fitMin(s string, width, reserved, least int) string {
 	return fit(s, width, reserved)
 }
 
-func writeText(out io.Writer, r *analyze.Report, width int) error {
+func writeText(out io.Writer, r *report.Report, width int) error {
 	w := bufio.NewWriter(out)
 	sm := r.Summary
 	fmt.Fprintf(w, "Image       %s (%s)\n", ui.Escape(r.Image.Reference), r.Image.Source)
@@ -78,11 +79,12 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 
 	fmt.Fprintf(w, "\nLayers\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "#\tsize\tfiles\tadded\tmodified\tremoved\t  %s\n", "created by")
-	const fixed = 50 // width of the number columns
-	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, format.Bytes(l.Size), l.Files,
-			l.Added.Files, l.Modified.Files, l.Removed.Files, fit(ui.Escape(analyze.Instruction(l.CreatedBy)), width, fixed))
+	lines := layerLines(r)
+	fmt.Fprintf(tw, "#\tsize\tfiles\tadded\tmodified\tremoved\t  %s%s\n", fmt.Sprintf("%-*s", lines.width, lines.title), "created by")
+	fixed := 50 + lines.width // width of the number columns and the line column
+	for i, l := range r.Layers {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s%s\n", l.Index, format.Bytes(l.Size), l.Files,
+			l.Added.Files, l.Modified.Files, l.Removed.Files, lines.cell(i), fit(ui.Escape(analyze.Instruction(l.CreatedBy)), width, fixed))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -111,7 +113,7 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 // suppressedLine says what the ignore list silenced: the findings' bytes
 // in all, then per ignore entry, largest first, with where the entry came
 // from; "" when nothing was.
-func suppressedLine(ss []analyze.SuppressedJSON) string {
+func suppressedLine(ss []report.SuppressedJSON) string {
 	if len(ss) == 0 {
 		return ""
 	}
@@ -134,7 +136,7 @@ func suppressedLine(ss []analyze.SuppressedJSON) string {
 	parts := make([]string, len(es))
 	for i, e := range es {
 		src := "--ignore"
-		if e.why == analyze.IgnoredByConfig {
+		if e.why == report.IgnoredByConfig {
 			src = "config"
 		}
 		parts[i] = fmt.Sprintf("%s %s (%s)", ui.Escape(e.ignore), format.Bytes(e.bytes), src)

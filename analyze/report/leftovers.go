@@ -1,8 +1,7 @@
-package analyze
+package report
 
 import (
-	"slices"
-
+	"github.com/stagescope/stagescope/analyze/rewrite"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
 
@@ -20,12 +19,11 @@ type FindingJSON struct {
 	CreatedBy string `json:"createdBy"`
 	// HiddenBy is the layer that deleted or overwrote the bytes; absent
 	// when they are visible in the final filesystem.
-	HiddenBy    *int   `json:"hiddenBy,omitempty"`
-	Package     string `json:"package,omitempty"`
-	Why         string `json:"why"`
-	Fix         string `json:"fix"`
-	Fingerprint string `json:"fingerprint,omitempty"`
-	InBase      bool   `json:"inBase"`
+	HiddenBy *int   `json:"hiddenBy,omitempty"`
+	Package  string `json:"package,omitempty"`
+	Why      string `json:"why"`
+	Fix      string `json:"fix"`
+	InBase   bool   `json:"inBase"`
 	// Dockerfile is where the user fixes it: the instruction of its layer,
 	// or the FROM line for a base layer's.
 	Dockerfile *LocationJSON `json:"dockerfile,omitempty"`
@@ -54,20 +52,6 @@ const (
 	IgnoredByFlag   = "flag"
 	IgnoredByConfig = "config"
 )
-
-func suppressedJSON(ss []Suppressed, flags []string) []SuppressedJSON {
-	out := make([]SuppressedJSON, len(ss))
-	for i, s := range ss {
-		why := IgnoredByConfig
-		if slices.Contains(flags, s.By) {
-			why = IgnoredByFlag
-		}
-		f := FindingsJSON([]Finding{s.Finding})[0]
-		out[i] = SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: f.Path, Files: f.Files, Bytes: f.Bytes,
-			Layer: f.Layer, HiddenBy: f.HiddenBy, Ignore: s.By, Why: why}
-	}
-	return out
-}
 
 // LeftoversJSON sums the findings; every file is counted once however many
 // findings name it.
@@ -122,46 +106,21 @@ type SuggestionJSON struct {
 	Path   string `json:"path,omitempty"`
 }
 
-// FindingsJSON converts findings to their wire form, in their order.
-func FindingsJSON(fs []Finding) []FindingJSON {
-	out := make([]FindingJSON, len(fs))
-	for i, f := range fs {
-		out[i] = FindingJSON{
-			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
-			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix, Fingerprint: f.Fingerprint,
-		}
-		if f.HiddenBy >= 0 {
-			h := f.HiddenBy
-			out[i].HiddenBy = &h
-		}
-	}
-	return out
-}
-
-func leftoversJSON(a *Analysis) LeftoversJSON {
-	l := a.Leftovers
-	out := LeftoversJSON{
-		Files: l.Files, Bytes: l.Bytes, Percent: percent(l.Bytes, l.ShippedBytes),
-		ShippedBytes: l.ShippedBytes, RuntimeBytes: l.RuntimeBytes,
-		Categories: make([]CategoryTotalJSON, 0, len(l.Categories)),
-		Layers:     make([]LayerLeftoversJSON, 0, len(l.LayerBytes)),
-	}
-	for _, c := range l.Categories {
-		out.Categories = append(out.Categories, CategoryTotalJSON{Category: c.Category, Findings: c.Findings, Files: c.Files, Bytes: c.Bytes, Percent: percent(c.Bytes, l.ShippedBytes)})
-	}
-	own, base := l.Split(a.Place)
-	out.Own, out.Base = ShareJSON(own), ShareJSON(base)
-	for i, b := range l.LayerBytes {
-		if b > 0 {
-			out.Layers = append(out.Layers, LayerLeftoversJSON{Layer: i, Bytes: b})
-		}
-	}
-	return out
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
+}
+
+// UseRewrite puts a rewrite of the user's Dockerfile in the report's
+// suggestion, in place of the skeleton.
+func (r *Report) UseRewrite(path string, res *rewrite.Result) {
+	if r.Suggestion == nil || res == nil {
+		return
+	}
+	r.Suggestion.Source = "rewrite"
+	r.Suggestion.Path = path
+	r.Suggestion.Dockerfile = res.Dockerfile
+	r.Suggestion.Notes = append(nonNil(res.Notes), r.Suggestion.Notes...)
 }
