@@ -300,6 +300,10 @@ func imageInfo(img *layers.Image, o ReportOptions) ImageInfo {
 		return info
 	}
 	info.Digest = img.Digest
+	info.IndexDigest = img.IndexDigest
+	info.ConfigDigest = img.ConfigDigest
+	info.RepoTags = img.RepoTags
+	info.RepoDigests = img.RepoDigests
 	info.Platform = img.Platform
 	info.Config = ConfigInfo{
 		User:         img.Config.User,

@@ -45,11 +45,19 @@ type ToolInfo struct {
 
 // ImageInfo identifies the image.
 type ImageInfo struct {
-	Reference string     `json:"reference"`
-	Source    string     `json:"source"`
-	Digest    string     `json:"digest,omitempty"`
-	Platform  string     `json:"platform"`
-	Config    ConfigInfo `json:"config"`
+	Reference string `json:"reference"`
+	Source    string `json:"source"`
+	// Digest is the manifest digest the source stores (the platform's,
+	// for a multi-platform reference); absent when it stores none.
+	Digest string `json:"digest,omitempty"`
+	// IndexDigest is the multi-platform index the reference named.
+	IndexDigest string `json:"indexDigest,omitempty"`
+	// ConfigDigest is the image ID (the config's digest).
+	ConfigDigest string     `json:"configDigest"`
+	RepoTags     []string   `json:"repoTags,omitempty"`
+	RepoDigests  []string   `json:"repoDigests,omitempty"`
+	Platform     string     `json:"platform"`
+	Config       ConfigInfo `json:"config"`
 	// Base is the base image's boundary; null when there is no way to
 	// tell.
 	Base *BaseJSON `json:"base"`
@@ -169,23 +177,10 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 	r := &Report{
 		SchemaVersion: SchemaVersion,
 		Tool:          ToolInfo{Name: "stagescope", Version: o.ToolVersion},
-		Image: ImageInfo{
-			Reference: o.Reference,
-			Source:    o.Source,
-			Digest:    img.Digest,
-			Platform:  img.Platform,
-			Config: ConfigInfo{
-				User:         img.Config.User,
-				Entrypoint:   img.Config.Entrypoint,
-				Cmd:          img.Config.Cmd,
-				WorkingDir:   img.Config.WorkingDir,
-				ExposedPorts: img.Config.ExposedPorts,
-				Created:      img.Config.Created,
-			},
-		},
-		Layers:     make([]LayerReport, len(img.Layers)),
-		Wasted:     make([]WastedEntry, 0, len(m.Wasted)),
-		Duplicates: make([]DuplicateJSON, 0, len(m.Duplicates)),
+		Image:         imageInfo(img, o),
+		Layers:        make([]LayerReport, len(img.Layers)),
+		Wasted:        make([]WastedEntry, 0, len(m.Wasted)),
+		Duplicates:    make([]DuplicateJSON, 0, len(m.Duplicates)),
 	}
 	s := &r.Summary
 	s.TotalBytes = m.TotalBytes

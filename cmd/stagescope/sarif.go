@@ -198,8 +198,12 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *
 		"summary":        rep.Summary,
 		"leftovers":      rep.Leftovers,
 	}
+	props["imageConfigDigest"] = rep.Image.ConfigDigest
 	if rep.Image.Digest != "" {
 		props["imageDigest"] = rep.Image.Digest
+	}
+	if rep.Image.IndexDigest != "" {
+		props["imageIndexDigest"] = rep.Image.IndexDigest
 	}
 	log := &sarifLog{
 		Schema:  sarifSchema,
