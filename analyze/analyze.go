@@ -34,6 +34,33 @@ type Analysis struct {
 	Secrets *secrets.Result
 	// Permissions are the permission and user findings (see perms).
 	Permissions []perms.Finding
+	// secretFiles are the paths a secret rule matched (see
+	// ContentHashHidden).
+	secretFiles map[string]bool
+}
+
+// ContentHashHidden tells whether no hash of the contents of the file at p
+// may be shown, because a secret rule (a leftover rule of category secret
+// or the content scanner) matched it: a short secret (PIN=4821 in a .env)
+// is found again by hashing ten thousand guesses, salted or not. Reports
+// and the browser leave such hashes out.
+func (a *Analysis) ContentHashHidden(p string) bool { return a.secretFiles[p] }
+
+// noteSecretFiles records the files of the secret findings.
+func (a *Analysis) noteSecretFiles() {
+	a.secretFiles = map[string]bool{}
+	for _, f := range a.Findings {
+		if f.Category == rules.CatSecret {
+			a.secretFiles[f.Path] = true
+		}
+	}
+	if a.Secrets != nil {
+		for _, fs := range [][]secrets.Finding{a.Secrets.Findings, a.Secrets.Suppressed} {
+			for _, f := range fs {
+				a.secretFiles[f.Path] = true
+			}
+		}
+	}
 }
 
 // Option configures Run and the pipeline (Load, Read).
@@ -47,6 +74,7 @@ type options struct {
 	shared     []*layers.Image
 	afterMerge func()
 	onMerged   func(layer int, snapshot func() *fstree.Tree)
+	onLoaded   func(src *layers.Source)
 	noSecrets  bool
 	// secretAllow accepts known secrets (see WithSecretAllowlist).
 	secretAllow secrets.Allowlist
@@ -112,6 +140,13 @@ func OnMerged(fn func(layer int, snapshot func() *fstree.Tree)) Option {
 	return func(o *options) { o.onMerged = fn }
 }
 
+// OnLoaded calls fn with the loaded source before its layers are read
+// (Load only): the browser reads files of the layers already read from it
+// while the rest stream.
+func OnLoaded(fn func(src *layers.Source)) Option {
+	return func(o *options) { o.onLoaded = fn }
+}
+
 // Load loads the image ref names (layers.Load) and analyzes it (Read): the
 // one pipeline of every command that reads an image. A reading error names
 // ref.
@@ -120,6 +155,9 @@ func Load(ctx context.Context, ref string, opts ...Option) (*Analysis, *layers.S
 	src, err := layers.Load(ctx, ref, o.load...)
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.onLoaded != nil {
+		o.onLoaded(src)
 	}
 	a, err := read(ctx, src, o)
 	if err != nil {
@@ -206,6 +244,7 @@ func finish(b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *optio
 	a.Findings = r.findings
 	a.Leftovers = r.leftovers(a.Metrics)
 	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
+	a.noteSecretFiles()
 	a.Place = Locate(img, PlaceOptions{})
 	return a
 }

@@ -1,12 +1,16 @@
 package layers
 
 import (
+	"archive/tar"
 	"context"
 	"fmt"
+	"io"
 	"math/rand"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -93,4 +97,62 @@ func BenchmarkReadLayout(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkReadFile reads the last file of the largest layer of the
+// largest shared image (rustapp-naive, a docker save with plain
+// layer.tar members) as the viewer does: where the layer lies, seeking
+// past the files before it, and, for comparison, streaming the layer from
+// its start as a compressed blob must be.
+func BenchmarkReadFile(b *testing.B) {
+	src, err := Load(context.Background(), layerstest.SharedImage(b, "rustapp-naive"), WithoutDaemon())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ls, err := src.Image.Layers()
+	if err != nil {
+		b.Fatal(err)
+	}
+	big, bigSize := 0, int64(0)
+	for i, l := range ls {
+		if n, err := l.Size(); err == nil && n > bigSize {
+			big, bigSize = i, n
+		}
+	}
+	rs, c, ok := storedTar(ls[big])
+	if !ok {
+		b.Fatal("the largest layer is not read where it lies")
+	}
+	last := ""
+	for tr := tar.NewReader(rs); ; {
+		h, err := tr.Next()
+		if err != nil {
+			break
+		}
+		if h.Typeflag == tar.TypeReg {
+			last = CleanPath(h.Name)
+		}
+	}
+	_ = c.Close()
+	b.Logf("layer %d (%d MB), /%s", big, bigSize>>20, last)
+	for _, bb := range []struct {
+		name string
+		l    v1.Layer
+	}{{"seek", ls[big]}, {"stream", seeklessLayer{ls[big]}}} {
+		b.Run(bb.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, _, err := readFile(context.Background(), bb.l, last, 1<<20); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// seeklessLayer hides where a layer's blob lies: it is read as a stream.
+type seeklessLayer struct{ v1.Layer }
+
+func (s seeklessLayer) Compressed() (io.ReadCloser, error) {
+	rc, err := s.Layer.Compressed()
+	return struct{ io.ReadCloser }{rc}, err
 }

@@ -48,14 +48,24 @@ func ReadFile(ctx context.Context, img v1.Image, index int, path string, limit i
 }
 
 // readFile finds path in one pass over the layer's tar: the contents of a
-// regular file, or the target of a hard link.
+// regular file, or the target of a hard link. An uncompressed blob stored
+// in a file is read where it lies: tar's reader seeks past each file's
+// contents and reads only the headers up to path's. Any other is
+// decompressed again from its start.
 func readFile(ctx context.Context, l v1.Layer, path string, limit int64) (data []byte, size int64, link string, err error) {
-	rc, err := l.Uncompressed()
-	if err != nil {
-		return nil, 0, "", err
+	var r io.Reader
+	rs, c, ok := storedTar(l)
+	if ok {
+		r = rs
+	} else {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			return nil, 0, "", err
+		}
+		r, c = rc, rc
 	}
-	defer func() { _ = rc.Close() }()
-	tr := tar.NewReader(rc)
+	defer func() { _ = c.Close() }()
+	tr := tar.NewReader(r)
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, 0, "", err
@@ -83,4 +93,25 @@ func readFile(ctx context.Context, l v1.Layer, path string, limit int64) (data [
 			return nil, 0, "", fmt.Errorf("%w (tar type %q: not a regular file)", ErrNoFile, h.Typeflag)
 		}
 	}
+}
+
+// storedTar opens the blob of l where it lies when it is an uncompressed
+// tar stored in a file (an OCI layout's blob, a docker save's layer.tar),
+// and tells whether it is.
+func storedTar(l v1.Layer) (io.ReadSeeker, io.Closer, bool) {
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, nil, false
+	}
+	sb, ok := rc.(seekableBlob)
+	if ok {
+		c, err := sniffCompression(sb.raw)
+		if err == nil && c == plainTar {
+			if _, err := sb.raw.Seek(0, io.SeekStart); err == nil {
+				return sb.raw, rc, true
+			}
+		}
+	}
+	_ = rc.Close()
+	return nil, nil, false
 }

@@ -234,5 +234,27 @@ func (l *blobLayer) Compressed() (io.ReadCloser, error) {
 		_ = rc.Close()
 		return nil, err
 	}
+	if rs := seekerOf(rc); rs != nil {
+		return seekableBlob{sectionCloser{vr, rc.Close}, rs}, nil
+	}
 	return sectionCloser{vr, rc.Close}, nil
+}
+
+// seekableBlob is a blob stored where it can be read at any offset (a
+// file, a member of an uncompressed tar). Read checks its digest as any
+// blob; ReadFile, which reads one file of a layer already read, seeks in
+// it instead (see storedTar).
+type seekableBlob struct {
+	sectionCloser
+	raw io.ReadSeeker // the same bytes, unverified, at offset 0
+}
+
+// seekerOf is what a blob store opened, as an io.ReadSeeker, or nil.
+func seekerOf(rc io.ReadCloser) io.ReadSeeker {
+	if sc, ok := rc.(sectionCloser); ok {
+		rs, _ := sc.Reader.(io.ReadSeeker)
+		return rs
+	}
+	rs, _ := rc.(io.ReadSeeker)
+	return rs
 }

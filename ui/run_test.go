@@ -261,3 +261,41 @@ func TestRunProgressiveTree(t *testing.T) {
 		t.Fatalf("Run = %v, want nil after q", err)
 	}
 }
+
+// TestViewerWhileLoading opens a file of the first layer while the rest
+// of the image is still being read: the reader arrives with the source,
+// before the analysis.
+func TestViewerWhileLoading(t *testing.T) {
+	img := layerstest.Image(t, fixtureSteps()...)
+	s := simScreen(t)
+	release := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), "fixture.tar", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			ev.Files(func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
+				return layers.ReadFile(ctx, img, layer, path, limit)
+			})
+			src := &layers.Source{Image: img}
+			return analyze.Read(ctx, src, analyze.OnMerged(func(layer int, snapshot func() *fstree.Tree) {
+				ev.Merged(layer, snapshot)
+				if layer == 0 {
+					<-release // the rest of the image waits for the test
+				}
+			}))
+		}, s.opts()...)
+	}()
+	waitFor(t, s, "Files · layers 0–0")
+	for _, r := range "fos-release" {
+		s.InjectKey(tcell.KeyRune, r, tcell.ModNone)
+	}
+	s.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	s.InjectKey(tcell.KeyRune, 'v', tcell.ModNone)
+	waitFor(t, s, "ID=debian")
+	close(release)
+	s.InjectKey(tcell.KeyEscape, 0, tcell.ModNone)
+	waitFor(t, s, "4 layers · 9 files")
+	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil after q", err)
+	}
+}

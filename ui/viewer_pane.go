@@ -115,7 +115,7 @@ func (p *viewerPane) start(ctx context.Context, what, status string, diff bool, 
 	p.lines, p.top, p.diff = nil, 0, diff
 	p.what, p.status = what, status
 	if p.read == nil {
-		p.status = "the file viewer opens files once the image is read"
+		p.status = "the file viewer opens files once the image is open"
 		return
 	}
 	ctx, p.cancel = context.WithCancel(ctx)

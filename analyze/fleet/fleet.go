@@ -66,7 +66,10 @@ type Totals struct {
 	UniqueLayerBytes int64 `json:"uniqueLayerBytes"`
 	WastedBytes      int64 `json:"wastedBytes"`
 	LeftoverBytes    int64 `json:"leftoverBytes"`
-	// OwnLeftoverBytes + BaseLeftoverBytes = LeftoverBytes.
+	// OwnLeftoverBytes and BaseLeftoverBytes split the leftovers of the
+	// images whose base is known (BaseKnownImages of them); the rest of
+	// LeftoverBytes belongs to images without a base boundary.
+	BaseKnownImages   int   `json:"baseKnownImages"`
 	OwnLeftoverBytes  int64 `json:"ownLeftoverBytes"`
 	BaseLeftoverBytes int64 `json:"baseLeftoverBytes"`
 }
@@ -140,8 +143,11 @@ func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
 		t.LayerBytes += r.Summary.LayerBytes
 		t.WastedBytes += r.Summary.WastedBytes
 		t.LeftoverBytes += r.Leftovers.Bytes
-		t.OwnLeftoverBytes += r.Leftovers.Own.Bytes
-		t.BaseLeftoverBytes += r.Leftovers.Base.Bytes
+		if img.Base != "" {
+			t.BaseKnownImages++
+			t.OwnLeftoverBytes += r.Leftovers.Own.Bytes
+			t.BaseLeftoverBytes += r.Leftovers.Base.Bytes
+		}
 	}
 	out.Totals.UniqueLayers = len(uses)
 	for id := range uses {

@@ -49,7 +49,7 @@ func TestNew(t *testing.T) {
 			{Reference: "c", Source: "registry", Layers: 1, LayerBytes: 1, LeftoverBytes: 4, OwnLeftoverBytes: 4},
 		},
 		Totals: fleet.Totals{Images: 3, Layers: 6, UniqueLayers: 4, LayerBytes: 221, UniqueLayerBytes: 116, WastedBytes: 7, LeftoverBytes: 34,
-			OwnLeftoverBytes: 24, BaseLeftoverBytes: 10},
+			BaseKnownImages: 2, OwnLeftoverBytes: 20, BaseLeftoverBytes: 10},
 		Gate: &fleet.Gate{Pass: false, Failed: []string{"b"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

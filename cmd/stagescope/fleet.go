@@ -365,8 +365,12 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 	t := f.Totals
 	fmt.Fprintf(w, "Fleet       %s, %s (%d distinct): %s of layers, %s distinct\n",
 		format.Count(int64(t.Images), "image"), format.Count(int64(t.Layers), "layer"), t.UniqueLayers, format.Bytes(t.LayerBytes), format.Bytes(t.UniqueLayerBytes))
-	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s (own %s, base images %s)\n\n", format.Bytes(t.WastedBytes),
-		format.Bytes(t.LeftoverBytes), format.Bytes(t.OwnLeftoverBytes), format.Bytes(t.BaseLeftoverBytes))
+	fmt.Fprintf(w, "Wasted      %s reclaimable; leftovers %s", format.Bytes(t.WastedBytes), format.Bytes(t.LeftoverBytes))
+	if t.BaseKnownImages > 0 {
+		fmt.Fprintf(w, " (of the %s with a known base: own %s, base %s)", format.Count(int64(t.BaseKnownImages), "image"),
+			format.Bytes(t.OwnLeftoverBytes), format.Bytes(t.BaseLeftoverBytes))
+	}
+	fmt.Fprint(w, "\n\n")
 	rows := slices.Clone(f.Images)
 	slices.SortStableFunc(rows, func(a, b fleet.Image) int {
 		return cmp.Compare(b.WastedBytes+b.LeftoverBytes, a.WastedBytes+a.LeftoverBytes)

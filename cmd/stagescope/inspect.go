@@ -102,6 +102,9 @@ type inspectOptions struct {
 	// merged, when set, is called after each layer is merged, on the
 	// merging goroutine (the browser takes snapshots of the tree there).
 	merged func(layer int, snapshot func() *fstree.Tree)
+	// loaded, when set, is called with the source before its layers are
+	// read (analyze.OnLoaded).
+	loaded func(src *layers.Source)
 }
 
 var outputFormats = []string{"auto", "tui", "text", "json", "sarif", "cyclonedx"}
@@ -284,6 +287,9 @@ func (o *inspectOptions) analyzeOptions(s *streams, extra ...layers.Option) []an
 	}
 	if o.NoSecretScan {
 		opts = append(opts, analyze.WithoutSecretScan())
+	}
+	if o.loaded != nil {
+		opts = append(opts, analyze.OnLoaded(o.loaded))
 	}
 	if o.merged != nil {
 		opts = append(opts, analyze.OnMerged(o.merged))

@@ -31,6 +31,15 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	// The go builds of some tests (stagescopeBinary, TestVersion) keep
+	// using the build cache go uses: its default lives under
+	// XDG_CACHE_HOME, which moves just below, and an empty cache made them
+	// compile the standard library and every module again (minutes in CI).
+	if os.Getenv("GOCACHE") == "" {
+		if out, err := exec.Command("go", "env", "GOCACHE").Output(); err == nil {
+			os.Setenv("GOCACHE", strings.TrimSpace(string(out)))
+		}
+	}
 	// The layer cache goes to a directory of the test run's own, never
 	// the user's.
 	dir, err := os.MkdirTemp("", "stagescope-test-cache-")

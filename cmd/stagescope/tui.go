@@ -24,7 +24,17 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 		// ready when the last layer is read, not after a second pass.
 		// The browser shows the tree of the layers merged so far.
 		o.merged = ev.Merged
-		a, src, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
+		// Files of the layers read so far open while the rest stream.
+		o.loaded = func(src *layers.Source) {
+			ev.Files(func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
+				data, size, err := layers.ReadFile(ctx, src.Image, layer, path, limit)
+				if err == nil && utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+					data = []byte(secrets.RedactText(string(data))) // text: secrets redacted
+				}
+				return data, size, err
+			})
+		}
+		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
 			// Shown before the whole scan is done: redacted on its own.
 			l.CreatedBy = secrets.RedactText(l.CreatedBy)
 			ev.LayerDone(l)
@@ -32,13 +42,6 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 		if err != nil {
 			return nil, err
 		}
-		ev.Files(func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
-			data, size, err := layers.ReadFile(ctx, src.Image, layer, path, limit)
-			if err == nil && utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
-				data = []byte(secrets.RedactText(string(data))) // text: secrets redacted
-			}
-			return data, size, err
-		})
 		return a, nil
 	}, opts...)
 }
