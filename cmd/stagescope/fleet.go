@@ -23,6 +23,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fleet"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
@@ -285,7 +286,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	// image: its output is JSON Lines all the same, for merge.
 	jsonLines := o.Output == "json"
 	var (
-		reports []*analyze.Report
+		reports []*report.Report
 		gateErr *gateError
 	)
 	for i, fi := range imgs {
@@ -327,7 +328,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	}
 	if o.Output == "text" && len(imgs) > 1 {
 		fmt.Fprintln(s.Out)
-		if err := writeFleetText(s.Out, fleet.New(reports, analyze.ToolInfo{Name: "stagescope", Version: version}), s.Width); err != nil {
+		if err := writeFleetText(s.Out, fleet.New(reports, report.ToolInfo{Name: "stagescope", Version: version}), s.Width); err != nil {
 			return err
 		}
 	}
@@ -344,10 +345,10 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 }
 
 // newImageReport makes the report of one analysis, with its gate.
-func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source) *analyze.Report {
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
+func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source) *report.Report {
+	rep := analyze.NewReport(a, report.Options{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
 	if !th.Empty() {
-		rep.Gate = analyze.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
+		rep.Gate = report.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}
 	return rep
 }

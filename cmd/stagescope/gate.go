@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
@@ -133,7 +133,7 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (gate.Thresholds, 
 }
 
 // writeGateText writes the pass/fail table of every check.
-func writeGateText(out io.Writer, g *analyze.GateJSON) error {
+func writeGateText(out io.Writer, g *report.GateJSON) error {
 	w := bufio.NewWriter(out)
 	verdict := "PASS"
 	if !g.Pass {

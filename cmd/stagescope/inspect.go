@@ -15,6 +15,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
@@ -376,7 +377,7 @@ func (o *inspectOptions) wants(format string) bool {
 
 // writeReport writes one report in format (text, json or sarif) to w; text
 // is cut to width columns (0 never cuts).
-func writeReport(w io.Writer, width int, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
+func writeReport(w io.Writer, width int, format string, a *analyze.Analysis, rep *report.Report, df *sarifDockerfile) error {
 	switch format {
 	case "json":
 		return writeJSON(w, rep)

@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 )
@@ -146,7 +147,7 @@ var severityRank = map[rules.Severity]int{
 // found anything or not), then one per other rule ID a finding carries, and
 // one result per finding; with df, each result's first location is the
 // Dockerfile instruction that made it.
-func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *sarifDockerfile) *sarifLog {
+func newSARIF(a *analyze.Analysis, rep *report.Report, table []rules.Rule, df *sarifDockerfile) *sarifLog {
 	var srules []sarifRule
 	index := map[string]int{}
 	for _, r := range table {
@@ -269,8 +270,8 @@ func sentence(s string) string {
 	return s
 }
 
-func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sarifResult {
-	var layer analyze.LayerReport
+func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *report.Report) sarifResult {
+	var layer report.LayerReport
 	if f.Layer >= 0 && f.Layer < len(rep.Layers) {
 		layer = rep.Layers[f.Layer]
 	}

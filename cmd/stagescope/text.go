@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -48,7 +49,7 @@ func fitMin(s string, width, reserved, least int) string {
 	return fit(s, width, reserved)
 }
 
-func writeText(out io.Writer, r *analyze.Report, width int) error {
+func writeText(out io.Writer, r *report.Report, width int) error {
 	w := bufio.NewWriter(out)
 	sm := r.Summary
 	fmt.Fprintf(w, "Image       %s (%s)\n", ui.Escape(r.Image.Reference), r.Image.Source)

@@ -1,4 +1,4 @@
-package analyze
+package report
 
 import (
 	"github.com/stagescope/stagescope/analyze/gate"
@@ -47,24 +47,4 @@ func NewGateJSON(g gate.Gate, ignore rules.Ignore) *GateJSON {
 		out.Checks[i] = CheckJSON(c)
 	}
 	return out
-}
-
-// GateInput returns what the gate measures of the analysis.
-func (a *Analysis) GateInput() gate.Input {
-	in := gate.Input{
-		Dive:          a.Dive,
-		ImageBytes:    a.Metrics.LayerBytes,
-		LeftoverBytes: a.Leftovers.Bytes,
-		CategoryBytes: map[rules.Category]int64{},
-		RuleFindings:  map[string]int{},
-	}
-	for _, c := range a.Leftovers.Categories {
-		in.CategoryBytes[c.Category] += c.Bytes
-	}
-	own, _ := a.Leftovers.Split(a.Place)
-	in.OwnLeftoverBytes = own.Bytes
-	for i := range a.Findings {
-		in.RuleFindings[a.Findings[i].RuleID]++
-	}
-	return in
 }
