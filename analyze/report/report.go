@@ -53,11 +53,19 @@ type ToolInfo struct {
 
 // ImageInfo identifies the image.
 type ImageInfo struct {
-	Reference string     `json:"reference"`
-	Source    string     `json:"source"`
-	Digest    string     `json:"digest,omitempty"`
-	Platform  string     `json:"platform"`
-	Config    ConfigInfo `json:"config"`
+	Reference string `json:"reference"`
+	Source    string `json:"source"`
+	// Digest is the manifest digest the source stores (the platform's,
+	// for a multi-platform reference); absent when it stores none.
+	Digest string `json:"digest,omitempty"`
+	// IndexDigest is the multi-platform index the reference named.
+	IndexDigest string `json:"indexDigest,omitempty"`
+	// ConfigDigest is the image ID (the config's digest).
+	ConfigDigest string     `json:"configDigest"`
+	RepoTags     []string   `json:"repoTags,omitempty"`
+	RepoDigests  []string   `json:"repoDigests,omitempty"`
+	Platform     string     `json:"platform"`
+	Config       ConfigInfo `json:"config"`
 	// Base is the base image's boundary; null when there is no way to
 	// tell.
 	Base *BaseJSON `json:"base"`
@@ -198,6 +206,10 @@ func NewImageInfo(img *layers.Image, o Options) ImageInfo {
 		return info
 	}
 	info.Digest = img.Digest
+	info.IndexDigest = img.IndexDigest
+	info.ConfigDigest = img.ConfigDigest
+	info.RepoTags = img.RepoTags
+	info.RepoDigests = img.RepoDigests
 	info.Platform = img.Platform
 	info.Config = ConfigInfo{
 		User:         img.Config.User,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -354,7 +355,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	// Every output renders the one analysis; files are never cut.
 	render := func(w io.Writer, format string, width int) error {
 		if format == "cyclonedx" {
-			return sbom.Write(w, sbom.BOM(sbom.Image{Reference: src.Reference, Digest: a.Image.Digest, Tool: version}, comps))
+			return sbom.Write(w, sbom.BOM(sbom.Image{Reference: src.Reference, Digest: cmp.Or(a.Image.Digest, a.Image.ConfigDigest), Tool: version}, comps))
 		}
 		return writeReport(w, width, format, a, rep, o.Place.sarifFile())
 	}

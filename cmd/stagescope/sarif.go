@@ -224,8 +224,12 @@ func newSARIF(a *analyze.Analysis, rep *report.Report, table []rules.Rule, df *s
 		"summary":        rep.Summary,
 		"leftovers":      rep.Leftovers,
 	}
+	props["imageConfigDigest"] = rep.Image.ConfigDigest
 	if rep.Image.Digest != "" {
 		props["imageDigest"] = rep.Image.Digest
+	}
+	if rep.Image.IndexDigest != "" {
+		props["imageIndexDigest"] = rep.Image.IndexDigest
 	}
 	log := &sarifLog{
 		Schema:  sarifSchema,

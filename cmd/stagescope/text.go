@@ -55,8 +55,18 @@ func writeText(out io.Writer, r *report.Report, width int) error {
 	w := bufio.NewWriter(out)
 	sm := r.Summary
 	fmt.Fprintf(w, "Image       %s (%s)\n", ui.Escape(r.Image.Reference), r.Image.Source)
-	if r.Image.Digest != "" {
-		fmt.Fprintf(w, "Digest      %s\n", ui.Escape(r.Image.Digest))
+	if len(r.Image.RepoTags) > 0 {
+		fmt.Fprintf(w, "Tags        %s\n", ui.Escape(strings.Join(r.Image.RepoTags, ", ")))
+	}
+	fmt.Fprintf(w, "Image ID    %s (config digest)\n", ui.Escape(r.Image.ConfigDigest))
+	switch {
+	case r.Image.IndexDigest != "":
+		fmt.Fprintf(w, "Digest      %s (this platform's manifest; index %s)\n", ui.Escape(r.Image.Digest), ui.Escape(r.Image.IndexDigest))
+	case r.Image.Digest != "":
+		fmt.Fprintf(w, "Digest      %s (manifest)\n", ui.Escape(r.Image.Digest))
+	}
+	for _, d := range r.Image.RepoDigests {
+		fmt.Fprintf(w, "RepoDigest  %s\n", ui.Escape(d))
 	}
 	fmt.Fprintf(w, "Platform    %s\n", ui.Escape(r.Image.Platform))
 	fmt.Fprintf(w, "Size        %s in %s; layers %s (%s compressed)\n",
