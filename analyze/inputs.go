@@ -9,16 +9,22 @@ import (
 // GateInput returns what the gate measures of the analysis.
 func (a *Analysis) GateInput() gate.Input {
 	in := gate.Input{
-		Dive:          a.Dive,
-		ImageBytes:    a.Metrics.LayerBytes,
-		LeftoverBytes: a.Leftovers.Bytes,
-		CategoryBytes: a.categoryBytes(),
-		RuleFindings:  map[string]int{},
+		Dive:           a.Dive,
+		ImageBytes:     a.Metrics.LayerBytes,
+		LeftoverBytes:  a.Leftovers.Bytes,
+		CategoryBytes:  a.categoryBytes(),
+		RuleFindings:   map[string]int{},
+		RuleSuppressed: map[string]int{},
 	}
 	own, _ := a.Leftovers.Split(a.Place)
 	in.OwnLeftoverBytes = own.Bytes
 	for i := range a.Findings {
 		in.RuleFindings[a.Findings[i].RuleID]++
+	}
+	for i := range a.Suppressed {
+		if !a.Suppressed[i].ByPath {
+			in.RuleSuppressed[a.Suppressed[i].RuleID]++
+		}
 	}
 	return in
 }
