@@ -27,8 +27,11 @@ type Report struct {
 	// Gate is present when CI thresholds were given.
 	Gate *GateJSON `json:"gate,omitempty"`
 	// Findings are the build-time leftovers, bytes descending.
-	Findings  []FindingJSON `json:"findings"`
-	Leftovers LeftoversJSON `json:"leftovers"`
+	Findings []FindingJSON `json:"findings"`
+	// Suppressed are the findings the ignore list silenced, bytes
+	// descending: in no total.
+	Suppressed []SuppressedJSON `json:"suppressed"`
+	Leftovers  LeftoversJSON    `json:"leftovers"`
 	// Suggestion is the multi-stage fix for the whole image, when an
 	// ecosystem was recognised.
 	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
@@ -50,11 +53,19 @@ type ToolInfo struct {
 
 // ImageInfo identifies the image.
 type ImageInfo struct {
-	Reference string     `json:"reference"`
-	Source    string     `json:"source"`
-	Digest    string     `json:"digest,omitempty"`
-	Platform  string     `json:"platform"`
-	Config    ConfigInfo `json:"config"`
+	Reference string `json:"reference"`
+	Source    string `json:"source"`
+	// Digest is the manifest digest the source stores (the platform's,
+	// for a multi-platform reference); absent when it stores none.
+	Digest string `json:"digest,omitempty"`
+	// IndexDigest is the multi-platform index the reference named.
+	IndexDigest string `json:"indexDigest,omitempty"`
+	// ConfigDigest is the image ID (the config's digest).
+	ConfigDigest string     `json:"configDigest"`
+	RepoTags     []string   `json:"repoTags,omitempty"`
+	RepoDigests  []string   `json:"repoDigests,omitempty"`
+	Platform     string     `json:"platform"`
+	Config       ConfigInfo `json:"config"`
 	// Base is the base image's boundary; null when there is no way to
 	// tell.
 	Base *BaseJSON `json:"base"`
@@ -167,6 +178,10 @@ type Options struct {
 	ToolVersion string
 	Reference   string
 	Source      string
+	// IgnoreFlags are the ignore entries given on the command line
+	// (--ignore): a suppressed finding silenced by one of them says
+	// "flag", by any other (the config file's) "config".
+	IgnoreFlags []string
 }
 
 // Percent is part as a percentage of whole, rounded to four decimals as
@@ -191,6 +206,10 @@ func NewImageInfo(img *layers.Image, o Options) ImageInfo {
 		return info
 	}
 	info.Digest = img.Digest
+	info.IndexDigest = img.IndexDigest
+	info.ConfigDigest = img.ConfigDigest
+	info.RepoTags = img.RepoTags
+	info.RepoDigests = img.RepoDigests
 	info.Platform = img.Platform
 	info.Config = ConfigInfo{
 		User:         img.Config.User,

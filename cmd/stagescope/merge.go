@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -62,7 +63,7 @@ func runMerge(_ context.Context, o *mergeOptions, s *streams) error {
 			return err
 		}
 		for _, r := range rs {
-			k := [2]string{r.Image.Reference, r.Image.Digest}
+			k := [2]string{r.Image.Reference, cmp.Or(r.Image.Digest, r.Image.ConfigDigest)}
 			if seen[k] {
 				continue
 			}
