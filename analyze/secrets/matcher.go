@@ -2,7 +2,9 @@ package secrets
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/coregx/ahocorasick"
@@ -120,9 +122,25 @@ type stream struct {
 	win   []byte
 	base  int64 // stream offset of win[0]
 	next  int   // keyword hits starting before win[next] are done
-	lines int   // newlines in the stream before win[0]
-	lastE int64 // stream offset where the last reported value ends
+	lines int   // newlines in the stream before win[counted]
+	// counted is where in win the newline count stands: each hit and each
+	// cut counts only the bytes from there, never the window from its start.
+	counted int
+	lastE   int64 // stream offset where the last reported value ends
 }
+
+// lineAt is the 1-based line of win[pos], moving the newline count there.
+func (s *stream) lineAt(pos int) int {
+	if pos >= s.counted {
+		s.lines += bytes.Count(s.win[s.counted:pos], newline)
+	} else {
+		s.lines -= bytes.Count(s.win[pos:s.counted], newline)
+	}
+	s.counted = pos
+	return s.lines + 1
+}
+
+var newline = []byte{'\n'}
 
 // window is the size a stream's window grows to before it is searched.
 const window = 256<<10 + maxMatch + contextRadius
@@ -197,15 +215,23 @@ func (s *stream) search(final bool) {
 		return
 	}
 	end := min(len(s.win), limit+s.m.maxKw-1)
-	hay := s.win[:end]
-	for at := s.next; at < limit; {
-		mt, ok := s.m.ac.Find(hay, at)
-		if !ok || mt.Start >= limit {
+	// One pass of the automaton over the new bytes gives every keyword
+	// occurrence. (Find from each hit on would run the library's
+	// start-byte prefilter, an IndexByte per start byte over the rest of
+	// the window, again at every hit: quadratic in hits per window.)
+	kws := s.m.ac.FindAllOverlapping(s.win[s.next:end])
+	slices.SortStableFunc(kws, func(a, b ahocorasick.Match) int { return cmp.Compare(a.Start, b.Start) })
+	at := s.next
+	for _, mt := range kws {
+		start := s.next + mt.Start
+		if start >= limit {
 			break
 		}
-		at = mt.Start + 1
+		if start < at {
+			continue // inside the value of a secret just reported
+		}
 		ri := s.m.rule[mt.PatternID]
-		vs, ve, ok := s.m.matchAt(ri, s.win, mt.Start)
+		vs, ve, ok := s.m.matchAt(ri, s.win, start)
 		if !ok {
 			continue
 		}
@@ -214,8 +240,7 @@ func (s *stream) search(final bool) {
 			continue // inside a value already reported (a key block's body)
 		}
 		s.lastE = s.base + int64(ve)
-		line := s.lines + bytes.Count(s.win[:vs], []byte{'\n'}) + 1
-		s.fn(hit{rule: ri, value: s.win[vs:ve], line: line, start: abs})
+		s.fn(hit{rule: ri, value: s.win[vs:ve], line: s.lineAt(vs), start: abs})
 		at = max(at, ve)
 	}
 	s.next = limit
@@ -223,7 +248,8 @@ func (s *stream) search(final bool) {
 		return
 	}
 	cut := max(0, s.next-contextRadius)
-	s.lines += bytes.Count(s.win[:cut], []byte{'\n'})
+	s.lineAt(cut)
+	s.counted = 0
 	n := copy(s.win, s.win[cut:])
 	s.win = s.win[:n]
 	s.base += int64(cut)
