@@ -127,6 +127,8 @@ type stream struct {
 	// cut counts only the bytes from there, never the window from its start.
 	counted int
 	lastE   int64 // stream offset where the last reported value ends
+	size    int64 // the stream's length when known (newSizedStream), else 0
+	whole   bool  // the stream came in one write and is searched
 }
 
 // lineAt is the 1-based line of win[pos], moving the newline count there.
@@ -153,9 +155,7 @@ func newStream(fn func(hit)) *stream {
 // file gets a window of its own size, not a whole one.
 func newSizedStream(fn func(hit), size int64) *stream {
 	s := newStream(fn)
-	if size < window {
-		s.win = make([]byte, 0, max(size, 512))
-	}
+	s.size = size
 	return s
 }
 
@@ -165,6 +165,19 @@ var windows = sync.Pool{New: func() any { b := make([]byte, 0, window); return &
 // Write adds bytes to the stream, searching the window when it is full.
 func (s *stream) Write(p []byte) (int, error) {
 	n := len(p)
+	if s.whole {
+		return n, nil // the stream was longer than its size said
+	}
+	if s.win == nil && s.base == 0 && s.size > 0 && int64(n) == s.size {
+		// The whole stream in one write: searched where it lies, not
+		// copied into a window.
+		s.whole = true
+		s.searchBuffer(p)
+		return n, nil
+	}
+	if s.win == nil && s.size > 0 && s.size < window {
+		s.win = make([]byte, 0, max(s.size, 512))
+	}
 	for len(p) > 0 {
 		if cap(s.win) < window && len(s.win)+len(p) > cap(s.win) {
 			s.grow()
@@ -187,6 +200,9 @@ func (s *stream) grow() {
 
 // Close searches what is left, and gives a full-size window back.
 func (s *stream) Close() error {
+	if s.whole {
+		return nil
+	}
 	s.search(true)
 	if cap(s.win) == window {
 		w := s.win[:0]

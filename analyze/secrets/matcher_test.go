@@ -190,3 +190,33 @@ func TestLayerCap(t *testing.T) {
 		t.Errorf("warnings %q, want one saying the rest are dropped", res.Warnings)
 	}
 }
+
+// TestOneWrite: a file that comes in one write (searched where it lies)
+// and the same file in chunks (through the window) give the same findings.
+func TestOneWrite(t *testing.T) {
+	var b strings.Builder
+	for _, p := range secretstest.New(13).All() {
+		b.WriteString("filler line\n" + p.Text + "\n")
+	}
+	text := []byte(b.String())
+	scan := func(chunk int) []Finding {
+		ls := NewLayerScanner()
+		w := ls.Open("etc/app.conf", int64(len(text)))
+		for rest := text; len(rest) > 0; rest = rest[min(len(rest), chunk):] {
+			if _, err := w.Write(rest[:min(len(rest), chunk)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return ls.Result().(*LayerResult).Findings
+	}
+	whole := scan(len(text))
+	if len(whole) < 10 {
+		t.Fatalf("%d findings in one write, want every planted secret", len(whole))
+	}
+	if d := cmp.Diff(scan(97), whole, cmp.AllowUnexported(Finding{})); d != "" {
+		t.Errorf("chunked (-) and whole (+) differ:\n%s", d)
+	}
+}
