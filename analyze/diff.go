@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -165,28 +166,28 @@ func fileDiffers(a, b *fstree.Version) bool {
 // DiffReport is the machine contract of `stagescope diff -o json`. Sizes
 // are bytes; "saved" is A minus B, negative when B grew.
 type DiffReport struct {
-	SchemaVersion int            `json:"schemaVersion"`
-	Tool          ToolInfo       `json:"tool"`
-	A             DiffSide       `json:"a"`
-	B             DiffSide       `json:"b"`
-	Saved         DiffSaved      `json:"saved"`
-	SharedLayers  DiffShared     `json:"sharedLayers"`
-	Categories    []CategoryDiff `json:"categories"`
-	OnlyInA       PathList       `json:"onlyInA"`
-	OnlyInB       PathList       `json:"onlyInB"`
-	Changed       PathList       `json:"changed"`
+	SchemaVersion int             `json:"schemaVersion"`
+	Tool          report.ToolInfo `json:"tool"`
+	A             DiffSide        `json:"a"`
+	B             DiffSide        `json:"b"`
+	Saved         DiffSaved       `json:"saved"`
+	SharedLayers  DiffShared      `json:"sharedLayers"`
+	Categories    []CategoryDiff  `json:"categories"`
+	OnlyInA       PathList        `json:"onlyInA"`
+	OnlyInB       PathList        `json:"onlyInB"`
+	Changed       PathList        `json:"changed"`
 }
 
 // DiffSide is one image of a comparison.
 type DiffSide struct {
-	Image           ImageInfo `json:"image"`
-	Layers          int       `json:"layers"`
-	LayerBytes      int64     `json:"layerBytes"`
-	CompressedBytes int64     `json:"compressedBytes"`
-	Files           int64     `json:"files"`
-	TotalBytes      int64     `json:"totalBytes"`
-	WastedBytes     int64     `json:"wastedBytes"`
-	LeftoverBytes   int64     `json:"leftoverBytes"`
+	Image           report.ImageInfo `json:"image"`
+	Layers          int              `json:"layers"`
+	LayerBytes      int64            `json:"layerBytes"`
+	CompressedBytes int64            `json:"compressedBytes"`
+	Files           int64            `json:"files"`
+	TotalBytes      int64            `json:"totalBytes"`
+	WastedBytes     int64            `json:"wastedBytes"`
+	LeftoverBytes   int64            `json:"leftoverBytes"`
 }
 
 // DiffSaved is what B saves over A (A minus B).
@@ -233,16 +234,16 @@ type PathDiffJSON struct {
 // DiffReportOptions say what the comparison cannot know.
 type DiffReportOptions struct {
 	ToolVersion string
-	A, B        ReportOptions
+	A, B        report.Options
 	// MaxPaths bounds each path list; 0 keeps them all.
 	MaxPaths int
 }
 
 // NewDiffReport builds the wire report of a comparison.
 func NewDiffReport(a, b *Analysis, c *Comparison, o DiffReportOptions) *DiffReport {
-	side := func(an *Analysis, s Side, ro ReportOptions) DiffSide {
+	side := func(an *Analysis, s Side, ro report.Options) DiffSide {
 		return DiffSide{
-			Image:           imageInfo(an.Image, ro),
+			Image:           report.NewImageInfo(an.Image, ro),
 			Layers:          s.Layers,
 			LayerBytes:      s.LayerBytes,
 			CompressedBytes: s.CompressedBytes,
@@ -253,8 +254,8 @@ func NewDiffReport(a, b *Analysis, c *Comparison, o DiffReportOptions) *DiffRepo
 		}
 	}
 	r := &DiffReport{
-		SchemaVersion: SchemaVersion,
-		Tool:          ToolInfo{Name: "stagescope", Version: o.ToolVersion},
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.ToolInfo{Name: "stagescope", Version: o.ToolVersion},
 		A:             side(a, c.A, o.A),
 		B:             side(b, c.B, o.B),
 		Saved: DiffSaved{
@@ -287,27 +288,8 @@ func pathList(ds []PathDiff, limit int) PathList {
 			l.Truncated = true
 			continue
 		}
-		d.Path = JSONPath(d.Path)
+		d.Path = report.JSONPath(d.Path)
 		l.Paths = append(l.Paths, PathDiffJSON(d))
 	}
 	return l
-}
-
-// imageInfo describes an image for the wire.
-func imageInfo(img *layers.Image, o ReportOptions) ImageInfo {
-	info := ImageInfo{Reference: o.Reference, Source: o.Source}
-	if img == nil {
-		return info
-	}
-	info.Digest = img.Digest
-	info.Platform = img.Platform
-	info.Config = ConfigInfo{
-		User:         img.Config.User,
-		Entrypoint:   img.Config.Entrypoint,
-		Cmd:          img.Config.Cmd,
-		WorkingDir:   img.Config.WorkingDir,
-		ExposedPorts: img.Config.ExposedPorts,
-		Created:      img.Config.Created,
-	}
-	return info
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
@@ -115,7 +116,7 @@ func TestCompareNaiveMulti(t *testing.T) {
 	}
 
 	rep := analyze.NewDiffReport(a, b, c, analyze.DiffReportOptions{ToolVersion: "t", MaxPaths: 2,
-		A: analyze.ReportOptions{Reference: "naive.tar"}, B: analyze.ReportOptions{Reference: "multi.tar"}})
+		A: report.Options{Reference: "naive.tar"}, B: report.Options{Reference: "multi.tar"}})
 	wantCats := wantA.Categories // B has none
 	for _, cd := range rep.Categories {
 		if cd.Saved != wantCats[cd.Category] || cd.Saved != cd.A-cd.B {
@@ -162,16 +163,10 @@ func TestCompareModeAndLink(t *testing.T) {
 	}
 }
 
-// TestDiffSchemaCoversWireTypes walks DiffReport and diff.schema.json side
-// by side, as TestReportSchemaCoversWireTypes does for the report.
+// TestDiffSchemaCoversWireTypes checks diff.schema.json against the wire
+// types, as TestReportSchemaCoversWireTypes does for the report.
 func TestDiffSchemaCoversWireTypes(t *testing.T) {
-	var sch map[string]any
-	if err := json.Unmarshal(analyze.DiffSchema(), &sch); err != nil {
-		t.Fatalf("diff.schema.json: %v", err)
-	}
-	defs, _ := sch["$defs"].(map[string]any)
-	c := schemaChecker{t: t, defs: defs}
-	c.check("diff", reflect.TypeFor[analyze.DiffReport](), sch)
+	analyzetest.SchemaCoversType(t, "diff.schema.json", analyze.DiffSchema(), reflect.TypeFor[analyze.DiffReport]())
 }
 
 func TestDiffReportSchema(t *testing.T) {
@@ -179,7 +174,7 @@ func TestDiffReportSchema(t *testing.T) {
 	a := analyzeImage(t, imgA)
 	b := analyzeImage(t, imgB, layers.WithKnownLayers(a.Image))
 	rep := analyze.NewDiffReport(a, b, analyze.Compare(a, b), analyze.DiffReportOptions{ToolVersion: "t", MaxPaths: 1,
-		A: analyze.ReportOptions{Reference: "naive.tar", Source: "docker-archive"}, B: analyze.ReportOptions{Reference: "multi", Source: "oci"}})
+		A: report.Options{Reference: "naive.tar", Source: "docker-archive"}, B: report.Options{Reference: "multi", Source: "oci"}})
 	data, err := json.Marshal(rep)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
@@ -117,8 +118,8 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 	c := analyze.Compare(a, b)
 	rep := analyze.NewDiffReport(a, b, c, analyze.DiffReportOptions{
 		ToolVersion: version,
-		A:           analyze.ReportOptions{Reference: srcA.Reference, Source: string(srcA.Kind)},
-		B:           analyze.ReportOptions{Reference: srcB.Reference, Source: string(srcB.Kind)},
+		A:           report.Options{Reference: srcA.Reference, Source: string(srcA.Kind)},
+		B:           report.Options{Reference: srcB.Reference, Source: string(srcB.Kind)},
 		MaxPaths:    o.MaxPaths,
 	})
 	if o.Output == "json" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
@@ -43,10 +44,10 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 	b := analyze.Run(base)
 	diff := analyze.NewDiffReport(b, a, analyze.Compare(b, a), analyze.DiffReportOptions{
 		ToolVersion: "test",
-		A:           analyze.ReportOptions{Reference: "a\xff.tar", Source: "docker-archive"},
-		B:           analyze.ReportOptions{Reference: "b<&>.tar", Source: "docker-archive"},
+		A:           report.Options{Reference: "a\xff.tar", Source: "docker-archive"},
+		B:           report.Options{Reference: "b<&>.tar", Source: "docker-archive"},
 	})
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "test", Reference: "x\xff<&>.tar", Source: "docker-archive"})
+	rep := analyze.NewReport(a, report.Options{ToolVersion: "test", Reference: "x\xff<&>.tar", Source: "docker-archive"})
 	if len(rep.Duplicates) == 0 || len(rep.Wasted) == 0 || len(rep.Findings) == 0 {
 		t.Fatalf("report has %d duplicates, %d wasted, %d findings: want some of each", len(rep.Duplicates), len(rep.Wasted), len(rep.Findings))
 	}

@@ -6,13 +6,13 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/ui"
 )
 
 // writeSecretsText writes the secrets found by content: never a value,
 // only its redacted form and fingerprint.
-func writeSecretsText(w io.Writer, s *analyze.SecretsJSON) error {
+func writeSecretsText(w io.Writer, s *report.SecretsJSON) error {
 	if s == nil || len(s.Findings)+len(s.Suppressed)+len(s.Warnings) == 0 {
 		return nil
 	}
@@ -40,14 +40,14 @@ func writeSecretsText(w io.Writer, s *analyze.SecretsJSON) error {
 	return nil
 }
 
-func secretLayer(f analyze.SecretJSON) string {
+func secretLayer(f report.SecretJSON) string {
 	if f.Layer == nil {
 		return "config"
 	}
 	return strconv.Itoa(*f.Layer)
 }
 
-func secretWhere(f analyze.SecretJSON) string {
+func secretWhere(f report.SecretJSON) string {
 	p := f.Path
 	if len(p) < 7 || p[:7] != "config:" {
 		p = "/" + p
@@ -74,7 +74,7 @@ func yesNo(b bool) string {
 const maxPermRows = 30
 
 // writePermissionsText writes the permission and user findings.
-func writePermissionsText(w io.Writer, ps []analyze.PermissionJSON) error {
+func writePermissionsText(w io.Writer, ps []report.PermissionJSON) error {
 	if len(ps) == 0 {
 		return nil
 	}

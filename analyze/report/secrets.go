@@ -1,4 +1,4 @@
-package analyze
+package report
 
 import "github.com/stagescope/stagescope/analyze/secrets"
 
@@ -44,7 +44,8 @@ type SecretAllowlistJSON struct {
 	Paths        []string `json:"paths"`
 }
 
-func secretsJSON(r *secrets.Result) *SecretsJSON {
+// NewSecretsJSON converts a secret scan to its wire form; nil for no scan.
+func NewSecretsJSON(r *secrets.Result) *SecretsJSON {
 	if r == nil {
 		return nil
 	}
