@@ -57,7 +57,10 @@ func (ls *layerScan) warn(format string, args ...any) {
 	ls.res.Warnings = append(ls.res.Warnings, fmt.Sprintf(format, args...))
 }
 
-func (ls *layerScan) add(f Finding) {
+// add records hit h of file p (of git object obj, when not ""), unless
+// the layer already holds maxLayerFindings: the finding (a string copy and
+// a SHA-256 of the value) is made only once it is kept.
+func (ls *layerScan) add(h hit, p, obj string) {
 	if len(ls.res.Findings) >= maxLayerFindings {
 		if !ls.full {
 			ls.full = true
@@ -65,6 +68,8 @@ func (ls *layerScan) add(f Finding) {
 		}
 		return
 	}
+	f := newFinding(h.rule, p, -1, h.line, h.value)
+	f.Object = obj
 	ls.res.Findings = append(ls.res.Findings, f)
 }
 
@@ -72,16 +77,16 @@ func (ls *layerScan) Open(p string, size int64) io.WriteCloser {
 	if g := ls.openGit(p, size); g != nil {
 		return g
 	}
+	if binaryExts[path.Ext(p)] {
+		return nil // before the size: a large archive is not a skipped text file
+	}
 	if size > FileLimit {
 		ls.res.Skipped++
 		return nil
 	}
-	if binaryExts[path.Ext(p)] {
-		return nil
-	}
 	ls.res.Searched++
 	f := &fileScan{}
-	f.s = newSizedStream(func(h hit) { ls.add(newFinding(h.rule, p, -1, h.line, h.value)) }, size)
+	f.s = newSizedStream(func(h hit) { ls.add(h, p, "") }, size)
 	return f
 }
 

@@ -1,6 +1,7 @@
 package analyze
 
 import (
+	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
@@ -11,12 +12,9 @@ func (a *Analysis) GateInput() gate.Input {
 		Dive:           a.Dive,
 		ImageBytes:     a.Metrics.LayerBytes,
 		LeftoverBytes:  a.Leftovers.Bytes,
-		CategoryBytes:  map[rules.Category]int64{},
+		CategoryBytes:  a.categoryBytes(),
 		RuleFindings:   map[string]int{},
 		RuleSuppressed: map[string]int{},
-	}
-	for _, c := range a.Leftovers.Categories {
-		in.CategoryBytes[c.Category] += c.Bytes
 	}
 	own, _ := a.Leftovers.Split(a.Place)
 	in.OwnLeftoverBytes = own.Bytes
@@ -29,4 +27,22 @@ func (a *Analysis) GateInput() gate.Input {
 		}
 	}
 	return in
+}
+
+// DiffInput returns what a comparison (diff.Compare) needs of the
+// analysis.
+func (a *Analysis) DiffInput() diff.Input {
+	return diff.Input{
+		Image: a.Image, Tree: a.Tree, Metrics: a.Metrics,
+		LeftoverBytes: a.Leftovers.Bytes, CategoryBytes: a.categoryBytes(),
+	}
+}
+
+// categoryBytes is the leftover bytes of each category found.
+func (a *Analysis) categoryBytes() map[rules.Category]int64 {
+	m := map[rules.Category]int64{}
+	for _, c := range a.Leftovers.Categories {
+		m[c.Category] += c.Bytes
+	}
+	return m
 }
