@@ -264,7 +264,7 @@ func (s *scan) noteProject(name string) {
 		return
 	}
 	p := strings.Join(s.segs, "/")
-	if rules.Distro(s.segs) {
+	if rules.Distro(s.segs) || rules.NotProject(s.segs) {
 		return
 	}
 	s.facts.Projects[name] = append(s.facts.Projects[name], path.Dir(p))

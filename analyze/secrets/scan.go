@@ -147,15 +147,38 @@ func Collect(img *layers.Image, ships func(path string, layer int) bool) *Result
 	return r
 }
 
+// Why a finding is suppressed.
+const (
+	// SuppressedAllowed: the allowlist (the config's secrets.allow) accepts it.
+	SuppressedAllowed = "allowlist"
+	// SuppressedNotProject: it lies in test data or a toolchain's own tree
+	// (a key in Go's crypto tests): not the user's project, nor a secret
+	// of theirs.
+	SuppressedNotProject = "not-project"
+)
+
 // Allow moves the findings the allowlist accepts to Suppressed.
 func (r *Result) Allow(a Allowlist) {
 	r.Allowlist = a
 	if a.Empty() {
 		return
 	}
+	r.suppress(SuppressedAllowed, a.Allows)
+}
+
+// SetAside moves the findings in files that notProject names (test data,
+// toolchain trees; never the config) to Suppressed.
+func (r *Result) SetAside(notProject func(path string) bool) {
+	r.suppress(SuppressedNotProject, func(f *Finding) bool {
+		return !strings.HasPrefix(f.Path, "config:") && notProject(f.Path)
+	})
+}
+
+func (r *Result) suppress(why string, drop func(*Finding) bool) {
 	kept := r.Findings[:0]
 	for _, f := range r.Findings {
-		if a.Allows(&f) {
+		if drop(&f) {
+			f.SuppressedBy = why
 			r.Suppressed = append(r.Suppressed, f)
 		} else {
 			kept = append(kept, f)
