@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TUI latency on a bench image, in a real terminal (tmux):
 #
-#   bench/tui.sh [-n PRESSES] [-p POLL] [IMAGE]
+#   bench/tui.sh [-n PRESSES] [-p POLL] [-q] [IMAGE]
 #
 # IMAGE is one of bench/gen's (default large, the docker archive), or a
 # docker archive or OCI layout given by path (e.g. a shared image,
@@ -16,7 +16,8 @@
 #   ready     time until the whole tree and findings are on the screen, and
 #             the CPU used until then
 #   while-reading  how long key presses (moving through the layers) take to
-#             show on the screen while the image is still being read
+#             show on the screen while the image is still being read (-q:
+#             none are pressed, so that ready and json compare the same work)
 #   open      opening the largest top-level directory once ready (l),
 #   move      moving down the children of its largest directory (j),
 #   layer     switching the tree to the layer below and back ([ and ]), and
@@ -32,11 +33,13 @@ set -euo pipefail
 
 n=20
 poll=0.05
-while getopts "n:p:" opt; do
+quiet=
+while getopts "n:p:q" opt; do
 	case $opt in
 	n) n=$OPTARG ;;
 	p) poll=$OPTARG ;;
-	*) sed -n 4,29p "$0"; exit 2 ;;
+	q) quiet=1 ;;
+	*) sed -n 4,31p "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -123,7 +126,7 @@ tree_cpu=$(cpu_ms)
 : >"$tmp/reading"
 wait_for 'reading layers|layers · ' >/dev/null
 for i in $(seq 6); do
-	if screen | grep -q 'reading layers'; then
+	if [ -z "$quiet" ] && screen | grep -q 'reading layers'; then
 		press k >>"$tmp/reading"; press j >>"$tmp/reading"
 	fi
 done
