@@ -44,8 +44,8 @@ type Finding struct {
 	Why      string
 }
 
-// Rules are the checks, by ID: the severity and why of each finding.
-var Rules = []struct{ ID, Severity, Why string }{
+// checks are the rules, by ID: the severity and why of each finding.
+var checks = []struct{ ID, Severity, Why string }{
 	{"perm-setuid", "high", "a setuid or setgid executable added by a layer of this build runs with its owner's rights whoever starts it"},
 	{"perm-world-writable", "medium", "any user in the container can change a world-writable file, or replace what a world-writable directory without the sticky bit holds"},
 	{"perm-unknown-owner", "low", "files owned by a uid or gid that the image's passwd or group does not name: a user added later with that id owns them"},
@@ -54,7 +54,7 @@ var Rules = []struct{ ID, Severity, Why string }{
 }
 
 func rule(id string) (sev, why string) {
-	for _, r := range Rules {
+	for _, r := range checks {
 		if r.ID == id {
 			return r.Severity, r.Why
 		}
