@@ -309,11 +309,6 @@ func plainMember(m member) []byte {
 	return append(append([]byte(nil), h[:]...), padded(append([]byte(nil), m.data...))...)
 }
 
-// deepPath is a layer of one file whose PAX path has n components.
-func deepPath(n int) []byte {
-	return tarOf(member{strings.Repeat("d/", n-1) + "f", []byte("deep\n")})
-}
-
 // HostileLayers returns the raw tar streams of the hostile layers, by name:
 // header sizes that lie, a PAX global header, sparse files of every kind
 // with a 1 PiB hole, and a path of 1 000 components. Tests and fuzz seeds
@@ -325,7 +320,7 @@ func HostileLayers() map[string][]byte {
 		"sparse-old-gnu":    sparseOldGNU(),
 		"sparse-pax-1.0":    sparsePAX10(),
 		"sparse-pax-0.1":    sparsePAX01(),
-		"deep-path":         deepPath(1000),
+		"deep-path":         DeepPathLayer(1000, 1),
 	}
 }
 
@@ -338,4 +333,23 @@ const SecretPIN = "PIN=4821\n"
 // duplicate).
 func secretPIN() []byte {
 	return archiveWithLayer(tarOf(member{"app/.env", []byte(SecretPIN)}, member{"srv/pin.txt", []byte(SecretPIN)}))
+}
+
+// DeepPathComponents is the depth of deep-path.tar's one file: its 1 MB
+// path is as long as archive/tar reads a PAX record.
+const DeepPathComponents = 500_000
+
+// DeepPathLayer is an uncompressed layer of n files, each components deep
+// below directories it does not list (d<i>/a/a/…/f).
+func DeepPathLayer(components, n int) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	deep := strings.Repeat("a/", components-2) + "f"
+	for i := range n {
+		must(tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("d%d/", i) + deep, Typeflag: tar.TypeReg, Mode: 0o644, Size: 1, ModTime: epoch, Format: tar.FormatPAX}))
+		_, err := tw.Write([]byte("x"))
+		must(err)
+	}
+	must(tw.Close())
+	return buf.Bytes()
 }
