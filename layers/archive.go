@@ -2,11 +2,8 @@ package layers
 
 import (
 	"archive/tar"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -205,39 +202,6 @@ func digestFromBlobName(name string) (v1.Hash, bool) {
 	}
 	h, err := v1.NewHash(parts[1] + ":" + parts[2])
 	return h, err == nil
-}
-
-// verifyingReader checks, when the stream ends, that the bytes read hash to
-// want and number size (size < 0: any size).
-type verifyingReader struct {
-	r    io.Reader
-	h    hash.Hash
-	want v1.Hash
-	size int64
-	n    int64
-	what string
-}
-
-func newVerifyingReader(r io.Reader, want v1.Hash, size int64, what string) (io.Reader, error) {
-	if want.Algorithm != "sha256" {
-		return nil, fmt.Errorf("%s: unsupported digest algorithm %q", what, want.Algorithm)
-	}
-	return &verifyingReader{r: r, h: sha256.New(), want: want, size: size, what: what}, nil
-}
-
-func (v *verifyingReader) Read(p []byte) (int, error) {
-	n, err := v.r.Read(p)
-	v.n += int64(n)
-	v.h.Write(p[:n])
-	if errors.Is(err, io.EOF) {
-		if v.size >= 0 && v.n != v.size {
-			return n, fmt.Errorf("%s: size mismatch: %d bytes, want %d", v.what, v.n, v.size)
-		}
-		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want.Hex {
-			return n, fmt.Errorf("%s: digest mismatch: content is sha256:%s", v.what, got)
-		}
-	}
-	return n, err
 }
 
 // sectionCloser is a reader with the Close of what it reads from.

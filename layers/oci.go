@@ -229,9 +229,8 @@ func (l *blobLayer) Compressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	vr, err := newVerifyingReader(rc, l.desc.Digest, l.desc.Size, fmt.Sprintf("%s: blob %s", l.store.where(), l.desc.Digest))
+	vr, err := newVerifier(rc, l.desc.Digest.String(), l.desc.Size, fmt.Sprintf("%s: blob %s digest", l.store.where(), l.desc.Digest))
 	if err != nil {
-		_ = rc.Close()
 		return nil, err
 	}
 	if rs := seekerOf(rc); rs != nil {

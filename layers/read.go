@@ -13,6 +13,7 @@ import (
 	"hash"
 	"io"
 	"net"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -413,7 +414,7 @@ func openLayer(l v1.Layer, lay *Layer, verify bool) (*openedLayer, error) {
 		vb, ok := l.(verifiedBlobs)
 		blobChecked := ok && vb.BlobsVerified()
 		if verify && !blobChecked && lay.Digest != "" {
-			if rc, err = newVerifier(rc, lay.Digest, "blob digest"); err != nil {
+			if rc, err = newVerifier(rc, lay.Digest, -1, "blob digest"); err != nil {
 				return nil, err
 			}
 			blobChecked = true
@@ -443,7 +444,7 @@ func openLayer(l v1.Layer, lay *Layer, verify bool) (*openedLayer, error) {
 			_ = o.stream.Close()
 			return nil, fmt.Errorf("cannot verify diff ID %q: only sha256 digests are supported", lay.DiffID)
 		}
-		o.diff = &verifier{rc: o.stream, h: sha256.New(), want: lay.DiffID, what: "diff ID"}
+		o.diff = &verifier{rc: o.stream, h: sha256.New(), want: lay.DiffID, size: -1, what: "diff ID"}
 		o.stream = o.diff
 	}
 	return o, nil
@@ -464,10 +465,22 @@ func blameDigest(err error, blob io.Reader) error {
 	if errors.As(derr, &de) {
 		return derr
 	}
-	if derr != nil && strings.Contains(derr.Error(), "checksum") {
+	if registryDigestError(derr) {
 		return fmt.Errorf("blob digest mismatch: %w", derr)
 	}
 	return err
+}
+
+// registryDigestError tells whether err is go-containerregistry's own
+// digest check of a registry blob failing (its internal verify.Error, a
+// type this package cannot name; every other blob is checked by verifier).
+func registryDigestError(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if t := reflect.TypeOf(err); t.PkgPath() == "github.com/google/go-containerregistry/internal/verify" && t.Name() == "Error" {
+			return true
+		}
+	}
+	return false
 }
 
 // limitError is a configured bound that a layer went past.
@@ -475,32 +488,43 @@ type limitError struct{ msg string }
 
 func (e *limitError) Error() string { return e.msg }
 
-// verifier hashes a stream and, at EOF, fails when the hash is not want
-// (want "": it only hashes, for a caller that learns the digest later).
+// verifier hashes a stream and, at EOF, fails with a *DigestError when
+// the hash is not want (want "": it only hashes, for a caller that learns
+// the digest later) or the stream's length is not size (size < 0: any).
+// Every stream stagescope checks goes through it.
 type verifier struct {
 	rc   io.ReadCloser
 	h    hash.Hash
 	want string
+	size int64
+	n    int64
 	what string
 	sum  string // the digest of the whole stream, once it has ended
 }
 
-func newVerifier(rc io.ReadCloser, want, what string) (io.ReadCloser, error) {
+// newVerifier checks rc against want and size (see verifier); with want
+// "" nothing names the bytes (a stream whose reader checks them itself)
+// and rc is returned as is.
+func newVerifier(rc io.ReadCloser, want string, size int64, what string) (io.ReadCloser, error) {
 	if want == "" {
-		return rc, nil // nothing names the bytes (a stream whose reader checks them itself)
+		return rc, nil
 	}
 	if !strings.HasPrefix(want, "sha256:") {
 		_ = rc.Close()
 		return nil, fmt.Errorf("cannot verify %s %q: only sha256 digests are supported", what, want)
 	}
-	return &verifier{rc: rc, h: sha256.New(), want: want, what: what}, nil
+	return &verifier{rc: rc, h: sha256.New(), want: want, size: size, what: what}, nil
 }
 
 func (v *verifier) Read(p []byte) (int, error) {
 	n, err := v.rc.Read(p)
+	v.n += int64(n)
 	v.h.Write(p[:n])
 	if errors.Is(err, io.EOF) && v.sum == "" {
 		v.sum = "sha256:" + hex.EncodeToString(v.h.Sum(nil))
+		if v.size >= 0 && v.n != v.size {
+			return n, &DigestError{What: v.what, GotSize: v.n, WantSize: v.size}
+		}
 		if v.want != "" && v.sum != v.want {
 			return n, &DigestError{What: v.what, Got: v.sum, Want: v.want}
 		}
@@ -526,13 +550,20 @@ func (c *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// DigestError says a layer's bytes do not match the digest that names them.
+// DigestError says a layer's bytes do not match the digest that names them,
+// or are not as many as its descriptor says.
 type DigestError struct {
-	What      string // "diff ID" or "blob digest"
+	What      string // "diff ID" or "blob digest", perhaps naming where the blob lies
 	Got, Want string
+	// GotSize and WantSize differ when the size was wrong (Got and Want
+	// are then "").
+	GotSize, WantSize int64
 }
 
 func (e *DigestError) Error() string {
+	if e.GotSize != e.WantSize {
+		return fmt.Sprintf("%s mismatch: %d bytes, want %d (truncated, damaged or tampered layer)", e.What, e.GotSize, e.WantSize)
+	}
 	return fmt.Sprintf("%s mismatch: content hashes to %s, want %s (truncated, damaged or tampered layer)", e.What, shortDigest(e.Got), shortDigest(e.Want))
 }
 
