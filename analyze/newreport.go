@@ -57,6 +57,7 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 	r.Suppressed = suppressedJSON(a.Suppressed, o.IgnoreFlags)
 	r.Leftovers = leftoversJSON(a)
 	placeJSON(r, a.Place)
+	r.Notes = append(r.Notes, a.Warnings...)
 	if sg := a.Suggestion; sg != nil {
 		r.Suggestion = &report.SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes, Source: "skeleton"}
 	}

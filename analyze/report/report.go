@@ -36,7 +36,8 @@ type Report struct {
 	// ecosystem was recognised.
 	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
 	// Notes say why a source of truth was not used, e.g. a Dockerfile that
-	// does not match the image.
+	// does not match the image, and name problems of the image that did
+	// not stop the read, e.g. a hard link to a file no layer holds.
 	Notes []string `json:"notes,omitempty"`
 	// Secrets are the secrets found by content, in files and the config.
 	Secrets *SecretsJSON `json:"secrets,omitempty"`

@@ -166,7 +166,12 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 				}
 			}
 			if c.Exit != exitError { // a report, even when the gate failed (1)
-				if c.Exit == 0 && msg != "" {
+				switch {
+				case c.Exit == 0 && c.Warning != "":
+					if !regexp.MustCompile(c.Warning).MatchString(strings.TrimSuffix(msg, "\n")) {
+						t.Errorf("stderr = %q, want one line matching %q", msg, c.Warning)
+					}
+				case c.Exit == 0 && msg != "":
 					t.Errorf("stderr = %q, want nothing", msg)
 				}
 				isJSON := c.Diff == "" && !slices.Contains(c.Args, "text")
