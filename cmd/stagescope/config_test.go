@@ -25,6 +25,7 @@ func testRules(id string) bool {
 }
 
 func TestParseConfig(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, text string
 		want       gate.Thresholds
@@ -83,6 +84,7 @@ ignore:
 }
 
 func TestParseConfigErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, text, want string
 	}{
@@ -151,6 +153,7 @@ func TestParseConfigErrors(t *testing.T) {
 }
 
 func TestFindConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, text string) string {
 		p := filepath.Join(dir, name)
@@ -181,6 +184,7 @@ func TestFindConfig(t *testing.T) {
 }
 
 func TestGateFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "gate.yaml")
 	if err := os.WriteFile(cfg, []byte(`rules:

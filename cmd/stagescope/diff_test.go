@@ -39,6 +39,7 @@ func diffPair(t *testing.T) (naive, multi string, naiveSize, multiSize, baseSize
 }
 
 func TestDiffJSON(t *testing.T) {
+	t.Parallel()
 	naive, multi, naiveSize, multiSize, baseSize := diffPair(t)
 	out, _, code, err := run(t, "diff", "-o", "json", naive, multi)
 	if code != exitOK {
@@ -75,6 +76,7 @@ func TestDiffJSON(t *testing.T) {
 }
 
 func TestDiffText(t *testing.T) {
+	t.Parallel()
 	naive, multi, naiveSize, multiSize, _ := diffPair(t)
 	out, _, code, err := run(t, "diff", "--max-paths", "1", naive, multi)
 	if code != exitOK {
@@ -103,6 +105,7 @@ func TestDiffText(t *testing.T) {
 }
 
 func TestDiffErrors(t *testing.T) {
+	t.Parallel()
 	naive, _, _, _, _ := diffPair(t)
 	missing := filepath.Join(t.TempDir(), "nope.tar")
 	tests := []struct {
@@ -130,6 +133,7 @@ func TestDiffErrors(t *testing.T) {
 // shared real images; their sizes come from images.tsv, written by the
 // build kit, not by stagescope.
 func TestDiffSharedImages(t *testing.T) {
+	t.Parallel()
 	dir := layerstest.SharedImagesDir(t)
 	if testing.Short() || raceEnabled {
 		t.Skip("reads gigabytes of images: not with -short or -race")

@@ -14,6 +14,7 @@ import (
 )
 
 func TestIgnoreFlagErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -30,6 +31,7 @@ func TestIgnoreFlagErrors(t *testing.T) {
 
 // --ignore drops findings of a rule or under a path, and the totals follow.
 func TestIgnoreFlag(t *testing.T) {
+	t.Parallel()
 	report := func(t *testing.T, args ...string) analyze.Report {
 		t.Helper()
 		r := stagescope(t, append([]string{"inspect", "-o", "json"}, append(args, testImage)...)...)

@@ -20,9 +20,12 @@ import (
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
+// sarifSchemaPath is made absolute before any test changes directory: the
+// first test to load the schema may be one that has.
+var sarifSchemaPath, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json"))
+
 var sarifSchemaOnce = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	p := filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json")
-	f, err := os.Open(p)
+	f, err := os.Open(sarifSchemaPath)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +62,7 @@ func validateSARIF(t *testing.T, data []byte) map[string]any {
 
 // TestSARIFSchemaRejects proves the validation can fail.
 func TestSARIFSchemaRejects(t *testing.T) {
+	t.Parallel()
 	sch, err := sarifSchemaOnce()
 	if err != nil {
 		t.Fatal(err)
@@ -80,6 +84,7 @@ func TestSARIFSchemaRejects(t *testing.T) {
 }
 
 func TestSARIF(t *testing.T) {
+	t.Parallel()
 	img := layerstest.Image(t,
 		layerstest.Step{CreatedBy: "/bin/sh -c #(nop) ADD file:rootfs in /", Files: []layerstest.File{{Name: "etc/os-release", Body: "ID=debian\n"}}},
 		layerstest.Step{CreatedBy: "/bin/sh -c apt-get install -y gcc", Files: []layerstest.File{
@@ -270,6 +275,7 @@ func TestInspectSARIF(t *testing.T) {
 }
 
 func TestFirstSentence(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"One. Two.":                         "One.",
 		"A repository copied with COPY . .": "A repository copied with COPY . .",
@@ -286,6 +292,7 @@ func TestFirstSentence(t *testing.T) {
 // TestSARIFHiddenMessage: a result says how later layers hid the bytes:
 // deleted by a whiteout, or overwritten by a new version.
 func TestSARIFHiddenMessage(t *testing.T) {
+	t.Parallel()
 	img := layerstest.Image(t,
 		layerstest.Step{CreatedBy: "RUN apt-get update", Files: []layerstest.File{
 			{Name: "var/cache/apt/pkgcache.bin", Body: strings.Repeat("p", 300)},

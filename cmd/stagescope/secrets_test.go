@@ -67,6 +67,7 @@ func leaks(out string, planted []secretstest.Planted) []string {
 }
 
 func TestPlantedSecrets(t *testing.T) {
+	t.Parallel()
 	archive, planted := plantedArchive(t)
 	r := stagescope(t, "inspect", "-o", "json", archive)
 	if r.code != exitOK {
@@ -144,6 +145,7 @@ func TestPlantedSecrets(t *testing.T) {
 }
 
 func TestPlantedSecretsAllowlist(t *testing.T) {
+	t.Parallel()
 	archive, planted := plantedArchive(t)
 	var aws secretstest.Planted
 	for _, p := range planted {
