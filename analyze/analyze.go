@@ -34,6 +34,33 @@ type Analysis struct {
 	Secrets *secrets.Result
 	// Permissions are the permission and user findings (see perms).
 	Permissions []perms.Finding
+	// secretFiles are the paths a secret rule matched (see
+	// ContentHashHidden).
+	secretFiles map[string]bool
+}
+
+// ContentHashHidden tells whether no hash of the contents of the file at p
+// may be shown, because a secret rule (a leftover rule of category secret
+// or the content scanner) matched it: a short secret (PIN=4821 in a .env)
+// is found again by hashing ten thousand guesses, salted or not. Reports
+// and the browser leave such hashes out.
+func (a *Analysis) ContentHashHidden(p string) bool { return a.secretFiles[p] }
+
+// noteSecretFiles records the files of the secret findings.
+func (a *Analysis) noteSecretFiles() {
+	a.secretFiles = map[string]bool{}
+	for _, f := range a.Findings {
+		if f.Category == rules.CatSecret {
+			a.secretFiles[f.Path] = true
+		}
+	}
+	if a.Secrets != nil {
+		for _, fs := range [][]secrets.Finding{a.Secrets.Findings, a.Secrets.Suppressed} {
+			for _, f := range fs {
+				a.secretFiles[f.Path] = true
+			}
+		}
+	}
 }
 
 // Option configures Run and the pipeline (Load, Read).
@@ -217,6 +244,7 @@ func finish(b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *optio
 	a.Findings = r.findings
 	a.Leftovers = r.leftovers(a.Metrics)
 	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
+	a.noteSecretFiles()
 	a.Place = Locate(img, PlaceOptions{})
 	return a
 }

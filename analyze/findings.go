@@ -49,11 +49,10 @@ type Finding struct {
 	CreatedBy string
 	// HiddenBy is the layer that deleted or overwrote the path, -1 when it
 	// is visible in the final filesystem (a deleted secret still ships).
-	HiddenBy    int
-	Package     string // owning package, where known
-	Why         string
-	Fix         string
-	Fingerprint string // secrets only: a short hash of the contents, never the contents
+	HiddenBy int
+	Package  string // owning package, where known
+	Why      string
+	Fix      string
 }
 
 // Names tells whether the finding claims the path p, or a directory that

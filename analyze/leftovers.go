@@ -342,7 +342,6 @@ func (s *scan) file(c *fstree.Node, t *taken) {
 					continue
 				}
 				g := s.group(groupKey{rule: r.ID, path: pathOf(), layer: v.Layer, hidden: v.HiddenBy}, r.Rule)
-				g.f.Fingerprint = fingerprint(v.Digest)
 				s.claim(g, v, pathOf(), false)
 				break
 			}
@@ -603,15 +602,6 @@ func (s *scan) findings() []Finding {
 		out[i] = g.f
 	}
 	return out
-}
-
-// fingerprint is a short, stable name for a secret's contents that does not
-// reveal them: the first 12 hex digits of the xxhash64 the reader computed.
-func fingerprint(d uint64) string {
-	if d == 0 {
-		return ""
-	}
-	return fmt.Sprintf("xxh64:%012x", d>>16)
 }
 
 // secretLimit caps the key files whose contents Read captures to tell

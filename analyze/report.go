@@ -3,6 +3,7 @@ package analyze
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // SchemaVersion is the version of the JSON report. Raise it for any
@@ -150,8 +151,10 @@ type WastedEntry struct {
 
 // DuplicateJSON is one content stored at several visible paths.
 type DuplicateJSON struct {
-	Digest string   `json:"digest"` // xxhash64 of the content, hex
-	Bytes  int64    `json:"bytes"`  // size of one copy
+	// Digest is the xxhash64 of the content, hex; "" when a secret rule
+	// matched one of the paths (see Analysis.ContentHashHidden).
+	Digest string   `json:"digest,omitempty"`
+	Bytes  int64    `json:"bytes"` // size of one copy
 	Paths  []string `json:"paths"`
 }
 
@@ -230,7 +233,11 @@ func NewReport(a *Analysis, o ReportOptions) *Report {
 	r.Secrets = secretsJSON(a.Secrets)
 	r.Permissions = permissionsJSON(a.Permissions)
 	for _, d := range m.Duplicates {
-		r.Duplicates = append(r.Duplicates, DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: jsonPaths(d.Paths)})
+		dj := DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: jsonPaths(d.Paths)}
+		if slices.ContainsFunc(d.Paths, a.ContentHashHidden) {
+			dj.Digest = ""
+		}
+		r.Duplicates = append(r.Duplicates, dj)
 	}
 	return r
 }

@@ -16,12 +16,11 @@ type FindingJSON struct {
 	CreatedBy string `json:"createdBy"`
 	// HiddenBy is the layer that deleted or overwrote the bytes; absent
 	// when they are visible in the final filesystem.
-	HiddenBy    *int   `json:"hiddenBy,omitempty"`
-	Package     string `json:"package,omitempty"`
-	Why         string `json:"why"`
-	Fix         string `json:"fix"`
-	Fingerprint string `json:"fingerprint,omitempty"`
-	InBase      bool   `json:"inBase"`
+	HiddenBy *int   `json:"hiddenBy,omitempty"`
+	Package  string `json:"package,omitempty"`
+	Why      string `json:"why"`
+	Fix      string `json:"fix"`
+	InBase   bool   `json:"inBase"`
 	// Dockerfile is where the user fixes it: the instruction of its layer,
 	// or the FROM line for a base layer's.
 	Dockerfile *LocationJSON `json:"dockerfile,omitempty"`
@@ -86,7 +85,7 @@ func FindingsJSON(fs []Finding) []FindingJSON {
 	for i, f := range fs {
 		out[i] = FindingJSON{
 			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
-			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix, Fingerprint: f.Fingerprint,
+			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix,
 		}
 		if f.HiddenBy >= 0 {
 			h := f.HiddenBy

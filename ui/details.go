@@ -15,7 +15,10 @@ import (
 // nodeDetails describes a path for the Details pane: as the tree shows it
 // (ni, compared over layers from..to) with the finding f that covers it, or,
 // when fromFinding is set, as the finding f names it (n may then be nil).
-func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fromFinding bool, from, to int) []line {
+// The versions show content hashes, except of a file a secret rule
+// matched (see analyze.Analysis.ContentHashHidden); a nil a, an image
+// still loading, shows none.
+func nodeDetails(th *theme, a *analyze.Analysis, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fromFinding bool, from, to int) []line {
 	label := func(s string) string { return padRight(s, 9) }
 	var out []line
 	add := func(l, text string, st tcell.Style) {
@@ -55,6 +58,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 	}
 	if n != nil && len(n.Versions()) > 0 {
 		out = append(out, line{text: "Versions", style: th.header})
+		hashes := a != nil && !a.ContentHashHidden(n.Path())
 		vs := n.Versions()
 		for i := range vs {
 			v := &vs[i]
@@ -71,7 +75,7 @@ func nodeDetails(th *theme, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fro
 				kind = "dir (implied)"
 			}
 			digest := ""
-			if v.Digest != 0 {
+			if v.Digest != 0 && hashes {
 				digest = fmt.Sprintf(" xxh64:%016x", v.Digest)
 			}
 			out = append(out, line{

@@ -16,7 +16,8 @@ type findingsPane struct {
 	*listView
 	th    *theme
 	m     findingsModel
-	tree  *fstree.Tree // the tree the findings name paths of
+	a     *analyze.Analysis // nil until the image is analysed
+	tree  *fstree.Tree      // the tree the findings name paths of
 	ready bool
 	// onJump shows a finding's node in the tree, as of layer.
 	onJump func(n *fstree.Node, layer int)
@@ -47,6 +48,7 @@ func (p *findingsPane) keys() []binding {
 // setAnalysis takes the analysis's findings.
 func (p *findingsPane) setAnalysis(a *analyze.Analysis) {
 	p.m = newFindingsModel(a)
+	p.a = a
 	p.tree = a.Tree
 	p.ready = true
 }
@@ -145,7 +147,7 @@ func (p *findingsPane) describe() []line {
 	if ns := f.Nodes(p.tree); len(ns) == 1 {
 		n = ns[0]
 	}
-	return nodeDetails(p.th, n, nodeInfo{}, f, true, 0, 0)
+	return nodeDetails(p.th, p.a, n, nodeInfo{}, f, true, 0, 0)
 }
 
 // groupDetails describes the category under the cursor.

@@ -2,11 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dustin/go-humanize"
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/dockerfile"
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
@@ -36,7 +38,13 @@ type layersPane struct {
 func newLayersPane(th *theme) *layersPane {
 	p := &layersPane{listView: newListView(th, "Layers", true), th: th}
 	p.count = func() int { return len(p.layers) }
-	p.header = func(screen tcell.Screen, x, y, w int) { drawText(screen, x, y, w, layerCols, th.header) }
+	p.header = func(screen tcell.Screen, x, y, w int) {
+		cols := layerCols
+		if lw := p.lineWidth(); lw > 0 {
+			cols += padRight("Line", lw)
+		}
+		drawText(screen, x, y, w, cols+"Command", th.header)
+	}
 	p.drawRow = p.drawLayerRow
 	p.empty = func() string { return "opening the image…" }
 	p.onMove = func(i int) {
@@ -94,7 +102,33 @@ func (p *layersPane) makeTitle() string {
 	return l
 }
 
-const layerCols = "  #     Size   Added    Mod    Rem  Command"
+const layerCols = "  #     Size   Added    Mod    Rem  "
+
+// lineCell is the Dockerfile line of layer i for its row: "4" or "4-5",
+// "base" for the base image's layers, "?" for a layer of the user's that
+// maps to no line.
+func (p *layersPane) lineCell(i int) string {
+	switch {
+	case i < len(p.place.Layers) && p.place.Layers[i] != nil:
+		return p.place.Layers[i].Lines()
+	case p.place.InBase(i):
+		return "base"
+	}
+	return "?"
+}
+
+// lineWidth is the width of the Line column, gap included: 0 when no
+// layer maps to a Dockerfile line.
+func (p *layersPane) lineWidth() int {
+	if p.place == nil || !slices.ContainsFunc(p.place.Layers, func(l *dockerfile.Location) bool { return l != nil }) {
+		return 0
+	}
+	w := len("Line")
+	for i := range p.layers {
+		w = max(w, width(p.lineCell(i)))
+	}
+	return w + 2
+}
 
 func (p *layersPane) drawLayerRow(screen tcell.Screen, i, x, y, w int, hl func(tcell.Style) tcell.Style) {
 	li := p.layers[i]
@@ -121,14 +155,17 @@ func (p *layersPane) drawLayerRow(screen tcell.Screen, i, x, y, w int, hl func(t
 	case p.place.InBase(i):
 		mark = "│"
 	}
-	drawSegs(screen, x, y, w, []seg{
+	segs := []seg{
 		{padLeft(fmt.Sprint(i), 3) + mark, hl(th.header)},
 		{padLeft(size, 8) + " ", hl(th.base)},
 		{padLeft(add, 7) + " ", hl(th.added)},
 		{padLeft(mod, 6) + " ", hl(th.modified)},
 		{padLeft(rem, 6) + "  ", hl(th.removed)},
-		{cmd, hl(th.base)},
-	})
+	}
+	if lw := p.lineWidth(); lw > 0 {
+		segs = append(segs, seg{padRight(p.lineCell(i), lw), hl(th.header)})
+	}
+	drawSegs(screen, x, y, w, append(segs, seg{cmd, hl(th.base)}))
 }
 
 // scrollCommands shifts the command column by d runes, up to the end of

@@ -27,9 +27,17 @@ func TestBaseBoundary(t *testing.T) {
 	p.setImage(a)
 	got := screenText(t, p, 60, 7)
 	rows := strings.Split(got, "\n")
+	if h := rows[1]; !strings.Contains(h, "Rem  Line  Command") {
+		t.Errorf("header %q, want a Line column before Command", h)
+	}
 	for i, want := range []string{"  0│", "  1┘", "  2 ", "  3 "} {
 		if row := rows[2+i]; !strings.Contains(row, want) {
 			t.Errorf("layer %d row %q, want the marker %q", i, row, want)
+		}
+	}
+	for i, want := range []string{"  base  ADD ", "  base  apt-get", "  2     COPY", "  3-4   rm -rf"} {
+		if row := rows[2+i]; !strings.Contains(row, want) {
+			t.Errorf("layer %d row %q, want its Dockerfile line %q", i, row, want)
 		}
 	}
 	p.selectRow(3)

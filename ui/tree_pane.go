@@ -21,6 +21,7 @@ type treePane struct {
 	m        *treeModel
 	search   search
 	findings []analyze.Finding // what m's leftover marks index
+	a        *analyze.Analysis // nil until the image is analysed
 	// waiting says why the tree is empty while there is no image yet;
 	// note, when set, adds to the title.
 	waiting func() string
@@ -396,5 +397,5 @@ func (p *treePane) describe() []line {
 		return nil
 	}
 	from, to := p.m.span()
-	return nodeDetails(p.th, r.n, r.info, p.coveringFinding(r.n), false, from, to)
+	return nodeDetails(p.th, p.a, r.n, r.info, p.coveringFinding(r.n), false, from, to)
 }

@@ -337,3 +337,38 @@ func TestFilterOpensBoundedRows(t *testing.T) {
 		t.Errorf("after opening d119: %d rows, want %d", got, len(rows)+60)
 	}
 }
+
+// TestNarrowingFilter: a filter typed key by key, and statuses hidden one
+// after the other, reuse what the wider view found hidden; the rows are
+// those of a view set up at once.
+func TestNarrowingFilter(t *testing.T) {
+	a := fixture(t)
+	rows := func(m *treeModel) string {
+		m.setAllOpen(true)
+		var sb strings.Builder
+		for _, r := range m.Rows() {
+			fmt.Fprintf(&sb, "%s %d %v\n", r.n.Path(), r.info.size, r.info.st)
+		}
+		fmt.Fprintf(&sb, "total %d\n", m.rootInfo().size)
+		return sb.String()
+	}
+	typed := newTreeModel(a.Tree, a.Findings)
+	for _, pat := range []string{"u", "us", "usr", "usr/", "usr/b", "usr/bi", "usr/bin"} {
+		typed.setPattern(pat)
+		fresh := newTreeModel(a.Tree, a.Findings)
+		fresh.setPattern(pat)
+		if got, want := rows(typed), rows(fresh); got != want {
+			t.Errorf("filter %q typed key by key:\n%s\nwant, as set at once:\n%s", pat, got, want)
+		}
+	}
+	hid := newTreeModel(a.Tree, a.Findings)
+	fresh := newTreeModel(a.Tree, a.Findings)
+	for _, st := range []status{stUnchanged, stAdded, stModified} {
+		hid.toggle(&hid.hide[st])
+		fresh.hide[st] = true
+		fresh.invalidate()
+		if got, want := rows(hid), rows(fresh); got != want {
+			t.Errorf("hiding %v after the others:\n%s\nwant:\n%s", st, got, want)
+		}
+	}
+}

@@ -432,6 +432,7 @@ func (b *Browser) setAnalysis(a *analyze.Analysis) {
 	b.phase = phaseReady
 	b.layers.setImage(a)
 	b.findings.setAnalysis(a)
+	b.tree.a = a
 	b.tree.setTree(a.Tree, a.Findings, b.followLayer(len(b.layers.layers)))
 	b.summary.set(summaryLines(&b.th, b.ref, a))
 	b.updateDetails()

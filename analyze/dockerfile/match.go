@@ -20,6 +20,17 @@ type Location struct {
 	Instruction string
 }
 
+// Lines is the location's line range, "4" or "4-5".
+func (l *Location) Lines() string { return LineRange(l.StartLine, l.EndLine) }
+
+// LineRange writes a line range: "4" for one line, "4-5" for several.
+func LineRange(start, end int) string {
+	if end <= start {
+		return strconv.Itoa(start)
+	}
+	return strconv.Itoa(start) + "-" + strconv.Itoa(end)
+}
+
 // Mapping is the result of matching a Dockerfile against an image.
 type Mapping struct {
 	// BaseLayers is how many layers, from the bottom, the stage's base

@@ -103,7 +103,13 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 		}
 		t.Run(name, func(t *testing.T) {
 			work := t.TempDir()
-			args := append([]string{"inspect", "-o", "json"}, c.Args...)
+			// -o json unless the case asks for another format: two
+			// formats cannot both write to stdout.
+			args := []string{"inspect"}
+			if !slices.Contains(c.Args, "-o") {
+				args = append(args, "-o", "json")
+			}
+			args = append(args, c.Args...)
 			args = append(args, filepath.Join(dir, c.Name))
 			if c.Diff != "" {
 				args = append([]string{"diff"}, c.Args...)

@@ -143,7 +143,7 @@ func TestPlaceJSON(t *testing.T) {
 
 func TestPlaceText(t *testing.T) {
 	t.Parallel()
-	_, image, _, dockerfile := placeFixture(t)
+	dir, image, _, dockerfile := placeFixture(t)
 	r := stagescope(t, "inspect", "-o", "text", "--dockerfile", dockerfile, image)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -156,6 +156,21 @@ func TestPlaceText(t *testing.T) {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("text output lacks %q:\n%s", want, r.stdout)
 		}
+	}
+	// the Layers table names each layer's Dockerfile line
+	golden(t, "inspect-place.txt", []byte(strings.ReplaceAll(r.stdout, dir, "$DIR")), sameText)
+
+	// a Dockerfile whose name holds an escape sequence is shown escaped
+	hostile := filepath.Join(dir, "Docker\x1b[2Jfile")
+	if err := os.WriteFile(hostile, []byte(placeDockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = stagescope(t, "inspect", "-o", "text", "--dockerfile", hostile, image)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if strings.ContainsRune(r.stdout, 0x1b) || !strings.Contains(r.stdout, `Docker\x1b[2Jfile:4-5`) {
+		t.Errorf("want the escaped name with the line of layer 3 and no ESC, got:\n%q", r.stdout)
 	}
 }
 

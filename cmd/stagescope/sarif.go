@@ -308,9 +308,6 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sari
 	if f.Package != "" {
 		props["package"] = f.Package
 	}
-	if f.Fingerprint != "" {
-		props["fingerprint"] = f.Fingerprint
-	}
 	var logical []sarifLogicalLocation
 	if layer.Digest != "" {
 		logical = []sarifLogicalLocation{{

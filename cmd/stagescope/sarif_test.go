@@ -105,7 +105,7 @@ func TestSARIF(t *testing.T) {
 		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevMedium, Path: "usr/bin/gcc-12", Files: 1, Bytes: 4000, Layer: 1,
 			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Package: "gcc-12", Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
 		{RuleID: "dotenv", Category: rules.CatSecret, Severity: rules.SevHigh, Path: "app/.env", Files: 1, Bytes: 22, Layer: 2,
-			CreatedBy: li.Layers[2].CreatedBy, HiddenBy: 3, Why: "A .env file holds credentials.", Fix: "Pass secrets at run time.", Fingerprint: "ab12cd"},
+			CreatedBy: li.Layers[2].CreatedBy, HiddenBy: 3, Why: "A .env file holds credentials.", Fix: "Pass secrets at run time."},
 		{RuleID: "apt-archives", Category: rules.CatPackageCache, Severity: rules.SevLow, Path: "var/cache/apt/archives", Files: 1, Bytes: 900, Layer: 1,
 			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Why: "Downloaded .deb files stay after install.", Fix: "Run apt-get clean in the same RUN."},
 		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevHigh, Path: "app/my file:1.txt", Files: 1, Bytes: 1, Layer: 1,

@@ -73,11 +73,12 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 
 	fmt.Fprintf(w, "\nLayers\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "#\tsize\tfiles\tadded\tmodified\tremoved\t  %s\n", "created by")
-	const fixed = 50 // width of the number columns
-	for _, l := range r.Layers {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s\n", l.Index, format.Bytes(l.Size), l.Files,
-			l.Added.Files, l.Modified.Files, l.Removed.Files, fit(ui.Escape(analyze.Instruction(l.CreatedBy)), width, fixed))
+	lines := layerLines(r)
+	fmt.Fprintf(tw, "#\tsize\tfiles\tadded\tmodified\tremoved\t  %s%s\n", fmt.Sprintf("%-*s", lines.width, lines.title), "created by")
+	fixed := 50 + lines.width // width of the number columns and the line column
+	for i, l := range r.Layers {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%d\t%d\t  %s%s\n", l.Index, format.Bytes(l.Size), l.Files,
+			l.Added.Files, l.Modified.Files, l.Removed.Files, lines.cell(i), fit(ui.Escape(analyze.Instruction(l.CreatedBy)), width, fixed))
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -74,9 +74,9 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 	if len(secrets) > 0 {
 		fmt.Fprintf(w, "\nSecrets (contents never shown; a deleted one still ships in its layer)\n")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "rule\tlayer\tsize\tfingerprint\tpath\n")
+		fmt.Fprintf(tw, "rule\tlayer\tsize\tpath\n")
 		for _, f := range secrets {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), format.Bytes(f.Bytes), f.Fingerprint, ui.Escape("/"+f.Path))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), format.Bytes(f.Bytes), ui.Escape("/"+f.Path))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -117,12 +117,20 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 			fixOrder = append(fixOrder, f.RuleID)
 		}
 	}
+	lines := layerLines(r)
 	for _, l := range order {
-		cb := ""
+		cb, where := "", ""
 		if l < len(r.Layers) {
 			cb = analyze.Instruction(r.Layers[l].CreatedBy)
+			switch c := lines.cells[l]; c {
+			case "", "?":
+			case "base":
+				where = " (base image)"
+			default:
+				where = " (" + c + ")"
+			}
 		}
-		fmt.Fprintf(w, "- layer %d `%s`: %s\n", l, fit(ui.Escape(cb), width, 12), strings.Join(per[l].rules, ", "))
+		fmt.Fprintf(w, "- layer %d%s `%s`: %s\n", l, where, fit(ui.Escape(cb), width, 12+len(where)), strings.Join(per[l].rules, ", "))
 	}
 	fmt.Fprintf(w, "\nFixes\n")
 	for _, id := range fixOrder {

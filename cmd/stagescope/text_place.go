@@ -3,9 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/dockerfile"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -45,4 +48,42 @@ func layerRange(from, to int) string {
 		return "layer " + strconv.Itoa(from)
 	}
 	return fmt.Sprintf("layers %d–%d", from, to-1)
+}
+
+// lineColumn is the Layers table's Dockerfile column: one cell per layer,
+// all empty (and no column) when no layer maps to a line.
+type lineColumn struct {
+	title string
+	cells []string
+	width int // runes of the widest cell and its gap; 0 without a column
+}
+
+// cell is layer i's cell padded to the column's width.
+func (c *lineColumn) cell(i int) string { return fmt.Sprintf("%-*s", c.width, c.cells[i]) }
+
+// layerLines names, for each layer, the Dockerfile lines that made it
+// ("Dockerfile:4-5", the file's base name, escaped), "base" for the base
+// image's layers and "?" for a layer of the user's that maps to no line.
+func layerLines(r *analyze.Report) lineColumn {
+	c := lineColumn{cells: make([]string, len(r.Layers))}
+	mapped := false
+	for i, l := range r.Layers {
+		switch d := l.Dockerfile; {
+		case d != nil:
+			mapped = true
+			c.cells[i] = ui.Escape(filepath.Base(d.Path)) + ":" + dockerfile.LineRange(d.StartLine, d.EndLine)
+		case l.InBase:
+			c.cells[i] = "base"
+		default:
+			c.cells[i] = "?"
+		}
+	}
+	if !mapped {
+		return lineColumn{cells: make([]string, len(r.Layers))}
+	}
+	c.title = "line"
+	for _, s := range append(c.cells, c.title) {
+		c.width = max(c.width, utf8.RuneCountInString(s)+2)
+	}
+	return c
 }

@@ -122,6 +122,12 @@ func BadCases() []BadCase {
 		}},
 		{Name: "inject-config-member.tar", Exit: 2, Error: `config \\x1b\]0;pwned\\x07\\nstagescope: FAKE line\.json`, make: file(dockerArchive(func(m map[string]any) { m["Config"] = oscTitle + fakeLine + ".json" }, nil))},
 		{Name: "inject-tags.tar", Exit: 2, Error: `a\\x1b\]0;pwned\\x07:1.*b\\nstagescope: FAKE line:2`, make: file(injectTags())},
+		// Secrets stay secret: no hash of a secret file's contents, in a
+		// finding or a duplicate (TestSecretHashesNotGuessable tries every
+		// PIN on the outputs).
+		{Name: "secret-pin.tar", Exit: 0, make: file(secretPIN()), JSON: map[string]any{
+			"/duplicates/0/bytes": len(SecretPIN), "/duplicates/0/paths/0": "app/.env", "/duplicates/0/digest": nil,
+		}},
 		// Sizes that cannot lie.
 		{Name: "devices-huge-size.tar", Exit: 1, Args: []string{"--highest-category-bytes", "toolchain=0"}, make: file(archiveWithLayer(devicesHugeSize())), JSON: map[string]any{
 			"/summary/totalBytes": CC1Size, "/gate/pass": false, "/gate/checks/0/measured": CC1Size, "/layers/0/size": len(devicesHugeSize()),

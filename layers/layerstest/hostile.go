@@ -328,3 +328,14 @@ func HostileLayers() map[string][]byte {
 		"deep-path":         deepPath(1000),
 	}
 }
+
+// SecretPIN is the contents of secret-pin.tar's app/.env and of its copy
+// srv/pin.txt: a secret so short that any hash of it, salted or not, is
+// reversed by hashing ten thousand guesses.
+const SecretPIN = "PIN=4821\n"
+
+// secretPIN is an image whose .env holds SecretPIN, stored twice (a
+// duplicate).
+func secretPIN() []byte {
+	return archiveWithLayer(tarOf(member{"app/.env", []byte(SecretPIN)}, member{"srv/pin.txt", []byte(SecretPIN)}))
+}
