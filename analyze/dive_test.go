@@ -14,6 +14,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -74,7 +75,7 @@ func TestDiveMetricsMatchDive(t *testing.T) {
 			want := fstree.DiveMetrics{Efficiency: w.Efficiency, WastedBytes: w.WastedBytes, UserWastedPercent: wantUser, NoUserBytes: w.UserWastedPercent == nil}
 			checkDive(t, a.Dive, want)
 			// The report carries them unrounded.
-			sm := analyze.NewReport(a, analyze.ReportOptions{}).Summary
+			sm := analyze.NewReport(a, report.Options{}).Summary
 			want.NoUserBytes = false // the report says it in the gate's check
 			checkDive(t, fstree.DiveMetrics{Efficiency: sm.Efficiency, WastedBytes: sm.DiveWastedBytes, UserWastedPercent: sm.UserWastedPercent}, want)
 		})

@@ -25,15 +25,3 @@ func Fix(a *Analysis, f *dockerfile.File, target string, exists func(string) boo
 		RuntimePackages: sg.RuntimePackages, Exists: exists,
 	})
 }
-
-// UseRewrite puts a rewrite of the user's Dockerfile in the report's
-// suggestion, in place of the skeleton.
-func (r *Report) UseRewrite(path string, res *rewrite.Result) {
-	if r.Suggestion == nil || res == nil {
-		return
-	}
-	r.Suggestion.Source = "rewrite"
-	r.Suggestion.Path = path
-	r.Suggestion.Dockerfile = res.Dockerfile
-	r.Suggestion.Notes = append(nonNil(res.Notes), r.Suggestion.Notes...)
-}

@@ -2,6 +2,7 @@ package analyze
 
 import (
 	"github.com/stagescope/stagescope/analyze/dockerfile"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -117,12 +118,12 @@ type Share struct {
 
 // placeJSON writes the base boundary and the Dockerfile lines into the
 // report's image, layers and findings.
-func placeJSON(r *Report, p *Place) {
+func placeJSON(r *report.Report, p *Place) {
 	if p == nil {
 		return
 	}
 	if b := p.Base; b != nil {
-		r.Image.Base = &BaseJSON{Layers: b.Layers, Name: b.Name, Digest: b.Digest, DetectedBy: b.DetectedBy}
+		r.Image.Base = &report.BaseJSON{Layers: b.Layers, Name: b.Name, Digest: b.Digest, DetectedBy: b.DetectedBy}
 	}
 	r.Notes = p.Notes
 	for i := range r.Layers {
@@ -136,9 +137,9 @@ func placeJSON(r *Report, p *Place) {
 	}
 }
 
-func locationJSON(l *dockerfile.Location) *LocationJSON {
+func locationJSON(l *dockerfile.Location) *report.LocationJSON {
 	if l == nil {
 		return nil
 	}
-	return &LocationJSON{Path: l.Path, StartLine: l.StartLine, EndLine: l.EndLine, Stage: l.Stage, Instruction: l.Instruction}
+	return &report.LocationJSON{Path: l.Path, StartLine: l.StartLine, EndLine: l.EndLine, Stage: l.Stage, Instruction: l.Instruction}
 }

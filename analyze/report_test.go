@@ -3,7 +3,6 @@ package analyze_test
 import (
 	"context"
 	"encoding/json"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -12,13 +11,14 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
 
 // reportOf loads, reads and reports an image as `stagescope inspect` does.
-func reportOf(t *testing.T, ref string) *analyze.Report {
+func reportOf(t *testing.T, ref string) *report.Report {
 	t.Helper()
 	ctx := context.Background()
 	src, err := layers.Load(ctx, ref)
@@ -29,7 +29,7 @@ func reportOf(t *testing.T, ref string) *analyze.Report {
 	if err != nil {
 		t.Fatalf("Read(%s): %v", ref, err)
 	}
-	return analyze.NewReport(analyze.Run(img), analyze.ReportOptions{ToolVersion: "test", Reference: src.Reference, Source: string(src.Kind)})
+	return analyze.NewReport(analyze.Run(img), report.Options{ToolVersion: "test", Reference: src.Reference, Source: string(src.Kind)})
 }
 
 func TestReportOfTestdataImage(t *testing.T) {
@@ -82,15 +82,15 @@ func validReport(t *testing.T) map[string]any {
 		[]lt.File{f("a", 3), f("b", 5), f("c", 6), f("d", 6)},
 		[]lt.File{f("a", 4), lt.Whiteout("b")},
 	)
-	r := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1.0.0", Reference: "app.tar", Source: "docker-archive"})
-	r.Image.Config = analyze.ConfigInfo{
+	r := analyze.NewReport(a, report.Options{ToolVersion: "1.0.0", Reference: "app.tar", Source: "docker-archive"})
+	r.Image.Config = report.ConfigInfo{
 		User: "app", Entrypoint: []string{"/app"}, Cmd: []string{"serve"}, WorkingDir: "/",
 		ExposedPorts: []string{"80/tcp"}, Created: "2024-01-02T03:04:05Z",
 	}
-	r.Gate = &analyze.GateJSON{
+	r.Gate = &report.GateJSON{
 		Pass: false, Failed: 1,
-		Checks: []analyze.CheckJSON{{Name: "highestCategoryBytes", Subject: "toolchain", Unit: "bytes", Measured: 10, Limit: 0}},
-		Ignore: analyze.IgnoreJSON{Rules: []string{}, Categories: []rules.Category{}, Paths: []string{"usr/share/doc"}},
+		Checks: []report.CheckJSON{{Name: "highestCategoryBytes", Subject: "toolchain", Unit: "bytes", Measured: 10, Limit: 0}},
+		Ignore: report.IgnoreJSON{Rules: []string{}, Categories: []rules.Category{}, Paths: []string{"usr/share/doc"}},
 	}
 	if len(r.Wasted) == 0 || len(r.Duplicates) == 0 {
 		t.Fatalf("test report has %d wasted entries and %d duplicates, want some of both", len(r.Wasted), len(r.Duplicates))
@@ -149,157 +149,4 @@ func TestReportSchemaRejects(t *testing.T) {
 	if err := analyzetest.Validate([]byte(`{}{}`)); err == nil {
 		t.Errorf("schema accepted two documents")
 	}
-}
-
-// TestReportSchemaCoversWireTypes walks the Go wire types and the schema
-// side by side: every JSON field must be declared, every declared property
-// must exist, and the fields without omitempty must be required. A field
-// added to the report without its schema fails here, even when no test
-// output happens to carry it.
-func TestReportSchemaCoversWireTypes(t *testing.T) {
-	var sch map[string]any
-	if err := json.Unmarshal(analyze.ReportSchema(), &sch); err != nil {
-		t.Fatalf("report.schema.json: %v", err)
-	}
-	defs, _ := sch["$defs"].(map[string]any)
-	c := schemaChecker{t: t, defs: defs}
-	c.check("report", reflect.TypeFor[analyze.Report](), sch)
-}
-
-type schemaChecker struct {
-	t    *testing.T
-	defs map[string]any
-}
-
-func (c schemaChecker) resolve(where string, s map[string]any) map[string]any {
-	ref, ok := s["$ref"].(string)
-	if !ok {
-		return s
-	}
-	d, ok := c.defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
-	if !ok {
-		c.t.Errorf("%s: unresolved $ref %q", where, ref)
-		return map[string]any{}
-	}
-	return d
-}
-
-func (c schemaChecker) check(where string, typ reflect.Type, s map[string]any) {
-	c.t.Helper()
-	s = c.resolve(where, s)
-	if typ.Kind() == reflect.Pointer {
-		typ = typ.Elem()
-	}
-	switch typ.Kind() {
-	case reflect.Struct:
-		if !objectType(s["type"]) || s["additionalProperties"] != false {
-			c.t.Errorf("%s: schema is not a closed object (type %v, additionalProperties %v)", where, s["type"], s["additionalProperties"])
-		}
-		props, _ := s["properties"].(map[string]any)
-		var required []string
-		reqs, _ := s["required"].([]any)
-		for _, r := range reqs {
-			required = append(required, r.(string))
-		}
-		seen := map[string]bool{}
-		for i := range typ.NumField() {
-			fl := typ.Field(i)
-			if !fl.IsExported() {
-				continue
-			}
-			tag := fl.Tag.Get("json")
-			name, opts, _ := strings.Cut(tag, ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" || fl.Anonymous {
-				c.t.Errorf("%s.%s: wire fields need an explicit json name", where, fl.Name)
-				continue
-			}
-			seen[name] = true
-			ps, ok := props[name].(map[string]any)
-			if !ok {
-				c.t.Errorf("%s: field %q (%s.%s) is not in report.schema.json", where, name, typ.Name(), fl.Name)
-				continue
-			}
-			omit := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
-			if req := slices.Contains(required, name); req == omit {
-				c.t.Errorf("%s: %q required=%v in the schema, but omitempty=%v in %s", where, name, req, omit, typ.Name())
-			}
-			c.check(where+"."+name, fl.Type, ps)
-		}
-		for name := range props {
-			if !seen[name] {
-				c.t.Errorf("%s: schema property %q has no field in %s", where, name, typ.Name())
-			}
-		}
-	case reflect.Slice:
-		if s["type"] != "array" {
-			c.t.Errorf("%s: %s is not an array in the schema", where, typ)
-			return
-		}
-		items, _ := s["items"].(map[string]any)
-		c.check(where+"[]", typ.Elem(), items)
-	case reflect.String:
-		c.scalar(where, typ, s, "string")
-	case reflect.Bool:
-		c.scalar(where, typ, s, "boolean")
-	case reflect.Int, reflect.Int32, reflect.Int64:
-		c.scalar(where, typ, s, "integer")
-	case reflect.Float64:
-		c.scalar(where, typ, s, "number")
-	default:
-		c.t.Errorf("%s: unexpected wire type %s", where, typ)
-	}
-}
-
-// scalar checks that a schema admits values of one JSON type only.
-func (c schemaChecker) scalar(where string, typ reflect.Type, s map[string]any, want string) {
-	c.t.Helper()
-	var vals []any
-	if v, ok := s["const"]; ok {
-		vals = append(vals, v)
-	}
-	if e, ok := s["enum"].([]any); ok {
-		vals = append(vals, e...)
-	}
-	if len(vals) > 0 {
-		for _, v := range vals {
-			got := jsonType(v)
-			if got == "integer" && want == "number" {
-				got = "number"
-			}
-			if got != want {
-				c.t.Errorf("%s: %s field admits %v (%s) in the schema", where, typ, v, jsonType(v))
-			}
-		}
-		return
-	}
-	if s["type"] != want {
-		c.t.Errorf("%s: %s field has schema type %v, want %s", where, typ, s["type"], want)
-	}
-}
-
-func jsonType(v any) string {
-	switch x := v.(type) {
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case float64:
-		if x == float64(int64(x)) {
-			return "integer"
-		}
-		return "number"
-	}
-	return "null"
-}
-
-// objectType says whether a schema type is "object", or ["object", "null"]
-// for a pointer that is null when absent.
-func objectType(t any) bool {
-	if ts, ok := t.([]any); ok {
-		return len(ts) == 2 && slices.Contains(ts, any("object")) && slices.Contains(ts, any("null"))
-	}
-	return t == "object"
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
@@ -285,7 +286,7 @@ func TestMergedTreeAndWaste(t *testing.T) {
 			if m.Files != tc.files || m.TotalBytes != tc.total {
 				t.Errorf("visible files, bytes = %d, %d; want %d, %d", m.Files, m.TotalBytes, tc.files, tc.total)
 			}
-			analyzetest.ValidateReportValue(t, analyze.NewReport(a, analyze.ReportOptions{Reference: "x.tar", Source: "docker-archive"}))
+			analyzetest.ValidateReportValue(t, analyze.NewReport(a, report.Options{Reference: "x.tar", Source: "docker-archive"}))
 		})
 	}
 }

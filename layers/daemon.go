@@ -194,6 +194,7 @@ func engineTLS() (*tls.Config, error) {
 type engineImage struct {
 	ID           string `json:"Id"`
 	RepoTags     []string
+	RepoDigests  []string
 	Os           string
 	Architecture string
 	Variant      string
@@ -322,6 +323,7 @@ func loadDaemon(ctx context.Context, ref string, o *loadOptions, probing bool) (
 		Kind:      KindDaemon,
 		stream:    open,
 		layers:    len(info.RootFS.Layers),
+		id:        identity{repoTags: info.RepoTags, repoDigests: info.RepoDigests},
 	}, nil
 }
 

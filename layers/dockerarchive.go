@@ -168,6 +168,9 @@ type dockerSave struct {
 	rawCfg    []byte
 	cfgDigest v1.Hash
 	cfg       *v1.ConfigFile
+	// stored: image took the manifest the archive's OCI index holds
+	// (docker ≥ 25), not one made from manifest.json.
+	stored bool
 }
 
 // readDockerSave reads manifest.json and the config of the image sel names
@@ -233,6 +236,7 @@ func (d *dockerSave) image(s blobStore) (v1.Image, error) {
 		// list the layers out of order in the OCI manifest; docker load
 		// follows manifest.json, and so do we.
 		if img := adoptIndexManifest(s, cfgDigest); img != nil && sameLayerBlobs(img.m.Layers, e.Layers) {
+			d.stored = true
 			return partial.CompressedToImage(img)
 		}
 	}

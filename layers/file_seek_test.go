@@ -3,13 +3,11 @@ package layers
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -119,13 +117,5 @@ func uncompressedLayout(t testing.TB, img v1.Image) string {
 	if plain, err = mutate.ConfigFile(plain, cfg); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "layout")
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(plain); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return layerstest.OCILayout(t, plain)
 }

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -49,6 +50,37 @@ type Source struct {
 	layers int
 	// selector picks an image of a multi-image docker save stream.
 	selector string
+	// id is what the source knows of the image's names and digests
+	// besides its manifest and config (see Image).
+	id identity
+}
+
+// identity is what a source tells of an image's names: Image's
+// IndexDigest, RepoTags and RepoDigests, and whether the manifest digest
+// v1.Image gives is one the source stores.
+type identity struct {
+	indexDigest           string
+	repoTags, repoDigests []string
+	// madeManifest: the manifest is go-containerregistry's or
+	// stagescope's, made for a source that stores none (Image.Digest
+	// stays "").
+	madeManifest bool
+}
+
+// apply sets img's identity fields from the source's.
+func (id identity) apply(img *Image) {
+	if id.madeManifest {
+		img.Digest = ""
+	}
+	if id.indexDigest != "" {
+		img.IndexDigest = id.indexDigest
+	}
+	if len(id.repoTags) > 0 {
+		img.RepoTags = id.repoTags
+	}
+	if len(id.repoDigests) > 0 {
+		img.RepoDigests = id.repoDigests
+	}
 }
 
 // Read reads every layer of the source once. It is Read(ctx, s.Image, opts…)
@@ -62,7 +94,12 @@ func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 			// the archive proves: no cached or known layer stands in.
 			opts = append(opts[:len(opts):len(opts)], withClaimedDigests)
 		}
-		return Read(ctx, s.Image, opts...)
+		img, err := Read(ctx, s.Image, opts...)
+		if err != nil {
+			return nil, err
+		}
+		s.id.apply(img)
+		return img, nil
 	}
 	o, err := makeOptions(opts...)
 	if err != nil {
@@ -73,7 +110,12 @@ func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	return readArchive(ctx, rc, s.Reference, s.selector, o, s.layers)
+	img, err := readArchive(ctx, rc, s.Reference, s.selector, o, s.layers)
+	if err != nil {
+		return nil, err
+	}
+	s.id.apply(img)
+	return img, nil
 }
 
 // LoadOption configures Load.
@@ -353,15 +395,21 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 		return nil, describeRegistryError(r, err)
 	}
 	var img v1.Image
+	id := identity{repoDigests: []string{r.Context().Name() + "@" + desc.Digest.String()}}
+	if t, ok := r.(name.Tag); ok {
+		id.repoTags = []string{t.Name()}
+	}
 	if desc.MediaType.IsIndex() {
 		idx, err := desc.ImageIndex()
 		if err != nil {
 			return nil, fmt.Errorf("reading index of %s: %w", r.Name(), err)
 		}
-		img, err = pickPlatform(idx, o, r.Name())
+		var nested string
+		img, nested, err = pickPlatform(idx, o, r.Name())
 		if err != nil {
 			return nil, err
 		}
+		id.indexDigest = cmp.Or(nested, desc.Digest.String())
 	} else {
 		img, err = desc.Image()
 		if err != nil {
@@ -371,7 +419,7 @@ func loadRemote(ctx context.Context, ref string, o *loadOptions) (*Source, error
 	if err := checkDescriptors(img, r.Name()); err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{Image: img, verified: true, remote: true}, Reference: r.Name(), Kind: KindRegistry}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true, remote: true}, Reference: r.Name(), Kind: KindRegistry, id: id}, nil
 }
 
 // satisfies tells whether an image of platform have runs on want. A missing
@@ -394,11 +442,12 @@ func satisfies(have, want v1.Platform) bool {
 }
 
 // pickPlatform selects the wanted platform's image from an index, with an
-// error that lists the platforms there are.
-func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, error) {
+// error that lists the platforms there are. nested is the digest of the
+// index inside idx it took the image from, when it went down into one.
+func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (img v1.Image, nested string, err error) {
 	im, err := idx.IndexManifest()
 	if err != nil {
-		return nil, fmt.Errorf("reading index of %s: %w", what, err)
+		return nil, "", fmt.Errorf("reading index of %s: %w", what, err)
 	}
 	want := o.wantPlatform()
 	var avail []string
@@ -410,9 +459,9 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 		if satisfies(*m.Platform, want) {
 			img, err := idx.Image(m.Digest)
 			if err != nil {
-				return nil, located(err, "reading %s for %s", what, m.Platform)
+				return nil, "", located(err, "reading %s for %s", what, m.Platform)
 			}
-			return img, nil
+			return img, "", nil
 		}
 	}
 	// Single-image indexes (OCI layouts, docker ≥ 25 saves) often carry no
@@ -423,23 +472,24 @@ func pickPlatform(idx v1.ImageIndex, o *loadOptions, what string) (v1.Image, err
 		if d.MediaType.IsIndex() {
 			child, err := idx.ImageIndex(d.Digest)
 			if err != nil {
-				return nil, located(err, "reading nested index of %s", what)
+				return nil, "", located(err, "reading nested index of %s", what)
 			}
-			return pickPlatform(child, o, what)
+			img, deeper, err := pickPlatform(child, o, what)
+			return img, cmp.Or(deeper, d.Digest.String()), err
 		}
 		if !d.MediaType.IsImage() {
-			return nil, fmt.Errorf("%s: manifest %s has unsupported media type %q", what, d.Digest, d.MediaType)
+			return nil, "", fmt.Errorf("%s: manifest %s has unsupported media type %q", what, d.Digest, d.MediaType)
 		}
 		img, err := idx.Image(d.Digest)
 		if err != nil {
-			return nil, located(err, "reading %s", what)
+			return nil, "", located(err, "reading %s", what)
 		}
-		return img, nil
+		return img, "", nil
 	}
 	if len(avail) == 0 {
-		return nil, fmt.Errorf("%s: index has no image for %s", what, want.String())
+		return nil, "", fmt.Errorf("%s: index has no image for %s", what, want.String())
 	}
-	return nil, fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), firstFew(avail))
+	return nil, "", fmt.Errorf("%s: no image for platform %s (available: %s); pick one with --platform", what, want.String(), firstFew(avail))
 }
 
 // splitArchiveRef splits PATH[:SELECTOR] (docker-archive:PATH:TAG,
@@ -516,7 +566,8 @@ func loadDockerArchive(path, sel string, idx *tarIndex) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindDockerArchive}, nil
+	id := identity{repoTags: d.entry.RepoTags, madeManifest: !d.stored}
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindDockerArchive, id: id}, nil
 }
 
 // compressedDockerArchive is `docker save | gzip`: it cannot be read in place,
@@ -595,11 +646,11 @@ func loadLayout(path, sel string, o *loadOptions) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := pickFromLayout(idx, path, sel, "oci:", o)
+	img, nested, err := pickFromLayout(idx, path, sel, "oci:", o)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCILayout}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCILayout, id: identity{indexDigest: nested}}, nil
 }
 
 // refNameAnnotation names an image of an OCI layout's index.
@@ -612,11 +663,11 @@ const refNameAnnotation = "org.opencontainers.image.ref.name"
 // different names, or unnamed entries that name no platform) is never
 // picked from silently: the error lists what it holds. prefix is the
 // transport, for the hint in errors.
-func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (v1.Image, error) {
+func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (img v1.Image, nested string, err error) {
 	ms := x.im.Manifests
 	if sel == "" {
 		if several(ms) {
-			return nil, fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(ms), layoutNames(ms), prefix, path)
+			return nil, "", fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(ms), layoutNames(ms), prefix, path)
 		}
 		return pickPlatform(x, o, path)
 	}
@@ -624,7 +675,7 @@ func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (v1.I
 	if n, ok := strings.CutPrefix(sel, "@"); ok {
 		i, err := strconv.Atoi(n)
 		if err != nil || i < 0 || i >= len(ms) {
-			return nil, fmt.Errorf("%s: no image %s: it holds images @0 to @%d (%s)", path, sel, len(ms)-1, layoutNames(ms))
+			return nil, "", fmt.Errorf("%s: no image %s: it holds images @0 to @%d (%s)", path, sel, len(ms)-1, layoutNames(ms))
 		}
 		return layoutEntry(x, ms[i], o, what)
 	}
@@ -636,7 +687,7 @@ func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (v1.I
 	}
 	switch len(match) {
 	case 0:
-		return nil, fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, layoutNames(ms))
+		return nil, "", fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, layoutNames(ms))
 	case 1:
 		return layoutEntry(x, match[0], o, what)
 	}
@@ -691,16 +742,19 @@ func layoutNames(ms []v1.Descriptor) string {
 }
 
 // layoutEntry opens one entry of a layout's index: an image, or an index
-// whose image for the wanted platform is taken.
-func layoutEntry(x *ociIndex, d v1.Descriptor, o *loadOptions, what string) (v1.Image, error) {
+// whose image for the wanted platform is taken (nested is then the digest
+// of the index it came from).
+func layoutEntry(x *ociIndex, d v1.Descriptor, o *loadOptions, what string) (img v1.Image, nested string, err error) {
 	if d.MediaType.IsIndex() {
 		child, err := x.ImageIndex(d.Digest)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return pickPlatform(child, o, what)
+		img, deeper, err := pickPlatform(child, o, what)
+		return img, cmp.Or(deeper, d.Digest.String()), err
 	}
-	return x.Image(d.Digest)
+	img, err = x.Image(d.Digest)
+	return img, "", err
 }
 
 // loadOCIArchive opens a tar of an OCI image layout in place, serving each
@@ -734,11 +788,11 @@ func loadOCIArchive(path, sel string, idx *tarIndex, o *loadOptions) (*Source, e
 	if err != nil {
 		return nil, err
 	}
-	img, err := pickFromLayout(x, path, sel, "oci-archive:", o)
+	img, nested, err := pickFromLayout(x, path, sel, "oci-archive:", o)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCIArchive}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCIArchive, id: identity{indexDigest: nested}}, nil
 }
 
 // located adds context to err unless err already names where it happened:

@@ -31,10 +31,27 @@ import (
 // Image is what Read learned about an image: its identity, config summary and
 // every layer's entries.
 type Image struct {
-	Digest   string // manifest digest, "" when the source has none
-	Platform string // os/arch[/variant] from the config
-	Config   Config
-	Layers   []Layer
+	// Digest is the digest of the image manifest as the source stores it:
+	// a registry's, an OCI layout's or archive's, a docker save's OCI
+	// index (docker ≥ 25). It is "" when the source stores no manifest (a
+	// classic docker save, an engine's image): a manifest stagescope would
+	// make up has a digest no registry knows.
+	Digest string
+	// IndexDigest is the digest of the multi-platform index the reference
+	// named, when Digest is its entry for one platform; "" otherwise.
+	IndexDigest string
+	// ConfigDigest is the digest of the image config: the image ID that
+	// docker and podman show.
+	ConfigDigest string
+	// RepoTags and RepoDigests name the image as the source does: a docker
+	// save's manifest.json RepoTags; an engine's tags and repo digests; a
+	// registry reference's repo:tag and repo@digest (the digest pulled:
+	// the index's for a multi-platform image).
+	RepoTags    []string
+	RepoDigests []string
+	Platform    string // os/arch[/variant] from the config
+	Config      Config
+	Layers      []Layer
 	// Annotations are the manifest's annotations (org.opencontainers.image.base.name,
 	// …), nil when the source has none.
 	Annotations map[string]string
@@ -105,6 +122,9 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	out := &Image{}
 	if d, err := img.Digest(); err == nil {
 		out.Digest = d.String()
+	}
+	if d, err := img.ConfigName(); err == nil {
+		out.ConfigDigest = d.String()
 	}
 	if m, err := img.Manifest(); err == nil && m != nil && len(m.Annotations) > 0 {
 		out.Annotations = m.Annotations

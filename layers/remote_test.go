@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,7 +72,16 @@ func TestRegistrySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ref := range []string{host + "/app:1", "docker://" + host + "/app:1", host + "/app@" + d.String()} {
+	repoDigest := []string{host + "/app@" + d.String()}
+	for _, tt := range []struct {
+		ref  string
+		tags []string
+	}{
+		{host + "/app:1", []string{host + "/app:1"}},
+		{"docker://" + host + "/app:1", []string{host + "/app:1"}},
+		{host + "/app@" + d.String(), nil},
+	} {
+		ref := tt.ref
 		src, err := layers.Load(ctx, ref, layers.WithInsecure())
 		if err != nil {
 			t.Fatalf("Load(%s): %v", ref, err)
@@ -83,6 +93,9 @@ func TestRegistrySource(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Read(%s): %v", ref, err)
 		}
+		// the registry names the image: repo:tag (for a tag) and the
+		// repo@digest pulled
+		want.RepoTags, want.RepoDigests = tt.tags, repoDigest
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("Read(%s) mismatch (-want +got):\n%s", ref, diff)
 		}
@@ -105,6 +118,10 @@ func TestRegistryPlatforms(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := remote.WriteIndex(r, idx); err != nil {
+		t.Fatal(err)
+	}
+	idxDigest, err := idx.Digest()
+	if err != nil {
 		t.Fatal(err)
 	}
 	digestOf := func(img v1.Image) string {
@@ -148,6 +165,10 @@ func TestRegistryPlatforms(t *testing.T) {
 			}
 			if got.Digest != tt.wantDigest {
 				t.Errorf("picked %s, want %s", got.Digest, tt.wantDigest)
+			}
+			// the index named is told apart from the platform's manifest
+			if id := idxDigest.String(); got.IndexDigest != id || !slices.Equal(got.RepoDigests, []string{host + "/multi@" + id}) {
+				t.Errorf("IndexDigest %q, RepoDigests %q; want %s and %s/multi@%[3]s", got.IndexDigest, got.RepoDigests, id, host)
 			}
 		})
 	}

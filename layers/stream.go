@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -256,16 +255,13 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 		return nil, err
 	}
 	out := &Image{
-		Platform: platformString(cfg.OS, cfg.Architecture, cfg.Variant),
-		Config:   summarizeConfig(cfg),
-		Layers:   make([]Layer, len(e.Layers)),
+		ConfigDigest: cfgDigest.String(),
+		RepoTags:     e.RepoTags,
+		Platform:     platformString(cfg.OS, cfg.Architecture, cfg.Variant),
+		Config:       summarizeConfig(cfg),
+		Layers:       make([]Layer, len(e.Layers)),
 	}
 	createdBy := layerHistory(cfg.History, len(e.Layers))
-	m := v1.Manifest{
-		SchemaVersion: 2,
-		MediaType:     types.DockerManifestSchema2,
-		Config:        v1.Descriptor{MediaType: types.DockerConfigJSON, Size: int64(len(rawCfg)), Digest: cfgDigest},
-	}
 	for i, name := range e.Layers {
 		diffID := cfg.RootFS.DiffIDs[i]
 		sl, ok := st.read[st.resolve(name)]
@@ -298,7 +294,6 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 		lay.CompressedSize = sl.size
 		lay.CreatedBy = createdBy[i]
 		out.Layers[i] = lay
-		m.Layers = append(m.Layers, v1.Descriptor{MediaType: sl.comp.dockerMediaType(), Size: sl.size, Digest: sl.digest})
 	}
 	if _, ok := st.meta["index.json"]; ok {
 		if img := adoptIndexManifest(st, cfgDigest); img != nil && sameLayerBlobs(img.m.Layers, e.Layers) {
@@ -311,13 +306,8 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 			}
 		}
 	}
-	if out.Digest == "" {
-		rawManifest, err := json.Marshal(m)
-		if err != nil {
-			return nil, err
-		}
-		out.Digest = fmt.Sprintf("sha256:%x", sha256.Sum256(rawManifest))
-	}
+	// Without an OCI index the archive stores no manifest: Digest stays ""
+	// rather than the digest of one made up here.
 	if o.layerDone != nil {
 		for _, l := range out.Layers {
 			o.layerDone(l)

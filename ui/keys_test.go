@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -271,5 +273,28 @@ func TestKeyConfig(t *testing.T) {
 	}
 	if got := screenText(t, b.helpBar, 140, 1); !strings.Contains(got, "Q quit") {
 		t.Errorf("help bar %q does not show Q quit", got)
+	}
+}
+
+// TestREADMEKeyTable: README's key table lists every binding, with its
+// config name, its keys and what it does, as the help page does.
+func TestREADMEKeyTable(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newBrowser("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bd := range b.keys {
+		names := make([]string, len(bd.keys))
+		for i, k := range bd.keys {
+			names[i] = "`" + k.String() + "`"
+		}
+		row := fmt.Sprintf("| %s | `%s` | %s | %s |", paneNames[bd.where], bd.name(), strings.Join(names, " "), bd.help)
+		if !strings.Contains(string(readme), row+"\n") {
+			t.Errorf("README's key table lacks the row\n%s", row)
+		}
 	}
 }

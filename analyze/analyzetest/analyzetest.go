@@ -11,21 +11,22 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/diff"
+	"github.com/stagescope/stagescope/analyze/report"
 )
 
 var reportSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(analyze.ReportSchema()))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(report.Schema()))
 	if err != nil {
 		return nil, fmt.Errorf("parsing report.schema.json: %w", err)
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	if err := c.AddResource(analyze.ReportSchemaID, doc); err != nil {
+	if err := c.AddResource(report.SchemaID, doc); err != nil {
 		return nil, fmt.Errorf("loading report.schema.json: %w", err)
 	}
-	sch, err := c.Compile(analyze.ReportSchemaID)
+	sch, err := c.Compile(report.SchemaID)
 	if err != nil {
 		return nil, fmt.Errorf("compiling report.schema.json: %w", err)
 	}
@@ -58,7 +59,7 @@ func Validate(data []byte) error {
 }
 
 // ValidateReport fails the test unless data, the output of
-// `stagescope inspect -o json` or an encoded analyze.Report, conforms to the
+// `stagescope inspect -o json` or an encoded report.Report, conforms to the
 // report schema.
 func ValidateReport(t testing.TB, data []byte) {
 	t.Helper()
@@ -69,7 +70,7 @@ func ValidateReport(t testing.TB, data []byte) {
 
 // ValidateReportValue encodes r as JSON and validates it. It returns the
 // encoded report.
-func ValidateReportValue(t testing.TB, r *analyze.Report) []byte {
+func ValidateReportValue(t testing.TB, r *report.Report) []byte {
 	t.Helper()
 	data, err := json.Marshal(r)
 	if err != nil {
@@ -89,17 +90,17 @@ func clip(b []byte) []byte {
 }
 
 var diffSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(analyze.DiffSchema()))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(diff.Schema()))
 	if err != nil {
 		return nil, fmt.Errorf("parsing diff.schema.json: %w", err)
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	if err := c.AddResource(analyze.DiffSchemaID, doc); err != nil {
+	if err := c.AddResource(diff.SchemaID, doc); err != nil {
 		return nil, fmt.Errorf("loading diff.schema.json: %w", err)
 	}
-	return c.Compile(analyze.DiffSchemaID)
+	return c.Compile(diff.SchemaID)
 })
 
 // ValidateDiff returns an error, with every violation, unless data is one

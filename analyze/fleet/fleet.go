@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
 
@@ -19,10 +19,10 @@ const SchemaVersion = 1
 
 // Report is the fleet report: one row per image and the totals.
 type Report struct {
-	SchemaVersion int              `json:"schemaVersion"`
-	Tool          analyze.ToolInfo `json:"tool"`
-	Images        []Image          `json:"images"`
-	Totals        Totals           `json:"totals"`
+	SchemaVersion int             `json:"schemaVersion"`
+	Tool          report.ToolInfo `json:"tool"`
+	Images        []Image         `json:"images"`
+	Totals        Totals          `json:"totals"`
 	// Gate is present when any image's report carried one.
 	Gate *Gate `json:"gate,omitempty"`
 }
@@ -82,7 +82,7 @@ type Gate struct {
 }
 
 // New sums up reports, in the order given; tool names the program.
-func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
+func New(reports []*report.Report, tool report.ToolInfo) *Report {
 	uses := map[string]int{}
 	sizes := map[string]int64{}
 	for _, r := range reports {
@@ -109,7 +109,7 @@ func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
 			Base:              baseName(r.Image.Base),
 		}
 		if len(r.Leftovers.Categories) > 0 {
-			top := slices.MaxFunc(r.Leftovers.Categories, func(a, b analyze.CategoryTotalJSON) int {
+			top := slices.MaxFunc(r.Leftovers.Categories, func(a, b report.CategoryTotalJSON) int {
 				if c := cmp.Compare(a.Bytes, b.Bytes); c != 0 {
 					return c
 				}
@@ -158,7 +158,7 @@ func New(reports []*analyze.Report, tool analyze.ToolInfo) *Report {
 
 // baseName names a report's base image for its row: "" when the report
 // does not know where the base ends.
-func baseName(b *analyze.BaseJSON) string {
+func baseName(b *report.BaseJSON) string {
 	switch {
 	case b == nil || b.Layers == 0:
 		return ""
@@ -175,7 +175,7 @@ func baseName(b *analyze.BaseJSON) string {
 
 // layerIDs are the distinct diff IDs of a report's layers (an image may
 // hold one layer twice).
-func layerIDs(r *analyze.Report) []string {
+func layerIDs(r *report.Report) []string {
 	var ids []string
 	for _, l := range r.Layers {
 		if !slices.Contains(ids, l.DiffID) {

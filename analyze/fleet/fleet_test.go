@@ -5,42 +5,42 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fleet"
+	"github.com/stagescope/stagescope/analyze/report"
 )
 
-func report(ref string, pass *bool, layers ...analyze.LayerReport) *analyze.Report {
-	r := &analyze.Report{SchemaVersion: analyze.SchemaVersion, Image: analyze.ImageInfo{Reference: ref, Source: "registry"}, Layers: layers}
+func newReport(ref string, pass *bool, layers ...report.LayerReport) *report.Report {
+	r := &report.Report{SchemaVersion: report.SchemaVersion, Image: report.ImageInfo{Reference: ref, Source: "registry"}, Layers: layers}
 	for _, l := range layers {
 		r.Summary.LayerBytes += l.Size
 	}
 	if pass != nil {
-		r.Gate = &analyze.GateJSON{Pass: *pass}
+		r.Gate = &report.GateJSON{Pass: *pass}
 	}
 	return r
 }
 
-func layer(id string, size int64) analyze.LayerReport {
-	return analyze.LayerReport{DiffID: id, Size: size}
+func layer(id string, size int64) report.LayerReport {
+	return report.LayerReport{DiffID: id, Size: size}
 }
 
 func TestNew(t *testing.T) {
 	yes, no := true, false
-	a := report("a", &yes, layer("base", 100), layer("a1", 10))
+	a := newReport("a", &yes, layer("base", 100), layer("a1", 10))
 	a.Summary.WastedBytes = 7
-	a.Leftovers = analyze.LeftoversJSON{Bytes: 30, Categories: []analyze.CategoryTotalJSON{
+	a.Leftovers = report.LeftoversJSON{Bytes: 30, Categories: []report.CategoryTotalJSON{
 		{Category: "docs", Bytes: 10}, {Category: "toolchain", Bytes: 20}, {Category: "vcs", Bytes: 20},
-	}, Own: analyze.ShareJSON{Bytes: 20}, Base: analyze.ShareJSON{Bytes: 10}}
-	a.Image.Base = &analyze.BaseJSON{Layers: 1, Name: "debian:12", DetectedBy: "flag"}
-	b := report("b", &no, layer("base", 100), layer("b1", 5), layer("b1", 5))
-	b.Image.Base = &analyze.BaseJSON{Layers: 1, DetectedBy: "history"}
-	c := report("c", nil, layer("c1", 1))
+	}, Own: report.ShareJSON{Bytes: 20}, Base: report.ShareJSON{Bytes: 10}}
+	a.Image.Base = &report.BaseJSON{Layers: 1, Name: "debian:12", DetectedBy: "flag"}
+	b := newReport("b", &no, layer("base", 100), layer("b1", 5), layer("b1", 5))
+	b.Image.Base = &report.BaseJSON{Layers: 1, DetectedBy: "history"}
+	c := newReport("c", nil, layer("c1", 1))
 	// No base boundary: every leftover counts as the image's own.
-	c.Leftovers = analyze.LeftoversJSON{Bytes: 4, Own: analyze.ShareJSON{Bytes: 4}}
-	got := fleet.New([]*analyze.Report{a, b, c}, analyze.ToolInfo{Name: "stagescope", Version: "test"})
+	c.Leftovers = report.LeftoversJSON{Bytes: 4, Own: report.ShareJSON{Bytes: 4}}
+	got := fleet.New([]*report.Report{a, b, c}, report.ToolInfo{Name: "stagescope", Version: "test"})
 	want := &fleet.Report{
 		SchemaVersion: fleet.SchemaVersion,
-		Tool:          analyze.ToolInfo{Name: "stagescope", Version: "test"},
+		Tool:          report.ToolInfo{Name: "stagescope", Version: "test"},
 		Images: []fleet.Image{
 			{Reference: "a", Source: "registry", Layers: 2, LayerBytes: 110, WastedBytes: 7, LeftoverBytes: 30,
 				OwnLeftoverBytes: 20, BaseLeftoverBytes: 10, Base: "debian:12", TopCategory: "toolchain", TopCategoryBytes: 20, SharedLayers: 1, SharedBytes: 100, Pass: &yes},

@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -22,7 +22,7 @@ var diveImage, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "dive", "t
 
 // runDiveCI runs inspect on dive's test image with a .dive-ci holding the
 // three rules, and returns the exit status and the gate.
-func runDiveCI(t *testing.T, efficiency, wasted, userWasted string) (int, *analyze.GateJSON, error) {
+func runDiveCI(t *testing.T, efficiency, wasted, userWasted string) (int, *report.GateJSON, error) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -35,7 +35,7 @@ func runDiveCI(t *testing.T, efficiency, wasted, userWasted string) (int, *analy
 		return code, nil, err
 	}
 	analyzetest.ValidateReport(t, []byte(out))
-	var rep analyze.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("report: %v", err)
 	}
@@ -161,7 +161,7 @@ func TestDiveCIDefaults(t *testing.T) {
 			if code == exitError {
 				t.Fatalf("inspect: %v", err)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +200,7 @@ func TestDiveCIUnknownKeys(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
-	var rep analyze.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -246,7 +246,7 @@ func TestDiveCIUserWastedUndefined(t *testing.T) {
 			if code != tc.wantCode {
 				t.Fatalf("exit %d (%v), want %d", code, err, tc.wantCode)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatal(err)
 			}

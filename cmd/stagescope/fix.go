@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rewrite"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/ui"
@@ -102,7 +103,7 @@ func runFix(ctx context.Context, o *inspectOptions, s *streams) error {
 		return err == nil
 	}
 	res, err := analyze.Fix(a, o.Place.file, o.Place.Target, exists)
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
+	rep := analyze.NewReport(a, report.Options{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
 	releaseTree(a)
 	switch {
 	case errors.Is(err, analyze.ErrNothingToFix):

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -84,7 +84,7 @@ func TestFixOutputs(t *testing.T) {
 		t.Errorf("suggestion %+v, want the rewrite of %s", sg, dockerfile)
 	}
 	// inspect's JSON keeps the skeleton
-	var plain analyze.Report
+	var plain report.Report
 	if err := json.Unmarshal([]byte(stagescope(t, "inspect", "-o", "json", image).stdout), &plain); err != nil {
 		t.Fatal(err)
 	}

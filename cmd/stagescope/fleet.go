@@ -23,6 +23,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fleet"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
@@ -285,7 +286,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	// image: its output is JSON Lines all the same, for merge.
 	jsonLines := o.Output == "json"
 	var (
-		reports []*analyze.Report
+		reports []*report.Report
 		gateErr *gateError
 	)
 	for i, fi := range imgs {
@@ -303,7 +304,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 			failed = append(failed, fi.ref)
 			continue
 		}
-		rep := newImageReport(a, th, fi.src)
+		rep := newImageReport(a, th, fi.src, o.Ignore)
 		releaseTree(a)
 		reports = append(reports, rep)
 		switch {
@@ -327,7 +328,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	}
 	if o.Output == "text" && len(imgs) > 1 {
 		fmt.Fprintln(s.Out)
-		if err := writeFleetText(s.Out, fleet.New(reports, analyze.ToolInfo{Name: "stagescope", Version: version}), s.Width); err != nil {
+		if err := writeFleetText(s.Out, fleet.New(reports, report.ToolInfo{Name: "stagescope", Version: version}), s.Width); err != nil {
 			return err
 		}
 	}
@@ -343,11 +344,17 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	return nil
 }
 
-// newImageReport makes the report of one analysis, with its gate.
-func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source) *analyze.Report {
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
+// newImageReport makes the report of one analysis, with its gate;
+// ignoreFlags are the --ignore values, which the suppressed findings they
+// silenced name as given on the command line.
+func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source, ignoreFlags []string) *report.Report {
+	flags := make([]string, len(ignoreFlags))
+	for i, v := range ignoreFlags {
+		flags[i] = strings.TrimSpace(v) // as addIgnores reads them
+	}
+	rep := analyze.NewReport(a, report.Options{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind), IgnoreFlags: flags})
 	if !th.Empty() {
-		rep.Gate = analyze.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
+		rep.Gate = report.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}
 	return rep
 }

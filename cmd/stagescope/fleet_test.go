@@ -22,9 +22,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/fleet"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers/cache"
 	"github.com/stagescope/stagescope/layers/cache/cachetest"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
@@ -110,12 +110,12 @@ func newFleetRegistry(t *testing.T) *fleetRegistry {
 
 // jsonLines splits JSON Lines output and checks every line against the
 // report schema.
-func jsonLines(t *testing.T, out string) []*analyze.Report {
+func jsonLines(t *testing.T, out string) []*report.Report {
 	t.Helper()
-	var reps []*analyze.Report
+	var reps []*report.Report
 	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		analyzetest.ValidateReport(t, []byte(line))
-		var r analyze.Report
+		var r report.Report
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("line %d: %v", i+1, err)
 		}
@@ -124,7 +124,7 @@ func jsonLines(t *testing.T, out string) []*analyze.Report {
 	return reps
 }
 
-func refsOf(reps []*analyze.Report) []string {
+func refsOf(reps []*report.Report) []string {
 	var out []string
 	for _, r := range reps {
 		out = append(out, r.Image.Reference)

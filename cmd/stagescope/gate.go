@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
@@ -133,7 +133,7 @@ func (g *gateOptions) thresholdsWith(known func(string) bool) (gate.Thresholds, 
 }
 
 // writeGateText writes the pass/fail table of every check.
-func writeGateText(out io.Writer, g *analyze.GateJSON) error {
+func writeGateText(out io.Writer, g *report.GateJSON) error {
 	w := bufio.NewWriter(out)
 	verdict := "PASS"
 	if !g.Pass {
@@ -152,7 +152,7 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 			name += " " + c.Subject
 		}
 		measured := gateValue(c.Unit, c.Measured, c.Name)
-		if c.Note != "" {
+		if c.Note != "" && c.Name == gate.CheckHighestUserWastedPercent {
 			measured = "undefined"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, ui.Escape(name), measured, gateValue(c.Unit, c.Limit, c.Name))
@@ -162,7 +162,7 @@ func writeGateText(out io.Writer, g *analyze.GateJSON) error {
 	}
 	for _, c := range g.Checks {
 		if c.Note != "" {
-			fmt.Fprintf(w, "%s: %s\n", c.Name, c.Note)
+			fmt.Fprintf(w, "%s: %s\n", c.Name, ui.Escape(c.Note))
 		}
 	}
 	return w.Flush()

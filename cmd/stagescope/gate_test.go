@@ -14,9 +14,9 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers/layerstest"
@@ -75,18 +75,18 @@ func TestInspectGateExitStatus(t *testing.T) {
 				t.Fatalf("exit status %d (%v), want %d", code, err, tt.wantCode)
 			}
 			analyzetest.ValidateReport(t, []byte(out))
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatalf("the report is written even when the gate fails, but: %v", err)
 			}
-			want := &analyze.GateJSON{
+			want := &report.GateJSON{
 				Pass:   tt.wantCode == exitOK,
 				Failed: map[bool]int{true: 0, false: 1}[tt.wantCode == exitOK],
-				Checks: []analyze.CheckJSON{{
+				Checks: []report.CheckJSON{{
 					Name: gate.CheckHighestImageBytes, Unit: gate.UnitBytes,
 					Measured: float64(size), Limit: float64(tt.limit), Pass: tt.wantCode == exitOK,
 				}},
-				Ignore: analyze.IgnoreJSON{Rules: []string{}, Categories: []rules.Category{}, Paths: []string{}},
+				Ignore: report.IgnoreJSON{Rules: []string{}, Categories: []rules.Category{}, Paths: []string{}},
 			}
 			if diff := cmp.Diff(want, rep.Gate); diff != "" {
 				t.Errorf("gate (-want +got):\n%s", diff)
@@ -140,7 +140,7 @@ func TestInspectConfigFile(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit status %d (%v), want 0", code, err)
 	}
-	var rep analyze.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}

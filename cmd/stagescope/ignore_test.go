@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
 
@@ -32,20 +32,20 @@ func TestIgnoreFlagErrors(t *testing.T) {
 // --ignore drops findings of a rule or under a path, and the totals follow.
 func TestIgnoreFlag(t *testing.T) {
 	t.Parallel()
-	report := func(t *testing.T, args ...string) analyze.Report {
+	inspect := func(t *testing.T, args ...string) report.Report {
 		t.Helper()
 		r := stagescope(t, append([]string{"inspect", "-o", "json"}, append(args, testImage)...)...)
 		if r.code != exitOK {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
-		var rep analyze.Report
+		var rep report.Report
 		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 			t.Fatal(err)
 		}
 		return rep
 	}
-	all := report(t)
-	byRule := func(rep analyze.Report) map[string]int64 {
+	all := inspect(t)
+	byRule := func(rep report.Report) map[string]int64 {
 		m := map[string]int64{}
 		for _, f := range rep.Findings {
 			m[f.RuleID] += f.Bytes
@@ -58,7 +58,7 @@ func TestIgnoreFlag(t *testing.T) {
 			t.Fatalf("testdata image has no %s finding to silence: %v", id, base)
 		}
 	}
-	got := report(t, "--ignore", "docs.doc", "--ignore", "/app/.git", "--ignore", "**/.env")
+	got := inspect(t, "--ignore", "docs.doc", "--ignore", "/app/.git", "--ignore", "**/.env")
 	want := map[string]int64{}
 	for id, b := range base {
 		if id != "docs.doc" && id != "vcs.git" && id != "secret.dotenv" {
@@ -82,7 +82,7 @@ func TestIgnoreFlag(t *testing.T) {
 	if got.Leftovers.Bytes >= all.Leftovers.Bytes {
 		t.Errorf("leftover total %d after --ignore, want less than %d", got.Leftovers.Bytes, all.Leftovers.Bytes)
 	}
-	if slices.ContainsFunc(got.Leftovers.Categories, func(c analyze.CategoryTotalJSON) bool {
+	if slices.ContainsFunc(got.Leftovers.Categories, func(c report.CategoryTotalJSON) bool {
 		return c.Category == rules.CatVCS || c.Category == rules.CatSecret
 	}) {
 		t.Errorf("categories after --ignore still list vcs or secret: %+v", got.Leftovers.Categories)
@@ -116,7 +116,7 @@ func TestIgnoreCategory(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d: %v", code, err)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatal(err)
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/sbom"
 	"github.com/stagescope/stagescope/analyze/secrets"
@@ -310,6 +313,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if err := addIgnores(&th.Ignore, o.Ignore); err != nil {
 		return err
 	}
+	warnForbiddenIgnored(s.ErrOut, th)
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))
@@ -341,7 +345,8 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	for _, n := range a.Place.Notes {
 		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", ui.Escape(n))
 	}
-	rep := newImageReport(a, th, src)
+	warnUnmatched(s.ErrOut, a.UnmatchedIgnores, o.Ignore)
+	rep := newImageReport(a, th, src, o.Ignore)
 	var comps []sbom.Component
 	if o.wants("cyclonedx") {
 		comps = analyze.SBOMComponents(a) // needs the tree
@@ -350,7 +355,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	// Every output renders the one analysis; files are never cut.
 	render := func(w io.Writer, format string, width int) error {
 		if format == "cyclonedx" {
-			return sbom.Write(w, sbom.BOM(sbom.Image{Reference: src.Reference, Digest: a.Image.Digest, Tool: version}, comps))
+			return sbom.Write(w, sbom.BOM(sbom.Image{Reference: src.Reference, Digest: cmp.Or(a.Image.Digest, a.Image.ConfigDigest), Tool: version}, comps))
 		}
 		return writeReport(w, width, format, a, rep, o.Place.sarifFile())
 	}
@@ -375,7 +380,7 @@ func (o *inspectOptions) wants(format string) bool {
 
 // writeReport writes one report in format (text, json or sarif) to w; text
 // is cut to width columns (0 never cuts).
-func writeReport(w io.Writer, width int, format string, a *analyze.Analysis, rep *analyze.Report, df *sarifDockerfile) error {
+func writeReport(w io.Writer, width int, format string, a *analyze.Analysis, rep *report.Report, df *sarifDockerfile) error {
 	switch format {
 	case "json":
 		return writeJSON(w, rep)
@@ -408,6 +413,32 @@ func progressPrinter(w io.Writer) func(layers.Progress) {
 		if p.LayersDone == p.LayersTotal {
 			fmt.Fprint(w, "\r\033[K")
 		}
+	}
+}
+
+// warnForbiddenIgnored says, one line each, which forbidden rules the
+// ignore list names too: the gate counts their findings all the same
+// (gate.ForbiddenAndIgnored).
+func warnForbiddenIgnored(w io.Writer, th gate.Thresholds) {
+	sil := rules.NewSilencer(th.Ignore)
+	ids := slices.Clone(th.ForbiddenRules)
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		if by := sil.RuleBy(id); by != "" {
+			fmt.Fprintf(w, "stagescope: warning: %s\n", ui.Escape(gate.ForbiddenAndIgnored(id, by)))
+		}
+	}
+}
+
+// warnUnmatched says, one line each, which ignored path globs match no
+// file of the image: a typo, or a path the image no longer has.
+func warnUnmatched(w io.Writer, globs, flags []string) {
+	for _, g := range globs {
+		from := "ignore.paths"
+		if slices.ContainsFunc(flags, func(f string) bool { return strings.TrimSpace(f) == g }) {
+			from = "--ignore"
+		}
+		fmt.Fprintf(w, "stagescope: warning: %s \"%s\" matches no file in the image\n", from, ui.Escape(g))
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/diff"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
@@ -42,19 +44,19 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := analyze.Run(base)
-	diff := analyze.NewDiffReport(b, a, analyze.Compare(b, a), analyze.DiffReportOptions{
+	dr := diff.NewReport(b.DiffInput(), a.DiffInput(), diff.Compare(b.DiffInput(), a.DiffInput()), diff.ReportOptions{
 		ToolVersion: "test",
-		A:           analyze.ReportOptions{Reference: "a\xff.tar", Source: "docker-archive"},
-		B:           analyze.ReportOptions{Reference: "b<&>.tar", Source: "docker-archive"},
+		A:           report.Options{Reference: "a\xff.tar", Source: "docker-archive"},
+		B:           report.Options{Reference: "b<&>.tar", Source: "docker-archive"},
 	})
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "test", Reference: "x\xff<&>.tar", Source: "docker-archive"})
+	rep := analyze.NewReport(a, report.Options{ToolVersion: "test", Reference: "x\xff<&>.tar", Source: "docker-archive"})
 	if len(rep.Duplicates) == 0 || len(rep.Wasted) == 0 || len(rep.Findings) == 0 {
 		t.Fatalf("report has %d duplicates, %d wasted, %d findings: want some of each", len(rep.Duplicates), len(rep.Wasted), len(rep.Findings))
 	}
 	for _, tc := range []struct {
 		name string
 		v    any
-	}{{"report", rep}, {"sarif", newSARIF(a, rep, rules.All(), nil)}, {"diff", diff}} {
+	}{{"report", rep}, {"sarif", newSARIF(a, rep, rules.All(), nil)}, {"diff", dr}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got, want bytes.Buffer
 			if err := writeJSON(&got, tc.v); err != nil {

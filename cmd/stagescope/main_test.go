@@ -64,11 +64,18 @@ type result struct {
 // reachable engine.
 func stagescope(t *testing.T, args ...string) result {
 	t.Helper()
+	return stagescopeIn(t, "", args...)
+}
+
+// stagescopeIn runs stagescope in directory dir ("" is the package's).
+func stagescopeIn(t *testing.T, dir string, args ...string) result {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(exe, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), asMainEnv+"=1",
 		"DOCKER_HOST=unix://"+filepath.Join(t.TempDir(), "no-engine.sock"),
 		"NO_COLOR=1")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +10,8 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/spf13/cobra"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fleet"
+	"github.com/stagescope/stagescope/analyze/report"
 )
 
 // mergeOptions are the flags of `stagescope merge`.
@@ -54,7 +55,7 @@ func runMerge(_ context.Context, o *mergeOptions, s *streams) error {
 	if o.Output != "text" && o.Output != "json" {
 		return fmt.Errorf("unknown output format %q (want text or json)", o.Output)
 	}
-	var reports []*analyze.Report
+	var reports []*report.Report
 	seen := map[[2]string]bool{}
 	for _, f := range o.Files {
 		rs, err := readReports(f, s.In)
@@ -62,7 +63,7 @@ func runMerge(_ context.Context, o *mergeOptions, s *streams) error {
 			return err
 		}
 		for _, r := range rs {
-			k := [2]string{r.Image.Reference, r.Image.Digest}
+			k := [2]string{r.Image.Reference, cmp.Or(r.Image.Digest, r.Image.ConfigDigest)}
 			if seen[k] {
 				continue
 			}
@@ -70,7 +71,7 @@ func runMerge(_ context.Context, o *mergeOptions, s *streams) error {
 			reports = append(reports, r)
 		}
 	}
-	f := fleet.New(reports, analyze.ToolInfo{Name: "stagescope", Version: version})
+	f := fleet.New(reports, report.ToolInfo{Name: "stagescope", Version: version})
 	var err error
 	if o.Output == "json" {
 		err = writeJSON(s.Out, f)
@@ -88,16 +89,16 @@ func runMerge(_ context.Context, o *mergeOptions, s *streams) error {
 
 // readReports reads every report of a file of JSON reports (JSON Lines or
 // indented, one after the other).
-func readReports(path string, stdin io.Reader) ([]*analyze.Report, error) {
+func readReports(path string, stdin io.Reader) ([]*report.Report, error) {
 	r, done, err := openInput(path, stdin)
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	var out []*analyze.Report
+	var out []*report.Report
 	dec := json.NewDecoder(r)
 	for n := 1; ; n++ {
-		var rep analyze.Report
+		var rep report.Report
 		err := dec.Decode(&rep)
 		if errors.Is(err, io.EOF) {
 			break
@@ -105,8 +106,8 @@ func readReports(path string, stdin io.Reader) ([]*analyze.Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: report %d: not a stagescope JSON report: %s", path, n, errorLine(err))
 		}
-		if rep.SchemaVersion != analyze.SchemaVersion {
-			return nil, fmt.Errorf("%s: report %d: schemaVersion %d, want %d (a report of inspect -o json)", path, n, rep.SchemaVersion, analyze.SchemaVersion)
+		if rep.SchemaVersion != report.SchemaVersion {
+			return nil, fmt.Errorf("%s: report %d: schemaVersion %d, want %d (a report of inspect -o json)", path, n, rep.SchemaVersion, report.SchemaVersion)
 		}
 		out = append(out, &rep)
 	}

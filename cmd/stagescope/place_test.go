@@ -18,9 +18,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/dockerfile"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -66,13 +66,13 @@ func placeFixture(t *testing.T) (dir, image, base, dockerfile string) {
 	return dir, image, base, dockerfile
 }
 
-func reportOf(t *testing.T, r result) *analyze.Report {
+func reportOf(t *testing.T, r result) *report.Report {
 	t.Helper()
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	analyzetest.ValidateReport(t, []byte(r.stdout))
-	var rep analyze.Report
+	var rep report.Report
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +85,12 @@ func TestPlaceJSON(t *testing.T) {
 	tests := []struct {
 		name      string
 		args      []string
-		wantBase  *analyze.BaseJSON
+		wantBase  *report.BaseJSON
 		wantLines [][2]int // per layer; {0,0} for none
 	}{
-		{"history alone", nil, &analyze.BaseJSON{Layers: 2, DetectedBy: "history"}, [][2]int{{}, {}, {}, {}}},
-		{"--base", []string{"--base", base}, &analyze.BaseJSON{Layers: 2, Name: base, DetectedBy: "flag"}, [][2]int{{}, {}, {}, {}}},
-		{"--dockerfile", []string{"--dockerfile", dockerfile}, &analyze.BaseJSON{Layers: 2, Name: "localhost/node:18", DetectedBy: "dockerfile"}, [][2]int{{}, {}, {3, 3}, {4, 5}}},
+		{"history alone", nil, &report.BaseJSON{Layers: 2, DetectedBy: "history"}, [][2]int{{}, {}, {}, {}}},
+		{"--base", []string{"--base", base}, &report.BaseJSON{Layers: 2, Name: base, DetectedBy: "flag"}, [][2]int{{}, {}, {}, {}}},
+		{"--dockerfile", []string{"--dockerfile", dockerfile}, &report.BaseJSON{Layers: 2, Name: "localhost/node:18", DetectedBy: "dockerfile"}, [][2]int{{}, {}, {3, 3}, {4, 5}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -378,20 +378,20 @@ func TestPlaceAnnotation(t *testing.T) {
 	tests := []struct {
 		name       string
 		img        v1.Image
-		wantBase   *analyze.BaseJSON
+		wantBase   *report.BaseJSON
 		wantStderr string
 	}{
 		{"name and digest", annotated(host+"/debian:12", baseDigest.String()),
-			&analyze.BaseJSON{Layers: 1, Name: host + "/debian:12", Digest: baseDigest.String(), DetectedBy: "annotation"}, ""},
+			&report.BaseJSON{Layers: 1, Name: host + "/debian:12", Digest: baseDigest.String(), DetectedBy: "annotation"}, ""},
 		{"name alone", annotated(host+"/debian:12", ""),
-			&analyze.BaseJSON{Layers: 1, Name: host + "/debian:12", DetectedBy: "annotation"}, ""},
+			&report.BaseJSON{Layers: 1, Name: host + "/debian:12", DetectedBy: "annotation"}, ""},
 		// an annotated base that is not the image's: the history decides
 		// and the wrong name is dropped; one that cannot be read still
 		// names the base
 		{"not a prefix", annotated(host+"/other:1", ""),
-			&analyze.BaseJSON{Layers: 2, DetectedBy: "history"}, "other:1 is not the image's base"},
+			&report.BaseJSON{Layers: 2, DetectedBy: "history"}, "other:1 is not the image's base"},
 		{"not in the registry", annotated(host+"/gone:1", ""),
-			&analyze.BaseJSON{Layers: 2, Name: host + "/gone:1", DetectedBy: "history"}, "could not be read"},
+			&report.BaseJSON{Layers: 2, Name: host + "/gone:1", DetectedBy: "history"}, "could not be read"},
 	}
 	for i, tt := range tests {
 		ref := fmt.Sprintf("%s/app:%d", host, i)

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -78,7 +78,7 @@ func TestDockerRegistryE2E(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("stagescope %s: exit %d, %v; stderr %s", strings.Join(args, " "), code, err, stderr)
 			}
-			var rep analyze.Report
+			var rep report.Report
 			if err := json.Unmarshal([]byte(out), &rep); err != nil {
 				t.Fatal(err)
 			}

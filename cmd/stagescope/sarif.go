@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 )
@@ -79,7 +80,19 @@ type sarifResult struct {
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          map[string]any    `json:"properties,omitempty"`
+	// Suppressions mark a finding the ignore list silenced: SARIF viewers
+	// show it as dismissed, not as a problem.
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	Properties   map[string]any     `json:"properties,omitempty"`
+}
+
+// sarifSuppression is SARIF 2.1.0's suppression object (§3.35). An ignore
+// list, on the command line or in the config file, lies outside the image
+// analysed: its kind is "external", never "inSource".
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -146,7 +159,7 @@ var severityRank = map[rules.Severity]int{
 // found anything or not), then one per other rule ID a finding carries, and
 // one result per finding; with df, each result's first location is the
 // Dockerfile instruction that made it.
-func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *sarifDockerfile) *sarifLog {
+func newSARIF(a *analyze.Analysis, rep *report.Report, table []rules.Rule, df *sarifDockerfile) *sarifLog {
 	var srules []sarifRule
 	index := map[string]int{}
 	for _, r := range table {
@@ -159,8 +172,12 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *
 	// Rule IDs the table lacks: described by their findings, at the
 	// highest severity any of them has.
 	extra := map[string]rules.Rule{}
-	for i := range a.Findings {
-		f := &a.Findings[i]
+	all := slices.Clone(a.Findings)
+	for i := range a.Suppressed {
+		all = append(all, a.Suppressed[i].Finding)
+	}
+	for i := range all {
+		f := &all[i]
 		if _, ok := index[f.RuleID]; ok {
 			continue
 		}
@@ -188,6 +205,15 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *
 		}
 		results = append(results, r)
 	}
+	for i := range a.Suppressed {
+		f := &a.Suppressed[i].Finding
+		r := newSARIFResult(f, index[f.RuleID], rep)
+		if loc := df.location(a.Place.Line(f.Layer)); loc != nil {
+			r.Locations = append([]sarifLocation{*loc}, r.Locations...)
+		}
+		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: suppressionJustification(rep.Suppressed[i])}}
+		results = append(results, r)
+	}
 	// The image's totals, as the JSON report has them (its summary and
 	// leftovers objects): a result is one finding, and files that several
 	// findings claim count once only in these.
@@ -198,8 +224,12 @@ func newSARIF(a *analyze.Analysis, rep *analyze.Report, table []rules.Rule, df *
 		"summary":        rep.Summary,
 		"leftovers":      rep.Leftovers,
 	}
+	props["imageConfigDigest"] = rep.Image.ConfigDigest
 	if rep.Image.Digest != "" {
 		props["imageDigest"] = rep.Image.Digest
+	}
+	if rep.Image.IndexDigest != "" {
+		props["imageIndexDigest"] = rep.Image.IndexDigest
 	}
 	log := &sarifLog{
 		Schema:  sarifSchema,
@@ -265,8 +295,8 @@ func sentence(s string) string {
 	return s
 }
 
-func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *analyze.Report) sarifResult {
-	var layer analyze.LayerReport
+func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *report.Report) sarifResult {
+	var layer report.LayerReport
 	if f.Layer >= 0 && f.Layer < len(rep.Layers) {
 		layer = rep.Layers[f.Layer]
 	}
@@ -362,4 +392,13 @@ func firstSentence(s string) string {
 		}
 	}
 	return s
+}
+
+// suppressionJustification says which ignore entry silenced a finding, and
+// where it was given.
+func suppressionJustification(s report.SuppressedJSON) string {
+	if s.Why == report.IgnoredByFlag {
+		return fmt.Sprintf("ignored on the command line: --ignore %s", s.Ignore)
+	}
+	return fmt.Sprintf("ignored by the config file's ignore list: %s", s.Ignore)
 }

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
 )
@@ -13,7 +13,7 @@ import (
 // "secret/<rule>", in table order) and a result per secret found by
 // content. Values never appear: the message
 // names the redacted form, the fingerprint is the value's SHA-256.
-func addSARIFSecrets(run *sarifRun, s *analyze.SecretsJSON, rep *analyze.Report) {
+func addSARIFSecrets(run *sarifRun, s *report.SecretsJSON, rep *report.Report) {
 	if s == nil || len(s.Findings) == 0 {
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
@@ -111,7 +112,7 @@ func TestSARIF(t *testing.T) {
 		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevHigh, Path: "app/my file:1.txt", Files: 1, Bytes: 1, Layer: 1,
 			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
 	}
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1.2.3", Reference: "app.tar", Source: "docker-archive"})
+	rep := analyze.NewReport(a, report.Options{ToolVersion: "1.2.3", Reference: "app.tar", Source: "docker-archive"})
 	var buf bytes.Buffer
 	table := []rules.Rule{
 		{ID: "gcc", Category: rules.CatToolchain, Severity: rules.SevMedium, Why: "a C compiler is needed to build, not to run. It adds attack surface", Fix: "compile in a build stage"},
@@ -308,7 +309,7 @@ func TestSARIFHiddenMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := analyze.Run(li)
-	rep := analyze.NewReport(a, analyze.ReportOptions{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
+	rep := analyze.NewReport(a, report.Options{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
 	var buf bytes.Buffer
 	if err := writeJSON(&buf, newSARIF(a, rep, rules.All(), nil)); err != nil {
 		t.Fatal(err)

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
@@ -48,12 +51,22 @@ func fitMin(s string, width, reserved, least int) string {
 	return fit(s, width, reserved)
 }
 
-func writeText(out io.Writer, r *analyze.Report, width int) error {
+func writeText(out io.Writer, r *report.Report, width int) error {
 	w := bufio.NewWriter(out)
 	sm := r.Summary
 	fmt.Fprintf(w, "Image       %s (%s)\n", ui.Escape(r.Image.Reference), r.Image.Source)
-	if r.Image.Digest != "" {
-		fmt.Fprintf(w, "Digest      %s\n", ui.Escape(r.Image.Digest))
+	if len(r.Image.RepoTags) > 0 {
+		fmt.Fprintf(w, "Tags        %s\n", ui.Escape(strings.Join(r.Image.RepoTags, ", ")))
+	}
+	fmt.Fprintf(w, "Image ID    %s (config digest)\n", ui.Escape(r.Image.ConfigDigest))
+	switch {
+	case r.Image.IndexDigest != "":
+		fmt.Fprintf(w, "Digest      %s (this platform's manifest; index %s)\n", ui.Escape(r.Image.Digest), ui.Escape(r.Image.IndexDigest))
+	case r.Image.Digest != "":
+		fmt.Fprintf(w, "Digest      %s (manifest)\n", ui.Escape(r.Image.Digest))
+	}
+	for _, d := range r.Image.RepoDigests {
+		fmt.Fprintf(w, "RepoDigest  %s\n", ui.Escape(d))
 	}
 	fmt.Fprintf(w, "Platform    %s\n", ui.Escape(r.Image.Platform))
 	fmt.Fprintf(w, "Size        %s in %s; layers %s (%s compressed)\n",
@@ -68,6 +81,9 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 	if lo := r.Leftovers; lo.Bytes > 0 {
 		fmt.Fprintf(w, "Leftovers   %s in %s (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
 			format.Bytes(lo.Bytes), format.Count(lo.Files, "file"), lo.Percent, format.Bytes(lo.RuntimeBytes))
+	}
+	if line := suppressedLine(r.Suppressed); line != "" {
+		fmt.Fprintf(w, "Suppressed  %s\n", fit(line, width, 12))
 	}
 	writeBaseText(w, r)
 
@@ -102,4 +118,38 @@ func writeText(out io.Writer, r *analyze.Report, width int) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// suppressedLine says what the ignore list silenced: the findings' bytes
+// in all, then per ignore entry, largest first, with where the entry came
+// from; "" when nothing was.
+func suppressedLine(ss []report.SuppressedJSON) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	type entry struct {
+		ignore, why string
+		bytes       int64
+	}
+	var es []entry
+	var total int64
+	for _, s := range ss {
+		total += s.Bytes
+		i := slices.IndexFunc(es, func(e entry) bool { return e.ignore == s.Ignore && e.why == s.Why })
+		if i < 0 {
+			i = len(es)
+			es = append(es, entry{ignore: s.Ignore, why: s.Why})
+		}
+		es[i].bytes += s.Bytes
+	}
+	slices.SortStableFunc(es, func(a, b entry) int { return cmp.Compare(b.bytes, a.bytes) })
+	parts := make([]string, len(es))
+	for i, e := range es {
+		src := "--ignore"
+		if e.why == report.IgnoredByConfig {
+			src = "config"
+		}
+		parts[i] = fmt.Sprintf("%s %s (%s)", ui.Escape(e.ignore), format.Bytes(e.bytes), src)
+	}
+	return fmt.Sprintf("%s in %s, in no total: %s", format.Bytes(total), format.Count(int64(len(ss)), "finding"), strings.Join(parts, ", "))
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
@@ -21,7 +22,7 @@ const maxFindingRows = 25
 
 // writeLeftoversText writes the leftover sections: totals per category and
 // per layer, the largest findings, every secret, and the suggested fix.
-func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
+func writeLeftoversText(w *bufio.Writer, r *report.Report, width int) error {
 	lo := r.Leftovers
 	if len(r.Findings) == 0 {
 		fmt.Fprintf(w, "\nLeftovers   none found\n")
@@ -65,7 +66,7 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 		return err
 	}
 
-	var secrets []analyze.FindingJSON
+	var secrets []report.FindingJSON
 	for _, f := range r.Findings {
 		if f.Category == rules.CatSecret {
 			secrets = append(secrets, f)
@@ -150,14 +151,14 @@ func writeLeftoversText(w *bufio.Writer, r *analyze.Report, width int) error {
 }
 
 // layerCell shows the layer of a finding, and the layer that hid it.
-func layerCell(f analyze.FindingJSON) string {
+func layerCell(f report.FindingJSON) string {
 	if f.HiddenBy != nil {
 		return fmt.Sprintf("%d (hidden by %d)", f.Layer, *f.HiddenBy)
 	}
 	return fmt.Sprint(f.Layer)
 }
 
-func findingPath(f analyze.FindingJSON) string {
+func findingPath(f report.FindingJSON) string {
 	p := "/" + f.Path
 	if f.Package != "" {
 		p += " [" + f.Package + "]"

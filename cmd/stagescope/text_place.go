@@ -7,15 +7,15 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/dockerfile"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
 
 // writeBaseText writes the two lines that split the image between its
 // base and the user's layers, or says that the base is unknown.
-func writeBaseText(w io.Writer, r *analyze.Report) {
+func writeBaseText(w io.Writer, r *report.Report) {
 	b := r.Image.Base
 	if b == nil {
 		fmt.Fprintf(w, "Base image  unknown: no --base, --dockerfile or base annotation, and no CMD/ENTRYPOINT in the history to tell where it ends\n")
@@ -64,7 +64,7 @@ func (c *lineColumn) cell(i int) string { return fmt.Sprintf("%-*s", c.width, c.
 // layerLines names, for each layer, the Dockerfile lines that made it
 // ("Dockerfile:4-5", the file's base name, escaped), "base" for the base
 // image's layers and "?" for a layer of the user's that maps to no line.
-func layerLines(r *analyze.Report) lineColumn {
+func layerLines(r *report.Report) lineColumn {
 	c := lineColumn{cells: make([]string, len(r.Layers))}
 	mapped := false
 	for i, l := range r.Layers {

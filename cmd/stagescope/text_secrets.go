@@ -6,13 +6,14 @@ import (
 	"strconv"
 	"text/tabwriter"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/report"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/ui"
 )
 
 // writeSecretsText writes the secrets found by content: never a value,
 // only its redacted form and fingerprint.
-func writeSecretsText(w io.Writer, s *analyze.SecretsJSON) error {
+func writeSecretsText(w io.Writer, s *report.SecretsJSON) error {
 	if s == nil || len(s.Findings)+len(s.Suppressed)+len(s.Warnings) == 0 {
 		return nil
 	}
@@ -28,9 +29,21 @@ func writeSecretsText(w io.Writer, s *analyze.SecretsJSON) error {
 			return err
 		}
 	}
-	if len(s.Suppressed) > 0 {
-		fmt.Fprintf(w, "\nSecrets allowed by .stagescope.yaml (%d suppressed)\n", len(s.Suppressed))
+	for _, g := range []struct{ by, title string }{
+		{secrets.SuppressedAllowed, "Secrets allowed by .stagescope.yaml"},
+		{secrets.SuppressedNotProject, "Secrets set aside as test data or a toolchain's own files, not your project's"},
+	} {
+		var fs []report.SecretJSON
 		for _, f := range s.Suppressed {
+			if f.SuppressedBy == g.by || (g.by == secrets.SuppressedAllowed && f.SuppressedBy == "") {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s (%d suppressed)\n", g.title, len(fs))
+		for _, f := range fs {
 			fmt.Fprintf(w, "  %s %s %s %s\n", f.RuleID, ui.Escape(f.Redacted), f.Fingerprint[:12], ui.Escape(secretWhere(f)))
 		}
 	}
@@ -40,14 +53,14 @@ func writeSecretsText(w io.Writer, s *analyze.SecretsJSON) error {
 	return nil
 }
 
-func secretLayer(f analyze.SecretJSON) string {
+func secretLayer(f report.SecretJSON) string {
 	if f.Layer == nil {
 		return "config"
 	}
 	return strconv.Itoa(*f.Layer)
 }
 
-func secretWhere(f analyze.SecretJSON) string {
+func secretWhere(f report.SecretJSON) string {
 	p := f.Path
 	if len(p) < 7 || p[:7] != "config:" {
 		p = "/" + p
@@ -74,7 +87,7 @@ func yesNo(b bool) string {
 const maxPermRows = 30
 
 // writePermissionsText writes the permission and user findings.
-func writePermissionsText(w io.Writer, ps []analyze.PermissionJSON) error {
+func writePermissionsText(w io.Writer, ps []report.PermissionJSON) error {
 	if len(ps) == 0 {
 		return nil
 	}

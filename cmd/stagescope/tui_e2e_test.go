@@ -5,19 +5,32 @@ package main
 import (
 	"bytes"
 	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // TestTUIInTmux drives the real binary in a real terminal (tmux) on the
-// shipped testdata image: it opens, moves to a layer, filters the tree,
-// jumps from a finding to its file, and quits with the terminal restored.
+// shipped testdata image, served by a registry on loopback that holds back
+// the last layer's blob: the tree of the layers read is there before it,
+// then the whole. It moves to a layer, filters the tree, jumps from a
+// finding to its file, views and diffs a file, toggles what the tree
+// hides, uses keys a config rebinds, and quits with the terminal restored.
 func TestTUIInTmux(t *testing.T) {
 	tmux, err := exec.LookPath("tmux")
 	if err != nil {
@@ -35,6 +48,7 @@ func TestTUIInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	ref, release := gatedRegistry(t, img)
 
 	// Our own tmux server on its own socket, killed when the test ends.
 	sock := filepath.Join(dir, "tmux.sock")
@@ -50,7 +64,7 @@ func TestTUIInTmux(t *testing.T) {
 
 	script := filepath.Join(dir, "run.sh")
 	body := `before=$(stty -g)
-"$1" inspect "$2"
+"$1" inspect --insecure "$2"
 rc=$?
 [ "$(stty -g)" = "$before" ] && echo TTY-RESTORED
 echo "EXIT=$rc"
@@ -65,7 +79,7 @@ sleep 600
 	}
 	env := []string{"-c", dir, "-e", "NO_COLOR=", "-e", "TERM=screen", "-e", asMainEnv + "=1",
 		"-e", "DOCKER_HOST=unix://" + filepath.Join(dir, "no-engine.sock")}
-	run(append(append([]string{"new-session", "-d", "-x", "150", "-y", "46"}, env...), "sh", script, bin, img)...)
+	run(append(append([]string{"new-session", "-d", "-x", "150", "-y", "46"}, env...), "sh", script, bin, ref)...)
 
 	screen := func() string { return run("capture-pane", "-p") }
 	waitFor := func(what string, ok func(string) bool) string {
@@ -87,7 +101,14 @@ sleep 600
 	}
 	keys := func(k ...string) { run(append([]string{"send-keys"}, k...)...) }
 
-	// It opens and fills in: seven layers, the newest selected.
+	// The tree of the layers read is there while the last layer's blob is
+	// held back, with real entries in it.
+	partial := regexp.MustCompile(`Files · layers 0–[0-5] .*· [0-6] of 7 layers merged`)
+	waitFor("the tree of the layers read so far", func(s string) bool {
+		return partial.MatchString(s) && strings.Contains(s, "▸ usr")
+	})
+	release()
+	// It fills in: seven layers, the newest selected.
 	waitFor(`"7 layers"`, contains("7 layers · 141 files"))
 	waitFor("the tree as of the last layer", contains("Files · layers 0–6"))
 
@@ -201,4 +222,49 @@ func runWithoutTerminal(t *testing.T, args ...string) result {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// gatedRegistry pushes the docker archive at path to a registry on
+// loopback (go-containerregistry's, in this process) and returns the
+// image's reference there; a GET of the last layer's blob waits until
+// release is called.
+func gatedRegistry(t *testing.T, path string) (ref string, release func()) {
+	t.Helper()
+	img, err := tarball.ImageFromPath(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := ls[len(ls)-1].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+last.String()) {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(release) // before the server closes: no request waits
+	ref = strings.TrimPrefix(srv.URL, "http://") + "/e2e/leftovers:1"
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+	return ref, release
 }

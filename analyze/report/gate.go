@@ -1,4 +1,4 @@
-package analyze
+package report
 
 import (
 	"github.com/stagescope/stagescope/analyze/gate"
@@ -21,8 +21,9 @@ type CheckJSON struct {
 	Measured float64   `json:"measured"`
 	Limit    float64   `json:"limit"`
 	Pass     bool      `json:"pass"`
-	// Note says why where the value is not a number (dive's undefined
-	// userWastedPercent, reported as 0).
+	// Note says why a check reads as it does where that needs saying:
+	// dive's undefined userWastedPercent (measured as 0), a forbidden rule
+	// also ignored.
 	Note string `json:"note,omitempty"`
 }
 
@@ -47,24 +48,4 @@ func NewGateJSON(g gate.Gate, ignore rules.Ignore) *GateJSON {
 		out.Checks[i] = CheckJSON(c)
 	}
 	return out
-}
-
-// GateInput returns what the gate measures of the analysis.
-func (a *Analysis) GateInput() gate.Input {
-	in := gate.Input{
-		Dive:          a.Dive,
-		ImageBytes:    a.Metrics.LayerBytes,
-		LeftoverBytes: a.Leftovers.Bytes,
-		CategoryBytes: map[rules.Category]int64{},
-		RuleFindings:  map[string]int{},
-	}
-	for _, c := range a.Leftovers.Categories {
-		in.CategoryBytes[c.Category] += c.Bytes
-	}
-	own, _ := a.Leftovers.Split(a.Place)
-	in.OwnLeftoverBytes = own.Bytes
-	for i := range a.Findings {
-		in.RuleFindings[a.Findings[i].RuleID]++
-	}
-	return in
 }

@@ -1,9 +1,13 @@
-package analyze
+// Package report holds the wire types of stagescope's JSON report and its
+// JSON Schema: the machine contract of `stagescope inspect -o json`. The
+// analyze facade fills a Report from an analysis; this package knows only
+// the parts below it (fstree, gate, secrets, perms, dockerfile).
+package report
 
 import (
-	"fmt"
 	"math"
-	"slices"
+
+	"github.com/stagescope/stagescope/layers"
 )
 
 // SchemaVersion is the version of the JSON report. Raise it for any
@@ -23,8 +27,11 @@ type Report struct {
 	// Gate is present when CI thresholds were given.
 	Gate *GateJSON `json:"gate,omitempty"`
 	// Findings are the build-time leftovers, bytes descending.
-	Findings  []FindingJSON `json:"findings"`
-	Leftovers LeftoversJSON `json:"leftovers"`
+	Findings []FindingJSON `json:"findings"`
+	// Suppressed are the findings the ignore list silenced, bytes
+	// descending: in no total.
+	Suppressed []SuppressedJSON `json:"suppressed"`
+	Leftovers  LeftoversJSON    `json:"leftovers"`
 	// Suggestion is the multi-stage fix for the whole image, when an
 	// ecosystem was recognised.
 	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
@@ -46,11 +53,19 @@ type ToolInfo struct {
 
 // ImageInfo identifies the image.
 type ImageInfo struct {
-	Reference string     `json:"reference"`
-	Source    string     `json:"source"`
-	Digest    string     `json:"digest,omitempty"`
-	Platform  string     `json:"platform"`
-	Config    ConfigInfo `json:"config"`
+	Reference string `json:"reference"`
+	Source    string `json:"source"`
+	// Digest is the manifest digest the source stores (the platform's,
+	// for a multi-platform reference); absent when it stores none.
+	Digest string `json:"digest,omitempty"`
+	// IndexDigest is the multi-platform index the reference named.
+	IndexDigest string `json:"indexDigest,omitempty"`
+	// ConfigDigest is the image ID (the config's digest).
+	ConfigDigest string     `json:"configDigest"`
+	RepoTags     []string   `json:"repoTags,omitempty"`
+	RepoDigests  []string   `json:"repoDigests,omitempty"`
+	Platform     string     `json:"platform"`
+	Config       ConfigInfo `json:"config"`
 	// Base is the base image's boundary; null when there is no way to
 	// tell.
 	Base *BaseJSON `json:"base"`
@@ -152,97 +167,26 @@ type WastedEntry struct {
 // DuplicateJSON is one content stored at several visible paths.
 type DuplicateJSON struct {
 	// Digest is the xxhash64 of the content, hex; "" when a secret rule
-	// matched one of the paths (see Analysis.ContentHashHidden).
+	// matched one of the paths (see analyze.Analysis.ContentHashHidden).
 	Digest string   `json:"digest,omitempty"`
 	Bytes  int64    `json:"bytes"` // size of one copy
 	Paths  []string `json:"paths"`
 }
 
-// ReportOptions say what the report cannot learn from the analysis.
-type ReportOptions struct {
+// Options say what the report cannot learn from the analysis.
+type Options struct {
 	ToolVersion string
 	Reference   string
 	Source      string
+	// IgnoreFlags are the ignore entries given on the command line
+	// (--ignore): a suppressed finding silenced by one of them says
+	// "flag", by any other (the config file's) "config".
+	IgnoreFlags []string
 }
 
-// NewReport builds the wire report of an analysis.
-func NewReport(a *Analysis, o ReportOptions) *Report {
-	img := a.Image
-	m := a.Metrics
-	r := &Report{
-		SchemaVersion: SchemaVersion,
-		Tool:          ToolInfo{Name: "stagescope", Version: o.ToolVersion},
-		Image: ImageInfo{
-			Reference: o.Reference,
-			Source:    o.Source,
-			Digest:    img.Digest,
-			Platform:  img.Platform,
-			Config: ConfigInfo{
-				User:         img.Config.User,
-				Entrypoint:   img.Config.Entrypoint,
-				Cmd:          img.Config.Cmd,
-				WorkingDir:   img.Config.WorkingDir,
-				ExposedPorts: img.Config.ExposedPorts,
-				Created:      img.Config.Created,
-			},
-		},
-		Layers:     make([]LayerReport, len(img.Layers)),
-		Wasted:     make([]WastedEntry, 0, len(m.Wasted)),
-		Duplicates: make([]DuplicateJSON, 0, len(m.Duplicates)),
-	}
-	s := &r.Summary
-	s.TotalBytes = m.TotalBytes
-	s.Files = m.Files
-	s.LayerBytes = m.LayerBytes
-	s.WastedBytes = m.WastedBytes
-	s.DuplicateBytes = m.DuplicateBytes
-	s.WastedPercent = percent(m.WastedBytes, m.LayerBytes)
-	s.Efficiency = a.Dive.Efficiency
-	s.DiveWastedBytes = a.Dive.WastedBytes
-	s.UserWastedPercent = a.Dive.UserWastedPercent
-	for i, l := range img.Layers {
-		st := m.Layers[i]
-		s.CompressedBytes += l.CompressedSize
-		r.Layers[i] = LayerReport{
-			Index:          i,
-			Digest:         l.Digest,
-			DiffID:         l.DiffID,
-			MediaType:      l.MediaType,
-			CreatedBy:      l.CreatedBy,
-			CompressedSize: l.CompressedSize,
-			Size:           l.Size,
-			Files:          st.Added.Files + st.Modified.Files,
-			Added:          ChangeJSON(st.Added),
-			Modified:       ChangeJSON(st.Modified),
-			Removed:        ChangeJSON(st.Removed),
-		}
-	}
-	for _, w := range m.Wasted {
-		reason := "overwritten"
-		if w.Deleted {
-			reason = "deleted"
-		}
-		r.Wasted = append(r.Wasted, WastedEntry{Path: JSONPath(w.Path), Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason, InBase: a.Place.InBase(w.Layer)})
-	}
-	r.Findings = FindingsJSON(a.Findings)
-	r.Leftovers = leftoversJSON(a)
-	placeJSON(r, a.Place)
-	if sg := a.Suggestion; sg != nil {
-		r.Suggestion = &SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes, Source: "skeleton"}
-	}
-	r.Secrets = secretsJSON(a.Secrets)
-	r.Permissions = permissionsJSON(a.Permissions)
-	for _, d := range m.Duplicates {
-		dj := DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: jsonPaths(d.Paths)}
-		if slices.ContainsFunc(d.Paths, a.ContentHashHidden) {
-			dj.Digest = ""
-		}
-		r.Duplicates = append(r.Duplicates, dj)
-	}
-	return r
-}
-
-func percent(part, whole int64) float64 {
+// Percent is part as a percentage of whole, rounded to four decimals as
+// the report writes percentages; 0 when whole is not positive.
+func Percent(part, whole int64) float64 {
 	if whole <= 0 {
 		return 0
 	}
@@ -252,4 +196,28 @@ func percent(part, whole int64) float64 {
 func round(f float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(f*p) / p
+}
+
+// NewImageInfo describes img for the wire; with a nil img, only what o
+// says.
+func NewImageInfo(img *layers.Image, o Options) ImageInfo {
+	info := ImageInfo{Reference: o.Reference, Source: o.Source}
+	if img == nil {
+		return info
+	}
+	info.Digest = img.Digest
+	info.IndexDigest = img.IndexDigest
+	info.ConfigDigest = img.ConfigDigest
+	info.RepoTags = img.RepoTags
+	info.RepoDigests = img.RepoDigests
+	info.Platform = img.Platform
+	info.Config = ConfigInfo{
+		User:         img.Config.User,
+		Entrypoint:   img.Config.Entrypoint,
+		Cmd:          img.Config.Cmd,
+		WorkingDir:   img.Config.WorkingDir,
+		ExposedPorts: img.Config.ExposedPorts,
+		Created:      img.Config.Created,
+	}
+	return info
 }

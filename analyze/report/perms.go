@@ -1,4 +1,4 @@
-package analyze
+package report
 
 import (
 	"fmt"
@@ -20,7 +20,9 @@ type PermissionJSON struct {
 	Why      string `json:"why"`
 }
 
-func permissionsJSON(fs []perms.Finding) []PermissionJSON {
+// PermissionsJSON converts permission findings to their wire form, in
+// their order.
+func PermissionsJSON(fs []perms.Finding) []PermissionJSON {
 	out := make([]PermissionJSON, 0, len(fs))
 	for _, f := range fs {
 		j := PermissionJSON{RuleID: f.RuleID, Category: "permission", Severity: f.Severity, Path: f.Path, Entries: f.Count, Why: f.Why}

@@ -1,6 +1,9 @@
-package analyze
+package report
 
-import "github.com/stagescope/stagescope/analyze/rules"
+import (
+	"github.com/stagescope/stagescope/analyze/rewrite"
+	"github.com/stagescope/stagescope/analyze/rules"
+)
 
 // FindingJSON is one leftover in the JSON report.
 type FindingJSON struct {
@@ -25,6 +28,30 @@ type FindingJSON struct {
 	// or the FROM line for a base layer's.
 	Dockerfile *LocationJSON `json:"dockerfile,omitempty"`
 }
+
+// SuppressedJSON is a finding the ignore list silenced.
+type SuppressedJSON struct {
+	RuleID   string         `json:"ruleId"`
+	Category rules.Category `json:"category"`
+	Severity rules.Severity `json:"severity"`
+	Path     string         `json:"path"`
+	Files    int64          `json:"files"`
+	Bytes    int64          `json:"bytes"`
+	Layer    int            `json:"layer"`
+	HiddenBy *int           `json:"hiddenBy,omitempty"`
+	// Ignore is the entry that silenced it: a rule ID, a category or a
+	// path glob, as written.
+	Ignore string `json:"ignore"`
+	// Why says where the entry came from: "flag" (--ignore) or "config"
+	// (the config file's ignore list).
+	Why string `json:"why"`
+}
+
+// The origins of ignore entries.
+const (
+	IgnoredByFlag   = "flag"
+	IgnoredByConfig = "config"
+)
 
 // LeftoversJSON sums the findings; every file is counted once however many
 // findings name it.
@@ -79,46 +106,21 @@ type SuggestionJSON struct {
 	Path   string `json:"path,omitempty"`
 }
 
-// FindingsJSON converts findings to their wire form, in their order.
-func FindingsJSON(fs []Finding) []FindingJSON {
-	out := make([]FindingJSON, len(fs))
-	for i, f := range fs {
-		out[i] = FindingJSON{
-			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
-			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix,
-		}
-		if f.HiddenBy >= 0 {
-			h := f.HiddenBy
-			out[i].HiddenBy = &h
-		}
-	}
-	return out
-}
-
-func leftoversJSON(a *Analysis) LeftoversJSON {
-	l := a.Leftovers
-	out := LeftoversJSON{
-		Files: l.Files, Bytes: l.Bytes, Percent: percent(l.Bytes, l.ShippedBytes),
-		ShippedBytes: l.ShippedBytes, RuntimeBytes: l.RuntimeBytes,
-		Categories: make([]CategoryTotalJSON, 0, len(l.Categories)),
-		Layers:     make([]LayerLeftoversJSON, 0, len(l.LayerBytes)),
-	}
-	for _, c := range l.Categories {
-		out.Categories = append(out.Categories, CategoryTotalJSON{Category: c.Category, Findings: c.Findings, Files: c.Files, Bytes: c.Bytes, Percent: percent(c.Bytes, l.ShippedBytes)})
-	}
-	own, base := l.Split(a.Place)
-	out.Own, out.Base = ShareJSON(own), ShareJSON(base)
-	for i, b := range l.LayerBytes {
-		if b > 0 {
-			out.Layers = append(out.Layers, LayerLeftoversJSON{Layer: i, Bytes: b})
-		}
-	}
-	return out
-}
-
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
+}
+
+// UseRewrite puts a rewrite of the user's Dockerfile in the report's
+// suggestion, in place of the skeleton.
+func (r *Report) UseRewrite(path string, res *rewrite.Result) {
+	if r.Suggestion == nil || res == nil {
+		return
+	}
+	r.Suggestion.Source = "rewrite"
+	r.Suggestion.Path = path
+	r.Suggestion.Dockerfile = res.Dockerfile
+	r.Suggestion.Notes = append(nonNil(res.Notes), r.Suggestion.Notes...)
 }

@@ -1,4 +1,4 @@
-package analyze
+package report
 
 import (
 	"strings"
@@ -37,8 +37,8 @@ func JSONPath(p string) string {
 	return b.String()
 }
 
-// jsonPaths is JSONPath of each of ps, sharing ps when none changes.
-func jsonPaths(ps []string) []string {
+// JSONPaths is JSONPath of each of ps, sharing ps when none changes.
+func JSONPaths(ps []string) []string {
 	for i, p := range ps {
 		if q := JSONPath(p); q != p {
 			out := make([]string, len(ps))

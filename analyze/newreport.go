@@ -1,0 +1,132 @@
+package analyze
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/stagescope/stagescope/analyze/report"
+)
+
+// NewReport builds the wire report of an analysis.
+func NewReport(a *Analysis, o report.Options) *report.Report {
+	img := a.Image
+	m := a.Metrics
+	r := &report.Report{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.ToolInfo{Name: "stagescope", Version: o.ToolVersion},
+		Image:         report.NewImageInfo(img, o),
+		Layers:        make([]report.LayerReport, len(img.Layers)),
+		Wasted:        make([]report.WastedEntry, 0, len(m.Wasted)),
+		Duplicates:    make([]report.DuplicateJSON, 0, len(m.Duplicates)),
+	}
+	s := &r.Summary
+	s.TotalBytes = m.TotalBytes
+	s.Files = m.Files
+	s.LayerBytes = m.LayerBytes
+	s.WastedBytes = m.WastedBytes
+	s.DuplicateBytes = m.DuplicateBytes
+	s.WastedPercent = report.Percent(m.WastedBytes, m.LayerBytes)
+	s.Efficiency = a.Dive.Efficiency
+	s.DiveWastedBytes = a.Dive.WastedBytes
+	s.UserWastedPercent = a.Dive.UserWastedPercent
+	for i, l := range img.Layers {
+		st := m.Layers[i]
+		s.CompressedBytes += l.CompressedSize
+		r.Layers[i] = report.LayerReport{
+			Index:          i,
+			Digest:         l.Digest,
+			DiffID:         l.DiffID,
+			MediaType:      l.MediaType,
+			CreatedBy:      l.CreatedBy,
+			CompressedSize: l.CompressedSize,
+			Size:           l.Size,
+			Files:          st.Added.Files + st.Modified.Files,
+			Added:          report.ChangeJSON(st.Added),
+			Modified:       report.ChangeJSON(st.Modified),
+			Removed:        report.ChangeJSON(st.Removed),
+		}
+	}
+	for _, w := range m.Wasted {
+		reason := "overwritten"
+		if w.Deleted {
+			reason = "deleted"
+		}
+		r.Wasted = append(r.Wasted, report.WastedEntry{Path: report.JSONPath(w.Path), Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason, InBase: a.Place.InBase(w.Layer)})
+	}
+	r.Findings = FindingsJSON(a.Findings)
+	r.Suppressed = suppressedJSON(a.Suppressed, o.IgnoreFlags)
+	r.Leftovers = leftoversJSON(a)
+	placeJSON(r, a.Place)
+	if sg := a.Suggestion; sg != nil {
+		r.Suggestion = &report.SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes, Source: "skeleton"}
+	}
+	r.Secrets = report.NewSecretsJSON(a.Secrets)
+	r.Permissions = report.PermissionsJSON(a.Permissions)
+	for _, d := range m.Duplicates {
+		dj := report.DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: report.JSONPaths(d.Paths)}
+		if slices.ContainsFunc(d.Paths, a.ContentHashHidden) {
+			dj.Digest = ""
+		}
+		r.Duplicates = append(r.Duplicates, dj)
+	}
+	return r
+}
+
+// FindingsJSON converts findings to their wire form, in their order.
+func FindingsJSON(fs []Finding) []report.FindingJSON {
+	out := make([]report.FindingJSON, len(fs))
+	for i, f := range fs {
+		out[i] = report.FindingJSON{
+			RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: report.JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
+			Layer: f.Layer, CreatedBy: f.CreatedBy, Package: f.Package, Why: f.Why, Fix: f.Fix,
+		}
+		if f.HiddenBy >= 0 {
+			h := f.HiddenBy
+			out[i].HiddenBy = &h
+		}
+	}
+	return out
+}
+
+func leftoversJSON(a *Analysis) report.LeftoversJSON {
+	l := a.Leftovers
+	out := report.LeftoversJSON{
+		Files: l.Files, Bytes: l.Bytes, Percent: report.Percent(l.Bytes, l.ShippedBytes),
+		ShippedBytes: l.ShippedBytes, RuntimeBytes: l.RuntimeBytes,
+		Categories: make([]report.CategoryTotalJSON, 0, len(l.Categories)),
+		Layers:     make([]report.LayerLeftoversJSON, 0, len(l.LayerBytes)),
+	}
+	for _, c := range l.Categories {
+		out.Categories = append(out.Categories, report.CategoryTotalJSON{Category: c.Category, Findings: c.Findings, Files: c.Files, Bytes: c.Bytes, Percent: report.Percent(c.Bytes, l.ShippedBytes)})
+	}
+	own, base := l.Split(a.Place)
+	out.Own, out.Base = report.ShareJSON(own), report.ShareJSON(base)
+	for i, b := range l.LayerBytes {
+		if b > 0 {
+			out.Layers = append(out.Layers, report.LayerLeftoversJSON{Layer: i, Bytes: b})
+		}
+	}
+	return out
+}
+
+// nonNil is s, or an empty slice for nil: the report writes lists as [].
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func suppressedJSON(ss []Suppressed, flags []string) []report.SuppressedJSON {
+	out := make([]report.SuppressedJSON, len(ss))
+	for i, s := range ss {
+		why := report.IgnoredByConfig
+		if slices.Contains(flags, s.By) {
+			why = report.IgnoredByFlag
+		}
+		f := FindingsJSON([]Finding{s.Finding})[0]
+		out[i] = report.SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: f.Path, Files: f.Files, Bytes: f.Bytes,
+			Layer: f.Layer, HiddenBy: f.HiddenBy, Ignore: s.By, Why: why}
+	}
+	return out
+}
