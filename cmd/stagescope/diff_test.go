@@ -59,9 +59,9 @@ func TestDiffJSON(t *testing.T) {
 		t.Errorf("shared layers %+v, want 1 of %d bytes", r.SharedLayers, baseSize)
 	}
 	want := struct{ A, B, C analyze.PathList }{
-		analyze.PathList{Files: 2, ABytes: 9400, Paths: []analyze.PathDiffJSON{{Path: "usr/bin/gcc-12", ABytes: 9000}, {Path: "app/main.c", ABytes: 400}}},
-		analyze.PathList{Files: 1, BBytes: 3, Paths: []analyze.PathDiffJSON{{Path: "app/LICENSE", BBytes: 3}}},
-		analyze.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []analyze.PathDiffJSON{{Path: "app/main", ABytes: 3000, BBytes: 2900}}},
+		analyze.PathList{Files: 2, ABytes: 9400, Paths: []analyze.PathDiffJSON{{Path: "/usr/bin/gcc-12", ABytes: 9000}, {Path: "/app/main.c", ABytes: 400}}},
+		analyze.PathList{Files: 1, BBytes: 3, Paths: []analyze.PathDiffJSON{{Path: "/app/LICENSE", BBytes: 3}}},
+		analyze.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []analyze.PathDiffJSON{{Path: "/app/main", ABytes: 3000, BBytes: 2900}}},
 	}
 	if diff := cmp.Diff(want, struct{ A, B, C analyze.PathList }{r.OnlyInA, r.OnlyInB, r.Changed}); diff != "" {
 		t.Errorf("paths (-want +got):\n%s", diff)

@@ -21,9 +21,12 @@ import (
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
+// sarifSchemaPath is made absolute before any test changes directory: the
+// schema is loaded by whichever test validates first.
+var sarifSchemaPath, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json"))
+
 var sarifSchemaOnce = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	p := filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json")
-	f, err := os.Open(p)
+	f, err := os.Open(sarifSchemaPath)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +246,7 @@ func TestInspectSARIF(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, ref{r.RuleID, strings.TrimPrefix(u, "./"), r.Locations[0].LogicalLocations[0].Name})
+		got = append(got, ref{r.RuleID, "/" + strings.TrimPrefix(u, "./"), r.Locations[0].LogicalLocations[0].Name}) // the URI is relative to the image root
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("SARIF results against the report's findings (-want +got):\n%s", diff)
