@@ -23,6 +23,12 @@ type Analysis struct {
 	Dive    fstree.DiveMetrics
 	// Findings are the leftovers found, largest first.
 	Findings []Finding
+	// Suppressed are the findings the ignore list silenced (WithIgnore),
+	// largest first: in no total.
+	Suppressed []Suppressed
+	// UnmatchedIgnores are the ignored path globs that matched no file of
+	// the image.
+	UnmatchedIgnores []string
 	// Leftovers sums the findings.
 	Leftovers Leftovers
 	// Suggestion is the multi-stage fix for the whole image, nil when
@@ -242,6 +248,7 @@ func finish(b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *optio
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
 	a.Findings = r.findings
+	a.Suppressed, a.UnmatchedIgnores = r.suppressed, r.unmatched
 	a.Leftovers = r.leftovers(a.Metrics)
 	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
 	a.noteSecretFiles()

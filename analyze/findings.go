@@ -55,6 +55,16 @@ type Finding struct {
 	Fix      string
 }
 
+// Suppressed is a finding an ignore list silenced (analyze.WithIgnore): it
+// is reported apart and counts in no total.
+type Suppressed struct {
+	Finding
+	// By is the ignore entry that silenced it: the rule ID, its category,
+	// or a path glob (ByPath).
+	By     string
+	ByPath bool
+}
+
 // Names tells whether the finding claims the path p, or a directory that
 // p lies below.
 func (f *Finding) Names(p string) bool {

@@ -48,12 +48,15 @@ type groupKey struct {
 	path   string // the rule's group: a directory, a file's parent, a package
 	layer  int32
 	hidden int32
+	by     string // the ignore entry that silences the group, "" for none
 }
 
 type group struct {
-	f     Finding
-	first string // the one path while the group holds a single file
-	dir   bool   // the group is a directory taken whole
+	f      Finding
+	by     string // see groupKey
+	byPath bool
+	first  string // the one path while the group holds a single file
+	dir    bool   // the group is a directory taken whole
 	// claims are the paths of a group under the common directory of its
 	// files (a package's, hidden versions'), which its path cannot name.
 	claims []string
@@ -66,7 +69,11 @@ type scan struct {
 	paths   []rules.Compiled
 	secrets []rules.Compiled
 	ignore  *rules.Silencer
-	// The rules that are not ignored, by a path's last component.
+	// pathBy is the ignored glob that matches the file being visited, ""
+	// when none does: what it claims goes to suppressed findings.
+	pathBy string
+	// The rules, by a path's last component. Ignored ones run too: what
+	// they find is reported as suppressed, and counts in no total.
 	dirRules, fileRules, secretRules *rules.Index
 	// The analyzers' rules.
 	pkgRule, devRule rules.Rule
@@ -119,6 +126,10 @@ type taken struct {
 // scanResult is what the leftover pass finds in a merged tree.
 type scanResult struct {
 	findings []Finding // largest first
+	// suppressed are the findings the ignore list silenced, largest first.
+	suppressed []Suppressed
+	// unmatched are the ignored path globs that matched no file.
+	unmatched []string
 	// totals lacks ShippedBytes and RuntimeBytes, which need the metrics
 	// (see leftovers).
 	totals  Leftovers
@@ -154,9 +165,10 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 			Versions: map[string]string{}, Projects: map[string][]string{},
 		},
 	}
-	s.dirRules = rules.NewIndex(s.paths, true, s.ignored)
-	s.fileRules = rules.NewIndex(s.paths, false, s.ignored)
-	s.secretRules = rules.NewIndex(s.secrets, false, s.ignored)
+	none := func(string) bool { return false }
+	s.dirRules = rules.NewIndex(s.paths, true, none)
+	s.fileRules = rules.NewIndex(s.paths, false, none)
+	s.secretRules = rules.NewIndex(s.secrets, false, none)
 	s.pkgRule, _ = rules.ByID(rules.Package)
 	s.devRule, _ = rules.ByID(rules.DevDependency)
 	for i := range img.Layers {
@@ -180,7 +192,7 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 	s.facts.NodePackages = len(s.node) > 0
 	s.walk(t.Root, nil)
 	s.countEmpties()
-	findings := s.findings()
+	findings, suppressed := s.findings()
 	for _, f := range findings {
 		ct := s.cat(f.Category)
 		ct.Findings++
@@ -197,7 +209,7 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 		}
 		return cmp.Compare(x.Category, y.Category)
 	})
-	return &scanResult{findings: findings, totals: s.totals, visible: s.visible, facts: s.facts}
+	return &scanResult{findings: findings, suppressed: suppressed, unmatched: s.ignore.Unmatched(), totals: s.totals, visible: s.visible, facts: s.facts}
 }
 
 func (s *scan) cat(c rules.Category) *CategoryTotal {
@@ -215,7 +227,7 @@ func (s *scan) packages(all []pkgdb.Package) {
 	for _, p := range all {
 		s.facts.Versions[p.Name] = p.Version
 		why, ok := pkgdb.BuildOnly(p)
-		if !ok || s.ignored(rules.Package) {
+		if !ok {
 			continue
 		}
 		if hs := needed[p.Name]; len(hs) > 0 {
@@ -226,7 +238,9 @@ func (s *scan) packages(all []pkgdb.Package) {
 		}
 		idx := int32(len(s.pkgs))
 		s.pkgs = append(s.pkgs, buildPkg{p: p, why: why, held: len(needed[p.Name]) > 0})
-		s.facts.BuildPackages = append(s.facts.BuildPackages, p)
+		if !s.ignored(rules.Package) {
+			s.facts.BuildPackages = append(s.facts.BuildPackages, p)
+		}
 		for _, f := range p.Files {
 			n := s.tree.Resolve(layers.CleanPath(f))
 			if n == nil || !n.Visible() || n.IsDir() {
@@ -250,7 +264,7 @@ func (s *scan) noteProject(name string) {
 		return
 	}
 	p := strings.Join(s.segs, "/")
-	if rules.Distro(s.segs) {
+	if rules.Distro(s.segs) || rules.NotProject(s.segs) {
 		return
 	}
 	s.facts.Projects[name] = append(s.facts.Projects[name], path.Dir(p))
@@ -282,7 +296,7 @@ func (s *scan) takeDir(c *fstree.Node, t *taken) *taken {
 	if l >= 2 && (s.segs[l-2] == "node_modules" || (l >= 3 && s.segs[l-3] == "node_modules" && strings.HasPrefix(s.segs[l-2], "@"))) {
 		p := strings.Join(s.segs, "/")
 		if np, ok := s.node[p]; ok {
-			if np.Dev && !s.ignored(rules.DevDependency) {
+			if np.Dev {
 				return &taken{path: p, id: rules.DevDependency, pkg: &np, owner: true}
 			}
 			return &taken{path: p, owner: true}
@@ -320,20 +334,18 @@ func (s *scan) file(c *fstree.Node, t *taken) {
 			continue
 		}
 		s.claimed = s.claimed[:0]
-		if s.ignore.Path(s.segs) {
-			continue
-		}
+		s.pathBy = s.ignore.PathBy(s.segs)
 		if v.HiddenBy < 0 {
-			s.noteProject(c.Name)
+			if s.pathBy == "" {
+				s.noteProject(c.Name)
+			}
 			s.visibleFile(c, v, t, pathOf)
 		} else if v.Size > 0 {
 			id := rules.Deleted
 			if i+1 < len(vs) && vs[i+1].Layer == v.HiddenBy && !vs[i+1].Deleted {
 				id = rules.Overwritten
 			}
-			if !s.ignored(id) {
-				s.claimWasted(id, v, pathOf())
-			}
+			s.claimWasted(id, v, pathOf())
 		}
 		if v.Type == layers.TypeRegular {
 			for _, j := range s.secretRules.Candidates(c.Name) {
@@ -422,11 +434,23 @@ func (s *scan) contentOK(r *rules.Compiled, v *fstree.Version, pathOf func() str
 	return false
 }
 
+// suppress sets k.by to what silences the group, if anything: the glob of
+// the file being visited, else the rule's ID or category.
+func (s *scan) suppress(k *groupKey) (byPath bool) {
+	if s.pathBy != "" {
+		k.by = s.pathBy
+		return true
+	}
+	k.by = s.ignore.RuleBy(k.rule)
+	return false
+}
+
 func (s *scan) group(k groupKey, r *rules.Rule) *group {
+	byPath := s.suppress(&k)
 	if g, ok := s.groups[k]; ok {
 		return g
 	}
-	g := &group{f: Finding{
+	g := &group{by: k.by, byPath: byPath, f: Finding{
 		RuleID:    r.ID,
 		Category:  r.Category,
 		Severity:  r.Severity,
@@ -477,6 +501,7 @@ func (s *scan) claimCommon(g *group, v *fstree.Version, p string) {
 
 func (s *scan) claimWasted(id string, v *fstree.Version, p string) {
 	k := groupKey{rule: id, path: "", layer: v.Layer, hidden: v.HiddenBy}
+	s.suppress(&k)
 	g, ok := s.groups[k]
 	if !ok {
 		r, _ := rules.ByID(id)
@@ -508,6 +533,7 @@ func commonDir(a, b string) string {
 // count adds the version being visited to the totals once, whatever number
 // of findings claimed it.
 func (s *scan) count(v *fstree.Version) {
+	s.claimed = slices.DeleteFunc(s.claimed, func(g *group) bool { return g.by != "" })
 	if len(s.claimed) == 0 {
 		return
 	}
@@ -557,9 +583,9 @@ func (s *scan) countEmpties() {
 	s.empties = nil
 }
 
-// findings returns the collected findings, largest first; empty ones (only
-// zero-byte files) are dropped.
-func (s *scan) findings() []Finding {
+// findings returns the collected findings and those the ignore list
+// silenced, largest first; empty ones (only zero-byte files) are dropped.
+func (s *scan) findings() ([]Finding, []Suppressed) {
 	gs := make([]*group, 0, len(s.groups))
 	for _, g := range s.groups {
 		if g.f.Bytes == 0 {
@@ -597,11 +623,16 @@ func (s *scan) findings() []Finding {
 		}
 		return cmp.Compare(x.f.Layer, y.f.Layer)
 	})
-	out := make([]Finding, len(gs))
-	for i, g := range gs {
-		out[i] = g.f
+	out := make([]Finding, 0, len(gs))
+	var supp []Suppressed
+	for _, g := range gs {
+		if g.by != "" {
+			supp = append(supp, Suppressed{Finding: g.f, By: g.by, ByPath: g.byPath})
+			continue
+		}
+		out = append(out, g.f)
 	}
-	return out
+	return out, supp
 }
 
 // secretLimit caps the key files whose contents Read captures to tell

@@ -54,6 +54,7 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 		r.Wasted = append(r.Wasted, report.WastedEntry{Path: report.JSONPath(w.Path), Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason, InBase: a.Place.InBase(w.Layer)})
 	}
 	r.Findings = FindingsJSON(a.Findings)
+	r.Suppressed = suppressedJSON(a.Suppressed, o.IgnoreFlags)
 	r.Leftovers = leftoversJSON(a)
 	placeJSON(r, a.Place)
 	if sg := a.Suggestion; sg != nil {
@@ -114,4 +115,18 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+func suppressedJSON(ss []Suppressed, flags []string) []report.SuppressedJSON {
+	out := make([]report.SuppressedJSON, len(ss))
+	for i, s := range ss {
+		why := report.IgnoredByConfig
+		if slices.Contains(flags, s.By) {
+			why = report.IgnoredByFlag
+		}
+		f := FindingsJSON([]Finding{s.Finding})[0]
+		out[i] = report.SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: report.JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
+			Layer: f.Layer, HiddenBy: f.HiddenBy, Ignore: s.By, Why: why}
+	}
+	return out
 }

@@ -1,8 +1,11 @@
 package analyze
 
 import (
+	"strings"
+
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/perms"
+	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -30,6 +33,7 @@ func FindSecrets(img *layers.Image, t *fstree.Tree, allow secrets.Allowlist) *se
 		return false
 	})
 	r.Allow(allow)
+	r.SetAside(func(p string) bool { return rules.NotProject(strings.Split(strings.TrimPrefix(p, "/"), "/")) })
 	r.Redact(img)
 	return r
 }

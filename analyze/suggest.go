@@ -80,11 +80,14 @@ func Suggest(s *Facts, findings []Finding, saved int64) *Suggestion {
 	if len(findings) == 0 {
 		return nil
 	}
-	// has tells whether a finding's rule points at an ecosystem.
+	// has tells whether a finding's rule shows that the image built
+	// something of an ecosystem (its build cache). A toolchain alone is
+	// no project: an image that is only a toolchain (golang, gcc) gets no
+	// skeleton, whose WORKDIR and saving would be the toolchain's own.
 	has := func(eco string) bool {
 		return slices.ContainsFunc(findings, func(f Finding) bool {
 			r, _ := rules.ByID(f.RuleID)
-			return r.Ecosystem == eco
+			return r.Ecosystem == eco && r.Category != rules.CatToolchain
 		})
 	}
 	workdir := strings.TrimPrefix(s.Config.WorkingDir, "/")

@@ -35,12 +35,13 @@ func TestSuggestFromFacts(t *testing.T) {
 		wantNotes []string
 	}{
 		{name: "nothing found", projects: map[string][]string{"go.mod": {"src"}}},
-		{name: "go by its toolchain", findings: finding("toolchain.go"), wantEco: analyze.EcoGo,
+		{name: "a toolchain alone is no project", findings: finding("toolchain.go", "toolchain.gcc", "dev-headers.include")},
+		{name: "go by its toolchain and project", projects: map[string][]string{"go.mod": {"src"}}, findings: finding("toolchain.go"), wantEco: analyze.EcoGo,
 			wantNotes: []string{"a CGO_ENABLED=0 binary"}},
 		{name: "go by its build cache", findings: finding("build-cache.go-build", "build-cache.go-mod"), wantEco: analyze.EcoGo,
 			wantNotes: []string{"a CGO_ENABLED=0 binary", "go: cache mounts"}},
 		{name: "rust by its project", projects: map[string][]string{"Cargo.toml": {"app"}}, findings: finding("docs.man"), wantEco: analyze.EcoRust},
-		{name: "c, each note once", findings: finding("toolchain.gcc", "package-cache.apt-lists", "package-cache.apt-archives", "secret.dotenv", "secret.ssh-key"),
+		{name: "c, each note once", projects: map[string][]string{"Makefile": {"src"}}, findings: finding("toolchain.gcc", "package-cache.apt-lists", "package-cache.apt-archives", "secret.dotenv", "secret.ssh-key"),
 			wantEco: analyze.EcoC, wantNotes: []string{"apt: ", "secrets: "}},
 		{name: "no ecosystem", findings: finding("docs.man", "package-cache.apt-lists")},
 	}

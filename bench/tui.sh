@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TUI latency on a bench image, in a real terminal (tmux):
 #
-#   bench/tui.sh [-n PRESSES] [-p POLL] [IMAGE]
+#   bench/tui.sh [-n PRESSES] [-p POLL] [-q] [IMAGE]
 #
 # IMAGE is one of bench/gen's (default large, the docker archive), or a
 # docker archive or OCI layout given by path (e.g. a shared image,
@@ -11,10 +11,13 @@
 # polls the screen every few milliseconds. It prints:
 #   paint     time from the start of the program to its first frame
 #   tree      time until the Files pane shows real entries (the tree of
-#             the layers merged so far)
-#   ready     time until the whole tree and findings are on the screen
+#             the layers merged so far), and the CPU the program used
+#             until then (user + system, from /proc)
+#   ready     time until the whole tree and findings are on the screen, and
+#             the CPU used until then
 #   while-reading  how long key presses (moving through the layers) take to
-#             show on the screen while the image is still being read
+#             show on the screen while the image is still being read (-q:
+#             none are pressed, so that ready and json compare the same work)
 #   open      opening the largest top-level directory once ready (l),
 #   move      moving down the children of its largest directory (j),
 #   layer     switching the tree to the layer below and back ([ and ]), and
@@ -22,6 +25,7 @@
 # as median and worst of PRESSES presses (default 20), then
 #   json      how long `stagescope inspect -o json` takes on the same image,
 #             right after: the whole tree should be on the screen no later.
+#             Each run has an empty layer cache of its own.
 # Times include tmux's own polling (~5 ms); paint, tree and ready poll the
 # screen every POLL seconds (default 0.05), as polling every few ms costs a
 # loaded 2-core machine more than the program being measured.
@@ -29,11 +33,13 @@ set -euo pipefail
 
 n=20
 poll=0.05
-while getopts "n:p:" opt; do
+quiet=
+while getopts "n:p:q" opt; do
 	case $opt in
 	n) n=$OPTARG ;;
 	p) poll=$OPTARG ;;
-	*) sed -n 4,27p "$0"; exit 2 ;;
+	q) quiet=1 ;;
+	*) sed -n 4,31p "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -86,6 +92,14 @@ wait_for() {
 	done
 	now
 }
+# cpu_ms: the CPU time (user + system) the program has used so far, in ms:
+# on a loaded machine it tells what the wall clock cannot, how much work
+# came before a state.
+cpu_ms() {
+	local pid
+	pid=$(tmux -S "$sock" display-message -p '#{pane_pid}')
+	awk -v hz="$(getconf CLK_TCK)" '{sub(/.*\) /, ""); print int(($12 + $13) * 1000 / hz)}' "/proc/$pid/stat"
+}
 # press KEY: sends it and prints how long until the screen changed (ms).
 press() {
 	local before t0 t
@@ -100,22 +114,24 @@ press() {
 }
 stats() { sort -n | awk '{a[NR]=$1} END{printf "median %d ms, worst %d ms (%d presses)", a[int((NR+1)/2)], a[NR], NR}'; }
 
-tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "sleep 0.3; exec $tmp/stagescope inspect $flags $ref"
+tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "sleep 0.3; exec $tmp/stagescope inspect --cache $tmp/cache-tui $flags $ref"
 sleep 0.25
 t0=$(($(now) + 50000000)) # the program starts 0.3 s after the session
 paint=$(wait_for 'Layers')
 # A row of the Files pane: size, layer, mark, a directory's arrow.
 tree=$(wait_for '[0-9] [kMGT]?B +[0-9]{1,3} [-+~ ][ !] +[▸▾] [^ ]')
+tree_cpu=$(cpu_ms)
 # While reading: j/k in the layers pane; the screen also changes with
 # progress, so these are upper bounds on a key's latency.
 : >"$tmp/reading"
 wait_for 'reading layers|layers · ' >/dev/null
 for i in $(seq 6); do
-	if screen | grep -q 'reading layers'; then
+	if [ -z "$quiet" ] && screen | grep -q 'reading layers'; then
 		press k >>"$tmp/reading"; press j >>"$tmp/reading"
 	fi
 done
 ready=$(wait_for ' layers · [0-9,]+ files')
+ready_cpu=$(cpu_ms)
 sleep 0.5
 tmux -S "$sock" send-keys G Tab g # the last layer; the tree, its first row (the largest directory)
 sleep 0.2
@@ -140,8 +156,8 @@ sleep 0.2
 for c in l i b c r y p t o; do press "$c" >>"$tmp/filter"; done
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), image $im"
 echo "paint          $(ms "$t0" "$paint") ms after start"
-echo "tree           $(ms "$t0" "$tree") ms after start"
-echo "ready          $(ms "$t0" "$ready") ms after start"
+echo "tree           $(ms "$t0" "$tree") ms after start, after $tree_cpu ms of CPU"
+echo "ready          $(ms "$t0" "$ready") ms after start, after $ready_cpu ms of CPU"
 if [ -s "$tmp/reading" ]; then echo "while-reading  $(stats <"$tmp/reading")"; else echo "while-reading  (read before a key could be sent)"; fi
 echo "open           $(stats <"$tmp/open")"
 echo "move           $(stats <"$tmp/move")"
@@ -149,5 +165,5 @@ echo "layer          $(stats <"$tmp/layer")"
 echo "filter         $(stats <"$tmp/filter")"
 tmux -S "$sock" kill-server 2>/dev/null || true
 j0=$(now)
-"$tmp/stagescope" inspect -o json $flags "$ref" >/dev/null
+"$tmp/stagescope" inspect -o json --cache "$tmp/cache-json" $flags "$ref" >/dev/null
 echo "json           $(ms "$j0" "$(now)") ms (-o json, after the browser quit)"

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,8 +8,6 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
-	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -36,26 +33,12 @@ func TestDiff(t *testing.T) {
 		}},
 		layerstest.Step{CreatedBy: "cleanup", Files: []layerstest.File{layerstest.Whiteout("etc/app.conf")}},
 	)
-	li, err := layers.Read(context.Background(), img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := newBrowser("diff.tar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.setAnalysis(analyze.Run(li))
-	posted := make(chan func(), 1)
-	b.viewer.post = func(f func()) { posted <- f }
 	type read struct {
 		layer int
 		path  string
 	}
 	var reads []read
-	b.viewer.read = func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
-		reads = append(reads, read{layer, path})
-		return layers.ReadFile(ctx, img, layer, path, limit)
-	}
+	b, posted := viewerBrowser(t, "diff.tar", img, func(layer int, path string) { reads = append(reads, read{layer, path}) })
 	// find selects the first path that matches in the tree.
 	find := func(s string) { press(b, 'f', tcell.KeyEscape, 'f', s, tcell.KeyEnter) }
 	// shown waits for the viewer's lines and returns the screen.

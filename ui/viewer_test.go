@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gdamore/tcell/v2"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/layers"
@@ -26,22 +27,8 @@ func TestViewer(t *testing.T) {
 		}},
 		layerstest.Step{CreatedBy: "cleanup", Files: []layerstest.File{layerstest.Whiteout("app/.env")}},
 	)
-	li, err := layers.Read(context.Background(), img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := newBrowser("viewer.tar")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.setAnalysis(analyze.Run(li))
-	posted := make(chan func(), 1)
-	b.viewer.post = func(f func()) { posted <- f }
 	var reads []int
-	b.viewer.read = func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
-		reads = append(reads, layer)
-		return layers.ReadFile(ctx, img, layer, path, limit)
-	}
+	b, posted := viewerBrowser(t, "viewer.tar", img, func(layer int, _ string) { reads = append(reads, layer) })
 	view := func(find string, key any) string {
 		t.Helper()
 		press(b, 'f', find, tcell.KeyEnter, key)
@@ -83,4 +70,27 @@ func TestHexDump(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("hexDump:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// viewerBrowser is a browser on img, read and analyzed, whose viewer
+// reads img's files (telling read which) and posts its updates on the
+// channel returned instead of to an application.
+func viewerBrowser(t *testing.T, ref string, img v1.Image, read func(layer int, path string)) (*Browser, chan func()) {
+	t.Helper()
+	li, err := layers.Read(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newBrowser(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.setAnalysis(analyze.Run(li))
+	posted := make(chan func(), 1)
+	b.viewer.post = func(f func()) { posted <- f }
+	b.viewer.read = func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {
+		read(layer, path)
+		return layers.ReadFile(ctx, img, layer, path, limit)
+	}
+	return b, posted
 }

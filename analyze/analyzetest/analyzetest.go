@@ -11,7 +11,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/analyze/report"
 )
 
@@ -90,17 +90,17 @@ func clip(b []byte) []byte {
 }
 
 var diffSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(analyze.DiffSchema()))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(diff.Schema()))
 	if err != nil {
 		return nil, fmt.Errorf("parsing diff.schema.json: %w", err)
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	if err := c.AddResource(analyze.DiffSchemaID, doc); err != nil {
+	if err := c.AddResource(diff.SchemaID, doc); err != nil {
 		return nil, fmt.Errorf("loading diff.schema.json: %w", err)
 	}
-	return c.Compile(analyze.DiffSchemaID)
+	return c.Compile(diff.SchemaID)
 })
 
 // ValidateDiff returns an error, with every violation, unless data is one

@@ -6,6 +6,7 @@ package gate
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
@@ -84,8 +85,8 @@ type Check struct {
 	Measured float64
 	Limit    float64
 	Pass     bool
-	// Note says why a check passed or failed the way it did where its
-	// value is not a number (dive's undefined userWastedPercent).
+	// Note says why a check reads as it does where that needs saying:
+	// dive's undefined userWastedPercent, a forbidden rule also ignored.
 	Note string
 }
 
@@ -120,6 +121,10 @@ type Input struct {
 	OwnLeftoverBytes int64
 	// RuleFindings counts the findings of each rule ID.
 	RuleFindings map[string]int
+	// RuleSuppressed counts the findings of each rule ID that the ignore
+	// list silenced by the rule's ID or category (not by a path): a
+	// forbidden rule counts them all the same (see Evaluate).
+	RuleSuppressed map[string]int
 }
 
 // Evaluate checks an image's numbers against thresholds. It applies no
@@ -172,11 +177,31 @@ func Evaluate(in Input, t Thresholds) Gate {
 	}
 	ids := slices.Clone(t.ForbiddenRules)
 	slices.Sort(ids)
+	sil := rules.NewSilencer(t.Ignore)
 	for _, id := range slices.Compact(ids) {
 		n := in.RuleFindings[id]
+		by := sil.RuleBy(id)
+		if by != "" {
+			n += in.RuleSuppressed[id]
+		}
 		add(CheckForbiddenRules, id, UnitFindings, float64(n), 0, n == 0)
+		if by != "" {
+			g.Checks[len(g.Checks)-1].Note = ForbiddenAndIgnored(id, by)
+		}
 	}
 	return g
+}
+
+// ForbiddenAndIgnored says what the gate does with a rule that is both
+// forbidden and ignored by its ID or category (by): forbidding is the
+// stronger word, so the findings the ignore silenced count in the check.
+// An ignored path still silences the rule there: it names what a user
+// accepts, where a rule or category ignore says nothing about this rule.
+func ForbiddenAndIgnored(id, by string) string {
+	if by == id {
+		return fmt.Sprintf("rule %s is both forbidden and ignored: the gate counts its findings all the same (an ignored path still silences it)", id)
+	}
+	return fmt.Sprintf("rule %s is forbidden and its category %s ignored: the gate counts its findings all the same (an ignored path still silences it)", id, by)
 }
 
 // userWastedUndefined is dive's verdict on highestUserWastedPercent when

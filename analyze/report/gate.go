@@ -21,8 +21,9 @@ type CheckJSON struct {
 	Measured float64   `json:"measured"`
 	Limit    float64   `json:"limit"`
 	Pass     bool      `json:"pass"`
-	// Note says why where the value is not a number (dive's undefined
-	// userWastedPercent, reported as 0).
+	// Note says why a check reads as it does where that needs saying:
+	// dive's undefined userWastedPercent (measured as 0), a forbidden rule
+	// also ignored.
 	Note string `json:"note,omitempty"`
 }
 

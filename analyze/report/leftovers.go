@@ -29,6 +29,30 @@ type FindingJSON struct {
 	Dockerfile *LocationJSON `json:"dockerfile,omitempty"`
 }
 
+// SuppressedJSON is a finding the ignore list silenced.
+type SuppressedJSON struct {
+	RuleID   string         `json:"ruleId"`
+	Category rules.Category `json:"category"`
+	Severity rules.Severity `json:"severity"`
+	Path     string         `json:"path"`
+	Files    int64          `json:"files"`
+	Bytes    int64          `json:"bytes"`
+	Layer    int            `json:"layer"`
+	HiddenBy *int           `json:"hiddenBy,omitempty"`
+	// Ignore is the entry that silenced it: a rule ID, a category or a
+	// path glob, as written.
+	Ignore string `json:"ignore"`
+	// Why says where the entry came from: "flag" (--ignore) or "config"
+	// (the config file's ignore list).
+	Why string `json:"why"`
+}
+
+// The origins of ignore entries.
+const (
+	IgnoredByFlag   = "flag"
+	IgnoredByConfig = "config"
+)
+
 // LeftoversJSON sums the findings; every file is counted once however many
 // findings name it.
 type LeftoversJSON struct {

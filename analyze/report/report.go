@@ -27,8 +27,11 @@ type Report struct {
 	// Gate is present when CI thresholds were given.
 	Gate *GateJSON `json:"gate,omitempty"`
 	// Findings are the build-time leftovers, bytes descending.
-	Findings  []FindingJSON `json:"findings"`
-	Leftovers LeftoversJSON `json:"leftovers"`
+	Findings []FindingJSON `json:"findings"`
+	// Suppressed are the findings the ignore list silenced, bytes
+	// descending: in no total.
+	Suppressed []SuppressedJSON `json:"suppressed"`
+	Leftovers  LeftoversJSON    `json:"leftovers"`
 	// Suggestion is the multi-stage fix for the whole image, when an
 	// ecosystem was recognised.
 	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
@@ -175,6 +178,10 @@ type Options struct {
 	ToolVersion string
 	Reference   string
 	Source      string
+	// IgnoreFlags are the ignore entries given on the command line
+	// (--ignore): a suppressed finding silenced by one of them says
+	// "flag", by any other (the config file's) "config".
+	IgnoreFlags []string
 }
 
 // Percent is part as a percentage of whole, rounded to four decimals as

@@ -40,6 +40,10 @@ type SecretJSON struct {
 	// GitObject is the .git object (blob, commit or tag) that holds the
 	// secret, when found inside a shipped repository's objects.
 	GitObject string `json:"gitObject,omitempty"`
+	// SuppressedBy says why a suppressed secret is: "allowlist" (the
+	// config's secrets.allow) or "not-project" (test data or a toolchain's
+	// own tree); absent on findings.
+	SuppressedBy string `json:"suppressedBy,omitempty"`
 }
 
 // SecretAllowlistJSON is the allowlist the scan applied.
@@ -76,7 +80,7 @@ func secretList(fs []secrets.Finding) []SecretJSON {
 	out := make([]SecretJSON, 0, len(fs))
 	for _, f := range fs {
 		s := SecretJSON{RuleID: f.RuleID, Category: "secret", Severity: string(f.Severity), Path: secretPath(f.Path), Line: f.Line,
-			Fingerprint: f.Fingerprint, Redacted: f.Redacted, StillShips: f.StillShips, GitObject: f.Object}
+			Fingerprint: f.Fingerprint, Redacted: f.Redacted, StillShips: f.StillShips, GitObject: f.Object, SuppressedBy: f.SuppressedBy}
 		if r, ok := secrets.RuleByID(f.RuleID); ok {
 			s.Why = r.Why
 		}

@@ -152,6 +152,37 @@ var distroPatterns = func() []pattern {
 	return ps
 }()
 
+// notProject are trees that are never the user's project: test data, and
+// the sources, tests and module caches a toolchain ships (the official
+// golang image's /usr/local/go, Debian's golang-go under /usr/lib/go-*
+// and /usr/share/go-*, rustup's toolchains, cargo's registry).
+var notProject = []string{
+	"**/testdata/**", "**/*_test.go",
+	"usr/local/go/**", "usr/lib/go/**", "usr/lib/go-*/**", "usr/share/go/**", "usr/share/go-*/**", "usr/lib/golang/**",
+	"usr/local/rustup/**", "**/.rustup/**", "usr/lib/rustlib/**", "usr/local/cargo/registry/**", "**/.cargo/registry/**",
+	"**/go/pkg/mod/**",
+}
+
+var notProjectPatterns = func() []pattern {
+	ps := make([]pattern, len(notProject))
+	for i, d := range notProject {
+		ps[i] = compile(d)
+	}
+	return ps
+}()
+
+// NotProject tells whether a path, given as its components, lies in test
+// data or in a toolchain's own tree: what is there is not the user's
+// project (a Go test key is no secret of theirs, a go.mod there no app).
+func NotProject(segs []string) bool {
+	for i := range notProjectPatterns {
+		if globSegs(notProjectPatterns[i].segs, segs, false) {
+			return true
+		}
+	}
+	return false
+}
+
 // Distro tells whether a path, given as its components, lies in a tree a
 // distribution's packages own (usr/share, usr/lib, etc, …).
 func Distro(segs []string) bool {
@@ -387,19 +418,20 @@ var pathRules = []Rule{
 var secretRules = []Rule{
 	{ID: "secret.dotenv", Category: CatSecret, Severity: SevHigh, Hidden: true,
 		Paths:   []string{"**/.env", "**/.env.*"},
-		Unless:  []string{"**/.env.example", "**/.env.sample", "**/.env.template", "**/.env.dist", "**/.env.*.example"},
+		Unless:  append([]string{"**/.env.example", "**/.env.sample", "**/.env.template", "**/.env.dist", "**/.env.*.example"}, notProject...),
 		Why:     "a .env file usually holds credentials and API keys",
 		Fix:     fixSecret,
 		Cleanup: cleanupSecret},
 	{ID: "secret.ssh-key", Category: CatSecret, Severity: SevCritical, Hidden: true,
 		Paths:   []string{"**/id_rsa", "**/id_dsa", "**/id_ecdsa", "**/id_ed25519", "**/id_ecdsa_sk", "**/id_ed25519_sk"},
+		Unless:  notProject,
 		Why:     "an SSH private key",
 		Fix:     fixSecret,
 		Cleanup: cleanupSecret},
 	{ID: "secret.private-key", Category: CatSecret, Severity: SevCritical, Hidden: true,
 		Paths: []string{"**/*.pem", "**/*.key", "**/*.p12", "**/*.pfx"},
-		Unless: []string{"etc/ssl/certs/**", "usr/local/share/ca-certificates/**", "etc/pki/**", "etc/apt/**", "usr/share/**", "usr/lib/**", "usr/local/lib/python3*/**",
-			"**/site-packages/**", "**/dist-packages/**", "**/node_modules/**", "**/testdata/**", "**/go/pkg/mod/**"},
+		Unless: append([]string{"etc/ssl/certs/**", "usr/local/share/ca-certificates/**", "etc/pki/**", "etc/apt/**", "usr/share/**", "usr/lib/**", "usr/local/lib/python3*/**",
+			"**/site-packages/**", "**/dist-packages/**", "**/node_modules/**"}, notProject...),
 		Content: []string{"PRIVATE KEY-----"},
 		Why:     "a private key",
 		Fix:     fixSecret,

@@ -32,6 +32,9 @@ type Finding struct {
 	// Object is the .git object ID (SHA-1) of the blob that holds the
 	// secret, when it was found inside a shipped repository.
 	Object string
+	// SuppressedBy says why a suppressed finding is one: SuppressedAllowed
+	// or SuppressedNotProject; "" for a finding.
+	SuppressedBy string
 	// value is the secret itself: kept to redact it wherever it appears,
 	// never written out.
 	value string

@@ -20,11 +20,7 @@ func (ls *layerScan) openGit(p string, size int64) io.WriteCloser {
 		if o.Type == "blob" && len(o.Data) > 0 && isBinary(o.Data) {
 			return
 		}
-		searchAll(o.Data, func(h hit) {
-			f := newFinding(h.rule, p, -1, h.line, h.value)
-			f.Object = o.ID
-			ls.add(f)
-		})
+		searchAll(o.Data, func(h hit) { ls.add(h, p, o.ID) })
 	}
 	warn := func(msg string) { ls.warn("%s: %s", p, msg) }
 	if id := gitobj.LooseID(p); id != "" {

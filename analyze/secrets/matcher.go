@@ -2,7 +2,9 @@ package secrets
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/coregx/ahocorasick"
@@ -120,9 +122,27 @@ type stream struct {
 	win   []byte
 	base  int64 // stream offset of win[0]
 	next  int   // keyword hits starting before win[next] are done
-	lines int   // newlines in the stream before win[0]
-	lastE int64 // stream offset where the last reported value ends
+	lines int   // newlines in the stream before win[counted]
+	// counted is where in win the newline count stands: each hit and each
+	// cut counts only the bytes from there, never the window from its start.
+	counted int
+	lastE   int64 // stream offset where the last reported value ends
+	size    int64 // the stream's length when known (newSizedStream), else 0
+	whole   bool  // the stream came in one write and is searched
 }
+
+// lineAt is the 1-based line of win[pos], moving the newline count there.
+func (s *stream) lineAt(pos int) int {
+	if pos >= s.counted {
+		s.lines += bytes.Count(s.win[s.counted:pos], newline)
+	} else {
+		s.lines -= bytes.Count(s.win[pos:s.counted], newline)
+	}
+	s.counted = pos
+	return s.lines + 1
+}
+
+var newline = []byte{'\n'}
 
 // window is the size a stream's window grows to before it is searched.
 const window = 256<<10 + maxMatch + contextRadius
@@ -135,9 +155,7 @@ func newStream(fn func(hit)) *stream {
 // file gets a window of its own size, not a whole one.
 func newSizedStream(fn func(hit), size int64) *stream {
 	s := newStream(fn)
-	if size < window {
-		s.win = make([]byte, 0, max(size, 512))
-	}
+	s.size = size
 	return s
 }
 
@@ -147,6 +165,19 @@ var windows = sync.Pool{New: func() any { b := make([]byte, 0, window); return &
 // Write adds bytes to the stream, searching the window when it is full.
 func (s *stream) Write(p []byte) (int, error) {
 	n := len(p)
+	if s.whole {
+		return n, nil // the stream was longer than its size said
+	}
+	if s.win == nil && s.base == 0 && s.size > 0 && int64(n) == s.size {
+		// The whole stream in one write: searched where it lies, not
+		// copied into a window.
+		s.whole = true
+		s.searchBuffer(p)
+		return n, nil
+	}
+	if s.win == nil && s.size > 0 && s.size < window {
+		s.win = make([]byte, 0, max(s.size, 512))
+	}
 	for len(p) > 0 {
 		if cap(s.win) < window && len(s.win)+len(p) > cap(s.win) {
 			s.grow()
@@ -169,6 +200,9 @@ func (s *stream) grow() {
 
 // Close searches what is left, and gives a full-size window back.
 func (s *stream) Close() error {
+	if s.whole {
+		return nil
+	}
 	s.search(true)
 	if cap(s.win) == window {
 		w := s.win[:0]
@@ -197,15 +231,23 @@ func (s *stream) search(final bool) {
 		return
 	}
 	end := min(len(s.win), limit+s.m.maxKw-1)
-	hay := s.win[:end]
-	for at := s.next; at < limit; {
-		mt, ok := s.m.ac.Find(hay, at)
-		if !ok || mt.Start >= limit {
+	// One pass of the automaton over the new bytes gives every keyword
+	// occurrence. (Find from each hit on would run the library's
+	// start-byte prefilter, an IndexByte per start byte over the rest of
+	// the window, again at every hit: quadratic in hits per window.)
+	kws := s.m.ac.FindAllOverlapping(s.win[s.next:end])
+	slices.SortStableFunc(kws, func(a, b ahocorasick.Match) int { return cmp.Compare(a.Start, b.Start) })
+	at := s.next
+	for _, mt := range kws {
+		start := s.next + mt.Start
+		if start >= limit {
 			break
 		}
-		at = mt.Start + 1
+		if start < at {
+			continue // inside the value of a secret just reported
+		}
 		ri := s.m.rule[mt.PatternID]
-		vs, ve, ok := s.m.matchAt(ri, s.win, mt.Start)
+		vs, ve, ok := s.m.matchAt(ri, s.win, start)
 		if !ok {
 			continue
 		}
@@ -214,8 +256,7 @@ func (s *stream) search(final bool) {
 			continue // inside a value already reported (a key block's body)
 		}
 		s.lastE = s.base + int64(ve)
-		line := s.lines + bytes.Count(s.win[:vs], []byte{'\n'}) + 1
-		s.fn(hit{rule: ri, value: s.win[vs:ve], line: line, start: abs})
+		s.fn(hit{rule: ri, value: s.win[vs:ve], line: s.lineAt(vs), start: abs})
 		at = max(at, ve)
 	}
 	s.next = limit
@@ -223,7 +264,8 @@ func (s *stream) search(final bool) {
 		return
 	}
 	cut := max(0, s.next-contextRadius)
-	s.lines += bytes.Count(s.win[:cut], []byte{'\n'})
+	s.lineAt(cut)
+	s.counted = 0
 	n := copy(s.win, s.win[cut:])
 	s.win = s.win[:n]
 	s.base += int64(cut)

@@ -147,3 +147,76 @@ func FuzzStream(f *testing.F) {
 		}
 	})
 }
+
+// denseText is n lines, each an AWS access key ID of its own (drawn again
+// when too few distinct characters make it look like a placeholder).
+func denseText(n int) []byte {
+	g := secretstest.New(3)
+	var b strings.Builder
+	for range n {
+		v := "AKIA" + g.S("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+		for Placeholder(v) {
+			v = "AKIA" + g.S("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+		}
+		b.WriteString("id = " + v + "\n")
+	}
+	return []byte(b.String())
+}
+
+// TestLayerCap: a layer keeps at most maxLayerFindings findings, their
+// lines right, and says once that it dropped the rest.
+func TestLayerCap(t *testing.T) {
+	text := denseText(maxLayerFindings + 50)
+	ls := NewLayerScanner()
+	w := ls.Open("app/ids.txt", int64(len(text)))
+	for rest := text; len(rest) > 0; rest = rest[min(len(rest), 1000):] {
+		if _, err := w.Write(rest[:min(len(rest), 1000)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	res := ls.Result().(*LayerResult)
+	if got, want := len(res.Findings), maxLayerFindings; got != want {
+		t.Fatalf("%d findings, want %d", got, want)
+	}
+	for i, f := range res.Findings {
+		if f.Line != i+1 {
+			t.Fatalf("finding %d on line %d, want %d", i, f.Line, i+1)
+		}
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "the rest are not reported") {
+		t.Errorf("warnings %q, want one saying the rest are dropped", res.Warnings)
+	}
+}
+
+// TestOneWrite: a file that comes in one write (searched where it lies)
+// and the same file in chunks (through the window) give the same findings.
+func TestOneWrite(t *testing.T) {
+	var b strings.Builder
+	for _, p := range secretstest.New(13).All() {
+		b.WriteString("filler line\n" + p.Text + "\n")
+	}
+	text := []byte(b.String())
+	scan := func(chunk int) []Finding {
+		ls := NewLayerScanner()
+		w := ls.Open("etc/app.conf", int64(len(text)))
+		for rest := text; len(rest) > 0; rest = rest[min(len(rest), chunk):] {
+			if _, err := w.Write(rest[:min(len(rest), chunk)]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return ls.Result().(*LayerResult).Findings
+	}
+	whole := scan(len(text))
+	if len(whole) < 10 {
+		t.Fatalf("%d findings in one write, want every planted secret", len(whole))
+	}
+	if d := cmp.Diff(scan(97), whole, cmp.AllowUnexported(Finding{})); d != "" {
+		t.Errorf("chunked (-) and whole (+) differ:\n%s", d)
+	}
+}

@@ -57,7 +57,10 @@ func (ls *layerScan) warn(format string, args ...any) {
 	ls.res.Warnings = append(ls.res.Warnings, fmt.Sprintf(format, args...))
 }
 
-func (ls *layerScan) add(f Finding) {
+// add records hit h of file p (of git object obj, when not ""), unless
+// the layer already holds maxLayerFindings: the finding (a string copy and
+// a SHA-256 of the value) is made only once it is kept.
+func (ls *layerScan) add(h hit, p, obj string) {
 	if len(ls.res.Findings) >= maxLayerFindings {
 		if !ls.full {
 			ls.full = true
@@ -65,6 +68,8 @@ func (ls *layerScan) add(f Finding) {
 		}
 		return
 	}
+	f := newFinding(h.rule, p, -1, h.line, h.value)
+	f.Object = obj
 	ls.res.Findings = append(ls.res.Findings, f)
 }
 
@@ -72,16 +77,16 @@ func (ls *layerScan) Open(p string, size int64) io.WriteCloser {
 	if g := ls.openGit(p, size); g != nil {
 		return g
 	}
+	if binaryExts[path.Ext(p)] {
+		return nil // before the size: a large archive is not a skipped text file
+	}
 	if size > FileLimit {
 		ls.res.Skipped++
 		return nil
 	}
-	if binaryExts[path.Ext(p)] {
-		return nil
-	}
 	ls.res.Searched++
 	f := &fileScan{}
-	f.s = newSizedStream(func(h hit) { ls.add(newFinding(h.rule, p, -1, h.line, h.value)) }, size)
+	f.s = newSizedStream(func(h hit) { ls.add(h, p, "") }, size)
 	return f
 }
 
@@ -142,15 +147,38 @@ func Collect(img *layers.Image, ships func(path string, layer int) bool) *Result
 	return r
 }
 
+// Why a finding is suppressed.
+const (
+	// SuppressedAllowed: the allowlist (the config's secrets.allow) accepts it.
+	SuppressedAllowed = "allowlist"
+	// SuppressedNotProject: it lies in test data or a toolchain's own tree
+	// (a key in Go's crypto tests): not the user's project, nor a secret
+	// of theirs.
+	SuppressedNotProject = "not-project"
+)
+
 // Allow moves the findings the allowlist accepts to Suppressed.
 func (r *Result) Allow(a Allowlist) {
 	r.Allowlist = a
 	if a.Empty() {
 		return
 	}
+	r.suppress(SuppressedAllowed, a.Allows)
+}
+
+// SetAside moves the findings in files that notProject names (test data,
+// toolchain trees; never the config) to Suppressed.
+func (r *Result) SetAside(notProject func(path string) bool) {
+	r.suppress(SuppressedNotProject, func(f *Finding) bool {
+		return !strings.HasPrefix(f.Path, "config:") && notProject(f.Path)
+	})
+}
+
+func (r *Result) suppress(why string, drop func(*Finding) bool) {
 	kept := r.Findings[:0]
 	for _, f := range r.Findings {
-		if a.Allows(&f) {
+		if drop(&f) {
+			f.SuppressedBy = why
 			r.Suppressed = append(r.Suppressed, f)
 		} else {
 			kept = append(kept, f)

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
@@ -115,8 +116,8 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 		}
 		return err
 	}
-	c := analyze.Compare(a, b)
-	rep := analyze.NewDiffReport(a, b, c, analyze.DiffReportOptions{
+	da, db := a.DiffInput(), b.DiffInput()
+	rep := diff.NewReport(da, db, diff.Compare(da, db), diff.ReportOptions{
 		ToolVersion: version,
 		A:           report.Options{Reference: srcA.Reference, Source: string(srcA.Kind)},
 		B:           report.Options{Reference: srcB.Reference, Source: string(srcB.Kind)},
@@ -166,7 +167,7 @@ func savedStr(saved, of int64) string {
 	return s
 }
 
-func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
+func writeDiffText(out io.Writer, r *diff.Report, width int) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "A  %s (%s), %s\n", ui.Escape(r.A.Image.Reference), r.A.Image.Source, format.Count(int64(r.A.Layers), "layer"))
 	fmt.Fprintf(w, "B  %s (%s), %s\n", ui.Escape(r.B.Image.Reference), r.B.Image.Source, format.Count(int64(r.B.Layers), "layer"))
@@ -199,7 +200,7 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 		return err
 	}
 
-	list := func(title string, l analyze.PathList, bytesOf func(analyze.PathDiffJSON) string, total string) error {
+	list := func(title string, l diff.PathList, bytesOf func(diff.PathDiffJSON) string, total string) error {
 		fmt.Fprintf(w, "\n%s: %s, %s", title, format.Count(l.Files, "file"), total)
 		if l.Truncated {
 			fmt.Fprintf(w, " (largest %d shown)", len(l.Paths))
@@ -211,13 +212,13 @@ func writeDiffText(out io.Writer, r *analyze.DiffReport, width int) error {
 		}
 		return tw.Flush()
 	}
-	if err := list("Only in A", r.OnlyInA, func(p analyze.PathDiffJSON) string { return format.Bytes(p.ABytes) }, format.Bytes(r.OnlyInA.ABytes)); err != nil {
+	if err := list("Only in A", r.OnlyInA, func(p diff.PathDiffJSON) string { return format.Bytes(p.ABytes) }, format.Bytes(r.OnlyInA.ABytes)); err != nil {
 		return err
 	}
-	if err := list("Only in B", r.OnlyInB, func(p analyze.PathDiffJSON) string { return format.Bytes(p.BBytes) }, format.Bytes(r.OnlyInB.BBytes)); err != nil {
+	if err := list("Only in B", r.OnlyInB, func(p diff.PathDiffJSON) string { return format.Bytes(p.BBytes) }, format.Bytes(r.OnlyInB.BBytes)); err != nil {
 		return err
 	}
-	if err := list("Changed", r.Changed, func(p analyze.PathDiffJSON) string {
+	if err := list("Changed", r.Changed, func(p diff.PathDiffJSON) string {
 		return format.Bytes(p.ABytes) + " -> " + format.Bytes(p.BBytes)
 	}, format.Bytes(r.Changed.ABytes)+" in A, "+format.Bytes(r.Changed.BBytes)+" in B"); err != nil {
 		return err

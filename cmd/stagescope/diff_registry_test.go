@@ -15,7 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
@@ -80,7 +80,7 @@ func TestDiffRegistrySharedLayerFetchedOnce(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit status %d: %v", code, err)
 	}
-	var r analyze.DiffReport
+	var r diff.Report
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers/layerstest"
@@ -45,7 +45,7 @@ func TestDiffJSON(t *testing.T) {
 		t.Fatalf("exit status %d: %v", code, err)
 	}
 	analyzetest.ValidateDiffReport(t, []byte(out))
-	var r analyze.DiffReport
+	var r diff.Report
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -55,15 +55,15 @@ func TestDiffJSON(t *testing.T) {
 	if r.A.LayerBytes != naiveSize || r.B.LayerBytes != multiSize || r.Saved.LayerBytes != naiveSize-multiSize {
 		t.Errorf("sizes A %d B %d saved %d; want %d, %d, %d", r.A.LayerBytes, r.B.LayerBytes, r.Saved.LayerBytes, naiveSize, multiSize, naiveSize-multiSize)
 	}
-	if r.SharedLayers != (analyze.DiffShared{Layers: 1, Bytes: baseSize}) {
+	if r.SharedLayers != (diff.Shared{Layers: 1, Bytes: baseSize}) {
 		t.Errorf("shared layers %+v, want 1 of %d bytes", r.SharedLayers, baseSize)
 	}
-	want := struct{ A, B, C analyze.PathList }{
-		analyze.PathList{Files: 2, ABytes: 9400, Paths: []analyze.PathDiffJSON{{Path: "/usr/bin/gcc-12", ABytes: 9000}, {Path: "/app/main.c", ABytes: 400}}},
-		analyze.PathList{Files: 1, BBytes: 3, Paths: []analyze.PathDiffJSON{{Path: "/app/LICENSE", BBytes: 3}}},
-		analyze.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []analyze.PathDiffJSON{{Path: "/app/main", ABytes: 3000, BBytes: 2900}}},
+	want := struct{ A, B, C diff.PathList }{
+		diff.PathList{Files: 2, ABytes: 9400, Paths: []diff.PathDiffJSON{{Path: "/usr/bin/gcc-12", ABytes: 9000}, {Path: "/app/main.c", ABytes: 400}}},
+		diff.PathList{Files: 1, BBytes: 3, Paths: []diff.PathDiffJSON{{Path: "/app/LICENSE", BBytes: 3}}},
+		diff.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []diff.PathDiffJSON{{Path: "/app/main", ABytes: 3000, BBytes: 2900}}},
 	}
-	if diff := cmp.Diff(want, struct{ A, B, C analyze.PathList }{r.OnlyInA, r.OnlyInB, r.Changed}); diff != "" {
+	if diff := cmp.Diff(want, struct{ A, B, C diff.PathList }{r.OnlyInA, r.OnlyInB, r.Changed}); diff != "" {
 		t.Errorf("paths (-want +got):\n%s", diff)
 	}
 	if got, want := r.Saved.TotalBytes, int64(200+9000+400+3000)-int64(200+2900+3); got != want {
@@ -149,7 +149,7 @@ func TestDiffSharedImages(t *testing.T) {
 				t.Fatalf("exit status %d: %v", code, err)
 			}
 			analyzetest.ValidateDiffReport(t, []byte(out))
-			var r analyze.DiffReport
+			var r diff.Report
 			if err := json.Unmarshal([]byte(out), &r); err != nil {
 				t.Fatal(err)
 			}
@@ -178,13 +178,13 @@ func TestDiffSharedImages(t *testing.T) {
 func TestDiffIgnore(t *testing.T) {
 	naive, multi, _, _, _ := diffPair(t)
 	t.Chdir(t.TempDir())
-	leftovers := func(t *testing.T, args ...string) analyze.DiffReport {
+	leftovers := func(t *testing.T, args ...string) diff.Report {
 		t.Helper()
 		out, _, code, err := run(t, append(append([]string{"diff", "-o", "json"}, args...), naive, multi)...)
 		if code != exitOK {
 			t.Fatalf("diff %v: exit %d: %v", args, code, err)
 		}
-		var r analyze.DiffReport
+		var r diff.Report
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatal(err)
 		}

@@ -304,7 +304,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 			failed = append(failed, fi.ref)
 			continue
 		}
-		rep := newImageReport(a, th, fi.src)
+		rep := newImageReport(a, th, fi.src, o.Ignore)
 		releaseTree(a)
 		reports = append(reports, rep)
 		switch {
@@ -344,9 +344,15 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	return nil
 }
 
-// newImageReport makes the report of one analysis, with its gate.
-func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source) *report.Report {
-	rep := analyze.NewReport(a, report.Options{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind)})
+// newImageReport makes the report of one analysis, with its gate;
+// ignoreFlags are the --ignore values, which the suppressed findings they
+// silenced name as given on the command line.
+func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source, ignoreFlags []string) *report.Report {
+	flags := make([]string, len(ignoreFlags))
+	for i, v := range ignoreFlags {
+		flags[i] = strings.TrimSpace(v) // as addIgnores reads them
+	}
+	rep := analyze.NewReport(a, report.Options{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind), IgnoreFlags: flags})
 	if !th.Empty() {
 		rep.Gate = report.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}

@@ -152,7 +152,7 @@ func writeGateText(out io.Writer, g *report.GateJSON) error {
 			name += " " + c.Subject
 		}
 		measured := gateValue(c.Unit, c.Measured, c.Name)
-		if c.Note != "" {
+		if c.Note != "" && c.Name == gate.CheckHighestUserWastedPercent {
 			measured = "undefined"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res, ui.Escape(name), measured, gateValue(c.Unit, c.Limit, c.Name))
@@ -162,7 +162,7 @@ func writeGateText(out io.Writer, g *report.GateJSON) error {
 	}
 	for _, c := range g.Checks {
 		if c.Note != "" {
-			fmt.Fprintf(w, "%s: %s\n", c.Name, c.Note)
+			fmt.Fprintf(w, "%s: %s\n", c.Name, ui.Escape(c.Note))
 		}
 	}
 	return w.Flush()

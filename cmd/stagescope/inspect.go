@@ -15,6 +15,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/gate"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/sbom"
@@ -312,6 +313,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	if err := addIgnores(&th.Ignore, o.Ignore); err != nil {
 		return err
 	}
+	warnForbiddenIgnored(s.ErrOut, th)
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.Timeout, fmt.Errorf("timed out after %s (--timeout)", o.Timeout))
@@ -343,7 +345,8 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	for _, n := range a.Place.Notes {
 		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", ui.Escape(n))
 	}
-	rep := newImageReport(a, th, src)
+	warnUnmatched(s.ErrOut, a.UnmatchedIgnores, o.Ignore)
+	rep := newImageReport(a, th, src, o.Ignore)
 	var comps []sbom.Component
 	if o.wants("cyclonedx") {
 		comps = analyze.SBOMComponents(a) // needs the tree
@@ -410,6 +413,32 @@ func progressPrinter(w io.Writer) func(layers.Progress) {
 		if p.LayersDone == p.LayersTotal {
 			fmt.Fprint(w, "\r\033[K")
 		}
+	}
+}
+
+// warnForbiddenIgnored says, one line each, which forbidden rules the
+// ignore list names too: the gate counts their findings all the same
+// (gate.ForbiddenAndIgnored).
+func warnForbiddenIgnored(w io.Writer, th gate.Thresholds) {
+	sil := rules.NewSilencer(th.Ignore)
+	ids := slices.Clone(th.ForbiddenRules)
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		if by := sil.RuleBy(id); by != "" {
+			fmt.Fprintf(w, "stagescope: warning: %s\n", ui.Escape(gate.ForbiddenAndIgnored(id, by)))
+		}
+	}
+}
+
+// warnUnmatched says, one line each, which ignored path globs match no
+// file of the image: a typo, or a path the image no longer has.
+func warnUnmatched(w io.Writer, globs, flags []string) {
+	for _, g := range globs {
+		from := "ignore.paths"
+		if slices.ContainsFunc(flags, func(f string) bool { return strings.TrimSpace(f) == g }) {
+			from = "--ignore"
+		}
+		fmt.Fprintf(w, "stagescope: warning: %s \"%s\" matches no file in the image\n", from, ui.Escape(g))
 	}
 }
 

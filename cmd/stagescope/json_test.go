@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
@@ -42,7 +43,7 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := analyze.Run(base)
-	diff := analyze.NewDiffReport(b, a, analyze.Compare(b, a), analyze.DiffReportOptions{
+	dr := diff.NewReport(b.DiffInput(), a.DiffInput(), diff.Compare(b.DiffInput(), a.DiffInput()), diff.ReportOptions{
 		ToolVersion: "test",
 		A:           report.Options{Reference: "a\xff.tar", Source: "docker-archive"},
 		B:           report.Options{Reference: "b<&>.tar", Source: "docker-archive"},
@@ -54,7 +55,7 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v    any
-	}{{"report", rep}, {"sarif", newSARIF(a, rep, rules.All(), nil)}, {"diff", diff}} {
+	}{{"report", rep}, {"sarif", newSARIF(a, rep, rules.All(), nil)}, {"diff", dr}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got, want bytes.Buffer
 			if err := writeJSON(&got, tc.v); err != nil {

@@ -80,7 +80,19 @@ type sarifResult struct {
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          map[string]any    `json:"properties,omitempty"`
+	// Suppressions mark a finding the ignore list silenced: SARIF viewers
+	// show it as dismissed, not as a problem.
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	Properties   map[string]any     `json:"properties,omitempty"`
+}
+
+// sarifSuppression is SARIF 2.1.0's suppression object (§3.35). An ignore
+// list, on the command line or in the config file, lies outside the image
+// analysed: its kind is "external", never "inSource".
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -160,8 +172,12 @@ func newSARIF(a *analyze.Analysis, rep *report.Report, table []rules.Rule, df *s
 	// Rule IDs the table lacks: described by their findings, at the
 	// highest severity any of them has.
 	extra := map[string]rules.Rule{}
-	for i := range a.Findings {
-		f := &a.Findings[i]
+	all := slices.Clone(a.Findings)
+	for i := range a.Suppressed {
+		all = append(all, a.Suppressed[i].Finding)
+	}
+	for i := range all {
+		f := &all[i]
 		if _, ok := index[f.RuleID]; ok {
 			continue
 		}
@@ -187,6 +203,15 @@ func newSARIF(a *analyze.Analysis, rep *report.Report, table []rules.Rule, df *s
 		if loc := df.location(a.Place.Line(f.Layer)); loc != nil {
 			r.Locations = append([]sarifLocation{*loc}, r.Locations...)
 		}
+		results = append(results, r)
+	}
+	for i := range a.Suppressed {
+		f := &a.Suppressed[i].Finding
+		r := newSARIFResult(f, index[f.RuleID], rep)
+		if loc := df.location(a.Place.Line(f.Layer)); loc != nil {
+			r.Locations = append([]sarifLocation{*loc}, r.Locations...)
+		}
+		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: suppressionJustification(rep.Suppressed[i])}}
 		results = append(results, r)
 	}
 	// The image's totals, as the JSON report has them (its summary and
@@ -367,4 +392,13 @@ func firstSentence(s string) string {
 		}
 	}
 	return s
+}
+
+// suppressionJustification says which ignore entry silenced a finding, and
+// where it was given.
+func suppressionJustification(s report.SuppressedJSON) string {
+	if s.Why == report.IgnoredByFlag {
+		return fmt.Sprintf("ignored on the command line: --ignore %s", s.Ignore)
+	}
+	return fmt.Sprintf("ignored by the config file's ignore list: %s", s.Ignore)
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -80,6 +82,9 @@ func writeText(out io.Writer, r *report.Report, width int) error {
 		fmt.Fprintf(w, "Leftovers   %s in %s (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
 			format.Bytes(lo.Bytes), format.Count(lo.Files, "file"), lo.Percent, format.Bytes(lo.RuntimeBytes))
 	}
+	if line := suppressedLine(r.Suppressed); line != "" {
+		fmt.Fprintf(w, "Suppressed  %s\n", fit(line, width, 12))
+	}
 	writeBaseText(w, r)
 
 	fmt.Fprintf(w, "\nLayers\n")
@@ -113,4 +118,38 @@ func writeText(out io.Writer, r *report.Report, width int) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// suppressedLine says what the ignore list silenced: the findings' bytes
+// in all, then per ignore entry, largest first, with where the entry came
+// from; "" when nothing was.
+func suppressedLine(ss []report.SuppressedJSON) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	type entry struct {
+		ignore, why string
+		bytes       int64
+	}
+	var es []entry
+	var total int64
+	for _, s := range ss {
+		total += s.Bytes
+		i := slices.IndexFunc(es, func(e entry) bool { return e.ignore == s.Ignore && e.why == s.Why })
+		if i < 0 {
+			i = len(es)
+			es = append(es, entry{ignore: s.Ignore, why: s.Why})
+		}
+		es[i].bytes += s.Bytes
+	}
+	slices.SortStableFunc(es, func(a, b entry) int { return cmp.Compare(b.bytes, a.bytes) })
+	parts := make([]string, len(es))
+	for i, e := range es {
+		src := "--ignore"
+		if e.why == report.IgnoredByConfig {
+			src = "config"
+		}
+		parts[i] = fmt.Sprintf("%s %s (%s)", ui.Escape(e.ignore), format.Bytes(e.bytes), src)
+	}
+	return fmt.Sprintf("%s in %s, in no total: %s", format.Bytes(total), format.Count(int64(len(ss)), "finding"), strings.Join(parts, ", "))
 }

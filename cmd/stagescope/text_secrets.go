@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/stagescope/stagescope/analyze/report"
+	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/ui"
 )
 
@@ -28,9 +29,21 @@ func writeSecretsText(w io.Writer, s *report.SecretsJSON) error {
 			return err
 		}
 	}
-	if len(s.Suppressed) > 0 {
-		fmt.Fprintf(w, "\nSecrets allowed by .stagescope.yaml (%d suppressed)\n", len(s.Suppressed))
+	for _, g := range []struct{ by, title string }{
+		{secrets.SuppressedAllowed, "Secrets allowed by .stagescope.yaml"},
+		{secrets.SuppressedNotProject, "Secrets set aside as test data or a toolchain's own files, not your project's"},
+	} {
+		var fs []report.SecretJSON
 		for _, f := range s.Suppressed {
+			if f.SuppressedBy == g.by || (g.by == secrets.SuppressedAllowed && f.SuppressedBy == "") {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s (%d suppressed)\n", g.title, len(fs))
+		for _, f := range fs {
 			fmt.Fprintf(w, "  %s %s %s %s\n", f.RuleID, ui.Escape(f.Redacted), f.Fingerprint[:12], ui.Escape(secretWhere(f)))
 		}
 	}

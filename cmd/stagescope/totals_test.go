@@ -49,7 +49,7 @@ func checkTotals(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := newImageReport(a, gate.Thresholds{}, src)
+	rep := newImageReport(a, gate.Thresholds{}, src, nil)
 	tui := ui.TotalsOf(a)
 	render := func(format string) []byte {
 		var b bytes.Buffer

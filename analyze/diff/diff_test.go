@@ -1,4 +1,4 @@
-package analyze_test
+package diff_test
 
 import (
 	"context"
@@ -10,8 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/diff"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
@@ -53,43 +54,60 @@ func naiveMulti(t *testing.T) (a, b v1.Image) {
 	return a, b
 }
 
-func analyzeImage(t *testing.T, img v1.Image, opts ...layers.Option) *analyze.Analysis {
+// inputOf reads img and merges its layers into the comparison's input,
+// as the analyze facade does, with leftovers as given.
+func inputOf(t *testing.T, img v1.Image, leftovers map[rules.Category]int64, opts ...layers.Option) diff.Input {
 	t.Helper()
 	li, err := layers.Read(context.Background(), img, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return analyze.Run(li)
+	b := fstree.NewBuilder()
+	for i := range li.Layers {
+		b.Add(li.Layers[i].Entries)
+	}
+	tree := b.Finish()
+	m := fstree.Measure(tree)
+	for i := range li.Layers {
+		m.LayerBytes += li.Layers[i].Size
+	}
+	in := diff.Input{Image: li, Tree: tree, Metrics: m, CategoryBytes: leftovers}
+	for _, n := range leftovers {
+		in.LeftoverBytes += n
+	}
+	return in
 }
 
 func TestCompareNaiveMulti(t *testing.T) {
 	imgA, imgB := naiveMulti(t)
-	a := analyzeImage(t, imgA)
-	b := analyzeImage(t, imgB, layers.WithKnownLayers(a.Image))
-	// The leftover pass of Run finds what A plants: the compiler, the
-	// source next to the binary, the .git directory and the deleted .deb.
-	c := analyze.Compare(a, b)
+	// What the leftover pass finds in A (analyze's TestDiffInput): the
+	// compiler, the source next to the binary, the .git directory and the
+	// deleted .deb.
+	leftoversA := map[rules.Category]int64{rules.CatToolchain: 4000 + 6000, rules.CatBuildCache: 300, rules.CatVCS: 20, rules.CatWasted: 2000}
+	a := inputOf(t, imgA, leftoversA)
+	b := inputOf(t, imgB, nil, layers.WithKnownLayers(a.Image))
+	c := diff.Compare(a, b)
 
-	wantOnlyA := []analyze.PathDiff{
+	wantOnlyA := []diff.PathDiff{
 		{Path: "usr/lib/gcc/x86_64-linux-gnu/12/cc1", ABytes: 6000},
 		{Path: "usr/bin/gcc-12", ABytes: 4000},
 		{Path: "app/main.c", ABytes: 300},
 		{Path: "app/.git/HEAD", ABytes: 20},
 		{Path: "opt/tool", ABytes: 10}, // a file in A, a directory in B
 	}
-	wantOnlyB := []analyze.PathDiff{
+	wantOnlyB := []diff.PathDiff{
 		{Path: "app/config.json", BBytes: 50},
 		{Path: "opt/tool/bin", BBytes: 7},
 	}
-	wantChanged := []analyze.PathDiff{{Path: "app/main", ABytes: 1500, BBytes: 1400}}
-	if diff := cmp.Diff(wantOnlyA, c.OnlyA); diff != "" {
-		t.Errorf("only in A (-want +got):\n%s", diff)
+	wantChanged := []diff.PathDiff{{Path: "app/main", ABytes: 1500, BBytes: 1400}}
+	if d := cmp.Diff(wantOnlyA, c.OnlyA); d != "" {
+		t.Errorf("only in A (-want +got):\n%s", d)
 	}
-	if diff := cmp.Diff(wantOnlyB, c.OnlyB); diff != "" {
-		t.Errorf("only in B (-want +got):\n%s", diff)
+	if d := cmp.Diff(wantOnlyB, c.OnlyB); d != "" {
+		t.Errorf("only in B (-want +got):\n%s", d)
 	}
-	if diff := cmp.Diff(wantChanged, c.Changed); diff != "" {
-		t.Errorf("changed (-want +got):\n%s", diff)
+	if d := cmp.Diff(wantChanged, c.Changed); d != "" {
+		t.Errorf("changed (-want +got):\n%s", d)
 	}
 
 	baseSize := a.Image.Layers[0].Size
@@ -97,25 +115,25 @@ func TestCompareNaiveMulti(t *testing.T) {
 		t.Errorf("shared = %d layers, %d bytes; want 1, %d", c.SharedLayers, c.SharedBytes, baseSize)
 	}
 	// Visible files: the base has 4 (3 files and a symlink) of 3600 bytes.
-	wantA := analyze.Side{Layers: 5, Files: 4 + 6, TotalBytes: 3600 + 4000 + 6000 + 10 + 300 + 20 + 1500, WastedBytes: 2000,
+	wantA := diff.Side{Layers: 5, Files: 4 + 6, TotalBytes: 3600 + 4000 + 6000 + 10 + 300 + 20 + 1500, WastedBytes: 2000,
 		LeftoverBytes: 4000 + 6000 + 300 + 20 + 2000,
-		Categories:    map[rules.Category]int64{rules.CatToolchain: 4000 + 6000, rules.CatBuildCache: 300, rules.CatVCS: 20, rules.CatWasted: 2000}}
-	wantB := analyze.Side{Layers: 2, Files: 4 + 3, TotalBytes: 3600 + 1400 + 50 + 7, Categories: map[rules.Category]int64{}}
+		Categories:    leftoversA}
+	wantB := diff.Side{Layers: 2, Files: 4 + 3, TotalBytes: 3600 + 1400 + 50 + 7, Categories: map[rules.Category]int64{}}
 	for _, s := range []struct {
 		name      string
-		got, want analyze.Side
+		got, want diff.Side
 		img       *layers.Image
 	}{{"A", c.A, wantA, a.Image}, {"B", c.B, wantB, b.Image}} {
 		for _, l := range s.img.Layers {
 			s.want.LayerBytes += l.Size
 			s.want.CompressedBytes += l.CompressedSize
 		}
-		if diff := cmp.Diff(s.want, s.got); diff != "" {
-			t.Errorf("side %s (-want +got):\n%s", s.name, diff)
+		if d := cmp.Diff(s.want, s.got); d != "" {
+			t.Errorf("side %s (-want +got):\n%s", s.name, d)
 		}
 	}
 
-	rep := analyze.NewDiffReport(a, b, c, analyze.DiffReportOptions{ToolVersion: "t", MaxPaths: 2,
+	rep := diff.NewReport(a, b, c, diff.ReportOptions{ToolVersion: "t", MaxPaths: 2,
 		A: report.Options{Reference: "naive.tar"}, B: report.Options{Reference: "multi.tar"}})
 	wantCats := wantA.Categories // B has none
 	for _, cd := range rep.Categories {
@@ -126,10 +144,10 @@ func TestCompareNaiveMulti(t *testing.T) {
 	if len(rep.Categories) != len(rules.Categories()) {
 		t.Errorf("%d categories in the report, want all %d", len(rep.Categories), len(rules.Categories()))
 	}
-	wantList := analyze.PathList{Files: 5, ABytes: 10_330, Truncated: true, Paths: []analyze.PathDiffJSON{
+	wantList := diff.PathList{Files: 5, ABytes: 10_330, Truncated: true, Paths: []diff.PathDiffJSON{
 		{Path: "/usr/lib/gcc/x86_64-linux-gnu/12/cc1", ABytes: 6000}, {Path: "/usr/bin/gcc-12", ABytes: 4000}}} // wire paths start with /
-	if diff := cmp.Diff(wantList, rep.OnlyInA); diff != "" {
-		t.Errorf("onlyInA (-want +got):\n%s", diff)
+	if d := cmp.Diff(wantList, rep.OnlyInA); d != "" {
+		t.Errorf("onlyInA (-want +got):\n%s", d)
 	}
 	if got, want := rep.Saved.TotalBytes, wantA.TotalBytes-wantB.TotalBytes; got != want {
 		t.Errorf("saved total bytes = %d, want %d", got, want)
@@ -138,9 +156,9 @@ func TestCompareNaiveMulti(t *testing.T) {
 
 func TestCompareSameImage(t *testing.T) {
 	imgA, _ := naiveMulti(t)
-	a := analyzeImage(t, imgA)
-	b := analyzeImage(t, imgA, layers.WithKnownLayers(a.Image))
-	c := analyze.Compare(a, b)
+	a := inputOf(t, imgA, nil)
+	b := inputOf(t, imgA, nil, layers.WithKnownLayers(a.Image))
+	c := diff.Compare(a, b)
 	if len(c.OnlyA)+len(c.OnlyB)+len(c.Changed) != 0 {
 		t.Errorf("an image compared with itself differs: %+v %+v %+v", c.OnlyA, c.OnlyB, c.Changed)
 	}
@@ -150,30 +168,30 @@ func TestCompareSameImage(t *testing.T) {
 }
 
 func TestCompareModeAndLink(t *testing.T) {
-	a := analyzeImage(t, lt.Layers(t, []lt.File{
+	a := inputOf(t, lt.Layers(t, []lt.File{
 		{Name: "bin/run", Body: "#!/bin/sh\n", Mode: 0o755}, lt.Symlink("bin/sh", "dash"), {Name: "same", Body: "x"},
-	}))
-	b := analyzeImage(t, lt.Layers(t, []lt.File{
+	}), nil)
+	b := inputOf(t, lt.Layers(t, []lt.File{
 		{Name: "bin/run", Body: "#!/bin/sh\n", Mode: 0o644}, lt.Symlink("bin/sh", "bash"), {Name: "same", Body: "x"},
-	}))
-	c := analyze.Compare(a, b)
-	want := []analyze.PathDiff{{Path: "bin/run", ABytes: 10, BBytes: 10}, {Path: "bin/sh"}}
-	if diff := cmp.Diff(want, c.Changed); diff != "" {
-		t.Errorf("changed (-want +got):\n%s", diff)
+	}), nil)
+	c := diff.Compare(a, b)
+	want := []diff.PathDiff{{Path: "bin/run", ABytes: 10, BBytes: 10}, {Path: "bin/sh"}}
+	if d := cmp.Diff(want, c.Changed); d != "" {
+		t.Errorf("changed (-want +got):\n%s", d)
 	}
 }
 
 // TestDiffSchemaCoversWireTypes checks diff.schema.json against the wire
 // types, as TestReportSchemaCoversWireTypes does for the report.
 func TestDiffSchemaCoversWireTypes(t *testing.T) {
-	analyzetest.SchemaCoversType(t, "diff.schema.json", analyze.DiffSchema(), reflect.TypeFor[analyze.DiffReport]())
+	analyzetest.SchemaCoversType(t, "diff.schema.json", diff.Schema(), reflect.TypeFor[diff.Report]())
 }
 
 func TestDiffReportSchema(t *testing.T) {
 	imgA, imgB := naiveMulti(t)
-	a := analyzeImage(t, imgA)
-	b := analyzeImage(t, imgB, layers.WithKnownLayers(a.Image))
-	rep := analyze.NewDiffReport(a, b, analyze.Compare(a, b), analyze.DiffReportOptions{ToolVersion: "t", MaxPaths: 1,
+	a := inputOf(t, imgA, nil)
+	b := inputOf(t, imgB, nil, layers.WithKnownLayers(a.Image))
+	rep := diff.NewReport(a, b, diff.Compare(a, b), diff.ReportOptions{ToolVersion: "t", MaxPaths: 1,
 		A: report.Options{Reference: "naive.tar", Source: "docker-archive"}, B: report.Options{Reference: "multi", Source: "oci"}})
 	data, err := json.Marshal(rep)
 	if err != nil {
@@ -187,11 +205,11 @@ func TestDiffReportSchema(t *testing.T) {
 		"missing onlyInB":  func(m map[string]any) { delete(m, "onlyInB") },
 		"negative size":    func(m map[string]any) { m["a"].(map[string]any)["layerBytes"] = -1 },
 		"unknown category": func(m map[string]any) { m["categories"].([]any)[0].(map[string]any)["category"] = "compilers" },
-		"relative path": func(m map[string]any) {
-			m["onlyInA"].(map[string]any)["paths"].([]any)[0].(map[string]any)["path"] = "usr"
+		"absolute path": func(m map[string]any) {
+			m["onlyInA"].(map[string]any)["paths"].([]any)[0].(map[string]any)["path"] = "/usr"
 		},
 		"fractional saving":  func(m map[string]any) { m["saved"].(map[string]any)["files"] = 1.5 },
-		"wrong schema level": func(m map[string]any) { m["schemaVersion"] = 1 },
+		"wrong schema level": func(m map[string]any) { m["schemaVersion"] = 2 },
 	} {
 		var m map[string]any
 		if err := json.Unmarshal(data, &m); err != nil {

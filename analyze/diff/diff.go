@@ -1,4 +1,8 @@
-package analyze
+// Package diff compares two analysed images: their numbers side by side
+// and the files only one of them has or that differ, and writes the
+// comparison as the versioned JSON of `stagescope diff -o json` (its own
+// wire types and schema, diff.schema.json).
+package diff
 
 import (
 	"cmp"
@@ -42,31 +46,42 @@ type Comparison struct {
 	// SharedLayers counts the layers of B whose diff ID is also a layer of
 	// A, and SharedBytes their size. Only diff IDs that the bytes proved
 	// (layers.Layer.DiffIDVerified) on both sides count: a config's claim
-	// alone does not make a layer shared. Only diff IDs that the bytes proved
-	// (layers.Layer.DiffIDVerified) on both sides count: a config's claim
 	// alone does not make a layer shared.
 	SharedLayers int
 	SharedBytes  int64
 }
 
-func sideOf(a *Analysis) Side {
-	m := a.Metrics
+// Input is what the comparison needs of one analysed image.
+type Input struct {
+	Image *layers.Image
+	// Tree is the merged filesystem, Metrics its measure (LayerBytes
+	// included).
+	Tree    *fstree.Tree
+	Metrics *fstree.Metrics
+	// LeftoverBytes sums the leftover findings, each file counted once;
+	// CategoryBytes splits them by category.
+	LeftoverBytes int64
+	CategoryBytes map[rules.Category]int64
+}
+
+func sideOf(in Input) Side {
+	m := in.Metrics
 	s := Side{
-		Layers: len(a.Image.Layers), LayerBytes: m.LayerBytes,
+		Layers: len(in.Image.Layers), LayerBytes: m.LayerBytes,
 		Files: m.Files, TotalBytes: m.TotalBytes, WastedBytes: m.WastedBytes,
-		LeftoverBytes: a.Leftovers.Bytes, Categories: map[rules.Category]int64{},
+		LeftoverBytes: in.LeftoverBytes, Categories: map[rules.Category]int64{},
 	}
-	for i := range a.Image.Layers {
-		s.CompressedBytes += a.Image.Layers[i].CompressedSize
+	for i := range in.Image.Layers {
+		s.CompressedBytes += in.Image.Layers[i].CompressedSize
 	}
-	for _, c := range a.Leftovers.Categories {
-		s.Categories[c.Category] += c.Bytes
+	for c, b := range in.CategoryBytes {
+		s.Categories[c] += b
 	}
 	return s
 }
 
 // Compare compares the final filesystems and the numbers of two images.
-func Compare(a, b *Analysis) *Comparison {
+func Compare(a, b Input) *Comparison {
 	c := &Comparison{A: sideOf(a), B: sideOf(b)}
 	inA := map[string]bool{}
 	for i := range a.Image.Layers {
@@ -163,23 +178,23 @@ func fileDiffers(a, b *fstree.Version) bool {
 	return false
 }
 
-// DiffReport is the machine contract of `stagescope diff -o json`. Sizes
+// Report is the machine contract of `stagescope diff -o json`. Sizes
 // are bytes; "saved" is A minus B, negative when B grew.
-type DiffReport struct {
+type Report struct {
 	SchemaVersion int             `json:"schemaVersion"`
 	Tool          report.ToolInfo `json:"tool"`
-	A             DiffSide        `json:"a"`
-	B             DiffSide        `json:"b"`
-	Saved         DiffSaved       `json:"saved"`
-	SharedLayers  DiffShared      `json:"sharedLayers"`
-	Categories    []CategoryDiff  `json:"categories"`
+	A             SideJSON        `json:"a"`
+	B             SideJSON        `json:"b"`
+	Saved         Saved           `json:"saved"`
+	SharedLayers  Shared          `json:"sharedLayers"`
+	Categories    []CategoryJSON  `json:"categories"`
 	OnlyInA       PathList        `json:"onlyInA"`
 	OnlyInB       PathList        `json:"onlyInB"`
 	Changed       PathList        `json:"changed"`
 }
 
-// DiffSide is one image of a comparison.
-type DiffSide struct {
+// SideJSON is one image of a comparison.
+type SideJSON struct {
 	Image           report.ImageInfo `json:"image"`
 	Layers          int              `json:"layers"`
 	LayerBytes      int64            `json:"layerBytes"`
@@ -190,8 +205,8 @@ type DiffSide struct {
 	LeftoverBytes   int64            `json:"leftoverBytes"`
 }
 
-// DiffSaved is what B saves over A (A minus B).
-type DiffSaved struct {
+// Saved is what B saves over A (A minus B).
+type Saved struct {
 	LayerBytes      int64 `json:"layerBytes"`
 	CompressedBytes int64 `json:"compressedBytes"`
 	Files           int64 `json:"files"`
@@ -200,14 +215,14 @@ type DiffSaved struct {
 	LeftoverBytes   int64 `json:"leftoverBytes"`
 }
 
-// DiffShared counts the layers both images have (same diff ID).
-type DiffShared struct {
+// Shared counts the layers both images have (same diff ID).
+type Shared struct {
 	Layers int   `json:"layers"`
 	Bytes  int64 `json:"bytes"`
 }
 
-// CategoryDiff is one leftover category in both images.
-type CategoryDiff struct {
+// CategoryJSON is one leftover category in both images.
+type CategoryJSON struct {
 	Category rules.Category `json:"category"`
 	A        int64          `json:"a"`
 	B        int64          `json:"b"`
@@ -231,19 +246,19 @@ type PathDiffJSON struct {
 	BBytes int64  `json:"bBytes"`
 }
 
-// DiffReportOptions say what the comparison cannot know.
-type DiffReportOptions struct {
+// ReportOptions say what the comparison cannot know.
+type ReportOptions struct {
 	ToolVersion string
 	A, B        report.Options
 	// MaxPaths bounds each path list; 0 keeps them all.
 	MaxPaths int
 }
 
-// NewDiffReport builds the wire report of a comparison.
-func NewDiffReport(a, b *Analysis, c *Comparison, o DiffReportOptions) *DiffReport {
-	side := func(an *Analysis, s Side, ro report.Options) DiffSide {
-		return DiffSide{
-			Image:           report.NewImageInfo(an.Image, ro),
+// NewReport builds the wire report of c, the comparison of a and b.
+func NewReport(a, b Input, c *Comparison, o ReportOptions) *Report {
+	side := func(in Input, s Side, ro report.Options) SideJSON {
+		return SideJSON{
+			Image:           report.NewImageInfo(in.Image, ro),
 			Layers:          s.Layers,
 			LayerBytes:      s.LayerBytes,
 			CompressedBytes: s.CompressedBytes,
@@ -253,12 +268,12 @@ func NewDiffReport(a, b *Analysis, c *Comparison, o DiffReportOptions) *DiffRepo
 			LeftoverBytes:   s.LeftoverBytes,
 		}
 	}
-	r := &DiffReport{
+	r := &Report{
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.ToolInfo{Name: "stagescope", Version: o.ToolVersion},
 		A:             side(a, c.A, o.A),
 		B:             side(b, c.B, o.B),
-		Saved: DiffSaved{
+		Saved: Saved{
 			LayerBytes:      c.A.LayerBytes - c.B.LayerBytes,
 			CompressedBytes: c.A.CompressedBytes - c.B.CompressedBytes,
 			Files:           c.A.Files - c.B.Files,
@@ -266,15 +281,15 @@ func NewDiffReport(a, b *Analysis, c *Comparison, o DiffReportOptions) *DiffRepo
 			WastedBytes:     c.A.WastedBytes - c.B.WastedBytes,
 			LeftoverBytes:   c.A.LeftoverBytes - c.B.LeftoverBytes,
 		},
-		SharedLayers: DiffShared{Layers: c.SharedLayers, Bytes: c.SharedBytes},
-		Categories:   make([]CategoryDiff, 0, len(rules.Categories())),
+		SharedLayers: Shared{Layers: c.SharedLayers, Bytes: c.SharedBytes},
+		Categories:   make([]CategoryJSON, 0, len(rules.Categories())),
 		OnlyInA:      pathList(c.OnlyA, o.MaxPaths),
 		OnlyInB:      pathList(c.OnlyB, o.MaxPaths),
 		Changed:      pathList(c.Changed, o.MaxPaths),
 	}
 	for _, cat := range rules.Categories() {
 		x, y := c.A.Categories[cat], c.B.Categories[cat]
-		r.Categories = append(r.Categories, CategoryDiff{Category: cat, A: x, B: y, Saved: x - y})
+		r.Categories = append(r.Categories, CategoryJSON{Category: cat, A: x, B: y, Saved: x - y})
 	}
 	return r
 }

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/stagescope/stagescope/analyze/report"
+)
+
+// What the ignore list silences is reported, not dropped: JSON
+// `suppressed` (rule, path, bytes, which entry and whether the flag or the
+// config gave it), a text line and SARIF results with suppressions. The
+// suppressed bytes are exactly what left the findings.
+func TestSuppressedReported(t *testing.T) {
+	img, err := filepath.Abs(testImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sarifSchemaOnce(); err != nil { // read before the directory changes
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(".stagescope.yaml", []byte("ignore:\n  paths: [/app/.git]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := func() report.Report {
+		out, _, code, err := run(t, "inspect", "-o", "json", "--config", "/dev/null", img)
+		if code != exitOK {
+			t.Fatalf("exit %d: %v", code, err)
+		}
+		var r report.Report
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}()
+	if len(before.Suppressed) != 0 {
+		t.Errorf("no ignore list, but %d suppressed findings", len(before.Suppressed))
+	}
+	out, _, code, err := run(t, "inspect", "-o", "json", "-o", "sarif=r.sarif", "-o", "text=r.txt", "--ignore", "docs.man", img)
+	if code != exitOK {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	var r report.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ rule, ignore, why string }
+	got := map[key]int64{}
+	for _, s := range r.Suppressed {
+		got[key{s.RuleID, s.Ignore, s.Why}] += s.Bytes
+	}
+	want := map[key]int64{}
+	for _, f := range before.Findings {
+		switch {
+		case f.RuleID == "docs.man":
+			want[key{f.RuleID, "docs.man", "flag"}] += f.Bytes
+		case f.Path == "app/.git" || strings.HasPrefix(f.Path, "app/.git/"):
+			want[key{f.RuleID, "/app/.git", "config"}] += f.Bytes
+		}
+	}
+	if len(want) < 2 {
+		t.Fatalf("testdata image lacks docs.man and app/.git findings: %v", want)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("suppressed bytes by rule, entry and origin (-want +got):\n%s", diff)
+	}
+	var kept, supp int64
+	for _, f := range r.Findings {
+		kept += f.Bytes
+	}
+	for _, s := range r.Suppressed {
+		supp += s.Bytes
+	}
+	var all int64
+	for _, f := range before.Findings {
+		all += f.Bytes
+	}
+	if kept+supp != all {
+		t.Errorf("findings %d + suppressed %d bytes = %d, want all findings' %d", kept, supp, kept+supp, all)
+	}
+	if r.Leftovers.Bytes >= before.Leftovers.Bytes {
+		t.Errorf("leftover total %d with suppressions, want less than %d: suppressed findings count in no total", r.Leftovers.Bytes, before.Leftovers.Bytes)
+	}
+
+	text, err := os.ReadFile("r.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(text), "\nSuppressed  ") || !strings.Contains(string(text), "docs.man ") || !strings.Contains(string(text), "(--ignore)") || !strings.Contains(string(text), "/app/.git ") || !strings.Contains(string(text), "(config)") {
+		t.Errorf("text lacks the Suppressed line naming both entries:\n%s", clip(string(text)))
+	}
+
+	data, err := os.ReadFile("r.sarif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, data)
+	var log sarifLog
+	if err := json.Unmarshal(data, &log); err != nil {
+		t.Fatal(err)
+	}
+	var suppressed []sarifResult
+	for _, res := range log.Runs[0].Results {
+		if len(res.Suppressions) > 0 {
+			suppressed = append(suppressed, res)
+		}
+	}
+	if len(suppressed) != len(r.Suppressed) {
+		t.Fatalf("%d SARIF results with suppressions, want %d", len(suppressed), len(r.Suppressed))
+	}
+	for i, res := range suppressed {
+		s := res.Suppressions[0]
+		if res.RuleID != r.Suppressed[i].RuleID || s.Kind != "external" || s.Status != "accepted" || !strings.Contains(s.Justification, r.Suppressed[i].Ignore) {
+			t.Errorf("SARIF result %s suppression %+v: want kind external, status accepted, naming %q", res.RuleID, s, r.Suppressed[i].Ignore)
+		}
+	}
+}
+
+// A rule both forbidden and ignored (by ID or category) does not pass the
+// gate silently: a warning says so, its silenced findings count in the
+// check, and the check's note says why. An ignored path still silences.
+func TestForbiddenAndIgnored(t *testing.T) {
+	img, err := filepath.Abs(testImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantWarn string
+	}{
+		{"by ID", []string{"--ignore", "vcs.git"}, exitGate, "rule vcs.git is both forbidden and ignored"},
+		{"by category", []string{"--ignore", "vcs"}, exitGate, "rule vcs.git is forbidden and its category vcs ignored"},
+		{"by path", []string{"--ignore", "app/.git"}, exitOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := stagescope(t, append(append([]string{"inspect", "-o", "json", "--forbid-rule", "vcs.git"}, tc.args...), img)...)
+			if r.code != tc.wantCode {
+				t.Fatalf("exit %d, want %d: %s", r.code, tc.wantCode, r.stderr)
+			}
+			var rep report.Report
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatal(err)
+			}
+			c := rep.Gate.Checks[0]
+			if tc.wantWarn == "" {
+				if strings.Contains(r.stderr, "forbidden") || c.Note != "" || c.Measured != 0 {
+					t.Errorf("an ignored path: check %+v, stderr %q; want it silenced, no note", c, r.stderr)
+				}
+				return
+			}
+			if !strings.Contains(r.stderr, "stagescope: warning: "+tc.wantWarn) || !strings.Contains(c.Note, tc.wantWarn) || c.Measured == 0 || c.Pass {
+				t.Errorf("check %+v, stderr %q: want a failed check counting the silenced findings, with a note and a warning saying %q", c, r.stderr, tc.wantWarn)
+			}
+		})
+	}
+}
+
+// An ignored path glob that matches no file is worth a warning (a typo, a
+// path the image lost): one line on stderr, escaped.
+func TestIgnoreUnmatchedWarns(t *testing.T) {
+	img, err := filepath.Abs(testImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(".stagescope.yaml", []byte("ignore:\n  paths: [opt/nothing]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := stagescope(t, "inspect", "-o", "json", "--ignore", "usr/share/doc", "--ignore", "usr/shar/doc", "--ignore", "x\x1b]0;t\x07/**", img)
+	if r.code != exitOK {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	want := []string{
+		`stagescope: warning: ignore.paths "opt/nothing" matches no file in the image`,
+		`stagescope: warning: --ignore "usr/shar/doc" matches no file in the image`,
+		`stagescope: warning: --ignore "x\x1b]0;t\x07/**" matches no file in the image`,
+	}
+	if diff := cmp.Diff(want, strings.Split(strings.TrimSpace(r.stderr), "\n")); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+}
