@@ -205,11 +205,11 @@ func TestDiffReportSchema(t *testing.T) {
 		"missing onlyInB":  func(m map[string]any) { delete(m, "onlyInB") },
 		"negative size":    func(m map[string]any) { m["a"].(map[string]any)["layerBytes"] = -1 },
 		"unknown category": func(m map[string]any) { m["categories"].([]any)[0].(map[string]any)["category"] = "compilers" },
-		"absolute path": func(m map[string]any) {
-			m["onlyInA"].(map[string]any)["paths"].([]any)[0].(map[string]any)["path"] = "/usr"
+		"relative path": func(m map[string]any) {
+			m["onlyInA"].(map[string]any)["paths"].([]any)[0].(map[string]any)["path"] = "usr"
 		},
 		"fractional saving":  func(m map[string]any) { m["saved"].(map[string]any)["files"] = 1.5 },
-		"wrong schema level": func(m map[string]any) { m["schemaVersion"] = 2 },
+		"wrong schema level": func(m map[string]any) { m["schemaVersion"] = 1 },
 	} {
 		var m map[string]any
 		if err := json.Unmarshal(data, &m); err != nil {
