@@ -1,7 +1,11 @@
-// Package analyze is stagescope's analysis of one image: it merges the
-// layers into one tree (fstree), measures waste and efficiency, runs the
-// leftover rules and builds the report. It is pure: no I/O, no formatting,
-// no terminal.
+// Package analyze is the facade over stagescope's analysis of one image.
+// Load and Read are the one pipeline every command uses: the image is read
+// through layers, each layer once, and merged into one tree (fstree) as it
+// streams; Run measures waste and efficiency and runs the leftover rules
+// and the other analyzers; NewReport fills the wire report
+// (analyze/report), GateInput and DiffInput feed analyze/gate and
+// analyze/diff. Beyond reading the image through layers it does no I/O, no
+// formatting and no drawing.
 package analyze
 
 import (

@@ -1,6 +1,8 @@
 package analyze
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
@@ -31,4 +33,23 @@ func findLeftovers(a *Analysis, o *options) {
 	a.Findings = r.findings
 	a.Leftovers = r.leftovers(a.Metrics)
 	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
+}
+
+// BenchmarkDeepPath analyses one file below a chain of implied directories
+// (issue 20: a 1 MB PAX path of 500 000 components). Every implied
+// directory must cost O(1) beyond the path's own length: merged, dive's
+// numbers, the leftover scan, the permission check.
+func BenchmarkDeepPath(b *testing.B) {
+	for _, depth := range []int{10_000, 100_000, 500_000} {
+		b.Run(fmt.Sprintf("components=%d", depth), func(b *testing.B) {
+			e := layers.Entry{Path: strings.Repeat("a/", depth-1) + "f", Type: layers.TypeRegular, Size: 1, Mode: 0o644}
+			img := &layers.Image{Layers: []layers.Layer{{Entries: []layers.Entry{e}}}}
+			for b.Loop() {
+				if a := Run(img); a.Tree.Nodes() != depth {
+					b.Fatalf("%d nodes, want %d", a.Tree.Nodes(), depth)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(depth), "ns/component")
+		})
+	}
 }

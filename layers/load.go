@@ -750,8 +750,8 @@ func layoutEntry(x *ociIndex, d v1.Descriptor, o *loadOptions, what string) (img
 		if err != nil {
 			return nil, "", err
 		}
-		img, deeper, err := pickPlatform(child, o, what)
-		return img, cmp.Or(deeper, d.Digest.String()), err
+		picked, deeper, err := pickPlatform(child, o, what)
+		return picked, cmp.Or(deeper, d.Digest.String()), err
 	}
 	img, err = x.Image(d.Digest)
 	return img, "", err

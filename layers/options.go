@@ -27,6 +27,7 @@ type options struct {
 	layerDone    func(Layer)
 	entries      func(ctx context.Context, index int, entries []Entry)
 	maxEntries   int
+	maxDirs      int
 	known        map[knownKey]*Layer // see WithKnownLayers
 	cache        Cache
 	// claimedDigests: the layers' blob digests are claims the source does
@@ -46,6 +47,13 @@ const DefaultCaptureLimit = 4 << 20
 // cannot exhaust memory.
 const DefaultMaxEntries = 5_000_000
 
+// DefaultMaxDirs bounds the directories one layer's paths may imply without
+// listing them: each becomes a path of the merged tree, so a layer of a few
+// KB whose 12 000 entries are 1 000 directories deep each would otherwise
+// cost 12 million paths. Real layers list their directories, or imply far
+// fewer than their entries.
+const DefaultMaxDirs = 1_000_000
+
 // DefaultMaxRatio bounds how many times larger than its blob a layer may
 // decompress to, once it has passed bombFloor bytes. Real layers stay far
 // below it; a decompression bomb does not.
@@ -60,6 +68,7 @@ func makeOptions(opts ...Option) (*options, error) {
 		hash:         true,
 		captureLimit: DefaultCaptureLimit,
 		maxEntries:   DefaultMaxEntries,
+		maxDirs:      DefaultMaxDirs,
 		verify:       true,
 		maxRatio:     DefaultMaxRatio,
 	}
@@ -147,6 +156,20 @@ func WithMaxEntries(n int) Option {
 			return errors.New("max entries must be at least 1")
 		}
 		o.maxEntries = n
+		return nil
+	}
+}
+
+// WithMaxDirs bounds the directories a single layer's paths may imply
+// without listing them (counted as the directories of each path that the
+// path before it in the tar did not have): a deep-path bomb stops with an
+// error instead of exhausting memory.
+func WithMaxDirs(n int) Option {
+	return func(o *options) error {
+		if n < 1 {
+			return errors.New("max dirs must be at least 1")
+		}
+		o.maxDirs = n
 		return nil
 	}
 }

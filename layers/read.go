@@ -776,6 +776,8 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 	if o.scan != nil {
 		scan = o.scan()
 	}
+	// dirs counts the directories the paths imply (see newDirs).
+	dirs, prevPath := 0, ""
 	for n := 0; ; n++ {
 		if n&1023 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -804,7 +806,11 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 			return &limitError{fmt.Sprintf("more than %d entries (raise --max-entries to read it)", o.maxEntries)}
 		}
 		e := entryFromHeader(hdr)
+		if dirs += newDirs(e.Path, prevPath); dirs > o.maxDirs {
+			return &limitError{fmt.Sprintf("too many directories: the paths imply more than %d directories the layer does not list (a deep-path bomb? raise --max-dirs to read it)", o.maxDirs)}
+		}
 		e.Path, e.Link = paths.String(e.Path), paths.String(e.Link)
+		prevPath = e.Path
 		if stored >= 0 && e.Type == TypeRegular {
 			// Never read: archive/tar would expand the holes. The next
 			// header skips the stored bytes.
@@ -884,4 +890,26 @@ func fromCache(ctx context.Context, o *options, lay *Layer) bool {
 	lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = c.Size, c.EntryCount, c.Entries, c.Files, c.Content
 	lay.DiffIDVerified = true // the cache holds only layers so proven
 	return true
+}
+
+// newDirs counts the directories of path p (its proper prefixes ending
+// before a "/") that prev, the path of the entry before it, does not have
+// or is not: in a tar written as a directory walk, each directory a layer
+// does not list once. It costs O(len(p)), so that one deep path costs its
+// length, and a layer's count bounds the paths it adds to the merged tree.
+func newDirs(p, prev string) int {
+	n := min(len(p), len(prev))
+	cp := 0
+	if p[:n] == prev[:n] {
+		cp = n
+	} else {
+		for cp < n && p[cp] == prev[cp] {
+			cp++
+		}
+	}
+	dirs := strings.Count(p[cp:], "/")
+	if cp < len(p) && p[cp] == '/' && len(prev) == cp {
+		dirs-- // prev is that directory
+	}
+	return dirs
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -492,6 +493,16 @@ func TestReadErrors(t *testing.T) {
 		opts:    []layers.Option{layers.WithCapture(func(string, int64) bool { return true }, -1)},
 		wantErr: []string{"capture limit must not be negative"},
 	}, {
+		name:    "too many directories",
+		img:     image(lt.Tar(t, lt.File{Name: "a/b/c/f"})),
+		opts:    []layers.Option{layers.WithMaxDirs(2)},
+		wantErr: []string{"reading layer 0 (sha256:", "too many directories", "more than 2 directories", "--max-dirs"},
+	}, {
+		name:    "zero max dirs",
+		img:     image(good),
+		opts:    []layers.Option{layers.WithMaxDirs(0)},
+		wantErr: []string{"max dirs must be at least 1"},
+	}, {
 		name:    "zero max entries",
 		img:     image(good),
 		opts:    []layers.Option{layers.WithMaxEntries(0)},
@@ -517,6 +528,40 @@ func TestReadErrors(t *testing.T) {
 			}
 			if tc.is != nil && !errors.Is(err, tc.is) {
 				t.Errorf("error %q is not %v", msg, tc.is)
+			}
+		})
+	}
+}
+
+// TestMaxDirs: WithMaxDirs counts the directories a layer's paths imply
+// and do not list, each once in a tar written as a directory walk, and
+// stops a layer that implies one more than it allows.
+func TestMaxDirs(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []lt.File
+		dirs  int
+	}{
+		{"listed", []lt.File{lt.Dir("a"), lt.Dir("a/b"), {Name: "a/b/f"}, {Name: "a/g"}}, 0},
+		{"implied once", []lt.File{{Name: "a/b/f"}, {Name: "a/b/g"}, {Name: "a/c/h"}, {Name: "i"}}, 3},
+		{"a name that shares a prefix", []lt.File{{Name: "a/bc/f"}, {Name: "a/b/f"}}, 3},
+		{"a deep path", []lt.File{{Name: strings.Repeat("d/", 999) + "f"}}, 999},
+		{"deep paths side by side", []lt.File{{Name: "x/" + strings.Repeat("d/", 99) + "f"}, {Name: "y/" + strings.Repeat("d/", 99) + "f"}}, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img, err := mutate.AppendLayers(empty.Image, rawLayer(t, lt.Tar(t, tc.files...)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := layers.Read(context.Background(), img, layers.WithMaxDirs(max(tc.dirs, 1))); err != nil {
+				t.Errorf("Read with max dirs %d: %v", max(tc.dirs, 1), err)
+			}
+			if tc.dirs < 2 {
+				return
+			}
+			_, err = layers.Read(context.Background(), img, layers.WithMaxDirs(tc.dirs-1))
+			if got, want := fmt.Sprint(err), fmt.Sprintf("more than %d directories", tc.dirs-1); !strings.Contains(got, want) {
+				t.Errorf("Read with max dirs %d: error %q, want one with %q", tc.dirs-1, got, want)
 			}
 		})
 	}

@@ -116,6 +116,10 @@ type diveItem struct {
 	entry    int32 // index of the last entry of path in the layer; -1: a directory only implied
 	whiteout bool
 	leaf     bool
+	// below: an item that is no whiteout lies below this one, so that its
+	// apply, just before this one's in dive's order, made the path and
+	// its parents present (see apply).
+	below bool
 }
 
 // stacked returns what the item puts at its path: the tar size and whether
@@ -249,6 +253,7 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 				items = append(items, it)
 				if parent >= 0 {
 					items[parent].leaf = false
+					items[parent].below = items[parent].below || !it.whiteout
 				}
 			}
 			if last {
@@ -314,6 +319,12 @@ func walkOrder(a, b string) int {
 // commonPrefix is the length of the longest common prefix of a and b.
 func commonPrefix(a, b string) int {
 	n := min(len(a), len(b))
+	if a[:n] == b[:n] {
+		// One is a prefix of the other, as a directory's path is of its
+		// children's: the items of one deep path are slices of one string,
+		// which compare without reading their bytes.
+		return n
+	}
 	i := 0
 	for i < n && a[i] == b[i] {
 		i++
@@ -453,25 +464,36 @@ func (d *diveState) apply(it *diveItem, es []layers.Entry) {
 	if n == nil {
 		return
 	}
-	d.chain = d.chain[:0]
-	for p := n; p.Parent != nil; p = p.Parent {
-		d.chain = append(d.chain, p)
-	}
-	var gone uint32
-	for i := len(d.chain) - 1; i >= 0; i-- {
-		dn := d.at(d.chain[i])
-		gone = max(gone, dn.gone)
-		if dn.born <= gone {
-			// absent: every descendant is absent too, so the stale
-			// sizes below are never read again before being reset.
-			dn.born = d.seq
-			dn.dir, dn.size, dn.live = false, 0, 0
+	// An item below this one (dive's order puts a directory right after
+	// its subtree) made the path and its parents present, and the
+	// whiteouts applied since removed only paths below it: walking up to
+	// the root again would make a chain of implied directories cost the
+	// square of its depth.
+	if !it.below {
+		d.chain = d.chain[:0]
+		for p := n; p.Parent != nil; p = p.Parent {
+			d.chain = append(d.chain, p)
+		}
+		var gone uint32
+		for i := len(d.chain) - 1; i >= 0; i-- {
+			dn := d.at(d.chain[i])
+			gone = max(gone, dn.gone)
+			if dn.born <= gone {
+				// absent: every descendant is absent too, so the
+				// stale sizes below are never read again before
+				// being reset.
+				dn.born = d.seq
+				dn.dir, dn.size, dn.live = false, 0, 0
+			}
 		}
 	}
 	dn := d.at(n)
 	size, dir := it.stacked(es)
 	delta := size - dn.size
 	dn.size, dn.dir = size, dir
+	if delta == 0 {
+		return
+	}
 	for p := n; p != nil; p = p.Parent {
 		d.at(p).live += delta
 	}

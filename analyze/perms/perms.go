@@ -44,8 +44,8 @@ type Finding struct {
 	Why      string
 }
 
-// Rules are the checks, by ID: the severity and why of each finding.
-var Rules = []struct{ ID, Severity, Why string }{
+// checks are the rules, by ID: the severity and why of each finding.
+var checks = []struct{ ID, Severity, Why string }{
 	{"perm-setuid", "high", "a setuid or setgid executable added by a layer of this build runs with its owner's rights whoever starts it"},
 	{"perm-world-writable", "medium", "any user in the container can change a world-writable file, or replace what a world-writable directory without the sticky bit holds"},
 	{"perm-unknown-owner", "low", "files owned by a uid or gid that the image's passwd or group does not name: a user added later with that id owns them"},
@@ -54,7 +54,7 @@ var Rules = []struct{ ID, Severity, Why string }{
 }
 
 func rule(id string) (sev, why string) {
-	for _, r := range Rules {
+	for _, r := range checks {
 		if r.ID == id {
 			return r.Severity, r.Why
 		}
@@ -113,24 +113,27 @@ func Check(img *layers.Image, t *fstree.Tree, files map[string][]byte, owners *O
 			return false
 		}
 		v := n.Last()
-		p := n.Path()
+		// The path is made only for a finding: making it for every node
+		// costs the square of a deep path's depth.
 		switch v.Type {
 		case layers.TypeRegular:
 			// Layer 0 is the base image, whose setuid tools (passwd,
 			// su, mount) are its distribution's choice.
 			if v.Mode&0o6000 != 0 && v.Layer > 0 {
-				add("perm-setuid", p, int(v.Layer), v.Mode, 0, 0)
+				add("perm-setuid", n.Path(), int(v.Layer), v.Mode, 0, 0)
 			}
 			if v.Mode&0o002 != 0 {
-				add("perm-world-writable", p, int(v.Layer), v.Mode, 0, 0)
+				add("perm-world-writable", n.Path(), int(v.Layer), v.Mode, 0, 0)
 			}
 		case layers.TypeDir:
 			if v.Mode&0o002 != 0 && v.Mode&0o1000 == 0 {
-				add("perm-world-writable", p, int(v.Layer), v.Mode, 0, 0)
+				add("perm-world-writable", n.Path(), int(v.Layer), v.Mode, 0, 0)
 			}
 		}
-		if (p == "usr/bin/sudo" || p == "bin/sudo" || p == "usr/sbin/sudo") && v.Type != layers.TypeDir {
-			add("perm-sudo", p, int(v.Layer), v.Mode, 0, 0)
+		if n.Name == "sudo" && v.Type != layers.TypeDir {
+			if p := n.Path(); p == "usr/bin/sudo" || p == "bin/sudo" || p == "usr/sbin/sudo" {
+				add("perm-sudo", p, int(v.Layer), v.Mode, 0, 0)
+			}
 		}
 		return true
 	})

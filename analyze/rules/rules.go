@@ -144,13 +144,27 @@ func All() []Rule {
 // them are not the app's.
 var distro = []string{"usr/share/**", "usr/lib/**", "usr/lib64/**", "usr/include/**", "usr/libexec/**", "etc/**", "lib/**", "opt/**", "usr/local/lib/**", "usr/local/share/**"}
 
-var distroPatterns = func() []pattern {
-	ps := make([]pattern, len(distro))
-	for i, d := range distro {
-		ps[i] = compile(d)
+var distroPatterns = compileAll(distro)
+
+// compileAll compiles globs.
+func compileAll(globs []string) []pattern {
+	ps := make([]pattern, len(globs))
+	for i, g := range globs {
+		ps[i] = compile(g)
 	}
 	return ps
-}()
+}
+
+// matchAny tells whether one of ps matches the path components segs
+// exactly (not a parent of them).
+func matchAny(ps []pattern, segs []string) bool {
+	for i := range ps {
+		if globSegs(ps[i].segs, segs, false) {
+			return true
+		}
+	}
+	return false
+}
 
 // notProject are trees that are never the user's project: test data, and
 // the sources, tests and module caches a toolchain ships (the official
@@ -163,36 +177,16 @@ var notProject = []string{
 	"**/go/pkg/mod/**",
 }
 
-var notProjectPatterns = func() []pattern {
-	ps := make([]pattern, len(notProject))
-	for i, d := range notProject {
-		ps[i] = compile(d)
-	}
-	return ps
-}()
+var notProjectPatterns = compileAll(notProject)
 
 // NotProject tells whether a path, given as its components, lies in test
 // data or in a toolchain's own tree: what is there is not the user's
 // project (a Go test key is no secret of theirs, a go.mod there no app).
-func NotProject(segs []string) bool {
-	for i := range notProjectPatterns {
-		if globSegs(notProjectPatterns[i].segs, segs, false) {
-			return true
-		}
-	}
-	return false
-}
+func NotProject(segs []string) bool { return matchAny(notProjectPatterns, segs) }
 
 // Distro tells whether a path, given as its components, lies in a tree a
 // distribution's packages own (usr/share, usr/lib, etc, …).
-func Distro(segs []string) bool {
-	for i := range distroPatterns {
-		if globSegs(distroPatterns[i].segs, segs, false) {
-			return true
-		}
-	}
-	return false
-}
+func Distro(segs []string) bool { return matchAny(distroPatterns, segs) }
 
 const (
 	fixMulti     = "build in a builder stage and COPY --from=builder only the artifact into the runtime stage"

@@ -112,16 +112,16 @@ func (f *fleetOptions) openCache(ctx context.Context, errOut io.Writer) (*cache.
 
 func (f *fleetOptions) openStore(ctx context.Context, errOut io.Writer) (*cache.Cache, func(), error) {
 	warn := func(msg string) { fmt.Fprintf(errOut, "stagescope: warning: %s\n", msg) }
-	version := cache.Version(analyzerVersion(), "analyze.Capture", analyze.CaptureLimit, true)
+	cacheVersion := cache.Version(analyzerVersion(), "analyze.Capture", analyze.CaptureLimit, true)
 	switch {
 	case f.NoCache:
-		return cache.New(nil, version, warn), func() {}, nil
+		return cache.New(nil, cacheVersion, warn), func() {}, nil
 	case strings.HasPrefix(f.Cache, "redis://") || strings.HasPrefix(f.Cache, "rediss://"):
 		r, err := cache.OpenRedis(ctx, f.Cache)
 		if err != nil {
 			return nil, nil, err
 		}
-		return cache.New(r, version, warn), func() { _ = r.Close() }, nil
+		return cache.New(r, cacheVersion, warn), func() { _ = r.Close() }, nil
 	}
 	dir := f.Cache
 	if dir == "" {
@@ -134,7 +134,7 @@ func (f *fleetOptions) openStore(ctx context.Context, errOut io.Writer) (*cache.
 	if err != nil {
 		return nil, nil, err
 	}
-	return cache.New(d, version, warn), func() {}, nil
+	return cache.New(d, cacheVersion, warn), func() {}, nil
 }
 
 // readRefs reads a --refs list: one reference a line, blank lines and

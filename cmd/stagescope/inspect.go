@@ -34,6 +34,7 @@ type sourceOptions struct {
 	NoDaemon   bool
 	Parallel   int
 	MaxEntries int
+	MaxDirs    int
 	MaxRatio   int64
 	Timeout    time.Duration
 	Stall      time.Duration
@@ -58,6 +59,7 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.NoDaemon, "no-daemon", false, "never ask a local engine; read references from the registry")
 	f.IntVar(&o.Parallel, "parallel", 0, "layers read at once (default: number of CPUs)")
 	f.IntVar(&o.MaxEntries, "max-entries", layers.DefaultMaxEntries, "most tar entries one layer may have")
+	f.IntVar(&o.MaxDirs, "max-dirs", layers.DefaultMaxDirs, "most directories one layer's paths may imply without listing them (deep-path bombs)")
 	f.Int64Var(&o.MaxRatio, "max-ratio", layers.DefaultMaxRatio, "most times a layer may expand beyond its blob after 256 MiB (decompression bombs); 0: no limit")
 	f.BoolVar(&o.NoSecretScan, "no-secret-scan", false, "do not search file contents (every layer version, .git objects) for secrets; the image config is still searched and redacted")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up after this long (e.g. 5m); 0 means no limit")
@@ -70,6 +72,9 @@ func (o *sourceOptions) validate() error {
 	}
 	if o.MaxEntries < 1 {
 		return fmt.Errorf("--max-entries must be at least 1, got %d", o.MaxEntries)
+	}
+	if o.MaxDirs < 1 {
+		return fmt.Errorf("--max-dirs must be at least 1, got %d", o.MaxDirs)
 	}
 	if o.MaxRatio < 0 {
 		return fmt.Errorf("--max-ratio must not be negative, got %d", o.MaxRatio)
@@ -243,7 +248,7 @@ func (o *sourceOptions) loadOptions() []layers.LoadOption {
 // readOptions are the layers.Read options of the flags; progress draws a
 // progress line on a terminal's stderr.
 func (o *sourceOptions) readOptions(s *streams, progress bool) []layers.Option {
-	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxRatio(o.MaxRatio)}
+	ro := []layers.Option{layers.WithMaxEntries(o.MaxEntries), layers.WithMaxDirs(o.MaxDirs), layers.WithMaxRatio(o.MaxRatio)}
 	if o.Parallel > 0 {
 		ro = append(ro, layers.WithParallelism(o.Parallel))
 	}

@@ -130,6 +130,7 @@ func TestFlagValidation(t *testing.T) {
 		{[]string{"inspect", "--parallel", "-1", testImage}, []string{"--parallel must not be negative, got -1"}},
 		{[]string{"inspect", "--parallel", "two", testImage}, []string{`invalid argument "two" for "--parallel"`}},
 		{[]string{"inspect", "--max-entries", "0", testImage}, []string{"--max-entries must be at least 1, got 0"}},
+		{[]string{"inspect", "--max-dirs", "0", testImage}, []string{"--max-dirs must be at least 1, got 0"}},
 		{[]string{"inspect", "--max-ratio", "-1", testImage}, []string{"--max-ratio must not be negative, got -1"}},
 		{[]string{"inspect", "--timeout", "-1s", testImage}, []string{"--timeout must not be negative"}},
 		// diff shares inspect's source flags, checks and limits.

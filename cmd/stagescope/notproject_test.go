@@ -1,34 +1,14 @@
 package main
 
 import (
-	"encoding/base64"
-	"encoding/json"
-	"math/rand/v2"
 	"strings"
 	"testing"
 
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/secrets"
+	"github.com/stagescope/stagescope/analyze/secrets/secretstest"
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
-
-// pemKey is a private-key block with random contents, as a secret scanner
-// sees a real one.
-func pemKey(seed uint64) string {
-	r := rand.New(rand.NewPCG(seed, seed))
-	b := make([]byte, 600)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	body := base64.StdEncoding.EncodeToString(b)
-	var lines []string
-	for len(body) > 64 {
-		lines = append(lines, body[:64])
-		body = body[64:]
-	}
-	lines = append(lines, body)
-	return "-----BEGIN EC PRIVATE KEY-----\n" + strings.Join(lines, "\n") + "\n-----END EC PRIVATE KEY-----\n"
-}
 
 // An image that is only a toolchain (the official golang image's layout)
 // carries test keys, go.mod files and sources that are not the user's: no
@@ -36,33 +16,27 @@ func pemKey(seed uint64) string {
 // whose saving is the toolchain itself. The same files beside a real
 // project change nothing of that, and the project's own key is still one.
 func TestToolchainIsNotTheProject(t *testing.T) {
+	gen := secretstest.New(16)
+	pemKey := func() string { return gen.Key("EC ", "\n") + "\n" }
 	toolchain := []layerstest.File{
 		layerstest.Dir("usr/local/go"),
 		{Name: "usr/local/go/bin/go", Body: strings.Repeat("\x7fELF", 40_000)},
-		{Name: "usr/local/go/src/crypto/x509/platform_root_key.pem", Body: pemKey(1)},
-		{Name: "usr/local/go/src/crypto/tls/testdata/example-key.pem", Body: pemKey(2)},
-		{Name: "usr/local/go/src/crypto/tls/example_test.go", Body: "package tls_test\n\nconst testKey = `" + pemKey(3) + "`\n"},
+		{Name: "usr/local/go/src/crypto/x509/platform_root_key.pem", Body: pemKey()},
+		{Name: "usr/local/go/src/crypto/tls/testdata/example-key.pem", Body: pemKey()},
+		{Name: "usr/local/go/src/crypto/tls/example_test.go", Body: "package tls_test\n\nconst testKey = `" + pemKey() + "`\n"},
 		{Name: "usr/local/go/src/go.mod", Body: "module std\n\ngo 1.19\n"},
 		{Name: "usr/local/go/misc/go.mod", Body: "module misc\n\ngo 1.19\n"},
-		{Name: "usr/share/go-1.19/src/crypto/tls/testdata/id_rsa", Body: pemKey(4)},
+		{Name: "usr/share/go-1.19/src/crypto/tls/testdata/id_rsa", Body: pemKey()},
 	}
 	app := []layerstest.File{
 		{Name: "app/go.mod", Body: "module example.com/app\n\ngo 1.19\n"},
 		{Name: "app/main.go", Body: "package main\n\nfunc main() {}\n"},
-		{Name: "app/deploy/server.pem", Body: pemKey(5)},
+		{Name: "app/deploy/server.pem", Body: pemKey()},
 	}
 	inspect := func(t *testing.T, ls ...[]layerstest.File) report.Report {
 		t.Helper()
 		t.Chdir(t.TempDir())
-		out, _, code, err := run(t, "inspect", "-o", "json", writeArchive(t, layerstest.Layers(t, ls...)))
-		if code != exitOK {
-			t.Fatalf("exit %d: %v", code, err)
-		}
-		var r report.Report
-		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			t.Fatal(err)
-		}
-		return r
+		return inspectJSON(t, writeArchive(t, layerstest.Layers(t, ls...)))
 	}
 	secretPaths := func(r report.Report) (found []string) {
 		for _, f := range r.Findings {

@@ -154,8 +154,8 @@ func (p *placeOptions) sarifFile() *sarifDockerfile {
 	}
 	if root != "" {
 		if abs, err := filepath.Abs(p.Dockerfile); err == nil {
-			if root, err := filepath.Abs(root); err == nil {
-				if rel, err := filepath.Rel(root, abs); err == nil && !strings.HasPrefix(rel, "..") {
+			if absRoot, err := filepath.Abs(root); err == nil {
+				if rel, err := filepath.Rel(absRoot, abs); err == nil && !strings.HasPrefix(rel, "..") {
 					uri = filepath.ToSlash(rel)
 				}
 			}

@@ -12,6 +12,21 @@ import (
 	"github.com/stagescope/stagescope/analyze/report"
 )
 
+// inspectJSON runs `inspect -o json` with args, which must succeed, and
+// decodes the report (run validates it against the schema).
+func inspectJSON(t *testing.T, args ...string) report.Report {
+	t.Helper()
+	out, _, code, err := run(t, append([]string{"inspect", "-o", "json"}, args...)...)
+	if code != exitOK {
+		t.Fatalf("inspect %v: exit %d: %v", args, code, err)
+	}
+	var r report.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 // What the ignore list silences is reported, not dropped: JSON
 // `suppressed` (rule, path, bytes, which entry and whether the flag or the
 // config gave it), a text line and SARIF results with suppressions. The
@@ -28,28 +43,11 @@ func TestSuppressedReported(t *testing.T) {
 	if err := os.WriteFile(".stagescope.yaml", []byte("ignore:\n  paths: [/app/.git]\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := func() report.Report {
-		out, _, code, err := run(t, "inspect", "-o", "json", "--config", "/dev/null", img)
-		if code != exitOK {
-			t.Fatalf("exit %d: %v", code, err)
-		}
-		var r report.Report
-		if err := json.Unmarshal([]byte(out), &r); err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}()
+	before := inspectJSON(t, "--config", "/dev/null", img)
 	if len(before.Suppressed) != 0 {
 		t.Errorf("no ignore list, but %d suppressed findings", len(before.Suppressed))
 	}
-	out, _, code, err := run(t, "inspect", "-o", "json", "-o", "sarif=r.sarif", "-o", "text=r.txt", "--ignore", "docs.man", img)
-	if code != exitOK {
-		t.Fatalf("exit %d: %v", code, err)
-	}
-	var r report.Report
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	r := inspectJSON(t, "-o", "sarif=r.sarif", "-o", "text=r.txt", "--ignore", "docs.man", img)
 	type key struct{ rule, ignore, why string }
 	got := map[key]int64{}
 	for _, s := range r.Suppressed {

@@ -107,6 +107,21 @@ sleep 600
 	waitFor("the tree of the layers read so far", func(s string) bool {
 		return partial.MatchString(s) && strings.Contains(s, "▸ usr")
 	})
+	// v opens a file of a layer already read while the last still waits.
+	keys("Tab", "f", "dpkg/status", "Enter", "v")
+	waitFor("the viewer on dpkg's status file while the image is read", func(s string) bool {
+		return strings.Contains(s, "/var/lib/dpkg/status") && strings.Contains(s, "wrote it") &&
+			strings.Contains(s, "Package: ") && strings.Contains(s, "reading layers")
+	})
+	// One key at a time: Esc and the key after it would read as Alt-key.
+	keys("Escape")
+	waitFor("the viewer closed", contains("Details"))
+	keys("f")
+	waitFor("the find prompt", contains("find: dpkg/status"))
+	keys("Escape") // drops the search
+	waitFor("the find prompt closed", func(s string) bool { return !strings.Contains(s, "find: ") })
+	keys("BTab")
+	waitFor("the Layers pane focused", contains("╔ Layers"))
 	release()
 	// It fills in: seven layers, the newest selected.
 	waitFor(`"7 layers"`, contains("7 layers · 141 files"))

@@ -145,6 +145,17 @@ func BadCases() []BadCase {
 		})},
 		{Name: "million-entries.tar", Exit: 2, Large: true, Args: []string{"--max-entries", "500000"}, Error: `layer 0.*more than 500000 entries`, make: lazy(func() []byte { return archiveWithLayer(manyEntries(1_000_000)) })},
 		{Name: "million-entries.tar", Exit: 0, Large: true, Again: true},
+		// Deep paths (issue 20): one 1 MB PAX path of 500 000 components
+		// costs its length, not its square (it took minutes); gzipped, for
+		// the --timeout and SIGINT tests.
+		{Name: "deep-path.tar", Exit: 0, Large: true, MaxSeconds: 30, MaxRSS: 1 << 30, make: lazy(func() []byte { return archiveWithLayer(DeepPathLayer(DeepPathComponents, 1)) }),
+			JSON: map[string]any{"/summary/files": 1, "/layers/0/files": 1}},
+		// 12 000 entries of 1 000 components each: 12 million implied
+		// directories from a small gzip layer stop at --max-dirs instead
+		// of taking 4 GiB.
+		{Name: "deep-dirs-bomb.tar", Exit: 2, Large: true, MaxSeconds: 30, MaxRSS: 512 << 20, Error: `layer 0 .*too many directories: the paths imply more than 1000000 directories`,
+			make: lazy(func() []byte { return archiveWithLayer(gz(DeepPathLayer(1000, 12000))) })},
+		{Name: "deep-dirs-bomb.tar", Exit: 2, Large: true, Again: true, Args: []string{"--max-dirs", "50000"}, MaxSeconds: 30, MaxRSS: 512 << 20, Error: `layer 0 .*more than 50000 directories.*--max-dirs`},
 	}, integrityCases()...)
 }
 
@@ -156,28 +167,35 @@ func WriteBadCorpus(dir string, large bool) ([]BadCase, error) {
 		if c.Large != large {
 			continue
 		}
-		if c.Again {
-			out = append(out, c)
-			continue
-		}
-		b, files := c.make()
-		p := filepath.Join(dir, c.Name)
-		if files != nil {
-			for name, data := range files {
-				fp := filepath.Join(p, filepath.FromSlash(name))
-				if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
-					return nil, err
-				}
-				if err := os.WriteFile(fp, data, 0o644); err != nil {
-					return nil, err
-				}
-			}
-		} else if err := os.WriteFile(p, b, 0o644); err != nil {
+		if err := c.Write(dir); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// Write writes the case's file or directory into dir (nothing for a case
+// that runs the one before it Again).
+func (c BadCase) Write(dir string) error {
+	if c.Again {
+		return nil
+	}
+	b, files := c.make()
+	p := filepath.Join(dir, c.Name)
+	if files == nil {
+		return os.WriteFile(p, b, 0o644)
+	}
+	for name, data := range files {
+		fp := filepath.Join(p, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(fp, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func file(b []byte) func() ([]byte, map[string][]byte) {

@@ -339,3 +339,22 @@ const SecretPIN = "PIN=4821\n"
 func secretPIN() []byte {
 	return archiveWithLayer(tarOf(member{"app/.env", []byte(SecretPIN)}, member{"srv/pin.txt", []byte(SecretPIN)}))
 }
+
+// DeepPathComponents is the depth of deep-path.tar's one file: its 1 MB
+// path is as long as archive/tar reads a PAX record.
+const DeepPathComponents = 500_000
+
+// DeepPathLayer is an uncompressed layer of n files, each components deep
+// below directories it does not list (d<i>/a/a/…/f).
+func DeepPathLayer(components, n int) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	deep := strings.Repeat("a/", components-2) + "f"
+	for i := range n {
+		must(tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("d%d/", i) + deep, Typeflag: tar.TypeReg, Mode: 0o644, Size: 1, ModTime: epoch, Format: tar.FormatPAX}))
+		_, err := tw.Write([]byte("x"))
+		must(err)
+	}
+	must(tw.Close())
+	return buf.Bytes()
+}

@@ -259,3 +259,47 @@ func FuzzApplyDelta(f *testing.F) {
 		}
 	})
 }
+
+// reverseChain is a pack of n REF deltas, each on the object the next one
+// makes, stored newest first, and their first base at the end: every
+// delta waits, and only one becomes ready per link.
+func reverseChain(n int) (pack []byte, want []string) {
+	objs := make([][]byte, n+1)
+	objs[0] = []byte("version 0 of the file\n")
+	for i := 1; i <= n; i++ {
+		objs[i] = append(append([]byte(nil), objs[i-1][:22]...), []byte(strconv.Itoa(i)+"\n")...)
+	}
+	var po []packObj
+	for i := n; i >= 1; i-- {
+		po = append(po, packObj{typ: objRefDelta, data: insertDelta(len(objs[i-1]), objs[i]), ref: rawID("blob", objs[i-1])})
+	}
+	po = append(po, packObj{typ: 3, data: objs[0]})
+	for i := range objs {
+		want = append(want, "blob:"+string(objs[i]))
+	}
+	return buildPack(po...), want
+}
+
+func TestPackReverseRefChain(t *testing.T) {
+	pack, want := reverseChain(300)
+	objs, warns := runPack(t, pack, 4096)
+	if diff := cmp.Diff(want, objs); diff != "" || len(warns) > 0 {
+		t.Errorf("objects (-want +got):\n%s\nwarnings %v", diff, warns)
+	}
+}
+
+// BenchmarkPackReverseRefChain resolves a chain of 5000 REF deltas stored
+// newest first: one walk, where pass after pass over every waiting delta
+// was quadratic.
+func BenchmarkPackReverseRefChain(b *testing.B) {
+	pack, want := reverseChain(5000)
+	for b.Loop() {
+		n := 0
+		w := Pack(func(Object) { n++ }, func(string) {})
+		_, _ = w.Write(pack)
+		_ = w.Close()
+		if n != len(want) {
+			b.Fatalf("%d objects, want %d", n, len(want))
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Pack returns the writer of a packfile's stream. A goroutine parses the
@@ -142,7 +143,7 @@ func (p *pack) parse(r *countingReader) error {
 				p.unresolved++
 				continue
 			}
-			if err := p.applyEmit(off, base, delta); err != nil {
+			if _, err := p.applyEmit(off, base, delta); err != nil {
 				return fmt.Errorf("object %d at offset %d: %w", i, off, err)
 			}
 		case objRefDelta:
@@ -168,7 +169,7 @@ func (p *pack) parse(r *countingReader) error {
 				p.pendingBytes += len(delta)
 				continue
 			}
-			if err := p.applyEmit(off, base, delta); err != nil {
+			if _, err := p.applyEmit(off, base, delta); err != nil {
 				return fmt.Errorf("object %d at offset %d: %w", i, off, err)
 			}
 		default:
@@ -183,45 +184,65 @@ func (p *pack) parse(r *countingReader) error {
 	return nil
 }
 
-// resolvePending applies the REF deltas whose base came later in the pack,
-// pass after pass while one resolves: a loop of deltas never does, and
-// ends up counted as unresolved.
+// resolvePending applies the REF deltas whose base came later in the pack.
+// Each waits under its base's ID; applying one names a new object, and the
+// deltas waiting for that one go next, so a chain in any order resolves in
+// one walk (linear in the deltas, not a pass over all of them per link). A
+// loop of deltas never gets a base and ends up counted as unresolved.
 func (p *pack) resolvePending() {
-	for progress := true; progress && len(p.pending) > 0; {
-		progress = false
-		rest := p.pending[:0]
-		for _, d := range p.pending {
-			base := p.byID[d.base]
-			if base == nil {
-				rest = append(rest, d)
-				continue
-			}
-			progress = true
-			if err := p.applyEmit(d.off, base, d.delta); err != nil {
+	waiting := make(map[string][]pending, len(p.pending))
+	for _, d := range p.pending {
+		waiting[d.base] = append(waiting[d.base], d)
+	}
+	p.pending = nil
+	var ready []string
+	for id := range waiting {
+		if p.byID[id] != nil {
+			ready = append(ready, id)
+		}
+	}
+	slices.Sort(ready) // a deterministic order
+	for len(ready) > 0 {
+		id := ready[len(ready)-1]
+		ready = ready[:len(ready)-1]
+		ds := waiting[id]
+		delete(waiting, id)
+		base := p.byID[id]
+		if base == nil {
+			p.unresolved += len(ds) // evicted from the cache meanwhile
+			continue
+		}
+		for _, d := range ds {
+			c, err := p.applyEmit(d.off, base, d.delta)
+			if err != nil {
 				p.warn(fmt.Sprintf("object at offset %d: %v", d.off, err))
 			}
+			if c != nil && len(waiting[c.id]) > 0 {
+				ready = append(ready, c.id)
+			}
 		}
-		p.pending = rest
 	}
-	p.unresolved += len(p.pending)
-	p.pending = nil
+	for _, ds := range waiting {
+		p.unresolved += len(ds)
+	}
 }
 
-func (p *pack) applyEmit(off int64, base *cached, delta []byte) error {
+// applyEmit applies delta to base and emits the result, which it returns
+// (nil when the result is too large to keep).
+func (p *pack) applyEmit(off int64, base *cached, delta []byte) (*cached, error) {
 	data, err := applyDelta(base.data, delta)
 	if errors.Is(err, errTooLarge) {
 		p.skipped++
-		return nil
+		return nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p.emit(off, base.typ, data)
-	return nil
+	return p.emit(off, base.typ, data), nil
 }
 
 // emit names an object, caches it as a possible base and hands it on.
-func (p *pack) emit(off int64, typ string, data []byte) {
+func (p *pack) emit(off int64, typ string, data []byte) *cached {
 	c := &cached{off: off, id: objectID(typ, data), typ: typ, data: data}
 	p.byOff[off], p.byID[c.id] = c, c
 	p.fifo = append(p.fifo, c)
@@ -238,6 +259,7 @@ func (p *pack) emit(off int64, typ string, data []byte) {
 	if typ != "tree" {
 		p.fn(Object{ID: c.id, Type: typ, Data: data})
 	}
+	return c
 }
 
 // inflate reads one zlib stream of size bytes. It returns nil data for an
