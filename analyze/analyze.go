@@ -212,7 +212,7 @@ func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error
 	if err != nil {
 		return nil, err
 	}
-	return finish(b, owners, img, o), nil
+	return finish(ctx, b, owners, img, o)
 }
 
 // Run merges the layers of an image already read, measures the result and
@@ -228,17 +228,29 @@ func run(img *layers.Image, o *options) *Analysis {
 		b.Add(img.Layers[i].Entries)
 		owners.Add(i, img.Layers[i].Entries)
 	}
-	o.afterMerge = nil // the caller still holds the entries: nothing to collect
-	return finish(b, owners, img, o)
+	o.afterMerge = nil                                      // the caller still holds the entries: nothing to collect
+	a, _ := finish(context.Background(), b, owners, img, o) // never canceled
+	return a
 }
 
-// finish measures the merged tree of img and finds the leftovers.
-func finish(b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *options) *Analysis {
-	t := b.Finish()
+// finish measures the merged tree of img and finds the leftovers. Once ctx
+// is done it stops, between its phases (and inside the tree's), with ctx's
+// error: Ctrl-C and --timeout end a run whatever phase it is in.
+func finish(ctx context.Context, b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *options) (*Analysis, error) {
+	t, err := b.FinishContext(ctx)
+	if err != nil {
+		return nil, err
+	}
 	a := &Analysis{Image: img, Tree: t, Dive: b.DiveMetrics()}
 	// Secrets are redacted from img before anything copies its strings.
 	a.Secrets = FindSecrets(img, t, o.secretAllow)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	a.Permissions = CheckPermissions(img, t, owners)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if o.afterMerge != nil {
 		o.afterMerge()
 	}
@@ -248,6 +260,9 @@ func finish(b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *optio
 	go func() { measured <- fstree.Measure(t) }()
 	r := scanLeftovers(img, t, o)
 	a.Metrics = <-measured
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	for i := range img.Layers {
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
@@ -257,5 +272,5 @@ func finish(b *fstree.Builder, owners *perms.Owners, img *layers.Image, o *optio
 	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
 	a.noteSecretFiles()
 	a.Place = Locate(img, PlaceOptions{})
-	return a
+	return a, nil
 }

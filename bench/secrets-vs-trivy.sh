@@ -19,8 +19,9 @@
 #
 # Matching: trivy reports a secret by file (Target), layer (DiffID) and line; stagescope by
 # path, layer and line. A trivy secret is "also found" when stagescope has a finding in the same
-# file of the same layer whose line is within trivy's StartLine..EndLine (config secrets: the
-# same config place). stagescope's findings trivy has no counterpart for are split by where
+# file of the same layer whose line is within trivy's StartLine..EndLine (or the line before:
+# trivy starts a key block after its BEGIN line); a config secret (trivy: no layer) matches
+# one of stagescope's config:… findings. stagescope's findings trivy has no counterpart for are split by where
 # they are: .git objects, versions a later layer deleted or overwrote (stillShips false), the
 # config and history, and other files. The unmatched ones of both sides are listed.
 set -euo pipefail
@@ -101,8 +102,8 @@ for res in t.get("Results") or []:
     for sec in res.get("Secrets") or []:
         lay = sec.get("Layer") or {}
         target = res.get("Target", "")
-        if res.get("Class") == "config" or target.endswith(".json") and not lay.get("DiffID"):
-            where = "config"  # the image config (--image-config-scanners secret)
+        if not lay.get("DiffID"):
+            where = "config"  # the image config (--image-config-scanners secret): no layer
         else:
             where = target.lstrip("/")
         tsecrets.append(dict(rule=sec.get("RuleID", ""), path=where, layer=layer_of(lay.get("DiffID", "")),
@@ -112,18 +113,19 @@ sfind = (s.get("secrets") or {}).get("findings") or []
 used = set()
 
 def match(ts):
-    for i, f in enumerate(sfind):
-        if i in used:
-            continue
-        p = f.get("path", "")
-        if ts["path"] == "config":
-            ok = p.startswith("config:") and (ts["createdBy"] == "" or True)
-        else:
-            ok = p.lstrip("/") == ts["path"] and (ts["layer"] < 0 or f.get("layer") == ts["layer"]) \
-                and (ts["start"] == 0 or ts["start"] <= f.get("line", 0) <= max(ts["end"], ts["start"]))
-        if ok:
-            used.add(i)
-            return True
+    for slack in (0, 1):  # the exact lines first, then from the line before
+        for i, f in enumerate(sfind):
+            if i in used:
+                continue
+            p = f.get("path", "")
+            if ts["path"] == "config":
+                ok = p.startswith("config:")
+            else:
+                ok = p.lstrip("/") == ts["path"] and (ts["layer"] < 0 or f.get("layer") == ts["layer"]) \
+                    and (ts["start"] == 0 or ts["start"] - slack <= f.get("line", 0) <= max(ts["end"], ts["start"]))
+            if ok:
+                used.add(i)
+                return True
     return False
 
 missed = [ts for ts in tsecrets if not match(ts)]

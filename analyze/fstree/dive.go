@@ -140,9 +140,13 @@ const (
 )
 
 // addLayer accounts layer l, whose entries have already been merged below
-// root (so that every path of the layer has its Node).
-func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry) {
+// root (so that every path of the layer has its Node). It gives up,
+// returning false, once done is closed.
+func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry, done <-chan struct{}) bool {
 	items, layerBytes := layerItems(b, es)
+	if done != nil && canceled(done) {
+		return false
+	}
 	if l > 0 {
 		d.userBytes += layerBytes
 	}
@@ -158,8 +162,12 @@ func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry) {
 	}
 	d.count(items, es)
 	for i := range items {
+		if i%checkEvery == 0 && done != nil && canceled(done) {
+			return false
+		}
 		d.apply(&items[i], es)
 	}
+	return true
 }
 
 // layerItems builds dive's tree of one layer from its entries: every entry

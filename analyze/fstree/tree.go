@@ -328,8 +328,12 @@ func (b *Builder) AddContext(ctx context.Context, entries []layers.Entry) error 
 	b.layer++
 	b.tree.Layers++
 	done := ctx.Done()
+	// The check comes every 1024 entries, or sooner when their paths are
+	// long: each component of a deep path is a node to make.
+	work := 0
 	for i := range entries {
-		if i&1023 == 0 && done != nil {
+		if work += len(entries[i].Path); (i&1023 == 0 || work > checkEvery) && done != nil {
+			work = 0
 			select {
 			case <-done:
 				return ctx.Err()
@@ -338,8 +342,24 @@ func (b *Builder) AddContext(ctx context.Context, entries []layers.Entry) error 
 		}
 		b.addEntry(&entries[i])
 	}
-	b.dive.addLayer(b, int(b.layer), entries)
+	if !b.dive.addLayer(b, int(b.layer), entries, done) {
+		return ctx.Err()
+	}
 	return nil
+}
+
+// checkEvery is how much work (path bytes, nodes, items) the builder does
+// between two looks at its context.
+const checkEvery = 1 << 16
+
+// canceled tells, without blocking, whether done is closed.
+func canceled(done <-chan struct{}) bool {
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 // lookup finds n's child called name while the tree is being built.
@@ -542,10 +562,24 @@ func (b *Builder) addEntry(e *layers.Entry) {
 // children, and returns the tree. The builder must not be used afterwards,
 // except for DiveMetrics.
 func (b *Builder) Finish() *Tree {
+	t, _ := b.FinishContext(context.Background())
+	return t
+}
+
+// FinishContext is Finish that stops, returning ctx's error and no tree,
+// once ctx is done.
+func (b *Builder) FinishContext(ctx context.Context) (*Tree, error) {
 	b.divem = b.dive.metrics()
 	b.dive, b.index, b.shifted, b.nodes, b.names = nil, nil, nil, nil, layers.Arena{}
+	done, work, stop := ctx.Done(), 0, false
 	var walk func(n *Node, cuts []int32)
 	walk = func(n *Node, cuts []int32) {
+		if work++; work > checkEvery && done != nil {
+			work, stop = 0, stop || canceled(done)
+		}
+		if stop {
+			return
+		}
 		n.indexed = false
 		cs := n.Children()
 		slices.SortFunc(cs, func(a, b *Node) int { return strings.Compare(a.Name, b.Name) })
@@ -555,7 +589,10 @@ func (b *Builder) Finish() *Tree {
 		}
 	}
 	walk(b.tree.Root, nil)
-	return b.tree
+	if stop {
+		return nil, ctx.Err()
+	}
+	return b.tree, nil
 }
 
 // DiveMetrics returns dive's numbers for the layers merged (after Finish,

@@ -105,7 +105,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown forbidden rule", "rules:\n  forbiddenRules:\n    - gcc\n    - no-such-rule\n",
 			`ci.yaml:4: forbiddenRules: unknown rule ID "no-such-rule"`},
 		{"unknown ignored rule", "ignore:\n  rules: [gcc, nope]\n",
-			`ci.yaml:2: ignore.rules: unknown rule ID "nope"`},
+			`ci.yaml:2: ignore.rules: unknown rule ID "nope" (nor a category: toolchain, …`},
 		{"bad glob", "ignore:\n  paths:\n    - usr/[share\n",
 			`ci.yaml:3: ignore.paths: bad path glob "usr/[share": syntax error in pattern`},
 		{"unknown rules key", "rules:\n  lowestEfficency: 0.9\n",

@@ -309,11 +309,6 @@ func plainMember(m member) []byte {
 	return append(append([]byte(nil), h[:]...), padded(append([]byte(nil), m.data...))...)
 }
 
-// deepPath is a layer of one file whose PAX path has n components.
-func deepPath(n int) []byte {
-	return tarOf(member{strings.Repeat("d/", n-1) + "f", []byte("deep\n")})
-}
-
 // HostileLayers returns the raw tar streams of the hostile layers, by name:
 // header sizes that lie, a PAX global header, sparse files of every kind
 // with a 1 PiB hole, and a path of 1 000 components. Tests and fuzz seeds
@@ -325,7 +320,7 @@ func HostileLayers() map[string][]byte {
 		"sparse-old-gnu":    sparseOldGNU(),
 		"sparse-pax-1.0":    sparsePAX10(),
 		"sparse-pax-0.1":    sparsePAX01(),
-		"deep-path":         deepPath(1000),
+		"deep-path":         DeepPathLayer(1000, 1),
 	}
 }
 
