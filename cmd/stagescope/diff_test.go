@@ -60,9 +60,9 @@ func TestDiffJSON(t *testing.T) {
 		t.Errorf("shared layers %+v, want 1 of %d bytes", r.SharedLayers, baseSize)
 	}
 	want := struct{ A, B, C diff.PathList }{
-		diff.PathList{Files: 2, ABytes: 9400, Paths: []diff.PathDiffJSON{{Path: "usr/bin/gcc-12", ABytes: 9000}, {Path: "app/main.c", ABytes: 400}}},
-		diff.PathList{Files: 1, BBytes: 3, Paths: []diff.PathDiffJSON{{Path: "app/LICENSE", BBytes: 3}}},
-		diff.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []diff.PathDiffJSON{{Path: "app/main", ABytes: 3000, BBytes: 2900}}},
+		diff.PathList{Files: 2, ABytes: 9400, Paths: []diff.PathDiffJSON{{Path: "/usr/bin/gcc-12", ABytes: 9000}, {Path: "/app/main.c", ABytes: 400}}},
+		diff.PathList{Files: 1, BBytes: 3, Paths: []diff.PathDiffJSON{{Path: "/app/LICENSE", BBytes: 3}}},
+		diff.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []diff.PathDiffJSON{{Path: "/app/main", ABytes: 3000, BBytes: 2900}}},
 	}
 	if diff := cmp.Diff(want, struct{ A, B, C diff.PathList }{r.OnlyInA, r.OnlyInB, r.Changed}); diff != "" {
 		t.Errorf("paths (-want +got):\n%s", diff)

@@ -68,7 +68,7 @@ func TestIgnoreFlag(t *testing.T) {
 	// the deleted .env also leaves the wasted group of its layers
 	var envWaste int64
 	for _, f := range all.Findings {
-		if f.RuleID == rules.Deleted && f.Path == "app/.env" {
+		if f.RuleID == rules.Deleted && f.Path == "/app/.env" {
 			envWaste = f.Bytes
 		}
 	}

@@ -22,7 +22,7 @@ import (
 )
 
 // sarifSchemaPath is made absolute before any test changes directory: the
-// first test to load the schema may be one that has.
+// schema is loaded by whichever test validates first.
 var sarifSchemaPath, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json"))
 
 var sarifSchemaOnce = sync.OnceValues(func() (*jsonschema.Schema, error) {
@@ -248,7 +248,7 @@ func TestInspectSARIF(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, ref{r.RuleID, strings.TrimPrefix(u, "./"), r.Locations[0].LogicalLocations[0].Name})
+		got = append(got, ref{r.RuleID, "/" + strings.TrimPrefix(u, "./"), r.Locations[0].LogicalLocations[0].Name}) // the URI is relative to the image root
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("SARIF results against the report's findings (-want +got):\n%s", diff)
