@@ -26,9 +26,9 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 	s.WastedBytes = m.WastedBytes
 	s.DuplicateBytes = m.DuplicateBytes
 	s.WastedPercent = report.Percent(m.WastedBytes, m.LayerBytes)
-	s.Efficiency = a.Dive.Efficiency
+	s.EfficiencyRatio = a.Dive.Efficiency
 	s.DiveWastedBytes = a.Dive.WastedBytes
-	s.UserWastedPercent = a.Dive.UserWastedPercent
+	s.UserWastedRatio = a.Dive.UserWastedPercent
 	for i, l := range img.Layers {
 		st := m.Layers[i]
 		s.CompressedBytes += l.CompressedSize
@@ -64,7 +64,7 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 	r.Secrets = report.NewSecretsJSON(a.Secrets)
 	r.Permissions = report.PermissionsJSON(a.Permissions)
 	for _, d := range m.Duplicates {
-		dj := report.DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: report.JSONPaths(d.Paths)}
+		dj := report.DuplicateJSON{Digest: fmt.Sprintf("xxh64:%016x", d.Digest), Bytes: d.Size, Paths: report.JSONPaths(d.Paths)}
 		if slices.ContainsFunc(d.Paths, a.ContentHashHidden) {
 			dj.Digest = ""
 		}
@@ -126,7 +126,7 @@ func suppressedJSON(ss []Suppressed, flags []string) []report.SuppressedJSON {
 			why = report.IgnoredByFlag
 		}
 		f := FindingsJSON([]Finding{s.Finding})[0]
-		out[i] = report.SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: f.Path, Files: f.Files, Bytes: f.Bytes,
+		out[i] = report.SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: report.JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
 			Layer: f.Layer, HiddenBy: f.HiddenBy, Ignore: s.By, Why: why}
 	}
 	return out

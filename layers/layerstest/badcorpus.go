@@ -121,7 +121,7 @@ func BadCases() []BadCase {
 		{Name: "inject-names.tar", Exit: 0, Again: true, JSON: map[string]any{
 			"/image/platform":     InjectedPlatform,
 			"/layers/0/createdBy": "RUN " + oscTitle + "make" + fakeLine,
-			"/wasted/0/path":      "w/" + csiClear + "clear",
+			"/wasted/0/path":      "/w/" + csiClear + "clear",
 		}},
 		{Name: "inject-names.tar", Exit: 0, Again: true, Diff: "zstd-layer.tar", Stdout: []string{
 			`/\\x1b\]0;pwned\\x07evil`,
@@ -133,7 +133,7 @@ func BadCases() []BadCase {
 		// finding or a duplicate (TestSecretHashesNotGuessable tries every
 		// PIN on the outputs).
 		{Name: "secret-pin.tar", Exit: 0, make: file(secretPIN()), JSON: map[string]any{
-			"/duplicates/0/bytes": len(SecretPIN), "/duplicates/0/paths/0": "app/.env", "/duplicates/0/digest": nil,
+			"/duplicates/0/bytes": len(SecretPIN), "/duplicates/0/paths/0": "/app/.env", "/duplicates/0/digest": nil,
 		}},
 		// Sizes that cannot lie.
 		{Name: "devices-huge-size.tar", Exit: 1, Args: []string{"--highest-category-bytes", "toolchain=0"}, make: file(archiveWithLayer(devicesHugeSize())), JSON: map[string]any{
