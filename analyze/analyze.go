@@ -40,6 +40,9 @@ type Analysis struct {
 	Suggestion *Suggestion
 	// Place is the base boundary and the Dockerfile line of each layer.
 	Place *Place
+	// Warnings are problems of the image that did not stop the read,
+	// e.g. a hard link to a file no layer holds; one line each.
+	Warnings []string
 	// Secrets are the secrets found by content (see FindSecrets).
 	Secrets *secrets.Result
 	// Permissions are the permission and user findings (see perms).
@@ -272,5 +275,24 @@ func finish(ctx context.Context, b *fstree.Builder, owners *perms.Owners, img *l
 	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
 	a.noteSecretFiles()
 	a.Place = Locate(img, PlaceOptions{})
+	a.Warnings = danglingLinkWarnings(a.Tree)
 	return a, nil
+}
+
+// maxDanglingLinks bounds the hard links named one by one in the warnings.
+const maxDanglingLinks = 5
+
+// danglingLinkWarnings names the hard links whose target no layer holds:
+// docker refuses to apply such a layer, so the image cannot be what it
+// claims to be, but every byte of it was still read and counted.
+func danglingLinkWarnings(t *fstree.Tree) []string {
+	links, total := t.DanglingLinks(maxDanglingLinks)
+	var out []string
+	for _, l := range links {
+		out = append(out, fmt.Sprintf("layer %d: hard link /%s names /%s, which no layer up to it holds as a file: docker cannot apply this layer", l.Layer, l.Path, l.Target))
+	}
+	if total > len(links) {
+		out = append(out, fmt.Sprintf("%d more hard links name files no layer holds", total-len(links)))
+	}
+	return out
 }

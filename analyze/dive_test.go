@@ -77,7 +77,7 @@ func TestDiveMetricsMatchDive(t *testing.T) {
 			// The report carries them unrounded.
 			sm := analyze.NewReport(a, report.Options{}).Summary
 			want.NoUserBytes = false // the report says it in the gate's check
-			checkDive(t, fstree.DiveMetrics{Efficiency: sm.Efficiency, WastedBytes: sm.DiveWastedBytes, UserWastedPercent: sm.UserWastedPercent}, want)
+			checkDive(t, fstree.DiveMetrics{Efficiency: sm.EfficiencyRatio, WastedBytes: sm.DiveWastedBytes, UserWastedPercent: sm.UserWastedRatio}, want)
 		})
 	}
 }

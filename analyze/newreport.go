@@ -26,9 +26,9 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 	s.WastedBytes = m.WastedBytes
 	s.DuplicateBytes = m.DuplicateBytes
 	s.WastedPercent = report.Percent(m.WastedBytes, m.LayerBytes)
-	s.Efficiency = a.Dive.Efficiency
+	s.EfficiencyRatio = a.Dive.Efficiency
 	s.DiveWastedBytes = a.Dive.WastedBytes
-	s.UserWastedPercent = a.Dive.UserWastedPercent
+	s.UserWastedRatio = a.Dive.UserWastedPercent
 	for i, l := range img.Layers {
 		st := m.Layers[i]
 		s.CompressedBytes += l.CompressedSize
@@ -57,13 +57,14 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 	r.Suppressed = suppressedJSON(a.Suppressed, o.IgnoreFlags)
 	r.Leftovers = leftoversJSON(a)
 	placeJSON(r, a.Place)
+	r.Notes = append(r.Notes, a.Warnings...)
 	if sg := a.Suggestion; sg != nil {
 		r.Suggestion = &report.SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes, Source: "skeleton"}
 	}
 	r.Secrets = report.NewSecretsJSON(a.Secrets)
 	r.Permissions = report.PermissionsJSON(a.Permissions)
 	for _, d := range m.Duplicates {
-		dj := report.DuplicateJSON{Digest: fmt.Sprintf("%016x", d.Digest), Bytes: d.Size, Paths: report.JSONPaths(d.Paths)}
+		dj := report.DuplicateJSON{Digest: fmt.Sprintf("xxh64:%016x", d.Digest), Bytes: d.Size, Paths: report.JSONPaths(d.Paths)}
 		if slices.ContainsFunc(d.Paths, a.ContentHashHidden) {
 			dj.Digest = ""
 		}
@@ -125,7 +126,7 @@ func suppressedJSON(ss []Suppressed, flags []string) []report.SuppressedJSON {
 			why = report.IgnoredByFlag
 		}
 		f := FindingsJSON([]Finding{s.Finding})[0]
-		out[i] = report.SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: f.Path, Files: f.Files, Bytes: f.Bytes,
+		out[i] = report.SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: report.JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
 			Layer: f.Layer, HiddenBy: f.HiddenBy, Ignore: s.By, Why: why}
 	}
 	return out

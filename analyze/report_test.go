@@ -48,12 +48,12 @@ func TestReportOfTestdataImage(t *testing.T) {
 	}
 	slices.SortFunc(got, func(a, b wasted) int { return strings.Compare(a.Path, b.Path) })
 	want := []wasted{
-		{"app/.env", 3, 5, "deleted"},
-		{"app/config.json", 3, 4, "overwritten"},
-		{"app/dist/main.js", 4, 6, "overwritten"},
-		{"app/dist/main.js.map", 4, 6, "deleted"},
-		{"root/.cache/build/ms.js", 4, 5, "deleted"},
-		{"var/lib/dpkg/status", 0, 2, "overwritten"},
+		{"/app/.env", 3, 5, "deleted"},
+		{"/app/config.json", 3, 4, "overwritten"},
+		{"/app/dist/main.js", 4, 6, "overwritten"},
+		{"/app/dist/main.js.map", 4, 6, "deleted"},
+		{"/root/.cache/build/ms.js", 4, 5, "deleted"},
+		{"/var/lib/dpkg/status", 0, 2, "overwritten"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("wasted entries of testdata/leftovers.tar (-want +got):\n%s", diff)
@@ -117,13 +117,19 @@ func TestReportSchemaRejects(t *testing.T) {
 		}},
 		{"missing summary", func(r map[string]any) { delete(r, "summary") }},
 		{"missing layer digest", func(r map[string]any) { delete(r["layers"].([]any)[1].(map[string]any), "digest") }},
-		{"schema version 2", func(r map[string]any) { r["schemaVersion"] = 2 }},
+		{"schema version 1", func(r map[string]any) { r["schemaVersion"] = 1 }},
 		{"size as a string", func(r map[string]any) { r["summary"].(map[string]any)["totalBytes"] = "12" }},
 		{"negative bytes", func(r map[string]any) { r["summary"].(map[string]any)["wastedBytes"] = -1 }},
 		{"fractional file count", func(r map[string]any) { r["summary"].(map[string]any)["files"] = 1.5 }},
-		{"efficiency above 1", func(r map[string]any) { r["summary"].(map[string]any)["efficiency"] = 1.5 }},
+		{"efficiency above 1", func(r map[string]any) { r["summary"].(map[string]any)["efficiencyRatio"] = 1.5 }},
 		{"unknown waste reason", func(r map[string]any) { r["wasted"].([]any)[0].(map[string]any)["reason"] = "moved" }},
-		{"absolute waste path", func(r map[string]any) { r["wasted"].([]any)[0].(map[string]any)["path"] = "/a" }},
+		{"relative waste path", func(r map[string]any) { r["wasted"].([]any)[0].(map[string]any)["path"] = "a" }},
+		{"relative finding path", func(r map[string]any) { r["findings"].([]any)[0].(map[string]any)["path"] = "a" }},
+		{"a duplicates digest without its algorithm", func(r map[string]any) {
+			r["duplicates"].([]any)[0].(map[string]any)["digest"] = "9e6dbacfd198e764"
+		}},
+		{"the old efficiency name", func(r map[string]any) { r["summary"].(map[string]any)["efficiency"] = 0.5 }},
+		{"no configDigest", func(r map[string]any) { delete(r["image"].(map[string]any), "configDigest") }},
 		{"duplicate with one path", func(r map[string]any) {
 			d := r["duplicates"].([]any)[0].(map[string]any)
 			d["paths"] = d["paths"].([]any)[:1]

@@ -152,6 +152,11 @@ func newOCIImage(s blobStore, raw []byte, names map[v1.Hash]string) (*ociImage, 
 	if m.MediaType.IsIndex() {
 		return nil, fmt.Errorf("%s: expected an image manifest, found an index (%s)", s.where(), m.MediaType)
 	}
+	if m.MediaType != "" && !m.MediaType.IsImage() {
+		// What the manifest says it is wins over the descriptor that
+		// pointed at it: containerd refuses a layer posing as a manifest.
+		return nil, fmt.Errorf("%s: expected an image manifest, found %s", s.where(), m.MediaType)
+	}
 	img := &ociImage{store: s, raw: raw, m: m, names: names}
 	cfgName := img.blobName(m.Config.Digest)
 	if !s.has(cfgName) {

@@ -23,6 +23,7 @@ install() { # MODULE@VERSION BINARY
 install "github.com/goreleaser/goreleaser/v2@${GORELEASER_VERSION}" goreleaser
 install "github.com/anchore/syft/cmd/syft@${SYFT_VERSION}" syft
 
+goreleaser check
 goreleaser release --snapshot --clean
 
 cd dist

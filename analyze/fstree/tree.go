@@ -242,6 +242,51 @@ func (t *Tree) Lookup(p string) *Node {
 	return n
 }
 
+// DanglingLink is a hard link whose target no layer up to the link's own
+// holds as a file: docker cannot apply such a layer.
+type DanglingLink struct {
+	Path, Target string
+	Layer        int
+}
+
+// DanglingLinks returns the first limit hard links whose target is not a
+// file in the merged filesystem of the link's layer (lower layers and its
+// own), and how many there are in all. A target that comes after the link
+// in the same layer is not told apart: the tree does not keep the order.
+func (t *Tree) DanglingLinks(limit int) ([]DanglingLink, int) {
+	var out []DanglingLink
+	total := 0
+	seen := make(map[*Node]bool, len(t.links))
+	for _, n := range t.links {
+		if seen[n] {
+			continue // linked in several layers: its versions are all below
+		}
+		seen[n] = true
+		for _, v := range n.Versions() {
+			if v.Type != layers.TypeHardlink || v.Deleted || holdsFile(t.Lookup(v.Link()), v.Layer) {
+				continue
+			}
+			if total++; len(out) < limit {
+				out = append(out, DanglingLink{Path: n.Path(), Target: v.Link(), Layer: int(v.Layer)})
+			}
+		}
+	}
+	return out, total
+}
+
+// holdsFile tells whether n is a non-directory in layer l's merged view.
+func holdsFile(n *Node, l int32) bool {
+	if n == nil {
+		return false
+	}
+	for _, v := range n.Versions() {
+		if v.Layer <= l && !v.Deleted && !v.Implicit && v.Type != layers.TypeDir && (v.HiddenBy < 0 || v.HiddenBy >= l) {
+			return true
+		}
+	}
+	return false
+}
+
 // maxSymlinks bounds the symlinks followed while resolving one path, as
 // the kernel's ELOOP limit does.
 const maxSymlinks = 40

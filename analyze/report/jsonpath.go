@@ -12,14 +12,16 @@ import (
 // a byte as the four characters \xHH (lowercase hex) and a backslash as \\;
 // every other character is written as is. The escape is reversible: read
 // \\ as one backslash and \xHH as the byte HH. Paths without a backslash or
-// an invalid byte, nearly all of them, are unchanged.
+// an invalid byte, nearly all of them, are unchanged but for the leading
+// "/" every path gets (the root is "/"), as text, SARIF and dive write them.
 func JSONPath(p string) string {
 	if !strings.Contains(p, `\`) && utf8.ValidString(p) {
-		return p
+		return "/" + p
 	}
 	const hex = "0123456789abcdef"
 	var b strings.Builder
-	b.Grow(len(p) + 8)
+	b.Grow(len(p) + 9)
+	b.WriteByte('/')
 	for i := 0; i < len(p); {
 		r, size := utf8.DecodeRuneInString(p[i:])
 		switch {
@@ -37,17 +39,11 @@ func JSONPath(p string) string {
 	return b.String()
 }
 
-// JSONPaths is JSONPath of each of ps, sharing ps when none changes.
+// JSONPaths is JSONPath of each of ps.
 func JSONPaths(ps []string) []string {
+	out := make([]string, len(ps))
 	for i, p := range ps {
-		if q := JSONPath(p); q != p {
-			out := make([]string, len(ps))
-			copy(out, ps[:i])
-			for j := i; j < len(ps); j++ {
-				out[j] = JSONPath(ps[j])
-			}
-			return out
-		}
+		out[i] = JSONPath(p)
 	}
-	return ps
+	return out
 }

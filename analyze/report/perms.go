@@ -25,7 +25,7 @@ type PermissionJSON struct {
 func PermissionsJSON(fs []perms.Finding) []PermissionJSON {
 	out := make([]PermissionJSON, 0, len(fs))
 	for _, f := range fs {
-		j := PermissionJSON{RuleID: f.RuleID, Category: "permission", Severity: f.Severity, Path: f.Path, Entries: f.Count, Why: f.Why}
+		j := PermissionJSON{RuleID: f.RuleID, Category: "permission", Severity: f.Severity, Path: permPath(f.Path), Entries: f.Count, Why: f.Why}
 		if f.Layer >= 0 {
 			l := f.Layer
 			j.Layer = &l
@@ -45,4 +45,13 @@ func PermissionsJSON(fs []perms.Finding) []PermissionJSON {
 		out = append(out, j)
 	}
 	return out
+}
+
+// permPath is a permission finding's path on the wire ("" for an
+// image-wide finding).
+func permPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	return JSONPath(p)
 }

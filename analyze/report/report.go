@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the version of the JSON report. Raise it for any
 // incompatible change, not for added fields.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Report is the machine contract of `stagescope inspect -o json`. Its types
 // are wire types: they change only with SchemaVersion.
@@ -36,7 +36,8 @@ type Report struct {
 	// ecosystem was recognised.
 	Suggestion *SuggestionJSON `json:"suggestion,omitempty"`
 	// Notes say why a source of truth was not used, e.g. a Dockerfile that
-	// does not match the image.
+	// does not match the image, and name problems of the image that did
+	// not stop the read, e.g. a hard link to a file no layer holds.
 	Notes []string `json:"notes,omitempty"`
 	// Secrets are the secrets found by content, in files and the config.
 	Secrets *SecretsJSON `json:"secrets,omitempty"`
@@ -115,19 +116,19 @@ type Summary struct {
 	DuplicateBytes int64   `json:"duplicateBytes"`
 	// The three dive-compatible numbers, computed as dive 0.13 does and
 	// not rounded, so that dive's CI thresholds apply unchanged.
-	// Efficiency is a fraction from 0 to 1 (dive's efficiencyScore and
-	// lowestEfficiency).
-	Efficiency float64 `json:"efficiency"`
+	// EfficiencyRatio is a fraction from 0 to 1 (dive's efficiencyScore
+	// and lowestEfficiency).
+	EfficiencyRatio float64 `json:"efficiencyRatio"`
 	// DiveWastedBytes is dive's inefficientBytes (highestWastedBytes): the
 	// bytes of every path written or deleted in more than one layer, all
 	// copies counted, the kept one too.
 	DiveWastedBytes int64 `json:"diveWastedBytes"`
-	// UserWastedPercent is, despite its name (dive's), a fraction:
+	// UserWastedRatio is dive's userWastedPercent, which is a fraction:
 	// DiveWastedBytes over the bytes of all layers but the first; 0.25
 	// means 25% and it may exceed 1 (dive's highestUserWastedPercent). It is
 	// 0 when the layers above the first hold no bytes, where dive divides
 	// by zero (the gate's check then says what dive decides).
-	UserWastedPercent float64 `json:"userWastedPercent"`
+	UserWastedRatio float64 `json:"userWastedRatio"`
 }
 
 // ChangeJSON counts files and bytes of one kind of change.

@@ -1,6 +1,10 @@
 package report
 
-import "github.com/stagescope/stagescope/analyze/secrets"
+import (
+	"strings"
+
+	"github.com/stagescope/stagescope/analyze/secrets"
+)
 
 // SecretsJSON is the secret scan of the report.
 type SecretsJSON struct {
@@ -63,10 +67,19 @@ func NewSecretsJSON(r *secrets.Result) *SecretsJSON {
 	}
 }
 
+// secretPath is a secret's path on the wire: a file's as JSONPath writes
+// it, or the config field ("config:Env[3]") as it is.
+func secretPath(p string) string {
+	if strings.HasPrefix(p, "config:") {
+		return p
+	}
+	return JSONPath(p)
+}
+
 func secretList(fs []secrets.Finding) []SecretJSON {
 	out := make([]SecretJSON, 0, len(fs))
 	for _, f := range fs {
-		s := SecretJSON{RuleID: f.RuleID, Category: "secret", Severity: string(f.Severity), Path: JSONPath(f.Path), Line: f.Line,
+		s := SecretJSON{RuleID: f.RuleID, Category: "secret", Severity: string(f.Severity), Path: secretPath(f.Path), Line: f.Line,
 			Fingerprint: f.Fingerprint, Redacted: f.Redacted, StillShips: f.StillShips, GitObject: f.Object, SuppressedBy: f.SuppressedBy}
 		if r, ok := secrets.RuleByID(f.RuleID); ok {
 			s.Why = r.Why

@@ -166,7 +166,12 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 				}
 			}
 			if c.Exit != exitError { // a report, even when the gate failed (1)
-				if c.Exit == 0 && msg != "" {
+				switch {
+				case c.Exit == 0 && c.Warning != "":
+					if !regexp.MustCompile(c.Warning).MatchString(strings.TrimSuffix(msg, "\n")) {
+						t.Errorf("stderr = %q, want one line matching %q", msg, c.Warning)
+					}
+				case c.Exit == 0 && msg != "":
 					t.Errorf("stderr = %q, want nothing", msg)
 				}
 				isJSON := c.Diff == "" && !slices.Contains(c.Args, "text")
@@ -241,6 +246,7 @@ func checkJSON(t *testing.T, report []byte, want map[string]any) {
 
 // TestBadCorpus runs every committed hostile input through the real binary.
 func TestBadCorpus(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join("..", "..", "testdata", "bad", "corpus")
 	var cases []layerstest.BadCase
 	for _, c := range layerstest.BadCases() {
@@ -257,6 +263,7 @@ func TestBadCorpus(t *testing.T) {
 // TestBadCorpusLarge generates the large cases (a gzip bomb, a layer with a
 // million entries) in a temporary dir.
 func TestBadCorpusLarge(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("STAGESCOPE_LARGE_CORPUS") == "" {
 		t.Skip("set STAGESCOPE_LARGE_CORPUS=1 to generate and run the large hostile inputs (.ci/run does, without -race)")
 	}

@@ -208,7 +208,7 @@ func writeDiffText(out io.Writer, r *diff.Report, width int) error {
 		fmt.Fprintln(w)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, p := range l.Paths {
-			fmt.Fprintf(tw, "  %s\t%s\n", bytesOf(p), fit(ui.Escape("/"+p.Path), width, 24))
+			fmt.Fprintf(tw, "  %s\t%s\n", bytesOf(p), fit(ui.Escape(p.Path), width, 24))
 		}
 		return tw.Flush()
 	}

@@ -39,6 +39,7 @@ func diffPair(t *testing.T) (naive, multi string, naiveSize, multiSize, baseSize
 }
 
 func TestDiffJSON(t *testing.T) {
+	t.Parallel()
 	naive, multi, naiveSize, multiSize, baseSize := diffPair(t)
 	out, _, code, err := run(t, "diff", "-o", "json", naive, multi)
 	if code != exitOK {
@@ -59,9 +60,9 @@ func TestDiffJSON(t *testing.T) {
 		t.Errorf("shared layers %+v, want 1 of %d bytes", r.SharedLayers, baseSize)
 	}
 	want := struct{ A, B, C diff.PathList }{
-		diff.PathList{Files: 2, ABytes: 9400, Paths: []diff.PathDiffJSON{{Path: "usr/bin/gcc-12", ABytes: 9000}, {Path: "app/main.c", ABytes: 400}}},
-		diff.PathList{Files: 1, BBytes: 3, Paths: []diff.PathDiffJSON{{Path: "app/LICENSE", BBytes: 3}}},
-		diff.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []diff.PathDiffJSON{{Path: "app/main", ABytes: 3000, BBytes: 2900}}},
+		diff.PathList{Files: 2, ABytes: 9400, Paths: []diff.PathDiffJSON{{Path: "/usr/bin/gcc-12", ABytes: 9000}, {Path: "/app/main.c", ABytes: 400}}},
+		diff.PathList{Files: 1, BBytes: 3, Paths: []diff.PathDiffJSON{{Path: "/app/LICENSE", BBytes: 3}}},
+		diff.PathList{Files: 1, ABytes: 3000, BBytes: 2900, Paths: []diff.PathDiffJSON{{Path: "/app/main", ABytes: 3000, BBytes: 2900}}},
 	}
 	if diff := cmp.Diff(want, struct{ A, B, C diff.PathList }{r.OnlyInA, r.OnlyInB, r.Changed}); diff != "" {
 		t.Errorf("paths (-want +got):\n%s", diff)
@@ -75,6 +76,7 @@ func TestDiffJSON(t *testing.T) {
 }
 
 func TestDiffText(t *testing.T) {
+	t.Parallel()
 	naive, multi, naiveSize, multiSize, _ := diffPair(t)
 	out, _, code, err := run(t, "diff", "--max-paths", "1", naive, multi)
 	if code != exitOK {
@@ -103,6 +105,7 @@ func TestDiffText(t *testing.T) {
 }
 
 func TestDiffErrors(t *testing.T) {
+	t.Parallel()
 	naive, _, _, _, _ := diffPair(t)
 	missing := filepath.Join(t.TempDir(), "nope.tar")
 	tests := []struct {
@@ -130,6 +133,7 @@ func TestDiffErrors(t *testing.T) {
 // shared real images; their sizes come from images.tsv, written by the
 // build kit, not by stagescope.
 func TestDiffSharedImages(t *testing.T) {
+	t.Parallel()
 	dir := layerstest.SharedImagesDir(t)
 	if testing.Short() || raceEnabled {
 		t.Skip("reads gigabytes of images: not with -short or -race")

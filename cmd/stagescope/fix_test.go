@@ -25,6 +25,7 @@ var dialectSteps = map[string][]string{
 // TestFixDialects rewrites placeDockerfile from images whose history each
 // builder wrote: every dialect maps the layers and gives the same rewrite.
 func TestFixDialects(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	dockerfile := filepath.Join(dir, "Dockerfile")
 	if err := os.WriteFile(dockerfile, []byte(placeDockerfile), 0o644); err != nil {
@@ -66,6 +67,7 @@ func TestFixDialects(t *testing.T) {
 }
 
 func TestFixOutputs(t *testing.T) {
+	t.Parallel()
 	_, image, _, dockerfile := placeFixture(t)
 	r := stagescope(t, "fix", "-o", "diff", "--dockerfile", dockerfile, image)
 	if r.code != 0 {
@@ -92,6 +94,7 @@ func TestFixOutputs(t *testing.T) {
 }
 
 func TestFixBadInput(t *testing.T) {
+	t.Parallel()
 	dir, image, _, dockerfile := placeFixture(t)
 	bad := filepath.Join(dir, "Bad.Dockerfile")
 	if err := os.WriteFile(bad, []byte("FROM x\nRUN \"\n"+"ONBUILD\n"), 0o644); err != nil {

@@ -133,6 +133,7 @@ func refsOf(reps []*report.Report) []string {
 }
 
 func TestFleetCatalogCacheShardMerge(t *testing.T) {
+	t.Parallel()
 	fr := newFleetRegistry(t)
 	cacheDir := t.TempDir()
 	args := func(more ...string) []string {
@@ -244,6 +245,7 @@ func fleetJSON(t *testing.T, out string) *fleet.Report {
 }
 
 func TestFleetGateAndText(t *testing.T) {
+	t.Parallel()
 	fr := newFleetRegistry(t)
 	refs := filepath.Join(t.TempDir(), "refs.txt")
 	list := "# two of the three\n" + fr.host + "/team/small:1\n\n" + fr.host + "/team/big:1\n"
@@ -282,6 +284,7 @@ func TestFleetGateAndText(t *testing.T) {
 }
 
 func TestMergeBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, s string) string {
 		p := filepath.Join(dir, name)

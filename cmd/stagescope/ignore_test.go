@@ -14,6 +14,7 @@ import (
 )
 
 func TestIgnoreFlagErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -30,6 +31,7 @@ func TestIgnoreFlagErrors(t *testing.T) {
 
 // --ignore drops findings of a rule or under a path, and the totals follow.
 func TestIgnoreFlag(t *testing.T) {
+	t.Parallel()
 	inspect := func(t *testing.T, args ...string) report.Report {
 		t.Helper()
 		r := stagescope(t, append([]string{"inspect", "-o", "json"}, append(args, testImage)...)...)
@@ -66,7 +68,7 @@ func TestIgnoreFlag(t *testing.T) {
 	// the deleted .env also leaves the wasted group of its layers
 	var envWaste int64
 	for _, f := range all.Findings {
-		if f.RuleID == rules.Deleted && f.Path == "app/.env" {
+		if f.RuleID == rules.Deleted && f.Path == "/app/.env" {
 			envWaste = f.Bytes
 		}
 	}

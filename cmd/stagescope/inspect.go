@@ -347,7 +347,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 		}
 		return err
 	}
-	for _, n := range a.Place.Notes {
+	for _, n := range append(a.Place.Notes, a.Warnings...) {
 		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", ui.Escape(n))
 	}
 	warnUnmatched(s.ErrOut, a.UnmatchedIgnores, o.Ignore)

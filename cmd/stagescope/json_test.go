@@ -20,6 +20,7 @@ import (
 // differ most: file names from an image are arbitrary bytes, so invalid
 // UTF-8, control characters, U+2028 and U+2029, and HTML characters.
 func TestWriteJSONAsEncodingJSON(t *testing.T) {
+	t.Parallel()
 	names := []string{
 		"app/bad\xff\xfename", "app/half\xe2\x82", "app/\u2028line\u2029sep", "app/<script>&amp;",
 		"app/ctl\x01\x1f\x7f", "app/quote\"back\\slash", "app/tab\tnew\nline", "app/émoji-😀", "app/\xed\xa0\x80surrogate",

@@ -121,6 +121,7 @@ func wantOneLineError(t *testing.T, r result, substrings ...string) {
 }
 
 func TestFlagValidation(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -161,6 +162,7 @@ func TestFlagValidation(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	notImage := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(notImage, []byte("these are not the layers you are looking for\n"), 0o644); err != nil {
@@ -267,6 +269,7 @@ func sameJSON(t *testing.T) func(want, got []byte) string {
 func sameText(want, got []byte) string { return cmp.Diff(string(want), string(got)) }
 
 func TestInspectGolden(t *testing.T) {
+	t.Parallel()
 	t.Run("json", func(t *testing.T) {
 		r := stagescope(t, "inspect", "-o", "json", testImage)
 		if r.code != exitOK || r.stderr != "" {
@@ -308,6 +311,7 @@ func TestInspectGolden(t *testing.T) {
 }
 
 func TestCompletion(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		shell string
 		want  *regexp.Regexp
@@ -352,6 +356,7 @@ func TestCompletion(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"inspect", "--help"}, {"version", "--help"}, {"diff", "--help"}} {
 		r := stagescope(t, args...)
 		if r.code != exitOK {

@@ -80,6 +80,7 @@ func reportOf(t *testing.T, r result) *report.Report {
 }
 
 func TestPlaceJSON(t *testing.T) {
+	t.Parallel()
 	_, image, base, dockerfile := placeFixture(t)
 	tests := []struct {
 		name      string
@@ -141,6 +142,7 @@ func TestPlaceJSON(t *testing.T) {
 }
 
 func TestPlaceText(t *testing.T) {
+	t.Parallel()
 	dir, image, _, dockerfile := placeFixture(t)
 	r := stagescope(t, "inspect", "-o", "text", "--dockerfile", dockerfile, image)
 	if r.code != 0 {
@@ -173,6 +175,7 @@ func TestPlaceText(t *testing.T) {
 }
 
 func TestPlaceSARIF(t *testing.T) {
+	t.Parallel()
 	dir, image, _, _ := placeFixture(t)
 	for _, tt := range []struct {
 		name    string
@@ -230,6 +233,7 @@ func mustRel(t *testing.T, p string) string {
 }
 
 func TestPlaceGate(t *testing.T) {
+	t.Parallel()
 	_, image, _, dockerfile := placeFixture(t)
 	// the base's .deb (5 kB) is not the user's: 1kB of own leftovers passes
 	r := stagescope(t, "inspect", "-o", "json", "--dockerfile", dockerfile, "--highest-own-leftover-bytes", "1kB", image)
@@ -243,6 +247,7 @@ func TestPlaceGate(t *testing.T) {
 }
 
 func TestPlaceBadInput(t *testing.T) {
+	t.Parallel()
 	dir, image, _, dockerfile := placeFixture(t)
 	bad := filepath.Join(dir, "Bad.Dockerfile")
 	if err := os.WriteFile(bad, []byte("FROM x\nFROBNICATE y\n"), 0o644); err != nil {
@@ -291,6 +296,7 @@ func TestPlaceBadInput(t *testing.T) {
 // TestPlaceSharedImages maps the shared kit's buildah images onto their own
 // Dockerfiles.
 func TestPlaceSharedImages(t *testing.T) {
+	t.Parallel()
 	apps := "../../../shared/images/apps"
 	if _, err := os.Stat(apps); err != nil {
 		t.Skipf("the shared kit is not beside the repository (%v)", err)

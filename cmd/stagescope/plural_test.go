@@ -10,6 +10,7 @@ import (
 // TestTextSingular: the text report of a one-file image with one leftover
 // says "1 file" and "1 finding", never "1 files".
 func TestTextSingular(t *testing.T) {
+	t.Parallel()
 	img := writeArchive(t, layerstest.Layers(t, []layerstest.File{{Name: "app/.git/config", Body: strings.Repeat("g", 300)}}))
 	out, _, code, err := run(t, "inspect", "-o", "text", img)
 	if code != exitOK {

@@ -215,6 +215,7 @@ func (j ghJob) runs(t *testing.T, name, command string) []string {
 }
 
 func TestRecipeGitHubActionsMatrix(t *testing.T) {
+	t.Parallel()
 	var wf struct {
 		Jobs map[string]ghJob `yaml:"jobs"`
 	}
@@ -267,6 +268,7 @@ func TestRecipeGitHubActionsMatrix(t *testing.T) {
 }
 
 func TestRecipeKubernetesIndexedJob(t *testing.T) {
+	t.Parallel()
 	var job struct {
 		Kind string `yaml:"kind"`
 		Spec struct {

@@ -20,6 +20,7 @@ import (
 // IMAGE [flags]`, as `dive IMAGE` is; with no argument the root shows its
 // help and succeeds.
 func TestImplicitInspect(t *testing.T) {
+	t.Parallel()
 	want, _, code, err := run(t, "inspect", "-o", "json", testImage)
 	if code != exitOK {
 		t.Fatalf("inspect: exit %d, %v", code, err)
@@ -45,6 +46,7 @@ func TestImplicitInspect(t *testing.T) {
 // TestOutputWidth: text is cut to a terminal's width, else to COLUMNS, and
 // never when piped without them; --width overrides all of it.
 func TestOutputWidth(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		tty       bool
 		termWidth int
@@ -111,6 +113,7 @@ func runIn(t *testing.T, in io.Reader, args ...string) (string, string, int, err
 // compressed, in one pass: the report is the file's, but for the name.
 // Anything else on the pipe is one clear error.
 func TestStdin(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile(testImage)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // Every rule a finding can carry, and every content secret rule, is listed
 // with its category, severity, why and fix, in text and in JSON.
 func TestRulesListsEveryRule(t *testing.T) {
+	t.Parallel()
 	var want []string
 	for _, r := range rules.All() {
 		want = append(want, r.ID)
@@ -58,6 +59,7 @@ func TestRulesListsEveryRule(t *testing.T) {
 }
 
 func TestRulesSelect(t *testing.T) {
+	t.Parallel()
 	r := stagescope(t, "rules", "-o", "json", "vcs", "docs.man")
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
@@ -88,6 +90,7 @@ func TestRulesSelect(t *testing.T) {
 // Shell completion offers rule IDs and categories where flags take them,
 // for `inspect` and for dive's `stagescope IMAGE` habit alike.
 func TestRuleCompletion(t *testing.T) {
+	t.Parallel()
 	complete := func(t *testing.T, args ...string) []string {
 		t.Helper()
 		r := stagescope(t, append([]string{"__complete"}, args...)...)

@@ -58,7 +58,7 @@ func addSARIFSecrets(run *sarifRun, s *report.SecretsJSON, rep *report.Report) {
 			if *f.Layer < len(rep.Layers) {
 				d := rep.Layers[*f.Layer].Digest
 				props["layerDigest"] = d
-				logical = []sarifLogicalLocation{{Name: d, FullyQualifiedName: d + "/" + f.Path, Kind: "layer"}}
+				logical = []sarifLogicalLocation{{Name: d, FullyQualifiedName: d + f.Path, Kind: "layer"}}
 			}
 		}
 		if !f.StillShips {

@@ -21,9 +21,12 @@ import (
 	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
+// sarifSchemaPath is made absolute before any test changes directory: the
+// schema is loaded by whichever test validates first.
+var sarifSchemaPath, _ = filepath.Abs(filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json"))
+
 var sarifSchemaOnce = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	p := filepath.Join("..", "..", "testdata", "sarif", "sarif-schema-2.1.0.json")
-	f, err := os.Open(p)
+	f, err := os.Open(sarifSchemaPath)
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +63,7 @@ func validateSARIF(t *testing.T, data []byte) map[string]any {
 
 // TestSARIFSchemaRejects proves the validation can fail.
 func TestSARIFSchemaRejects(t *testing.T) {
+	t.Parallel()
 	sch, err := sarifSchemaOnce()
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +85,7 @@ func TestSARIFSchemaRejects(t *testing.T) {
 }
 
 func TestSARIF(t *testing.T) {
+	t.Parallel()
 	img := layerstest.Image(t,
 		layerstest.Step{CreatedBy: "/bin/sh -c #(nop) ADD file:rootfs in /", Files: []layerstest.File{{Name: "etc/os-release", Body: "ID=debian\n"}}},
 		layerstest.Step{CreatedBy: "/bin/sh -c apt-get install -y gcc", Files: []layerstest.File{
@@ -243,7 +248,7 @@ func TestInspectSARIF(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, ref{r.RuleID, strings.TrimPrefix(u, "./"), r.Locations[0].LogicalLocations[0].Name})
+		got = append(got, ref{r.RuleID, "/" + strings.TrimPrefix(u, "./"), r.Locations[0].LogicalLocations[0].Name}) // the URI is relative to the image root
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("SARIF results against the report's findings (-want +got):\n%s", diff)
@@ -271,6 +276,7 @@ func TestInspectSARIF(t *testing.T) {
 }
 
 func TestFirstSentence(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"One. Two.":                         "One.",
 		"A repository copied with COPY . .": "A repository copied with COPY . .",
@@ -287,6 +293,7 @@ func TestFirstSentence(t *testing.T) {
 // TestSARIFHiddenMessage: a result says how later layers hid the bytes:
 // deleted by a whiteout, or overwritten by a new version.
 func TestSARIFHiddenMessage(t *testing.T) {
+	t.Parallel()
 	img := layerstest.Image(t,
 		layerstest.Step{CreatedBy: "RUN apt-get update", Files: []layerstest.File{
 			{Name: "var/cache/apt/pkgcache.bin", Body: strings.Repeat("p", 300)},

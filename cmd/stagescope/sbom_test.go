@@ -43,6 +43,7 @@ func validateCycloneDX(t *testing.T, data []byte) {
 }
 
 func TestCycloneDX(t *testing.T) {
+	t.Parallel()
 	r := stagescope(t, "inspect", "-o", "cyclonedx", testImage)
 	if r.code != exitOK {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)

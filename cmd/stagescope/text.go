@@ -77,7 +77,7 @@ func writeText(out io.Writer, r *report.Report, width int) error {
 	}
 	// dive's fractions, shown as percentages the way dive prints them.
 	fmt.Fprintf(w, "dive        efficiency %.2f%%, wasted %s, user wasted %.2f%%\n",
-		100*sm.Efficiency, format.Bytes(sm.DiveWastedBytes), 100*sm.UserWastedPercent)
+		100*sm.EfficiencyRatio, format.Bytes(sm.DiveWastedBytes), 100*sm.UserWastedRatio)
 	if lo := r.Leftovers; lo.Bytes > 0 {
 		fmt.Fprintf(w, "Leftovers   %s in %s (%.1f%% of the shipped bytes); runtime-only estimate %s\n",
 			format.Bytes(lo.Bytes), format.Count(lo.Files, "file"), lo.Percent, format.Bytes(lo.RuntimeBytes))
@@ -108,7 +108,7 @@ func writeText(out io.Writer, r *report.Report, width int) error {
 			if i == maxWastedRows {
 				break
 			}
-			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", format.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, fit(ui.Escape("/"+e.Path), width, 40))
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", format.Bytes(e.Bytes), e.Layer, e.HiddenBy, e.Reason, fit(ui.Escape(e.Path), width, 40))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

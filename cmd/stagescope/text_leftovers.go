@@ -77,7 +77,7 @@ func writeLeftoversText(w *bufio.Writer, r *report.Report, width int) error {
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintf(tw, "rule\tlayer\tsize\tpath\n")
 		for _, f := range secrets {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), format.Bytes(f.Bytes), ui.Escape("/"+f.Path))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.RuleID, layerCell(f), format.Bytes(f.Bytes), ui.Escape(f.Path))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -159,7 +159,7 @@ func layerCell(f report.FindingJSON) string {
 }
 
 func findingPath(f report.FindingJSON) string {
-	p := "/" + f.Path
+	p := f.Path
 	if f.Package != "" {
 		p += " [" + f.Package + "]"
 	}

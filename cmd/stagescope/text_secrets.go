@@ -62,9 +62,6 @@ func secretLayer(f report.SecretJSON) string {
 
 func secretWhere(f report.SecretJSON) string {
 	p := f.Path
-	if len(p) < 7 || p[:7] != "config:" {
-		p = "/" + p
-	}
 	switch {
 	case f.GitObject != "" && f.Line > 0:
 		p += " (git object " + f.GitObject[:12] + ", line " + strconv.Itoa(f.Line) + ")"
@@ -110,7 +107,7 @@ func writePermissionsText(w io.Writer, ps []report.PermissionJSON) error {
 			owner = "gid " + strconv.FormatInt(*p.GID, 10)
 		}
 		if p.Path != "" {
-			path = ui.Escape("/" + p.Path)
+			path = ui.Escape(p.Path)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Severity, p.RuleID, layer, p.Mode, owner, path)
 	}

@@ -32,6 +32,7 @@ type totals struct {
 // waste, leftover union and per-category totals, on testdata/leftovers.tar
 // and on every shared image.
 func TestTotalsAgree(t *testing.T) {
+	t.Parallel()
 	t.Run("leftovers.tar", func(t *testing.T) { checkTotals(t, filepath.Join("..", "..", "testdata", "leftovers.tar")) })
 	t.Run("shared", func(t *testing.T) {
 		dir := layerstest.SharedImagesDir(t)

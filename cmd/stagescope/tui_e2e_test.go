@@ -210,6 +210,7 @@ sleep 600
 // TestTUIWithoutTerminal: -o tui with no terminal to open is a one-line
 // error, exit status 2.
 func TestTUIWithoutTerminal(t *testing.T) {
+	t.Parallel()
 	r := runWithoutTerminal(t, "inspect", "-o", "tui", testImage)
 	wantOneLineError(t, r, "opening the terminal for the browser", "-o text")
 }

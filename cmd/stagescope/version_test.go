@@ -15,6 +15,7 @@ import (
 )
 
 func TestResolveBuild(t *testing.T) {
+	t.Parallel()
 	vcs := func(mainVersion string, settings ...string) *debug.BuildInfo {
 		bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/stagescope/stagescope", Version: mainVersion}}
 		for i := 0; i+1 < len(settings); i += 2 {
@@ -61,6 +62,7 @@ func TestResolveBuild(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	r := stagescope(t, "version")
 	if r.code != exitOK || r.stderr != "" {
 		t.Fatalf("exit status %d, stderr %q; want 0 and nothing", r.code, r.stderr)
@@ -89,6 +91,7 @@ func TestVersion(t *testing.T) {
 // TestVersionLdflags builds the binary as the release does and checks that
 // the linker flags reach `stagescope version` and the JSON report.
 func TestVersionLdflags(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary; skipped with -short")
 	}

@@ -26,6 +26,9 @@ type BadCase struct {
 	Exit int
 	// Error is a regular expression the one-line error must match (Exit 2).
 	Error string
+	// Warning is a regular expression the one line on stderr must match
+	// when the input is odd but read (Exit 0); empty: stderr stays empty.
+	Warning string
 	// Large cases are generated on demand, not committed.
 	Large bool
 	// Args are extra flags for inspect.
@@ -77,6 +80,7 @@ func BadCases() []BadCase {
 		}))},
 		{Name: "oci-missing-blob", Exit: 2, Error: `oci-missing-blob.*(blob|no such file)`, make: dir(ociLayout(ociMissingBlob))},
 		{Name: "oci-wrong-mediatype", Exit: 2, Error: `oci-wrong-mediatype.*(media ?type|unsupported)`, make: dir(ociLayout(ociWrongMediaType))},
+		{Name: "oci-manifest-layer-type", Exit: 2, Error: `oci-manifest-layer-type.*expected an image manifest, found application/vnd\.oci\.image\.layer\.v1\.tar$`, make: dir(ociLayout(ociManifestLayerType))},
 		{Name: "oci-no-platform", Exit: 2, Error: `no image for platform linux/amd64.*available: linux/arm64`, make: dir(ociLayout(ociOtherPlatform))},
 		{Name: "oci-blob-mismatch", Exit: 2, Error: `oci-blob-mismatch.*(digest|mismatch)`, make: dir(ociLayout(ociBlobMismatch))},
 		{Name: "oci-bad-index.json", Exit: 2, Error: `index\.json in \S+: not an image index: truncated JSON$`, make: dir(map[string][]byte{"oci-layout": []byte(`{"imageLayoutVersion":"1.0.0"}`), "index.json": []byte("{")})},
@@ -85,7 +89,10 @@ func BadCases() []BadCase {
 		{Name: "entries-invalid-utf8.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"bad-\xff\xfe-name", []byte("x")})))},
 		{Name: "entries-long-name.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{strings.Repeat("d/", 2000) + strings.Repeat("n", 5000), []byte("x")})))},
 		{Name: "entries-duplicate.tar", Exit: 0, make: file(archiveWithLayer(tarOf(member{"etc/x", []byte("first")}, member{"etc/x", []byte("second!")})))},
-		{Name: "entries-hardlink-missing.tar", Exit: 0, make: file(archiveWithLayer(special(tar.Header{Name: "hl", Typeflag: tar.TypeLink, Linkname: "nowhere"}, tar.Header{Name: "early", Typeflag: tar.TypeLink, Linkname: "late"}, tar.Header{Name: "late", Typeflag: tar.TypeReg})))},
+		{Name: "entries-hardlink-missing.tar", Exit: 0, make: file(archiveWithLayer(special(tar.Header{Name: "hl", Typeflag: tar.TypeLink, Linkname: "nowhere"}, tar.Header{Name: "early", Typeflag: tar.TypeLink, Linkname: "late"}, tar.Header{Name: "late", Typeflag: tar.TypeReg}))),
+			// docker cannot apply a link to nothing: a warning with the report.
+			Warning: `^stagescope: warning: layer 0: hard link /hl names /nowhere, which no layer up to it holds as a file: docker cannot apply this layer$`,
+			JSON:    map[string]any{"/notes/0": "layer 0: hard link /hl names /nowhere, which no layer up to it holds as a file: docker cannot apply this layer"}},
 		{Name: "entries-symlink-loop.tar", Exit: 0, make: file(archiveWithLayer(special(tar.Header{Name: "a", Typeflag: tar.TypeSymlink, Linkname: "b"}, tar.Header{Name: "b", Typeflag: tar.TypeSymlink, Linkname: "a"}, tar.Header{Name: "self", Typeflag: tar.TypeSymlink, Linkname: "self"})))},
 		{Name: "entries-devices.tar", Exit: 0, make: file(archiveWithLayer(special(tar.Header{Name: "dev/null", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3}, tar.Header{Name: "dev/sda", Typeflag: tar.TypeBlock, Devmajor: 8}, tar.Header{Name: "run/fifo", Typeflag: tar.TypeFifo})))},
 		{Name: "history-many.tar", Exit: 0, make: file(dockerArchive(nil, func(c map[string]any) map[string]any {
@@ -114,7 +121,7 @@ func BadCases() []BadCase {
 		{Name: "inject-names.tar", Exit: 0, Again: true, JSON: map[string]any{
 			"/image/platform":     InjectedPlatform,
 			"/layers/0/createdBy": "RUN " + oscTitle + "make" + fakeLine,
-			"/wasted/0/path":      "w/" + csiClear + "clear",
+			"/wasted/0/path":      "/w/" + csiClear + "clear",
 		}},
 		{Name: "inject-names.tar", Exit: 0, Again: true, Diff: "zstd-layer.tar", Stdout: []string{
 			`/\\x1b\]0;pwned\\x07evil`,
@@ -126,7 +133,7 @@ func BadCases() []BadCase {
 		// finding or a duplicate (TestSecretHashesNotGuessable tries every
 		// PIN on the outputs).
 		{Name: "secret-pin.tar", Exit: 0, make: file(secretPIN()), JSON: map[string]any{
-			"/duplicates/0/bytes": len(SecretPIN), "/duplicates/0/paths/0": "app/.env", "/duplicates/0/digest": nil,
+			"/duplicates/0/bytes": len(SecretPIN), "/duplicates/0/paths/0": "/app/.env", "/duplicates/0/digest": nil,
 		}},
 		// Sizes that cannot lie.
 		{Name: "devices-huge-size.tar", Exit: 1, Args: []string{"--highest-category-bytes", "toolchain=0"}, make: file(archiveWithLayer(devicesHugeSize())), JSON: map[string]any{
@@ -418,6 +425,7 @@ const (
 	ociOtherPlatform
 	ociBlobMismatch
 	ociDiffIDMismatch
+	ociManifestLayerType
 )
 
 // ociLayout writes an OCI image layout with one gzip layer and one fault.
@@ -450,9 +458,15 @@ func ociLayout(f ociFault) map[string][]byte {
 		"rootfs": map[string]any{"type": "layers", "diff_ids": []string{diffID}},
 	})
 	cfgDigest := blob(cfg)
+	ownType := "application/vnd.oci.image.manifest.v1+json"
+	if f == ociManifestLayerType {
+		// The index points at it as a manifest; the manifest itself
+		// says it is a layer.
+		ownType = "application/vnd.oci.image.layer.v1.tar"
+	}
 	manifest := jsonBytes(map[string]any{
 		"schemaVersion": 2,
-		"mediaType":     "application/vnd.oci.image.manifest.v1+json",
+		"mediaType":     ownType,
 		"config":        map[string]any{"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cfgDigest, "size": len(cfg)},
 		"layers":        []any{map[string]any{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layerDigest, "size": len(layer)}},
 	})

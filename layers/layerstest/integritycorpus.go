@@ -34,9 +34,9 @@ func integrityCases() []BadCase {
 			tarOf(member{"data/caf\xe9", bytes.Repeat([]byte("e"), 1000)}, member{"data/caf\xff", bytes.Repeat([]byte("f"), 2000)}),
 			tarOf(member{"data/.wh.caf\xe9", nil}, member{"data/.wh.caf\xff", nil}),
 		)), JSON: map[string]any{
-			"/wasted/0/path":       `data/caf\xff`,
+			"/wasted/0/path":       `/data/caf\xff`,
 			"/wasted/0/bytes":      2000,
-			"/wasted/1/path":       `data/caf\xe9`,
+			"/wasted/1/path":       `/data/caf\xe9`,
 			"/wasted/1/bytes":      1000,
 			"/summary/wastedBytes": 3000,
 		}},
