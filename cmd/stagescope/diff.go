@@ -116,7 +116,9 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 		}
 		return err
 	}
-	da, db := a.DiffInput(), b.DiffInput()
+	warnUnmatched(s.ErrOut, o.Ignore, a.UnmatchedIgnores, b.UnmatchedIgnores)
+	flags := trimIgnores(o.Ignore)
+	da, db := a.DiffInput(flags), b.DiffInput(flags)
 	rep := diff.NewReport(da, db, diff.Compare(da, db), diff.ReportOptions{
 		ToolVersion: version,
 		A:           report.Options{Reference: srcA.Reference, Source: string(srcA.Kind)},
@@ -171,7 +173,16 @@ func writeDiffText(out io.Writer, r *diff.Report, width int) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "A  %s (%s), %s\n", ui.Escape(r.A.Image.Reference), r.A.Image.Source, format.Count(int64(r.A.Layers), "layer"))
 	fmt.Fprintf(w, "B  %s (%s), %s\n", ui.Escape(r.B.Image.Reference), r.B.Image.Source, format.Count(int64(r.B.Layers), "layer"))
-	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, format.Bytes(r.SharedLayers.Bytes))
+	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n", r.SharedLayers.Layers, format.Bytes(r.SharedLayers.Bytes))
+	for _, side := range []struct {
+		name string
+		ss   []report.SuppressedJSON
+	}{{"A", r.A.Suppressed}, {"B", r.B.Suppressed}} {
+		if line := suppressedLine(side.ss); line != "" {
+			fmt.Fprintf(w, "Suppressed in %s: %s\n", side.name, fit(line, width, 17))
+		}
+	}
+	fmt.Fprintln(w)
 
 	// Names left-aligned (padded to one width), numbers right-aligned.
 	nameWidth := len("visible files")
