@@ -114,8 +114,8 @@ func makeOptions(opts []Option) *options {
 	return o
 }
 
-// WithIgnore silences rules and paths: the pass skips the files of ignored
-// paths and never runs ignored rules, so that the totals leave them out too.
+// WithIgnore silences rules and paths: what they find is reported apart
+// (Analysis.Suppressed) and counts in no total.
 func WithIgnore(ig rules.Ignore) Option {
 	return func(o *options) { o.ignore = ig }
 }

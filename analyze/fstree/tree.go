@@ -342,7 +342,7 @@ func (t *Tree) Resolve(p string) *Node {
 type Builder struct {
 	tree    *Tree
 	layer   int32
-	dive    *diveState
+	dive    *diveState                 // dive's accounting, told of each merged layer (merged)
 	divem   DiveMetrics                // dive's numbers, once Finish dropped dive
 	nodes   []Node                     // the chunk new nodes come from
 	names   layers.Arena               // new nodes' names

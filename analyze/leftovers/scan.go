@@ -656,7 +656,7 @@ func (s *scan) findings() ([]Finding, []Suppressed) {
 	return out, supp
 }
 
-// keyLimit caps the key files whose contents Read captures to tell
+// keyLimit caps the key files whose contents layers.Read captures to tell
 // private keys from certificates.
 const keyLimit = 64 << 10
 
