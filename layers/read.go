@@ -465,22 +465,36 @@ func blameDigest(err error, blob io.Reader) error {
 	if errors.As(derr, &de) {
 		return derr
 	}
-	if registryDigestError(derr) {
-		return fmt.Errorf("blob digest mismatch: %w", derr)
+	if de := registryDigestError(derr); de != nil {
+		return de
 	}
 	return err
 }
 
-// registryDigestError tells whether err is go-containerregistry's own
-// digest check of a registry blob failing (its internal verify.Error, a
-// type this package cannot name; every other blob is checked by verifier).
-func registryDigestError(err error) bool {
+// registryDigestError returns go-containerregistry's own digest check of a
+// registry blob failing (its internal verify.Error, a type this package
+// cannot name; every other blob is checked by verifier) as the
+// *DigestError every other check returns, nil for any other error. The
+// digests are read from its fields, which nothing exports: should a
+// release of go-containerregistry rename them, the error still is a
+// *DigestError, naming only the check that failed.
+func registryDigestError(err error) *DigestError {
 	for ; err != nil; err = errors.Unwrap(err) {
-		if t := reflect.TypeOf(err); t.PkgPath() == "github.com/google/go-containerregistry/internal/verify" && t.Name() == "Error" {
-			return true
+		v := reflect.ValueOf(err)
+		if t := v.Type(); t.PkgPath() != "github.com/google/go-containerregistry/internal/verify" || t.Name() != "Error" || v.Kind() != reflect.Struct {
+			continue
 		}
+		de := &DigestError{What: "blob digest"}
+		got, want := v.FieldByName("got"), v.FieldByName("want")
+		if got.Kind() == reflect.String && want.Kind() == reflect.Struct {
+			alg, hex := want.FieldByName("Algorithm"), want.FieldByName("Hex")
+			if alg.Kind() == reflect.String && hex.Kind() == reflect.String {
+				de.Got, de.Want = got.String(), alg.String()+":"+hex.String()
+			}
+		}
+		return de
 	}
-	return false
+	return nil
 }
 
 // limitError is a configured bound that a layer went past.
@@ -561,6 +575,9 @@ type DigestError struct {
 }
 
 func (e *DigestError) Error() string {
+	if e.Got == "" && e.GotSize == e.WantSize {
+		return fmt.Sprintf("%s mismatch (truncated, damaged or tampered layer)", e.What)
+	}
 	if e.GotSize != e.WantSize {
 		return fmt.Sprintf("%s mismatch: %d bytes, want %d (truncated, damaged or tampered layer)", e.What, e.GotSize, e.WantSize)
 	}
@@ -917,8 +934,8 @@ func fromCache(ctx context.Context, o *options, lay *Layer) bool {
 		return false
 	}
 	c, ok := o.cache.Get(ctx, lay.Digest, lay.DiffID)
-	if !ok || c.EntryCount > o.maxEntries {
-		return false
+	if !ok || c.EntryCount > o.maxEntries || cachedDirs(c.Entries) > o.maxDirs {
+		return false // read it, and fail as reading fails past a bound
 	}
 	if o.scan != nil && c.Content == nil {
 		return false // a content scan needs the bytes: a cached layer without its result is read again
@@ -926,6 +943,18 @@ func fromCache(ctx context.Context, o *options, lay *Layer) bool {
 	lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = c.Size, c.EntryCount, c.Entries, c.Files, c.Content
 	lay.DiffIDVerified = true // the cache holds only layers so proven
 	return true
+}
+
+// cachedDirs counts the directories the paths of a cached layer imply
+// without listing them, as reading the layer counts them (newDirs), so that
+// a layer from the cache keeps the bound --max-dirs sets on a read.
+func cachedDirs(es []Entry) int {
+	dirs, prev := 0, ""
+	for _, e := range es {
+		dirs += newDirs(e.Path, prev)
+		prev = e.Path
+	}
+	return dirs
 }
 
 // newDirs counts the directories of path p (its proper prefixes ending

@@ -146,13 +146,13 @@ func analyzePair(ctx context.Context, o *diffOptions, s *streams, opts ...analyz
 	// Each image's layers are mapped to its history (no --dockerfile here).
 	var place placeOptions
 	if a, err = analyze.Read(ctx, srcA, slices.Concat(opts, []analyze.Option{ro, analyze.KeepLayers()})...); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("image A: %s: %w", o.RefA, err)
+		return nil, nil, nil, nil, fmt.Errorf("image A: %w", analyze.RefError(o.RefA, err))
 	}
 	if err = place.locate(ctx, a, o.loadOptions()); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
 	}
 	if b, err = analyze.Read(ctx, srcB, slices.Concat(opts, []analyze.Option{ro, analyze.WithSharedLayers(a)})...); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("image B: %s: %w", o.RefB, err)
+		return nil, nil, nil, nil, fmt.Errorf("image B: %w", analyze.RefError(o.RefB, err))
 	}
 	if err = place.locate(ctx, b, o.loadOptions()); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)

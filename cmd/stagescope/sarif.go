@@ -12,6 +12,7 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
@@ -295,7 +296,7 @@ func sentence(s string) string {
 	return s
 }
 
-func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *report.Report) sarifResult {
+func newSARIFResult(f *leftovers.Finding, ruleIndex int, rep *report.Report) sarifResult {
 	var layer report.LayerReport
 	if f.Layer >= 0 && f.Layer < len(rep.Layers) {
 		layer = rep.Layers[f.Layer]

@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
@@ -102,7 +103,7 @@ func TestSARIF(t *testing.T) {
 	}
 	a := analyze.Run(li)
 	// Findings as the leftover rules report them.
-	a.Findings = []analyze.Finding{
+	a.Findings = []leftovers.Finding{
 		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevMedium, Path: "usr/bin/gcc-12", Files: 1, Bytes: 4000, Layer: 1,
 			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Package: "gcc-12", Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
 		{RuleID: "dotenv", Category: rules.CatSecret, Severity: rules.SevHigh, Path: "app/.env", Files: 1, Bytes: 22, Layer: 2,

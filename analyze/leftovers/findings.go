@@ -1,4 +1,4 @@
-package analyze
+package leftovers
 
 import (
 	"path"
@@ -55,7 +55,7 @@ type Finding struct {
 	Fix      string
 }
 
-// Suppressed is a finding an ignore list silenced (analyze.WithIgnore): it
+// Suppressed is a finding an ignore list silenced (Input.Ignore): it
 // is reported apart and counts in no total.
 type Suppressed struct {
 	Finding
