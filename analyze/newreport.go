@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/report"
 )
 
@@ -85,8 +86,18 @@ func FindingsJSON(fs []Finding) []report.FindingJSON {
 			h := f.HiddenBy
 			out[i].HiddenBy = &h
 		}
+		out[i].Claims = claimsJSON(f)
 	}
 	return out
+}
+
+// claimsJSON lists the files f claims, each path made as it is written.
+func claimsJSON(f Finding) report.Claims {
+	return report.NewClaims(int(f.Files), func(yield func(report.ClaimJSON) bool) {
+		f.EachFile(func(p string, v *fstree.Version) bool {
+			return yield(report.ClaimJSON{Path: report.JSONPath(p), Bytes: v.Size, Layer: int(v.Layer)})
+		})
+	})
 }
 
 func leftoversJSON(a *Analysis) report.LeftoversJSON {

@@ -128,3 +128,37 @@ func ValidateDiffReport(t testing.TB, data []byte) {
 		t.Errorf("%v\ndiff report:\n%s", err, clip(data))
 	}
 }
+
+// CheckClaims fails the test unless each finding of r claims as many files
+// and bytes as it says, in its own layer, and the claims of all findings,
+// each file version (path, layer) counted once, are the leftovers' union.
+func CheckClaims(t testing.TB, r *report.Report) {
+	t.Helper()
+	type version struct {
+		path  string
+		layer int
+	}
+	union := map[version]int64{}
+	for _, f := range r.Findings {
+		var files, bytes int64
+		for c := range f.Claims.All() {
+			files++
+			bytes += c.Bytes
+			if c.Layer != f.Layer {
+				t.Errorf("finding %s %s: claim %s in layer %d, the finding's is %d", f.RuleID, f.Path, c.Path, c.Layer, f.Layer)
+			}
+			union[version{c.Path, c.Layer}] = c.Bytes
+		}
+		if files != f.Files || int64(f.Claims.Len()) != f.Files || bytes != f.Bytes {
+			t.Errorf("finding %s %s: %d claims (Len %d) of %d bytes, it says %d files of %d bytes", f.RuleID, f.Path, files, f.Claims.Len(), bytes, f.Files, f.Bytes)
+		}
+	}
+	var files, bytes int64
+	for _, b := range union {
+		files++
+		bytes += b
+	}
+	if files != r.Leftovers.Files || bytes != r.Leftovers.Bytes {
+		t.Errorf("the findings' claims add up to %d files of %d bytes, the leftovers to %d files of %d bytes", files, bytes, r.Leftovers.Files, r.Leftovers.Bytes)
+	}
+}

@@ -361,6 +361,9 @@ func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source,
 
 // writeJSONLine writes v on one line (JSON Lines).
 func writeJSONLine(w io.Writer, v any) error {
+	if r, ok := v.(*report.Report); ok {
+		return report.Encode(w, r, "")
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
