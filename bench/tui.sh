@@ -13,8 +13,14 @@
 #   tree      time until the Files pane shows real entries (the tree of
 #             the layers merged so far), and the CPU the program used
 #             until then (user + system, from /proc)
+#   whole     time until the tree of every layer is on the screen (the
+#             findings follow once the analysis is done)
 #   ready     time until the whole tree and findings are on the screen, and
 #             the CPU used until then
+# each by the program's own clock (STAGESCOPE_TIMELINE: when the frame that
+# first showed it was written to the terminal; the harness waits for it
+# with shell builtins only, taking no CPU from the program), and when a
+# poll of tmux's screen then saw it there, then
 #   while-reading  how long key presses (moving through the layers) take to
 #             show on the screen while the image is still being read (-q:
 #             none are pressed, so that ready and json compare the same work)
@@ -26,9 +32,10 @@
 #   json      how long `stagescope inspect -o json` takes on the same image,
 #             right after: the whole tree should be on the screen no later.
 #             Each run has an empty layer cache of its own.
-# Times include tmux's own polling (~5 ms); paint, tree and ready poll the
-# screen every POLL seconds (default 0.05), as polling every few ms costs a
-# loaded 2-core machine more than the program being measured.
+# Times count from the program's start (the shell records the clock just
+# before exec). Key presses include tmux's own polling (~5 ms); paint, tree
+# and ready poll the screen every POLL seconds (default 0.05), as polling
+# every few ms costs a loaded 2-core machine more than the program.
 set -euo pipefail
 
 n=20
@@ -83,10 +90,11 @@ esac
 now() { date +%s%N; }
 ms() { echo $((($2 - $1) / 1000000)); }
 screen() { tmux -S "$sock" capture-pane -p -e; } # -e: the selection is only an attribute
-# wait_for REGEX: polls until the screen matches; prints the time.
+# wait_for REGEX: polls the screen's text (without attributes: one process
+# less per poll) until it matches; prints the time.
 wait_for() {
 	local deadline=$(($(now) + 300000000000))
-	until screen | sed 's/\x1b\[[0-9;]*m//g' | grep -Eq "$1"; do
+	until tmux -S "$sock" capture-pane -p | grep -Eq "$1"; do
 		[ "$(now)" -lt "$deadline" ] || { echo "tui.sh: the screen never showed /$1/:" >&2; screen >&2; exit 1; }
 		sleep "$poll"
 	done
@@ -114,13 +122,24 @@ press() {
 }
 stats() { sort -n | awk '{a[NR]=$1} END{printf "median %d ms, worst %d ms (%d presses)", a[int((NR+1)/2)], a[NR], NR}'; }
 
-tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "sleep 0.3; exec $tmp/stagescope inspect --cache $tmp/cache-tui $flags $ref"
-sleep 0.25
-t0=$(($(now) + 50000000)) # the program starts 0.3 s after the session
+# The shell writes the clock just before it becomes the program (exec), so
+# every time below counts from the program's start, not tmux's.
+tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "date +%s%N >$tmp/t0; STAGESCOPE_TIMELINE=$tmp/timeline exec $tmp/stagescope inspect --cache $tmp/cache-tui $flags $ref"
+for _ in $(seq 200); do [ -s "$tmp/t0" ] && break; sleep 0.01; done
+t0=$(cat "$tmp/t0")
+# wait_event EVENT: waits, with shell builtins only (no process takes CPU
+# from the program meanwhile), until the program's timeline has EVENT.
+wait_event() {
+	local events=()
+	until [ -s "$tmp/timeline" ] && mapfile -t events <"$tmp/timeline" && [[ " ${events[*]} " == *" $1 "* ]]; do sleep 0.02; done
+}
+wait_event paint
 paint=$(wait_for 'Layers')
-# A row of the Files pane: size, layer, mark, a directory's arrow.
-tree=$(wait_for '[0-9] [kMGT]?B +[0-9]{1,3} [-+~ ][ !] +[▸▾] [^ ]')
+wait_event tree
 tree_cpu=$(cpu_ms)
+# Then the screen must show it: a row of the Files pane (size, layer, mark,
+# a directory's arrow).
+tree=$(wait_for '[0-9] [kMGT]?B +[0-9]{1,3} [-+~ ][ !] +[▸▾] [^ ]')
 # While reading: j/k in the layers pane; the screen also changes with
 # progress, so these are upper bounds on a key's latency.
 : >"$tmp/reading"
@@ -130,8 +149,10 @@ for i in $(seq 6); do
 		press k >>"$tmp/reading"; press j >>"$tmp/reading"
 	fi
 done
-ready=$(wait_for ' layers · [0-9,]+ files')
+# The whole tree and findings: the program's word, then the screen's.
+wait_event ready
 ready_cpu=$(cpu_ms)
+ready=$(wait_for ' layers · [0-9,]+ files')
 sleep 0.5
 tmux -S "$sock" send-keys G Tab g # the last layer; the tree, its first row (the largest directory)
 sleep 0.2
@@ -155,9 +176,13 @@ tmux -S "$sock" send-keys /
 sleep 0.2
 for c in l i b c r y p t o; do press "$c" >>"$tmp/filter"; done
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), image $im"
-echo "paint          $(ms "$t0" "$paint") ms after start"
-echo "tree           $(ms "$t0" "$tree") ms after start, after $tree_cpu ms of CPU"
-echo "ready          $(ms "$t0" "$ready") ms after start, after $ready_cpu ms of CPU"
+# at EVENT: the program's own time of EVENT (STAGESCOPE_TIMELINE: when the
+# frame that first showed it had been written to the terminal).
+at() { awk -v e="$1" '$1 == e { print $2 }' "$tmp/timeline"; }
+echo "paint          $(at paint) ms after start (on tmux's screen by $(ms "$t0" "$paint") ms)"
+echo "tree           $(at tree) ms after start (on tmux's screen by $(ms "$t0" "$tree") ms), after $tree_cpu ms of CPU"
+echo "whole          $(at whole) ms after start (the tree of every layer, before the findings)"
+echo "ready          $(at ready) ms after start (on tmux's screen by $(ms "$t0" "$ready") ms), after $ready_cpu ms of CPU"
 if [ -s "$tmp/reading" ]; then echo "while-reading  $(stats <"$tmp/reading")"; else echo "while-reading  (read before a key could be sent)"; fi
 echo "open           $(stats <"$tmp/open")"
 echo "move           $(stats <"$tmp/move")"

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
@@ -297,5 +299,61 @@ func TestViewerWhileLoading(t *testing.T) {
 	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	if err := <-done; err != nil {
 		t.Fatalf("Run = %v, want nil after q", err)
+	}
+}
+
+// TestRunWholeTreeBeforeAnalysis: the tree of every layer is on the screen
+// while the analysis still runs, even when the snapshots of the layers
+// below were skipped because the screen was busy; and the timeline says
+// when each state was drawn, in order.
+func TestRunWholeTreeBeforeAnalysis(t *testing.T) {
+	img := layerstest.Image(t, fixtureSteps()...)
+	s := simScreen(t)
+	var timeline strings.Builder // written on the UI goroutine only; read after Run
+	done := make(chan error, 1)
+	whole := make(chan string, 1)
+	go func() {
+		done <- Run(context.Background(), "fixture.tar", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			release := make(chan struct{})
+			ev.b.post(func() { <-release }) // the screen is busy while the layers merge
+			onMerged := analyze.OnMerged(func(layer int, snapshot func() *fstree.Tree) {
+				ev.Merged(layer, snapshot)
+				if layer == 3 {
+					close(release)
+				}
+			})
+			a, err := analyze.Read(ctx, &layers.Source{Image: img}, onMerged,
+				analyze.WithReadOptions(layers.WithParallelism(1), layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone)))
+			got, _ := screenShows(s, "Files · layers 0–3")
+			whole <- got
+			return a, err
+		}, append(s.opts(), WithTimeline(&timeline, time.Now()))...)
+	}()
+	got := <-whole
+	for _, want := range []string{"Files · layers 0–3", "findings appear once"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("before the analysis is returned, the screen does not show %q:\n%s", want, got)
+		}
+	}
+	waitFor(t, s, "4 layers · 9 files")
+	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil after q", err)
+	}
+	var events []string
+	last := -1
+	for _, line := range strings.Split(strings.TrimSpace(timeline.String()), "\n") {
+		var event string
+		var ms int
+		if _, err := fmt.Sscanf(line, "%s %d", &event, &ms); err != nil {
+			t.Fatalf("timeline line %q: %v", line, err)
+		}
+		if ms < last {
+			t.Errorf("timeline %q: %d ms comes after %d ms", event, ms, last)
+		}
+		events, last = append(events, event), ms
+	}
+	if diff := cmp.Diff([]string{"run", "paint", "tree", "whole", "ready"}, events); diff != "" {
+		t.Errorf("timeline events (-want +got):\n%s", diff)
 	}
 }

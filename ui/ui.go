@@ -31,6 +31,7 @@ type options struct {
 	// afterDraw runs on the UI goroutine after each draw (tests read the
 	// simulation screen there, where nothing draws concurrently).
 	afterDraw func(tcell.Screen)
+	timeline  *timeline // WithTimeline
 }
 
 func makeOptions(opts ...Option) (*options, error) {
@@ -86,6 +87,7 @@ type Events struct {
 // which the screen no longer shows once the analysis is in.
 func (e *Events) Progress(p layers.Progress) {
 	b := e.b
+	b.layerCount.Store(int64(p.LayersTotal))
 	b.mu.Lock()
 	b.pending = p
 	queued := b.progressQueued
@@ -112,10 +114,13 @@ const progressFrame = 100 * time.Millisecond
 // which waits for it. The browser takes a snapshot only once it has shown
 // the previous one, and only when at least snapshotPace times the last
 // one's cost has passed since: the tree follows the layers as they merge,
-// and merging slows by at most a fifth.
+// and merging slows by at most a fifth. The last layer's tree is always
+// taken: the whole tree is then on the screen while the analysis runs,
+// before -o json would have finished.
 func (e *Events) Merged(layer int, snapshot func() *fstree.Tree) {
 	b := e.b
-	if b.treeQueued.Load() || (!e.snapAt.IsZero() && time.Since(e.snapAt) < snapshotPace*e.snapCost) {
+	last := int64(layer+1) == b.layerCount.Load()
+	if !last && (b.treeQueued.Load() || (!e.snapAt.IsZero() && time.Since(e.snapAt) < snapshotPace*e.snapCost)) {
 		return
 	}
 	start := time.Now()
@@ -214,7 +219,8 @@ type Browser struct {
 	inflight       sync.WaitGroup
 	pending        layers.Progress
 	progressQueued bool
-	treeQueued     atomic.Bool // a snapshot waits to be shown
+	treeQueued     atomic.Bool  // a snapshot waits to be shown
+	layerCount     atomic.Int64 // the image's layers, from the first progress report
 	cancel         context.CancelFunc
 	exitErr        error
 	panicked       any
@@ -273,11 +279,13 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	// there before the image is read, and a terminal that cannot be opened
 	// fails at once, without reading anything.
 	var launch sync.Once
+	b.o.timeline.mark("run")
 	b.app.SetAfterDrawFunc(func(s tcell.Screen) {
 		b.screen = s
 		if b.o.afterDraw != nil {
 			b.o.afterDraw(s)
 		}
+		b.markTimeline()
 		launch.Do(func() { go loader() })
 	})
 	watched := make(chan struct{})

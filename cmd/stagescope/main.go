@@ -14,6 +14,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/ui"
@@ -46,6 +47,10 @@ func releaseTree(a *analyze.Analysis) {
 // and its lookup maps), and collecting them before measuring allocates
 // keeps the peak down (bench/NOTES.md).
 func collectGarbage() { runtime.GC() }
+
+// processStart is when the program started (package variables are set
+// before main runs): the zero of STAGESCOPE_TIMELINE.
+var processStart = time.Now()
 
 func main() {
 	if os.Getenv("GOGC") == "" {

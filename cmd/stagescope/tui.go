@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"unicode/utf8"
 
@@ -18,6 +19,16 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 	opts := []ui.Option{ui.WithKeys(o.Gate.Keys)}
 	if os.Getenv("NO_COLOR") != "" {
 		opts = append(opts, ui.WithoutColor())
+	}
+	// STAGESCOPE_TIMELINE=FILE: when the first frame, the first tree and
+	// the whole analysis were on the screen (bench/tui.sh reads it).
+	if p := os.Getenv("STAGESCOPE_TIMELINE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			return fmt.Errorf("STAGESCOPE_TIMELINE: %w", err)
+		}
+		defer func() { _ = f.Close() }()
+		opts = append(opts, ui.WithTimeline(f, processStart))
 	}
 	return ui.Run(ctx, o.Ref, func(ctx context.Context, ev *ui.Events) (*analyze.Analysis, error) {
 		// Layers merge as they stream in, as for -o json: the tree is
