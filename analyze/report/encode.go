@@ -18,7 +18,7 @@ import (
 func Encode(w io.Writer, r *Report, indent string) error {
 	e := &encoder{w: bufio.NewWriterSize(w, 64<<10), indent: indent, encs: map[string]*json.Encoder{}}
 	e.value(reflect.ValueOf(r).Elem(), "")
-	e.w.WriteByte('\n')
+	e.put('\n')
 	if e.err != nil {
 		return e.err
 	}
@@ -72,13 +72,13 @@ func (e *encoder) value(v reflect.Value, prefix string) {
 		e.plain(v.Interface(), prefix)
 	case t.Kind() == reflect.Pointer:
 		if v.IsNil() {
-			e.w.WriteString("null")
+			e.puts("null")
 			return
 		}
 		e.value(v.Elem(), prefix)
 	case t.Kind() == reflect.Slice:
 		if v.IsNil() {
-			e.w.WriteString("null")
+			e.puts("null")
 			return
 		}
 		e.list(prefix, func(item func(any)) {
@@ -96,10 +96,10 @@ func (e *encoder) value(v reflect.Value, prefix string) {
 func (e *encoder) list(prefix string, each func(item func(any))) {
 	inner := prefix + e.indent
 	n := 0
-	e.w.WriteByte('[')
+	e.put('[')
 	each(func(x any) {
 		if n > 0 {
-			e.w.WriteByte(',')
+			e.put(',')
 		}
 		n++
 		e.newline(inner)
@@ -112,7 +112,7 @@ func (e *encoder) list(prefix string, each func(item func(any))) {
 	if n > 0 {
 		e.newline(prefix)
 	}
-	e.w.WriteByte(']')
+	e.put(']')
 }
 
 // object writes a struct's exported fields as encoding/json does.
@@ -120,7 +120,7 @@ func (e *encoder) object(v reflect.Value, prefix string) {
 	t := v.Type()
 	inner := prefix + e.indent
 	n := 0
-	e.w.WriteByte('{')
+	e.put('{')
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -138,27 +138,32 @@ func (e *encoder) object(v reflect.Value, prefix string) {
 			continue
 		}
 		if n > 0 {
-			e.w.WriteByte(',')
+			e.put(',')
 		}
 		n++
 		e.newline(inner)
 		e.plain(name, inner)
-		e.w.WriteByte(':')
+		e.put(':')
 		if e.indent != "" {
-			e.w.WriteByte(' ')
+			e.put(' ')
 		}
 		e.value(fv, inner)
 	}
 	if n > 0 {
 		e.newline(prefix)
 	}
-	e.w.WriteByte('}')
+	e.put('}')
 }
+
+// put and puts write to the buffered writer, which keeps its first error
+// and makes every later write a no-op: Encode's Flush returns it.
+func (e *encoder) put(b byte)    { _ = e.w.WriteByte(b) }
+func (e *encoder) puts(s string) { _, _ = e.w.WriteString(s) }
 
 func (e *encoder) newline(prefix string) {
 	if e.indent != "" {
-		e.w.WriteByte('\n')
-		e.w.WriteString(prefix)
+		e.put('\n')
+		e.puts(prefix)
 	}
 }
 
@@ -178,7 +183,7 @@ func (e *encoder) plain(x any, prefix string) {
 		e.err = err
 		return
 	}
-	e.w.Write(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")))
+	_, _ = e.w.Write(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))) // see put
 }
 
 // empty is encoding/json's test for omitempty.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -223,8 +224,12 @@ func TestInspectSARIF(t *testing.T) {
 	}
 	var rep struct {
 		Findings []struct {
-			RuleID, Path string
-			Layer        int
+			RuleID string
+			Layer  int
+			Claims []struct {
+				Path  string
+				Bytes int64
+			}
 		}
 		Layers []struct{ Digest string }
 	}
@@ -252,7 +257,17 @@ func TestInspectSARIF(t *testing.T) {
 	}
 	var want, got []ref
 	for _, f := range rep.Findings {
-		want = append(want, ref{f.RuleID, f.Path, rep.Layers[f.Layer].Digest})
+		// the first location is the largest file the finding claims
+		first := slices.MinFunc(f.Claims, func(x, y struct {
+			Path  string
+			Bytes int64
+		}) int {
+			if x.Bytes != y.Bytes {
+				return int(y.Bytes - x.Bytes)
+			}
+			return strings.Compare(x.Path, y.Path)
+		})
+		want = append(want, ref{f.RuleID, first.Path, rep.Layers[f.Layer].Digest})
 	}
 	for _, r := range log.Runs[0].Results {
 		if drv.Rules[r.RuleIndex].ID != r.RuleID {
