@@ -15,22 +15,28 @@ import (
 	"github.com/stagescope/stagescope/analyze/report"
 )
 
-var reportSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(report.Schema()))
+// compile compiles the JSON Schema schema, named file in errors, whose $id
+// is id.
+func compile(file, id string, schema []byte) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
 	if err != nil {
-		return nil, fmt.Errorf("parsing report.schema.json: %w", err)
+		return nil, fmt.Errorf("parsing %s: %w", file, err)
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	if err := c.AddResource(report.SchemaID, doc); err != nil {
-		return nil, fmt.Errorf("loading report.schema.json: %w", err)
+	if err := c.AddResource(id, doc); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", file, err)
 	}
-	sch, err := c.Compile(report.SchemaID)
+	sch, err := c.Compile(id)
 	if err != nil {
-		return nil, fmt.Errorf("compiling report.schema.json: %w", err)
+		return nil, fmt.Errorf("compiling %s: %w", file, err)
 	}
 	return sch, nil
+}
+
+var reportSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	return compile("report.schema.json", report.SchemaID, report.Schema())
 })
 
 // Validate returns an error, with every violation, unless data is one JSON
@@ -90,18 +96,30 @@ func clip(b []byte) []byte {
 }
 
 var diffSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(diff.Schema()))
-	if err != nil {
-		return nil, fmt.Errorf("parsing diff.schema.json: %w", err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat()
-	if err := c.AddResource(diff.SchemaID, doc); err != nil {
-		return nil, fmt.Errorf("loading diff.schema.json: %w", err)
-	}
-	return c.Compile(diff.SchemaID)
+	return compile("diff.schema.json", diff.SchemaID, diff.Schema())
 })
+
+var rulesSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	return compile("rules.schema.json", report.RulesSchemaID, report.RulesSchema())
+})
+
+// ValidateRuleList fails the test unless data, the output of
+// `stagescope rules -o json`, is one JSON document that conforms to the
+// rule list's schema.
+func ValidateRuleList(t testing.TB, data []byte) {
+	t.Helper()
+	sch, err := rulesSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("rule list is not one JSON document: %v", err)
+	}
+	if err := sch.Validate(v); err != nil {
+		t.Errorf("rule list does not follow rules.schema.json: %v\nrule list:\n%s", err, clip(data))
+	}
+}
 
 // ValidateDiff returns an error, with every violation, unless data is one
 // JSON document that conforms to the diff report schema.
