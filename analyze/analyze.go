@@ -11,6 +11,7 @@ package analyze
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/perms"
@@ -174,9 +175,20 @@ func Load(ctx context.Context, ref string, opts ...Option) (*Analysis, *layers.S
 	}
 	a, err := read(ctx, src, o)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", ref, err)
+		return nil, nil, RefError(ref, err)
 	}
 	return a, src, nil
+}
+
+// RefError puts ref in front of a reading error, unless the error names it
+// already: a stream (standard input, a compressed archive) is read in one
+// pass by a reader that names what it reads ("- is not a container
+// image"), and a user should not read the name twice.
+func RefError(ref string, err error) error {
+	if msg := err.Error(); strings.HasPrefix(msg, ref+":") || strings.HasPrefix(msg, ref+" ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", ref, err)
 }
 
 // Read reads the layers of a loaded image, each once, and analyzes it. The

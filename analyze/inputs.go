@@ -30,11 +30,13 @@ func (a *Analysis) GateInput() gate.Input {
 }
 
 // DiffInput returns what a comparison (diff.Compare) needs of the
-// analysis.
-func (a *Analysis) DiffInput() diff.Input {
+// analysis; ignoreFlags are the command line's ignore entries, which the
+// suppressed findings they silenced name as "flag".
+func (a *Analysis) DiffInput(ignoreFlags []string) diff.Input {
 	return diff.Input{
 		Image: a.Image, Tree: a.Tree, Metrics: a.Metrics,
 		LeftoverBytes: a.Leftovers.Bytes, CategoryBytes: a.categoryBytes(),
+		Suppressed: a.SuppressedJSON(ignoreFlags),
 	}
 }
 

@@ -26,7 +26,7 @@ func TestInputs(t *testing.T) {
 	})
 	want := map[rules.Category]int64{rules.CatToolchain: 4000, rules.CatVCS: 20, rules.CatWasted: 2000}
 
-	d := a.DiffInput()
+	d := a.DiffInput(nil)
 	if diff := cmp.Diff(want, d.CategoryBytes); diff != "" {
 		t.Errorf("DiffInput().CategoryBytes (-want +got):\n%s", diff)
 	}
@@ -36,7 +36,7 @@ func TestInputs(t *testing.T) {
 	if d.Image != a.Image || d.Tree != a.Tree || d.Metrics != a.Metrics {
 		t.Errorf("DiffInput() does not pass the analysis's image, tree and metrics")
 	}
-	c := diff.Compare(d, a.DiffInput())
+	c := diff.Compare(d, a.DiffInput(nil))
 	if n := len(c.OnlyA) + len(c.OnlyB) + len(c.Changed); n != 0 {
 		t.Errorf("an analysis compared with itself has %d differing paths", n)
 	}

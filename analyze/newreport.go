@@ -55,7 +55,7 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 		r.Wasted = append(r.Wasted, report.WastedEntry{Path: report.JSONPath(w.Path), Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy, Reason: reason, InBase: a.Place.InBase(w.Layer)})
 	}
 	r.Findings = FindingsJSON(a.Findings)
-	r.Suppressed = suppressedJSON(a.Suppressed, o.IgnoreFlags)
+	r.Suppressed = a.SuppressedJSON(o.IgnoreFlags)
 	r.Leftovers = leftoversJSON(a)
 	placeJSON(r, a.Place)
 	r.Notes = append(r.Notes, a.Warnings...)
@@ -129,9 +129,12 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func suppressedJSON(ss []Suppressed, flags []string) []report.SuppressedJSON {
-	out := make([]report.SuppressedJSON, len(ss))
-	for i, s := range ss {
+// SuppressedJSON is the wire form of the findings the ignore list
+// silenced; flags are the ignore entries the command line gave (each one
+// "flag", any other "config").
+func (a *Analysis) SuppressedJSON(flags []string) []report.SuppressedJSON {
+	out := make([]report.SuppressedJSON, len(a.Suppressed))
+	for i, s := range a.Suppressed {
 		why := report.IgnoredByConfig
 		if slices.Contains(flags, s.By) {
 			why = report.IgnoredByFlag

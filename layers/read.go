@@ -803,9 +803,14 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 	// Paths are copied into chunks: the tar reader's own strings become
 	// garbage at once, and a layer waiting to be merged costs its bytes.
 	var paths Arena
-	var scan ContentScanner
+	var scan *scanPipe
 	if o.scan != nil {
-		scan = o.scan()
+		scan = newScanPipe(o.scan())
+		defer func() {
+			if scan != nil { // the read failed
+				scan.abort()
+			}
+		}()
 	}
 	// dirs counts the directories the paths imply (see newDirs).
 	dirs, prevPath := 0, ""
@@ -866,10 +871,9 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 					w = h
 				}
 			}
-			var sink *fileSink
+			var sink *pipeFile
 			if scan != nil {
-				if sw := scan.Open(e.Path, hdr.Size); sw != nil {
-					sink = &fileSink{w: sw}
+				if sink = scan.open(e.Path, hdr.Size); sink != nil {
 					w = io.MultiWriter(w, sink)
 				}
 			}
@@ -897,7 +901,8 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 	}
 	lay.Size, lay.EntryCount = cr.n, len(lay.Entries)
 	if scan != nil {
-		lay.Content = scan.Result()
+		lay.Content = scan.finish()
+		scan = nil
 	}
 	if c := cap(lay.Entries); c-len(lay.Entries) > c/4 {
 		lay.Entries = slices.Clone(lay.Entries) // drop what appending left spare

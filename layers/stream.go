@@ -238,7 +238,7 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 	raw, ok := st.meta["manifest.json"]
 	if !ok {
 		if _, isOCI := st.meta["index.json"]; isOCI {
-			return nil, fmt.Errorf("%s is an OCI archive without manifest.json: only docker save archives can be read as a stream (decompress it and open the .tar)", st.name)
+			return nil, fmt.Errorf("%s is an OCI archive: only a docker save archive can be read in one pass (from a pipe, or through gzip or zstd); write it to a plain .tar file and open that", st.name)
 		}
 		return nil, fmt.Errorf("%s is not a container image: no manifest.json", st.name)
 	}

@@ -91,7 +91,14 @@ func loadedBrowser(t testing.TB, opts ...Option) *Browser {
 // browserOf is a browser that went through a whole load of a's image.
 func browserOf(t testing.TB, a *analyze.Analysis, opts ...Option) *Browser {
 	t.Helper()
-	b, err := newBrowser("fixture.tar", opts...)
+	return browserNamed(t, "fixture.tar", a, opts...)
+}
+
+// browserNamed is browserOf with the image's reference as the title shows
+// it.
+func browserNamed(t testing.TB, ref string, a *analyze.Analysis, opts ...Option) *Browser {
+	t.Helper()
+	b, err := newBrowser(ref, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,9 @@ type Input struct {
 	// CategoryBytes splits them by category.
 	LeftoverBytes int64
 	CategoryBytes map[rules.Category]int64
+	// Suppressed are the findings the ignore list silenced (in no total),
+	// as the image's own report lists them.
+	Suppressed []report.SuppressedJSON
 }
 
 func sideOf(in Input) Side {
@@ -203,6 +206,9 @@ type SideJSON struct {
 	TotalBytes      int64            `json:"totalBytes"`
 	WastedBytes     int64            `json:"wastedBytes"`
 	LeftoverBytes   int64            `json:"leftoverBytes"`
+	// Suppressed are the findings the ignore list silenced, as inspect
+	// reports them: they count in no total above.
+	Suppressed []report.SuppressedJSON `json:"suppressed"`
 }
 
 // Saved is what B saves over A (A minus B).
@@ -257,7 +263,7 @@ type ReportOptions struct {
 // NewReport builds the wire report of c, the comparison of a and b.
 func NewReport(a, b Input, c *Comparison, o ReportOptions) *Report {
 	side := func(in Input, s Side, ro report.Options) SideJSON {
-		return SideJSON{
+		sj := SideJSON{
 			Image:           report.NewImageInfo(in.Image, ro),
 			Layers:          s.Layers,
 			LayerBytes:      s.LayerBytes,
@@ -266,7 +272,12 @@ func NewReport(a, b Input, c *Comparison, o ReportOptions) *Report {
 			TotalBytes:      s.TotalBytes,
 			WastedBytes:     s.WastedBytes,
 			LeftoverBytes:   s.LeftoverBytes,
+			Suppressed:      in.Suppressed,
 		}
+		if sj.Suppressed == nil {
+			sj.Suppressed = []report.SuppressedJSON{}
+		}
+		return sj
 	}
 	r := &Report{
 		SchemaVersion: report.SchemaVersion,

@@ -116,7 +116,9 @@ func runDiff(ctx context.Context, o *diffOptions, s *streams) error {
 		}
 		return err
 	}
-	da, db := a.DiffInput(), b.DiffInput()
+	warnUnmatched(s.ErrOut, o.Ignore, a.UnmatchedIgnores, b.UnmatchedIgnores)
+	flags := trimIgnores(o.Ignore)
+	da, db := a.DiffInput(flags), b.DiffInput(flags)
 	rep := diff.NewReport(da, db, diff.Compare(da, db), diff.ReportOptions{
 		ToolVersion: version,
 		A:           report.Options{Reference: srcA.Reference, Source: string(srcA.Kind)},
@@ -144,13 +146,13 @@ func analyzePair(ctx context.Context, o *diffOptions, s *streams, opts ...analyz
 	// Each image's layers are mapped to its history (no --dockerfile here).
 	var place placeOptions
 	if a, err = analyze.Read(ctx, srcA, slices.Concat(opts, []analyze.Option{ro, analyze.KeepLayers()})...); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("image A: %s: %w", o.RefA, err)
+		return nil, nil, nil, nil, fmt.Errorf("image A: %w", analyze.RefError(o.RefA, err))
 	}
 	if err = place.locate(ctx, a, o.loadOptions()); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image A: %w", err)
 	}
 	if b, err = analyze.Read(ctx, srcB, slices.Concat(opts, []analyze.Option{ro, analyze.WithSharedLayers(a)})...); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("image B: %s: %w", o.RefB, err)
+		return nil, nil, nil, nil, fmt.Errorf("image B: %w", analyze.RefError(o.RefB, err))
 	}
 	if err = place.locate(ctx, b, o.loadOptions()); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
@@ -171,7 +173,16 @@ func writeDiffText(out io.Writer, r *diff.Report, width int) error {
 	w := bufio.NewWriter(out)
 	fmt.Fprintf(w, "A  %s (%s), %s\n", ui.Escape(r.A.Image.Reference), r.A.Image.Source, format.Count(int64(r.A.Layers), "layer"))
 	fmt.Fprintf(w, "B  %s (%s), %s\n", ui.Escape(r.B.Image.Reference), r.B.Image.Source, format.Count(int64(r.B.Layers), "layer"))
-	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n\n", r.SharedLayers.Layers, format.Bytes(r.SharedLayers.Bytes))
+	fmt.Fprintf(w, "Shared layers: %d (%s), read once\n", r.SharedLayers.Layers, format.Bytes(r.SharedLayers.Bytes))
+	for _, side := range []struct {
+		name string
+		ss   []report.SuppressedJSON
+	}{{"A", r.A.Suppressed}, {"B", r.B.Suppressed}} {
+		if line := suppressedLine(side.ss); line != "" {
+			fmt.Fprintf(w, "Suppressed in %s: %s\n", side.name, fit(line, width, 17))
+		}
+	}
+	fmt.Fprintln(w)
 
 	// Names left-aligned (padded to one width), numbers right-aligned.
 	nameWidth := len("visible files")

@@ -286,8 +286,9 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 	// image: its output is JSON Lines all the same, for merge.
 	jsonLines := o.Output == "json"
 	var (
-		reports []*report.Report
-		gateErr *gateError
+		reports   []*report.Report
+		gateErr   *gateError
+		unmatched [][]string // each image's ignored globs that matched nothing
 	)
 	for i, fi := range imgs {
 		if len(imgs) > 1 && s.ErrTTY {
@@ -304,6 +305,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 			failed = append(failed, fi.ref)
 			continue
 		}
+		unmatched = append(unmatched, a.UnmatchedIgnores)
 		rep := newImageReport(a, th, fi.src, o.Ignore)
 		releaseTree(a)
 		reports = append(reports, rep)
@@ -332,6 +334,8 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 			return err
 		}
 	}
+	// once for the run, not per image: a glob one image matched is no typo
+	warnUnmatched(s.ErrOut, o.Ignore, unmatched...)
 	st := c.Stats()
 	fmt.Fprintf(s.ErrOut, "stagescope: %s: %s from the layer cache, %d read (%d bytes, %s)\n",
 		format.Count(int64(len(imgs)), "image"), format.Count(int64(st.Hits), "layer"), st.Puts, st.LayerBytes, format.Bytes(st.LayerBytes))
@@ -348,11 +352,7 @@ func runFleet(ctx context.Context, o *inspectOptions, s *streams, th gate.Thresh
 // ignoreFlags are the --ignore values, which the suppressed findings they
 // silenced name as given on the command line.
 func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source, ignoreFlags []string) *report.Report {
-	flags := make([]string, len(ignoreFlags))
-	for i, v := range ignoreFlags {
-		flags[i] = strings.TrimSpace(v) // as addIgnores reads them
-	}
-	rep := analyze.NewReport(a, report.Options{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind), IgnoreFlags: flags})
+	rep := analyze.NewReport(a, report.Options{ToolVersion: version, Reference: src.Reference, Source: string(src.Kind), IgnoreFlags: trimIgnores(ignoreFlags)})
 	if !th.Empty() {
 		rep.Gate = report.NewGateJSON(gate.Evaluate(a.GateInput(), th), th.Ignore)
 	}

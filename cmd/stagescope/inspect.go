@@ -350,7 +350,7 @@ func runInspect(ctx context.Context, o *inspectOptions, s *streams) error {
 	for _, n := range append(a.Place.Notes, a.Warnings...) {
 		fmt.Fprintf(s.ErrOut, "stagescope: warning: %s\n", ui.Escape(n))
 	}
-	warnUnmatched(s.ErrOut, a.UnmatchedIgnores, o.Ignore)
+	warnUnmatched(s.ErrOut, o.Ignore, a.UnmatchedIgnores)
 	rep := newImageReport(a, th, src, o.Ignore)
 	var comps []sbom.Component
 	if o.wants("cyclonedx") {
@@ -438,16 +438,40 @@ func warnForbiddenIgnored(w io.Writer, th gate.Thresholds) {
 	}
 }
 
-// warnUnmatched says, one line each, which ignored path globs match no
-// file of the image: a typo, or a path the image no longer has.
-func warnUnmatched(w io.Writer, globs, flags []string) {
-	for _, g := range globs {
+// warnUnmatched says, one line each, which ignored path globs matched no
+// file in any image of the run: a typo, or a path the images no longer
+// have. unmatched holds each image's analyze.Analysis.UnmatchedIgnores (a
+// glob matched in one image is no typo); flags are the --ignore values.
+func warnUnmatched(w io.Writer, flags []string, unmatched ...[]string) {
+	if len(unmatched) == 0 {
+		return
+	}
+	where := "the image"
+	if n := len(unmatched); n == 2 {
+		where = "either image"
+	} else if n > 2 {
+		where = fmt.Sprintf("any of the %d images", n)
+	}
+	flags = trimIgnores(flags)
+	for _, g := range unmatched[0] {
+		if slices.ContainsFunc(unmatched[1:], func(u []string) bool { return !slices.Contains(u, g) }) {
+			continue
+		}
 		from := "ignore.paths"
-		if slices.ContainsFunc(flags, func(f string) bool { return strings.TrimSpace(f) == g }) {
+		if slices.Contains(flags, g) {
 			from = "--ignore"
 		}
-		fmt.Fprintf(w, "stagescope: warning: %s \"%s\" matches no file in the image\n", from, ui.Escape(g))
+		fmt.Fprintf(w, "stagescope: warning: %s \"%s\" matches no file in %s\n", from, ui.Escape(g), where)
 	}
+}
+
+// trimIgnores are the --ignore values as addIgnores reads them.
+func trimIgnores(specs []string) []string {
+	out := make([]string, len(specs))
+	for i, v := range specs {
+		out[i] = strings.TrimSpace(v)
+	}
+	return out
 }
 
 // addIgnoreFlag adds --ignore, which inspect and diff share.

@@ -44,7 +44,7 @@ func TestWriteJSONAsEncodingJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := analyze.Run(base)
-	dr := diff.NewReport(b.DiffInput(), a.DiffInput(), diff.Compare(b.DiffInput(), a.DiffInput()), diff.ReportOptions{
+	dr := diff.NewReport(b.DiffInput(nil), a.DiffInput(nil), diff.Compare(b.DiffInput(nil), a.DiffInput(nil)), diff.ReportOptions{
 		ToolVersion: "test",
 		A:           report.Options{Reference: "a\xff.tar", Source: "docker-archive"},
 		B:           report.Options{Reference: "b<&>.tar", Source: "docker-archive"},

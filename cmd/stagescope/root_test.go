@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
 // TestImplicitInspect: `stagescope IMAGE [flags]` is `stagescope inspect
@@ -155,5 +156,40 @@ func TestStdin(t *testing.T) {
 	_, _, code, err = runIn(t, strings.NewReader("hello\n"), "inspect", "-o", "text", "-")
 	if code != exitError || err == nil || !strings.Contains(err.Error(), "is not a container image") {
 		t.Errorf("text on stdin: exit %d, %v; want one clear error", code, err)
+	}
+}
+
+// TestStdinErrors: what cannot be read from a pipe is one line that names
+// "-" once (never "-: -: …"), and an OCI archive, which a pipe cannot
+// carry through stagescope's one-pass reader, says what to do instead.
+func TestStdinErrors(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(testImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oci := layerstest.TarDir(t, layerstest.OCILayout(t, layerstest.Layers(t, []layerstest.File{{Name: "a", Body: "a"}})))
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"truncated docker save", data[:2_000_000], "-: reading tar header after 1 members: unexpected EOF"},
+		{"OCI archive", oci, "- is an OCI archive: only a docker save archive can be read in one pass (from a pipe, or through gzip or zstd); write it to a plain .tar file and open that"},
+		{"not a tar", []byte("hello\n"), "- is not a container image: not a tar archive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, code, err := runIn(t, bytes.NewReader(tc.in), "inspect", "-o", "text", "-")
+			if code != exitError || err == nil {
+				t.Fatalf("exit %d, %v; want an error", code, err)
+			}
+			if got := errorLine(err); !strings.HasPrefix(got, tc.want) || strings.Contains(got, "-: -") {
+				t.Errorf("error %q, want it to start %q and name - once", got, tc.want)
+			}
+			_, _, _, err = runIn(t, bytes.NewReader(tc.in), "diff", testImage, "-")
+			if err == nil || !strings.HasPrefix(err.Error(), "image B: "+tc.want) {
+				t.Errorf("diff: error %v, want it to start %q", err, "image B: "+tc.want)
+			}
+		})
 	}
 }

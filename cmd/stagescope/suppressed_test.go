@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/analyze/report"
 )
 
@@ -184,5 +188,97 @@ func TestIgnoreUnmatchedWarns(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, strings.Split(strings.TrimSpace(r.stderr), "\n")); diff != "" {
 		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+}
+
+// diff reports what the ignore list silenced in each image as inspect
+// does (JSON `suppressed` per side, a text line per side), and warns once
+// about a path glob that matched no file in either image, in inspect's
+// words; a glob that one image matched is no typo.
+func TestDiffSuppressedReported(t *testing.T) {
+	img, err := filepath.Abs(testImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, multi, _, _, _ := diffPair(t)
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(".stagescope.yaml", []byte("ignore:\n  paths: [/app/.git, opt/nothing]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	flags := []string{"--ignore", "docs.man", "--ignore", "usr/shar/doc", "--ignore", "app/LICENSE", "--ignore", "usr/share/doc/**"}
+	wantA := inspectJSON(t, append(slices.Clone(flags), img)...).Suppressed
+	wantB := inspectJSON(t, append(slices.Clone(flags), multi)...).Suppressed
+	if len(wantA) == 0 || len(wantB) != 0 {
+		t.Fatalf("inspect suppressed %d findings of A and %d of B: the test needs some of A's and none of B's", len(wantA), len(wantB))
+	}
+
+	out, stderr, code, err := run(t, append(append([]string{"diff", "-o", "json"}, flags...), img, multi)...)
+	if code != exitOK {
+		t.Fatalf("diff: exit %d: %v", code, err)
+	}
+	analyzetest.ValidateDiffReport(t, []byte(out))
+	var r diff.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantA, r.A.Suppressed); diff != "" {
+		t.Errorf("diff's suppressed of A differ from inspect's (-inspect +diff):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantB, r.B.Suppressed, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("diff's suppressed of B differ from inspect's (-inspect +diff):\n%s", diff)
+	}
+	wantWarn := []string{
+		`stagescope: warning: ignore.paths "opt/nothing" matches no file in either image`,
+		`stagescope: warning: --ignore "usr/shar/doc" matches no file in either image`,
+	}
+	if diff := cmp.Diff(wantWarn, strings.Split(strings.TrimSpace(stderr), "\n")); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+
+	text, _, code, err := run(t, append(append([]string{"diff", "-o", "text", "--width", "0"}, flags...), img, multi)...)
+	if code != exitOK {
+		t.Fatalf("diff -o text: exit %d: %v", code, err)
+	}
+	want := "Suppressed in A: " + suppressedLine(wantA) + "\n"
+	if !strings.Contains(text, want) || strings.Contains(text, "Suppressed in B") {
+		t.Errorf("diff -o text lacks %q (or has a line for B, which had none):\n%s", want, clip(text))
+	}
+	for _, w := range []string{"docs.man ", "(--ignore)", "/app/.git ", "(config)"} {
+		if !strings.Contains(want, w) {
+			t.Errorf("the Suppressed line lacks %q: %s", w, want)
+		}
+	}
+}
+
+// A many-image run warns once about an ignored path glob that matched no
+// file in any of its images, not once per image, and not at all about a
+// glob one image matched.
+func TestFleetIgnoreUnmatchedWarnsOnce(t *testing.T) {
+	naive, multi, _, _, _ := diffPair(t)
+	for _, tc := range []struct {
+		name  string
+		refs  []string
+		where string
+	}{
+		{"two", []string{testImage, multi}, "either image"},
+		{"three", []string{testImage, naive, multi}, "any of the 3 images"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"inspect", "-o", "json", "--no-cache", "--ignore", "usr/share/doc", "--ignore", "usr/shar/doc", "--ignore", "app/main"}, tc.refs...)
+			r := stagescope(t, args...)
+			if r.code != exitOK {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var warnings []string
+			for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+				if strings.Contains(l, "warning:") {
+					warnings = append(warnings, l)
+				}
+			}
+			want := []string{`stagescope: warning: --ignore "usr/shar/doc" matches no file in ` + tc.where}
+			if diff := cmp.Diff(want, warnings); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s\nstderr:\n%s", diff, r.stderr)
+			}
+		})
 	}
 }
