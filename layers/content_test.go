@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -131,5 +132,34 @@ func TestContentScanBypassesCacheWithoutContent(t *testing.T) {
 	got := read(t, img, layers.WithCache(c), layers.WithContentScan(func() layers.ContentScanner { return &recorder{} }))
 	if files, _ := got.Layers[0].Content.([]string); !cmp.Equal(files, []string{"a=x"}) {
 		t.Errorf("Content = %v, want the layer scanned", got.Layers[0].Content)
+	}
+}
+
+// TestCachedLayerKeepsBounds: a layer from the cache is held to the bounds
+// a read of it is held to (--max-entries, --max-dirs): a bound the cached
+// layer exceeds makes Read read it, and fail as reading fails.
+func TestCachedLayerKeepsBounds(t *testing.T) {
+	img := lt.Image(t, lt.Step{CreatedBy: "base", Files: []lt.File{{Name: "a/b/c/f", Body: "x"}, {Name: "g", Body: "y"}}})
+	c := mapCache{}
+	read(t, img, layers.WithCache(c)) // fills the cache
+	if len(c) != 1 {
+		t.Fatalf("cache holds %d layers, want 1", len(c))
+	}
+	for _, tc := range []struct {
+		opt  layers.Option
+		want string
+	}{
+		{layers.WithMaxDirs(2), "more than 2 directories"},
+		{layers.WithMaxEntries(1), "more than 1 entries"},
+	} {
+		_, err := layers.Read(context.Background(), img, layers.WithCache(c), tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Read from a cache holding the layer = %v, want an error with %q", err, tc.want)
+		}
+	}
+	// Within the bounds the cache answers.
+	got := read(t, img, layers.WithCache(c), layers.WithMaxDirs(3))
+	if n := len(got.Layers[0].Entries); n != 2 {
+		t.Errorf("cached read: %d entries, want 2", n)
 	}
 }

@@ -917,8 +917,8 @@ func fromCache(ctx context.Context, o *options, lay *Layer) bool {
 		return false
 	}
 	c, ok := o.cache.Get(ctx, lay.Digest, lay.DiffID)
-	if !ok || c.EntryCount > o.maxEntries {
-		return false
+	if !ok || c.EntryCount > o.maxEntries || cachedDirs(c.Entries) > o.maxDirs {
+		return false // read it, and fail as reading fails past a bound
 	}
 	if o.scan != nil && c.Content == nil {
 		return false // a content scan needs the bytes: a cached layer without its result is read again
@@ -926,6 +926,18 @@ func fromCache(ctx context.Context, o *options, lay *Layer) bool {
 	lay.Size, lay.EntryCount, lay.Entries, lay.Files, lay.Content = c.Size, c.EntryCount, c.Entries, c.Files, c.Content
 	lay.DiffIDVerified = true // the cache holds only layers so proven
 	return true
+}
+
+// cachedDirs counts the directories the paths of a cached layer imply
+// without listing them, as reading the layer counts them (newDirs), so that
+// a layer from the cache keeps the bound --max-dirs sets on a read.
+func cachedDirs(es []Entry) int {
+	dirs, prev := 0, ""
+	for _, e := range es {
+		dirs += newDirs(e.Path, prev)
+		prev = e.Path
+	}
+	return dirs
 }
 
 // newDirs counts the directories of path p (its proper prefixes ending
