@@ -1,8 +1,9 @@
 // Package analyze is the facade over stagescope's analysis of one image.
 // Load and Read are the one pipeline every command uses: the image is read
 // through layers, each layer once, and merged into one tree (fstree) as it
-// streams; Run measures waste and efficiency and runs the leftover rules
-// and the other analyzers; NewReport fills the wire report
+// streams; Run measures waste and efficiency, parses the package
+// databases once and runs the leftover pass (analyze/leftovers) and the
+// other analyzers; NewReport fills the wire report
 // (analyze/report), GateInput and DiffInput feed analyze/gate and
 // analyze/diff. Beyond reading the image through layers it does no I/O, no
 // formatting and no drawing.
@@ -14,7 +15,10 @@ import (
 	"strings"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
+	"github.com/stagescope/stagescope/analyze/npm"
 	"github.com/stagescope/stagescope/analyze/perms"
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
 	"github.com/stagescope/stagescope/layers"
@@ -27,20 +31,29 @@ type Analysis struct {
 	Metrics *fstree.Metrics
 	Dive    fstree.DiveMetrics
 	// Findings are the leftovers found, largest first.
-	Findings []Finding
+	Findings []leftovers.Finding
 	// Suppressed are the findings the ignore list silenced (WithIgnore),
 	// largest first: in no total.
-	Suppressed []Suppressed
+	Suppressed []leftovers.Suppressed
 	// UnmatchedIgnores are the ignored path globs that matched no file of
 	// the image.
 	UnmatchedIgnores []string
 	// Leftovers sums the findings.
-	Leftovers Leftovers
+	Leftovers leftovers.Leftovers
 	// Suggestion is the multi-stage fix for the whole image, nil when
 	// there is nothing to fix or no ecosystem was recognised.
-	Suggestion *Suggestion
+	Suggestion *leftovers.Suggestion
 	// Place is the base boundary and the Dockerfile line of each layer.
-	Place *Place
+	Place *leftovers.Place
+	// Packages are the installed OS packages, parsed once from the
+	// visible package databases (pkgdb.Installed).
+	Packages []pkgdb.Package
+	// NodePackages are the packages of the image's node_modules trees
+	// (npm.NodePackages).
+	NodePackages []npm.NodePackage
+	// Distro and Release are the os-release ID and VERSION_ID, "" when
+	// the image has none.
+	Distro, Release string
 	// Warnings are problems of the image that did not stop the read,
 	// e.g. a hard link to a file no layer holds; one line each.
 	Warnings []string
@@ -102,8 +115,8 @@ func makeOptions(opts []Option) *options {
 	return o
 }
 
-// WithIgnore silences rules and paths: the pass skips the files of ignored
-// paths and never runs ignored rules, so that the totals leave them out too.
+// WithIgnore silences rules and paths: what they find is reported apart
+// (Analysis.Suppressed) and counts in no total.
 func WithIgnore(ig rules.Ignore) Option {
 	return func(o *options) { o.ignore = ig }
 }
@@ -262,18 +275,24 @@ func finish(ctx context.Context, b *fstree.Builder, owners *perms.Owners, img *l
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	a.Permissions = CheckPermissions(img, t, owners)
+	// The captured files are parsed once, for every analyzer that reads
+	// them.
+	files := VisibleFiles(img, t)
+	a.Permissions = CheckPermissions(img, t, files, owners)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if o.afterMerge != nil {
 		o.afterMerge()
 	}
+	a.Distro, a.Release = pkgdb.OSRelease(files)
+	a.Packages = pkgdb.Installed(files)
+	a.NodePackages = npm.NodePackages(files, a.Packages)
 	// Measuring and the leftover scan only read the tree: they run side
 	// by side.
 	measured := make(chan *fstree.Metrics, 1)
 	go func() { measured <- fstree.Measure(t) }()
-	r := scanLeftovers(img, t, o)
+	r := leftovers.Scan(leftovers.Input{Image: img, Tree: t, Packages: a.Packages, NodePackages: a.NodePackages, Ignore: o.ignore})
 	a.Metrics = <-measured
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -281,12 +300,12 @@ func finish(ctx context.Context, b *fstree.Builder, owners *perms.Owners, img *l
 	for i := range img.Layers {
 		a.Metrics.LayerBytes += img.Layers[i].Size
 	}
-	a.Findings = r.findings
-	a.Suppressed, a.UnmatchedIgnores = r.suppressed, r.unmatched
-	a.Leftovers = r.leftovers(a.Metrics)
-	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
+	a.Findings = r.Findings
+	a.Suppressed, a.UnmatchedIgnores = r.Suppressed, r.Unmatched
+	a.Leftovers = r.Leftovers(a.Metrics)
+	a.Suggestion = leftovers.Suggest(&r.Facts, a.Findings, a.Leftovers.Bytes)
 	a.noteSecretFiles()
-	a.Place = Locate(img, PlaceOptions{})
+	a.Place = leftovers.Locate(img, leftovers.PlaceOptions{})
 	a.Warnings = danglingLinkWarnings(a.Tree)
 	return a, nil
 }

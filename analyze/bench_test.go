@@ -7,6 +7,9 @@ import (
 
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/fstree/fstreetest"
+	"github.com/stagescope/stagescope/analyze/leftovers"
+	"github.com/stagescope/stagescope/analyze/npm"
+	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -21,18 +24,20 @@ func BenchmarkLeftoverRules(b *testing.B) {
 	t := fstreetest.Build(ls)
 	a := &Analysis{Image: img, Tree: t, Metrics: fstree.Measure(t)}
 	for b.Loop() {
-		findLeftovers(a, &options{})
+		findLeftovers(a)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(fstreetest.Entries(ls)), "ns/entry")
 }
 
-// findLeftovers runs the rules and the analyzers over the analysis and
+// findLeftovers parses the package databases, runs the leftover pass and
 // makes the suggestion, as Read does (without Measure beside them).
-func findLeftovers(a *Analysis, o *options) {
-	r := scanLeftovers(a.Image, a.Tree, o)
-	a.Findings = r.findings
-	a.Leftovers = r.leftovers(a.Metrics)
-	a.Suggestion = Suggest(&r.facts, a.Findings, a.Leftovers.Bytes)
+func findLeftovers(a *Analysis) {
+	files := VisibleFiles(a.Image, a.Tree)
+	pkgs := pkgdb.Installed(files)
+	r := leftovers.Scan(leftovers.Input{Image: a.Image, Tree: a.Tree, Packages: pkgs, NodePackages: npm.NodePackages(files, pkgs)})
+	a.Findings = r.Findings
+	a.Leftovers = r.Leftovers(a.Metrics)
+	a.Suggestion = leftovers.Suggest(&r.Facts, a.Findings, a.Leftovers.Bytes)
 }
 
 // BenchmarkDeepPath analyses one file below a chain of implied directories

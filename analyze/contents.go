@@ -2,20 +2,20 @@ package analyze
 
 import (
 	"github.com/stagescope/stagescope/analyze/fstree"
-	"github.com/stagescope/stagescope/analyze/npm"
-	"github.com/stagescope/stagescope/analyze/pkgdb"
+	"github.com/stagescope/stagescope/analyze/leftovers"
+	"github.com/stagescope/stagescope/analyze/perms"
 	"github.com/stagescope/stagescope/layers"
 )
 
 // CaptureLimit is the largest size cap of the files the analyzers read:
-// pass it to layers.WithCapture together with CaptureContents.
-const CaptureLimit = max(pkgdb.Limit, npm.Limit)
+// pass it to layers.WithCapture together with Capture.
+const CaptureLimit = leftovers.CaptureLimit
 
-// CaptureContents is the layers.WithCapture predicate of the analyzers:
-// the files each of them declares next to its parser (pkgdb.Capture,
-// npm.Capture). p is cleaned (no leading "/").
-func CaptureContents(p string, size int64) bool {
-	return pkgdb.Capture(p, size) || npm.Capture(p, size)
+// Capture is the layers.WithCapture predicate of Run: every file an
+// analyzer reads, as each declares next to its parser (leftovers.Capture,
+// perms.Capture). Pass CaptureLimit as the size cap.
+func Capture(p string, size int64) bool {
+	return leftovers.Capture(p, size) || perms.Capture(p, size)
 }
 
 // VisibleFiles returns the captured contents of the files that exist in the

@@ -1,6 +1,10 @@
 package analyze
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/stagescope/stagescope/internal/format"
+)
 
 // Instruction is the Dockerfile instruction a history created_by records,
 // without the shell prefix builders put in front of it and with its white
@@ -9,7 +13,7 @@ func Instruction(createdBy string) string {
 	s := strings.TrimSpace(createdBy)
 	s = strings.TrimPrefix(s, "/bin/sh -c ")
 	s = strings.TrimPrefix(s, "#(nop) ")
-	s = strings.Join(strings.Fields(s), " ")
+	s = format.OneLine(s)
 	if s == "" {
 		return "-"
 	}

@@ -60,7 +60,7 @@ func BenchmarkLeftoverPass(b *testing.B) {
 	r := readShared(b, "rustapp-naive")
 	a := &Analysis{Image: r.img, Tree: r.tree, Metrics: fstree.Measure(r.tree)}
 	for b.Loop() {
-		findLeftovers(a, &options{})
+		findLeftovers(a)
 	}
 	b.ReportMetric(float64(len(a.Findings)), "findings")
 }

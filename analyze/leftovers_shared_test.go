@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
@@ -37,10 +38,10 @@ var tsvCategories = map[string][]rules.Category{
 // wantSuggestion is what the whole-image fix must say for each naive app:
 // its ecosystem, a COPY --from=builder line of the runner, and one more line.
 var wantSuggestion = map[string]struct{ ecosystem, keep, line string }{
-	"goapp-naive":   {EcoGo, "COPY --from=builder /out/goapp /usr/local/bin/goapp", "CGO_ENABLED=0 go build"},
-	"capp-naive":    {EcoC, "COPY --from=builder /src/gzstat /usr/local/bin/gzstat", "apt-get install -y --no-install-recommends zlib1g "},
-	"webapp-naive":  {EcoNode, "COPY --from=builder /app/dist ./dist", "RUN npm ci --omit=dev && npm cache clean --force"},
-	"rustapp-naive": {EcoRust, "COPY --from=builder /out-rustapp /usr/local/bin/rustapp", "cargo build --release"},
+	"goapp-naive":   {leftovers.EcoGo, "COPY --from=builder /out/goapp /usr/local/bin/goapp", "CGO_ENABLED=0 go build"},
+	"capp-naive":    {leftovers.EcoC, "COPY --from=builder /src/gzstat /usr/local/bin/gzstat", "apt-get install -y --no-install-recommends zlib1g "},
+	"webapp-naive":  {leftovers.EcoNode, "COPY --from=builder /app/dist ./dist", "RUN npm ci --omit=dev && npm cache clean --force"},
+	"rustapp-naive": {leftovers.EcoRust, "COPY --from=builder /out-rustapp /usr/local/bin/rustapp", "cargo build --release"},
 }
 
 // plantedRow is one row of leftovers-report.tsv: leftovers.tsv with the
@@ -137,7 +138,7 @@ func plantedFiles(a *Analysis, row plantedRow) []plantedFile {
 // hider, and the finding's path is the file or one of its directories.
 // Findings whose path is only the common directory of an OS package's
 // files do not count.
-func covers(f *Finding, pf plantedFile) bool {
+func covers(f *leftovers.Finding, pf plantedFile) bool {
 	if f.RuleID == rules.Package || f.Layer != pf.layer || f.HiddenBy != pf.hidden {
 		return false
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	lt "github.com/stagescope/stagescope/layers/layerstest"
@@ -157,7 +158,7 @@ func TestRules(t *testing.T) {
 	for id, tc := range ruleCases {
 		t.Run(id, func(t *testing.T) {
 			a := analyzeSteps(t, tc.match)
-			var got *analyze.Finding
+			var got *leftovers.Finding
 			for i := range a.Findings {
 				if a.Findings[i].RuleID == id && a.Findings[i].Path == tc.path {
 					got = &a.Findings[i]
@@ -194,7 +195,7 @@ func TestRules(t *testing.T) {
 	}
 }
 
-func summary(fs []analyze.Finding) []string {
+func summary(fs []leftovers.Finding) []string {
 	var out []string
 	for _, f := range fs {
 		out = append(out, f.RuleID+" "+f.Path)
@@ -258,8 +259,8 @@ func TestLeftoverTotals(t *testing.T) {
 	a := analyzeSteps(t, steps)
 	got := a.Leftovers
 	// cc1 is claimed by toolchain.gcc and toolchain.package: one file.
-	want := analyze.Leftovers{
-		Categories: []analyze.CategoryTotal{
+	want := leftovers.Leftovers{
+		Categories: []leftovers.CategoryTotal{
 			{Category: rules.CatToolchain, Findings: 2, Files: 1, Bytes: 1000},
 			{Category: rules.CatDocs, Findings: 1, Files: 1, Bytes: 100},
 			{Category: rules.CatSecret, Findings: 1, Files: 1, Bytes: 10},
@@ -284,13 +285,13 @@ func TestEmptyLeftoverFiles(t *testing.T) {
 	tests := []struct {
 		name  string
 		files []lt.File
-		want  analyze.Leftovers
+		want  leftovers.Leftovers
 	}{
 		{name: "only empty", files: []lt.File{{Name: "app/.git/HEAD"}, {Name: "app/main", Body: "m"}},
-			want: analyze.Leftovers{LayerBytes: []int64{0}, LayerFiles: []int64{0}}},
+			want: leftovers.Leftovers{LayerBytes: []int64{0}, LayerFiles: []int64{0}}},
 		{name: "empty beside bytes", files: []lt.File{{Name: "app/.git/HEAD"}, {Name: "app/.git/config", Body: "[core]"}},
-			want: analyze.Leftovers{Files: 2, Bytes: 6, LayerBytes: []int64{6}, LayerFiles: []int64{2},
-				Categories: []analyze.CategoryTotal{{Category: rules.CatVCS, Findings: 1, Files: 2, Bytes: 6}}}},
+			want: leftovers.Leftovers{Files: 2, Bytes: 6, LayerBytes: []int64{6}, LayerFiles: []int64{2},
+				Categories: []leftovers.CategoryTotal{{Category: rules.CatVCS, Findings: 1, Files: 2, Bytes: 6}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -334,19 +335,19 @@ func TestIgnore(t *testing.T) {
 }
 
 func TestFindingNames(t *testing.T) {
-	wasted := analyze.Finding{Kind: analyze.KindWasted, Path: "", Claims: []string{"app/a", "var/b"}}
+	wasted := leftovers.Finding{Kind: leftovers.KindWasted, Path: "", Claims: []string{"app/a", "var/b"}}
 	tests := []struct {
-		f    analyze.Finding
+		f    leftovers.Finding
 		p    string
 		want bool
 	}{
-		{analyze.Finding{Kind: analyze.KindDir, Path: "app/.git"}, "app/.git/HEAD", true},
-		{analyze.Finding{Kind: analyze.KindDir, Path: "app/.git"}, "app/.gitignore", false},
-		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/a.js.map", true},
-		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/server.js", false},
-		{analyze.Finding{Kind: analyze.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/sub/a.js.map", false},
-		{analyze.Finding{Kind: analyze.KindFile, Path: "src/main.go"}, "src/main.go", true},
-		{analyze.Finding{Kind: analyze.KindFile, Path: "src/main.go"}, "src/main.go/x", false},
+		{leftovers.Finding{Kind: leftovers.KindDir, Path: "app/.git"}, "app/.git/HEAD", true},
+		{leftovers.Finding{Kind: leftovers.KindDir, Path: "app/.git"}, "app/.gitignore", false},
+		{leftovers.Finding{Kind: leftovers.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/a.js.map", true},
+		{leftovers.Finding{Kind: leftovers.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/server.js", false},
+		{leftovers.Finding{Kind: leftovers.KindGlob, Path: "app/dist/*.js.map"}, "app/dist/sub/a.js.map", false},
+		{leftovers.Finding{Kind: leftovers.KindFile, Path: "src/main.go"}, "src/main.go", true},
+		{leftovers.Finding{Kind: leftovers.KindFile, Path: "src/main.go"}, "src/main.go/x", false},
 		// Hidden versions spread over the image: their common directory
 		// is the root, yet they name only their own files.
 		{wasted, "app/a", true},
@@ -442,7 +443,7 @@ func TestFindingKinds(t *testing.T) {
 	})
 	type kind struct {
 		Path   string
-		Kind   analyze.Kind
+		Kind   leftovers.Kind
 		Claims []string
 	}
 	got := map[string]kind{}
@@ -450,10 +451,10 @@ func TestFindingKinds(t *testing.T) {
 		got[f.RuleID] = kind{f.Path, f.Kind, f.Claims}
 	}
 	want := map[string]kind{
-		"vcs.git":                 {"app/.git", analyze.KindDir, nil},
-		"build-cache.objects":     {"app/main.o", analyze.KindFile, nil},
-		"dev-headers.static-libs": {"usr/lib/*.a", analyze.KindGlob, nil},
-		rules.Deleted:             {"", analyze.KindWasted, []string{"srv/b/y", "tmp/a/x"}},
+		"vcs.git":                 {"app/.git", leftovers.KindDir, nil},
+		"build-cache.objects":     {"app/main.o", leftovers.KindFile, nil},
+		"dev-headers.static-libs": {"usr/lib/*.a", leftovers.KindGlob, nil},
+		rules.Deleted:             {"", leftovers.KindWasted, []string{"srv/b/y", "tmp/a/x"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings by rule (-want +got):\n%s", diff)

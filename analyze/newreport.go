@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/stagescope/stagescope/analyze/dockerfile"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/report"
 )
 
@@ -60,7 +62,7 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 	placeJSON(r, a.Place)
 	r.Notes = append(r.Notes, a.Warnings...)
 	if sg := a.Suggestion; sg != nil {
-		r.Suggestion = &report.SuggestionJSON{Ecosystem: sg.Ecosystem, Dockerfile: sg.Dockerfile, Keep: nonNil(sg.Keep), Notes: nonNil(sg.Notes), SavedBytes: sg.SavedBytes, Source: "skeleton"}
+		r.Suggestion = report.NewSkeleton(sg.Ecosystem, sg.Dockerfile, sg.Keep, sg.Notes, sg.SavedBytes)
 	}
 	r.Secrets = report.NewSecretsJSON(a.Secrets)
 	r.Permissions = report.PermissionsJSON(a.Permissions)
@@ -75,7 +77,7 @@ func NewReport(a *Analysis, o report.Options) *report.Report {
 }
 
 // FindingsJSON converts findings to their wire form, in their order.
-func FindingsJSON(fs []Finding) []report.FindingJSON {
+func FindingsJSON(fs []leftovers.Finding) []report.FindingJSON {
 	out := make([]report.FindingJSON, len(fs))
 	for i, f := range fs {
 		out[i] = report.FindingJSON{
@@ -92,7 +94,7 @@ func FindingsJSON(fs []Finding) []report.FindingJSON {
 }
 
 // claimsJSON lists the files f claims, each path made as it is written.
-func claimsJSON(f Finding) report.Claims {
+func claimsJSON(f leftovers.Finding) report.Claims {
 	return report.NewClaims(int(f.Files), func(yield func(report.ClaimJSON) bool) {
 		f.EachFile(func(p string, v *fstree.Version) bool {
 			return yield(report.ClaimJSON{Path: report.JSONPath(p), Bytes: v.Size, Layer: int(v.Layer)})
@@ -121,14 +123,6 @@ func leftoversJSON(a *Analysis) report.LeftoversJSON {
 	return out
 }
 
-// nonNil is s, or an empty slice for nil: the report writes lists as [].
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 // SuppressedJSON is the wire form of the findings the ignore list
 // silenced; flags are the ignore entries the command line gave (each one
 // "flag", any other "config").
@@ -139,9 +133,37 @@ func (a *Analysis) SuppressedJSON(flags []string) []report.SuppressedJSON {
 		if slices.Contains(flags, s.By) {
 			why = report.IgnoredByFlag
 		}
-		f := FindingsJSON([]Finding{s.Finding})[0]
+		f := FindingsJSON([]leftovers.Finding{s.Finding})[0]
 		out[i] = report.SuppressedJSON{RuleID: f.RuleID, Category: f.Category, Severity: f.Severity, Path: report.JSONPath(f.Path), Files: f.Files, Bytes: f.Bytes,
 			Layer: f.Layer, HiddenBy: f.HiddenBy, Ignore: s.By, Why: why}
 	}
 	return out
+}
+
+// placeJSON writes the base boundary and the Dockerfile lines into the
+// report's image, layers and findings.
+func placeJSON(r *report.Report, p *leftovers.Place) {
+	if p == nil {
+		return
+	}
+	if b := p.Base; b != nil {
+		r.Image.Base = &report.BaseJSON{Layers: b.Layers, Name: b.Name, Digest: b.Digest, DetectedBy: b.DetectedBy}
+	}
+	r.Notes = p.Notes
+	for i := range r.Layers {
+		r.Layers[i].InBase = p.InBase(i)
+		r.Layers[i].Dockerfile = locationJSON(p.Layers[i])
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		f.InBase = p.InBase(f.Layer)
+		f.Dockerfile = locationJSON(p.Line(f.Layer))
+	}
+}
+
+func locationJSON(l *dockerfile.Location) *report.LocationJSON {
+	if l == nil {
+		return nil
+	}
+	return &report.LocationJSON{Path: l.Path, StartLine: l.StartLine, EndLine: l.EndLine, Stage: l.Stage, Instruction: l.Instruction}
 }

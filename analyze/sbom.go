@@ -2,7 +2,6 @@ package analyze
 
 import (
 	"github.com/stagescope/stagescope/analyze/fstree"
-	"github.com/stagescope/stagescope/analyze/npm"
 	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/analyze/sbom"
 )
@@ -13,12 +12,9 @@ import (
 // it and whether a multi-stage build would drop it (BuildOnly for OS
 // packages, dev dependencies for npm). Call it before the tree is dropped.
 func SBOMComponents(a *Analysis) []sbom.Component {
-	files := VisibleFiles(a.Image, a.Tree)
-	distro, release := pkgdb.OSRelease(files)
-	installed := pkgdb.Installed(files)
 	var out []sbom.Component
-	for _, p := range installed {
-		c := sbom.Component{Type: "deb", Distro: distro, Release: release, Name: p.Name, Version: p.Version, Arch: p.Arch, Layer: -1}
+	for _, p := range a.Packages {
+		c := sbom.Component{Type: "deb", Distro: a.Distro, Release: a.Release, Name: p.Name, Version: p.Version, Arch: p.Arch, Layer: -1}
 		if p.Manager == pkgdb.ManagerApk {
 			c.Type = "apk"
 		}
@@ -30,7 +26,7 @@ func SBOMComponents(a *Analysis) []sbom.Component {
 		}
 		out = append(out, c)
 	}
-	for _, np := range npm.NodePackages(files, installed) {
+	for _, np := range a.NodePackages {
 		c := sbom.Component{Type: "npm", Name: np.Name, Version: np.Version, Path: np.Path, Layer: -1, BuildOnly: np.Dev}
 		if np.Dev {
 			c.Why = "an npm devDependency: npm ci --omit=dev leaves it out"

@@ -39,10 +39,11 @@ func FindSecrets(img *layers.Image, t *fstree.Tree, allow secrets.Allowlist) *se
 }
 
 // CheckPermissions finds the permission and user problems of the merged
-// tree t of img (see perms.Check); owners were recorded while merging.
-func CheckPermissions(img *layers.Image, t *fstree.Tree, owners *perms.Owners) []perms.Finding {
+// tree t of img (see perms.Check): files are the visible captured files
+// (VisibleFiles), owners were recorded while merging.
+func CheckPermissions(img *layers.Image, t *fstree.Tree, visible map[string][]byte, owners *perms.Owners) []perms.Finding {
 	files := map[string][]byte{}
-	for p, b := range VisibleFiles(img, t) {
+	for p, b := range visible {
 		if perms.Capture(p, int64(len(b))) {
 			files[p] = b
 		}

@@ -43,7 +43,7 @@ func readShared(t testing.TB, name string) *sharedRead {
 	if err != nil {
 		t.Fatalf("opening %s: %v", p, err)
 	}
-	li, err := layers.Read(context.Background(), img, layers.WithoutDigests(), layers.WithCapture(CaptureContents, CaptureLimit))
+	li, err := layers.Read(context.Background(), img, layers.WithoutDigests(), layers.WithCapture(Capture, CaptureLimit))
 	if err != nil {
 		t.Fatalf("reading %s: %v", p, err)
 	}

@@ -57,9 +57,15 @@ func (w Whiteout) String() string {
 	return ""
 }
 
+// The names of the OCI whiteout markers, which Read parses into Whiteout
+// kinds (and TarPath spells again).
 const (
-	whiteoutPrefix = ".wh."
-	opaqueMarker   = ".wh..wh..opq"
+	// WhiteoutPrefix starts the name of a marker that deletes the rest of
+	// the name.
+	WhiteoutPrefix = ".wh."
+	// OpaqueMarker is the name of the marker that makes its directory
+	// opaque.
+	OpaqueMarker = ".wh..wh..opq"
 )
 
 // Entry is the metadata of one tar header of a layer. For a whiteout, Path is
@@ -74,6 +80,26 @@ type Entry struct {
 	UID, GID uint32
 	Type     Type
 	Whiteout Whiteout
+}
+
+// TarPath is the path of the tar member the entry was read from, cleaned:
+// Path, or for a whiteout the marker's path (".wh.<name>" beside Path,
+// ".wh..wh..opq" inside it). Tools that show a layer's own tar, as dive
+// does, name whiteouts this way.
+func (e *Entry) TarPath() string {
+	switch e.Whiteout {
+	case FileWhiteout:
+		if i := strings.LastIndexByte(e.Path, '/'); i >= 0 {
+			return e.Path[:i+1] + WhiteoutPrefix + e.Path[i+1:]
+		}
+		return WhiteoutPrefix + e.Path
+	case OpaqueWhiteout:
+		if e.Path == "" {
+			return OpaqueMarker
+		}
+		return e.Path + "/" + OpaqueMarker
+	}
+	return e.Path
 }
 
 // CleanPath turns a tar member name into stagescope's canonical form: slash
@@ -152,13 +178,13 @@ func entryFromHeader(h *tar.Header) Entry {
 	dir, base := path.Split(e.Path)
 	dir = strings.TrimSuffix(dir, "/")
 	switch {
-	case base == opaqueMarker:
+	case base == OpaqueMarker:
 		e.Whiteout = OpaqueWhiteout
 		e.Path = dir
 		e.Size = 0
-	case strings.HasPrefix(base, whiteoutPrefix):
+	case strings.HasPrefix(base, WhiteoutPrefix):
 		e.Whiteout = FileWhiteout
-		e.Path = path.Join(dir, strings.TrimPrefix(base, whiteoutPrefix))
+		e.Path = path.Join(dir, strings.TrimPrefix(base, WhiteoutPrefix))
 		e.Size = 0
 	}
 	return e

@@ -465,22 +465,36 @@ func blameDigest(err error, blob io.Reader) error {
 	if errors.As(derr, &de) {
 		return derr
 	}
-	if registryDigestError(derr) {
-		return fmt.Errorf("blob digest mismatch: %w", derr)
+	if de := registryDigestError(derr); de != nil {
+		return de
 	}
 	return err
 }
 
-// registryDigestError tells whether err is go-containerregistry's own
-// digest check of a registry blob failing (its internal verify.Error, a
-// type this package cannot name; every other blob is checked by verifier).
-func registryDigestError(err error) bool {
+// registryDigestError returns go-containerregistry's own digest check of a
+// registry blob failing (its internal verify.Error, a type this package
+// cannot name; every other blob is checked by verifier) as the
+// *DigestError every other check returns, nil for any other error. The
+// digests are read from its fields, which nothing exports: should a
+// release of go-containerregistry rename them, the error still is a
+// *DigestError, naming only the check that failed.
+func registryDigestError(err error) *DigestError {
 	for ; err != nil; err = errors.Unwrap(err) {
-		if t := reflect.TypeOf(err); t.PkgPath() == "github.com/google/go-containerregistry/internal/verify" && t.Name() == "Error" {
-			return true
+		v := reflect.ValueOf(err)
+		if t := v.Type(); t.PkgPath() != "github.com/google/go-containerregistry/internal/verify" || t.Name() != "Error" || v.Kind() != reflect.Struct {
+			continue
 		}
+		de := &DigestError{What: "blob digest"}
+		got, want := v.FieldByName("got"), v.FieldByName("want")
+		if got.Kind() == reflect.String && want.Kind() == reflect.Struct {
+			alg, hex := want.FieldByName("Algorithm"), want.FieldByName("Hex")
+			if alg.Kind() == reflect.String && hex.Kind() == reflect.String {
+				de.Got, de.Want = got.String(), alg.String()+":"+hex.String()
+			}
+		}
+		return de
 	}
-	return false
+	return nil
 }
 
 // limitError is a configured bound that a layer went past.
@@ -561,6 +575,9 @@ type DigestError struct {
 }
 
 func (e *DigestError) Error() string {
+	if e.Got == "" && e.GotSize == e.WantSize {
+		return fmt.Sprintf("%s mismatch (truncated, damaged or tampered layer)", e.What)
+	}
 	if e.GotSize != e.WantSize {
 		return fmt.Sprintf("%s mismatch: %d bytes, want %d (truncated, damaged or tampered layer)", e.What, e.GotSize, e.WantSize)
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,7 +121,10 @@ func TestRegistryFaults(t *testing.T) {
 		name    string
 		fault   func(w http.ResponseWriter, r *http.Request, n int) bool
 		wantErr string // "" means the read must succeed
-		check   func(t *testing.T, f *faultRegistry, elapsed time.Duration)
+		// wantDigests are the blob digests of which a *layers.DigestError
+		// must name one.
+		wantDigests []string
+		check       func(t *testing.T, f *faultRegistry, elapsed time.Duration)
 	}{
 		{
 			name: "500 then 502 on the manifest, then served",
@@ -215,7 +219,8 @@ func TestRegistryFaults(t *testing.T) {
 				}
 				return false
 			},
-			wantErr: "digest",
+			wantErr:     "blob digest mismatch: content hashes to sha256:",
+			wantDigests: layerDigests(t, img),
 		},
 	}
 	for _, tc := range tests {
@@ -242,12 +247,38 @@ func TestRegistryFaults(t *testing.T) {
 				if !strings.Contains(msg, tc.wantErr) {
 					t.Errorf("error %q does not contain %q", msg, tc.wantErr)
 				}
+				var de *layers.DigestError
+				switch {
+				case tc.wantDigests == nil:
+				case !errors.As(err, &de):
+					t.Errorf("error %q (%T) is no *layers.DigestError", msg, err)
+				case de.What != "blob digest" || !slices.Contains(tc.wantDigests, de.Want) || de.Got == "" || de.Got == de.Want:
+					t.Errorf("DigestError = %+v, want a blob digest mismatch against one of %s", *de, tc.wantDigests)
+				}
 			}
 			if tc.check != nil {
 				tc.check(t, f, elapsed)
 			}
 		})
 	}
+}
+
+// layerDigests are the blob digests of img's layers.
+func layerDigests(t *testing.T, img v1.Image) []string {
+	t.Helper()
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range ls {
+		d, err := l.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d.String())
+	}
+	return out
 }
 
 // isLayerBlob tells GETs of img's layer blobs from other requests.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/internal/format"
 )
 
@@ -18,7 +19,7 @@ import (
 // The versions show content hashes, except of a file a secret rule
 // matched (see analyze.Analysis.ContentHashHidden); a nil a, an image
 // still loading, shows none.
-func nodeDetails(th *theme, a *analyze.Analysis, n *fstree.Node, ni nodeInfo, f *analyze.Finding, fromFinding bool, from, to int) []line {
+func nodeDetails(th *theme, a *analyze.Analysis, n *fstree.Node, ni nodeInfo, f *leftovers.Finding, fromFinding bool, from, to int) []line {
 	label := func(s string) string { return padRight(s, 9) }
 	var out []line
 	add := func(l, text string, st tcell.Style) {

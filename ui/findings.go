@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
 
@@ -17,7 +18,7 @@ type findingGroup struct {
 	// JSON report it.
 	bytes  int64
 	files  int64
-	items  []*analyze.Finding
+	items  []*leftovers.Finding
 	closed bool
 }
 
@@ -39,7 +40,7 @@ type findingsModel struct {
 func newFindingsModel(a *analyze.Analysis) findingsModel {
 	var m findingsModel
 	byCat := map[rules.Category]*findingGroup{}
-	add := func(f *analyze.Finding) {
+	add := func(f *leftovers.Finding) {
 		g := byCat[f.Category]
 		if g == nil {
 			g = &findingGroup{cat: f.Category}
@@ -66,7 +67,7 @@ func newFindingsModel(a *analyze.Analysis) findingsModel {
 			if w.Layer < len(a.Image.Layers) {
 				createdBy = a.Image.Layers[w.Layer].CreatedBy
 			}
-			add(&analyze.Finding{
+			add(&leftovers.Finding{
 				RuleID: "wasted", Category: rules.CatWasted, Severity: rules.SevInfo,
 				Path: w.Path, Files: 1, Bytes: w.Bytes, Layer: w.Layer, HiddenBy: w.HiddenBy,
 				CreatedBy: createdBy, Why: why,
@@ -95,7 +96,7 @@ func newFindingsModel(a *analyze.Analysis) findingsModel {
 		return cmp.Compare(a.cat, b.cat)
 	})
 	for _, g := range m.groups {
-		slices.SortStableFunc(g.items, func(a, b *analyze.Finding) int {
+		slices.SortStableFunc(g.items, func(a, b *leftovers.Finding) int {
 			if c := cmp.Compare(b.Bytes, a.Bytes); c != 0 {
 				return c
 			}
@@ -121,7 +122,7 @@ func (m *findingsModel) layout() {
 }
 
 // finding returns the finding of row i, or nil for a header.
-func (m *findingsModel) finding(i int) *analyze.Finding {
+func (m *findingsModel) finding(i int) *leftovers.Finding {
 	if i < 0 || i >= len(m.rows) || m.rows[i].item < 0 {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/rivo/tview"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
@@ -58,8 +59,8 @@ func fixtureSteps() []layerstest.Step {
 
 // fixtureFindings stand in for the leftover rules' output, so that these
 // tests do not change when the rules do.
-func fixtureFindings() []analyze.Finding {
-	return []analyze.Finding{
+func fixtureFindings() []leftovers.Finding {
+	return []leftovers.Finding{
 		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevMedium, Path: "usr/bin/gcc", Files: 1, Bytes: 30000, Layer: 1, HiddenBy: -1,
 			Package: "gcc-12", Why: "a C compiler is only needed to build", Fix: "build in a separate stage"},
 		{RuleID: "c-headers", Category: rules.CatDevHeaders, Severity: rules.SevLow, Path: "usr/include", Files: 1, Bytes: 2500, Layer: 1, HiddenBy: -1,

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
@@ -140,7 +141,7 @@ func TestOneIsSingular(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := analyze.Run(img)
-	a.Findings = []analyze.Finding{{RuleID: "r", Category: rules.CatDocs, Severity: rules.SevInfo, Path: "app", Files: 1, Bytes: 1, HiddenBy: -1}}
+	a.Findings = []leftovers.Finding{{RuleID: "r", Category: rules.CatDocs, Severity: rules.SevInfo, Path: "app", Files: 1, Bytes: 1, HiddenBy: -1}}
 	a.Leftovers.Files, a.Leftovers.Bytes = 1, 1
 	b := browserOf(t, a)
 	st, _ := b.status()

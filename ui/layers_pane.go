@@ -10,6 +10,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/dockerfile"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -29,7 +30,7 @@ type layersPane struct {
 	done      int
 	picked    bool                // the user chose a layer while loading
 	stats     []fstree.LayerStats // what each layer changed, once measured
-	place     *analyze.Place      // the base boundary and Dockerfile lines, once analysed
+	place     *leftovers.Place    // the base boundary and Dockerfile lines, once analysed
 	cmdOffset int                 // runes of the commands scrolled off to the left
 	// onPick shows layer i in the tree; onEnter moves to the tree.
 	onPick func(i int)

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/dockerfile"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 )
 
 // TestBaseBoundary draws the base image's boundary in the Layers pane and
@@ -17,7 +17,7 @@ func TestBaseBoundary(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.Image.Config.History[2].CreatedBy = "/bin/sh -c #(nop) COPY dir:ab in /app "
-	a.Place = analyze.Locate(a.Image, analyze.PlaceOptions{Dockerfile: f})
+	a.Place = leftovers.Locate(a.Image, leftovers.PlaceOptions{Dockerfile: f})
 	if a.Place.Base == nil || a.Place.Base.Layers != 2 {
 		t.Fatalf("base %+v, notes %q: want 2 layers", a.Place.Base, a.Place.Notes)
 	}

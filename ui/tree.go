@@ -7,8 +7,8 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -72,7 +72,7 @@ type treeRow struct {
 
 // newTreeModel starts the view of t as of its last layer, with the files
 // the findings claim marked.
-func newTreeModel(t *fstree.Tree, findings []analyze.Finding) *treeModel {
+func newTreeModel(t *fstree.Tree, findings []leftovers.Finding) *treeModel {
 	m := &treeModel{tree: t, layer: t.Layers - 1, open: map[*fstree.Node]bool{}, leftover: map[*fstree.Node]int{}}
 	for i, f := range findings {
 		if f.Category == rules.CatWasted {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -20,8 +21,8 @@ type treePane struct {
 	th       *theme
 	m        *treeModel
 	search   search
-	findings []analyze.Finding // what m's leftover marks index
-	a        *analyze.Analysis // nil until the image is analysed
+	findings []leftovers.Finding // what m's leftover marks index
+	a        *analyze.Analysis   // nil until the image is analysed
 	// waiting says why the tree is empty while there is no image yet;
 	// note, when set, adds to the title.
 	waiting func() string
@@ -90,7 +91,7 @@ func (p *treePane) keys() []binding {
 // finished one. What the user set up stays: the sort, the filters, the
 // open directories and the path under the cursor (or its nearest
 // ancestor), as far as t has them.
-func (p *treePane) setTree(t *fstree.Tree, findings []analyze.Finding, layer int) {
+func (p *treePane) setTree(t *fstree.Tree, findings []leftovers.Finding, layer int) {
 	old := p.m
 	var sel string
 	if n := p.selectedNode(); n != nil {
@@ -381,7 +382,7 @@ func (p *treePane) show(n *fstree.Node, l int) {
 }
 
 // coveringFinding is the finding that names n or its nearest ancestor.
-func (p *treePane) coveringFinding(n *fstree.Node) *analyze.Finding {
+func (p *treePane) coveringFinding(n *fstree.Node) *leftovers.Finding {
 	for ; n != nil; n = n.Parent {
 		if i, ok := p.m.leftover[n]; ok {
 			return &p.findings[i]

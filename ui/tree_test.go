@@ -11,6 +11,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
 	"github.com/stagescope/stagescope/layers/layerstest"
@@ -253,20 +254,20 @@ func packageAnalysis(t *testing.T) *analyze.Analysis {
 			{Name: "var/lib/dpkg/info/gcc-12.list", Body: "/.\n/usr\n/usr/bin\n/usr/bin/gcc-12\n/usr/lib\n/usr/lib/gcc\n/usr/lib/gcc/x86_64-linux-gnu\n/usr/lib/gcc/x86_64-linux-gnu/12\n/usr/lib/gcc/x86_64-linux-gnu/12/cc1\n"},
 		}},
 	)
-	li, err := layers.Read(context.Background(), img, layers.WithCapture(analyze.CaptureContents, analyze.CaptureLimit))
+	li, err := layers.Read(context.Background(), img, layers.WithCapture(analyze.Capture, analyze.CaptureLimit))
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := analyze.Run(li)
 	// Only the package's finding: the rules' own (toolchain.gcc) would
 	// mark the same files.
-	var pkg []analyze.Finding
+	var pkg []leftovers.Finding
 	for _, f := range a.Findings {
 		if f.RuleID == rules.Package {
 			pkg = append(pkg, f)
 		}
 	}
-	if len(pkg) != 1 || pkg[0].Kind != analyze.KindPackage || pkg[0].Path != "usr" || pkg[0].Files != 2 {
+	if len(pkg) != 1 || pkg[0].Kind != leftovers.KindPackage || pkg[0].Path != "usr" || pkg[0].Files != 2 {
 		t.Fatalf("package findings %+v, want one of gcc-12's 2 files under usr", pkg)
 	}
 	a.Findings = pkg
@@ -276,19 +277,19 @@ func packageAnalysis(t *testing.T) *analyze.Analysis {
 func TestFindingNodes(t *testing.T) {
 	a := fixture(t)
 	tests := []struct {
-		f    analyze.Finding
+		f    leftovers.Finding
 		want []string
 	}{
-		{analyze.Finding{Kind: analyze.KindFile, Path: "usr/bin/gcc"}, []string{"usr/bin/gcc"}},
-		{analyze.Finding{Kind: analyze.KindDir, Path: "usr/include"}, []string{"usr/include"}},
-		{analyze.Finding{Kind: analyze.KindGlob, Path: "usr/bin/*c*"}, []string{"usr/bin/cc", "usr/bin/gcc"}},
-		{analyze.Finding{Kind: analyze.KindGlob, Path: "usr/lib/*.so.[0-9]"}, []string{"usr/lib/libc.so.6"}},
-		{analyze.Finding{Kind: analyze.KindGlob, Path: "usr/bin/*.h"}, nil},
-		{analyze.Finding{Kind: analyze.KindGlob, Path: "usr/nothing/*.h"}, nil},
-		{analyze.Finding{Kind: analyze.KindFile, Path: "usr/bin/nothing"}, nil},
+		{leftovers.Finding{Kind: leftovers.KindFile, Path: "usr/bin/gcc"}, []string{"usr/bin/gcc"}},
+		{leftovers.Finding{Kind: leftovers.KindDir, Path: "usr/include"}, []string{"usr/include"}},
+		{leftovers.Finding{Kind: leftovers.KindGlob, Path: "usr/bin/*c*"}, []string{"usr/bin/cc", "usr/bin/gcc"}},
+		{leftovers.Finding{Kind: leftovers.KindGlob, Path: "usr/lib/*.so.[0-9]"}, []string{"usr/lib/libc.so.6"}},
+		{leftovers.Finding{Kind: leftovers.KindGlob, Path: "usr/bin/*.h"}, nil},
+		{leftovers.Finding{Kind: leftovers.KindGlob, Path: "usr/nothing/*.h"}, nil},
+		{leftovers.Finding{Kind: leftovers.KindFile, Path: "usr/bin/nothing"}, nil},
 		// A package names its files, not the directory that holds them.
-		{analyze.Finding{Kind: analyze.KindPackage, Path: "usr", Claims: []string{"usr/bin/gcc", "usr/lib/libc.so.6"}}, []string{"usr/bin/gcc", "usr/lib/libc.so.6"}},
-		{analyze.Finding{Kind: analyze.KindWasted, Path: ""}, nil},
+		{leftovers.Finding{Kind: leftovers.KindPackage, Path: "usr", Claims: []string{"usr/bin/gcc", "usr/lib/libc.so.6"}}, []string{"usr/bin/gcc", "usr/lib/libc.so.6"}},
+		{leftovers.Finding{Kind: leftovers.KindWasted, Path: ""}, nil},
 	}
 	for _, tt := range tests {
 		var got []string
@@ -302,7 +303,7 @@ func TestFindingNodes(t *testing.T) {
 
 	// A glob finding covers what it matches and nothing else of the
 	// directory.
-	m := newTreeModel(a.Tree, []analyze.Finding{{RuleID: "r", Category: rules.CatToolchain, Kind: analyze.KindGlob, Path: "usr/bin/g*", Files: 1, HiddenBy: -1}})
+	m := newTreeModel(a.Tree, []leftovers.Finding{{RuleID: "r", Category: rules.CatToolchain, Kind: leftovers.KindGlob, Path: "usr/bin/g*", Files: 1, HiddenBy: -1}})
 	m.toggle(&m.leftOnly)
 	want := []string{"~ usr/ 30000 L0", "  ~ bin/ 30000 L0", "    + gcc 30000 L1 !"}
 	if diff := cmp.Diff(want, rowStrings(m)); diff != "" {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -257,7 +258,7 @@ func matchRun(rest string, c *instructions.RunCommand, sh []string) bool {
 			for _, fl := range c.Files {
 				b.WriteString("\n" + fl.Data + fl.Name)
 			}
-			if fold(rest) == fold(b.String()) {
+			if format.OneLine(rest) == format.OneLine(b.String()) {
 				return true
 			}
 		}
@@ -265,7 +266,7 @@ func matchRun(rest string, c *instructions.RunCommand, sh []string) bool {
 		want = strings.Join(c.CmdLine, " ")
 	}
 	// kaniko writes the instruction as written.
-	return fold(rest) == fold(want) || fold(dropFlags(rest)) == fold(afterKeyword(c.String()))
+	return format.OneLine(rest) == format.OneLine(want) || format.OneLine(dropFlags(rest)) == format.OneLine(afterKeyword(c.String()))
 }
 
 // afterKeyword drops an instruction's keyword and its --flags.

@@ -15,6 +15,8 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
+
+	"github.com/stagescope/stagescope/internal/format"
 )
 
 // File is a parsed Dockerfile.
@@ -96,7 +98,7 @@ func Parse(path string, src []byte) (*File, error) {
 	names := map[string]int{}
 	for i, st := range stages {
 		s := Stage{Index: i, Name: strings.ToLower(st.Name), Parent: -1, Platform: st.Platform}
-		s.From = Instruction{Keyword: "FROM", Text: fold(st.SourceCode)}
+		s.From = Instruction{Keyword: "FROM", Text: format.OneLine(st.SourceCode)}
 		s.From.StartLine, s.From.EndLine = lines(st.Location)
 		base, _, err := lex.ProcessWord(st.BaseName, envMap(f.Args))
 		if err != nil {
@@ -110,7 +112,7 @@ func Parse(path string, src []byte) (*File, error) {
 			in := Instruction{Keyword: strings.ToUpper(c.Name()), Command: c}
 			in.StartLine, in.EndLine = lines(c.Location())
 			if str, ok := c.(fmt.Stringer); ok {
-				in.Text = fold(firstLine(str.String()))
+				in.Text = format.OneLine(firstLine(str.String()))
 			}
 			s.Instructions = append(s.Instructions, in)
 		}
@@ -190,9 +192,6 @@ func firstLine(s string) string {
 	}
 	return s
 }
-
-// fold puts white space runs onto one space.
-func fold(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // envMap is a shell.EnvGetter over a map.
 type envMap map[string]string

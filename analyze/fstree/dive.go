@@ -91,11 +91,9 @@ type diveState struct {
 	nodes     [][]diveNode // by Node.id, in chunks of nodeChunk
 }
 
-func newDiveState() *diveState { return &diveState{} }
-
-// grow makes room for the record of node id, the next one.
+// grow makes room for the records of nodes 0 to id.
 func (d *diveState) grow(id uint32) {
-	if int(id) == len(d.nodes)*nodeChunk {
+	for int(id) >= len(d.nodes)*nodeChunk {
 		d.nodes = append(d.nodes, make([]diveNode, nodeChunk))
 	}
 }
@@ -132,17 +130,18 @@ func (it *diveItem) stacked(es []layers.Entry) (size int64, dir bool) {
 	return e.Size, e.Type == layers.TypeDir && e.Whiteout == layers.NoWhiteout
 }
 
-const (
-	whiteoutPrefix = ".wh."
-	// dive never adds names with this prefix (opaque markers and other
-	// aufs metadata) to its trees.
-	metaPrefix = ".wh..wh.."
-)
+// metaPrefix starts the names dive never adds to its trees: opaque markers
+// and other aufs metadata. Any other name that starts with
+// layers.WhiteoutPrefix is a whiteout in dive's tree, wherever it sits in a
+// path.
+const metaPrefix = ".wh..wh.."
 
-// addLayer accounts layer l, whose entries have already been merged below
-// root (so that every path of the layer has its Node). It gives up,
-// returning false, once done is closed.
-func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry, done <-chan struct{}) bool {
+// merged is the builder's one call into dive's accounting: it accounts
+// layer l, whose entries es the builder has just merged (so that every
+// path of the layer has its Node). It gives up, returning false, once done
+// is closed.
+func (d *diveState) merged(b *Builder, l int, es []layers.Entry, done <-chan struct{}) bool {
+	d.grow(uint32(b.tree.nodes))
 	items, layerBytes := layerItems(b, es)
 	if done != nil && canceled(done) {
 		return false
@@ -174,9 +173,11 @@ func (d *diveState) addLayer(b *Builder, l int, es []layers.Entry, done <-chan s
 // and every directory implied by a path, the last entry of a path winning.
 // It returns the items and the layer's size as dive measures it.
 //
-// A path's item is found through its node's record (diveNode.item), which
-// needs no map of the layer's paths; only the paths the merged tree has no
-// node for (whiteout names) go through one.
+// Items are named as the layer's tar names its members (Entry.TarPath):
+// dive sees whiteout markers, not the paths they delete. A path's item is
+// found through its node's record (diveNode.item), which needs no map of
+// the layer's paths; only the paths the merged tree has no node for
+// (whiteout names) go through one.
 func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 	d := b.dive
 	var size int64
@@ -196,14 +197,7 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 		if e.Path == "" {
 			continue
 		}
-		p := e.Path
-		switch e.Whiteout {
-		case layers.FileWhiteout:
-			dir, base := splitPath(p)
-			p = joinPath(dir, whiteoutPrefix+base)
-		case layers.OpaqueWhiteout:
-			p += "/" + metaPrefix + ".opq"
-		}
+		p := e.TarPath()
 		cp := commonPrefix(p, prev)
 		for len(dirs) > 0 && dirs[len(dirs)-1].end >= cp {
 			dirs = dirs[:len(dirs)-1]
@@ -229,7 +223,7 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 				break
 			}
 			prefix := p[:next]
-			child := b.childNode(lit, name)
+			child := b.lookup(lit, name)
 			var j int
 			var ok bool
 			if child != nil {
@@ -241,9 +235,9 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 			if !ok {
 				it := diveItem{path: prefix, node: child, entry: -1, leaf: true}
 				j = len(items)
-				if strings.HasPrefix(name, whiteoutPrefix) {
+				if deleted, ok := strings.CutPrefix(name, layers.WhiteoutPrefix); ok {
 					it.whiteout = true
-					if del := b.childNode(lit, strings.TrimPrefix(name, whiteoutPrefix)); del != nil {
+					if del := b.lookup(lit, deleted); del != nil {
 						if deletes == nil {
 							deletes = map[int]*Node{}
 						}
@@ -283,27 +277,6 @@ func layerItems(b *Builder, es []layers.Entry) ([]diveItem, int64) {
 		}
 	}
 	return items, size
-}
-
-func (b *Builder) childNode(n *Node, name string) *Node {
-	if n == nil {
-		return nil
-	}
-	return b.lookup(n, name)
-}
-
-func splitPath(p string) (dir, base string) {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[:i], p[i+1:]
-	}
-	return "", p
-}
-
-func joinPath(dir, base string) string {
-	if dir == "" {
-		return base
-	}
-	return dir + "/" + base
 }
 
 // diveOrder orders paths the way dive walks a tree: depth first, children

@@ -217,14 +217,10 @@ func (t *Tree) Walk(fn func(*Node) bool) {
 
 // Child returns the child of n called name, or nil.
 func (n *Node) Child(name string) *Node {
-	cs := n.Children()
-	i, ok := slices.BinarySearchFunc(cs, name, func(c *Node, name string) int {
-		return strings.Compare(c.Name, name)
-	})
-	if !ok {
-		return nil
+	if i, ok := n.search(name); ok {
+		return n.more.children[i]
 	}
-	return cs[i]
+	return nil
 }
 
 // Lookup finds the node of a cleaned path, or nil. It follows no symlinks
@@ -346,7 +342,7 @@ func (t *Tree) Resolve(p string) *Node {
 type Builder struct {
 	tree    *Tree
 	layer   int32
-	dive    *diveState
+	dive    *diveState                 // dive's accounting, told of each merged layer (merged)
 	divem   DiveMetrics                // dive's numbers, once Finish dropped dive
 	nodes   []Node                     // the chunk new nodes come from
 	names   layers.Arena               // new nodes' names
@@ -356,9 +352,7 @@ type Builder struct {
 
 // NewBuilder starts an empty tree.
 func NewBuilder() *Builder {
-	b := &Builder{tree: &Tree{Root: &Node{}}, layer: -1, dive: newDiveState(), shifted: map[*Node]int{}}
-	b.dive.grow(0)
-	return b
+	return &Builder{tree: &Tree{Root: &Node{}}, layer: -1, dive: &diveState{}, shifted: map[*Node]int{}}
 }
 
 // Add merges the next layer's entries. Layers must come in index order.
@@ -387,7 +381,7 @@ func (b *Builder) AddContext(ctx context.Context, entries []layers.Entry) error 
 		}
 		b.addEntry(&entries[i])
 	}
-	if !b.dive.addLayer(b, int(b.layer), entries, done) {
+	if !b.dive.merged(b, int(b.layer), entries, done) {
 		return ctx.Err()
 	}
 	return nil
@@ -407,15 +401,17 @@ func canceled(done <-chan struct{}) bool {
 	}
 }
 
-// lookup finds n's child called name while the tree is being built.
+// lookup finds n's child called name while the tree is being built, when
+// a directory may keep its children in a map (see child); nil when there
+// is none, or n is nil.
 func (b *Builder) lookup(n *Node, name string) *Node {
+	if n == nil {
+		return nil
+	}
 	if n.indexed {
 		return b.index[n][name]
 	}
-	if i, ok := n.search(name); ok {
-		return n.more.children[i]
-	}
-	return nil
+	return n.Child(name)
 }
 
 // search finds name among children kept sorted (the builder's default): the
@@ -493,9 +489,7 @@ func (b *Builder) newNode(parent *Node, name string) *Node {
 		b.nodes = make([]Node, 0, nodeChunk)
 	}
 	b.tree.nodes++
-	id := uint32(b.tree.nodes)
-	b.dive.grow(id)
-	b.nodes = append(b.nodes, Node{Name: b.names.String(name), Parent: parent, id: id})
+	b.nodes = append(b.nodes, Node{Name: b.names.String(name), Parent: parent, id: uint32(b.tree.nodes)})
 	return &b.nodes[len(b.nodes)-1]
 }
 

@@ -111,6 +111,13 @@ type SuggestionJSON struct {
 	Path   string `json:"path,omitempty"`
 }
 
+// NewSkeleton is the wire form of a generic multi-stage skeleton
+// (Source "skeleton"); its lists are [] when empty, never null.
+func NewSkeleton(ecosystem, dockerfile string, keep, notes []string, saved int64) *SuggestionJSON {
+	return &SuggestionJSON{Ecosystem: ecosystem, Dockerfile: dockerfile, Keep: nonNil(keep), Notes: nonNil(notes), SavedBytes: saved, Source: "skeleton"}
+}
+
+// nonNil is s, or an empty slice for nil: the report writes lists as [].
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/dockerfile"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -67,7 +68,7 @@ const annotatedBaseTimeout = 10 * time.Second
 // Without any place flag and annotation the analysis keeps what it found
 // from the history alone.
 func (p *placeOptions) locate(ctx context.Context, a *analyze.Analysis, lo []layers.LoadOption) error {
-	po := analyze.PlaceOptions{Dockerfile: p.file, Target: p.Target}
+	po := leftovers.PlaceOptions{Dockerfile: p.file, Target: p.Target}
 	img := a.Image
 	diffIDs := make([]string, len(img.Layers))
 	for i := range img.Layers {
@@ -108,7 +109,7 @@ func (p *placeOptions) locate(ctx context.Context, a *analyze.Analysis, lo []lay
 	if po.Base == nil && po.Annotated == nil && po.Dockerfile == nil && len(notes) == 0 {
 		return nil
 	}
-	a.Place = analyze.Locate(img, po)
+	a.Place = leftovers.Locate(img, po)
 	a.Place.Notes = append(notes, a.Place.Notes...)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/dockerfile"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
@@ -302,7 +303,7 @@ func sentence(s string) string {
 // newSARIFResult makes the result of a finding: with df, the Dockerfile
 // instruction that made it is its first location, then the files it
 // claims, sarifMaxLocations in all at most.
-func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *report.Report, df *sarifDockerfile, line *dockerfile.Location) sarifResult {
+func newSARIFResult(f *leftovers.Finding, ruleIndex int, rep *report.Report, df *sarifDockerfile, line *dockerfile.Location) sarifResult {
 	var layer report.LayerReport
 	if f.Layer >= 0 && f.Layer < len(rep.Layers) {
 		layer = rep.Layers[f.Layer]
@@ -377,7 +378,7 @@ func newSARIFResult(f *analyze.Finding, ruleIndex int, rep *report.Report, df *s
 // of them, largest first (then by path), each with its bytes; and the
 // number and bytes of those left out. Only limit+limit/2 claims are held at a
 // time, however many files f claims.
-func sarifFileLocations(f *analyze.Finding, layerDigest string, limit int) (locs []sarifLocation, left, leftBytes int64) {
+func sarifFileLocations(f *leftovers.Finding, layerDigest string, limit int) (locs []sarifLocation, left, leftBytes int64) {
 	type claim struct {
 		path  string
 		bytes int64

@@ -17,6 +17,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
@@ -105,13 +106,13 @@ func TestSARIF(t *testing.T) {
 	a := analyze.Run(li)
 	// The real findings, relabelled with rules of the table below and one
 	// it lacks: they keep the files they claim.
-	byPath := map[string]analyze.Finding{}
+	byPath := map[string]leftovers.Finding{}
 	for _, f := range a.Findings {
 		if f.Category != rules.CatWasted {
 			byPath[f.Path] = f
 		}
 	}
-	relabel := func(path, id string, sev rules.Severity, why, fix string) analyze.Finding {
+	relabel := func(path, id string, sev rules.Severity, why, fix string) leftovers.Finding {
 		f, ok := byPath[path]
 		if !ok {
 			t.Fatalf("no finding at %s: %v", path, a.Findings)
@@ -121,7 +122,7 @@ func TestSARIF(t *testing.T) {
 	}
 	gcc := relabel("usr/bin/gcc-12", "gcc", rules.SevMedium, "A C compiler is needed to build, not to run. It adds attack surface.", "Compile in a build stage.")
 	gcc.Package = "gcc-12"
-	a.Findings = []analyze.Finding{
+	a.Findings = []leftovers.Finding{
 		gcc,
 		relabel("app/.env", "dotenv", rules.SevHigh, "A .env file holds credentials.", "Pass secrets at run time."),
 		relabel("var/cache/apt", "apt-archives", rules.SevLow, "Downloaded .deb files stay after install.", "Run apt-get clean in the same RUN."),

@@ -21,7 +21,7 @@ const maxWastedRows = 20
 // cut shortens s to at most n runes, marking the cut with "…", and folds its
 // white space. Strings from the image go through ui.Escape first.
 func cut(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = format.OneLine(s)
 	if n < 1 {
 		n = 1
 	}
@@ -37,7 +37,7 @@ func cut(s string, n int) string {
 // or a file, without --width or COLUMNS) never cuts: CI logs keep every path.
 func fit(s string, width, reserved int) string {
 	if width <= 0 {
-		return strings.Join(strings.Fields(s), " ")
+		return format.OneLine(s)
 	}
 	return cut(s, width-reserved)
 }

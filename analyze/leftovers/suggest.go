@@ -1,4 +1,4 @@
-package analyze
+package leftovers
 
 import (
 	"cmp"
@@ -283,9 +283,6 @@ func (s *Facts) writeCmd(b *strings.Builder) {
 	}
 }
 
-// binary finds the app's program: a word of ENTRYPOINT/CMD that resolves,
-// through the PATH or the working directory, to a file outside the
-// distribution's own directories (dpkg never installs into /usr/local).
 // binaryOr is the image's program (see binary) and its file name, or def
 // when the config names none.
 func (s *Facts) binaryOr(def string) (bin, name string) {
@@ -296,6 +293,9 @@ func (s *Facts) binaryOr(def string) (bin, name string) {
 	return bin, path.Base(bin)
 }
 
+// binary finds the app's program: a word of ENTRYPOINT/CMD that resolves,
+// through the PATH or the working directory, to a file outside the
+// distribution's own directories (dpkg never installs into /usr/local).
 func (s *Facts) binary() string {
 	cfg := s.Config
 	var words []string

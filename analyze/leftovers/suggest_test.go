@@ -1,4 +1,4 @@
-package analyze_test
+package leftovers_test
 
 import (
 	"strings"
@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/fstree"
+	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
 
@@ -16,39 +16,39 @@ import (
 // Ecosystem, not their IDs), and each rule's clean-up note comes once.
 func TestSuggestFromFacts(t *testing.T) {
 	empty := fstree.NewBuilder().Finish()
-	finding := func(ids ...string) []analyze.Finding {
-		var fs []analyze.Finding
+	finding := func(ids ...string) []leftovers.Finding {
+		var fs []leftovers.Finding
 		for _, id := range ids {
 			r, ok := rules.ByID(id)
 			if !ok {
 				t.Fatalf("no rule %s", id)
 			}
-			fs = append(fs, analyze.Finding{RuleID: id, Category: r.Category, Bytes: 1, HiddenBy: -1})
+			fs = append(fs, leftovers.Finding{RuleID: id, Category: r.Category, Bytes: 1, HiddenBy: -1})
 		}
 		return fs
 	}
 	tests := []struct {
 		name      string
 		projects  map[string][]string
-		findings  []analyze.Finding
+		findings  []leftovers.Finding
 		wantEco   string // "" for no suggestion
 		wantNotes []string
 	}{
 		{name: "nothing found", projects: map[string][]string{"go.mod": {"src"}}},
 		{name: "a toolchain alone is no project", findings: finding("toolchain.go", "toolchain.gcc", "dev-headers.include")},
-		{name: "go by its toolchain and project", projects: map[string][]string{"go.mod": {"src"}}, findings: finding("toolchain.go"), wantEco: analyze.EcoGo,
+		{name: "go by its toolchain and project", projects: map[string][]string{"go.mod": {"src"}}, findings: finding("toolchain.go"), wantEco: leftovers.EcoGo,
 			wantNotes: []string{"a CGO_ENABLED=0 binary"}},
-		{name: "go by its build cache", findings: finding("build-cache.go-build", "build-cache.go-mod"), wantEco: analyze.EcoGo,
+		{name: "go by its build cache", findings: finding("build-cache.go-build", "build-cache.go-mod"), wantEco: leftovers.EcoGo,
 			wantNotes: []string{"a CGO_ENABLED=0 binary", "go: cache mounts"}},
-		{name: "rust by its project", projects: map[string][]string{"Cargo.toml": {"app"}}, findings: finding("docs.man"), wantEco: analyze.EcoRust},
+		{name: "rust by its project", projects: map[string][]string{"Cargo.toml": {"app"}}, findings: finding("docs.man"), wantEco: leftovers.EcoRust},
 		{name: "c, each note once", projects: map[string][]string{"Makefile": {"src"}}, findings: finding("toolchain.gcc", "package-cache.apt-lists", "package-cache.apt-archives", "secret.dotenv", "secret.ssh-key"),
-			wantEco: analyze.EcoC, wantNotes: []string{"apt: ", "secrets: "}},
+			wantEco: leftovers.EcoC, wantNotes: []string{"apt: ", "secrets: "}},
 		{name: "no ecosystem", findings: finding("docs.man", "package-cache.apt-lists")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			facts := &analyze.Facts{Tree: empty, Projects: tt.projects, Versions: map[string]string{}}
-			sg := analyze.Suggest(facts, tt.findings, 42)
+			facts := &leftovers.Facts{Tree: empty, Projects: tt.projects, Versions: map[string]string{}}
+			sg := leftovers.Suggest(facts, tt.findings, 42)
 			if tt.wantEco == "" {
 				if sg != nil {
 					t.Fatalf("Suggest = %s suggestion, want none", sg.Ecosystem)

@@ -1,8 +1,7 @@
-package analyze
+package leftovers
 
 import (
 	"github.com/stagescope/stagescope/analyze/dockerfile"
-	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -114,32 +113,4 @@ func (l *Leftovers) Split(p *Place) (own, base Share) {
 type Share struct {
 	Bytes int64
 	Files int64
-}
-
-// placeJSON writes the base boundary and the Dockerfile lines into the
-// report's image, layers and findings.
-func placeJSON(r *report.Report, p *Place) {
-	if p == nil {
-		return
-	}
-	if b := p.Base; b != nil {
-		r.Image.Base = &report.BaseJSON{Layers: b.Layers, Name: b.Name, Digest: b.Digest, DetectedBy: b.DetectedBy}
-	}
-	r.Notes = p.Notes
-	for i := range r.Layers {
-		r.Layers[i].InBase = p.InBase(i)
-		r.Layers[i].Dockerfile = locationJSON(p.Layers[i])
-	}
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		f.InBase = p.InBase(f.Layer)
-		f.Dockerfile = locationJSON(p.Line(f.Layer))
-	}
-}
-
-func locationJSON(l *dockerfile.Location) *report.LocationJSON {
-	if l == nil {
-		return nil
-	}
-	return &report.LocationJSON{Path: l.Path, StartLine: l.StartLine, EndLine: l.EndLine, Stage: l.Stage, Instruction: l.Instruction}
 }

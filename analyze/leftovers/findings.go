@@ -1,4 +1,4 @@
-package analyze
+package leftovers
 
 import (
 	"path"
@@ -77,7 +77,7 @@ func (f *Finding) EachFile(fn func(path string, v *fstree.Version) bool) {
 	}
 }
 
-// Suppressed is a finding an ignore list silenced (analyze.WithIgnore): it
+// Suppressed is a finding an ignore list silenced (Input.Ignore): it
 // is reported apart and counts in no total.
 type Suppressed struct {
 	Finding

@@ -1,4 +1,11 @@
-package analyze
+// Package leftovers finds what a runtime image does not need: Scan runs
+// the rule table (analyze/rules) and the package analyzers' knowledge (OS
+// packages only a build needs, npm dev dependencies, bytes hidden by later
+// layers) over a merged tree and returns its findings, their totals and the
+// facts Suggest writes a multi-stage fix from. Locate places the findings
+// (base image or the user's Dockerfile line). Capture declares the files
+// the pass reads.
+package leftovers
 
 import (
 	"bytes"
@@ -10,7 +17,6 @@ import (
 
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/npm"
-	"github.com/stagescope/stagescope/analyze/perms"
 	"github.com/stagescope/stagescope/analyze/pkgdb"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/layers"
@@ -128,38 +134,57 @@ type taken struct {
 	owner bool // a node_modules package dir: path rules stay off below it
 }
 
-// scanResult is what the leftover pass finds in a merged tree.
-type scanResult struct {
-	findings []Finding // largest first
-	// suppressed are the findings the ignore list silenced, largest first.
-	suppressed []Suppressed
-	// unmatched are the ignored path globs that matched no file.
-	unmatched []string
-	// totals lacks ShippedBytes and RuntimeBytes, which need the metrics
-	// (see leftovers).
-	totals  Leftovers
-	visible int64 // union bytes of the visible files the findings claim
-	facts   Facts
+// Input is what Scan reads: an image's layers and merged tree, and what
+// the package analyzers found in the files captured from it.
+type Input struct {
+	Image *layers.Image
+	Tree  *fstree.Tree
+	// Packages are the installed OS packages (pkgdb.Installed).
+	Packages []pkgdb.Package
+	// NodePackages are the packages of the node_modules trees
+	// (npm.NodePackages); those of the distribution's and global trees
+	// are left alone.
+	NodePackages []npm.NodePackage
+	// Ignore silences rules and paths: what they find is reported apart
+	// (Result.Suppressed) and counts in no total.
+	Ignore rules.Ignore
 }
 
-// leftovers completes the totals with the image's metrics.
-func (r *scanResult) leftovers(m *fstree.Metrics) Leftovers {
+// Result is what the leftover pass finds in a merged tree.
+type Result struct {
+	// Findings are the leftovers found, largest first.
+	Findings []Finding
+	// Suppressed are the findings the ignore list silenced, largest first.
+	Suppressed []Suppressed
+	// Unmatched are the ignored path globs that matched no file.
+	Unmatched []string
+	// Facts are what the pass learned besides the findings, for Suggest.
+	Facts Facts
+	// totals lacks ShippedBytes and RuntimeBytes, which need the metrics
+	// (see Leftovers).
+	totals  Leftovers
+	visible int64 // union bytes of the visible files the findings claim
+}
+
+// Leftovers sums the findings, completed with the image's metrics.
+func (r *Result) Leftovers(m *fstree.Metrics) Leftovers {
 	l := r.totals
 	l.ShippedBytes = m.TotalBytes + m.WastedBytes
 	l.RuntimeBytes = m.TotalBytes - r.visible
 	return l
 }
 
-// scanLeftovers runs the rules and the analyzers over the merged tree of
-// img. It does not need the tree's metrics, so that Measure may run at the
-// same time.
-func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
+// Scan runs the rules and the analyzers' knowledge over the merged tree of
+// an image. It does not need the tree's metrics, so that fstree.Measure may
+// run at the same time.
+func Scan(in Input) *Result {
+	img, t := in.Image, in.Tree
 	s := &scan{
 		img:     img,
 		tree:    t,
 		paths:   rules.Paths(),
 		secrets: rules.Secrets(),
-		ignore:  rules.NewSilencer(o.ignore),
+		ignore:  rules.NewSilencer(in.Ignore),
 		content: map[layerPath][]byte{},
 		groups:  map[groupKey]*group{},
 		cats:    map[rules.Category]*CategoryTotal{},
@@ -183,12 +208,8 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 	}
 	s.totals.LayerBytes = make([]int64, len(img.Layers))
 	s.totals.LayerFiles = make([]int64, len(img.Layers))
-	// The package databases are parsed once, for the packages and for
-	// the node_modules trees they own.
-	visible := VisibleFiles(img, t)
-	installed := pkgdb.Installed(visible)
-	s.packages(installed)
-	for _, np := range npm.NodePackages(visible, installed) {
+	s.packages(in.Packages)
+	for _, np := range in.NodePackages {
 		if distroNode(np.Root) {
 			continue
 		}
@@ -214,7 +235,7 @@ func scanLeftovers(img *layers.Image, t *fstree.Tree, o *options) *scanResult {
 		}
 		return cmp.Compare(x.Category, y.Category)
 	})
-	return &scanResult{findings: findings, suppressed: suppressed, unmatched: s.ignore.Unmatched(), totals: s.totals, visible: s.visible, facts: s.facts}
+	return &Result{Findings: findings, Suppressed: suppressed, Unmatched: s.ignore.Unmatched(), Facts: s.facts, totals: s.totals, visible: s.visible}
 }
 
 func (s *scan) cat(c rules.Category) *CategoryTotal {
@@ -644,24 +665,31 @@ func (s *scan) findings() ([]Finding, []Suppressed) {
 	return out, supp
 }
 
-// secretLimit caps the key files whose contents Read captures to tell
+// keyLimit caps the key files whose contents layers.Read captures to tell
 // private keys from certificates.
-const secretLimit = 64 << 10
+const keyLimit = 64 << 10
 
-// CaptureSecrets selects the small files whose contents tell a private key
-// from a certificate (*.pem, *.key). Their contents are only searched for a
-// private-key marker, never reported.
-func CaptureSecrets(p string, size int64) bool {
-	if size > secretLimit {
+// captureKeys selects the small files whose contents tell a private key
+// from a certificate (*.pem, *.key), for the content condition of the
+// secret rules. Their contents are only searched for a private-key
+// marker, never reported.
+func captureKeys(p string, size int64) bool {
+	if size > keyLimit {
 		return false
 	}
 	return strings.HasSuffix(p, ".pem") || strings.HasSuffix(p, ".key")
 }
 
-// Capture is the layers.WithCapture predicate of Run: every file an
-// analyzer reads. Pass CaptureLimit as the size cap.
+// CaptureLimit is the largest size cap of the files Scan and its analyzers
+// read: pass it to layers.WithCapture together with Capture.
+const CaptureLimit = max(pkgdb.Limit, npm.Limit, keyLimit)
+
+// Capture is the layers.WithCapture predicate of the leftover pass: the
+// files each analyzer declares next to its parser (pkgdb.Capture,
+// npm.Capture) and the key files of the secret rules. p is cleaned (no
+// leading "/").
 func Capture(p string, size int64) bool {
-	return CaptureContents(p, size) || CaptureSecrets(p, size) || perms.Capture(p, size)
+	return pkgdb.Capture(p, size) || npm.Capture(p, size) || captureKeys(p, size)
 }
 
 // distroNode tells whether a node_modules tree belongs to the distribution
