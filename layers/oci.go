@@ -234,7 +234,9 @@ func (l *blobLayer) Compressed() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	vr, err := newVerifier(rc, l.desc.Digest.String(), l.desc.Size, fmt.Sprintf("%s: blob %s digest", l.store.where(), l.desc.Digest))
+	// The caller names the image ("app.tar: reading layer 1 …"): the
+	// error names the blob, not the image again.
+	vr, err := newVerifier(rc, l.desc.Digest.String(), l.desc.Size, fmt.Sprintf("blob %s digest", l.desc.Digest))
 	if err != nil {
 		return nil, err
 	}

@@ -208,6 +208,12 @@ func runBadCases(t *testing.T, dir string, cases []layerstest.BadCase) {
 				if m := goInternals.FindString(line); m != "" {
 					t.Errorf("error %q shows Go internals (%q)", line, m)
 				}
+				// The image is named once: "x.tar: reading layer 1: x.tar:
+				// blob …" tells the user nothing the first name did not.
+				named, _, _ := strings.Cut(line, "; pick one with ") // a command to run names it again
+				if p := filepath.Join(dir, c.Name); strings.Count(named, p) > 1 {
+					t.Errorf("error %q names %s more than once", line, p)
+				}
 			}
 			if entries, _ := os.ReadDir(work); len(entries) != 0 {
 				t.Errorf("run left %d files in its working/temp dir", len(entries))

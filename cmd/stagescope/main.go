@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/ui"
 )
 
@@ -99,7 +100,7 @@ const (
 // gateError reports failed thresholds; the report was still written.
 type gateError struct{ failed int }
 
-func (e *gateError) Error() string { return fmt.Sprintf("%d threshold(s) failed", e.failed) }
+func (e *gateError) Error() string { return format.Count(int64(e.failed), "threshold") + " failed" }
 
 func exitCode(err error) int {
 	if err == nil {

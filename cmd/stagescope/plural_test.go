@@ -27,3 +27,22 @@ func TestTextSingular(t *testing.T) {
 		}
 	}
 }
+
+// TestGateErrorSingular: the closing line of a failed gate counts its
+// thresholds as the report does: "1 threshold failed", "2 thresholds
+// failed", never "1 threshold(s)".
+func TestGateErrorSingular(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--highest-leftover-bytes", "1"}, "stagescope: 1 threshold failed\n"},
+		{[]string{"--highest-leftover-bytes", "1", "--forbid-rule", "secret.dotenv"}, "stagescope: 2 thresholds failed\n"},
+	} {
+		r := stagescope(t, append(append([]string{"inspect", "-o", "json"}, tc.args...), testImage)...)
+		if r.code != exitGate || r.stderr != tc.want {
+			t.Errorf("%v: exit %d, stderr %q; want %d, %q", tc.args, r.code, r.stderr, exitGate, tc.want)
+		}
+	}
+}
