@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze/diff"
+	"github.com/stagescope/stagescope/analyze/fleet"
 	"github.com/stagescope/stagescope/analyze/report"
 )
 
@@ -99,6 +100,35 @@ var diffSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	return compile("diff.schema.json", diff.SchemaID, diff.Schema())
 })
 
+var fleetSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	return compile("fleet.schema.json", fleet.SchemaID, fleet.Schema())
+})
+
+// ValidateFleet fails the test unless data, the output of
+// `stagescope merge -o json`, is one JSON document that conforms to the
+// fleet report's schema.
+func ValidateFleet(t testing.TB, data []byte) {
+	t.Helper()
+	validateDoc(t, "fleet report", fleetSchema, data)
+}
+
+// validateDoc fails the test unless data is one JSON document that
+// conforms to the schema sch returns.
+func validateDoc(t testing.TB, what string, sch func() (*jsonschema.Schema, error), data []byte) {
+	t.Helper()
+	s, err := sch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("%s is not one JSON document: %v", what, err)
+	}
+	if err := s.Validate(v); err != nil {
+		t.Errorf("%s does not follow its schema: %v\n%s:\n%s", what, err, what, clip(data))
+	}
+}
+
 var rulesSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	return compile("rules.schema.json", report.RulesSchemaID, report.RulesSchema())
 })
@@ -108,17 +138,7 @@ var rulesSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 // rule list's schema.
 func ValidateRuleList(t testing.TB, data []byte) {
 	t.Helper()
-	sch, err := rulesSchema()
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("rule list is not one JSON document: %v", err)
-	}
-	if err := sch.Validate(v); err != nil {
-		t.Errorf("rule list does not follow rules.schema.json: %v\nrule list:\n%s", err, clip(data))
-	}
+	validateDoc(t, "rule list", rulesSchema, data)
 }
 
 // ValidateDiff returns an error, with every violation, unless data is one

@@ -398,7 +398,7 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 		}
 		// Without a base boundary the split is unknown, not "all own".
 		split := "? (no base)"
-		if r.Base != "" {
+		if r.Base != nil {
 			split = format.Bytes(r.OwnLeftoverBytes) + " / " + format.Bytes(r.BaseLeftoverBytes)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", fitMin(ui.Escape(r.Reference), width, 70, 30), format.Bytes(r.LayerBytes),
