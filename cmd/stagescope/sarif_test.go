@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze"
@@ -334,20 +335,7 @@ func TestSARIFHiddenMessage(t *testing.T) {
 			layerstest.Whiteout("tmp/src.tgz"),
 		}},
 	)
-	li, err := layers.Read(context.Background(), img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := analyze.Run(li)
-	rep := analyze.NewReport(a, report.Options{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, newSARIF(a, rep, rules.All(), nil)); err != nil {
-		t.Fatal(err)
-	}
-	var log sarifLog
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, img)
 	got := map[string]string{}
 	for _, r := range log.Runs[0].Results {
 		got[r.RuleID] = r.Message.Text
@@ -378,21 +366,7 @@ func TestSARIFClaimLocations(t *testing.T) {
 			layerstest.File{Name: "tmp/a/x", Body: "1234"}, layerstest.File{Name: "srv/b/y", Body: "12345"})},
 		layerstest.Step{CreatedBy: "RUN rm", Files: []layerstest.File{layerstest.Whiteout("tmp/a/x"), layerstest.Whiteout("srv/b/y")}},
 	)
-	li, err := layers.Read(context.Background(), img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := analyze.Run(li)
-	rep := analyze.NewReport(a, report.Options{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, newSARIF(a, rep, rules.All(), nil)); err != nil {
-		t.Fatal(err)
-	}
-	validateSARIF(t, buf.Bytes())
-	var log sarifLog
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, img)
 	type result struct {
 		Locations              int
 		First, Last            string
@@ -428,4 +402,26 @@ func TestSARIFClaimLocations(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}
+}
+
+// sarifOf reads and analyses img as inspect does, writes its SARIF log,
+// validates it and reads it back.
+func sarifOf(t *testing.T, img v1.Image) sarifLog {
+	t.Helper()
+	li, err := layers.Read(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := analyze.Run(li)
+	rep := analyze.NewReport(a, report.Options{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, newSARIF(a, rep, rules.All(), nil)); err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, buf.Bytes())
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	return log
 }
