@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/stagescope/stagescope/analyze/dockerfile"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/report"
 )
@@ -87,8 +88,18 @@ func FindingsJSON(fs []leftovers.Finding) []report.FindingJSON {
 			h := f.HiddenBy
 			out[i].HiddenBy = &h
 		}
+		out[i].Claims = claimsJSON(f)
 	}
 	return out
+}
+
+// claimsJSON lists the files f claims, each path made as it is written.
+func claimsJSON(f leftovers.Finding) report.Claims {
+	return report.NewClaims(int(f.Files), func(yield func(report.ClaimJSON) bool) {
+		f.EachFile(func(p string, v *fstree.Version) bool {
+			return yield(report.ClaimJSON{Path: report.JSONPath(p), Bytes: v.Size, Layer: int(v.Layer)})
+		})
+	})
 }
 
 func leftoversJSON(a *Analysis) report.LeftoversJSON {

@@ -646,11 +646,11 @@ func loadLayout(path, sel string, o *loadOptions) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, nested, err := pickFromLayout(idx, path, sel, "oci:", o)
+	img, id, err := pickFromLayout(idx, path, sel, "oci:", o)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCILayout, id: identity{indexDigest: nested}}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCILayout, id: id}, nil
 }
 
 // refNameAnnotation names an image of an OCI layout's index.
@@ -663,21 +663,27 @@ const refNameAnnotation = "org.opencontainers.image.ref.name"
 // different names, or unnamed entries that name no platform) is never
 // picked from silently: the error lists what it holds. prefix is the
 // transport, for the hint in errors.
-func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (img v1.Image, nested string, err error) {
+func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (img v1.Image, id identity, err error) {
 	ms := x.im.Manifests
 	if sel == "" {
 		if several(ms) {
-			return nil, "", fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(ms), layoutNames(ms), prefix, path)
+			return nil, id, fmt.Errorf("%s holds %d images (%s); pick one with %s%s:NAME", path, len(ms), layoutNames(ms), prefix, path)
 		}
-		return pickPlatform(x, o, path)
+		img, id.indexDigest, err = pickPlatform(x, o, path)
+		if len(ms) > 0 { // the one image's entries share a name (several)
+			id.repoTags = layoutTags(ms[0])
+		}
+		return img, id, err
 	}
 	what := path + ":" + sel
 	if n, ok := strings.CutPrefix(sel, "@"); ok {
 		i, err := strconv.Atoi(n)
 		if err != nil || i < 0 || i >= len(ms) {
-			return nil, "", fmt.Errorf("%s: no image %s: it holds images @0 to @%d (%s)", path, sel, len(ms)-1, layoutNames(ms))
+			return nil, id, fmt.Errorf("%s: no image %s: it holds images @0 to @%d (%s)", path, sel, len(ms)-1, layoutNames(ms))
 		}
-		return layoutEntry(x, ms[i], o, what)
+		img, id.indexDigest, err = layoutEntry(x, ms[i], o, what)
+		id.repoTags = layoutTags(ms[i])
+		return img, id, err
 	}
 	var match []v1.Descriptor
 	for _, d := range ms {
@@ -685,16 +691,34 @@ func pickFromLayout(x *ociIndex, path, sel, prefix string, o *loadOptions) (img 
 			match = append(match, d)
 		}
 	}
-	switch len(match) {
-	case 0:
-		return nil, "", fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, layoutNames(ms))
-	case 1:
-		return layoutEntry(x, match[0], o, what)
+	if len(match) == 0 {
+		return nil, id, fmt.Errorf("%s: no image named %s (it holds %s)", path, sel, layoutNames(ms))
+	}
+	id.repoTags = layoutTags(match[0])
+	if len(match) == 1 {
+		img, id.indexDigest, err = layoutEntry(x, match[0], o, what)
+		return img, id, err
 	}
 	// one name for several platforms: the wanted platform's image
 	sub := *x.im
 	sub.Manifests = match
-	return pickPlatform(entriesOf{x, &sub}, o, what)
+	img, id.indexDigest, err = pickPlatform(entriesOf{x, &sub}, o, what)
+	return img, id, err
+}
+
+// containerdNameAnnotation is the whole name containerd (and docker ≥ 25's
+// docker save) writes beside a ref.name that may be only a tag.
+const containerdNameAnnotation = "io.containerd.image.name"
+
+// layoutTags names the image of a layout's index entry as the layout does:
+// containerd's whole name when the entry has one, else its ref.name as
+// written (a whole reference, "localhost/app:1.0", or only a tag, "1.0",
+// as skopeo's oci:DIR:TAG writes it).
+func layoutTags(d v1.Descriptor) []string {
+	if n := cmp.Or(d.Annotations[containerdNameAnnotation], d.Annotations[refNameAnnotation]); n != "" {
+		return []string{n}
+	}
+	return nil
 }
 
 // entriesOf is an index with only some of its entries.
@@ -788,11 +812,11 @@ func loadOCIArchive(path, sel string, idx *tarIndex, o *loadOptions) (*Source, e
 	if err != nil {
 		return nil, err
 	}
-	img, nested, err := pickFromLayout(x, path, sel, "oci-archive:", o)
+	img, id, err := pickFromLayout(x, path, sel, "oci-archive:", o)
 	if err != nil {
 		return nil, err
 	}
-	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCIArchive, id: identity{indexDigest: nested}}, nil
+	return &Source{Image: compressedImage{Image: img, verified: true}, Reference: archiveRef(path, sel), Kind: KindOCIArchive, id: id}, nil
 }
 
 // located adds context to err unless err already names where it happened:

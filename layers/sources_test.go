@@ -377,14 +377,39 @@ func TestOCILayoutSelection(t *testing.T) {
 		}
 	}
 	archive := lt.WriteFile(t, "two.oci.tar", lt.TarDir(t, dir))
+	// one image each: a bare tag as skopeo's oci:DIR:TAG writes it, a tag
+	// beside containerd's whole name, no name
+	single := func(annotations map[string]string) string {
+		dir := filepath.Join(t.TempDir(), "layout")
+		p, err := layout.Write(dir, empty.Index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.AppendImage(a, layout.WithAnnotations(annotations)); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	bare := single(map[string]string{"org.opencontainers.image.ref.name": "1.0"})
+	containerd := single(map[string]string{"org.opencontainers.image.ref.name": "3", "io.containerd.image.name": "docker.io/library/alpine:3"})
+	unnamed := single(nil)
 	for _, tt := range []struct {
 		ref        string
 		wantLayers int
+		// the image's names: the entry's name, whether it picked the image
+		// or the layout holds only that image
+		wantTags []string
 	}{
-		{"oci:" + dir + ":a:1", 1},
-		{"oci:" + dir + ":stagescope.test/b:2", 2},
-		{"oci-archive:" + archive + ":a:1", 1},
-		{"oci-archive:" + archive + ":stagescope.test/b:2", 2},
+		{"oci:" + dir + ":a:1", 1, []string{"a:1"}},
+		{"oci:" + dir + ":stagescope.test/b:2", 2, []string{"stagescope.test/b:2"}},
+		{"oci:" + dir + ":docker.io/library/a:1", 1, []string{"a:1"}}, // as written, not as asked
+		{"oci:" + dir + ":@1", 2, []string{"stagescope.test/b:2"}},
+		{"oci-archive:" + archive + ":a:1", 1, []string{"a:1"}},
+		{"oci-archive:" + archive + ":stagescope.test/b:2", 2, []string{"stagescope.test/b:2"}},
+		{"oci:" + bare, 1, []string{"1.0"}},
+		{"oci:" + bare + ":1.0", 1, []string{"1.0"}},
+		{"oci:" + containerd, 1, []string{"docker.io/library/alpine:3"}},
+		{"oci:" + unnamed, 1, nil},
 	} {
 		src, err := layers.Load(ctx, tt.ref)
 		if err != nil {
@@ -396,6 +421,9 @@ func TestOCILayoutSelection(t *testing.T) {
 		}
 		if len(got.Layers) != tt.wantLayers {
 			t.Errorf("Load(%s): %d layers, want %d", tt.ref, len(got.Layers), tt.wantLayers)
+		}
+		if diff := cmp.Diff(tt.wantTags, got.RepoTags); diff != "" {
+			t.Errorf("Load(%s): RepoTags (-want +got):\n%s", tt.ref, diff)
 		}
 	}
 	for _, tt := range []struct{ ref, want string }{

@@ -49,6 +49,15 @@ func (c schemaChecker) check(where string, typ reflect.Type, s map[string]any) {
 	if typ.Kind() == reflect.Pointer {
 		typ = typ.Elem()
 	}
+	if elem, ok := lazyList(typ); ok {
+		if s["type"] != "array" {
+			c.t.Errorf("%s: %s is not an array in the schema", where, typ)
+			return
+		}
+		items, _ := s["items"].(map[string]any)
+		c.check(where+"[]", elem, items)
+		return
+	}
 	switch typ.Kind() {
 	case reflect.Struct:
 		if !objectType(s["type"]) || s["additionalProperties"] != false {
@@ -161,4 +170,22 @@ func objectType(t any) bool {
 		return len(ts) == 2 && slices.Contains(ts, any("object")) && slices.Contains(ts, any("null"))
 	}
 	return t == "object"
+}
+
+// lazyList tells whether typ is a list written by its own MarshalJSON and
+// read by its All method, an iter.Seq of its elements (report.Claims), and
+// returns the element type.
+func lazyList(typ reflect.Type) (reflect.Type, bool) {
+	if !typ.Implements(reflect.TypeFor[json.Marshaler]()) {
+		return nil, false
+	}
+	m, ok := typ.MethodByName("All")
+	if !ok || m.Type.NumOut() != 1 {
+		return nil, false
+	}
+	seq := m.Type.Out(0) // func(yield func(T) bool)
+	if seq.Kind() != reflect.Func || seq.NumIn() != 1 || seq.In(0).Kind() != reflect.Func || seq.In(0).NumIn() != 1 {
+		return nil, false
+	}
+	return seq.In(0).In(0), true
 }

@@ -7,15 +7,17 @@ package fleet
 import (
 	"cmp"
 	_ "embed" // the fleet report's JSON Schema
-	"fmt"
 	"slices"
 
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 )
 
-// SchemaVersion is the version of Report's wire format.
-const SchemaVersion = 1
+// SchemaVersion is the version of Report's wire format: 2 follows the
+// conventions of the image report's schemaVersion 2 (identity by
+// configDigest, algo:hex digests, …Percent for 0–100, the base image as the
+// report's image.base object).
+const SchemaVersion = 2
 
 // Report is the fleet report: one row per image and the totals.
 type Report struct {
@@ -29,21 +31,33 @@ type Report struct {
 
 // Image is one image's row.
 type Image struct {
-	Reference     string `json:"reference"`
-	Source        string `json:"source"`
-	Digest        string `json:"digest,omitempty"`
-	Layers        int    `json:"layers"`
-	LayerBytes    int64  `json:"layerBytes"`
-	WastedBytes   int64  `json:"wastedBytes"`
-	LeftoverBytes int64  `json:"leftoverBytes"`
+	Reference string `json:"reference"`
+	Source    string `json:"source"`
+	// ConfigDigest (the image ID), Digest, IndexDigest and RepoTags are
+	// the report's image identity (image.configDigest, …): Digest is
+	// absent where the source stores no manifest.
+	ConfigDigest string   `json:"configDigest"`
+	Digest       string   `json:"digest,omitempty"`
+	IndexDigest  string   `json:"indexDigest,omitempty"`
+	RepoTags     []string `json:"repoTags,omitempty"`
+	Layers       int      `json:"layers"`
+	LayerBytes   int64    `json:"layerBytes"`
+	WastedBytes  int64    `json:"wastedBytes"`
+	// WastedPercent is WastedBytes as a percentage (0–100) of LayerBytes
+	// (the report's summary.wastedPercent).
+	WastedPercent float64 `json:"wastedPercent"`
+	LeftoverBytes int64   `json:"leftoverBytes"`
+	// LeftoverPercent is LeftoverBytes as a percentage (0–100) of the
+	// file contents the layers ship (the report's leftovers.percent).
+	LeftoverPercent float64 `json:"leftoverPercent"`
 	// OwnLeftoverBytes and BaseLeftoverBytes split LeftoverBytes between
 	// the image's own layers and its base image's (the report's
-	// leftovers.own and leftovers.base); all are own when Base is "".
+	// leftovers.own and leftovers.base); all are own when Base is nil.
 	OwnLeftoverBytes  int64 `json:"ownLeftoverBytes"`
 	BaseLeftoverBytes int64 `json:"baseLeftoverBytes"`
-	// Base names the base image when the report knows where it ends
-	// (image.base): its name, else its digest, else "N layers" (its bottom N).
-	Base string `json:"base,omitempty"`
+	// Base is the report's image.base, when it knows where the base image
+	// ends (nil, absent, when it does not).
+	Base *report.BaseJSON `json:"base,omitempty"`
 	// TopCategory is the leftover category with the most bytes, "" when
 	// there are no leftovers.
 	TopCategory      rules.Category `json:"topCategory,omitempty"`
@@ -96,17 +110,24 @@ func New(reports []*report.Report, tool report.ToolInfo) *Report {
 	out := &Report{SchemaVersion: SchemaVersion, Tool: tool, Images: []Image{}}
 	for _, r := range reports {
 		img := Image{
-			Reference:     r.Image.Reference,
-			Source:        r.Image.Source,
-			Digest:        r.Image.Digest,
-			Layers:        len(r.Layers),
-			LayerBytes:    r.Summary.LayerBytes,
-			WastedBytes:   r.Summary.WastedBytes,
-			LeftoverBytes: r.Leftovers.Bytes,
+			Reference:       r.Image.Reference,
+			Source:          r.Image.Source,
+			ConfigDigest:    r.Image.ConfigDigest,
+			Digest:          r.Image.Digest,
+			IndexDigest:     r.Image.IndexDigest,
+			RepoTags:        r.Image.RepoTags,
+			Layers:          len(r.Layers),
+			LayerBytes:      r.Summary.LayerBytes,
+			WastedBytes:     r.Summary.WastedBytes,
+			WastedPercent:   r.Summary.WastedPercent,
+			LeftoverBytes:   r.Leftovers.Bytes,
+			LeftoverPercent: r.Leftovers.Percent,
 
 			OwnLeftoverBytes:  r.Leftovers.Own.Bytes,
 			BaseLeftoverBytes: r.Leftovers.Base.Bytes,
-			Base:              baseName(r.Image.Base),
+		}
+		if b := r.Image.Base; b != nil && b.Layers > 0 {
+			img.Base = b
 		}
 		if len(r.Leftovers.Categories) > 0 {
 			top := slices.MaxFunc(r.Leftovers.Categories, func(a, b report.CategoryTotalJSON) int {
@@ -143,7 +164,7 @@ func New(reports []*report.Report, tool report.ToolInfo) *Report {
 		t.LayerBytes += r.Summary.LayerBytes
 		t.WastedBytes += r.Summary.WastedBytes
 		t.LeftoverBytes += r.Leftovers.Bytes
-		if img.Base != "" {
+		if img.Base != nil {
 			t.BaseKnownImages++
 			t.OwnLeftoverBytes += r.Leftovers.Own.Bytes
 			t.BaseLeftoverBytes += r.Leftovers.Base.Bytes
@@ -154,23 +175,6 @@ func New(reports []*report.Report, tool report.ToolInfo) *Report {
 		out.Totals.UniqueLayerBytes += sizes[id]
 	}
 	return out
-}
-
-// baseName names a report's base image for its row: "" when the report
-// does not know where the base ends.
-func baseName(b *report.BaseJSON) string {
-	switch {
-	case b == nil || b.Layers == 0:
-		return ""
-	case b.Name != "":
-		return b.Name
-	case b.Digest != "":
-		return b.Digest
-	}
-	if b.Layers == 1 {
-		return "1 layer"
-	}
-	return fmt.Sprintf("%d layers", b.Layers)
 }
 
 // layerIDs are the distinct diff IDs of a report's layers (an image may

@@ -66,6 +66,9 @@ type group struct {
 	// claims are the paths of a group under the common directory of its
 	// files (a package's, hidden versions'), which its path cannot name.
 	claims []string
+	// nodes are the files whose version in the group's layer it claims,
+	// whatever its kind: 8 bytes a file, the paths are made on output.
+	nodes []*fstree.Node
 }
 
 // scan is the leftover pass over a merged tree.
@@ -78,6 +81,8 @@ type scan struct {
 	// pathBy is the ignored glob that matches the file being visited, ""
 	// when none does: what it claims goes to suppressed findings.
 	pathBy string
+	// at is the node of the file being visited.
+	at *fstree.Node
 	// The rules, by a path's last component. Ignored ones run too: what
 	// they find is reported as suppressed, and counts in no total.
 	dirRules, fileRules, secretRules *rules.Index
@@ -348,6 +353,7 @@ func (s *scan) file(c *fstree.Node, t *taken) {
 		}
 		return p
 	}
+	s.at = c
 	vs := c.Versions()
 	for i := range vs {
 		v := &vs[i]
@@ -501,6 +507,7 @@ func (s *scan) claim(g *group, v *fstree.Version, p string, dir bool) {
 	}
 	g.f.Files++
 	g.f.Bytes += v.Size
+	g.nodes = append(g.nodes, s.at)
 	s.claimed = append(s.claimed, g)
 }
 
@@ -517,6 +524,7 @@ func (s *scan) claimCommon(g *group, v *fstree.Version, p string) {
 	g.claims = append(g.claims, p)
 	g.f.Files++
 	g.f.Bytes += v.Size
+	g.nodes = append(g.nodes, s.at)
 	s.claimed = append(s.claimed, g)
 }
 
@@ -630,6 +638,7 @@ func (s *scan) findings() ([]Finding, []Suppressed) {
 		if !g.dir && g.f.Files == 1 && g.first != "" {
 			g.f.Path = g.first
 		}
+		g.f.nodes = g.nodes
 		gs = append(gs, g)
 	}
 	slices.SortFunc(gs, func(x, y *group) int {

@@ -27,6 +27,11 @@ type FindingJSON struct {
 	// Dockerfile is where the user fixes it: the instruction of its layer,
 	// or the FROM line for a base layer's.
 	Dockerfile *LocationJSON `json:"dockerfile,omitempty"`
+	// Claims are the files the finding claims, whatever its Path names (a
+	// file, a directory, a glob, a package's files, hidden copies), in
+	// tree order (depth first, each directory's entries sorted by name):
+	// Files of them, whose bytes add up to Bytes.
+	Claims Claims `json:"claims"`
 }
 
 // SuppressedJSON is a finding the ignore list silenced.

@@ -13,3 +13,8 @@ import (
 func TestReportSchemaCoversWireTypes(t *testing.T) {
 	analyzetest.SchemaCoversType(t, "report.schema.json", report.Schema(), reflect.TypeFor[report.Report]())
 }
+
+// TestRulesSchemaCoversWireTypes checks rules.schema.json against RuleList.
+func TestRulesSchemaCoversWireTypes(t *testing.T) {
+	analyzetest.SchemaCoversType(t, "rules.schema.json", report.RulesSchema(), reflect.TypeFor[report.RuleList]())
+}

@@ -171,18 +171,27 @@ func ciRoot(t *testing.T) string {
 	return dir
 }
 
+// readCIFile reads the YAML file name of the repository into v; the SARIF
+// schema is loaded first, from the package's directory.
+func readCIFile(t *testing.T, name string, v any) {
+	t.Helper()
+	if _, err := sarifSchemaOnce(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "..", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(raw, v); err != nil {
+		t.Fatalf("%s is not YAML: %v", name, err)
+	}
+}
+
 // TestGitHubAction runs action.yml's gate step as GitHub runs a composite
 // action's bash step, with the inputs in its env and the runner's
 // RUNNER_TEMP and GITHUB_OUTPUT.
 func TestGitHubAction(t *testing.T) {
 	t.Parallel()
-	if _, err := sarifSchemaOnce(); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	type step struct {
 		ID    string            `yaml:"id"`
 		Shell string            `yaml:"shell"`
@@ -200,9 +209,7 @@ func TestGitHubAction(t *testing.T) {
 			Steps []step `yaml:"steps"`
 		} `yaml:"runs"`
 	}
-	if err := yaml.Unmarshal(raw, &action); err != nil {
-		t.Fatalf("action.yml is not YAML: %v", err)
-	}
+	readCIFile(t, "action.yml", &action)
 	if action.Runs.Using != "composite" {
 		t.Fatalf("runs.using %q, want composite", action.Runs.Using)
 	}
@@ -273,13 +280,6 @@ func TestGitHubAction(t *testing.T) {
 // failing one, with the template's variables.
 func TestGitLabTemplate(t *testing.T) {
 	t.Parallel()
-	if _, err := sarifSchemaOnce(); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := os.ReadFile("../../ci/stagescope.gitlab-ci.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	type job struct {
 		Extends   string            `yaml:"extends"`
 		Variables map[string]string `yaml:"variables"`
@@ -294,9 +294,7 @@ func TestGitLabTemplate(t *testing.T) {
 		Hidden    job               `yaml:".stagescope"`
 		Job       job               `yaml:"stagescope"`
 	}
-	if err := yaml.Unmarshal(raw, &tmpl); err != nil {
-		t.Fatalf("the template is not YAML: %v", err)
-	}
+	readCIFile(t, "ci/stagescope.gitlab-ci.yml", &tmpl)
 	if tmpl.Job.Extends != ".stagescope" {
 		t.Fatalf("job stagescope extends %q, want .stagescope", tmpl.Job.Extends)
 	}

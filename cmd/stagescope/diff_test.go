@@ -38,18 +38,26 @@ func diffPair(t *testing.T) (naive, multi string, naiveSize, multiSize, baseSize
 	return naive, multi, size(base, build, binNaive), size(base, binMulti), size(base)
 }
 
-func TestDiffJSON(t *testing.T) {
-	t.Parallel()
-	naive, multi, naiveSize, multiSize, baseSize := diffPair(t)
-	out, _, code, err := run(t, "diff", "-o", "json", naive, multi)
+// diffJSON runs `diff -o json` with args, which must succeed, and returns
+// its report, checked against the schema, and its stderr.
+func diffJSON(t *testing.T, args ...string) (diff.Report, string) {
+	t.Helper()
+	out, stderr, code, err := run(t, append([]string{"diff", "-o", "json"}, args...)...)
 	if code != exitOK {
-		t.Fatalf("exit status %d: %v", code, err)
+		t.Fatalf("diff %v: exit status %d: %v", args, code, err)
 	}
 	analyzetest.ValidateDiffReport(t, []byte(out))
 	var r diff.Report
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
+	return r, stderr
+}
+
+func TestDiffJSON(t *testing.T) {
+	t.Parallel()
+	naive, multi, naiveSize, multiSize, baseSize := diffPair(t)
+	r, _ := diffJSON(t, naive, multi)
 	if r.A.Image.Reference != naive || r.B.Image.Reference != multi {
 		t.Errorf("references %q, %q; want %q, %q", r.A.Image.Reference, r.B.Image.Reference, naive, multi)
 	}

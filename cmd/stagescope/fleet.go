@@ -361,6 +361,9 @@ func newImageReport(a *analyze.Analysis, th gate.Thresholds, src *layers.Source,
 
 // writeJSONLine writes v on one line (JSON Lines).
 func writeJSONLine(w io.Writer, v any) error {
+	if r, ok := v.(*report.Report); ok {
+		return report.Encode(w, r, "")
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
@@ -395,7 +398,7 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 		}
 		// Without a base boundary the split is unknown, not "all own".
 		split := "? (no base)"
-		if r.Base != "" {
+		if r.Base != nil {
 			split = format.Bytes(r.OwnLeftoverBytes) + " / " + format.Bytes(r.BaseLeftoverBytes)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d of %d (%s)", fitMin(ui.Escape(r.Reference), width, 70, 30), format.Bytes(r.LayerBytes),

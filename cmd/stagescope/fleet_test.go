@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -20,7 +19,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/fleet"
@@ -199,6 +197,27 @@ func TestFleetCatalogCacheShardMerge(t *testing.T) {
 	if diff := cmp.Diff(fw, fm); diff != "" {
 		t.Errorf("merged shards differ from the whole run (-whole +merged):\n%s", diff)
 	}
+	// each row names its image as its report does (schemaVersion 2)
+	type identity struct {
+		ConfigDigest, Digest, IndexDigest string
+		RepoTags                          []string
+	}
+	wantID, gotID := map[string]identity{}, map[string]identity{}
+	for _, r := range full {
+		wantID[r.Image.Reference] = identity{r.Image.ConfigDigest, r.Image.Digest, r.Image.IndexDigest, r.Image.RepoTags}
+	}
+	for _, img := range fm.Images {
+		gotID[img.Reference] = identity{img.ConfigDigest, img.Digest, img.IndexDigest, img.RepoTags}
+		if !strings.HasPrefix(img.ConfigDigest, "sha256:") {
+			t.Errorf("%s: configDigest %q", img.Reference, img.ConfigDigest)
+		}
+	}
+	if diff := cmp.Diff(wantID, gotID); diff != "" {
+		t.Errorf("fleet rows' identity against the reports' (-reports +fleet):\n%s", diff)
+	}
+	if fm.SchemaVersion != 2 {
+		t.Errorf("fleet schemaVersion %d, want 2", fm.SchemaVersion)
+	}
 	want := fleet.Totals{Images: 3, Layers: 5, UniqueLayers: 4}
 	got := fm.Totals
 	got.LayerBytes, got.UniqueLayerBytes, got.WastedBytes, got.LeftoverBytes = 0, 0, 0, 0
@@ -218,25 +237,7 @@ func TestFleetCatalogCacheShardMerge(t *testing.T) {
 
 func fleetJSON(t *testing.T, out string) *fleet.Report {
 	t.Helper()
-	c := jsonschema.NewCompiler()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(fleet.Schema()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.AddResource(fleet.SchemaID, doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile(fleet.SchemaID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
-	if err != nil {
-		t.Fatalf("merge -o json is not JSON: %v", err)
-	}
-	if err := sch.Validate(v); err != nil {
-		t.Errorf("merge -o json does not follow the fleet schema: %v", err)
-	}
+	analyzetest.ValidateFleet(t, []byte(out))
 	var f fleet.Report
 	if err := json.Unmarshal([]byte(out), &f); err != nil {
 		t.Fatal(err)

@@ -405,6 +405,9 @@ func writeReport(w io.Writer, width int, format string, a *analyze.Analysis, rep
 // encoding/json in a fraction of the time: encoding/json's indenting pass
 // alone was half of writing a large report (bench/NOTES.md).
 func writeJSON(w io.Writer, v any) error {
+	if r, ok := v.(*report.Report); ok {
+		return report.Encode(w, r, "  ") // the findings' claims one at a time
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
-	"github.com/stagescope/stagescope/analyze/secrets"
 )
 
 // rulesOptions are the flags of `stagescope rules`.
@@ -18,51 +18,6 @@ type rulesOptions struct {
 	Output string
 	// Select are rule IDs and categories to list; none lists every rule.
 	Select []string
-}
-
-// ruleJSON is one rule of `stagescope rules -o json`.
-type ruleJSON struct {
-	ID       string         `json:"id"`
-	Category rules.Category `json:"category"`
-	Severity rules.Severity `json:"severity"`
-	// Kind says how the rule finds things: "path" (the rule table's
-	// globs), "analyzer" (package databases, lockfiles, hidden versions)
-	// or "content" (a secret found in a file's contents, reported under
-	// secrets and accepted with the config's secrets.allow, not --ignore).
-	Kind  string   `json:"kind"`
-	Paths []string `json:"paths,omitempty"`
-	Why   string   `json:"why"`
-	Fix   string   `json:"fix"`
-}
-
-// rulesJSON is the document `stagescope rules -o json` writes.
-type rulesJSON struct {
-	Categories []rules.Category `json:"categories"`
-	Rules      []ruleJSON       `json:"rules"`
-}
-
-// The kinds of rules.
-const (
-	kindPath     = "path"
-	kindAnalyzer = "analyzer"
-	kindContent  = "content"
-)
-
-// ruleList is every rule stagescope applies: the leftover rules (path and
-// analyzer ones, in table order) and then the content secret rules.
-func ruleList() []ruleJSON {
-	var out []ruleJSON
-	for _, r := range rules.All() {
-		kind := kindPath
-		if len(r.Paths) == 0 {
-			kind = kindAnalyzer
-		}
-		out = append(out, ruleJSON{ID: r.ID, Category: r.Category, Severity: r.Severity, Kind: kind, Paths: r.Paths, Why: r.Why, Fix: r.Fix})
-	}
-	for _, r := range secrets.Rules() {
-		out = append(out, ruleJSON{ID: r.ID, Category: rules.CatSecret, Severity: rules.Severity(r.Severity), Kind: kindContent, Why: r.Why, Fix: secrets.Fix})
-	}
-	return out
 }
 
 func newRulesCmd(s *streams) *cobra.Command {
@@ -98,12 +53,12 @@ func runRules(o *rulesOptions, out io.Writer, width int) error {
 	if o.Output != "text" && o.Output != "json" {
 		return fmt.Errorf("unknown output format %q (want text or json)", o.Output)
 	}
-	all := ruleList()
+	all := report.AllRules()
 	list := all
 	if len(o.Select) > 0 {
 		list = nil
 		for _, sel := range o.Select {
-			if !slices.ContainsFunc(all, func(r ruleJSON) bool { return r.ID == sel || string(r.Category) == sel }) {
+			if !slices.ContainsFunc(all, func(r report.RuleJSON) bool { return r.ID == sel || string(r.Category) == sel }) {
 				return fmt.Errorf("no rule has the ID or category %q (stagescope rules lists them; categories: %s)", sel, categoryList())
 			}
 		}
@@ -114,7 +69,7 @@ func runRules(o *rulesOptions, out io.Writer, width int) error {
 		}
 	}
 	if o.Output == "json" {
-		return writeJSON(out, rulesJSON{Categories: rules.Categories(), Rules: list})
+		return writeJSON(out, report.NewRuleList(list))
 	}
 	w := bufio.NewWriter(out)
 	for i, r := range list {
@@ -140,8 +95,8 @@ func completeRulesAndCategories(given []string, withContent bool) []string {
 			out = append(out, string(c)+"\tcategory")
 		}
 	}
-	for _, r := range ruleList() {
-		if (r.Kind == kindContent && !withContent) || slices.Contains(given, r.ID) {
+	for _, r := range report.AllRules() {
+		if (r.Kind == report.RuleKindContent && !withContent) || slices.Contains(given, r.ID) {
 			continue
 		}
 		out = append(out, r.ID+"\t"+string(r.Category)+", "+string(r.Severity))

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stagescope/stagescope/analyze/analyzetest"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/analyze/secrets"
 )
@@ -28,9 +30,13 @@ func TestRulesListsEveryRule(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("rules -o json: exit %d: %s", r.code, r.stderr)
 	}
-	var doc rulesJSON
+	analyzetest.ValidateRuleList(t, []byte(r.stdout))
+	var doc report.RuleList
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("rules -o json: %v\n%s", err, r.stdout)
+	}
+	if doc.SchemaVersion != report.RulesSchemaVersion {
+		t.Errorf("schemaVersion %d, want %d", doc.SchemaVersion, report.RulesSchemaVersion)
 	}
 	var got []string
 	for _, rj := range doc.Rules {
@@ -64,7 +70,8 @@ func TestRulesSelect(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	var doc rulesJSON
+	analyzetest.ValidateRuleList(t, []byte(r.stdout))
+	var doc report.RuleList
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
 	"slices"
@@ -12,6 +13,8 @@ import (
 	"github.com/dustin/go-humanize"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/dockerfile"
+	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/leftovers"
 	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
@@ -99,7 +102,15 @@ type sarifSuppression struct {
 type sarifLocation struct {
 	PhysicalLocation sarifPhysicalLocation  `json:"physicalLocation"`
 	LogicalLocations []sarifLogicalLocation `json:"logicalLocations,omitempty"`
+	// Properties of a claimed file: its bytes.
+	Properties map[string]any `json:"properties,omitempty"`
 }
+
+// sarifMaxLocations caps the locations of one result: GitHub code scanning
+// rejects a result with more than 1,000 (and shows 100 of them). A finding
+// of more files lists its largest ones and says how many it left out; the
+// JSON report's findings[].claims lists them all.
+const sarifMaxLocations = 1000
 
 type sarifPhysicalLocation struct {
 	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
@@ -200,18 +211,11 @@ func newSARIF(a *analyze.Analysis, rep *report.Report, table []rules.Rule, df *s
 	results := make([]sarifResult, 0, len(a.Findings))
 	for i := range a.Findings {
 		f := &a.Findings[i]
-		r := newSARIFResult(f, index[f.RuleID], rep)
-		if loc := df.location(a.Place.Line(f.Layer)); loc != nil {
-			r.Locations = append([]sarifLocation{*loc}, r.Locations...)
-		}
-		results = append(results, r)
+		results = append(results, newSARIFResult(f, index[f.RuleID], rep, df, a.Place.Line(f.Layer)))
 	}
 	for i := range a.Suppressed {
 		f := &a.Suppressed[i].Finding
-		r := newSARIFResult(f, index[f.RuleID], rep)
-		if loc := df.location(a.Place.Line(f.Layer)); loc != nil {
-			r.Locations = append([]sarifLocation{*loc}, r.Locations...)
-		}
+		r := newSARIFResult(f, index[f.RuleID], rep, df, a.Place.Line(f.Layer))
 		r.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: suppressionJustification(rep.Suppressed[i])}}
 		results = append(results, r)
 	}
@@ -296,7 +300,10 @@ func sentence(s string) string {
 	return s
 }
 
-func newSARIFResult(f *leftovers.Finding, ruleIndex int, rep *report.Report) sarifResult {
+// newSARIFResult makes the result of a finding: with df, the Dockerfile
+// instruction that made it is its first location, then the files it
+// claims, sarifMaxLocations in all at most.
+func newSARIFResult(f *leftovers.Finding, ruleIndex int, rep *report.Report, df *sarifDockerfile, line *dockerfile.Location) sarifResult {
 	var layer report.LayerReport
 	if f.Layer >= 0 && f.Layer < len(rep.Layers) {
 		layer = rep.Layers[f.Layer]
@@ -339,31 +346,82 @@ func newSARIFResult(f *leftovers.Finding, ruleIndex int, rep *report.Report) sar
 	if f.Package != "" {
 		props["package"] = f.Package
 	}
-	var logical []sarifLogicalLocation
-	if layer.Digest != "" {
-		logical = []sarifLogicalLocation{{
-			Name:               layer.Digest,
-			FullyQualifiedName: layer.Digest + p,
-			Kind:               "layer",
-		}}
+	limit := sarifMaxLocations
+	dfLoc := df.location(line)
+	if dfLoc != nil {
+		limit--
+	}
+	locs, left, leftBytes := sarifFileLocations(f, layer.Digest, limit)
+	if left > 0 {
+		fmt.Fprintf(&msg, " Its %s largest files are listed as locations; the other %s (%s) are in the JSON report's claims.",
+			humanize.Comma(int64(len(locs))), format.Count(left, "file"), format.Bytes(leftBytes))
+		props["filesNotListed"] = left
+		props["bytesNotListed"] = leftBytes
+	}
+	if dfLoc != nil {
+		locs = append([]sarifLocation{*dfLoc}, locs...)
 	}
 	return sarifResult{
 		RuleID:    f.RuleID,
 		RuleIndex: ruleIndex,
 		Level:     sarifLevel(f.Severity),
 		Message:   sarifText{Text: msg.String()},
-		Locations: []sarifLocation{{
-			PhysicalLocation: sarifPhysicalLocation{
-				ArtifactLocation: sarifArtifactLocation{URI: pathURI(f.Path), URIBaseID: sarifRoot},
-				Region:           sarifRegion{StartLine: 1, StartColumn: 1, EndLine: 1, EndColumn: 1},
-			},
-			LogicalLocations: logical,
-		}},
+		Locations: locs,
 		PartialFingerprints: map[string]string{
 			"primaryLocationLineHash": fmt.Sprintf("%016x:1", xxhash.Sum64String(f.RuleID+"\x00"+f.Path)),
 		},
 		Properties: props,
 	}
+}
+
+// sarifFileLocations returns a location for each file f claims, at most limit
+// of them, largest first (then by path), each with its bytes; and the
+// number and bytes of those left out. Only limit+limit/2 claims are held at a
+// time, however many files f claims.
+func sarifFileLocations(f *leftovers.Finding, layerDigest string, limit int) (locs []sarifLocation, left, leftBytes int64) {
+	type claim struct {
+		path  string
+		bytes int64
+	}
+	larger := func(x, y claim) int {
+		if c := cmp.Compare(y.bytes, x.bytes); c != 0 {
+			return c
+		}
+		return strings.Compare(x.path, y.path)
+	}
+	keep := make([]claim, 0, limit+limit/2)
+	var all, allBytes int64
+	f.EachFile(func(p string, v *fstree.Version) bool {
+		all++
+		allBytes += v.Size
+		keep = append(keep, claim{p, v.Size})
+		if len(keep) == cap(keep) {
+			slices.SortFunc(keep, larger)
+			keep = keep[:limit]
+		}
+		return true
+	})
+	slices.SortFunc(keep, larger)
+	if len(keep) > limit {
+		keep = keep[:limit]
+	}
+	locs = make([]sarifLocation, 0, len(keep))
+	leftBytes = allBytes
+	for _, c := range keep {
+		leftBytes -= c.bytes
+		loc := sarifLocation{
+			PhysicalLocation: sarifPhysicalLocation{
+				ArtifactLocation: sarifArtifactLocation{URI: pathURI(c.path), URIBaseID: sarifRoot},
+				Region:           sarifRegion{StartLine: 1, StartColumn: 1, EndLine: 1, EndColumn: 1},
+			},
+			Properties: map[string]any{"bytes": c.bytes},
+		}
+		if layerDigest != "" {
+			loc.LogicalLocations = []sarifLogicalLocation{{Name: layerDigest, FullyQualifiedName: layerDigest + "/" + c.path, Kind: "layer"}}
+		}
+		locs = append(locs, loc)
+	}
+	return locs, all - int64(len(keep)), leftBytes
 }
 
 // pathURI turns an image path into a relative URI reference.

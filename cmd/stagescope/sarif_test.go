@@ -7,11 +7,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/stagescope/stagescope/analyze"
@@ -92,7 +95,7 @@ func TestSARIF(t *testing.T) {
 		layerstest.Step{CreatedBy: "/bin/sh -c apt-get install -y gcc", Files: []layerstest.File{
 			{Name: "usr/bin/gcc-12", Body: strings.Repeat("g", 4000)},
 			{Name: "var/cache/apt/archives/gcc_12.deb", Body: strings.Repeat("d", 900)},
-			{Name: "app/my file:1.txt", Body: "x"},
+			{Name: "app/my file:1.o", Body: "x"},
 		}},
 		layerstest.Step{CreatedBy: "COPY . /app # buildkit", Files: []layerstest.File{{Name: "app/.env", Body: "TOKEN=stagescope-dummy"}}},
 		layerstest.Step{CreatedBy: "/bin/sh -c rm /app/.env", Files: []layerstest.File{layerstest.Whiteout("app/.env")}},
@@ -102,16 +105,29 @@ func TestSARIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := analyze.Run(li)
-	// Findings as the leftover rules report them.
+	// The real findings, relabelled with rules of the table below and one
+	// it lacks: they keep the files they claim.
+	byPath := map[string]leftovers.Finding{}
+	for _, f := range a.Findings {
+		if f.Category != rules.CatWasted {
+			byPath[f.Path] = f
+		}
+	}
+	relabel := func(path, id string, sev rules.Severity, why, fix string) leftovers.Finding {
+		f, ok := byPath[path]
+		if !ok {
+			t.Fatalf("no finding at %s: %v", path, a.Findings)
+		}
+		f.RuleID, f.Severity, f.Why, f.Fix = id, sev, why, fix
+		return f
+	}
+	gcc := relabel("usr/bin/gcc-12", "gcc", rules.SevMedium, "A C compiler is needed to build, not to run. It adds attack surface.", "Compile in a build stage.")
+	gcc.Package = "gcc-12"
 	a.Findings = []leftovers.Finding{
-		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevMedium, Path: "usr/bin/gcc-12", Files: 1, Bytes: 4000, Layer: 1,
-			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Package: "gcc-12", Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
-		{RuleID: "dotenv", Category: rules.CatSecret, Severity: rules.SevHigh, Path: "app/.env", Files: 1, Bytes: 22, Layer: 2,
-			CreatedBy: li.Layers[2].CreatedBy, HiddenBy: 3, Why: "A .env file holds credentials.", Fix: "Pass secrets at run time."},
-		{RuleID: "apt-archives", Category: rules.CatPackageCache, Severity: rules.SevLow, Path: "var/cache/apt/archives", Files: 1, Bytes: 900, Layer: 1,
-			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Why: "Downloaded .deb files stay after install.", Fix: "Run apt-get clean in the same RUN."},
-		{RuleID: "gcc", Category: rules.CatToolchain, Severity: rules.SevHigh, Path: "app/my file:1.txt", Files: 1, Bytes: 1, Layer: 1,
-			CreatedBy: li.Layers[1].CreatedBy, HiddenBy: -1, Why: "A C compiler is needed to build, not to run. It adds attack surface.", Fix: "Compile in a build stage."},
+		gcc,
+		relabel("app/.env", "dotenv", rules.SevHigh, "A .env file holds credentials.", "Pass secrets at run time."),
+		relabel("var/cache/apt", "apt-archives", rules.SevLow, "Downloaded .deb files stay after install.", "Run apt-get clean in the same RUN."),
+		relabel("app/my file:1.o", "gcc", rules.SevHigh, "A C compiler is needed to build, not to run. It adds attack surface.", "Compile in a build stage."),
 	}
 	rep := analyze.NewReport(a, report.Options{ToolVersion: "1.2.3", Reference: "app.tar", Source: "docker-archive"})
 	var buf bytes.Buffer
@@ -168,8 +184,8 @@ func TestSARIF(t *testing.T) {
 	want := []result{
 		{"gcc", 0, "warning", "usr/bin/gcc-12", li.Layers[1].Digest},
 		{"dotenv", 3, "error", "app/.env", li.Layers[2].Digest},
-		{"apt-archives", 1, "note", "var/cache/apt/archives", li.Layers[1].Digest},
-		{"gcc", 0, "error", "app/my%20file:1.txt", li.Layers[1].Digest},
+		{"apt-archives", 1, "note", "var/cache/apt/archives/gcc_12.deb", li.Layers[1].Digest}, // the file, not the directory
+		{"gcc", 0, "error", "app/my%20file:1.o", li.Layers[1].Digest},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
@@ -210,8 +226,12 @@ func TestInspectSARIF(t *testing.T) {
 	}
 	var rep struct {
 		Findings []struct {
-			RuleID, Path string
-			Layer        int
+			RuleID string
+			Layer  int
+			Claims []struct {
+				Path  string
+				Bytes int64
+			}
 		}
 		Layers []struct{ Digest string }
 	}
@@ -239,7 +259,17 @@ func TestInspectSARIF(t *testing.T) {
 	}
 	var want, got []ref
 	for _, f := range rep.Findings {
-		want = append(want, ref{f.RuleID, f.Path, rep.Layers[f.Layer].Digest})
+		// the first location is the largest file the finding claims
+		first := slices.MinFunc(f.Claims, func(x, y struct {
+			Path  string
+			Bytes int64
+		}) int {
+			if x.Bytes != y.Bytes {
+				return int(y.Bytes - x.Bytes)
+			}
+			return strings.Compare(x.Path, y.Path)
+		})
+		want = append(want, ref{f.RuleID, first.Path, rep.Layers[f.Layer].Digest})
 	}
 	for _, r := range log.Runs[0].Results {
 		if drv.Rules[r.RuleIndex].ID != r.RuleID {
@@ -305,20 +335,7 @@ func TestSARIFHiddenMessage(t *testing.T) {
 			layerstest.Whiteout("tmp/src.tgz"),
 		}},
 	)
-	li, err := layers.Read(context.Background(), img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := analyze.Run(li)
-	rep := analyze.NewReport(a, report.Options{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, newSARIF(a, rep, rules.All(), nil)); err != nil {
-		t.Fatal(err)
-	}
-	var log sarifLog
-	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
-		t.Fatal(err)
-	}
+	log := sarifOf(t, img)
 	got := map[string]string{}
 	for _, r := range log.Runs[0].Results {
 		got[r.RuleID] = r.Message.Text
@@ -331,4 +348,80 @@ func TestSARIFHiddenMessage(t *testing.T) {
 			t.Errorf("%s message %q, want it to contain %q", id, got[id], want)
 		}
 	}
+}
+
+// TestSARIFClaimLocations: a result has one location per file its finding
+// claims (never the directory, never "."), each with its bytes, at most
+// sarifMaxLocations of them (GitHub's limit), largest first; the message
+// and properties count what was left out.
+func TestSARIFClaimLocations(t *testing.T) {
+	t.Parallel()
+	const n = sarifMaxLocations + 205
+	cache := make([]layerstest.File, n)
+	for i := range cache { // file i has i+1 bytes
+		cache[i] = layerstest.File{Name: "root/.npm/_cacache/content-v2/" + strconv.Itoa(i%7) + "/" + strconv.Itoa(i), Body: strings.Repeat("c", i+1)}
+	}
+	img := layerstest.Image(t,
+		layerstest.Step{CreatedBy: "RUN npm ci", Files: append(cache,
+			layerstest.File{Name: "tmp/a/x", Body: "1234"}, layerstest.File{Name: "srv/b/y", Body: "12345"})},
+		layerstest.Step{CreatedBy: "RUN rm", Files: []layerstest.File{layerstest.Whiteout("tmp/a/x"), layerstest.Whiteout("srv/b/y")}},
+	)
+	log := sarifOf(t, img)
+	type result struct {
+		Locations              int
+		First, Last            string
+		FirstBytes             float64
+		NotListed, BytesNotLst float64
+	}
+	got := map[string]result{}
+	for _, r := range log.Runs[0].Results {
+		res := result{Locations: len(r.Locations)}
+		for i, l := range r.Locations {
+			u := l.PhysicalLocation.ArtifactLocation.URI
+			if u == "." || u == "" || u == "root/.npm" {
+				t.Errorf("%s: location %d is %q, not a file", r.RuleID, i, u)
+			}
+		}
+		res.First = r.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		res.Last = r.Locations[len(r.Locations)-1].PhysicalLocation.ArtifactLocation.URI
+		res.FirstBytes, _ = r.Locations[0].Properties["bytes"].(float64)
+		res.NotListed, _ = r.Properties["filesNotListed"].(float64)
+		res.BytesNotLst, _ = r.Properties["bytesNotListed"].(float64)
+		got[r.RuleID] = res
+		if r.RuleID == "package-cache.npm" && !strings.Contains(r.Message.Text, "Its 1,000 largest files are listed as locations; the other 205 files (") {
+			t.Errorf("message %q does not say what it left out", r.Message.Text)
+		}
+	}
+	// The 1,000 largest: files 1204 (1,205 bytes) down to 205 (206 bytes);
+	// left out, files 0 to 204: 1+2+…+205 bytes.
+	want := map[string]result{
+		"package-cache.npm": {Locations: sarifMaxLocations, First: "root/.npm/_cacache/content-v2/0/1204", Last: "root/.npm/_cacache/content-v2/2/205",
+			FirstBytes: 1205, NotListed: 205, BytesNotLst: 205 * 206 / 2},
+		rules.Deleted: {Locations: 2, First: "srv/b/y", Last: "tmp/a/x", FirstBytes: 5},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+}
+
+// sarifOf reads and analyses img as inspect does, writes its SARIF log,
+// validates it and reads it back.
+func sarifOf(t *testing.T, img v1.Image) sarifLog {
+	t.Helper()
+	li, err := layers.Read(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := analyze.Run(li)
+	rep := analyze.NewReport(a, report.Options{ToolVersion: "1", Reference: "app.tar", Source: "docker-archive"})
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, newSARIF(a, rep, rules.All(), nil)); err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, buf.Bytes())
+	var log sarifLog
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	return log
 }

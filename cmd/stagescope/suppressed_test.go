@@ -11,8 +11,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/stagescope/stagescope/analyze/analyzetest"
-	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/analyze/report"
 )
 
@@ -212,15 +210,7 @@ func TestDiffSuppressedReported(t *testing.T) {
 		t.Fatalf("inspect suppressed %d findings of A and %d of B: the test needs some of A's and none of B's", len(wantA), len(wantB))
 	}
 
-	out, stderr, code, err := run(t, append(append([]string{"diff", "-o", "json"}, flags...), img, multi)...)
-	if code != exitOK {
-		t.Fatalf("diff: exit %d: %v", code, err)
-	}
-	analyzetest.ValidateDiffReport(t, []byte(out))
-	var r diff.Report
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatal(err)
-	}
+	r, stderr := diffJSON(t, append(slices.Clone(flags), img, multi)...)
 	if diff := cmp.Diff(wantA, r.A.Suppressed); diff != "" {
 		t.Errorf("diff's suppressed of A differ from inspect's (-inspect +diff):\n%s", diff)
 	}

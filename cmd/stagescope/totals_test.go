@@ -13,7 +13,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/stagescope/stagescope/analyze"
+	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/gate"
+	"github.com/stagescope/stagescope/analyze/report"
 	"github.com/stagescope/stagescope/analyze/rules"
 	"github.com/stagescope/stagescope/internal/format"
 	"github.com/stagescope/stagescope/layers/layerstest"
@@ -82,6 +84,12 @@ func checkTotals(t *testing.T, path string) {
 	if findings != len(rep.Findings) {
 		t.Errorf("JSON categories count %d findings, the report lists %d", findings, len(rep.Findings))
 	}
+	// and the files the findings claim are the union (analyzetest.CheckClaims)
+	var decoded report.Report
+	if err := json.Unmarshal(render("json"), &decoded); err != nil {
+		t.Fatal(err)
+	}
+	analyzetest.CheckClaims(t, &decoded)
 }
 
 func bytesIn(b, files int64) string { return format.Bytes(b) + " in " + format.Count(files, "file") }
