@@ -14,7 +14,10 @@ import (
 // the path.
 var ErrNoFile = errors.New("no such file in the layer")
 
-// maxLinkHops bounds the hard links ReadFile follows.
+// maxLinkHops bounds the hard links ReadFile follows. It is no symlink
+// bound (fstree.Resolve follows up to 40 symlinks, as the kernel does):
+// tar writes every hard link to the first name of its file, so a real
+// layer needs one hop, and each hop reads the layer again from its start.
 const maxLinkHops = 8
 
 // ReadFile reads the file at path (cleaned, as Entry.Path) as layer index

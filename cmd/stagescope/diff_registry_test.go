@@ -53,22 +53,7 @@ func TestDiffRegistrySharedLayerFetchedOnce(t *testing.T) {
 	}
 	push(host+"/app:naive", naive)
 	push(host+"/app:multi", multi)
-	digests := func(img v1.Image) []string {
-		ls, err := img.Layers()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, l := range ls {
-			d, err := l.Digest()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, d.String())
-		}
-		return out
-	}
-	dn, dm := digests(naive), digests(multi)
+	dn, dm := layerstest.Digests(t, naive), layerstest.Digests(t, multi)
 	if dn[0] != dm[0] {
 		t.Fatalf("test images do not share their base layer: %s, %s", dn[0], dm[0])
 	}

@@ -105,6 +105,24 @@ type Step struct {
 	Empty     bool
 }
 
+// Digests returns the blob digests of img's layers, oldest first.
+func Digests(t testing.TB, img v1.Image) []string {
+	t.Helper()
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		d, err := l.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = d.String()
+	}
+	return out
+}
+
 // Image builds an image from steps, oldest first, with history.
 func Image(t testing.TB, steps ...Step) v1.Image {
 	t.Helper()
