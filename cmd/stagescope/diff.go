@@ -142,6 +142,7 @@ func analyzePair(ctx context.Context, o *diffOptions, s *streams, opts ...analyz
 	if srcB, err = layers.Load(ctx, o.RefB, o.loadOptions()...); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("image B: %w", err)
 	}
+	opts = slices.Concat(opts, o.analyzeOptions())
 	ro := analyze.WithReadOptions(o.readOptions(s, true)...)
 	// Each image's layers are mapped to its history (no --dockerfile here).
 	var place placeOptions

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/stagescope/stagescope/analyze"
 	"github.com/stagescope/stagescope/analyze/analyzetest"
 	"github.com/stagescope/stagescope/analyze/diff"
 	"github.com/stagescope/stagescope/analyze/rules"
@@ -229,4 +232,41 @@ func TestDiffIgnore(t *testing.T) {
 		})
 	}
 	wantOneLineError(t, stagescope(t, "diff", "--ignore", "nosuch", naive, multi), `--ignore "nosuch"`)
+}
+
+// TestDiffNoSecretScan: diff takes --no-secret-scan as inspect does (it
+// was accepted and ignored): neither image's file contents are searched.
+func TestDiffNoSecretScan(t *testing.T) {
+	t.Parallel()
+	naive, multi, _, _, _ := diffPair(t)
+	for _, tc := range []struct {
+		noScan bool
+		want   func(n int) bool
+	}{{false, func(n int) bool { return n > 0 }}, {true, func(n int) bool { return n == 0 }}} {
+		// The options as the command line sets them, then the pair read
+		// the way diff reads it.
+		s := &streams{Out: io.Discard, ErrOut: io.Discard}
+		var a, b *analyze.Analysis
+		cmd := newDiffCmd(s, func(ctx context.Context, o *diffOptions, s *streams) (err error) {
+			a, b, _, _, err = analyzePair(ctx, o, s)
+			return err
+		})
+		args := []string{"--no-daemon", naive, multi}
+		if tc.noScan {
+			args = append([]string{"--no-secret-scan"}, args...)
+		}
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		for name, an := range map[string]*analyze.Analysis{"A": a, "B": b} {
+			searched := 0
+			if an.Secrets != nil {
+				searched = an.Secrets.Searched
+			}
+			if !tc.want(searched) {
+				t.Errorf("--no-secret-scan=%v: image %s: %d files searched", tc.noScan, name, searched)
+			}
+		}
+	}
 }

@@ -66,6 +66,17 @@ func (o *sourceOptions) addFlags(f *pflag.FlagSet) {
 	f.DurationVar(&o.Stall, "stall-timeout", layers.DefaultStallTimeout, "fail when a registry sends less than 1 KiB in this long of waiting; 0 means no limit (apart from --timeout)")
 }
 
+// analyzeOptions are what the source flags say about the analysis, for
+// every command that reads images (inspect, the browser, fix, fleets and
+// diff).
+func (o *sourceOptions) analyzeOptions() []analyze.Option {
+	opts := []analyze.Option{analyze.AfterMerge(collectGarbage)}
+	if o.NoSecretScan {
+		opts = append(opts, analyze.WithoutSecretScan())
+	}
+	return opts
+}
+
 func (o *sourceOptions) validate() error {
 	if o.Parallel < 0 {
 		return fmt.Errorf("--parallel must not be negative, got %d", o.Parallel)
@@ -290,11 +301,8 @@ func (o *inspectOptions) analyzeOptions(s *streams, extra ...layers.Option) []an
 		analyze.WithReadOptions(append(o.readOptions(s, o.Output != "tui"), extra...)...),
 		analyze.WithIgnore(o.ignore),
 		analyze.WithSecretAllowlist(o.secretAllow),
-		analyze.AfterMerge(collectGarbage),
 	}
-	if o.NoSecretScan {
-		opts = append(opts, analyze.WithoutSecretScan())
-	}
+	opts = append(opts, o.sourceOptions.analyzeOptions()...)
 	if o.loaded != nil {
 		opts = append(opts, analyze.OnLoaded(o.loaded))
 	}
