@@ -2,6 +2,7 @@ package layers
 
 import (
 	"io"
+	"sync"
 	"sync/atomic"
 )
 
@@ -9,9 +10,9 @@ import (
 // streams the layer, so that an analyzer can search every version of every
 // file (deleted and overwritten ones too) without a second pass and without
 // Read keeping the bytes. One ContentScanner serves one attempt at one
-// layer. Its calls never overlap, but they may come from two goroutines:
-// Open from the one that reads the layer, Write and Close from the one
-// that feeds it the bytes meanwhile.
+// layer. Its calls never overlap (Read holds a lock around each), but they
+// may come from two goroutines: Open from the one that reads the layer,
+// Write and Close from the one that feeds it the bytes meanwhile.
 type ContentScanner interface {
 	// Open starts the next regular file of the layer (path cleaned, size in
 	// bytes). It returns where the file's bytes go, or nil to skip it. Read
@@ -38,15 +39,17 @@ func WithContentScan(start func() ContentScanner) Option {
 // to skip) and hands copies of the file's bytes to a goroutine that writes
 // them to the scanner, so that searching contents overlaps with reading,
 // verifying and parsing the rest of the layer, on a core that would
-// otherwise wait. The scanner's calls never overlap: the channel orders
-// them. At most pipeBuffers chunks are in flight; a reader that gets ahead
-// waits for a free one.
+// otherwise wait. The scanner's calls never overlap: mu is held around
+// each (Open on the reader's goroutine, Write and Close on the pipe's),
+// and the channel keeps each file's bytes in order. At most pipeBuffers
+// chunks are in flight; a reader that gets ahead waits for a free one.
 type scanPipe struct {
 	scan ContentScanner
 	msgs chan pipeMsg
 	free chan []byte
 	done chan struct{}
 	stop atomic.Bool // the read failed: drop what is still queued
+	mu   sync.Mutex  // held around every call of scan
 }
 
 // pipeMsg is one Write (data, a chunk from free) or, with data nil, the
@@ -73,29 +76,37 @@ func newScanPipe(scan ContentScanner) *scanPipe {
 func (p *scanPipe) run() {
 	defer close(p.done)
 	for m := range p.msgs {
-		f := m.f
-		switch {
-		case m.data == nil:
-			if !f.failed.Load() && !p.stop.Load() {
-				_ = f.w.Close()
-			}
-		default:
-			if !f.failed.Load() && !p.stop.Load() {
-				if _, err := f.w.Write(m.data); err != nil {
-					// The scan of this file ends (a binary file, say);
-					// the reader stops sending its bytes.
-					_ = f.w.Close()
-					f.failed.Store(true)
-				}
-			}
-			p.free <- m.data[:cap(m.data)]
+		p.mu.Lock()
+		p.deliver(m)
+		p.mu.Unlock()
+	}
+}
+
+// deliver makes the scanner call m stands for, with mu held.
+func (p *scanPipe) deliver(m pipeMsg) {
+	f := m.f
+	if m.data == nil {
+		if !f.failed.Load() && !p.stop.Load() {
+			_ = f.w.Close()
+		}
+		return
+	}
+	if !f.failed.Load() && !p.stop.Load() {
+		if _, err := f.w.Write(m.data); err != nil {
+			// The scan of this file ends (a binary file, say); the reader
+			// stops sending its bytes.
+			_ = f.w.Close()
+			f.failed.Store(true)
 		}
 	}
+	p.free <- m.data[:cap(m.data)]
 }
 
 // open starts the next file: nil when the scanner skips it.
 func (p *scanPipe) open(path string, size int64) *pipeFile {
+	p.mu.Lock()
 	w := p.scan.Open(path, size)
+	p.mu.Unlock()
 	if w == nil {
 		return nil
 	}
