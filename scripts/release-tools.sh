@@ -18,7 +18,9 @@ bin=$(go env GOPATH)/bin
 # install MODULE VERSION BINARY
 install() {
 	local have
-	have=$(go version -m "$bin/$3" 2>/dev/null | awk '$1 == "mod" { print $2 "@" $3 }')
+	# No binary yet is no version: go version -m fails, which under
+	# pipefail and -e would end the script silently on a fresh machine.
+	have=$(go version -m "$bin/$3" 2>/dev/null | awk '$1 == "mod" { print $2 "@" $3 }') || have=""
 	if [[ $have == "$1@$2" ]]; then
 		echo "release-tools: $3 $2 already installed"
 		return
