@@ -62,7 +62,7 @@ func BenchmarkSecretScanOverhead(b *testing.B) {
 					}
 					opts := []layers.Option{layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
 					if mode.scan {
-						opts = append(opts, layers.WithContentScan(secrets.NewLayerScanner))
+						opts = append(opts, layers.WithContentScan(secrets.LayerScan()))
 					}
 					img, err := src.Read(context.Background(), opts...)
 					if err != nil {
