@@ -174,7 +174,7 @@ func imageText(b *testing.B) map[string][][]byte {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := src.Read(context.Background(), layers.WithContentScan(func() layers.ContentScanner { return c })); err != nil {
+			if _, err := src.Read(context.Background(), layers.WithContentScan(layers.ContentScan{Start: func(context.Context) layers.ContentScanner { return c }})); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -305,9 +305,9 @@ func TestImageTextMatchesLibrary(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			st := &diffStats{}
 			mu := &sync.Mutex{}
-			err := read(t, layers.WithContentScan(func() layers.ContentScanner {
+			err := read(t, layers.WithContentScan(layers.ContentScan{Start: func(context.Context) layers.ContentScanner {
 				return &diffScanner{t: t, lib: lib, mu: mu, stats: st}
-			}))
+			}}))
 			if err != nil {
 				t.Fatal(err)
 			}
