@@ -63,7 +63,7 @@ func plantedText(r *rand.Rand, n int, alphabet string, kws []string) []byte {
 }
 
 // sizes are text lengths around the places where find changes how it
-// works: one lane or four, segment ends, a keyword's length.
+// works: one lane or all, segment ends, a keyword's length.
 func sizes(maxLen int) []int {
 	l := lanes * minLane
 	return []int{0, 1, 2, maxLen - 1, maxLen, 100, l - 1, l, l + 1, l + lanes - 1, l + maxLen - 2, l + maxLen - 1, l + maxLen, 3*l + 2, 4099, 65_537}
@@ -328,5 +328,16 @@ func archive(p string) func(t *testing.T, scan layers.Option) error {
 		}
 		_, err = src.Read(context.Background(), scan)
 		return err
+	}
+}
+
+// BenchmarkFind is the prefilter alone, on the text of BenchmarkStream.
+func BenchmarkFind(b *testing.B) {
+	text := []byte(secretstest.New(1).S("abcdefghijklmnopqrstuvwxyz ABCDEFGHIJ0123456789\n_-=:\"", 4<<20))
+	find := getMatcher().find
+	b.SetBytes(int64(len(text)))
+	var hits []kwHit
+	for b.Loop() {
+		hits = find(hits[:0], text, len(text))
 	}
 }
