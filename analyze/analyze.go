@@ -230,7 +230,7 @@ func Read(ctx context.Context, src *layers.Source, opts ...Option) (*Analysis, e
 func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error) {
 	ro := []layers.Option{layers.WithCapture(Capture, CaptureLimit)}
 	if !o.noSecrets {
-		ro = append(ro, layers.WithContentScan(secrets.NewLayerScanner))
+		ro = append(ro, layers.WithContentScan(secrets.LayerScan()))
 	}
 	ro = append(ro, o.read...)
 	if len(o.shared) > 0 {

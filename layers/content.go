@@ -1,8 +1,8 @@
 package layers
 
 import (
+	"context"
 	"io"
-	"sync"
 	"sync/atomic"
 )
 
@@ -10,9 +10,8 @@ import (
 // streams the layer, so that an analyzer can search every version of every
 // file (deleted and overwritten ones too) without a second pass and without
 // Read keeping the bytes. One ContentScanner serves one attempt at one
-// layer. Its calls never overlap (Read holds a lock around each), but they
-// may come from two goroutines: Open from the one that reads the layer,
-// Write and Close from the one that feeds it the bytes meanwhile.
+// layer. Its calls come in order from one goroutine (the scan's, beside the
+// reader), never at once.
 type ContentScanner interface {
 	// Open starts the next regular file of the layer (path cleaned, size in
 	// bytes). It returns where the file's bytes go, or nil to skip it. Read
@@ -23,135 +22,232 @@ type ContentScanner interface {
 	Result() any
 }
 
+// ContentScan is what WithContentScan needs: how to start a layer's
+// scanner, and which files' bytes it wants.
+type ContentScan struct {
+	// Start makes the scanner of one layer (and of each attempt, when a
+	// network stream is read again). ctx ends when the read of the layer
+	// fails or is cancelled: work the scanner does on its own (a goroutine
+	// parsing a stream, a long search) should then stop; Read still closes
+	// the writer it has open, and calls nothing else but Result.
+	Start func(ctx context.Context) ContentScanner
+	// Wants tells, from a file's path, size and first bytes (those of its
+	// first write), whether the scanner's writer wants the file's bytes.
+	// Read hands over only the bytes of the files it wants, and Open is
+	// called for every file all the same. Wants runs on the reading
+	// goroutine, beside the scanner's calls: it must not touch the
+	// scanner's state. Nil wants every file.
+	Wants func(path string, size int64, head []byte) bool
+}
+
 // WithContentScan hands the regular files of every layer read to a scanner
-// made by start, one per layer (and per attempt, when a network stream is
-// read again). What the scanner returns is kept in the layer's Content; a
-// layer taken from WithKnownLayers keeps the Content of its earlier read.
-func WithContentScan(start func() ContentScanner) Option {
+// made by cs.Start, one per layer. What the scanner returns is kept in the
+// layer's Content; a layer taken from WithKnownLayers keeps the Content of
+// its earlier read.
+func WithContentScan(cs ContentScan) Option {
 	return func(o *options) error {
-		o.scan = start
+		o.scan = &cs
 		return nil
 	}
 }
 
-// scanPipe runs a layer's ContentScanner beside the reader: the reader
-// opens each file on its own goroutine (Open is cheap and says which files
-// to skip) and hands copies of the file's bytes to a goroutine that writes
-// them to the scanner, so that searching contents overlaps with reading,
-// verifying and parsing the rest of the layer, on a core that would
-// otherwise wait. The scanner's calls never overlap: mu is held around
-// each (Open on the reader's goroutine, Write and Close on the pipe's),
-// and the channel keeps each file's bytes in order. At most pipeBuffers
-// chunks are in flight; a reader that gets ahead waits for a free one.
+// scanPipe runs a layer's ContentScanner beside the reader, on a goroutine
+// of its own, so that searching contents overlaps with reading, verifying
+// and parsing the rest of the layer on a core that would otherwise wait.
+// The reader writes down what it sees as operations (open a file, its
+// bytes, close it) into batches; the scan's goroutine makes the scanner's
+// calls batch by batch, in order. Batching keeps the two goroutines from
+// waking each other for every file (a layer holds tens of thousands), and
+// the reader never waits on the scanner but for a free batch: at most
+// pipeBatches are in flight.
 type scanPipe struct {
-	scan ContentScanner
-	msgs chan pipeMsg
-	free chan []byte
-	done chan struct{}
-	stop atomic.Bool // the read failed: drop what is still queued
-	mu   sync.Mutex  // held around every call of scan
+	scan   ContentScanner
+	wants  func(path string, size int64, head []byte) bool
+	cancel context.CancelFunc
+	msgs   chan *pipeBatch
+	free   chan *pipeBatch
+	done   chan struct{}
+	stop   atomic.Bool // the read failed: drop what is still queued
+	// failed is the number of the last file whose Write failed (the scan
+	// of it ended: a binary file, say), so that the reader stops sending
+	// its bytes.
+	failed atomic.Uint64
+
+	// The reader's side.
+	cur    *pipeBatch
+	file   uint64 // number of the file being read (from 1)
+	path   string
+	size   int64
+	opened bool // the file's first write was seen
+	wanted bool // and Wants took it
 }
 
-// pipeMsg is one Write (data, a chunk from free) or, with data nil, the
-// Close of a file's writer.
-type pipeMsg struct {
-	f    *pipeFile
+// pipeOp is one of the scanner's calls: the Open of file path, a Write of
+// data[lo:hi] of its batch, or the Close of the file's writer.
+type pipeOp struct {
+	kind   uint8
+	path   string
+	size   int64
+	file   uint64
+	lo, hi int
+}
+
+const (
+	opOpen = iota
+	opWrite
+	opClose
+)
+
+// pipeBatch is a run of operations and the bytes their writes carry.
+type pipeBatch struct {
+	ops  []pipeOp
 	data []byte
 }
 
 const (
-	pipeBuffers = 8
-	pipeChunk   = 256 << 10
+	pipeBatches  = 8
+	pipeBatchLen = 256 << 10
+	// pipeBatchOps sends a batch of many small files before its bytes fill.
+	pipeBatchOps = 4096
 )
 
-func newScanPipe(scan ContentScanner) *scanPipe {
-	p := &scanPipe{scan: scan, msgs: make(chan pipeMsg, 2*pipeBuffers), free: make(chan []byte, pipeBuffers), done: make(chan struct{})}
-	for range pipeBuffers {
+func newScanPipe(ctx context.Context, cs *ContentScan) *scanPipe {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &scanPipe{scan: cs.Start(ctx), wants: cs.Wants, cancel: cancel,
+		msgs: make(chan *pipeBatch, pipeBatches), free: make(chan *pipeBatch, pipeBatches), done: make(chan struct{})}
+	for range pipeBatches {
 		p.free <- nil // made on first use: most layers have few text files
 	}
 	go p.run()
 	return p
 }
 
+// run makes the scanner's calls, batch by batch.
 func (p *scanPipe) run() {
 	defer close(p.done)
-	for m := range p.msgs {
-		p.mu.Lock()
-		p.deliver(m)
-		p.mu.Unlock()
-	}
-}
-
-// deliver makes the scanner call m stands for, with mu held.
-func (p *scanPipe) deliver(m pipeMsg) {
-	f := m.f
-	if m.data == nil {
-		if !f.failed.Load() && !p.stop.Load() {
-			_ = f.w.Close()
+	var (
+		w      io.WriteCloser
+		file   uint64
+		failed bool
+	)
+	for b := range p.msgs {
+		for _, op := range b.ops {
+			if p.stop.Load() {
+				break
+			}
+			switch op.kind {
+			case opOpen:
+				w, file, failed = p.scan.Open(op.path, op.size), op.file, false
+			case opWrite:
+				if w == nil || failed {
+					continue
+				}
+				if _, err := w.Write(b.data[op.lo:op.hi]); err != nil {
+					// The scan of this file ends; the reader stops
+					// sending its bytes.
+					_ = w.Close()
+					failed = true
+					p.failed.Store(file)
+				}
+			case opClose:
+				if w != nil && !failed {
+					_ = w.Close()
+				}
+				w = nil
+			}
 		}
-		return
+		b.ops, b.data = b.ops[:0], b.data[:0]
+		p.free <- b
 	}
-	if !f.failed.Load() && !p.stop.Load() {
-		if _, err := f.w.Write(m.data); err != nil {
-			// The scan of this file ends (a binary file, say); the reader
-			// stops sending its bytes.
-			_ = f.w.Close()
-			f.failed.Store(true)
+	if w != nil && !failed {
+		_ = w.Close() // the read failed in the middle of a file
+	}
+}
+
+// batch returns the batch being filled, waiting for a free one.
+func (p *scanPipe) batch() *pipeBatch {
+	if p.cur == nil {
+		p.cur = <-p.free
+		if p.cur == nil {
+			p.cur = &pipeBatch{data: make([]byte, 0, pipeBatchLen)}
 		}
 	}
-	p.free <- m.data[:cap(m.data)]
+	return p.cur
 }
 
-// open starts the next file: nil when the scanner skips it.
-func (p *scanPipe) open(path string, size int64) *pipeFile {
-	p.mu.Lock()
-	w := p.scan.Open(path, size)
-	p.mu.Unlock()
-	if w == nil {
-		return nil
+// send hands the batch being filled to the scan's goroutine.
+func (p *scanPipe) send() {
+	if p.cur != nil {
+		p.msgs <- p.cur
+		p.cur = nil
 	}
-	return &pipeFile{p: p, w: w}
 }
 
-// finish waits for the scanner to take every queued chunk and returns its
-// result.
-func (p *scanPipe) finish() any {
-	close(p.msgs)
-	<-p.done
-	return p.scan.Result()
+// add appends op to the batch being filled, sending it when full.
+func (p *scanPipe) add(op pipeOp) {
+	b := p.batch()
+	b.ops = append(b.ops, op)
+	if len(b.ops) >= pipeBatchOps {
+		p.send()
+	}
 }
 
-// abort ends the pipe of a read that failed, dropping what is queued.
-func (p *scanPipe) abort() {
-	p.stop.Store(true)
-	close(p.msgs)
-	<-p.done
+// open starts the next regular file; its bytes follow through Write.
+func (p *scanPipe) open(path string, size int64) {
+	p.file++
+	p.path, p.size, p.opened, p.wanted = path, size, false, false
+	p.add(pipeOp{kind: opOpen, path: path, size: size, file: p.file})
 }
 
-// pipeFile is one file's way into the pipe: an io.Writer for the reader.
-type pipeFile struct {
-	p      *scanPipe
-	w      io.WriteCloser
-	failed atomic.Bool // set by the pipe's goroutine when a Write failed
-}
-
-// Write copies b into chunks for the scanner, unless the scan of this file
-// has already ended. It never fails: the reader's own work goes on.
-func (f *pipeFile) Write(b []byte) (int, error) {
+// Write copies b into batches for the scanner, unless it does not want
+// the file or the scan of it has ended. It never fails: the reader's own
+// work goes on.
+func (p *scanPipe) Write(b []byte) (int, error) {
 	n := len(b)
-	for len(b) > 0 && !f.failed.Load() {
-		buf := <-f.p.free
-		if buf == nil {
-			buf = make([]byte, pipeChunk)
+	if !p.opened {
+		p.opened = true
+		p.wanted = p.wants == nil || p.wants(p.path, p.size, b)
+	}
+	for len(b) > 0 && p.wanted && p.failed.Load() != p.file {
+		if p.cur != nil && len(b) <= pipeBatchLen && len(b) > cap(p.cur.data)-len(p.cur.data) {
+			// A write that fits a batch stays whole: the scanner then
+			// searches a small file where it lies, not through a window.
+			p.send()
 		}
-		c := copy(buf, b)
+		bt := p.batch()
+		c := min(len(b), cap(bt.data)-len(bt.data))
+		lo := len(bt.data)
+		bt.data = append(bt.data, b[:c]...)
 		b = b[c:]
-		f.p.msgs <- pipeMsg{f: f, data: buf[:c]}
+		p.add(pipeOp{kind: opWrite, file: p.file, lo: lo, hi: lo + c})
+		if len(bt.data) == cap(bt.data) {
+			p.send()
+		}
 	}
 	return n, nil
 }
 
-// close queues the Close of the file's writer, after its last chunk.
-func (f *pipeFile) close() {
-	f.p.msgs <- pipeMsg{f: f}
+// close queues the Close of the file's writer, after its last bytes.
+func (p *scanPipe) close() {
+	p.add(pipeOp{kind: opClose, file: p.file})
+}
+
+// finish waits for the scanner to take every queued call and returns its
+// result.
+func (p *scanPipe) finish() any {
+	p.send()
+	close(p.msgs)
+	<-p.done
+	p.cancel()
+	return p.scan.Result()
+}
+
+// abort ends the pipe of a read that failed: the scanner's own work is
+// cancelled, what is queued dropped, and its open writer closed.
+func (p *scanPipe) abort() {
+	p.stop.Store(true)
+	p.cancel()
+	p.send()
+	close(p.msgs)
+	<-p.done
 }

@@ -3,9 +3,11 @@ package layers_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -48,6 +50,15 @@ func (f *recordedFile) Close() error {
 	return nil
 }
 
+// scanWith is the content scan of the scanners start makes, wanting every
+// file's bytes but those of names ending in ".bin".
+func scanWith(start func() layers.ContentScanner) layers.Option {
+	return layers.WithContentScan(layers.ContentScan{
+		Start: func(context.Context) layers.ContentScanner { return start() },
+		Wants: func(path string, _ int64, _ []byte) bool { return !strings.HasSuffix(path, ".bin") },
+	})
+}
+
 func TestContentScanSeesEveryVersion(t *testing.T) {
 	big := string(bytes.Repeat([]byte("0123456789"), 100_000)) // several copy buffers
 	img := lt.Image(t,
@@ -56,6 +67,7 @@ func TestContentScanSeesEveryVersion(t *testing.T) {
 			{Name: "gone", Body: "deleted later"},
 			{Name: "skip", Body: "never shown"},
 			{Name: "fails", Body: "a write error"},
+			{Name: "x.bin", Body: "not wanted"},
 			lt.Dir("d"),
 			lt.Symlink("link", "etc/app.conf"),
 		}},
@@ -71,11 +83,12 @@ func TestContentScanSeesEveryVersion(t *testing.T) {
 		opts []layers.Option
 	}{{"hashing", nil}, {"no digests", []layers.Option{layers.WithoutDigests()}}} {
 		t.Run(mode.name, func(t *testing.T) {
-			opts := append([]layers.Option{layers.WithContentScan(func() layers.ContentScanner { return &recorder{} })}, mode.opts...)
+			opts := append([]layers.Option{scanWith(func() layers.ContentScanner { return &recorder{} })}, mode.opts...)
 			got := read(t, img, opts...)
 			want := [][]string{
-				// A failed Write closes the file at once, and only once.
-				{"etc/app.conf=v1", "gone=deleted later", "fails="},
+				// A failed Write closes the file at once, and only once; a
+				// file Wants refuses is opened and closed without its bytes.
+				{"etc/app.conf=v1", "gone=deleted later", "fails=", "x.bin="},
 				{"etc/app.conf=v2", "big=" + big},
 			}
 			for i, l := range got.Layers {
@@ -90,11 +103,11 @@ func TestContentScanSeesEveryVersion(t *testing.T) {
 
 func TestContentScanKnownLayersKeepContent(t *testing.T) {
 	img := lt.Image(t, lt.Step{CreatedBy: "base", Files: []lt.File{{Name: "a", Body: "x"}}})
-	scan := layers.WithContentScan(func() layers.ContentScanner { return &recorder{} })
+	scan := scanWith(func() layers.ContentScanner { return &recorder{} })
 	first := read(t, img, scan)
 	calls := 0
 	again, err := layers.Read(context.Background(), img, layers.WithKnownLayers(first),
-		layers.WithContentScan(func() layers.ContentScanner { calls++; return &recorder{} }))
+		scanWith(func() layers.ContentScanner { calls++; return &recorder{} }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +142,7 @@ func TestContentScanBypassesCacheWithoutContent(t *testing.T) {
 	if len(c) != 1 {
 		t.Fatalf("cache holds %d layers, want 1", len(c))
 	}
-	got := read(t, img, layers.WithCache(c), layers.WithContentScan(func() layers.ContentScanner { return &recorder{} }))
+	got := read(t, img, layers.WithCache(c), scanWith(func() layers.ContentScanner { return &recorder{} }))
 	if files, _ := got.Layers[0].Content.([]string); !cmp.Equal(files, []string{"a=x"}) {
 		t.Errorf("Content = %v, want the layer scanned", got.Layers[0].Content)
 	}
@@ -165,8 +178,7 @@ func TestCachedLayerKeepsBounds(t *testing.T) {
 }
 
 // tally is a ContentScanner whose calls all touch one unguarded counter:
-// under the race detector it proves that Read never overlaps them (Open
-// comes from the reading goroutine, Write and Close from the pipe's).
+// under the race detector it proves that Read never overlaps them.
 type tally struct{ calls, bytes int }
 
 type tallyFile struct{ t *tally }
@@ -182,7 +194,7 @@ func TestContentScanCallsNeverOverlap(t *testing.T) {
 		files = append(files, lt.File{Name: fmt.Sprintf("f%03d", i), Body: strings.Repeat("x", 1+i*997)})
 	}
 	img := lt.Image(t, lt.Step{CreatedBy: "base", Files: files})
-	got := read(t, img, layers.WithContentScan(func() layers.ContentScanner { return &tally{} }))
+	got := read(t, img, scanWith(func() layers.ContentScanner { return &tally{} }))
 	res, _ := got.Layers[0].Content.(tally)
 	want := 0
 	for i := range 200 {
@@ -190,5 +202,88 @@ func TestContentScanCallsNeverOverlap(t *testing.T) {
 	}
 	if res.bytes != want {
 		t.Errorf("scanner saw %d bytes, want %d", res.bytes, want)
+	}
+}
+
+// watcher records, across the layers' scanners, which writers were opened
+// and closed, and the contexts the scanners were started with; its writer
+// of the file named "trigger" cancels the read.
+type watcher struct {
+	mu      sync.Mutex
+	open    map[string]int
+	ctxs    []context.Context
+	trigger func()
+}
+
+type watchedFile struct {
+	w    *watcher
+	path string
+}
+
+func (w *watcher) start(ctx context.Context) layers.ContentScanner {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ctxs = append(w.ctxs, ctx)
+	return watcherScan{w}
+}
+
+type watcherScan struct{ w *watcher }
+
+func (s watcherScan) Open(path string, _ int64) io.WriteCloser {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	s.w.open[path]++
+	return watchedFile{s.w, path}
+}
+
+func (s watcherScan) Result() any { return nil }
+
+func (f watchedFile) Write(p []byte) (int, error) {
+	if f.path == "trigger" {
+		f.w.trigger()
+	}
+	return len(p), nil
+}
+
+func (f watchedFile) Close() error {
+	f.w.mu.Lock()
+	defer f.w.mu.Unlock()
+	f.w.open[f.path]--
+	return nil
+}
+
+// TestContentScanFailedRead: when a read fails with a file's scan under way
+// (here the scanner itself cancels the read), the scanner's context ends and
+// every writer it opened is closed: nothing of the scan is left running.
+func TestContentScanFailedRead(t *testing.T) {
+	rnd := make([]byte, 16<<20) // many reads after the trigger: the reader sees the cancel
+	for i := range rnd {
+		rnd[i] = byte(i * 7919 >> 5)
+	}
+	img := lt.Image(t,
+		lt.Step{CreatedBy: "base", Files: []lt.File{{Name: "a", Body: "x"}}},
+		lt.Step{CreatedBy: "trigger", Files: []lt.File{{Name: "trigger", Body: "go"}, {Name: "rest", Body: string(rnd)}}},
+	)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &watcher{open: map[string]int{}, trigger: cancel}
+	_, err := layers.Read(ctx, img, layers.WithContentScan(layers.ContentScan{Start: w.start}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Read = %v, want context.Canceled", err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for p, n := range w.open {
+		if n != 0 {
+			t.Errorf("%s: %d writers left open", p, n)
+		}
+	}
+	if len(w.ctxs) == 0 {
+		t.Fatal("no scanner started")
+	}
+	for i, c := range w.ctxs {
+		if c.Err() == nil {
+			t.Errorf("scanner %d: its context has not ended", i)
+		}
 	}
 }

@@ -40,7 +40,7 @@ type options struct {
 	claimedDigests bool
 	verify         bool
 	maxRatio       int64
-	scan           func() ContentScanner // see WithContentScan
+	scan           *ContentScan // see WithContentScan
 }
 
 // DefaultCaptureLimit is the largest file whose contents Read keeps by default.

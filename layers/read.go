@@ -842,7 +842,7 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 	var paths Arena
 	var scan *scanPipe
 	if o.scan != nil {
-		scan = newScanPipe(o.scan())
+		scan = newScanPipe(ctx, o.scan)
 		defer func() {
 			if scan != nil { // the read failed
 				scan.abort()
@@ -908,15 +908,13 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 					w = h
 				}
 			}
-			var sink *pipeFile
 			if scan != nil {
-				if sink = scan.open(e.Path, hdr.Size); sink != nil {
-					w = io.MultiWriter(w, sink)
-				}
+				scan.open(e.Path, hdr.Size)
+				w = io.MultiWriter(w, scan)
 			}
 			_, err := io.CopyBuffer(w, tr, buf)
-			if sink != nil {
-				sink.close()
+			if scan != nil {
+				scan.close()
 			}
 			if err != nil {
 				return fmt.Errorf("reading %s: %w", e.Path, err)

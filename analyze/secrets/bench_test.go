@@ -1,12 +1,15 @@
 package secrets_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -59,7 +62,7 @@ func BenchmarkSecretScanOverhead(b *testing.B) {
 					}
 					opts := []layers.Option{layers.WithCapture(analyze.Capture, analyze.CaptureLimit)}
 					if mode.scan {
-						opts = append(opts, layers.WithContentScan(secrets.NewLayerScanner))
+						opts = append(opts, layers.WithContentScan(secrets.LayerScan()))
 					}
 					img, err := src.Read(context.Background(), opts...)
 					if err != nil {
@@ -111,6 +114,112 @@ func BenchmarkStreamDense(b *testing.B) {
 		t.WriteString("id = " + v + "\n")
 	}
 	benchStream(b, []byte(t.String()))
+}
+
+// BenchmarkStreamText is the scan of real text files, file by file as
+// layers hand them over: C headers, Perl, Python and JavaScript from the
+// two largest shared images (up to 16 MiB of each kind).
+func BenchmarkStreamText(b *testing.B) {
+	corpus := imageText(b)
+	for _, kind := range textKinds {
+		files := corpus[kind.name]
+		if len(files) == 0 {
+			b.Logf("no %s files in the shared images", kind.name)
+			continue
+		}
+		b.Run(kind.name, func(b *testing.B) {
+			size := 0
+			for _, f := range files {
+				size += len(f)
+			}
+			b.SetBytes(int64(size))
+			cpu0 := cpuTime(b)
+			for b.Loop() {
+				ls := secrets.NewLayerScanner()
+				for _, f := range files {
+					w := ls.Open("x"+kind.ext[0], int64(len(f)))
+					for rest := f; len(rest) > 0; rest = rest[min(len(rest), 256<<10):] {
+						_, _ = w.Write(rest[:min(len(rest), 256<<10)])
+					}
+					_ = w.Close()
+				}
+			}
+			b.ReportMetric(float64((cpuTime(b)-cpu0).Nanoseconds())/float64(b.N)/float64(size), "cpu-ns/B")
+		})
+	}
+}
+
+// textKinds are the kinds of text BenchmarkStreamText reads, by name.
+var textKinds = []struct {
+	name string
+	ext  []string
+}{{"c-headers", []string{".h"}}, {"perl", []string{".pm", ".pl"}}, {"python", []string{".py"}}, {"js", []string{".js"}}}
+
+// textLimit is how much text of each kind BenchmarkStreamText keeps.
+const textLimit = 16 << 20
+
+var (
+	textOnce sync.Once
+	textOf   map[string][][]byte
+)
+
+// imageText is the text files of each kind in the two largest shared
+// images, read once.
+func imageText(b *testing.B) map[string][][]byte {
+	paths := largestShared(b)
+	textOnce.Do(func() {
+		c := &textCollector{files: map[string][][]byte{}, size: map[string]int{}}
+		for _, p := range paths {
+			src, err := layers.Load(context.Background(), p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := src.Read(context.Background(), layers.WithContentScan(layers.ContentScan{Start: func(context.Context) layers.ContentScanner { return c }})); err != nil {
+				b.Fatal(err)
+			}
+		}
+		textOf = c.files
+	})
+	return textOf
+}
+
+// textCollector keeps the text files of each kind up to textLimit. One
+// serves every layer: mu orders the calls of layers read at once.
+type textCollector struct {
+	mu    sync.Mutex
+	files map[string][][]byte
+	size  map[string]int
+}
+
+func (c *textCollector) Open(p string, size int64) io.WriteCloser {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range textKinds {
+		if slices.Contains(k.ext, filepath.Ext(p)) && c.size[k.name]+int(size) <= textLimit {
+			c.size[k.name] += int(size)
+			return &textFile{c: c, kind: k.name}
+		}
+	}
+	return nil
+}
+
+func (c *textCollector) Result() any { return nil }
+
+type textFile struct {
+	c    *textCollector
+	kind string
+	buf  bytes.Buffer
+}
+
+func (f *textFile) Write(p []byte) (int, error) { return f.buf.Write(p) }
+
+func (f *textFile) Close() error {
+	if t := f.buf.Bytes(); bytes.IndexByte(t[:min(len(t), 8000)], 0) < 0 {
+		f.c.mu.Lock()
+		f.c.files[f.kind] = append(f.c.files[f.kind], t)
+		f.c.mu.Unlock()
+	}
+	return nil
 }
 
 func benchStream(b *testing.B, text []byte) {

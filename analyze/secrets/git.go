@@ -29,7 +29,7 @@ func (ls *layerScan) openGit(p string, size int64) io.WriteCloser {
 			return nil
 		}
 		ls.res.Searched++
-		return gitobj.Loose(id, found, warn)
+		return gitobj.Loose(ls.ctx, id, found, warn)
 	}
 	if gitobj.IsPack(p) {
 		if size > PackLimit {
@@ -37,7 +37,7 @@ func (ls *layerScan) openGit(p string, size int64) io.WriteCloser {
 			return nil
 		}
 		ls.res.Searched++
-		return gitobj.Pack(found, warn)
+		return gitobj.Pack(ls.ctx, found, warn)
 	}
 	return nil
 }

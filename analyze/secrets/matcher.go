@@ -2,19 +2,16 @@ package secrets
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
-	"slices"
 	"sync"
-
-	"github.com/coregx/ahocorasick"
 )
 
 // matcher is the keyword prefilter of every rule, built once.
 type matcher struct {
-	ac       *ahocorasick.Automaton
-	rule     []int // pattern ID -> index in rules
-	maxKw    int
+	// find is the prefilter, (*keywords).find of the rules' keywords (a
+	// test swaps in the library the automaton is checked against).
+	find     func(hits []kwHit, buf []byte, limit int) []kwHit
+	rule     []int       // keyword ID -> index in rules
 	cont     [][256]bool // per rule: bytes that continue a value
 	hasValue []bool      // per rule: the pattern has a value submatch
 }
@@ -28,13 +25,9 @@ var (
 func getMatcher() *matcher {
 	matcherOne.Do(func() {
 		m := &matcher{cont: make([][256]bool, len(rules)), hasValue: make([]bool, len(rules))}
-		var kws []string
+		kws, rule := ruleKeywords()
+		m.rule = rule
 		for i, r := range rules {
-			for _, k := range r.Keywords {
-				kws = append(kws, k)
-				m.rule = append(m.rule, i)
-				m.maxKw = max(m.maxKw, len(k))
-			}
 			for c := range 256 {
 				m.cont[i][c] = alnum(byte(c))
 			}
@@ -43,13 +36,29 @@ func getMatcher() *matcher {
 			}
 			m.hasValue[i] = r.Pattern.NumSubexp() > 0
 		}
-		m.ac, matcherErr = ahocorasick.NewBuilder().SetASCII(true).AddStrings(kws).Build()
+		var kw *keywords
+		kw, matcherErr = newKeywords(kws)
+		if matcherErr == nil {
+			m.find = kw.find
+		}
 		theMatcher = m
 	})
 	if matcherErr != nil {
 		panic(fmt.Sprintf("secrets: building the keyword automaton: %v", matcherErr)) // the table is fixed: a test catches this
 	}
 	return theMatcher
+}
+
+// ruleKeywords lists the keywords of every rule, and for each the index
+// of its rule.
+func ruleKeywords() (kws []string, rule []int) {
+	for i, r := range rules {
+		for _, k := range r.Keywords {
+			kws = append(kws, k)
+			rule = append(rule, i)
+		}
+	}
+	return kws, rule
 }
 
 func alnum(c byte) bool {
@@ -126,9 +135,10 @@ type stream struct {
 	// counted is where in win the newline count stands: each hit and each
 	// cut counts only the bytes from there, never the window from its start.
 	counted int
-	lastE   int64 // stream offset where the last reported value ends
-	size    int64 // the stream's length when known (newSizedStream), else 0
-	whole   bool  // the stream came in one write and is searched
+	lastE   int64   // stream offset where the last reported value ends
+	size    int64   // the stream's length when known (newSizedStream), else 0
+	whole   bool    // the stream came in one write and is searched
+	kws     []kwHit // the keywords of the window last searched
 }
 
 // lineAt is the 1-based line of win[pos], moving the newline count there.
@@ -230,23 +240,16 @@ func (s *stream) search(final bool) {
 	if limit <= s.next {
 		return
 	}
-	end := min(len(s.win), limit+s.m.maxKw-1)
 	// One pass of the automaton over the new bytes gives every keyword
-	// occurrence. (Find from each hit on would run the library's
-	// start-byte prefilter, an IndexByte per start byte over the rest of
-	// the window, again at every hit: quadratic in hits per window.)
-	kws := s.m.ac.FindAllOverlapping(s.win[s.next:end])
-	slices.SortStableFunc(kws, func(a, b ahocorasick.Match) int { return cmp.Compare(a.Start, b.Start) })
+	// occurrence that starts there, in order.
+	s.kws = s.m.find(s.kws[:0], s.win[s.next:], limit-s.next)
 	at := s.next
-	for _, mt := range kws {
-		start := s.next + mt.Start
-		if start >= limit {
-			break
-		}
+	for _, kh := range s.kws {
+		start := s.next + kh.start
 		if start < at {
 			continue // inside the value of a secret just reported
 		}
-		ri := s.m.rule[mt.PatternID]
+		ri := s.m.rule[kh.kw]
 		vs, ve, ok := s.m.matchAt(ri, s.win, start)
 		if !ok {
 			continue

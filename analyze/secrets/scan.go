@@ -2,12 +2,14 @@ package secrets
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"strings"
 
+	"github.com/stagescope/stagescope/analyze/secrets/gitobj"
 	"github.com/stagescope/stagescope/layers"
 )
 
@@ -61,11 +63,39 @@ type LayerResult struct {
 	Skipped  int // text files larger than FileLimit, not searched
 }
 
-// NewLayerScanner returns the scanner of one layer's contents: pass it to
+// LayerScan is the scan of layers' contents: pass it to
 // layers.WithContentScan.
-func NewLayerScanner() layers.ContentScanner { return &layerScan{res: &LayerResult{}} }
+func LayerScan() layers.ContentScan {
+	return layers.ContentScan{Start: startLayerScan, Wants: Wants}
+}
+
+// NewLayerScanner returns the scanner of one layer's contents, as
+// LayerScan starts it, with no end to its context.
+func NewLayerScanner() layers.ContentScanner { return startLayerScan(context.Background()) }
+
+func startLayerScan(ctx context.Context) layers.ContentScanner {
+	return &layerScan{ctx: ctx, res: &LayerResult{}}
+}
+
+// Wants tells, from a file's path, size and first bytes, whether the scan
+// searches its bytes: a shipped repository's objects within their limits,
+// and text files (no NUL in the first sniffLen bytes) up to FileLimit but
+// those whose names say binary and package-manager indexes.
+func Wants(p string, size int64, head []byte) bool {
+	if gitobj.LooseID(p) != "" {
+		return size <= gitobj.MaxObject
+	}
+	if gitobj.IsPack(p) {
+		return size <= PackLimit
+	}
+	if binaryExts[path.Ext(p)] || indexFile(p) || size > FileLimit {
+		return false
+	}
+	return bytes.IndexByte(head[:min(len(head), sniffLen)], 0) < 0
+}
 
 type layerScan struct {
+	ctx  context.Context // ends when the read of the layer fails
 	res  *LayerResult
 	full bool
 }

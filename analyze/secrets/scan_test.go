@@ -34,7 +34,7 @@ func TestScanLayers(t *testing.T) {
 		}},
 		lt.Step{CreatedBy: "RUN rm", Files: []lt.File{lt.Whiteout("app/gone.txt"), {Name: "app/a.env", Body: "# a\nTOKEN=" + ghp + "\n"}}},
 	)
-	li, err := layers.Read(context.Background(), img, layers.WithContentScan(secrets.NewLayerScanner))
+	li, err := layers.Read(context.Background(), img, layers.WithContentScan(secrets.LayerScan()))
 	if err != nil {
 		t.Fatal(err)
 	}

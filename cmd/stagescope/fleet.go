@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -428,15 +429,18 @@ func writeFleetText(out io.Writer, f *fleet.Report, width int) error {
 	return w.Flush()
 }
 
-// analyzerVersion names the code that reads and captures layers: the
-// version and the SHA-256 of this very executable, so that no cached
-// result of another build is ever used (what Capture selects changes
-// without a version number changing). Every process of one build, on any
-// machine, shares results.
+// analyzerVersion names the code that reads and captures layers, so that
+// no cached result of another build is ever used (what Capture selects
+// changes without a version number changing): the version and the Go build
+// ID of this very executable, or where it has none the SHA-256 of the
+// file. Every process of one build, on any machine, shares results.
 var analyzerVersion = sync.OnceValue(func() string {
 	exe, err := os.Executable()
 	if err != nil {
 		return version
+	}
+	if id := goBuildID(exe); id != "" {
+		return version + "+build." + id
 	}
 	f, err := os.Open(exe)
 	if err != nil {
@@ -449,3 +453,34 @@ var analyzerVersion = sync.OnceValue(func() string {
 	}
 	return version + "+exe." + hex.EncodeToString(h.Sum(nil))[:24]
 })
+
+// goBuildID returns the build ID the Go linker notes in an ELF executable
+// (section .note.go.buildid; `go tool buildid` prints it): hashes of what
+// built the binary and of its contents, so that two builds that differ in
+// anything differ in it. Reading it costs a few kilobytes, where hashing
+// the whole executable cost about 20 ms at every start. "" when the file is
+// not ELF or has no build ID (linked with -buildid=).
+func goBuildID(exe string) string {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	s := f.Section(".note.go.buildid")
+	if s == nil || s.Size > 4096 {
+		return ""
+	}
+	b, err := s.Data()
+	if err != nil || len(b) < 16 {
+		return ""
+	}
+	// An ELF note: name size, description size, type, then the name ("Go"
+	// and NULs, padded to 4 bytes) and the description (the ID).
+	namesz, descsz, typ := int(f.ByteOrder.Uint32(b)), int(f.ByteOrder.Uint32(b[4:])), f.ByteOrder.Uint32(b[8:])
+	const goBuildIDNote = 4
+	desc := 12 + (namesz+3)&^3
+	if typ != goBuildIDNote || namesz != 4 || string(b[12:14]) != "Go" || descsz == 0 || desc+descsz > len(b) {
+		return ""
+	}
+	return string(b[desc : desc+descsz])
+}

@@ -195,3 +195,31 @@ func TestDocs(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "yesterday")
 	wantOneLineError(t, stagescope(t, "docs", "--dir", t.TempDir()), "SOURCE_DATE_EPOCH")
 }
+
+// TestGoBuildID: the cache's name for this build is the build ID that `go
+// tool buildid` reads from the executable (here the test binary), and a
+// file that is not ELF has none (the SHA-256 of the file stands in).
+func TestGoBuildID(t *testing.T) {
+	t.Parallel()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH to read the build ID with")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(goBin, "tool", "buildid", exe).Output()
+	if err != nil {
+		t.Fatalf("go tool buildid: %v", err)
+	}
+	if got, want := goBuildID(exe), strings.TrimSpace(string(out)); got != want || want == "" {
+		t.Errorf("goBuildID = %q, want %q", got, want)
+	}
+	if got := analyzerVersion(); got != version+"+build."+strings.TrimSpace(string(out)) {
+		t.Errorf("analyzerVersion = %q, want the version and the build ID", got)
+	}
+	if got := goBuildID(filepath.Join("..", "..", "testdata", "leftovers.tar")); got != "" {
+		t.Errorf("goBuildID of a tar = %q, want \"\"", got)
+	}
+}

@@ -3,6 +3,7 @@ package gitobj
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"crypto/sha1" //nolint:gosec // git's object names
 	"encoding/binary"
 	"strconv"
@@ -110,7 +111,7 @@ func rawID(typ string, data []byte) []byte {
 // objects handed on and the warnings.
 func runPack(t *testing.T, pack []byte, chunk int) (objs []string, warns []string) {
 	t.Helper()
-	w := Pack(func(o Object) { objs = append(objs, o.Type+":"+string(o.Data)) }, func(s string) { warns = append(warns, s) })
+	w := Pack(context.Background(), func(o Object) { objs = append(objs, o.Type+":"+string(o.Data)) }, func(s string) { warns = append(warns, s) })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -213,7 +214,7 @@ func TestLoose(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got, warns []string
-			w := Loose("ab"+strings.Repeat("0", 38), func(o Object) { got = append(got, o.Type+":"+string(o.Data)) }, func(s string) { warns = append(warns, s) })
+			w := Loose(context.Background(), "ab"+strings.Repeat("0", 38), func(o Object) { got = append(got, o.Type+":"+string(o.Data)) }, func(s string) { warns = append(warns, s) })
 			_, _ = w.Write(tc.data)
 			_ = w.Close()
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -288,6 +289,57 @@ func TestPackReverseRefChain(t *testing.T) {
 	}
 }
 
+// TestPackCancel ends the context of a pack while its bytes still arrive,
+// and while its deltas resolve: the parser stops there (Write fails, Close
+// returns, no object is handed on after), without a warning.
+func TestPackCancel(t *testing.T) {
+	pack, want := reverseChain(2000)
+	t.Run("while streaming", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var warns []string
+		n := 0
+		w := Pack(ctx, func(Object) { n++ }, func(s string) { warns = append(warns, s) })
+		if _, err := w.Write(pack[:len(pack)/2]); err != nil {
+			t.Fatalf("first half: %v", err)
+		}
+		cancel()
+		if _, err := w.Write(pack[len(pack)/2:]); err == nil {
+			t.Errorf("Write after the context ended: no error")
+		}
+		_ = w.Close()
+		if n != 0 || len(warns) != 0 {
+			t.Errorf("%d objects handed on, warnings %q; want none (every delta waits for the base at the end)", n, warns)
+		}
+	})
+	t.Run("while resolving", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		var warns []string
+		n := 0
+		w := Pack(ctx, func(Object) {
+			if n++; n == 10 {
+				cancel()
+			}
+		}, func(s string) { warns = append(warns, s) })
+		_, _ = w.Write(pack)
+		_ = w.Close()
+		if n != 10 || len(warns) != 0 {
+			t.Errorf("%d of %d objects handed on, warnings %q; want 10 and none", n, len(want), warns)
+		}
+	})
+}
+
+func TestLooseCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	called := false
+	w := Loose(ctx, "ab"+strings.Repeat("0", 38), func(Object) { called = true }, func(string) {})
+	_, _ = w.Write(deflate([]byte("blob 5\x00hello")))
+	cancel()
+	_ = w.Close()
+	if called {
+		t.Errorf("an object was handed on after the context ended")
+	}
+}
+
 // BenchmarkPackReverseRefChain resolves a chain of 5000 REF deltas stored
 // newest first: one walk, where pass after pass over every waiting delta
 // was quadratic.
@@ -295,7 +347,7 @@ func BenchmarkPackReverseRefChain(b *testing.B) {
 	pack, want := reverseChain(5000)
 	for b.Loop() {
 		n := 0
-		w := Pack(func(Object) { n++ }, func(string) {})
+		w := Pack(context.Background(), func(Object) { n++ }, func(string) {})
 		_, _ = w.Write(pack)
 		_ = w.Close()
 		if n != len(want) {

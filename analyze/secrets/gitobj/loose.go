@@ -3,6 +3,7 @@ package gitobj
 import (
 	"bytes"
 	"compress/zlib"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,12 +12,14 @@ import (
 
 // Loose returns the writer of a loose object's file: at Close it inflates
 // what was written (at most MaxObject compressed bytes are kept) and hands
-// the object to fn, or reports why it could not to warn.
-func Loose(id string, fn func(Object), warn func(string)) io.WriteCloser {
-	return &loose{id: id, fn: fn, warn: warn, buf: limitedBuffer{max: MaxObject}}
+// the object to fn, or reports why it could not to warn. Once ctx has
+// ended, Close does nothing.
+func Loose(ctx context.Context, id string, fn func(Object), warn func(string)) io.WriteCloser {
+	return &loose{ctx: ctx, id: id, fn: fn, warn: warn, buf: limitedBuffer{max: MaxObject}}
 }
 
 type loose struct {
+	ctx  context.Context
 	id   string
 	fn   func(Object)
 	warn func(string)
@@ -34,7 +37,7 @@ func (l *loose) Write(p []byte) (int, error) {
 }
 
 func (l *loose) Close() error {
-	if l.over {
+	if l.over || l.ctx.Err() != nil {
 		return nil
 	}
 	obj, err := inflateLoose(l.buf.b)

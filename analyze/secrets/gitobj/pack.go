@@ -3,6 +3,7 @@ package gitobj
 import (
 	"bufio"
 	"compress/zlib"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -16,16 +17,22 @@ import (
 // hands every commit, blob and tag to fn, deltas applied. Whatever stops the
 // parse (a truncated zlib stream, a bad delta, a base that is missing,
 // evicted or part of a delta loop) is reported to warn; Write then fails,
-// and the caller moves on. Close waits for the parser.
-func Pack(fn func(Object), warn func(string)) io.WriteCloser {
+// and the caller moves on. Close waits for the parser. When ctx ends, the
+// parser stops at the next object or delta and Write fails: Close then
+// returns at once.
+func Pack(ctx context.Context, fn func(Object), warn func(string)) io.WriteCloser {
 	pr, pw := io.Pipe()
-	p := &pack{fn: fn, warn: warn, pw: pw, done: make(chan struct{}),
+	p := &pack{ctx: ctx, fn: fn, warn: warn, pw: pw, done: make(chan struct{}),
 		byOff: map[int64]*cached{}, byID: map[string]*cached{}}
+	stop := context.AfterFunc(ctx, func() { pw.CloseWithError(ctx.Err()) })
 	go func() {
 		defer close(p.done)
+		defer stop()
 		err := p.parse(&countingReader{r: bufio.NewReaderSize(pr, 64<<10)})
 		if err != nil {
-			p.warn(err.Error())
+			if ctx.Err() == nil {
+				p.warn(err.Error())
+			}
 			pr.CloseWithError(err)
 			return
 		}
@@ -48,6 +55,7 @@ type pending struct {
 }
 
 type pack struct {
+	ctx   context.Context
 	fn    func(Object)
 	warn  func(string)
 	pw    *io.PipeWriter
@@ -112,6 +120,9 @@ func (p *pack) parse(r *countingReader) error {
 	}
 	count := binary.BigEndian.Uint32(hdr[8:])
 	for i := uint32(0); i < count; i++ {
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
 		off := r.n
 		typ, size, err := typeSize(r)
 		if err != nil {
@@ -176,7 +187,9 @@ func (p *pack) parse(r *countingReader) error {
 			return fmt.Errorf("object %d at offset %d: bad object type %d", i, off, typ)
 		}
 	}
-	p.resolvePending()
+	if err := p.resolvePending(); err != nil {
+		return err
+	}
 	if p.unresolved > 0 || p.skipped > 0 {
 		p.warn(fmt.Sprintf("%d objects larger than %d bytes skipped, %d deltas not resolved (base too large, evicted from the %d-byte cache, missing, or in a delta loop)",
 			p.skipped, MaxObject, p.unresolved, CacheBytes))
@@ -188,8 +201,9 @@ func (p *pack) parse(r *countingReader) error {
 // Each waits under its base's ID; applying one names a new object, and the
 // deltas waiting for that one go next, so a chain in any order resolves in
 // one walk (linear in the deltas, not a pass over all of them per link). A
-// loop of deltas never gets a base and ends up counted as unresolved.
-func (p *pack) resolvePending() {
+// loop of deltas never gets a base and ends up counted as unresolved. It
+// stops when the pack's context ends.
+func (p *pack) resolvePending() error {
 	waiting := make(map[string][]pending, len(p.pending))
 	for _, d := range p.pending {
 		waiting[d.base] = append(waiting[d.base], d)
@@ -213,6 +227,9 @@ func (p *pack) resolvePending() {
 			continue
 		}
 		for _, d := range ds {
+			if err := p.ctx.Err(); err != nil {
+				return err
+			}
 			c, err := p.applyEmit(d.off, base, d.delta)
 			if err != nil {
 				p.warn(fmt.Sprintf("object at offset %d: %v", d.off, err))
@@ -225,6 +242,7 @@ func (p *pack) resolvePending() {
 	for _, ds := range waiting {
 		p.unresolved += len(ds)
 	}
+	return nil
 }
 
 // applyEmit applies delta to base and emits the result, which it returns
