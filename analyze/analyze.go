@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/stagescope/stagescope/analyze/fstree"
 	"github.com/stagescope/stagescope/analyze/leftovers"
@@ -94,15 +95,17 @@ func (a *Analysis) noteSecretFiles() {
 type Option func(*options)
 
 type options struct {
-	ignore     rules.Ignore
-	load       []layers.LoadOption
-	read       []layers.Option
-	keep       bool
-	shared     []*layers.Image
-	afterMerge func()
-	onMerged   func(layer int, snapshot func() *fstree.Tree)
-	onLoaded   func(src *layers.Source)
-	noSecrets  bool
+	ignore       rules.Ignore
+	load         []layers.LoadOption
+	read         []layers.Option
+	keep         bool
+	shared       []*layers.Image
+	afterMerge   func()
+	onMerged     func(layer int, snapshot func() *fstree.Tree)
+	onPartial    func(layer, entries int, snapshot func() *fstree.Tree)
+	partialEvery time.Duration
+	onLoaded     func(src *layers.Source)
+	noSecrets    bool
 	// secretAllow accepts known secrets (see WithSecretAllowlist).
 	secretAllow secrets.Allowlist
 }
@@ -167,6 +170,19 @@ func OnMerged(fn func(layer int, snapshot func() *fstree.Tree)) Option {
 	return func(o *options) { o.onMerged = fn }
 }
 
+// OnPartial calls fn about every every while the first layer is read,
+// before it is merged (Read only), with the number of its entries read so
+// far and snapshot, which returns the tree of those entries alone (a copy,
+// as fstree.Builder.Snapshot makes). It runs on the goroutine that merges,
+// which is idle until the layer's end; reading never waits for it. The
+// entries come from bytes not checked yet against the layer's digests:
+// the tree is a preview to show while the layer is read, never a result.
+// Layers above the first get none: their tree needs the layers below
+// merged, and the first layer's tree arrives with OnMerged.
+func OnPartial(every time.Duration, fn func(layer, entries int, snapshot func() *fstree.Tree)) Option {
+	return func(o *options) { o.onPartial, o.partialEvery = fn, every }
+}
+
 // OnLoaded calls fn with the loaded source before its layers are read
 // (Load only): the browser reads files of the layers already read from it
 // while the rest stream.
@@ -228,7 +244,29 @@ func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error
 		return run(img, o), nil
 	}
 	b, owners := fstree.NewBuilder(), perms.NewOwners()
+	// preview builds the tree of the first layer's entries read so far
+	// (OnPartial), on the merging goroutine.
+	var preview *fstree.Builder
+	if o.onPartial != nil {
+		merged := 0 // the entries preview holds
+		ro = append(ro, layers.WithPartialEntries(o.partialEvery, func(ctx context.Context, i int, es []layers.Entry) {
+			if i != 0 {
+				return
+			}
+			o.onPartial(i, len(es), func() *fstree.Tree {
+				if preview == nil {
+					preview = fstree.NewBuilder()
+					preview.Add(nil)
+				}
+				if preview.AddMoreContext(ctx, es[merged:]) == nil {
+					merged = len(es)
+				}
+				return preview.Snapshot()
+			})
+		}))
+	}
 	img, err := src.Read(ctx, append(ro, layers.WithEntries(func(ctx context.Context, i int, es []layers.Entry) {
+		preview = nil
 		if b.AddContext(ctx, es) != nil {
 			return // Read fails with ctx's error: the tree is never used
 		}

@@ -7,7 +7,9 @@
 # docker archive or OCI layout given by path (e.g. a shared image,
 # /var/cache/stagescope-images/docker-archive/goapp-naive.tar), or
 # reg:LAYOUT, an OCI layout pushed to a registry on loopback and read from
-# there. The script starts `stagescope inspect` in a private tmux server and
+# there, or remote:REF, an image already on a registry on loopback (e.g.
+# pushed there by bench/registry -push; read with --insecure), so that a
+# quiet measurement need not include the push. The script starts `stagescope inspect` in a private tmux server and
 # polls the screen every few milliseconds. It prints:
 #   paint     time from the start of the program to its first frame
 #   tree      time until the Files pane shows real entries (the tree of
@@ -46,7 +48,7 @@ while getopts "n:p:q" opt; do
 	n) n=$OPTARG ;;
 	p) poll=$OPTARG ;;
 	q) quiet=1 ;;
-	*) sed -n 4,31p "$0"; exit 2 ;;
+	*) sed -n 4,34p "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -75,6 +77,10 @@ reg:*)
 	"$tmp/registry" -push "$layout" -to "$ref" >&2
 	flags="--insecure --no-daemon"
 	cat "$tmp/blobs"/* >/dev/null 2>&1 || true
+	;;
+remote:*)
+	ref=${im#remote:}
+	flags="--insecure --no-daemon"
 	;;
 */*) ref=$im; if [ -d "$im" ]; then ref="oci:$im"; cat "$im"/blobs/sha256/* >/dev/null; else cat "$im" >/dev/null; fi ;;
 *)

@@ -47,7 +47,7 @@ func BenchmarkReadLayer(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var lay Layer
-		if _, err := readLayer(context.Background(), l, &lay, o, false, &total, func() {}); err != nil {
+		if _, err := readLayer(context.Background(), l, &lay, o, false, &total, func() {}, nil); err != nil {
 			b.Fatal(err)
 		}
 		if len(lay.Entries) != len(files) {

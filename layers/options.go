@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"time"
 )
 
 // Option configures Read.
@@ -26,6 +27,8 @@ type options struct {
 	progress     func(Progress)
 	layerDone    func(Layer)
 	entries      func(ctx context.Context, index int, entries []Entry)
+	partial      func(ctx context.Context, index int, entries []Entry) // see WithPartialEntries
+	partialEvery time.Duration
 	maxEntries   int
 	maxDirs      int
 	known        map[knownKey]*Layer // see WithKnownLayers

@@ -179,7 +179,8 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 	// will never be handed on, and the work would be thrown away.
 	mctx, stopMerging := context.WithCancel(ctx)
 	defer stopMerging()
-	deliver, merged := inOrder(mctx, out.Layers, o.entries)
+	parts := newPartials(o, len(ls))
+	deliver, merged := inOrder(mctx, out.Layers, o.entries, parts, o.partial)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.parallelism)
 	for _, i := range readOrder(out.Layers, o.parallelism) {
@@ -204,7 +205,7 @@ func Read(ctx context.Context, img v1.Image, opts ...Option) (*Image, error) {
 				// A layer too large to share the cores with the others
 				// gets a read-ahead goroutine (see readLayer).
 				ahead := lay.CompressedSize*int64(o.parallelism) > total
-				if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report); err != nil {
+				if err := readLayerRetrying(gctx, l, lay, o, ahead, &bytesRead, report, parts.publisher(i)); err != nil {
 					stopMerging()
 					return fmt.Errorf("reading layer %d (%s): %w", i, shortDigest(lay.Digest), err)
 				}
@@ -265,9 +266,11 @@ func readOrder(ls []Layer, parallelism int) []int {
 // and the function that waits until every delivered layer is handed on.
 // A goroutine of its own hands fn the entries of every layer that is read
 // along with all the layers below it, lowest first, and drops them, so that
-// merging never holds up a reader. Once ctx is done, it drops layers
-// without calling fn. With a nil fn it does nothing.
-func inOrder(ctx context.Context, ls []Layer, fn func(context.Context, int, []Entry)) (deliver func(i int), wait func()) {
+// merging never holds up a reader. While it waits for the next layer, it
+// hands partial the entries read of it so far that parts publishes (see
+// WithPartialEntries). Once ctx is done, it drops layers without calling
+// fn. With a nil fn it does nothing.
+func inOrder(ctx context.Context, ls []Layer, fn func(context.Context, int, []Entry), parts *partials, partial func(context.Context, int, []Entry)) (deliver func(i int), wait func()) {
 	if fn == nil {
 		return func(int) {}, func() {}
 	}
@@ -276,15 +279,29 @@ func inOrder(ctx context.Context, ls []Layer, fn func(context.Context, int, []En
 	go func() {
 		defer close(done)
 		read := make([]bool, len(ls))
-		next := 0
-		for i := range ready {
-			read[i] = true
-			for next < len(ls) && read[next] {
-				if ctx.Err() == nil {
-					fn(ctx, next, ls[next].Entries)
+		next, had := 0, 0 // had: the entries of next handed to partial
+		for {
+			select {
+			case i, ok := <-ready:
+				if !ok {
+					return
 				}
-				ls[next].Entries = nil
-				next++
+				read[i] = true
+				for next < len(ls) && read[next] {
+					if ctx.Err() == nil {
+						fn(ctx, next, ls[next].Entries)
+					}
+					ls[next].Entries = nil
+					parts.drop(next)
+					next, had = next+1, 0
+				}
+			case <-parts.wakeup():
+				if next < len(ls) && ctx.Err() == nil {
+					if es := parts.take(next, had); es != nil {
+						partial(ctx, next, es)
+						had = len(es)
+					}
+				}
 			}
 		}
 	}()
@@ -597,10 +614,12 @@ var layerRetryBackoff = []time.Duration{500 * time.Millisecond, 2 * time.Second}
 // readLayerRetrying reads a layer, starting it again when a network stream
 // breaks off midway (registry layers only: for a local file a short read
 // means a truncated file).
-func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func()) error {
+// Only the first attempt publishes the entries it reads (pub).
+func readLayerRetrying(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func(), pub *publisher) error {
 	rl, ok := l.(retryableLayer)
 	for attempt := 0; ; attempt++ {
-		_, err := readLayer(ctx, l, lay, o, ahead, total, report)
+		_, err := readLayer(ctx, l, lay, o, ahead, total, report, pub)
+		pub = nil
 		if err == nil || !ok || !rl.Retryable() || attempt >= len(layerRetryBackoff) || ctx.Err() != nil || !transient(err) {
 			return err
 		}
@@ -778,7 +797,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // lay.DiffIDVerified when the bytes proved the diff ID, and returns the
 // sha256 of the uncompressed tar when it hashed it ("" when it did not: the
 // blob is the tar, or verifying is off).
-func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func()) (string, error) {
+// pub, when set, publishes the entries read so far (WithPartialEntries).
+func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func(), pub *publisher) (string, error) {
 	ol, err := openLayer(l, lay, o.verify)
 	if err != nil {
 		return "", err
@@ -790,12 +810,12 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bo
 		if err != nil {
 			return "", err
 		}
-		err = readEntries(ctx, ra, lay, ol.blobRead, o, total, report)
+		err = readEntries(ctx, ra, lay, ol.blobRead, o, total, report, pub)
 		_ = ra.Close() // stops the read-ahead; the stream stays open for blameDigest
 		if err != nil {
 			return "", blameDigest(err, ol.blob)
 		}
-	} else if err := readEntries(ctx, rc, lay, ol.blobRead, o, total, report); err != nil {
+	} else if err := readEntries(ctx, rc, lay, ol.blobRead, o, total, report, pub); err != nil {
 		return "", blameDigest(err, ol.blob)
 	}
 	lay.DiffIDVerified = (ol.byBlob && lay.DiffID != "") || ol.diff.matched()
@@ -811,7 +831,7 @@ const (
 	readAheadSize    = 256 << 10
 )
 
-func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int64, o *options, total *atomic.Int64, report func()) error {
+func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int64, o *options, total *atomic.Int64, report func(), pub *publisher) error {
 	cr := &countingReader{r: rc, ctx: ctx, done: ctx.Done(), total: total, blob: blob, maxRatio: o.maxRatio, report: report, lastT: time.Now()}
 	tap := &headerTap{r: cr}
 	tr := tar.NewReader(tap)
@@ -908,6 +928,7 @@ func readEntries(ctx context.Context, rc io.Reader, lay *Layer, blob *atomic.Int
 			}
 		}
 		lay.Entries = append(lay.Entries, e)
+		pub.entryRead(lay.Entries)
 	}
 	// Drain trailing padding so that the whole blob is read and its digest
 	// (where the source verifies one) is checked.

@@ -215,7 +215,7 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 			// busy. The blob and (for a compressed member) its tar are
 			// hashed in this one read; manifest.json, which comes last,
 			// says what they must be.
-			sl.diffSum, sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, true, &bytesRead, report)
+			sl.diffSum, sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, true, &bytesRead, report, nil)
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}

@@ -325,15 +325,18 @@ func (b *Browser) treeWaiting() string {
 	case b.phase == phaseFailed:
 		return "the image could not be read"
 	case len(b.layers.layers) == 0:
-		return "the tree appears as soon as the first layer is read"
+		return "the tree appears as the first layer is read"
 	}
-	return fmt.Sprintf("the tree appears as soon as the first layer is read (%d of %d read)", b.layers.done, len(b.layers.layers))
+	return fmt.Sprintf("the tree appears as the first layer is read (%d of %d read)", b.layers.done, len(b.layers.layers))
 }
 
 // treeNote tells, while the image is read, how much of it the tree holds.
 func (b *Browser) treeNote() string {
 	if b.phase == phaseReady {
 		return ""
+	}
+	if b.previewEntries > 0 {
+		return fmt.Sprintf("reading layer %d: %s so far", b.tree.m.tree.Layers-1, format.Count(int64(b.previewEntries), "entry"))
 	}
 	return fmt.Sprintf("%d of %s merged", b.tree.m.tree.Layers, format.Count(int64(len(b.layers.layers)), "layer"))
 }

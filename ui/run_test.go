@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,19 +62,7 @@ func waitFor(t *testing.T, s *sim, want string) string {
 // screenShows waits up to 10 s for the screen to show want, and returns
 // the screen; unlike waitFor it may run on any goroutine.
 func screenShows(s *sim, want string) (string, bool) {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		s.mu.Lock()
-		got := s.text
-		s.mu.Unlock()
-		if strings.Contains(got, want) {
-			return got, true
-		}
-		if time.Now().After(deadline) {
-			return got, false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return screenShowsFunc(s, func(text string) bool { return strings.Contains(text, want) })
 }
 
 // TestRunSmoke runs the whole browser on a simulation screen with a real
@@ -355,5 +345,91 @@ func TestRunWholeTreeBeforeAnalysis(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"run", "paint", "tree", "whole", "ready"}, events); diff != "" {
 		t.Errorf("timeline events (-want +got):\n%s", diff)
+	}
+}
+
+// TestRunPreviewTree reads an image from a registry on loopback that sends
+// the first layer's blob slowly and holds its second half back: the tree
+// of the entries read so far is on the screen, its title saying the layer
+// is being read and how many entries it holds, while no layer is merged;
+// once the layer is read, the tree of the whole layer replaces it, and
+// the timeline has "tree" before "whole".
+func TestRunPreviewTree(t *testing.T) {
+	img := layerstest.Image(t,
+		layerstest.Step{CreatedBy: "COPY docs /", Files: layerstest.ManyFiles("usr/share/doc", 3000, 300)},
+		layerstest.Step{CreatedBy: "COPY hello /", Files: []layerstest.File{{Name: "etc/hello", Body: "hello\n"}}},
+	)
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, err := ls[0].Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	releaseOnce := sync.OnceFunc(func() { close(release) })
+	t.Cleanup(releaseOnce)
+	ref := layerstest.Registry(t, img, layerstest.Trickle{Digest: layerstest.Digests(t, img)[0], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: release}.Wrap)
+
+	s := simScreen(t)
+	var timeline strings.Builder // written on the UI goroutine only; read after Run
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), ref, func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			// Wide enough for the Files pane's whole title.
+			s.SetSize(240, 36)
+			if err := s.PostEvent(tcell.NewEventResize(240, 36)); err != nil {
+				return nil, err
+			}
+			a, _, err := analyze.Load(ctx, ref, analyze.OnPartial(time.Millisecond, ev.Partial), analyze.OnMerged(ev.Merged),
+				analyze.WithLoadOptions(layers.WithInsecure(), layers.WithoutDaemon()),
+				analyze.WithReadOptions(layers.WithProgress(ev.Progress), layers.WithLayerDone(ev.LayerDone)))
+			return a, err
+		}, append(s.opts(), WithTimeline(&timeline, time.Now()))...)
+	}()
+	preview := regexp.MustCompile(`Files · layers 0–0 · by size · [0-9.]+ [kM]B · reading layer 0: ([0-9,]+) entries so far`)
+	got, ok := screenShowsFunc(s, func(text string) bool { return preview.MatchString(text) && strings.Contains(text, "▸ usr") })
+	releaseOnce()
+	if !ok {
+		t.Fatalf("while layer 0's blob is held back half sent, the screen never showed its tree being read; it shows:\n%s", got)
+	}
+	m := preview.FindStringSubmatch(got)
+	if n, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", "")); err != nil || n < 1 || n >= 3000 {
+		t.Errorf("the preview holds %q entries, want some of layer 0's 3000 files and no more", m[1])
+	}
+	waitFor(t, s, "2 layers · 3,001 files")
+	after := waitFor(t, s, "Files · layers 0–1 · by size")
+	if strings.Contains(after, "reading layer") {
+		t.Errorf("once the image is read, the tree still says a layer is being read:\n%s", after)
+	}
+	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil after q", err)
+	}
+	var events []string
+	for _, line := range strings.Split(strings.TrimSpace(timeline.String()), "\n") {
+		events = append(events, strings.Fields(line)[0])
+	}
+	if diff := cmp.Diff([]string{"run", "paint", "tree", "whole", "ready"}, events); diff != "" {
+		t.Errorf("timeline events (-want +got):\n%s", diff)
+	}
+}
+
+// screenShowsFunc waits up to 10 s for the screen to satisfy ok, and
+// returns the screen.
+func screenShowsFunc(s *sim, ok func(string) bool) (string, bool) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s.mu.Lock()
+		got := s.text
+		s.mu.Unlock()
+		if ok(got) {
+			return got, true
+		}
+		if time.Now().After(deadline) {
+			return got, false
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

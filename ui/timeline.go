@@ -47,7 +47,7 @@ func (b *Browser) markTimeline() {
 	t.mark("paint")
 	if tr := b.tree.m.tree; tr != nil && len(b.tree.m.Rows()) > 0 {
 		t.mark("tree")
-		if n := b.layerCount.Load(); n > 0 && int64(tr.Layers) == n {
+		if n := b.layerCount.Load(); n > 0 && int64(tr.Layers) == n && b.previewEntries == 0 {
 			t.mark("whole")
 		}
 	}

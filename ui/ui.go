@@ -74,9 +74,10 @@ type Loader func(ctx context.Context, ev *Events) (*analyze.Analysis, error)
 type Events struct {
 	b *Browser
 	// The merging goroutine's own: when the last snapshot was taken and
-	// what it cost.
+	// what it cost, and whether it was of a layer still being read.
 	snapAt   time.Time
 	snapCost time.Duration
+	preview  bool
 }
 
 // Progress reports bytes and layers read (layers.WithProgress). The screen
@@ -120,18 +121,57 @@ const progressFrame = 100 * time.Millisecond
 func (e *Events) Merged(layer int, snapshot func() *fstree.Tree) {
 	b := e.b
 	last := int64(layer+1) == b.layerCount.Load()
-	if !last && (b.treeQueued.Load() || (!e.snapAt.IsZero() && time.Since(e.snapAt) < snapshotPace*e.snapCost)) {
+	// A preview of a layer being read is replaced at once: it must not
+	// stand for the layer once the layer is read.
+	if !last && !e.preview && e.paced() {
 		return
 	}
-	start := time.Now()
-	t := snapshot()
-	e.snapAt = time.Now()
-	e.snapCost = e.snapAt.Sub(start)
-	b.treeQueued.Store(true)
+	e.preview = false
+	t := e.take(snapshot)
 	b.post(func() {
 		b.treeQueued.Store(false)
 		b.setPartialTree(t)
 	})
+}
+
+// PartialEvery is how often the browser looks at the entries read so far
+// of the first layer while no layer is merged (analyze.OnPartial).
+const PartialEvery = 200 * time.Millisecond
+
+// Partial reports that layer, the first, is being read, with entries of
+// it read so far; snapshot returns their tree (analyze.OnPartial). It runs
+// on the goroutine that merges, which is idle until the layer is read, and
+// is paced as Merged is: a large first layer (a gzip blob gunzipped beside
+// a larger layer takes a second) shows its tree as it grows, marked as
+// being read, until Merged brings the layer whole.
+func (e *Events) Partial(layer, entries int, snapshot func() *fstree.Tree) {
+	if e.paced() {
+		return
+	}
+	e.preview = true
+	t := e.take(snapshot)
+	e.b.post(func() {
+		e.b.treeQueued.Store(false)
+		e.b.setPreviewTree(t, layer, entries)
+	})
+}
+
+// paced tells whether a snapshot must wait: the last is not on the screen
+// yet, or less than snapshotPace times its cost has passed since it was
+// taken.
+func (e *Events) paced() bool {
+	return e.b.treeQueued.Load() || (!e.snapAt.IsZero() && time.Since(e.snapAt) < snapshotPace*e.snapCost)
+}
+
+// take takes a snapshot, noting when and at what cost, and marks it
+// queued for the screen.
+func (e *Events) take(snapshot func() *fstree.Tree) *fstree.Tree {
+	start := time.Now()
+	t := snapshot()
+	e.snapAt = time.Now()
+	e.snapCost = e.snapAt.Sub(start)
+	e.b.treeQueued.Store(true)
+	return t
 }
 
 // snapshotPace is how many times a snapshot's cost must pass before the
@@ -219,7 +259,10 @@ type Browser struct {
 	inflight       sync.WaitGroup
 	pending        layers.Progress
 	progressQueued bool
-	treeQueued     atomic.Bool  // a snapshot waits to be shown
+	treeQueued     atomic.Bool // a snapshot waits to be shown
+	// previewEntries is how many entries of the layer being read the tree
+	// holds when it is a preview of that layer (Partial), else 0.
+	previewEntries int
 	layerCount     atomic.Int64 // the image's layers, from the first progress report
 	cancel         context.CancelFunc
 	exitErr        error
@@ -419,6 +462,19 @@ func (b *Browser) setPartialTree(t *fstree.Tree) {
 	if b.phase != phaseReading || t.Layers == 0 {
 		return
 	}
+	b.previewEntries = 0
+	b.tree.setTree(t, nil, b.followLayer(t.Layers))
+	b.updateDetails()
+}
+
+// setPreviewTree shows the tree of the entries read so far of layer, the
+// first, which is still being read (Partial), keeping the tree's view as
+// setPartialTree does.
+func (b *Browser) setPreviewTree(t *fstree.Tree, layer, entries int) {
+	if b.phase != phaseReading || t.Layers != layer+1 || entries == 0 || (b.tree.m.tree.Layers > 0 && b.previewEntries == 0) {
+		return // a tree of whole layers is on the screen already
+	}
+	b.previewEntries = entries
 	b.tree.setTree(t, nil, b.followLayer(t.Layers))
 	b.updateDetails()
 }

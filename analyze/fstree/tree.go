@@ -6,6 +6,7 @@ package fstree
 
 import (
 	"context"
+	"errors"
 	"path"
 	"slices"
 	"strings"
@@ -366,6 +367,30 @@ func (b *Builder) Add(entries []layers.Entry) {
 func (b *Builder) AddContext(ctx context.Context, entries []layers.Entry) error {
 	b.layer++
 	b.tree.Layers++
+	if err := b.addEntries(ctx, entries); err != nil {
+		return err
+	}
+	if !b.dive.merged(b, int(b.layer), entries, ctx.Done()) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// AddMoreContext merges entries that follow, in the same layer, those the
+// last Add or AddMoreContext merged: a layer merged in parts while it is
+// read, for a look at its tree before its end (the browser's tree of a
+// layer still being read; Snapshot takes it). It stops as AddContext does.
+// dive's accounting (DiveMetrics) leaves out what it merged.
+func (b *Builder) AddMoreContext(ctx context.Context, entries []layers.Entry) error {
+	if b.layer < 0 {
+		return errors.New("fstree: AddMoreContext before any layer was added")
+	}
+	return b.addEntries(ctx, entries)
+}
+
+// addEntries merges entries into the current layer, looking at ctx as it
+// goes.
+func (b *Builder) addEntries(ctx context.Context, entries []layers.Entry) error {
 	done := ctx.Done()
 	// The check comes every 1024 entries, or sooner when their paths are
 	// long: each component of a deep path is a node to make.
@@ -380,9 +405,6 @@ func (b *Builder) AddContext(ctx context.Context, entries []layers.Entry) error 
 			}
 		}
 		b.addEntry(&entries[i])
-	}
-	if !b.dive.merged(b, int(b.layer), entries, done) {
-		return ctx.Err()
 	}
 	return nil
 }

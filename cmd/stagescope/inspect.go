@@ -120,6 +120,11 @@ type inspectOptions struct {
 	// merged, when set, is called after each layer is merged, on the
 	// merging goroutine (the browser takes snapshots of the tree there).
 	merged func(layer int, snapshot func() *fstree.Tree)
+	// partial, when set, is called while the first layer is read, about
+	// every partialEvery (analyze.OnPartial): the browser shows the tree
+	// of its entries read so far.
+	partial      func(layer, entries int, snapshot func() *fstree.Tree)
+	partialEvery time.Duration
 	// loaded, when set, is called with the source before its layers are
 	// read (analyze.OnLoaded).
 	loaded func(src *layers.Source)
@@ -308,6 +313,9 @@ func (o *inspectOptions) analyzeOptions(s *streams, extra ...layers.Option) []an
 	}
 	if o.merged != nil {
 		opts = append(opts, analyze.OnMerged(o.merged))
+	}
+	if o.partial != nil {
+		opts = append(opts, analyze.OnPartial(o.partialEvery, o.partial))
 	}
 	return opts
 }

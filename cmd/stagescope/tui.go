@@ -35,6 +35,9 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 		// ready when the last layer is read, not after a second pass.
 		// The browser shows the tree of the layers merged so far.
 		o.merged = ev.Merged
+		// Before any layer is merged, the tree of the first layer's
+		// entries read so far: a large first layer shows while it is read.
+		o.partial, o.partialEvery = ev.Partial, ui.PartialEvery
 		// Files of the layers read so far open while the rest stream.
 		o.loaded = func(src *layers.Source) {
 			ev.Files(func(ctx context.Context, layer int, path string, limit int64) ([]byte, int64, error) {

@@ -5,10 +5,7 @@ package main
 import (
 	"bytes"
 	"errors"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,16 +16,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/stagescope/stagescope/layers/layerstest"
 )
 
 // TestTUIInTmux drives the real binary in a real terminal (tmux) on the
-// shipped testdata image, served by a registry on loopback that holds back
-// the last layer's blob: the tree of the layers read is there before it,
-// then the whole. It moves to a layer, filters the tree, jumps from a
+// shipped testdata image, served by a registry on loopback that sends the
+// first layer's blob slowly and holds back its second half, then the last
+// layer's blob: the tree of the first layer's entries read so far is there
+// while it is read, then the tree of the layers read, then the whole. It moves to a layer, filters the tree, jumps from a
 // finding to its file, views and diffs a file, toggles what the tree
 // hides, uses keys a config rebinds, and quits with the terminal restored.
 func TestTUIInTmux(t *testing.T) {
@@ -48,7 +45,7 @@ func TestTUIInTmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	ref, release := gatedRegistry(t, img)
+	ref, releaseFirst, release := gatedRegistry(t, img)
 
 	// Our own tmux server on its own socket, killed when the test ends.
 	sock := filepath.Join(dir, "tmux.sock")
@@ -101,11 +98,18 @@ sleep 600
 	}
 	keys := func(k ...string) { run(append([]string{"send-keys"}, k...)...) }
 
+	// While the first layer's blob is half sent, the tree of its entries
+	// read so far is there, its title saying the layer is being read.
+	preview := regexp.MustCompile(`Files · layers 0–0 .*· reading layer 0: [0-9,]+ entr`) // the rest of the title is cut at the pane's width
+	waitFor("the tree of the first layer's entries read so far", func(s string) bool {
+		return preview.MatchString(s) && strings.Contains(s, "▸ ")
+	})
+	releaseFirst()
 	// The tree of the layers read is there while the last layer's blob is
 	// held back, with real entries in it.
 	partial := regexp.MustCompile(`Files · layers 0–[0-5] .*· [0-6] of 7 layers merged`)
 	waitFor("the tree of the layers read so far", func(s string) bool {
-		return partial.MatchString(s) && strings.Contains(s, "▸ usr")
+		return partial.MatchString(s) && strings.Contains(s, "▸ usr") && !strings.Contains(s, "reading layer 0:")
 	})
 	// v opens a file of a layer already read while the last still waits.
 	keys("Tab", "f", "dpkg/status", "Enter", "v")
@@ -241,9 +245,10 @@ func runWithoutTerminal(t *testing.T, args ...string) result {
 
 // gatedRegistry pushes the docker archive at path to a registry on
 // loopback (go-containerregistry's, in this process) and returns the
-// image's reference there; a GET of the last layer's blob waits until
-// release is called.
-func gatedRegistry(t *testing.T, path string) (ref string, release func()) {
+// image's reference there. The first layer's blob is sent slowly, most of
+// it over about two seconds, and the rest only once releaseFirst is called;
+// a GET of the last layer's blob waits until release is called.
+func gatedRegistry(t *testing.T, path string) (ref string, releaseFirst, release func()) {
 	t.Helper()
 	img, err := tarball.ImageFromPath(path, nil)
 	if err != nil {
@@ -257,29 +262,35 @@ func gatedRegistry(t *testing.T, path string) (ref string, release func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gate := make(chan struct{})
-	var once sync.Once
-	release = func() { once.Do(func() { close(gate) }) }
-	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+last.String()) {
-			select {
-			case <-gate:
-			case <-r.Context().Done():
-				return
-			}
-		}
-		reg.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	t.Cleanup(release) // before the server closes: no request waits
-	ref = strings.TrimPrefix(srv.URL, "http://") + "/e2e/leftovers:1"
-	r, err := name.ParseReference(ref, name.Insecure)
+	first, err := ls[0].Digest()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(r, img); err != nil {
-		t.Fatalf("pushing %s: %v", ref, err)
+	size, err := ls[0].Size()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ref, release
+	gate, firstGate := make(chan struct{}), make(chan struct{})
+	var once, firstOnce sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	releaseFirst = func() { firstOnce.Do(func() { close(firstGate) }) }
+	t.Cleanup(release) // before the server closes: no request waits
+	t.Cleanup(releaseFirst)
+	// Most of the layer is one 2 MB file: the entries after it are in
+	// the last tenth of the blob.
+	trickle := layerstest.Trickle{Digest: first.String(), Held: int(size * 19 / 20), Chunk: int(size / 40), Pause: 50 * time.Millisecond, Release: firstGate}
+	ref = layerstest.Registry(t, img, func(reg http.Handler) http.Handler {
+		reg = trickle.Wrap(reg)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+last.String()) {
+				select {
+				case <-gate:
+				case <-r.Context().Done():
+					return
+				}
+			}
+			reg.ServeHTTP(w, r)
+		})
+	})
+	return ref, releaseFirst, release
 }

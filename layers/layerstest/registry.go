@@ -1,0 +1,109 @@
+package layerstest
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Registry serves img from go-containerregistry's registry on loopback, in
+// the test process, behind wrap (nil: none), and returns its reference
+// there (a plain-HTTP registry: load it with layers.WithInsecure).
+func Registry(t testing.TB, img v1.Image, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
+	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/test/image:1"
+	r, err := name.ParseReference(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatalf("pushing %s: %v", ref, err)
+	}
+	return ref
+}
+
+// Trickle is a blob sent slowly: its first Held bytes in chunks of Chunk
+// bytes, Pause apart, then nothing until Release is closed, then the rest.
+// Its reader is mid-blob for as long as a test wants, having read some of
+// it over some time, as from a slow network or a slow decompression.
+type Trickle struct {
+	Digest  string // the blob's digest
+	Held    int
+	Chunk   int
+	Pause   time.Duration
+	Release <-chan struct{}
+}
+
+// Wrap serves reg, and every GET of the blob as the trickle says (see
+// Registry: the image is pushed through it too, which GETs no blob).
+func (tr Trickle) Wrap(reg http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, "/blobs/"+tr.Digest) {
+			reg.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		reg.ServeHTTP(rec, r)
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		body := rec.Body.Bytes()
+		held := min(tr.Held, len(body))
+		flush := func() {
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
+		}
+		for off := 0; off < held; off += max(tr.Chunk, 1) {
+			if _, err := w.Write(body[off:min(off+max(tr.Chunk, 1), held)]); err != nil {
+				return
+			}
+			flush()
+			select {
+			case <-time.After(tr.Pause):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		select {
+		case <-tr.Release:
+		case <-r.Context().Done():
+			return
+		}
+		_, _ = w.Write(body[held:])
+	})
+}
+
+// ManyFiles is n files of size pseudo-random bytes each (gzip cannot
+// shrink them), under dir/0000/, dir/0001/, …: a layer large enough to be
+// read over some time.
+func ManyFiles(dir string, n, size int) []File {
+	rng := rand.New(rand.NewPCG(uint64(n), uint64(size)))
+	fs := make([]File, 0, n)
+	for i := range n {
+		b := make([]byte, size)
+		for j := range b {
+			b[j] = byte('a' + rng.IntN(26))
+		}
+		fs = append(fs, File{Name: fmt.Sprintf("%s/%04d/file", dir, i), Body: string(b)})
+	}
+	return fs
+}

@@ -1,0 +1,106 @@
+package layers
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+)
+
+// WithPartialEntries hands fn, while the lowest layer not yet handed to
+// WithEntries' fn is being read, the entries read of it so far, about every
+// every: on the goroutine that calls WithEntries' fn, never overlapping its
+// calls (it is idle then, waiting for that layer), each call with more
+// entries than the last. The entries are a prefix of the layer's, in tar
+// order, that no one changes afterwards; fn must not change them either.
+// They come from bytes whose digest is not checked yet, and only from a
+// layer's first attempt (a registry stream that breaks off is read again
+// from its start): they are a preview of a layer still being read, to be
+// shown as such and never reported. Reading never waits for fn: a reader
+// only publishes the length it has reached. A stream read in one pass
+// (standard input, a compressed archive) publishes none.
+func WithPartialEntries(every time.Duration, fn func(ctx context.Context, index int, entries []Entry)) Option {
+	return func(o *options) error {
+		if every <= 0 {
+			return errors.New("partial entries: the interval must be positive")
+		}
+		o.partial, o.partialEvery = fn, every
+		return nil
+	}
+}
+
+// partials carries the entries read so far of the layers being read from
+// their readers to the goroutine that hands layers on (inOrder).
+type partials struct {
+	every time.Duration
+	read  []atomic.Pointer[[]Entry] // per layer: the prefix last published
+	wake  chan struct{}             // a prefix was published
+}
+
+// newPartials returns the partials of n layers, nil when o wants none.
+func newPartials(o *options, n int) *partials {
+	if o.partial == nil || o.entries == nil {
+		return nil
+	}
+	return &partials{every: o.partialEvery, read: make([]atomic.Pointer[[]Entry], n), wake: make(chan struct{}, 1)}
+}
+
+// publisher returns what the reader of layer i calls as it reads; nil when
+// p is.
+func (p *partials) publisher(i int) *publisher {
+	if p == nil {
+		return nil
+	}
+	return &publisher{p: p, i: i, at: time.Now()}
+}
+
+// wakeup is the channel that tells a prefix was published (nil, which
+// never delivers, when p is).
+func (p *partials) wakeup() <-chan struct{} {
+	if p == nil {
+		return nil
+	}
+	return p.wake
+}
+
+// take returns the prefix of layer i published since it was last taken
+// with more entries than had, else nil.
+func (p *partials) take(i, had int) []Entry {
+	if p == nil {
+		return nil
+	}
+	if es := p.read[i].Load(); es != nil && len(*es) > had {
+		return *es
+	}
+	return nil
+}
+
+// drop forgets layer i's prefix once the layer is handed on whole.
+func (p *partials) drop(i int) {
+	if p != nil {
+		p.read[i].Store(nil)
+	}
+}
+
+// publisher is one layer reader's end of partials.
+type publisher struct {
+	p  *partials
+	i  int
+	at time.Time // when the reader started or last published
+}
+
+// entryRead is called by the reader after each entry with the entries
+// read so far: about every p.every it publishes them, which costs a clock
+// read per entry and a slice header per publication.
+func (pb *publisher) entryRead(es []Entry) {
+	if pb == nil || time.Since(pb.at) < pb.p.every {
+		return
+	}
+	pb.at = time.Now()
+	es = es[:len(es):len(es)] // appending to it can never write where the reader does
+	pb.p.read[pb.i].Store(&es)
+	select {
+	case pb.p.wake <- struct{}{}:
+	default:
+	}
+}
