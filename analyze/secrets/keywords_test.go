@@ -63,16 +63,18 @@ func plantedText(r *rand.Rand, n int, alphabet string, kws []string) []byte {
 }
 
 // sizes are text lengths around the places where find changes how it
-// works: one lane or all, segment ends, a keyword's length.
-func sizes(maxLen int) []int {
+// works: one lane or all, segment ends, a keyword's or a probe's length.
+func sizes(maxLen, probeLen int) []int {
 	l := lanes * minLane
-	return []int{0, 1, 2, maxLen - 1, maxLen, 100, l - 1, l, l + 1, l + lanes - 1, l + maxLen - 2, l + maxLen - 1, l + maxLen, 3*l + 2, 4099, 65_537}
+	return []int{0, 1, 2, probeLen - 1, probeLen, maxLen - 1, maxLen, 100, l - 1, l, l + 1, l + lanes - 1,
+		l + probeLen - 2, l + probeLen - 1, l + probeLen, l + maxLen - 1, l + maxLen, 3*l + 2, 4099, 65_537}
 }
 
 // TestKeywordsMatchLibrary: the automaton finds what the library finds,
 // for the rules' keywords and for random keyword sets full of shared
-// prefixes and suffixes (keywords inside keywords), on random text with
-// keywords planted everywhere, lane and segment edges included.
+// prefixes and suffixes (keywords inside keywords), short ones and long
+// ones cut to probes, on random text with keywords planted everywhere,
+// lane and segment edges included.
 func TestKeywordsMatchLibrary(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	ruleKws, _ := ruleKeywords()
@@ -86,11 +88,15 @@ func TestKeywordsMatchLibrary(t *testing.T) {
 		kws      []string
 		alphabet string
 	}{{"rules", ruleKws, alphabet.String()}}
-	for i := range 20 {
+	for i := range 26 {
 		seen := map[string]bool{}
 		var kws []string
-		for range 1 + r.IntN(30) {
-			k := string(plantedText(r, 1+r.IntN(6), "abc"[:2+i%2], []string{"a"}))
+		n, long := 1+r.IntN(30), 0
+		if i >= 20 {
+			n, long = 40, 20 // too many states: probes shorter than keywords
+		}
+		for range n {
+			k := string(plantedText(r, 1+r.IntN(6)+r.IntN(long+1), "abc"[:2+i%2], []string{"a"}))
 			if !seen[k] {
 				seen[k] = true
 				kws = append(kws, k)
@@ -102,13 +108,17 @@ func TestKeywordsMatchLibrary(t *testing.T) {
 			alphabet string
 		}{fmt.Sprintf("random%d", i), kws, "abcd"})
 	}
+	cut := 0
 	for _, set := range sets {
 		k, err := newKeywords(set.kws)
 		if err != nil {
 			t.Fatalf("%s: %v", set.name, err)
 		}
+		if k.probeLen < k.maxLen {
+			cut++
+		}
 		lib := libraryFind(t, set.kws)
-		for _, n := range sizes(k.maxLen) {
+		for _, n := range sizes(k.maxLen, k.probeLen) {
 			if n > 5000 && set.name != "rules" {
 				continue // (the random sets' hits are too many for the library to be quick)
 			}
@@ -127,29 +137,42 @@ func TestKeywordsMatchLibrary(t *testing.T) {
 			}
 		}
 	}
+	if cut < 2 {
+		t.Errorf("%d keyword sets with probes shorter than keywords, want the rules' and more", cut)
+	}
 }
 
-// TestNewKeywordsErrors: keyword sets the automaton cannot hold are an
-// error, not a panic or a wrong table.
-func TestNewKeywordsErrors(t *testing.T) {
-	var many []string
+// TestNewKeywordsProbes: the probes are as long as fits, and keyword
+// sets the automaton cannot hold are an error, not a panic or a wrong
+// table.
+func TestNewKeywordsProbes(t *testing.T) {
+	var many, firsts []string
 	for i := range 3000 {
 		many = append(many, fmt.Sprintf("k%04d", i))
 	}
-	every := make([]byte, 256)
-	for i := range every {
-		every[i] = byte(i)
+	for i := range 129 {
+		firsts = append(firsts, string(rune(i))+"x")
 	}
+	ruleKws, _ := ruleKeywords()
 	for _, tc := range []struct {
-		name string
-		kws  []string
+		name     string
+		kws      []string
+		probeLen int // 0: an error
 	}{
-		{"empty keyword", []string{"ab", ""}},
-		{"too many states", many},
-		{"every byte in a keyword", []string{string(every[:128]), string(every[128:])}},
+		{"the rules'", ruleKws, 7},
+		{"few", []string{"abc", "abd", "x"}, 3},
+		{"3000", many, 3}, // k000 to k299 would be 300 match states
+		{"empty keyword", []string{"ab", ""}, 0},
+		{"129 first bytes", firsts, 0},
 	} {
-		if _, err := newKeywords(tc.kws); err == nil {
+		k, err := newKeywords(tc.kws)
+		switch {
+		case tc.probeLen == 0 && err == nil:
 			t.Errorf("%s: newKeywords succeeded, want an error", tc.name)
+		case tc.probeLen != 0 && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case err == nil && k.probeLen != tc.probeLen:
+			t.Errorf("%s: probes of %d bytes, want %d", tc.name, k.probeLen, tc.probeLen)
 		}
 	}
 }
