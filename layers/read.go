@@ -789,9 +789,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readLayer reads one layer. With ahead, reading, verifying and
-// decompressing the stream run one goroutine ahead of the tar parser and
-// file hashing, so that the layer keeps two cores busy: an image whose bulk
+// readLayer reads one layer. With ahead, reading the blob (and checking
+// its digest) and decompressing it run one goroutine ahead of hashing the
+// diff ID, the tar parser and file hashing, so that the layer keeps two
+// cores busy: an image whose bulk
 // is one layer no longer reads on one core. It costs a copy of every byte,
 // so layers that share the cores with others go without. It sets
 // lay.DiffIDVerified when the bytes proved the diff ID, and returns the
@@ -806,11 +807,24 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bo
 	defer ol.stream.Close()
 	var rc io.Reader = ol.stream
 	if ahead {
-		ra, err := readahead.NewReaderSize(ol.stream, readAheadBuffers, readAheadSize)
+		// The goroutine ahead reads and decompresses, the work that
+		// bounds a big layer; the diff ID is hashed behind it, beside
+		// the tar parser, which has time to spare.
+		src := io.Reader(ol.stream)
+		if ol.diff != nil {
+			src = ol.diff.rc
+		}
+		ra, err := readahead.NewReaderSize(src, readAheadBuffers, readAheadSize)
 		if err != nil {
 			return "", err
 		}
-		err = readEntries(ctx, ra, lay, ol.blobRead, o, total, report, pub)
+		var r io.Reader = ra
+		if ol.diff != nil {
+			v := *ol.diff // the same check, on the bytes the read-ahead hands on (the first one never reads)
+			v.rc = readCloser{ra, ra.Close}
+			ol.diff, r = &v, &v
+		}
+		err = readEntries(ctx, r, lay, ol.blobRead, o, total, report, pub)
 		_ = ra.Close() // stops the read-ahead; the stream stays open for blameDigest
 		if err != nil {
 			return "", blameDigest(err, ol.blob)
