@@ -364,3 +364,17 @@ func BenchmarkFind(b *testing.B) {
 		hits = find(hits[:0], text, len(text))
 	}
 }
+
+// TestRuleProbeLen: the matcher builds the rules' automaton at
+// ruleProbeLen without searching for it; that is the length the search
+// finds.
+func TestRuleProbeLen(t *testing.T) {
+	kws, _ := ruleKeywords()
+	k, err := newKeywords(kws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.probeLen != ruleProbeLen {
+		t.Errorf("newKeywords builds the rules' keywords with probes of %d bytes; ruleProbeLen is %d: set it to %d", k.probeLen, ruleProbeLen, k.probeLen)
+	}
+}
