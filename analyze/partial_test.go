@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,23 +28,12 @@ func TestPartialPreview(t *testing.T) {
 		first = append(first, lt.File{Name: fmt.Sprintf("big/f%05d", i), Body: fmt.Sprint(i)})
 	}
 	img := lt.Layers(t, first, []lt.File{{Name: "etc/hello", Body: "hello\n"}, lt.Whiteout("big")})
-	ls, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	size, err := ls[0].Size()
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	read, err := layers.Read(ctx, img)
 	if err != nil {
 		t.Fatal(err)
 	}
-	release := make(chan struct{})
-	releaseOnce := sync.OnceFunc(func() { close(release) })
-	t.Cleanup(releaseOnce)
-	ref := lt.Registry(t, img, lt.Trickle{Digest: lt.Digests(t, img)[0], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: release}.Wrap)
+	ref, releaseOnce := lt.TrickleFirst(t, img)
 
 	type preview struct {
 		entries int

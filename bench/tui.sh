@@ -133,11 +133,16 @@ stats() { sort -n | awk '{a[NR]=$1} END{printf "median %d ms, worst %d ms (%d pr
 tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "date +%s%N >$tmp/t0; STAGESCOPE_TIMELINE=$tmp/timeline exec $tmp/stagescope inspect --cache $tmp/cache-tui $flags $ref"
 for _ in $(seq 200); do [ -s "$tmp/t0" ] && break; sleep 0.01; done
 t0=$(cat "$tmp/t0")
+# nap: 20 ms, with a builtin (read's timeout on a pipe no one writes to):
+# sleep(1) would start a process 50 times a second, taking CPU from the
+# program.
+exec {nap_fd}<> <(:)
+nap() { read -rt 0.02 -u "$nap_fd" || :; }
 # wait_event EVENT: waits, with shell builtins only (no process takes CPU
 # from the program meanwhile), until the program's timeline has EVENT.
 wait_event() {
 	local events=()
-	until [ -s "$tmp/timeline" ] && mapfile -t events <"$tmp/timeline" && [[ " ${events[*]} " == *" $1 "* ]]; do sleep 0.02; done
+	until [ -s "$tmp/timeline" ] && mapfile -t events <"$tmp/timeline" && [[ " ${events[*]} " == *" $1 "* ]]; do nap; done
 }
 wait_event paint
 paint=$(wait_for 'Layers')

@@ -28,18 +28,7 @@ func TestPartialEntries(t *testing.T) {
 		lt.Step{CreatedBy: "COPY docs /", Files: lt.ManyFiles("usr/share/doc", 3000, 300)},
 		lt.Step{CreatedBy: "COPY hello /", Files: []lt.File{{Name: "etc/hello", Body: "hello\n"}}},
 	)
-	ls, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	size, err := ls[0].Size()
-	if err != nil {
-		t.Fatal(err)
-	}
-	release := make(chan struct{})
-	releaseOnce := sync.OnceFunc(func() { close(release) })
-	t.Cleanup(releaseOnce)
-	ref := lt.Registry(t, img, lt.Trickle{Digest: lt.Digests(t, img)[0], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: release}.Wrap)
+	ref, releaseOnce := lt.TrickleFirst(t, img)
 
 	var (
 		mu      sync.Mutex

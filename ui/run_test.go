@@ -359,18 +359,7 @@ func TestRunPreviewTree(t *testing.T) {
 		layerstest.Step{CreatedBy: "COPY docs /", Files: layerstest.ManyFiles("usr/share/doc", 3000, 300)},
 		layerstest.Step{CreatedBy: "COPY hello /", Files: []layerstest.File{{Name: "etc/hello", Body: "hello\n"}}},
 	)
-	ls, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	size, err := ls[0].Size()
-	if err != nil {
-		t.Fatal(err)
-	}
-	release := make(chan struct{})
-	releaseOnce := sync.OnceFunc(func() { close(release) })
-	t.Cleanup(releaseOnce)
-	ref := layerstest.Registry(t, img, layerstest.Trickle{Digest: layerstest.Digests(t, img)[0], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: release}.Wrap)
+	ref, releaseOnce := layerstest.TrickleFirst(t, img)
 
 	s := simScreen(t)
 	var timeline strings.Builder // written on the UI goroutine only; read after Run

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -106,4 +107,25 @@ func ManyFiles(dir string, n, size int) []File {
 		fs = append(fs, File{Name: fmt.Sprintf("%s/%04d/file", dir, i), Body: string(b)})
 	}
 	return fs
+}
+
+// TrickleFirst serves img from a registry on loopback (Registry) that sends
+// its first layer's blob slowly, half of it in 16 KiB chunks 5 ms apart,
+// and the rest once release is called (by the test, or at its end): a
+// reader is mid-way through the first layer until then.
+func TrickleFirst(t testing.TB, img v1.Image) (ref string, release func()) {
+	t.Helper()
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, err := ls[0].Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := make(chan struct{})
+	release = sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(release) // before the server closes: no request waits
+	tr := Trickle{Digest: Digests(t, img)[0], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: gate}
+	return Registry(t, img, tr.Wrap), release
 }
