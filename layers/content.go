@@ -219,8 +219,11 @@ func (p *scanPipe) Write(b []byte) (int, error) {
 		lo := len(bt.data)
 		bt.data = append(bt.data, b[:c]...)
 		b = b[c:]
+		full := len(bt.data) == cap(bt.data)
+		// add may send the batch (its operations full): then it is the
+		// scan's, and not to be looked at again.
 		p.add(pipeOp{kind: opWrite, file: p.file, lo: lo, hi: lo + c})
-		if len(bt.data) == cap(bt.data) {
+		if full && p.cur == bt {
 			p.send()
 		}
 	}

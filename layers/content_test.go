@@ -189,19 +189,31 @@ func (f tallyFile) Write(p []byte) (int, error)    { f.t.calls++; f.t.bytes += l
 func (f tallyFile) Close() error                   { f.t.calls++; return nil }
 
 func TestContentScanCallsNeverOverlap(t *testing.T) {
-	var files []lt.File
-	for i := range 200 {
-		files = append(files, lt.File{Name: fmt.Sprintf("f%03d", i), Body: strings.Repeat("x", 1+i*997)})
-	}
-	img := lt.Image(t, lt.Step{CreatedBy: "base", Files: files})
-	got := read(t, img, scanWith(func() layers.ContentScanner { return &tally{} }))
-	res, _ := got.Layers[0].Content.(tally)
-	want := 0
-	for i := range 200 {
-		want += 1 + i*997
-	}
-	if res.bytes != want {
-		t.Errorf("scanner saw %d bytes, want %d", res.bytes, want)
+	for _, tc := range []struct {
+		name  string
+		size  func(i int) int
+		n     int
+		calls int // 0: not checked (a large file's bytes come in several writes)
+	}{
+		{"large files", func(i int) int { return 1 + i*997 }, 200, 0},
+		// Three calls a file (open, write, close): batches are sent when
+		// their calls fill up, some in the middle of a write.
+		{"many small files", func(i int) int { return 1 + i%7 }, 5000, 3 * 5000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var files []lt.File
+			want := 0
+			for i := range tc.n {
+				files = append(files, lt.File{Name: fmt.Sprintf("f%04d", i), Body: strings.Repeat("x", tc.size(i))})
+				want += tc.size(i)
+			}
+			img := lt.Image(t, lt.Step{CreatedBy: "base", Files: files})
+			got := read(t, img, scanWith(func() layers.ContentScanner { return &tally{} }))
+			res, _ := got.Layers[0].Content.(tally)
+			if res.bytes != want || (tc.calls > 0 && res.calls != tc.calls) {
+				t.Errorf("scanner saw %d bytes in %d calls, want %d (in %d calls)", res.bytes, res.calls, want, tc.calls)
+			}
+		})
 	}
 }
 
