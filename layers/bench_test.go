@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -34,7 +35,17 @@ func benchFiles(n int) []layerstest.File {
 
 // BenchmarkReadLayer is the hot loop of Read: tar headers parsed into
 // entries, every file's contents hashed.
-func BenchmarkReadLayer(b *testing.B) {
+func BenchmarkReadLayer(b *testing.B) { benchReadLayer(b, nil) }
+
+// BenchmarkReadLayerPublishing is BenchmarkReadLayer with the entries read
+// so far published as the browser has them (WithPartialEntries, every
+// 200 ms): what the preview of a layer being read costs its reader.
+func BenchmarkReadLayerPublishing(b *testing.B) {
+	p := &partials{every: 200 * time.Millisecond, read: make([]atomic.Pointer[[]Entry], 1), wake: make(chan struct{}, 1)}
+	benchReadLayer(b, p)
+}
+
+func benchReadLayer(b *testing.B, p *partials) {
 	files := benchFiles(20_000)
 	tarball := layerstest.Tar(b, files...)
 	l := layerstest.Layer(b, files...)
@@ -47,7 +58,7 @@ func BenchmarkReadLayer(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		var lay Layer
-		if _, err := readLayer(context.Background(), l, &lay, o, false, &total, func() {}, nil); err != nil {
+		if _, err := readLayer(context.Background(), l, &lay, o, false, &total, func() {}, p.publisher(0)); err != nil {
 			b.Fatal(err)
 		}
 		if len(lay.Entries) != len(files) {

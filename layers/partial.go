@@ -82,18 +82,27 @@ func (p *partials) drop(i int) {
 	}
 }
 
+// clockEvery is how many entries a publisher reads between two looks at
+// the clock.
+const clockEvery = 8
+
 // publisher is one layer reader's end of partials.
 type publisher struct {
 	p  *partials
 	i  int
 	at time.Time // when the reader started or last published
+	n  int       // entries read
 }
 
 // entryRead is called by the reader after each entry with the entries
 // read so far: about every p.every it publishes them, which costs a clock
-// read per entry and a slice header per publication.
+// read every clockEvery entries (a clock read costs ~33 ns here, an entry
+// ~5 µs) and a slice header per publication.
 func (pb *publisher) entryRead(es []Entry) {
-	if pb == nil || time.Since(pb.at) < pb.p.every {
+	if pb == nil {
+		return
+	}
+	if pb.n++; pb.n%clockEvery != 0 || time.Since(pb.at) < pb.p.every {
 		return
 	}
 	pb.at = time.Now()

@@ -352,8 +352,9 @@ func TestRunWholeTreeBeforeAnalysis(t *testing.T) {
 // the first layer's blob slowly and holds its second half back: the tree
 // of the entries read so far is on the screen, its title saying the layer
 // is being read and how many entries it holds, while no layer is merged;
-// once the layer is read, the tree of the whole layer replaces it, and
-// the timeline has "tree" before "whole".
+// a directory opened in it stays open once the tree of the whole layer
+// replaces it, after the layer is read; and the timeline has "tree" before
+// "whole".
 func TestRunPreviewTree(t *testing.T) {
 	img := layerstest.Image(t,
 		layerstest.Step{CreatedBy: "COPY docs /", Files: layerstest.ManyFiles("usr/share/doc", 3000, 300)},
@@ -379,10 +380,18 @@ func TestRunPreviewTree(t *testing.T) {
 	}()
 	preview := regexp.MustCompile(`Files · layers 0–0 · by size · [0-9.]+ [kM]B · reading layer 0: ([0-9,]+) entries so far`)
 	got, ok := screenShowsFunc(s, func(text string) bool { return preview.MatchString(text) && strings.Contains(text, "▸ usr") })
-	releaseOnce()
 	if !ok {
+		releaseOnce()
 		t.Fatalf("while layer 0's blob is held back half sent, the screen never showed its tree being read; it shows:\n%s", got)
 	}
+	// The preview is browsable: usr opened in it stays open in the
+	// layer's whole tree.
+	s.InjectKey(tcell.KeyTab, 0, tcell.ModNone)
+	s.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+	if text, ok := screenShowsFunc(s, func(text string) bool { return preview.MatchString(text) && strings.Contains(text, "▾ usr") }); !ok {
+		t.Errorf("Enter on usr in the preview did not open it:\n%s", text)
+	}
+	releaseOnce()
 	m := preview.FindStringSubmatch(got)
 	if n, err := strconv.Atoi(strings.ReplaceAll(m[1], ",", "")); err != nil || n < 1 || n >= 3000 {
 		t.Errorf("the preview holds %q entries, want some of layer 0's 3000 files and no more", m[1])
@@ -391,6 +400,9 @@ func TestRunPreviewTree(t *testing.T) {
 	after := waitFor(t, s, "Files · layers 0–1 · by size")
 	if strings.Contains(after, "reading layer") {
 		t.Errorf("once the image is read, the tree still says a layer is being read:\n%s", after)
+	}
+	if !strings.Contains(after, "▾ usr") {
+		t.Errorf("usr, opened in the preview, is closed in the whole tree:\n%s", after)
 	}
 	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
 	if err := <-done; err != nil {
