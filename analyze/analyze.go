@@ -165,7 +165,10 @@ func WithoutSecretScan() Option {
 // OnMerged calls fn after each layer is merged (Read only), on the
 // goroutine that merges, before the next layer is: fn may call snapshot for
 // a copy of the tree of the layers merged so far (fstree.Builder.Snapshot),
-// and merging waits for it.
+// and merging waits for it. With OnPartial too, fn is called again for the
+// last layer merged, about every OnPartial's every, while merging waits for
+// the next layer (as it is read): a tree fn passed over (a busy screen) may
+// be taken then.
 func OnMerged(fn func(layer int, snapshot func() *fstree.Tree)) Option {
 	return func(o *options) { o.onMerged = fn }
 }
@@ -251,6 +254,11 @@ func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error
 		merged := 0 // the entries preview holds
 		ro = append(ro, layers.WithPartialEntries(o.partialEvery, func(ctx context.Context, i int, es []layers.Entry) {
 			if i != 0 {
+				// Layers 0..i-1 are merged, and merging waits for
+				// layer i: their tree is offered again (OnMerged).
+				if o.onMerged != nil {
+					o.onMerged(i-1, b.Snapshot)
+				}
 				return
 			}
 			o.onPartial(i, len(es), func() *fstree.Tree {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,5 +85,59 @@ func TestPartialPreview(t *testing.T) {
 	}
 	if diff := cmp.Diff(want.Dive, got.Dive); diff != "" {
 		t.Errorf("dive metrics (-Run +Load with previews):\n%s", diff)
+	}
+}
+
+// TestMergedOfferedAgain: a tree of the merged layers that OnMerged's
+// function passed over (a busy screen does) is offered again while merging
+// waits for the next layer, here the last, whose blob the registry holds
+// back half sent: the screen need not stay layers behind until it merges.
+func TestMergedOfferedAgain(t *testing.T) {
+	img := lt.Layers(t,
+		[]lt.File{{Name: "a", Body: "a"}},
+		[]lt.File{{Name: "b", Body: "b"}},
+		lt.ManyFiles("big", 2000, 300))
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	size, err := ls[2].Size()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := make(chan struct{})
+	release := sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(release)
+	tr := lt.Trickle{Digest: lt.Digests(t, img)[2], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: gate}
+	ref := lt.Registry(t, img, tr.Wrap)
+
+	var calls []int // the layers offered, in order (on the merging goroutine)
+	taken := -1     // the layers in the tree taken on the second offer
+	onMerged := analyze.OnMerged(func(layer int, snapshot func() *fstree.Tree) {
+		calls = append(calls, layer)
+		if layer == 1 && slices.Index(calls, 1) < len(calls)-1 && taken < 0 {
+			taken = snapshot().Layers
+			release() // the rest of the last layer comes once the tree was taken
+		}
+	})
+	onPartial := analyze.OnPartial(time.Millisecond, func(int, int, func() *fstree.Tree) {})
+	loaded := make(chan struct{})
+	go func() {
+		select {
+		case <-loaded:
+		case <-time.After(20 * time.Second):
+			release() // no second offer came: the test fails below, not by timeout
+		}
+	}()
+	_, _, err = analyze.Load(context.Background(), ref, onPartial, onMerged, analyze.WithLoadOptions(layers.WithInsecure(), layers.WithoutDaemon()))
+	close(loaded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if taken != 2 {
+		t.Errorf("tree taken on the second offer of layer 1 has %d layers, want 2 (offers %v)", taken, calls)
+	}
+	if i := slices.Index(calls, 2); i < 0 || slices.Index(calls[i:], 1) >= 0 {
+		t.Errorf("offers %v: want layer 2 offered once, after every offer of layer 1", calls)
 	}
 }

@@ -254,6 +254,55 @@ func TestRunProgressiveTree(t *testing.T) {
 	}
 }
 
+// TestRunMergedOfferedAgain: analyze offers the tree of the layers merged
+// so far again while merging waits (analyze.OnMerged); the browser takes a
+// layer's tree once, however often it is offered, and the screen comes to
+// show it.
+func TestRunMergedOfferedAgain(t *testing.T) {
+	img := layerstest.Image(t, fixtureSteps()...)
+	s := simScreen(t)
+	done := make(chan error, 1)
+	result := make(chan int, 1)
+	go func() {
+		done <- Run(context.Background(), "fixture.tar", func(ctx context.Context, ev *Events) (*analyze.Analysis, error) {
+			li, err := layers.Read(ctx, img)
+			if err != nil {
+				return nil, err
+			}
+			ev.Progress(layers.Progress{LayersTotal: len(li.Layers)})
+			b := fstree.NewBuilder()
+			b.Add(li.Layers[0].Entries)
+			ev.Merged(0, b.Snapshot)
+			b.Add(li.Layers[1].Entries)
+			taken := 0
+			snap := func() *fstree.Tree { taken++; return b.Snapshot() }
+			for range 200 { // offers 10 ms apart, until the screen shows the tree
+				ev.Merged(1, snap)
+				s.mu.Lock()
+				shown := strings.Contains(s.text, "Files · layers 0–1")
+				s.mu.Unlock()
+				if shown {
+					break
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			for range 5 {
+				ev.Merged(1, snap)
+			}
+			result <- taken
+			return analyze.Run(li), nil
+		}, s.opts()...)
+	}()
+	if n := <-result; n != 1 {
+		t.Errorf("layer 1's tree taken %d times over its offers, want once", n)
+	}
+	waitFor(t, s, "Files · layers 0–1")
+	s.InjectKey(tcell.KeyRune, 'q', tcell.ModNone)
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v, want nil after q", err)
+	}
+}
+
 // TestViewerWhileLoading opens a file of the first layer while the rest
 // of the image is still being read: the reader arrives with the source,
 // before the analysis.

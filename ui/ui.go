@@ -78,6 +78,7 @@ type Events struct {
 	snapAt   time.Time
 	snapCost time.Duration
 	preview  bool
+	merged   int // layers in the last merged tree taken
 }
 
 // Progress reports bytes and layers read (layers.WithProgress). The screen
@@ -118,8 +119,16 @@ const progressFrame = 100 * time.Millisecond
 // and merging slows by at most a fifth. The last layer's tree is always
 // taken: the whole tree is then on the screen while the analysis runs,
 // before -o json would have finished.
+//
+// While merging waits for the next layer, analyze offers the tree of the
+// layers merged so far again (analyze.OnMerged): a tree passed over while
+// the screen was busy is then taken, once it may be, rather than the
+// screen staying layers behind until the next layer merges.
 func (e *Events) Merged(layer int, snapshot func() *fstree.Tree) {
 	b := e.b
+	if layer+1 <= e.merged {
+		return // on the screen already
+	}
 	last := int64(layer+1) == b.layerCount.Load()
 	// A preview of a layer being read is replaced at once: it must not
 	// stand for the layer once the layer is read.
@@ -127,6 +136,7 @@ func (e *Events) Merged(layer int, snapshot func() *fstree.Tree) {
 		return
 	}
 	e.preview = false
+	e.merged = layer + 1
 	t := e.take(snapshot)
 	b.post(func() {
 		b.treeQueued.Store(false)
