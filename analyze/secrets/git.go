@@ -22,10 +22,10 @@ func (ls *layerScan) openGit(p string, size int64) io.WriteCloser {
 		}
 		searchAll(o.Data, func(h hit) { ls.add(h, p, o.ID) })
 	}
-	warn := func(msg string) { ls.warn("%s: %s", p, msg) }
+	warn := func(msg string) { ls.warn("/%s: %s", p, msg) }
 	if id := gitobj.LooseID(p); id != "" {
 		if size > gitobj.MaxObject {
-			ls.warn("%s: loose object of %d bytes not searched (over %d)", p, size, gitobj.MaxObject)
+			ls.warn("/%s: loose object of %d bytes not searched (over %d)", p, size, gitobj.MaxObject)
 			return nil
 		}
 		ls.res.Searched++
@@ -33,7 +33,7 @@ func (ls *layerScan) openGit(p string, size int64) io.WriteCloser {
 	}
 	if gitobj.IsPack(p) {
 		if size > PackLimit {
-			ls.warn("%s: packfile of %d bytes not searched (over %s)", p, size, fmt.Sprint(PackLimit))
+			ls.warn("/%s: packfile of %d bytes not searched (over %s)", p, size, fmt.Sprint(PackLimit))
 			return nil
 		}
 		ls.res.Searched++

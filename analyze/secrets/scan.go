@@ -9,6 +9,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dustin/go-humanize"
+
 	"github.com/stagescope/stagescope/analyze/secrets/gitobj"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -60,7 +62,7 @@ type LayerResult struct {
 	Findings []Finding // Layer is set by Collect
 	Warnings []string
 	Searched int // files searched
-	Skipped  int // text files larger than FileLimit, not searched
+	Skipped  int // text files larger than FileLimit (by their first bytes), not searched
 }
 
 // LayerScan is the scan of layers' contents: pass it to
@@ -88,9 +90,11 @@ func Wants(p string, size int64, head []byte) bool {
 	if gitobj.IsPack(p) {
 		return size <= PackLimit
 	}
-	if binaryExts[path.Ext(p)] || indexFile(p) || size > FileLimit {
+	if binaryExts[path.Ext(p)] || indexFile(p) {
 		return false
 	}
+	// A text file over FileLimit is wanted too: its first bytes tell it
+	// from a binary, and its writer stops there (see overLimit).
 	return bytes.IndexByte(head[:min(len(head), sniffLen)], 0) < 0
 }
 
@@ -98,9 +102,21 @@ type layerScan struct {
 	ctx  context.Context // ends when the read of the layer fails
 	res  *LayerResult
 	full bool
+	// largest is the largest file over FileLimit, not searched.
+	largest     string
+	largestSize int64
 }
 
-func (ls *layerScan) Result() any { return ls.res }
+// Result ends the layer; files over FileLimit get one warning, naming the
+// largest.
+func (ls *layerScan) Result() any {
+	if n := ls.res.Skipped; n == 1 {
+		ls.warn("/%s (%s) not searched: over the %s a file may have", ls.largest, humanize.IBytes(uint64(ls.largestSize)), humanize.IBytes(FileLimit))
+	} else if n > 1 {
+		ls.warn("%d files over %s not searched, the largest /%s (%s)", n, humanize.IBytes(FileLimit), ls.largest, humanize.IBytes(uint64(ls.largestSize)))
+	}
+	return ls.res
+}
 
 func (ls *layerScan) warn(format string, args ...any) {
 	ls.res.Warnings = append(ls.res.Warnings, fmt.Sprintf(format, args...))
@@ -130,8 +146,7 @@ func (ls *layerScan) Open(p string, size int64) io.WriteCloser {
 		return nil // before the size: a large archive is not a skipped text file
 	}
 	if size > FileLimit {
-		ls.res.Skipped++
-		return nil
+		return &overLimit{ls: ls, path: p, size: size}
 	}
 	ls.res.Searched++
 	f := &fileScan{}
@@ -139,7 +154,32 @@ func (ls *layerScan) Open(p string, size int64) io.WriteCloser {
 	return f
 }
 
-var errBinary = errors.New("binary file")
+var (
+	errBinary   = errors.New("binary file")
+	errTooLarge = errors.New("larger than FileLimit")
+)
+
+// overLimit is the writer of a file over FileLimit: not searched, and
+// counted as skipped when its first bytes say it is text.
+type overLimit struct {
+	ls   *layerScan
+	path string
+	size int64
+}
+
+func (o *overLimit) Write(p []byte) (int, error) {
+	if bytes.IndexByte(p[:min(len(p), sniffLen)], 0) >= 0 {
+		return 0, errBinary
+	}
+	ls := o.ls
+	ls.res.Skipped++
+	if o.size > ls.largestSize {
+		ls.largest, ls.largestSize = o.path, o.size
+	}
+	return 0, errTooLarge
+}
+
+func (o *overLimit) Close() error { return nil }
 
 // fileScan searches one file, unless its first bytes say it is binary.
 type fileScan struct {

@@ -163,7 +163,56 @@ func BadCases() []BadCase {
 		{Name: "deep-dirs-bomb.tar", Exit: 2, Large: true, MaxSeconds: 30, MaxRSS: 512 << 20, Error: `layer 0 .*too many directories: the paths imply more than 1000000 directories`,
 			make: lazy(func() []byte { return archiveWithLayer(gz(DeepPathLayer(1000, 12000))) })},
 		{Name: "deep-dirs-bomb.tar", Exit: 2, Large: true, Again: true, Args: []string{"--max-dirs", "50000"}, MaxSeconds: 30, MaxRSS: 512 << 20, Error: `layer 0 .*more than 50000 directories.*--max-dirs`},
+		// A 2 GiB text file of one line, no newline in it: the secret scan
+		// sees its first bytes, finds text, and skips it with a warning, in
+		// bounded time and memory; the file after it is still searched.
+		{Name: "one-line-2gib.tar", Exit: 0, Large: true, Args: []string{"--max-ratio", "0"}, MaxSeconds: 60, MaxRSS: 256 << 20,
+			make: lazy(func() []byte { layer, diffID := oneLineLayer(2 << 30); return buildArchive(layer, diffID, nil, nil) }),
+			JSON: map[string]any{
+				"/secrets/filesSkipped":      1,
+				"/secrets/warnings/0":        "layer 0: /one-line.txt (2.0 GiB) not searched: over the 8.0 MiB a file may have",
+				"/secrets/findings/0/ruleId": "github-pat",
+				"/secrets/findings/0/path":   "/app/.env",
+				"/summary/files":             2,
+				"/layers/0/files":            2,
+			}},
 	}, integrityCases()...)
+}
+
+// oneLineLayer is a gzip layer whose tar holds one-line.txt, n bytes of
+// "a" (n a multiple of 64 MiB) without a newline, then app/.env with a
+// GitHub token (random letters, made here); it returns the layer and its
+// diff ID, and costs little to build: the body is one gzip member of 64
+// MiB repeated, and the diff ID is hashed as the bytes stream.
+func oneLineLayer(n int64) (layer []byte, diffID string) {
+	const chunk = 64 << 20
+	var head, tail bytes.Buffer
+	tw := tar.NewWriter(&head)
+	must(tw.WriteHeader(&tar.Header{Name: "one-line.txt", Typeflag: tar.TypeReg, Mode: 0o644, Size: n, ModTime: epoch})) // the header alone: the body is streamed below
+	rng := rand.New(rand.NewSource(230))
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	tok := []byte("ghp_")
+	for range 36 {
+		tok = append(tok, alnum[rng.Intn(len(alnum))])
+	}
+	env := append(append([]byte("GITHUB_TOKEN="), tok...), '\n')
+	tw = tar.NewWriter(&tail)
+	must(tw.WriteHeader(&tar.Header{Name: "app/.env", Typeflag: tar.TypeReg, Mode: 0o600, Size: int64(len(env)), ModTime: epoch}))
+	_, err := tw.Write(env)
+	must(err)
+	must(tw.Close())
+	body := bytes.Repeat([]byte("a"), chunk)
+	h := sha256.New()
+	h.Write(head.Bytes())
+	member := gz(body)
+	layer = gz(head.Bytes())
+	for w := int64(0); w < n; w += chunk {
+		h.Write(body)
+		layer = append(layer, member...)
+	}
+	h.Write(tail.Bytes())
+	layer = append(layer, gz(tail.Bytes())...)
+	return layer, "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // WriteBadCorpus writes the corpus into dir; large cases only when large
