@@ -9,8 +9,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/dustin/go-humanize"
-
 	"github.com/stagescope/stagescope/analyze/secrets/gitobj"
 	"github.com/stagescope/stagescope/layers"
 )
@@ -111,9 +109,9 @@ type layerScan struct {
 // largest.
 func (ls *layerScan) Result() any {
 	if n := ls.res.Skipped; n == 1 {
-		ls.warn("/%s (%s) not searched: over the %s a file may have", ls.largest, humanize.IBytes(uint64(ls.largestSize)), humanize.IBytes(FileLimit))
+		ls.warn("/%s (%d bytes) not searched: larger than the %d bytes a file may have", ls.largest, ls.largestSize, FileLimit)
 	} else if n > 1 {
-		ls.warn("%d files over %s not searched, the largest /%s (%s)", n, humanize.IBytes(FileLimit), ls.largest, humanize.IBytes(uint64(ls.largestSize)))
+		ls.warn("%d files larger than %d bytes not searched, the largest /%s (%d bytes)", n, FileLimit, ls.largest, ls.largestSize)
 	}
 	return ls.res
 }

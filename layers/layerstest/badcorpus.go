@@ -170,7 +170,7 @@ func BadCases() []BadCase {
 			make: lazy(func() []byte { layer, diffID := oneLineLayer(2 << 30); return buildArchive(layer, diffID, nil, nil) }),
 			JSON: map[string]any{
 				"/secrets/filesSkipped":      1,
-				"/secrets/warnings/0":        "layer 0: /one-line.txt (2.0 GiB) not searched: over the 8.0 MiB a file may have",
+				"/secrets/warnings/0":        "layer 0: /one-line.txt (2147483648 bytes) not searched: larger than the 8388608 bytes a file may have",
 				"/secrets/findings/0/ruleId": "github-pat",
 				"/secrets/findings/0/path":   "/app/.env",
 				"/summary/files":             2,
