@@ -198,6 +198,9 @@ func OnLoaded(fn func(src *layers.Source)) Option {
 // ref.
 func Load(ctx context.Context, ref string, opts ...Option) (*Analysis, *layers.Source, error) {
 	o := makeOptions(opts)
+	if !o.noSecrets {
+		go secrets.Prepare() // beside the load, not after it
+	}
 	src, err := layers.Load(ctx, ref, o.load...)
 	if err != nil {
 		return nil, nil, err

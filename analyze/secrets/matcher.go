@@ -3,6 +3,7 @@ package secrets
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"sync"
 )
 
@@ -11,9 +12,10 @@ type matcher struct {
 	// find is the prefilter, (*keywords).find of the rules' keywords (a
 	// test swaps in the library the automaton is checked against).
 	find     func(hits []kwHit, buf []byte, limit int) []kwHit
-	rule     []int       // keyword ID -> index in rules
-	cont     [][256]bool // per rule: bytes that continue a value
-	hasValue []bool      // per rule: the pattern has a value submatch
+	rule     []int            // keyword ID -> index in rules
+	cont     [][256]bool      // per rule: bytes that continue a value
+	hasValue []bool           // per rule: the pattern has a value submatch
+	re       []*regexp.Regexp // per rule: its Pattern, compiled
 }
 
 var (
@@ -27,9 +29,14 @@ var (
 // (TestRuleProbeLen keeps the two the same when the rules change).
 const ruleProbeLen = 7
 
+// Prepare compiles the rules and builds the keyword automaton now (a few
+// milliseconds), rather than when the scan first needs them: a caller may
+// run it on a goroutine of its own while the image loads.
+func Prepare() { getMatcher() }
+
 func getMatcher() *matcher {
 	matcherOne.Do(func() {
-		m := &matcher{cont: make([][256]bool, len(rules)), hasValue: make([]bool, len(rules))}
+		m := &matcher{cont: make([][256]bool, len(rules)), hasValue: make([]bool, len(rules)), re: make([]*regexp.Regexp, len(rules))}
 		kws, rule := ruleKeywords()
 		m.rule = rule
 		for i, r := range rules {
@@ -39,7 +46,8 @@ func getMatcher() *matcher {
 			for _, c := range []byte(r.Cont) {
 				m.cont[i][c] = true
 			}
-			m.hasValue[i] = r.Pattern.NumSubexp() > 0
+			m.re[i] = regexp.MustCompile(r.Pattern) // the table is fixed: a test catches a bad one
+			m.hasValue[i] = m.re[i].NumSubexp() > 0
 		}
 		// Built at the probe length newKeywords would search for: one
 		// table, where the search from the longest keyword down builds
@@ -90,7 +98,7 @@ func (m *matcher) matchAt(ri int, buf []byte, at int) (vs, ve int, ok bool) {
 		return 0, 0, false // the keyword is inside a longer word
 	}
 	end := min(len(buf), at+maxMatch)
-	loc := r.Pattern.FindSubmatchIndex(buf[at:end])
+	loc := m.re[ri].FindSubmatchIndex(buf[at:end])
 	if loc == nil {
 		return 0, 0, false
 	}

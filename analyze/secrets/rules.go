@@ -7,7 +7,6 @@
 package secrets
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -29,9 +28,10 @@ type Rule struct {
 	// Keywords are the literal strings that start the match (the
 	// prefilter's patterns): the regexp runs anchored at each of them.
 	Keywords []string
-	// Pattern is matched at a keyword's position. Submatch 1, when there
-	// is one, is the secret value; else the whole match is.
-	Pattern *regexp.Regexp
+	// Pattern is the regular expression matched at a keyword's position
+	// (compiled once, when the scan first needs it). Submatch 1, when
+	// there is one, is the secret value; else the whole match is.
+	Pattern string
 	// Cont are the bytes besides letters and digits that may continue the
 	// value: a value followed by one is part of a longer string, not a
 	// secret of this kind.
@@ -56,108 +56,108 @@ var rules = []Rule{{
 	ID: "aws-access-key-id", Severity: Critical,
 	Why:      "an AWS access key ID; with its secret key it signs requests as an IAM user or role",
 	Keywords: []string{"AKIA", "ASIA", "ABIA", "ACCA"},
-	Pattern:  regexp.MustCompile(`^(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`),
+	Pattern:  `^(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}`,
 }, {
 	ID: "aws-secret-access-key", Severity: Critical,
 	Why:       "an AWS secret access key: it signs API requests as its IAM user",
 	Keywords:  []string{"secret_access_key", "SECRET_ACCESS_KEY", "SecretAccessKey", "secretAccessKey", "aws_secret_key", "AWS_SECRET_KEY"},
-	Pattern:   regexp.MustCompile(`^(?:secret_access_key|SECRET_ACCESS_KEY|SecretAccessKey|secretAccessKey|aws_secret_key|AWS_SECRET_KEY)["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})`),
+	Pattern:   `^(?:secret_access_key|SECRET_ACCESS_KEY|SecretAccessKey|secretAccessKey|aws_secret_key|AWS_SECRET_KEY)["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})`,
 	Cont:      "/+=",
 	AnyBefore: true,
 }, {
 	ID: "gcp-service-account", Severity: Critical,
 	Why:      "a Google Cloud service-account key file: its private key acts as the service account",
 	Keywords: []string{`"private_key_id"`},
-	Pattern:  regexp.MustCompile(`^"private_key_id"\s*:\s*"([0-9a-f]{40})"`),
+	Pattern:  `^"private_key_id"\s*:\s*"([0-9a-f]{40})"`,
 	Context:  []string{"service_account", "gserviceaccount.com"},
 }, {
 	ID: "azure-storage-key", Severity: Critical,
 	Why:      "an Azure storage account key: full access to the account's blobs, queues and tables",
 	Keywords: []string{"AccountKey="},
-	Pattern:  regexp.MustCompile(`^AccountKey=([A-Za-z0-9+/]{86}==)`),
+	Pattern:  `^AccountKey=([A-Za-z0-9+/]{86}==)`,
 	Cont:     "+/=",
 }, {
 	ID: "github-pat", Severity: Critical,
 	Why:      "a GitHub personal access token (classic): acts as its user on every repository it can reach",
 	Keywords: []string{"ghp_"},
-	Pattern:  regexp.MustCompile(`^ghp_[A-Za-z0-9]{36}`),
+	Pattern:  `^ghp_[A-Za-z0-9]{36}`,
 }, {
 	ID: "github-fine-grained-pat", Severity: Critical,
 	Why:      "a GitHub fine-grained personal access token",
 	Keywords: []string{"github_pat_"},
-	Pattern:  regexp.MustCompile(`^github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`),
+	Pattern:  `^github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}`,
 }, {
 	ID: "github-oauth", Severity: Critical,
 	Why:      "a GitHub OAuth access token",
 	Keywords: []string{"gho_"},
-	Pattern:  regexp.MustCompile(`^gho_[A-Za-z0-9]{36}`),
+	Pattern:  `^gho_[A-Za-z0-9]{36}`,
 }, {
 	ID: "github-app-token", Severity: Critical,
 	Why:      "a GitHub App installation or user-to-server token (or a refresh token)",
 	Keywords: []string{"ghs_", "ghu_", "ghr_"},
-	Pattern:  regexp.MustCompile(`^gh[sur]_[A-Za-z0-9]{36,76}`),
+	Pattern:  `^gh[sur]_[A-Za-z0-9]{36,76}`,
 }, {
 	ID: "gitlab-token", Severity: Critical,
 	Why:      "a GitLab personal, project, deploy or runner token",
 	Keywords: []string{"glpat-", "gldt-", "glrt-", "glptt-"},
-	Pattern:  regexp.MustCompile(`^(?:glpat-|gldt-|glrt-)[A-Za-z0-9_\-]{20,64}|^glptt-[0-9a-f]{40}`),
+	Pattern:  `^(?:glpat-|gldt-|glrt-)[A-Za-z0-9_\-]{20,64}|^glptt-[0-9a-f]{40}`,
 	Cont:     "_-",
 }, {
 	ID: "slack-token", Severity: High,
 	Why:      "a Slack bot, user, app or configuration token",
 	Keywords: []string{"xoxb-", "xoxp-", "xoxa-", "xoxe-", "xoxo-", "xoxr-", "xoxs-", "xapp-"},
-	Pattern:  regexp.MustCompile(`^(?:xox[bpaeors]-[0-9]{8,14}-[0-9A-Za-z-]{10,120}|xapp-[0-9]-[A-Z0-9]{8,14}-[0-9]{8,14}-[0-9a-f]{20,80})`),
+	Pattern:  `^(?:xox[bpaeors]-[0-9]{8,14}-[0-9A-Za-z-]{10,120}|xapp-[0-9]-[A-Z0-9]{8,14}-[0-9]{8,14}-[0-9a-f]{20,80})`,
 	Cont:     "-",
 }, {
 	ID: "slack-webhook", Severity: Medium,
 	Why:      "a Slack incoming-webhook URL: anyone holding it posts to the channel",
 	Keywords: []string{"hooks.slack.com/"},
-	Pattern:  regexp.MustCompile(`^hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_\-]{30,120}`),
+	Pattern:  `^hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_\-]{30,120}`,
 	Cont:     "+/_-",
 }, {
 	ID: "stripe-live-key", Severity: Critical,
 	Why:      "a Stripe live secret or restricted key: charges and refunds real money",
 	Keywords: []string{"sk_live_", "rk_live_"},
-	Pattern:  regexp.MustCompile(`^[sr]k_live_[0-9A-Za-z]{24,99}`),
+	Pattern:  `^[sr]k_live_[0-9A-Za-z]{24,99}`,
 }, {
 	ID: "npm-token", Severity: High,
 	Why:      "an npm access token: publishes packages as its owner",
 	Keywords: []string{"npm_"},
-	Pattern:  regexp.MustCompile(`^npm_[A-Za-z0-9]{36}`),
+	Pattern:  `^npm_[A-Za-z0-9]{36}`,
 }, {
 	ID: "npm-auth-token", Severity: High,
 	Why:      "an npm registry auth token in an .npmrc",
 	Keywords: []string{":_authToken="},
-	Pattern:  regexp.MustCompile(`^:_authToken=([A-Za-z0-9_\-]{30,})`),
+	Pattern:  `^:_authToken=([A-Za-z0-9_\-]{30,})`,
 	Cont:     "_-",
 }, {
 	ID: "pypi-token", Severity: High,
 	Why:      "a PyPI API token: uploads releases as its owner",
 	Keywords: []string{"pypi-AgEIcHlwaS5vcmc"},
-	Pattern:  regexp.MustCompile(`^pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,300}`),
+	Pattern:  `^pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,300}`,
 	Cont:     "_-",
 }, {
 	ID: "twilio-api-key", Severity: High,
 	Why:      "a Twilio API key SID (its secret is usually beside it)",
 	Keywords: []string{"SK"},
-	Pattern:  regexp.MustCompile(`^SK[0-9a-f]{32}`),
+	Pattern:  `^SK[0-9a-f]{32}`,
 }, {
 	ID: "sendgrid-api-key", Severity: High,
 	Why:      "a SendGrid API key: sends mail as the account",
 	Keywords: []string{"SG."},
-	Pattern:  regexp.MustCompile(`^SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}`),
+	Pattern:  `^SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}`,
 	Cont:     "_-",
 }, {
 	ID: "private-key", Severity: Critical,
 	Why:      "a private key block (PEM, OpenSSH or PGP): whoever holds the image holds the key",
 	Keywords: []string{"-----BEGIN "},
-	Pattern:  regexp.MustCompile(`^-----BEGIN[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----[^-]{64,}-----END[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----`),
+	Pattern:  `^-----BEGIN[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----[^-]{64,}-----END[ A-Z0-9]{0,20}PRIVATE KEY(?: BLOCK)?-----`,
 	Cont:     "-",
 }, {
 	ID: "jwt", Severity: Medium,
 	Why:      "a JSON Web Token next to a word that says it is a credential",
 	Keywords: []string{"eyJ"},
-	Pattern:  regexp.MustCompile(`^eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,}`),
+	Pattern:  `^eyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{16,}`,
 	Cont:     "_-.",
 	Context:  []string{"bearer", "token", "jwt", "authorization", "auth", "secret", "password", "apikey", "api_key", "session"},
 }}
