@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -97,19 +96,7 @@ func TestMergedOfferedAgain(t *testing.T) {
 		[]lt.File{{Name: "a", Body: "a"}},
 		[]lt.File{{Name: "b", Body: "b"}},
 		lt.ManyFiles("big", 2000, 300))
-	ls, err := img.Layers()
-	if err != nil {
-		t.Fatal(err)
-	}
-	size, err := ls[2].Size()
-	if err != nil {
-		t.Fatal(err)
-	}
-	gate := make(chan struct{})
-	release := sync.OnceFunc(func() { close(gate) })
-	t.Cleanup(release)
-	tr := lt.Trickle{Digest: lt.Digests(t, img)[2], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: gate}
-	ref := lt.Registry(t, img, tr.Wrap)
+	ref, release := lt.TrickleLayer(t, img, 2)
 
 	var calls []int // the layers offered, in order (on the merging goroutine)
 	taken := -1     // the layers in the tree taken on the second offer
@@ -129,7 +116,7 @@ func TestMergedOfferedAgain(t *testing.T) {
 			release() // no second offer came: the test fails below, not by timeout
 		}
 	}()
-	_, _, err = analyze.Load(context.Background(), ref, onPartial, onMerged, analyze.WithLoadOptions(layers.WithInsecure(), layers.WithoutDaemon()))
+	_, _, err := analyze.Load(context.Background(), ref, onPartial, onMerged, analyze.WithLoadOptions(layers.WithInsecure(), layers.WithoutDaemon()))
 	close(loaded)
 	if err != nil {
 		t.Fatal(err)

@@ -115,17 +115,23 @@ func ManyFiles(dir string, n, size int) []File {
 // reader is mid-way through the first layer until then.
 func TrickleFirst(t testing.TB, img v1.Image) (ref string, release func()) {
 	t.Helper()
+	return TrickleLayer(t, img, 0)
+}
+
+// TrickleLayer is TrickleFirst for layer i.
+func TrickleLayer(t testing.TB, img v1.Image, i int) (ref string, release func()) {
+	t.Helper()
 	ls, err := img.Layers()
 	if err != nil {
 		t.Fatal(err)
 	}
-	size, err := ls[0].Size()
+	size, err := ls[i].Size()
 	if err != nil {
 		t.Fatal(err)
 	}
 	gate := make(chan struct{})
 	release = sync.OnceFunc(func() { close(gate) })
 	t.Cleanup(release) // before the server closes: no request waits
-	tr := Trickle{Digest: Digests(t, img)[0], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: gate}
+	tr := Trickle{Digest: Digests(t, img)[i], Held: int(size / 2), Chunk: 16 << 10, Pause: 5 * time.Millisecond, Release: gate}
 	return Registry(t, img, tr.Wrap), release
 }
