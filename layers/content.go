@@ -82,8 +82,9 @@ type scanPipe struct {
 	wanted bool // and Wants took it
 }
 
-// pipeOp is one of the scanner's calls: the Open of file path, a Write of
-// data[lo:hi] of its batch, or the Close of the file's writer.
+// pipeOp is one of the scanner's calls: the Open of file path (number
+// file), a Write of data[lo:hi] of its batch, or the Close of the writer;
+// a Write and a Close are of the file last opened.
 type pipeOp struct {
 	kind   uint8
 	path   string
@@ -222,7 +223,7 @@ func (p *scanPipe) Write(b []byte) (int, error) {
 		full := len(bt.data) == cap(bt.data)
 		// add may send the batch (its operations full): then it is the
 		// scan's, and not to be looked at again.
-		p.add(pipeOp{kind: opWrite, file: p.file, lo: lo, hi: lo + c})
+		p.add(pipeOp{kind: opWrite, lo: lo, hi: lo + c})
 		if full && p.cur == bt {
 			p.send()
 		}
@@ -232,7 +233,7 @@ func (p *scanPipe) Write(b []byte) (int, error) {
 
 // close queues the Close of the file's writer, after its last bytes.
 func (p *scanPipe) close() {
-	p.add(pipeOp{kind: opClose, file: p.file})
+	p.add(pipeOp{kind: opClose})
 }
 
 // finish waits for the scanner to take every queued call and returns its

@@ -17,7 +17,7 @@ const PackLimit = 1 << 30
 // are searched as text; findings name the file and the object.
 func (ls *layerScan) openGit(p string, size int64) io.WriteCloser {
 	found := func(o gitobj.Object) {
-		if o.Type == "blob" && len(o.Data) > 0 && isBinary(o.Data) {
+		if o.Type == "blob" && len(o.Data) > 0 && binaryHead(o.Data) {
 			return
 		}
 		searchAll(o.Data, func(h hit) { ls.add(h, p, o.ID) })
@@ -40,13 +40,4 @@ func (ls *layerScan) openGit(p string, size int64) io.WriteCloser {
 		return gitobj.Pack(ls.ctx, found, warn)
 	}
 	return nil
-}
-
-func isBinary(b []byte) bool {
-	for _, c := range b[:min(len(b), sniffLen)] {
-		if c == 0 {
-			return true
-		}
-	}
-	return false
 }

@@ -93,7 +93,13 @@ func Wants(p string, size int64, head []byte) bool {
 	}
 	// A text file over FileLimit is wanted too: its first bytes tell it
 	// from a binary, and its writer stops there (see overLimit).
-	return bytes.IndexByte(head[:min(len(head), sniffLen)], 0) < 0
+	return !binaryHead(head)
+}
+
+// binaryHead tells whether a file (or git object) whose first bytes are b
+// is binary: a NUL among its first sniffLen bytes, as git decides.
+func binaryHead(b []byte) bool {
+	return bytes.IndexByte(b[:min(len(b), sniffLen)], 0) >= 0
 }
 
 type layerScan struct {
@@ -166,7 +172,7 @@ type overLimit struct {
 }
 
 func (o *overLimit) Write(p []byte) (int, error) {
-	if bytes.IndexByte(p[:min(len(p), sniffLen)], 0) >= 0 {
+	if binaryHead(p) {
 		return 0, errBinary
 	}
 	ls := o.ls
@@ -188,7 +194,7 @@ type fileScan struct {
 func (f *fileScan) Write(p []byte) (int, error) {
 	if !f.sniffed {
 		f.sniffed = true
-		if bytes.IndexByte(p[:min(len(p), sniffLen)], 0) >= 0 {
+		if binaryHead(p) {
 			return 0, errBinary
 		}
 	}
