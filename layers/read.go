@@ -413,13 +413,19 @@ type openedLayer struct {
 	// byBlob: the blob is the tar itself, its digest is the diff ID, and
 	// reading it checks that digest: the blob's check proves the diff ID.
 	byBlob bool
+	// stopBlob stops the goroutine that reads the compressed blob ahead
+	// of the decompressor (see openLayer's ahead), so that blameDigest
+	// may read the rest of blob; it does nothing when there is none.
+	stopBlob func()
 }
 
 // openLayer opens the layer's uncompressed tar stream. With verify, the
 // stream fails at its end unless its bytes match the layer's blob digest
-// (compressed blobs) and its diff ID.
-func openLayer(l v1.Layer, lay *Layer, verify bool) (*openedLayer, error) {
-	o := &openedLayer{blobRead: new(atomic.Int64)}
+// (compressed blobs) and its diff ID. With ahead, a compressed blob is read
+// (and its digest checked) by a goroutine of its own, ahead of the
+// decompressor: see readLayer.
+func openLayer(l v1.Layer, lay *Layer, verify, ahead bool) (*openedLayer, error) {
+	o := &openedLayer{blobRead: new(atomic.Int64), stopBlob: func() {}}
 	if sc, ok := l.(storedCompressed); ok && sc.StoredCompressed() {
 		rc, err := l.Compressed()
 		if err != nil {
@@ -434,11 +440,11 @@ func openLayer(l v1.Layer, lay *Layer, verify bool) (*openedLayer, error) {
 			blobChecked = true
 		}
 		o.blob = rc
-		stream, c, err := decompress(readCloser{&countReader{r: rc, n: o.blobRead}, rc.Close})
+		stream, c, stop, err := decompressAhead(readCloser{&countReader{r: rc, n: o.blobRead}, rc.Close}, ahead)
 		if err != nil {
 			return nil, err
 		}
-		o.stream = stream
+		o.stream, o.stopBlob = stream, stop
 		if c == plainTar && lay.Digest == lay.DiffID && (blobChecked || lay.Digest == "") {
 			// lay.Digest == "": a stream whose reader hashes the
 			// blob itself (ReadArchive), which is then the diff ID.
@@ -648,29 +654,59 @@ func (r readCloser) Close() error { return r.close() }
 // decompress sniffs the stream's magic bytes and decodes gzip or zstd; any
 // other stream is returned as is. It also says which it found.
 func decompress(rc io.ReadCloser) (io.ReadCloser, compression, error) {
+	stream, c, _, err := decompressAhead(rc, false)
+	return stream, c, err
+}
+
+// decompressAhead is decompress that, with ahead and a compressed stream,
+// reads rc in a goroutine of its own, ahead of the decoder: reading the
+// blob (a registry's body, a file) and hashing it for its digest then run
+// beside the decoder, whose single goroutine bounds how fast a large layer
+// is read, rather than on it. stop stops that goroutine, so that rc may be
+// read by another; closing the stream stops it too.
+func decompressAhead(rc io.ReadCloser, ahead bool) (stream io.ReadCloser, c compression, stop func(), err error) {
+	stop = func() {}
 	br := bufio.NewReaderSize(rc, 1<<16)
 	magic, err := br.Peek(4)
 	if err != nil && !errors.Is(err, io.EOF) {
 		_ = rc.Close()
-		return nil, plainTar, err
+		return nil, plainTar, stop, err
 	}
-	switch c := compressionOf(magic); c {
+	c = compressionOf(magic)
+	if ahead && c != plainTar {
+		ra, err := readahead.NewReaderSize(br, readAheadBuffers, readAheadSize)
+		if err != nil {
+			_ = rc.Close()
+			return nil, c, stop, err
+		}
+		stop = func() { _ = ra.Close() }
+		blob := rc
+		br = bufio.NewReaderSize(ra, 1<<16)
+		rc = readCloser{br, func() error { stop(); return blob.Close() }}
+	}
+	stream, err = decoder(br, rc, c)
+	return stream, c, stop, err
+}
+
+// decoder decodes br, read from rc, as c says.
+func decoder(br *bufio.Reader, rc io.ReadCloser, c compression) (io.ReadCloser, error) {
+	switch c {
 	case gzipTar:
 		zr, err := newGzipMembers(br)
 		if err != nil {
 			_ = rc.Close()
-			return nil, c, err
+			return nil, err
 		}
-		return readCloser{zr, func() error { _ = zr.zr.Close(); return rc.Close() }}, c, nil
+		return readCloser{zr, func() error { _ = zr.zr.Close(); return rc.Close() }}, nil
 	case zstdTar:
 		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
 		if err != nil {
 			_ = rc.Close()
-			return nil, c, fmt.Errorf("zstd: %w", err)
+			return nil, fmt.Errorf("zstd: %w", err)
 		}
-		return readCloser{zstdErrors{zr}, func() error { zr.Close(); return rc.Close() }}, c, nil
+		return readCloser{zstdErrors{zr}, func() error { zr.Close(); return rc.Close() }}, nil
 	}
-	return readCloser{br, rc.Close}, plainTar, nil
+	return readCloser{br, rc.Close}, nil
 }
 
 // zstdErrors says which decoder an error comes from.
@@ -797,7 +833,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // blob is the tar, or verifying is off).
 // pub, when set, publishes the entries read so far (WithPartialEntries).
 func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bool, total *atomic.Int64, report func(), pub *publisher) (string, error) {
-	ol, err := openLayer(l, lay, o.verify)
+	ol, err := openLayer(l, lay, o.verify, ahead)
 	if err != nil {
 		return "", err
 	}
@@ -824,9 +860,11 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bo
 		err = readEntries(ctx, r, lay, ol.blobRead, o, total, report, pub)
 		_ = ra.Close() // stops the read-ahead; the stream stays open for blameDigest
 		if err != nil {
+			ol.stopBlob()
 			return "", blameDigest(err, ol.blob)
 		}
 	} else if err := readEntries(ctx, rc, lay, ol.blobRead, o, total, report, pub); err != nil {
+		ol.stopBlob()
 		return "", blameDigest(err, ol.blob)
 	}
 	lay.DiffIDVerified = (ol.byBlob && lay.DiffID != "") || ol.diff.matched()

@@ -623,3 +623,58 @@ func TestRegistryBounds(t *testing.T) {
 		})
 	}
 }
+
+// TestBlobMismatchReadAhead: a large layer's blob is read ahead of the
+// decompressor by a goroutine of its own. When the bytes break the
+// decompressor early, the error names the blob digest, found by reading
+// the rest of the blob: that read must not race the goroutine ahead (run
+// with -race), which the registry keeps busy by dripping the blob.
+func TestBlobMismatchReadAhead(t *testing.T) {
+	var text strings.Builder
+	r := rand.New(rand.NewSource(3))
+	for text.Len() < 4<<20 {
+		fmt.Fprintf(&text, "line %d: %x\n", r.Int63(), r.Int63())
+	}
+	img := lt.Image(t,
+		lt.Step{CreatedBy: "COPY log /", Files: []lt.File{{Name: "var/log/big.log", Body: text.String()}}},
+		lt.Step{CreatedBy: "COPY hello /", Files: []lt.File{{Name: "etc/hello", Body: "hello\n"}}},
+	)
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := ls[0].Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ref := newFaultRegistry(t, img)
+	f.fault = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if r.Method != http.MethodGet || !strings.HasSuffix(r.URL.Path, big.String()) {
+			return false
+		}
+		rec := httptest.NewRecorder()
+		f.reg.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		for i := 4096; i < 4096+64; i++ {
+			body[i] ^= 0xff // the first deflate blocks break
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		for len(body) > 0 {
+			m := min(16<<10, len(body))
+			if _, err := w.Write(body[:m]); err != nil {
+				return true
+			}
+			w.(http.Flusher).Flush()
+			body = body[m:]
+			time.Sleep(time.Millisecond)
+		}
+		return true
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err = loadAndRead(ctx, ref)
+	var de *layers.DigestError
+	if !errors.As(err, &de) || de.What != "blob digest" || de.Want != big.String() || de.Got == de.Want {
+		t.Fatalf("got error %v, want layer 0's blob digest mismatch against %s", err, big)
+	}
+}
