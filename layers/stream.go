@@ -155,7 +155,13 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 		}
 		progMu.Lock()
 		defer progMu.Unlock()
-		o.progress(Progress{LayersDone: done, LayersTotal: max(wantLayers, done), BytesRead: bytesRead.Load()})
+		// Until manifest.json, at the end, a stream whose source did
+		// not say tells no number of layers: 0, not the layers read.
+		total := wantLayers
+		if total > 0 {
+			total = max(total, done)
+		}
+		o.progress(Progress{LayersDone: done, LayersTotal: total, BytesRead: bytesRead.Load()})
 	}
 
 	tr := tar.NewReader(outer)
@@ -237,11 +243,15 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 			report()
 		}
 	}
-	return st.image(ctx, sel, o)
+	return st.image(ctx, sel, o, func(n int) {
+		done, wantLayers = n, n // every layer of the image is read
+		report()
+	})
 }
 
-// image matches the layers read to manifest.json.
-func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, error) {
+// image matches the layers read to manifest.json, and tells counted how
+// many the image has before it hands them on.
+func (st *memStore) image(ctx context.Context, sel string, o *options, counted func(n int)) (*Image, error) {
 	raw, ok := st.meta["manifest.json"]
 	if !ok {
 		if _, isOCI := st.meta["index.json"]; isOCI {
@@ -315,6 +325,7 @@ func (st *memStore) image(ctx context.Context, sel string, o *options) (*Image, 
 	}
 	// Without an OCI index the archive stores no manifest: Digest stays ""
 	// rather than the digest of one made up here.
+	counted(len(out.Layers))
 	if o.layerDone != nil {
 		for _, l := range out.Layers {
 			o.layerDone(l)

@@ -104,3 +104,27 @@ func TestStreamPreviewWithdrawn(t *testing.T) {
 		t.Errorf("entries handed on per partial call: %v; want the first image's layer 0 whole (2000), then none", got)
 	}
 }
+
+// TestStreamProgress: a docker save piped in tells how many layers it holds
+// only in manifest.json, at its end: until then progress says 0 (unknown),
+// not the layers read so far (which a screen took for all of them, and
+// said "merging" while the stream went on), and then all of them.
+func TestStreamProgress(t *testing.T) {
+	var got []layers.Progress
+	_, err := layers.ReadArchive(context.Background(), bytes.NewReader(lt.Save(t, "saves/docker-20.10.tar.gz")),
+		layers.WithProgress(func(p layers.Progress) { got = append(got, p) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 2 {
+		t.Fatalf("%d progress reports, want some while reading and one at the end", len(got))
+	}
+	for _, p := range got[:len(got)-1] {
+		if p.LayersTotal != 0 {
+			t.Errorf("progress %+v before manifest.json was read; want LayersTotal 0 (not known yet)", p)
+		}
+	}
+	if last := got[len(got)-1]; last.LayersDone != 3 || last.LayersTotal != 3 {
+		t.Errorf("last progress %+v, want 3 of 3 layers", last)
+	}
+}

@@ -153,6 +153,10 @@ func TestPreviewStatus(t *testing.T) {
 	if got, want := status(), "reading image · 2.5 MB"; got != want {
 		t.Errorf("status with a preview and bytes read of an unknown number of layers = %q, want %q", got, want)
 	}
+	b.setProgress(layers.Progress{LayersDone: 1, BytesRead: 3_000_000})
+	if got, want := status(), "reading layers 1/? · 3.0 MB"; got != want {
+		t.Errorf("status with a layer read of an unknown number = %q, want %q", got, want)
+	}
 
 	for _, tt := range []struct {
 		name string

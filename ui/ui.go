@@ -562,9 +562,13 @@ func (b *Browser) status() (string, tcell.Style) {
 		st = fmt.Sprintf("merging %s…", format.Count(int64(p.LayersTotal), "layer"))
 	case p.LayersTotal == 0 && p.BytesRead == 0 && b.tree.m.tree.Layers == 0:
 		st = "opening image…"
+	case p.LayersTotal == 0 && p.LayersDone > 0:
+		// A stream that tells how many layers it holds only at its end
+		// (standard input).
+		st = fmt.Sprintf("reading layers %d/? · %s", p.LayersDone, format.Bytes(p.BytesRead))
 	case p.LayersTotal == 0:
-		// A stream that tells its layers only at its end (standard
-		// input), or a tree on the screen before the first report.
+		// The same before its first layer ends, or a tree on the screen
+		// before the first report.
 		st = "reading image"
 		if p.BytesRead > 0 {
 			st += " · " + format.Bytes(p.BytesRead)

@@ -433,6 +433,10 @@ func writeJSON(w io.Writer, v any) error {
 // progressPrinter draws a one-line progress indicator on a terminal.
 func progressPrinter(w io.Writer) func(layers.Progress) {
 	return func(p layers.Progress) {
+		if p.LayersTotal == 0 { // a stream that tells how many only at its end
+			fmt.Fprintf(w, "\r\033[Kreading layers %d/?, %s", p.LayersDone, format.Bytes(p.BytesRead))
+			return
+		}
 		fmt.Fprintf(w, "\r\033[Kreading layers %d/%d, %s", p.LayersDone, p.LayersTotal, format.Bytes(p.BytesRead))
 		if p.LayersDone == p.LayersTotal {
 			fmt.Fprint(w, "\r\033[K")
