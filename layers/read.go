@@ -25,7 +25,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/klauspost/readahead"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -674,11 +673,7 @@ func decompressAhead(rc io.ReadCloser, ahead bool) (stream io.ReadCloser, c comp
 	}
 	c = compressionOf(magic)
 	if ahead && c != plainTar {
-		ra, err := readahead.NewReaderSize(br, readAheadBuffers, readAheadSize)
-		if err != nil {
-			_ = rc.Close()
-			return nil, c, stop, err
-		}
+		ra := newAheadReader(br, readAheadBuffers, readAheadSize)
 		stop = func() { _ = ra.Close() }
 		blob := rc
 		br = bufio.NewReaderSize(ra, 1<<16)
@@ -847,17 +842,14 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bo
 		if ol.diff != nil {
 			src = ol.diff.rc
 		}
-		ra, err := readahead.NewReaderSize(src, readAheadBuffers, readAheadSize)
-		if err != nil {
-			return "", err
-		}
+		ra := newAheadReader(src, readAheadBuffers, readAheadSize)
 		var r io.Reader = ra
 		if ol.diff != nil {
 			v := *ol.diff // the same check, on the bytes the read-ahead hands on (the first one never reads)
 			v.rc = readCloser{ra, ra.Close}
 			ol.diff, r = &v, &v
 		}
-		err = readEntries(ctx, r, lay, ol.blobRead, o, total, report, pub)
+		err := readEntries(ctx, r, lay, ol.blobRead, o, total, report, pub)
 		_ = ra.Close() // stops the read-ahead; the stream stays open for blameDigest
 		if err != nil {
 			ol.stopBlob()
