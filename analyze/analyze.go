@@ -181,7 +181,10 @@ func OnMerged(fn func(layer int, snapshot func() *fstree.Tree)) Option {
 // entries come from bytes not checked yet against the layer's digests:
 // the tree is a preview to show while the layer is read, never a result.
 // Layers above the first get none: their tree needs the layers below
-// merged, and the first layer's tree arrives with OnMerged.
+// merged, and the first layer's tree arrives with OnMerged. A one-pass
+// stream may find that what it showed was not the first layer after all
+// (layers.WithPartialEntries): fn is then called with no entries and a nil
+// snapshot, and must drop the preview.
 func OnPartial(every time.Duration, fn func(layer, entries int, snapshot func() *fstree.Tree)) Option {
 	return func(o *options) { o.onPartial, o.partialEvery = fn, every }
 }
@@ -262,6 +265,11 @@ func read(ctx context.Context, src *layers.Source, o *options) (*Analysis, error
 				if o.onMerged != nil {
 					o.onMerged(i-1, b.Snapshot)
 				}
+				return
+			}
+			if len(es) == 0 { // withdrawn
+				preview, merged = nil, 0
+				o.onPartial(i, 0, nil)
 				return
 			}
 			o.onPartial(i, len(es), func() *fstree.Tree {

@@ -130,18 +130,24 @@ func (t *tarIndex) where() string { return t.path }
 
 // lookup finds a regular member, following links.
 func (t *tarIndex) lookup(name string) (tarMember, bool) {
+	m, ok := t.members[t.target(name)]
+	return m, ok
+}
+
+// target is the name of the regular member name is or links to, else "".
+func (t *tarIndex) target(name string) string {
 	name = cleanMember(name)
 	for range 16 {
 		m, ok := t.members[name]
 		if !ok {
-			return tarMember{}, false
+			return ""
 		}
 		if m.typ == tar.TypeReg {
-			return m, true
+			return name
 		}
 		name = m.link
 	}
-	return tarMember{}, false
+	return ""
 }
 
 func (t *tarIndex) has(name string) bool {

@@ -317,14 +317,20 @@ func loadDaemon(ctx context.Context, ref string, o *loadOptions, probing bool) (
 		}
 		return rc, nil
 	}
-	return &Source{
+	src := &Source{
 		Image:     &lazyImage{open: func() (v1.Image, error) { return tarball.Image(streamOpener(open), nil) }},
 		Reference: ref,
 		Kind:      KindDaemon,
 		stream:    open,
 		layers:    len(info.RootFS.Layers),
 		id:        identity{repoTags: info.RepoTags, repoDigests: info.RepoDigests},
-	}, nil
+	}
+	if len(info.RootFS.Layers) > 0 {
+		// The save stream names its layers only at its end: the diff
+		// ID tells which member holds layer 0 (see layerZero).
+		src.zero.diffID = info.RootFS.Layers[0]
+	}
+	return src, nil
 }
 
 // streamOpener adapts a stream to a tarball.Opener: every call saves the

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,9 +39,8 @@ func engineHost(t *testing.T) string {
 	return h
 }
 
-// engineLoad feeds a docker save archive to the engine's image load API, as
-// `docker load` does.
-func engineLoad(t *testing.T, host string, archive io.Reader) {
+// engineClient is an HTTP client of the engine at host (http://engine/…).
+func engineClient(t *testing.T, host string) *http.Client {
 	t.Helper()
 	u, err := url.Parse(host)
 	if err != nil {
@@ -47,11 +49,17 @@ func engineLoad(t *testing.T, host string, archive io.Reader) {
 	if u.Scheme != "unix" {
 		t.Fatalf("engine host %s: the test speaks unix:// only", host)
 	}
-	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+	return &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", u.Path)
 	}}}
-	resp, err := c.Post("http://engine/images/load?quiet=1", "application/x-tar", archive)
+}
+
+// engineLoad feeds a docker save archive to the engine's image load API, as
+// `docker load` does.
+func engineLoad(t *testing.T, host string, archive io.Reader) {
+	t.Helper()
+	resp, err := engineClient(t, host).Post("http://engine/images/load?quiet=1", "application/x-tar", archive)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,4 +266,94 @@ func TestEngineFromDockerContext(t *testing.T) {
 			t.Errorf("got error %v, want %q", err, want)
 		}
 	})
+}
+
+// engineGet returns the body of the engine's answer to a GET of path.
+func engineGet(t *testing.T, c *http.Client, path string) []byte {
+	t.Helper()
+	resp, err := c.Get("http://engine" + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s %v: %.200s", path, resp.Status, err, b)
+	}
+	return b
+}
+
+// TestEnginePreview reads an image from the engine through a proxy on a
+// socket of its own that replays the engine's own save stream of the
+// image slowly, holding it back half-way through layer 0's member: the
+// entries of layer 0 read so far arrive while it is held, all of them once
+// it is read, and the image read is the engine's. Docker 20.10 saves the
+// classic format, where layer 0's v1 JSON names no parent; podman names
+// the member after the diff ID its image inspect gave.
+func TestEnginePreview(t *testing.T) {
+	host := engineHost(t)
+	ctx := context.Background()
+	engineLoad(t, host, bytes.NewReader(lt.DockerSave(t, lt.Image(t, previewSteps()...), "stagescope-e2e/preview:1", lt.SaveClassic, false)))
+	const ref = "docker-daemon:stagescope-e2e/preview:1"
+	src, err := layers.Load(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := src.Read(ctx, layers.WithEntries(func(context.Context, int, []layers.Entry) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	c := engineClient(t, host)
+	var info struct {
+		ID string `json:"Id"`
+	}
+	if err := json.Unmarshal(engineGet(t, c, "/images/stagescope-e2e/preview:1/json"), &info); err != nil {
+		t.Fatal(err)
+	}
+	saved := engineGet(t, c, "/images/get?"+url.Values{"names": {info.ID}}.Encode())
+	tr, release := lt.TrickleZero(t, saved)
+	sock := filepath.Join(t.TempDir(), "proxy.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine := &httputil.ReverseProxy{
+		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(&url.URL{Scheme: "http", Host: "engine"}) },
+		Transport: c.Transport,
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/images/get" {
+			engine.ServeHTTP(w, r)
+			return
+		}
+		if got := r.URL.Query()["names"]; len(got) != 1 || got[0] != info.ID {
+			http.Error(w, fmt.Sprintf("the proxy replays the save of %s only, not of %q", info.ID, got), http.StatusBadRequest)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-tar")
+		tr.Send(r.Context(), w, saved)
+	}))
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	t.Setenv("DOCKER_HOST", "unix://"+sock)
+
+	p := newPartials()
+	p.releaseEarly(release)
+	src, err = layers.Load(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := src.Read(ctx, p.options()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the image read with a preview differs (-without +with):\n%s", diff)
+	}
+	if n := len(p.whole[0]); n != 2000 {
+		t.Errorf("layer 0 has %d entries, want its 2000 files", n)
+	}
+	p.check(t, true)
 }

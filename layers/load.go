@@ -50,6 +50,8 @@ type Source struct {
 	layers int
 	// selector picks an image of a multi-image docker save stream.
 	selector string
+	// zero is what the source knows of the stream's layer 0 member.
+	zero zeroHint
 	// id is what the source knows of the image's names and digests
 	// besides its manifest and config (see Image).
 	id identity
@@ -110,7 +112,7 @@ func (s *Source) Read(ctx context.Context, opts ...Option) (*Image, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	img, err := readArchive(ctx, rc, s.Reference, s.selector, o, s.layers)
+	img, err := readArchive(ctx, rc, s.Reference, s.selector, o, s.layers, s.zero)
 	if err != nil {
 		return nil, err
 	}
@@ -560,6 +562,7 @@ func loadDockerArchive(path, sel string, idx *tarIndex) (*Source, error) {
 			selector:  sel,
 			layers:    len(d.entry.Layers),
 			stream:    fileStream(path),
+			zero:      zeroHint{member: idx.target(d.entry.Layers[0])},
 		}, nil
 	}
 	img, err := d.image(idx)

@@ -17,8 +17,17 @@ import (
 // layer's first attempt (a registry stream that breaks off is read again
 // from its start): they are a preview of a layer still being read, to be
 // shown as such and never reported. Reading never waits for fn: a reader
-// only publishes the length it has reached. A stream read in one pass
-// (standard input, a compressed archive) publishes none.
+// only publishes the length it has reached.
+//
+// A docker save stream read in one pass (a local engine's, standard input,
+// a compressed archive) names its layers only at its end: it publishes
+// the entries of layer 0 only when the stream or the source tells, before
+// the layer's member is read, that the member holds layer 0 (see
+// layerZero), and then also all of them once the member is read, since
+// the layer is handed on only at the stream's end. Should the stream show
+// afterwards that the member was not layer 0 (it holds several images, or
+// the member's bytes are not layer 0's diff ID), fn is called once more
+// with no entries: what it was handed is withdrawn.
 func WithPartialEntries(every time.Duration, fn func(ctx context.Context, index int, entries []Entry)) Option {
 	return func(o *options) error {
 		if every <= 0 {
@@ -63,16 +72,44 @@ func (p *partials) wakeup() <-chan struct{} {
 	return p.wake
 }
 
-// take returns the prefix of layer i published since it was last taken
-// with more entries than had, else nil.
-func (p *partials) take(i, had int) []Entry {
-	if p == nil {
-		return nil
+// hand calls fn with the prefix of layer i published since had of its
+// entries were handed on, if any and while ctx lasts, and returns how many
+// are handed on now.
+func (p *partials) hand(ctx context.Context, i, had int, fn func(context.Context, int, []Entry)) int {
+	if p == nil || ctx.Err() != nil {
+		return had
 	}
 	if es := p.read[i].Load(); es != nil && len(*es) > had {
-		return *es
+		fn(ctx, i, *es)
+		return len(*es)
 	}
-	return nil
+	return had
+}
+
+// forward hands fn, from a goroutine of its own, the entries of layer i
+// read so far as they are published, until stop is called; stop returns
+// once that goroutine is done, with how many entries it handed on. A
+// reader that calls WithEntries' fn itself (a one-pass stream) forwards
+// while it reads the layer, and calls neither meanwhile.
+func (p *partials) forward(ctx context.Context, i int, fn func(context.Context, int, []Entry)) (stop func() int) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	had := 0
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-p.wake:
+				had = p.hand(ctx, i, had, fn)
+			}
+		}
+	}()
+	return func() int {
+		close(quit)
+		<-done
+		return had
+	}
 }
 
 // drop forgets layer i's prefix once the layer is handed on whole.

@@ -298,11 +298,8 @@ func inOrder(ctx context.Context, ls []Layer, fn func(context.Context, int, []En
 					next, had = next+1, 0
 				}
 			case <-parts.wakeup():
-				if next < len(ls) && ctx.Err() == nil {
-					if es := parts.take(next, had); es != nil {
-						partial(ctx, next, es)
-						had = len(es)
-					}
+				if next < len(ls) {
+					had = parts.hand(ctx, next, had, partial)
 				}
 			}
 		}

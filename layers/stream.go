@@ -29,7 +29,7 @@ func ReadArchive(ctx context.Context, r io.Reader, opts ...Option) (*Image, erro
 	if err != nil {
 		return nil, err
 	}
-	return readArchive(ctx, r, "docker save stream", "", o, 0)
+	return readArchive(ctx, r, "docker save stream", "", o, 0, zeroHint{})
 }
 
 // maxStreamMetadata bounds the JSON members a stream may hold in memory in
@@ -128,8 +128,10 @@ func (st *memStore) open(name string) (io.ReadCloser, int64, error) {
 func (st *memStore) where() string { return st.name }
 
 // readArchive reads the image sel names (see parseDockerManifest) from a
-// docker save stream.
-func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options, wantLayers int) (*Image, error) {
+// docker save stream. hint is what the source knows of layer 0's member:
+// with WithPartialEntries, the entries read so far of the member found to
+// hold layer 0 are shown while it is read (see layerZero).
+func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options, wantLayers int, hint zeroHint) (*Image, error) {
 	// The bytes read from the file (or the engine): an outer gzip or zstd
 	// is held to the decompression ratio against them, and every read
 	// checks ctx, even while the tar reader skips a member.
@@ -159,6 +161,7 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 	tr := tar.NewReader(outer)
 	br := bufio.NewReaderSize(nil, 64<<10)
 	var metaBytes int64
+	pv := &streamPreview{zero: layerZero{zeroHint: hint}, parts: newPartials(o, 1), fn: o.partial}
 	for members := 0; ; members++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -207,6 +210,7 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 				return nil, fmt.Errorf("%s: reading member %s: %w", where, name, err)
 			}
 			st.meta[name] = b
+			pv.sawJSON(ctx, name, b)
 		case isLayerMember(name):
 			sl := &streamedLayer{size: h.Size, comp: compressionOf(head)}
 			sl.lay.CompressedSize = h.Size
@@ -215,7 +219,9 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 			// busy. The blob and (for a compressed member) its tar are
 			// hashed in this one read; manifest.json, which comes last,
 			// says what they must be.
-			sl.diffSum, sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, true, &bytesRead, report, nil)
+			pub, stop := pv.start(ctx, name)
+			sl.diffSum, sl.err = readLayer(ctx, oneShotLayer{io.TeeReader(br, hw)}, &sl.lay, o, true, &bytesRead, report, pub)
+			handed := stop()
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -225,6 +231,7 @@ func readArchive(ctx context.Context, r io.Reader, where, sel string, o *options
 			if sl.err == nil {
 				sl.digest = v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", hw.Sum(nil))}
 			}
+			pv.read(ctx, sl, handed)
 			st.read[name] = sl
 			done++
 			report()
@@ -354,4 +361,71 @@ func (g *archiveGuard) Read(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// streamPreview shows the entries of layer 0 while a docker save stream is
+// read (WithPartialEntries): the member layerZero recognises publishes them
+// as it is read, forwarded to fn, and the whole of them once read. It
+// calls fn on readArchive's goroutine, or on one that ends before the
+// member's read returns: never beside WithEntries' fn, which readArchive
+// calls once the stream has ended.
+type streamPreview struct {
+	zero    layerZero
+	parts   *partials // nil when no one wants a preview
+	fn      func(context.Context, int, []Entry)
+	taken   bool   // a member was recognised: no other one is
+	reading bool   // the member being read is that one
+	shown   bool   // fn holds entries of it
+	sum     string // the diff ID its bytes hash to, once read
+}
+
+func (pv *streamPreview) sawJSON(ctx context.Context, name string, b []byte) {
+	if pv.parts == nil {
+		return
+	}
+	pv.zero.sawJSON(name, b)
+	if pv.shown && pv.zero.wrong(pv.sum) {
+		pv.withdraw(ctx)
+	}
+}
+
+// start returns what the reader of the member name publishes with, and
+// what stops the forwarding, returning how many entries fn holds: nil and
+// a no-op unless the member holds layer 0.
+func (pv *streamPreview) start(ctx context.Context, name string) (*publisher, func() int) {
+	if pv.parts == nil || pv.taken || !pv.zero.is(name) {
+		return nil, func() int { return 0 }
+	}
+	pv.taken, pv.reading = true, true
+	return pv.parts.publisher(0), pv.parts.forward(ctx, 0, pv.fn)
+}
+
+// read takes a member just read: if it is the one recognised, of which fn
+// holds handed entries, fn gets all of them, or a withdrawal if the member
+// proved not to be layer 0.
+func (pv *streamPreview) read(ctx context.Context, sl *streamedLayer, handed int) {
+	if !pv.reading {
+		return
+	}
+	pv.reading, pv.shown = false, handed > 0
+	pv.sum = sl.diffSum
+	if sl.comp == plainTar {
+		pv.sum = sl.digest.String()
+	}
+	if sl.err != nil || pv.zero.wrong(pv.sum) {
+		pv.withdraw(ctx)
+		return
+	}
+	if es := sl.lay.Entries; len(es) > handed && ctx.Err() == nil {
+		pv.fn(ctx, 0, es[:len(es):len(es)])
+		pv.shown = true
+	}
+}
+
+// withdraw tells fn that what it holds is not layer 0's.
+func (pv *streamPreview) withdraw(ctx context.Context) {
+	if pv.shown && ctx.Err() == nil {
+		pv.fn(ctx, 0, nil)
+	}
+	pv.shown = false
 }

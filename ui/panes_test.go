@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -123,6 +124,55 @@ func snapshots(t *testing.T) []*fstree.Tree {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestPreviewStatus: once the tree of the first layer, still being read,
+// is on the screen, the title bar says the image is being read, even
+// before the first progress report (a one-pass stream reports none until
+// a layer ends); a preview withdrawn leaves the screen, and so does one
+// whose layer failed to read.
+func TestPreviewStatus(t *testing.T) {
+	snaps := snapshots(t)
+	a := fixture(t)
+	b, err := newBrowser("-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := func() string {
+		st, _ := b.status()
+		return st
+	}
+	if got, want := status(), "opening image…"; got != want {
+		t.Errorf("status before anything is read = %q, want %q", got, want)
+	}
+	b.setPreviewTree(snaps[0], 0, 5)
+	if got, want := status(), "reading image"; got != want {
+		t.Errorf("status with a preview on the screen and no progress yet = %q, want %q", got, want)
+	}
+	b.setProgress(layers.Progress{BytesRead: 2_500_000})
+	if got, want := status(), "reading image · 2.5 MB"; got != want {
+		t.Errorf("status with a preview and bytes read of an unknown number of layers = %q, want %q", got, want)
+	}
+
+	for _, tt := range []struct {
+		name string
+		end  func()
+	}{
+		{"withdrawn", b.dropPreview},
+		{"failed", func() {
+			b.addLayer(a.Image.Layers[1]) // a layer above was read: the browser stays open
+			b.fail(errors.New("reading layer 0 (sha256:ab12…): unexpected EOF"))
+		}},
+	} {
+		b.setPreviewTree(snaps[0], 0, 5)
+		if got := b.tree.m.tree.Layers; got != 1 {
+			t.Fatalf("%s: the preview is not on the screen (a tree of %d layers)", tt.name, got)
+		}
+		tt.end()
+		if got := b.tree.m.tree.Layers; got != 0 || b.previewEntries != 0 {
+			t.Errorf("%s: the screen keeps the preview (a tree of %d layers, %d entries read)", tt.name, got, b.previewEntries)
+		}
+	}
 }
 
 // TestProgressiveTree: the tree is there as soon as the first layer is

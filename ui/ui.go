@@ -153,8 +153,15 @@ const PartialEvery = 200 * time.Millisecond
 // on the goroutine that merges, which is idle until the layer is read, and
 // is paced as Merged is: a large first layer (a gzip blob gunzipped beside
 // a larger layer takes a second) shows its tree as it grows, marked as
-// being read, until Merged brings the layer whole.
+// being read, until Merged brings the layer whole. No entries (and a nil
+// snapshot) withdraw the preview: a one-pass stream found that what it
+// showed was not the first layer. That is never paced.
 func (e *Events) Partial(layer, entries int, snapshot func() *fstree.Tree) {
+	if entries == 0 {
+		e.preview = false
+		e.b.post(e.b.dropPreview)
+		return
+	}
 	if e.paced() {
 		return
 	}
@@ -489,6 +496,16 @@ func (b *Browser) setPreviewTree(t *fstree.Tree, layer, entries int) {
 	b.updateDetails()
 }
 
+// dropPreview takes the preview of a layer being read off the screen.
+func (b *Browser) dropPreview() {
+	if b.previewEntries == 0 {
+		return
+	}
+	b.previewEntries = 0
+	b.tree.setTree(emptyTree(), nil, 0)
+	b.updateDetails()
+}
+
 // followLayer is the layer to show of a tree of n layers: the one the user
 // picked, or the newest, which the layers' cursor then follows.
 func (b *Browser) followLayer(n int) int {
@@ -520,6 +537,8 @@ func (b *Browser) fail(err error) {
 	b.mu.Unlock()
 	b.phase = phaseFailed
 	b.loadErr = err
+	// A preview's bytes were not checked, and now never will be.
+	b.dropPreview()
 	if b.layers.done == 0 {
 		b.quit()
 	}
@@ -541,8 +560,15 @@ func (b *Browser) status() (string, tcell.Style) {
 	switch {
 	case p.LayersTotal > 0 && p.LayersDone == p.LayersTotal:
 		st = fmt.Sprintf("merging %s…", format.Count(int64(p.LayersTotal), "layer"))
-	case p.LayersTotal == 0:
+	case p.LayersTotal == 0 && p.BytesRead == 0 && b.tree.m.tree.Layers == 0:
 		st = "opening image…"
+	case p.LayersTotal == 0:
+		// A stream that tells its layers only at its end (standard
+		// input), or a tree on the screen before the first report.
+		st = "reading image"
+		if p.BytesRead > 0 {
+			st += " · " + format.Bytes(p.BytesRead)
+		}
 	default:
 		st = fmt.Sprintf("reading layers %d/%d · %s", p.LayersDone, p.LayersTotal, format.Bytes(p.BytesRead))
 	}

@@ -1,6 +1,7 @@
 package layerstest
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -66,31 +67,36 @@ func (tr Trickle) Wrap(reg http.Handler) http.Handler {
 			w.Header()[k] = v
 		}
 		w.WriteHeader(rec.Code)
-		body := rec.Body.Bytes()
-		held := min(tr.Held, len(body))
-		flush := func() {
-			if f, ok := w.(http.Flusher); ok {
-				f.Flush()
-			}
+		tr.Send(r.Context(), w, rec.Body.Bytes())
+	})
+}
+
+// Send writes body to w as the trickle says, until ctx ends, flushing
+// each chunk when w is an http.Flusher.
+func (tr Trickle) Send(ctx context.Context, w io.Writer, body []byte) {
+	held := min(tr.Held, len(body))
+	flush := func() {
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
 		}
-		for off := 0; off < held; off += max(tr.Chunk, 1) {
-			if _, err := w.Write(body[off:min(off+max(tr.Chunk, 1), held)]); err != nil {
-				return
-			}
-			flush()
-			select {
-			case <-time.After(tr.Pause):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		select {
-		case <-tr.Release:
-		case <-r.Context().Done():
+	}
+	for off := 0; off < held; off += max(tr.Chunk, 1) {
+		if _, err := w.Write(body[off:min(off+max(tr.Chunk, 1), held)]); err != nil {
 			return
 		}
-		_, _ = w.Write(body[held:])
-	})
+		flush()
+		select {
+		case <-time.After(tr.Pause):
+		case <-ctx.Done():
+			return
+		}
+	}
+	select {
+	case <-tr.Release:
+	case <-ctx.Done():
+		return
+	}
+	_, _ = w.Write(body[held:])
 }
 
 // ManyFiles is n files of size pseudo-random bytes each (gzip cannot
