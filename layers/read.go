@@ -22,9 +22,12 @@ import (
 	"time"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/djherbis/buffer"
+	"github.com/djherbis/nio/v3"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/readahead"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -673,15 +676,41 @@ func decompressAhead(rc io.ReadCloser, ahead bool) (stream io.ReadCloser, c comp
 	}
 	c = compressionOf(magic)
 	if ahead && c != plainTar {
-		ra := newAheadReader(br, readAheadBuffers, readAheadSize)
-		stop = func() { _ = ra.Close() }
+		r, halt := readBeside(br)
+		stop = halt
 		blob := rc
-		br = bufio.NewReaderSize(ra, 1<<16)
+		br = bufio.NewReaderSize(r, 1<<16)
 		rc = readCloser{br, func() error { stop(); return blob.Close() }}
 	}
 	stream, err = decoder(br, rc, c)
 	return stream, c, stop, err
 }
+
+// readBeside reads r in a goroutine of its own, up to readBesideSize
+// bytes ahead of the returned reader, which takes whatever has arrived:
+// unlike a read-ahead that hands on whole buffers, a blob that comes
+// slowly (a registry far away, the preview of a layer being read) reaches
+// the decoder as soon as its bytes do. stop ends the goroutine, once its
+// read in progress returns, and may be called more than once.
+func readBeside(r io.Reader) (io.Reader, func()) {
+	pr, pw := nio.Pipe(buffer.New(readBesideSize))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err := io.CopyBuffer(pw, r, make([]byte, 64<<10))
+		_ = pw.CloseWithError(err) // nil: the reader sees io.EOF
+	}()
+	return pr, func() {
+		_ = pr.CloseWithError(errStopped)
+		<-done
+	}
+}
+
+// readBesideSize is how far readBeside reads ahead.
+const readBesideSize = 1 << 20
+
+// errStopped is what a reader stopped by readBeside's stop returns.
+var errStopped = errors.New("reading stopped")
 
 // decoder decodes br, read from rc, as c says.
 func decoder(br *bufio.Reader, rc io.ReadCloser, c compression) (io.ReadCloser, error) {
@@ -842,14 +871,17 @@ func readLayer(ctx context.Context, l v1.Layer, lay *Layer, o *options, ahead bo
 		if ol.diff != nil {
 			src = ol.diff.rc
 		}
-		ra := newAheadReader(src, readAheadBuffers, readAheadSize)
+		ra, err := readahead.NewReaderSize(src, readAheadBuffers, readAheadSize)
+		if err != nil {
+			return "", err
+		}
 		var r io.Reader = ra
 		if ol.diff != nil {
 			v := *ol.diff // the same check, on the bytes the read-ahead hands on (the first one never reads)
 			v.rc = readCloser{ra, ra.Close}
 			ol.diff, r = &v, &v
 		}
-		err := readEntries(ctx, r, lay, ol.blobRead, o, total, report, pub)
+		err = readEntries(ctx, r, lay, ol.blobRead, o, total, report, pub)
 		_ = ra.Close() // stops the read-ahead; the stream stays open for blameDigest
 		if err != nil {
 			ol.stopBlob()

@@ -30,6 +30,20 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 		defer func() { _ = f.Close() }()
 		opts = append(opts, ui.WithTimeline(f, processStart))
 	}
+	// The layer cache serves the browser as it serves -o json: a layer
+	// read before, by either, is not read again. What it warns about
+	// while the browser holds the terminal is said once the browser
+	// closes (ui.Run returns only after the loader has).
+	var cacheWarnings bytes.Buffer
+	c, closeCache, err := o.Fleet.openCache(ctx, &cacheWarnings)
+	if err != nil {
+		return err
+	}
+	_, _ = cacheWarnings.WriteTo(s.ErrOut) // before the browser opens: said at once
+	defer func() {
+		closeCache()
+		_, _ = s.ErrOut.Write(cacheWarnings.Bytes())
+	}()
 	return ui.Run(ctx, o.Ref, func(ctx context.Context, ev *ui.Events) (*analyze.Analysis, error) {
 		// Layers merge as they stream in, as for -o json: the tree is
 		// ready when the last layer is read, not after a second pass.
@@ -48,7 +62,7 @@ func runTUI(ctx context.Context, o *inspectOptions, s *streams) error {
 				return data, size, err
 			})
 		}
-		a, _, err := analyzeRef(ctx, o, s, layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
+		a, _, err := analyzeRef(ctx, o, s, layers.WithCache(c), layers.WithProgress(ev.Progress), layers.WithLayerDone(func(l layers.Layer) {
 			// Shown before the whole scan is done: redacted on its own.
 			l.CreatedBy = secrets.RedactText(l.CreatedBy)
 			ev.LayerDone(l)
