@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # TUI latency on a bench image, in a real terminal (tmux):
 #
-#   bench/tui.sh [-n PRESSES] [-p POLL] [-q] [IMAGE]
+#   bench/tui.sh [-n PRESSES] [-p POLL] [-q] [-w PAIRS] [IMAGE]
 #
 # IMAGE is one of bench/gen's (default large, the docker archive), or a
 # docker archive or OCI layout given by path (e.g. a shared image,
@@ -32,8 +32,18 @@
 #   filter    each key typed into the tree's filter ("libcrypto")
 # as median and worst of PRESSES presses (default 20), then
 #   json      how long `stagescope inspect -o json` takes on the same image,
-#             right after: the whole tree should be on the screen no later.
-#             Each run has an empty layer cache of its own.
+#             right after, in the same tmux server (a pane of its own, its
+#             output to /dev/null): the whole tree should be on the screen no
+#             later. Each run has an empty layer cache of its own.
+# With -w PAIRS, only that last comparison, PAIRS times: the browser's whole
+# tree against -o json, alternating which runs first, each pair printed and
+# then the medians. Both run the same way (a tmux pane each, waited for with
+# shell builtins only), because how they run changes the time more than the
+# browser does: with the kernel's autogroup scheduling, a program in another
+# session than a registry on the same cores reads ~1 s slower (7.0 against
+# 8.4 s on rustapp-naive), and a harness that polls with a process 40 times a
+# second costs it ~0.3 s. A reg: registry runs in a session of its own, as a
+# service would.
 # Times count from the program's start (the shell records the clock just
 # before exec). Key presses include tmux's own polling (~5 ms); paint, tree
 # and ready poll the screen every POLL seconds (default 0.05), as polling
@@ -43,12 +53,14 @@ set -euo pipefail
 n=20
 poll=0.05
 quiet=
-while getopts "n:p:q" opt; do
+pairs=
+while getopts "n:p:qw:" opt; do
 	case $opt in
 	n) n=$OPTARG ;;
 	p) poll=$OPTARG ;;
 	q) quiet=1 ;;
-	*) sed -n 4,34p "$0"; exit 2 ;;
+	w) pairs=$OPTARG ;;
+	*) sed -n 4,52p "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -71,7 +83,7 @@ case $im in
 reg:*)
 	layout=${im#reg:}
 	mkdir "$tmp/blobs"
-	"$tmp/registry" -dir "$tmp/blobs" >"$tmp/registry.addr" 2>"$tmp/registry.log" &
+	setsid "$tmp/registry" -dir "$tmp/blobs" >"$tmp/registry.addr" 2>"$tmp/registry.log" &
 	for _ in $(seq 100); do [ -s "$tmp/registry.addr" ] && break; sleep 0.1; done
 	ref="$(head -1 "$tmp/registry.addr")/bench/$(basename "$layout"):latest"
 	"$tmp/registry" -push "$layout" -to "$ref" >&2
@@ -128,11 +140,6 @@ press() {
 }
 stats() { sort -n | awk '{a[NR]=$1} END{printf "median %d ms, worst %d ms (%d presses)", a[int((NR+1)/2)], a[NR], NR}'; }
 
-# The shell writes the clock just before it becomes the program (exec), so
-# every time below counts from the program's start, not tmux's.
-tmux -S "$sock" new-session -d -x 160 -y 48 -e TERM=screen sh -c "date +%s%N >$tmp/t0; STAGESCOPE_TIMELINE=$tmp/timeline exec $tmp/stagescope inspect --cache $tmp/cache-tui $flags $ref"
-for _ in $(seq 200); do [ -s "$tmp/t0" ] && break; sleep 0.01; done
-t0=$(cat "$tmp/t0")
 # nap: 20 ms, with a builtin (read's timeout on a pipe no one writes to):
 # sleep(1) would start a process 50 times a second, taking CPU from the
 # program.
@@ -144,6 +151,65 @@ wait_event() {
 	local events=()
 	until [ -s "$tmp/timeline" ] && mapfile -t events <"$tmp/timeline" && [[ " ${events[*]} " == *" $1 "* ]]; do nap; done
 }
+# start_browser: the browser in a new tmux session, its timeline in
+# $tmp/timeline. The shell writes the clock just before it becomes the
+# program (exec), so every time counts from the program's start, not tmux's.
+# Each run has a session and an empty cache of its own ($run: runs are in
+# subshells, so a counter would not count).
+start_browser() {
+	run=$(basename "$(mktemp -d "$tmp/cache-tui-XXXXXX")")
+	rm -f "$tmp/t0" "$tmp/timeline"
+	tmux -S "$sock" new-session -d -s "$run" -x 160 -y 48 -e TERM=screen sh -c "date +%s%N >$tmp/t0; STAGESCOPE_TIMELINE=$tmp/timeline exec $tmp/stagescope inspect --cache $tmp/$run $flags $ref"
+	until [ -s "$tmp/t0" ]; do nap; done
+	t0=$(cat "$tmp/t0")
+}
+# json_ms: runs `inspect -o json` as the browser runs (a tmux pane of its
+# own, an empty cache of its own, waited for with builtins) and prints how
+# long it took.
+json_ms() {
+	local run
+	run=$(basename "$(mktemp -d "$tmp/cache-json-XXXXXX")")
+	rm -f "$tmp/j0" "$tmp/j1"
+	tmux -S "$sock" new-session -d -s "$run" -x 160 -y 48 -e TERM=screen sh -c "date +%s%N >$tmp/j0; $tmp/stagescope inspect -o json --cache $tmp/$run $flags $ref >/dev/null 2>$tmp/json.err; date +%s%N >$tmp/j1"
+	until [ -s "$tmp/j1" ]; do nap; done
+	while tmux -S "$sock" has-session -t "$run" 2>/dev/null; do nap; done
+	ms "$(cat "$tmp/j0")" "$(cat "$tmp/j1")"
+}
+# at EVENT: the program's own time of EVENT (STAGESCOPE_TIMELINE: when the
+# frame that first showed it had been written to the terminal).
+at() { awk -v e="$1" '$1 == e { print $2 }' "$tmp/timeline"; }
+# whole_ms: runs the browser until its whole tree is on the screen, quits
+# it and prints when that was.
+whole_ms() {
+	start_browser
+	wait_event whole
+	at whole
+	tmux -S "$sock" send-keys -t "$run" q
+	while tmux -S "$sock" has-session -t "$run" 2>/dev/null; do nap; done
+}
+median() { sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
+
+if [ -n "$pairs" ]; then
+	echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), image $im, $pairs pairs"
+	: >"$tmp/wholes"
+	: >"$tmp/jsons"
+	for i in $(seq "$pairs"); do
+		if [ $((i % 2)) = 1 ]; then
+			w=$(whole_ms)
+			j=$(json_ms)
+		else
+			j=$(json_ms)
+			w=$(whole_ms)
+		fi
+		echo "$w" >>"$tmp/wholes"
+		echo "$j" >>"$tmp/jsons"
+		echo "pair $i: whole tree $w ms, -o json $j ms"
+	done
+	echo "median: whole tree $(median <"$tmp/wholes") ms, -o json $(median <"$tmp/jsons") ms"
+	exit 0
+fi
+
+start_browser
 wait_event paint
 paint=$(wait_for 'Layers')
 wait_event tree
@@ -187,9 +253,6 @@ tmux -S "$sock" send-keys /
 sleep 0.2
 for c in l i b c r y p t o; do press "$c" >>"$tmp/filter"; done
 echo "# $(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), image $im"
-# at EVENT: the program's own time of EVENT (STAGESCOPE_TIMELINE: when the
-# frame that first showed it had been written to the terminal).
-at() { awk -v e="$1" '$1 == e { print $2 }' "$tmp/timeline"; }
 echo "paint          $(at paint) ms after start (on tmux's screen by $(ms "$t0" "$paint") ms)"
 echo "tree           $(at tree) ms after start (on tmux's screen by $(ms "$t0" "$tree") ms), after $tree_cpu ms of CPU"
 echo "whole          $(at whole) ms after start (the tree of every layer, before the findings)"
@@ -199,7 +262,5 @@ echo "open           $(stats <"$tmp/open")"
 echo "move           $(stats <"$tmp/move")"
 echo "layer          $(stats <"$tmp/layer")"
 echo "filter         $(stats <"$tmp/filter")"
-tmux -S "$sock" kill-server 2>/dev/null || true
-j0=$(now)
-"$tmp/stagescope" inspect -o json --cache "$tmp/cache-json" $flags "$ref" >/dev/null
-echo "json           $(ms "$j0" "$(now)") ms (-o json, after the browser quit)"
+tmux -S "$sock" kill-session -t "$run" 2>/dev/null || true
+echo "json           $(json_ms) ms (-o json, after the browser quit, run as the browser was)"

@@ -335,10 +335,11 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 			b.post(func() { b.setAnalysis(a) })
 		}
 	}
-	// Loading starts once the first frame is on the screen: the browser is
-	// there before the image is read, and a terminal that cannot be opened
-	// fails at once, without reading anything.
-	var launch sync.Once
+	// Loading starts at once, while the terminal is set up and the first
+	// frame drawn (~15 ms): what it reports waits for the screen. A
+	// terminal that cannot be opened stops it (cancel, below) before it
+	// has read much; nothing is written but the layer cache, which keeps
+	// only layers read whole.
 	b.o.timeline.mark("run")
 	b.app.SetAfterDrawFunc(func(s tcell.Screen) {
 		b.screen = s
@@ -346,8 +347,8 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 			b.o.afterDraw(s)
 		}
 		b.markTimeline()
-		launch.Do(func() { go loader() })
 	})
+	go loader()
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
@@ -384,7 +385,6 @@ func Run(ctx context.Context, ref string, load Loader, opts ...Option) error {
 	b.closed = true
 	b.mu.Unlock()
 	cancel()
-	launch.Do(func() { close(loaded) }) // never launched: nothing to wait for
 	<-loaded
 	<-watched
 	<-ticked
