@@ -624,20 +624,7 @@ func TestRealDocker25Save(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(gzPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := layers.Load(ctx, lt.WriteFile(t, "docker25.tar", raw))
+	src, err := layers.Load(ctx, lt.WriteFile(t, "docker25.tar", lt.Gunzip(t, gzPath)))
 	if err != nil {
 		t.Fatal(err)
 	}
