@@ -328,25 +328,30 @@ func slowBlobs(reg http.Handler, chunk int, pause time.Duration) func(w http.Res
 		}
 		rec := httptest.NewRecorder()
 		reg.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
 		for k, v := range rec.Header() {
 			w.Header()[k] = v
 		}
 		w.WriteHeader(rec.Code)
-		for len(body) > 0 {
-			m := min(chunk, len(body))
-			if _, err := w.Write(body[:m]); err != nil {
-				return true
-			}
-			w.(http.Flusher).Flush()
-			body = body[m:]
-			select {
-			case <-r.Context().Done():
-				return true
-			case <-time.After(pause):
-			}
-		}
+		drip(w, r, rec.Body.Bytes(), chunk, pause)
 		return true
+	}
+}
+
+// drip sends body in chunks of chunk bytes, flushed, pause apart, until
+// the client hangs up.
+func drip(w http.ResponseWriter, r *http.Request, body []byte, chunk int, pause time.Duration) {
+	for len(body) > 0 {
+		m := min(chunk, len(body))
+		if _, err := w.Write(body[:m]); err != nil {
+			return
+		}
+		w.(http.Flusher).Flush()
+		body = body[m:]
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(pause):
+		}
 	}
 }
 
@@ -659,15 +664,7 @@ func TestBlobMismatchReadAhead(t *testing.T) {
 			body[i] ^= 0xff // the first deflate blocks break
 		}
 		w.Header().Set("Content-Type", "application/octet-stream")
-		for len(body) > 0 {
-			m := min(16<<10, len(body))
-			if _, err := w.Write(body[:m]); err != nil {
-				return true
-			}
-			w.(http.Flusher).Flush()
-			body = body[m:]
-			time.Sleep(time.Millisecond)
-		}
+		drip(w, r, body, 16<<10, time.Millisecond)
 		return true
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
