@@ -294,3 +294,16 @@ func gatedRegistry(t *testing.T, path string) (ref string, releaseFirst, release
 	})
 	return ref, releaseFirst, release
 }
+
+// TestTUICacheError: a layer cache that cannot be opened is a one-line
+// error, exit status 2, before the browser takes the terminal (the program
+// runs without one here: the cache's error comes first).
+func TestTUICacheError(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runWithoutTerminal(t, "inspect", "-o", "tui", "--cache", filepath.Join(file, "cache"), testImage)
+	wantOneLineError(t, r, "layer cache", "not a directory")
+}
